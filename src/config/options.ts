@@ -1,0 +1,192 @@
+/**
+ * Typed server options: what the config file and the command line produce and what the server consumes.
+ * Names follow nats-server's Go `Options` fields in snake_case as they appear in the config file.
+ * Blocks that later subsystems apply (tls, authorization, jetstream, cluster, leafnodes) are parsed into
+ * typed shapes now so that a config written for nats-server is validated up front.
+ */
+
+/** Durations are kept in milliseconds (nats-server keeps time.Duration; ms is enough for every timer here). */
+export type Millis = number;
+
+export interface TLSOptions {
+  cert_file?: string;
+  key_file?: string;
+  ca_file?: string;
+  verify?: boolean;
+  verify_and_map?: boolean;
+  verify_cert_and_check_known_urls?: boolean;
+  insecure?: boolean;
+  /** Go cipher suite names as written in the config, e.g. TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384. */
+  cipher_suites?: string[];
+  /** Go curve names as written in the config, e.g. CurveP256, X25519. */
+  curve_preferences?: string[];
+  /** Handshake timeout. Default 2s. */
+  timeout?: Millis;
+  handshake_first?: boolean | Millis;
+  pinned_certs?: string[];
+}
+
+export interface SubjectPermission {
+  allow?: string[];
+  deny?: string[];
+}
+
+export interface ResponsePermission {
+  max: number;
+  expires: Millis;
+}
+
+export interface Permissions {
+  publish?: SubjectPermission;
+  subscribe?: SubjectPermission;
+  allow_responses?: ResponsePermission;
+}
+
+export interface UserEntry {
+  user?: string;
+  password?: string;
+  nkey?: string;
+  permissions?: Permissions;
+  account?: string;
+  allowed_connection_types?: string[];
+}
+
+export interface AuthorizationOptions {
+  user?: string;
+  password?: string;
+  token?: string;
+  /** Auth timeout. Default 2s (TLS timeout + 1s when TLS is configured). */
+  timeout?: Millis;
+  users?: UserEntry[];
+  default_permissions?: Permissions;
+}
+
+export type JetStreamCipher = "chacha" | "aes" | "xchacha";
+
+export interface JetStreamOptions {
+  enabled: boolean;
+  store_dir?: string;
+  max_memory_store?: number;
+  max_file_store?: number;
+  /** Encryption key material exactly as configured. Never log it. */
+  key?: string;
+  prev_key?: string;
+  cipher?: JetStreamCipher;
+  domain?: string;
+  /** "always" or a duration in ms. */
+  sync_interval?: "always" | Millis;
+}
+
+export interface ClusterOptions {
+  name?: string;
+  host?: string;
+  port?: number;
+  tls?: TLSOptions;
+  authorization?: AuthorizationOptions;
+  routes?: string[];
+}
+
+export interface LeafRemote {
+  urls: string[];
+  credentials?: string;
+  nkey?: string;
+  account?: string;
+  tls?: TLSOptions;
+}
+
+export interface LeafNodeOptions {
+  host?: string;
+  port?: number;
+  remotes?: LeafRemote[];
+  tls?: TLSOptions;
+  authorization?: AuthorizationOptions;
+}
+
+export interface ServerOptions {
+  /** Path of the config file these options came from, if any. */
+  config_file?: string;
+  server_name?: string;
+  host: string;
+  port: number;
+  client_advertise?: string;
+
+  max_connections: number;
+  max_payload: number;
+  max_pending: number;
+  max_control_line: number;
+  max_subscriptions: number;
+  max_sub_tokens?: number;
+  ping_interval: Millis;
+  ping_max: number;
+  write_deadline: Millis;
+  no_header_support: boolean;
+  disable_sublist_cache: boolean;
+
+  debug: boolean;
+  trace: boolean;
+  trace_verbose: boolean;
+  logtime: boolean;
+  logtime_utc: boolean;
+  log_file?: string;
+  log_size_limit?: number;
+  max_traced_msg_len?: number;
+  pid_file?: string;
+  ports_file_dir?: string;
+
+  http_host?: string;
+  http_port?: number;
+  https_port?: number;
+  http_base_path?: string;
+
+  lame_duck_duration: Millis;
+  lame_duck_grace_period: Millis;
+
+  tls?: TLSOptions;
+  authorization?: AuthorizationOptions;
+  no_auth_user?: string;
+  jetstream?: JetStreamOptions;
+  cluster?: ClusterOptions;
+  leafnodes?: LeafNodeOptions;
+}
+
+/** nats-server's baseline defaults (server/const.go, setBaselineOptions). */
+export const DEFAULTS = {
+  host: "0.0.0.0",
+  port: 4222,
+  max_connections: 64 * 1024,
+  max_payload: 1024 * 1024,
+  max_pending: 64 * 1024 * 1024,
+  max_control_line: 4096,
+  max_subscriptions: 0,
+  ping_interval: 2 * 60 * 1000,
+  ping_max: 2,
+  write_deadline: 10 * 1000,
+  lame_duck_duration: 2 * 60 * 1000,
+  lame_duck_grace_period: 10 * 1000,
+  tls_timeout: 2 * 1000,
+  auth_timeout: 2 * 1000,
+} as const;
+
+export function defaultOptions(): ServerOptions {
+  return {
+    host: DEFAULTS.host,
+    port: DEFAULTS.port,
+    max_connections: DEFAULTS.max_connections,
+    max_payload: DEFAULTS.max_payload,
+    max_pending: DEFAULTS.max_pending,
+    max_control_line: DEFAULTS.max_control_line,
+    max_subscriptions: DEFAULTS.max_subscriptions,
+    ping_interval: DEFAULTS.ping_interval,
+    ping_max: DEFAULTS.ping_max,
+    write_deadline: DEFAULTS.write_deadline,
+    no_header_support: false,
+    disable_sublist_cache: false,
+    debug: false,
+    trace: false,
+    trace_verbose: false,
+    logtime: true,
+    logtime_utc: false,
+    lame_duck_duration: DEFAULTS.lame_duck_duration,
+    lame_duck_grace_period: DEFAULTS.lame_duck_grace_period,
+  };
+}
