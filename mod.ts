@@ -1,0 +1,66 @@
+/**
+ * natsedge's embedding API: start a NATS server inside a Bun or Deno program.
+ *
+ * @example
+ * ```ts
+ * import { startServer } from "natsedge";
+ * const srv = await startServer({ port: -1 });
+ * console.log(srv.port);
+ * await srv.close();
+ * ```
+ */
+import process from "node:process";
+import { defaultOptions, type ServerOptions } from "./src/config/options.ts";
+import { Logger, type LogSink } from "./src/log/logger.ts";
+import { detectRuntime } from "./src/runtime/mod.ts";
+import { Server } from "./src/server/server.ts";
+
+export type { ServerOptions } from "./src/config/options.ts";
+export { Server } from "./src/server/server.ts";
+
+export interface StartOptions extends Partial<ServerOptions> {
+  /** Where log lines go; default stderr. Pass `() => {}` to silence the server. */
+  logSink?: LogSink;
+}
+
+export interface ServerHandle {
+  readonly server: Server;
+  /** The bound client port (useful with port -1, which picks a free one). */
+  readonly port: number;
+  readonly host: string;
+  /** Resolves once the server accepts connections (already resolved when startServer returns). */
+  readonly ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+const stderrSink: LogSink = (line) => {
+  process.stderr.write(line + "\n");
+};
+
+export async function startServer(options: StartOptions = {}): Promise<ServerHandle> {
+  const { logSink, ...rest } = options;
+  const opts: ServerOptions = { ...defaultOptions(), ...rest };
+  return startWithOptions(opts, logSink ?? stderrSink);
+}
+
+/** Starts a server from fully resolved options (the CLI's path). */
+export async function startWithOptions(opts: ServerOptions, sink: LogSink): Promise<ServerHandle> {
+  const log = new Logger({
+    pid: process.pid,
+    debug: opts.debug,
+    trace: opts.trace,
+    logtime: opts.logtime,
+    logtimeUTC: opts.logtime_utc,
+    sink,
+  });
+  const server = new Server(opts, await detectRuntime(), log);
+  const ready = server.start();
+  await ready;
+  return {
+    server,
+    port: server.port,
+    host: opts.host,
+    ready,
+    close: () => server.shutdown(),
+  };
+}

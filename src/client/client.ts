@@ -1,0 +1,413 @@
+/**
+ * One client connection: feeds the parser, answers protocol ops, and encodes MSG/HMSG into its outbound
+ * buffer. Routing (who gets a message) is the router's job; this class only knows its own subscriptions.
+ */
+import { Parser, type ParserHandler, type PubArg } from "../protocol/parser.ts";
+import { ERR, ProtocolError } from "../protocol/errors.ts";
+import { OK, PING, PONG, errLine, goQuote, infoLine } from "../protocol/encode.ts";
+import type { Conn, ConnHandler } from "../runtime/types.ts";
+import { Subscription } from "./subscription.ts";
+import { Outbound } from "./outbound.ts";
+import type { ClientHost } from "./host.ts";
+import { parseConnect, redactConnect, type ConnectOptions } from "./connect.ts";
+import { isValidLiteralSubject } from "../subject/subject.ts";
+
+const HMSG_OP = new Uint8Array([72, 77, 83, 71, 32]); // "HMSG "
+const decoder = new TextDecoder();
+
+/** Why a connection closed, in nats-server's words (ClosedState strings in /connz). */
+export const CloseReason = {
+  clientClosed: "Client Closed",
+  protocolViolation: "Protocol Violation",
+  authViolation: "Authentication Failure",
+  authTimeout: "Authentication Timeout",
+  slowConsumerPending: "Slow Consumer (Pending Bytes)",
+  slowConsumerDeadline: "Slow Consumer (Write Deadline)",
+  staleConnection: "Stale Connection",
+  maxPayload: "Maximum Message Payload Exceeded",
+  maxControlLine: "Maximum Control Line Exceeded",
+  maxConnections: "Maximum Connections Exceeded",
+  parseError: "Parse Error",
+  serverShutdown: "Server Shutdown",
+  writeError: "Write Error",
+} as const;
+export type CloseReason = (typeof CloseReason)[keyof typeof CloseReason];
+
+export class Client implements ParserHandler, ConnHandler {
+  readonly parser: Parser;
+  readonly out = new Outbound();
+  readonly subs = new Map<string, Subscription>();
+  opts: ConnectOptions = { verbose: true, pedantic: true, echo: true, headers: false, noResponders: false, protocol: 0 };
+  connected = false;
+  closed = false;
+  /** Queued in the host's list of connections to flush at the end of the current read cycle. */
+  flushQueued = false;
+  /** Waiting for the runtime's drain after a short write; the time it started, for write_deadline. */
+  stalledSince = 0;
+  pingsOut = 0;
+  lastIn = 0;
+  readonly start = Date.now();
+  inMsgs = 0;
+  inBytes = 0;
+  outMsgs = 0;
+  outBytes = 0;
+  closeReason: CloseReason | null = null;
+
+  /** The last published subject, as bytes and string: publishers mostly repeat one subject. */
+  private lastSubj = new Uint8Array(128);
+  private lastSubjLen = -1;
+  private lastSubjStr = "";
+  private pingTimer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(
+    readonly cid: number,
+    readonly conn: Conn,
+    readonly host: ClientHost,
+  ) {
+    const o = host.options;
+    this.parser = new Parser(this, o.max_payload, o.max_control_line);
+  }
+
+  get traceId(): string {
+    return `${this.conn.remoteAddress}:${this.conn.remotePort} - cid:${this.cid}`;
+  }
+
+  /** Sends INFO and arms the ping timer; called once the connection is accepted. */
+  begin(info: object): void {
+    this.lastIn = Date.now();
+    this.enqueue(infoLine(info));
+    const interval = this.host.options.ping_interval;
+    if (interval > 0) this.pingTimer = setInterval(() => this.onPingTimer(), interval);
+  }
+
+  onData(data: Uint8Array): void {
+    if (this.closed) return;
+    this.lastIn = Date.now();
+    try {
+      this.parser.parse(data);
+    } catch (err) {
+      this.onProtocolError(err);
+    }
+    this.host.flushPending();
+  }
+
+  onDrain(): void {
+    this.stalledSince = 0;
+    this.flush();
+  }
+
+  onClose(): void {
+    this.close(CloseReason.clientClosed);
+  }
+
+  private onProtocolError(err: unknown): void {
+    if (!(err instanceof ProtocolError)) {
+      this.host.log.error(`${this.traceId} - internal error processing client input: ${String(err)}`);
+      this.close(CloseReason.protocolViolation);
+      return;
+    }
+    if (err.wire !== null) this.sendErr(err.wire);
+    if (err.detail) this.host.log.error(`${this.traceId} - ${err.detail}`);
+    if (!err.fatal) return;
+    let reason: CloseReason = CloseReason.protocolViolation;
+    if (err.wire === ERR.maxPayloadViolation) reason = CloseReason.maxPayload;
+    else if (err.wire === ERR.maxControlLine) reason = CloseReason.maxControlLine;
+    else if (err.wire === ERR.authorizationViolation) reason = CloseReason.authViolation;
+    else if (err.wire === ERR.unknownProtocolOperation) reason = CloseReason.parseError;
+    this.closeAfterFlush(reason);
+  }
+
+  // ---- ParserHandler --------------------------------------------------------------------------------------
+
+  private traceIn(op: string, arg: string): void {
+    this.host.log.tracef(`${this.traceId} - <<- [${op}${arg ? " " + arg : ""}]`);
+  }
+
+  processPubArgs(pa: PubArg): void {
+    if (this.host.log.trace) this.traceIn(pa.hdr >= 0 ? "HPUB" : "PUB", pubArgsText(pa));
+    if (this.opts.pedantic && !isValidLiteralSubject(this.subjectOf(pa))) this.sendErr(ERR.invalidPublishSubject);
+  }
+
+  processMsg(pa: PubArg, buf: Uint8Array, start: number): void {
+    this.inMsgs++;
+    this.inBytes += pa.size;
+    if (this.host.log.trace) this.traceIn("MSG_PAYLOAD:", JSON.stringify(decoder.decode(buf.subarray(start, start + pa.size))));
+    if (this.opts.verbose) this.enqueue(OK);
+    this.host.route(this, this.subjectOf(pa), pa, buf, start);
+  }
+
+  processSub(arg: string): void {
+    if (this.host.log.trace) this.traceIn("SUB", arg);
+    const args = splitArgs(arg);
+    let subject: string, queue: string | null = null, sid: string;
+    if (args.length === 2) [subject, sid] = args as [string, string];
+    else if (args.length === 3) [subject, queue, sid] = args as [string, string, string];
+    else throw new ProtocolError(null, true, `processSub Parse Error: ${goQuote(arg)}`);
+
+    if (this.subs.has(sid)) {
+      // nats-server ignores a SUB that reuses a live sid.
+      if (this.opts.verbose) this.enqueue(OK);
+      return;
+    }
+    const max = this.host.options.max_subscriptions;
+    if (max > 0 && this.subs.size >= max) {
+      this.host.log.error(`${this.traceId} - Maximum Subscriptions Exceeded`);
+      this.sendErr(ERR.maxSubscriptions);
+      return;
+    }
+    const sub = new Subscription(this, subject, queue, sid);
+    if (!this.host.addSub(sub)) {
+      this.sendErr(ERR.invalidSubject);
+      return;
+    }
+    this.subs.set(sid, sub);
+    if (this.opts.verbose) this.enqueue(OK);
+  }
+
+  processUnsub(arg: string): void {
+    if (this.host.log.trace) this.traceIn("UNSUB", arg);
+    const args = splitArgs(arg);
+    let max = -1;
+    if (args.length === 2) {
+      max = Number(args[1]);
+      if (!/^\d+$/.test(args[1]!)) max = -1;
+    } else if (args.length !== 1) {
+      throw new ProtocolError(null, true, `processUnsub Parse Error: ${goQuote(arg)}`);
+    }
+    const sub = this.subs.get(args[0]!);
+    if (sub) {
+      if (max > 0 && max > sub.delivered) sub.max = max;
+      else this.removeSub(sub);
+    }
+    if (this.opts.verbose) this.enqueue(OK);
+  }
+
+  processConnect(arg: string): void {
+    if (this.host.log.trace) this.traceIn("CONNECT", redactConnect(arg));
+    const result = parseConnect(arg, this.opts, this.host.options.no_header_support);
+    if (typeof result === "string") {
+      this.sendErr(result);
+      throw new ProtocolError(null, true);
+    }
+    this.opts = result;
+    const authErr = this.host.authenticate(this);
+    if (authErr !== null) {
+      this.sendErr(ERR.authorizationViolation);
+      this.host.log.error(`${this.traceId} - ${authErr}`);
+      this.closeAfterFlush(CloseReason.authViolation);
+      throw new ProtocolError(null, true);
+    }
+    this.connected = true;
+    this.parser.awaitingConnect = false;
+    if (this.opts.verbose) this.enqueue(OK);
+  }
+
+  processPing(): void {
+    if (this.host.log.trace) this.traceIn("PING", "");
+    this.enqueue(PONG);
+  }
+
+  processPong(): void {
+    if (this.host.log.trace) this.traceIn("PONG", "");
+    this.pingsOut = 0;
+  }
+
+  processErr(arg: string): void {
+    this.host.log.error(`${this.traceId} - Client Error ${arg}`);
+    throw new ProtocolError(null, true);
+  }
+
+  // ---- delivery -------------------------------------------------------------------------------------------
+
+  /**
+   * Encodes one MSG (or HMSG) for `sub` into the outbound buffer. The subject and reply are copied from the
+   * publisher's argument bytes and the payload from its read buffer, so delivery allocates nothing.
+   */
+  deliver(sub: Subscription, pa: PubArg, buf: Uint8Array, start: number): void {
+    const ab = pa.buf;
+    const subjLen = pa.subjEnd - pa.subjStart;
+    const replyLen = pa.replyEnd - pa.replyStart;
+    const sid = sub.sidBytes;
+    let hdr = pa.hdr;
+    let size = pa.size;
+    let pStart = start;
+    if (hdr >= 0 && !this.opts.headers) {
+      // A client that did not negotiate headers gets the payload alone, as a MSG.
+      pStart = start + hdr;
+      size -= hdr;
+      hdr = -1;
+    }
+    // Upper bound of the control line: op + subject + sid + reply + two sizes + spaces and CRLF.
+    const need = 5 + subjLen + 1 + sid.length + 1 + replyLen + 1 + 22 + 2 + size + 2;
+    const out = this.out;
+    let p = out.reserve(need);
+    const o = out.buf;
+    if (hdr < 0) {
+      o[p] = 77; o[p + 1] = 83; o[p + 2] = 71; o[p + 3] = 32;
+      p += 4;
+    } else {
+      o.set(HMSG_OP, p);
+      p += 5;
+    }
+    p = copyInto(o, p, ab, pa.subjStart, pa.subjEnd);
+    o[p++] = 32;
+    p = copyInto(o, p, sid, 0, sid.length);
+    o[p++] = 32;
+    if (replyLen > 0) {
+      p = copyInto(o, p, ab, pa.replyStart, pa.replyEnd);
+      o[p++] = 32;
+    }
+    if (hdr >= 0) {
+      p = writeDecimal(o, p, hdr);
+      o[p++] = 32;
+    }
+    p = writeDecimal(o, p, size);
+    o[p++] = 13;
+    o[p++] = 10;
+    if (size < 64) {
+      for (let i = 0; i < size + 2; i++) o[p + i] = buf[pStart + i]!;
+    } else {
+      o.set(buf.subarray(pStart, pStart + size + 2), p);
+    }
+    p += size + 2;
+    out.end = p;
+    this.outMsgs++;
+    this.outBytes += size;
+    if (!this.flushQueued) this.host.queueFlush(this);
+    if (out.pending > this.host.options.max_pending) this.slowConsumer(CloseReason.slowConsumerPending);
+  }
+
+  /** The no-responders status (503) on the publisher's own reply subscription, as nats-server sends it. */
+  deliverNoResponders(sub: Subscription, reply: string, subject: string): void {
+    const hdr = `NATS/1.0 503\r\nNats-Subject: ${subject}\r\n\r\n`;
+    const line = `HMSG ${reply} ${sub.sid} ${hdr.length} ${hdr.length}\r\n${hdr}\r\n`;
+    this.enqueue(new TextEncoder().encode(line));
+  }
+
+  // ---- output ---------------------------------------------------------------------------------------------
+
+  enqueue(data: Uint8Array): void {
+    if (this.closed) return;
+    this.out.append(data);
+    if (!this.flushQueued) this.host.queueFlush(this);
+  }
+
+  sendErr(text: string): void {
+    if (this.host.log.trace) this.host.log.tracef(`${this.traceId} - ->> [-ERR '${text}']`);
+    this.enqueue(errLine(text));
+  }
+
+  /** Hands pending bytes to the socket. */
+  flush(): void {
+    this.flushQueued = false;
+    if (this.closed || this.stalledSince !== 0 || this.out.pending === 0) return;
+    const n = this.conn.write(this.out.view());
+    this.out.consume(n);
+    if (this.out.pending > 0) this.stalledSince = Date.now();
+  }
+
+  private onPingTimer(): void {
+    if (this.closed) return;
+    const o = this.host.options;
+    if (Date.now() - this.lastIn < o.ping_interval && this.pingsOut === 0) return;
+    if (this.pingsOut + 1 > o.ping_max) {
+      this.host.log.debugf(`${this.traceId} - Stale Client Connection - Closing`);
+      this.sendErr(ERR.staleConnection);
+      this.closeAfterFlush(CloseReason.staleConnection);
+      return;
+    }
+    this.pingsOut++;
+    this.enqueue(PING);
+    this.flush();
+  }
+
+  slowConsumer(reason: CloseReason): void {
+    if (this.closed) return;
+    const o = this.host.options;
+    if (reason === CloseReason.slowConsumerPending) {
+      this.host.log.notice(`${this.traceId} - Slow Consumer Detected: MaxPending of ${o.max_pending} Exceeded`);
+    } else {
+      this.host.log.notice(`${this.traceId} - Slow Consumer Detected: WriteDeadline of ${o.write_deadline / 1000}s Exceeded`);
+    }
+    this.host.slowConsumers++;
+    this.close(reason);
+  }
+
+  removeSub(sub: Subscription): void {
+    if (this.subs.get(sub.sid) !== sub) return;
+    this.subs.delete(sub.sid);
+    this.host.removeSub(sub);
+  }
+
+  /** Flushes what is queued (an -ERR, typically) and then closes. */
+  closeAfterFlush(reason: CloseReason): void {
+    if (this.closed) return;
+    this.flush();
+    this.close(reason, true);
+  }
+
+  close(reason: CloseReason, graceful = false): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = reason;
+    if (this.pingTimer !== null) clearInterval(this.pingTimer);
+    for (const sub of this.subs.values()) this.host.removeSub(sub);
+    this.subs.clear();
+    if (graceful) this.conn.end();
+    else this.conn.destroy();
+    this.host.clientClosed(this);
+  }
+
+  private subjectOf(pa: PubArg): string {
+    const b = pa.buf;
+    const s = pa.subjStart;
+    const n = pa.subjEnd - s;
+    const last = this.lastSubj;
+    if (n === this.lastSubjLen) {
+      let i = 0;
+      while (i < n && last[i] === b[s + i]) i++;
+      if (i === n) return this.lastSubjStr;
+    }
+    const str = decoder.decode(b.subarray(s, s + n));
+    if (n <= last.length) {
+      last.set(b.subarray(s, s + n), 0);
+      this.lastSubjLen = n;
+      this.lastSubjStr = str;
+    }
+    return str;
+  }
+}
+
+function pubArgsText(pa: PubArg): string {
+  const b = pa.buf;
+  let s = decoder.decode(b.subarray(pa.subjStart, pa.subjEnd));
+  if (pa.replyEnd > pa.replyStart) s += " " + decoder.decode(b.subarray(pa.replyStart, pa.replyEnd));
+  if (pa.hdr >= 0) s += " " + pa.hdr;
+  return s + " " + pa.size;
+}
+
+function splitArgs(arg: string): string[] {
+  return arg.split(/[ \t\r\n]+/).filter((s) => s.length > 0);
+}
+
+function copyInto(dst: Uint8Array, p: number, src: Uint8Array, s: number, e: number): number {
+  const n = e - s;
+  if (n < 32) {
+    for (let i = 0; i < n; i++) dst[p + i] = src[s + i]!;
+  } else {
+    dst.set(src.subarray(s, e), p);
+  }
+  return p + n;
+}
+
+function writeDecimal(dst: Uint8Array, p: number, v: number): number {
+  if (v < 10) {
+    dst[p] = 48 + v;
+    return p + 1;
+  }
+  let digits = 0;
+  for (let t = v; t > 0; t = Math.floor(t / 10)) digits++;
+  let q = p + digits - 1;
+  for (let t = v; t > 0; t = Math.floor(t / 10)) dst[q--] = 48 + (t % 10);
+  return p + digits;
+}

@@ -1,0 +1,22 @@
+/** What a client needs from the server that owns it; keeps client/ free of a dependency on server/. */
+import type { ServerOptions } from "../config/options.ts";
+import type { Logger } from "../log/logger.ts";
+import type { PubArg } from "../protocol/parser.ts";
+import type { Client } from "./client.ts";
+import type { Subscription } from "./subscription.ts";
+
+export interface ClientHost {
+  readonly options: ServerOptions;
+  readonly log: Logger;
+  slowConsumers: number;
+  /** Routes a published message to every interested subscription. */
+  route(from: Client, subject: string, pa: PubArg, buf: Uint8Array, start: number): void;
+  /** false when the subject is not a valid subscription subject. */
+  addSub(sub: Subscription): boolean;
+  removeSub(sub: Subscription): void;
+  /** null when the CONNECT's credentials are accepted, else the reason (for the log only). */
+  authenticate(client: Client): string | null;
+  queueFlush(client: Client): void;
+  flushPending(): void;
+  clientClosed(client: Client): void;
+}

@@ -1,0 +1,21 @@
+import type { Client } from "./client.ts";
+
+const encoder = new TextEncoder();
+
+/** A client's subscription, as stored in the sublist. */
+export class Subscription {
+  /** The sid as bytes, pre-encoded because every delivered MSG carries it. */
+  readonly sidBytes: Uint8Array;
+  /** Auto-unsubscribe limit (UNSUB <sid> <max>); 0 means none. */
+  max = 0;
+  delivered = 0;
+
+  constructor(
+    readonly client: Client,
+    readonly subject: string,
+    readonly queue: string | null,
+    readonly sid: string,
+  ) {
+    this.sidBytes = encoder.encode(sid);
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Log lines in nats-server's format: `[pid] 2006/01/02 15:04:05.000000 [INF] message`.
+ * The sink is injected so the core never names a runtime's stdio; `debug`/`trace` are plain fields because the
+ * hot path checks them per message.
+ */
+export type LogSink = (line: string) => void;
+
+export interface LoggerOptions {
+  pid: number;
+  debug: boolean;
+  trace: boolean;
+  logtime: boolean;
+  logtimeUTC: boolean;
+  sink: LogSink;
+}
+
+function pad(n: number, w: number): string {
+  return String(n).padStart(w, "0");
+}
+
+export class Logger {
+  debug: boolean;
+  trace: boolean;
+  private readonly prefix: string;
+
+  constructor(private readonly o: LoggerOptions) {
+    this.debug = o.debug;
+    this.trace = o.trace;
+    this.prefix = `[${o.pid}] `;
+  }
+
+  private stamp(): string {
+    if (!this.o.logtime) return "";
+    const nowMs = performance.timeOrigin + performance.now();
+    const d = new Date(Math.floor(nowMs));
+    const micros = Math.floor((nowMs % 1000) * 1000);
+    const utc = this.o.logtimeUTC;
+    const y = utc ? d.getUTCFullYear() : d.getFullYear();
+    const mo = (utc ? d.getUTCMonth() : d.getMonth()) + 1;
+    const da = utc ? d.getUTCDate() : d.getDate();
+    const h = utc ? d.getUTCHours() : d.getHours();
+    const mi = utc ? d.getUTCMinutes() : d.getMinutes();
+    const s = utc ? d.getUTCSeconds() : d.getSeconds();
+    return `${y}/${pad(mo, 2)}/${pad(da, 2)} ${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}.${pad(micros, 6)} `;
+  }
+
+  private write(level: string, msg: string): void {
+    this.o.sink(`${this.prefix}${this.stamp()}[${level}] ${msg}`);
+  }
+
+  notice(msg: string): void {
+    this.write("INF", msg);
+  }
+  warn(msg: string): void {
+    this.write("WRN", msg);
+  }
+  error(msg: string): void {
+    this.write("ERR", msg);
+  }
+  fatal(msg: string): void {
+    this.write("FTL", msg);
+  }
+  debugf(msg: string): void {
+    if (this.debug) this.write("DBG", msg);
+  }
+  tracef(msg: string): void {
+    if (this.trace) this.write("TRC", msg);
+  }
+}

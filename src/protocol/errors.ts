@@ -1,0 +1,31 @@
+/**
+ * nats-server's -ERR texts, verbatim (server/errors.go, server/client.go). Clients match some of them
+ * (e.g. nats.js maps "authorization violation" to AuthorizationError), so they must not be reworded.
+ */
+export const ERR = {
+  unknownProtocolOperation: "Unknown Protocol Operation",
+  authorizationViolation: "Authorization Violation",
+  authenticationTimeout: "Authentication Timeout",
+  maxPayloadViolation: "Maximum Payload Violation",
+  maxControlLine: "maximum control line exceeded",
+  maxConnections: "maximum connections exceeded",
+  maxSubscriptions: "maximum subscriptions exceeded",
+  staleConnection: "Stale Connection",
+  invalidSubject: "Invalid Subject",
+  invalidPublishSubject: "Invalid Publish Subject",
+  invalidClientProtocol: "invalid client protocol",
+  noRespondersRequiresHeaders: "no responders requires headers support",
+  secureConnectionRequired: "Secure Connection - TLS Required",
+} as const;
+
+/**
+ * A protocol error found while parsing or processing a client's input.
+ * `wire` is the text to send as -ERR (null: close without -ERR, as nats-server does for malformed arguments);
+ * `fatal` closes the connection; `detail` is for the log only.
+ */
+export class ProtocolError extends Error {
+  constructor(readonly wire: string | null, readonly fatal: boolean, readonly detail?: string) {
+    super(detail ?? wire ?? "protocol error");
+    this.name = "ProtocolError";
+  }
+}

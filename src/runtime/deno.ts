@@ -1,0 +1,109 @@
+/**
+ * The Deno transport: Deno.listen with an async read loop. Deno's writes are promises, so this adapter owns
+ * at most one write in flight and reports a busy socket as a 0-byte write; the core keeps the bytes and
+ * retries on onDrain, exactly as it does for a short write under Bun.
+ */
+import type { Conn, ConnHandler, Listener, ListenOptions, Runtime } from "./types.ts";
+import type { DenoConn, DenoNamespace } from "./deno_types.ts";
+
+const READ_BUFFER = 64 * 1024;
+
+function deno(): DenoNamespace {
+  return (globalThis as unknown as { Deno: DenoNamespace }).Deno;
+}
+
+class DenoAdapterConn implements Conn {
+  handler: ConnHandler | null = null;
+  private writing = false;
+  private closed = false;
+  private endAfterWrite = false;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+
+  constructor(private readonly c: DenoConn) {
+    this.remoteAddress = c.remoteAddr.hostname;
+    this.remotePort = c.remoteAddr.port;
+  }
+
+  write(data: Uint8Array): number {
+    if (this.writing || this.closed) return 0;
+    this.writing = true;
+    void this.writeAll(data.slice());
+    return data.length;
+  }
+
+  private async writeAll(buf: Uint8Array): Promise<void> {
+    try {
+      let off = 0;
+      while (off < buf.length) off += await this.c.write(buf.subarray(off));
+    } catch {
+      this.destroy();
+      return;
+    }
+    this.writing = false;
+    if (this.endAfterWrite) this.destroy();
+    else this.handler?.onDrain();
+  }
+
+  end(): void {
+    if (this.writing) this.endAfterWrite = true;
+    else this.destroy();
+  }
+
+  destroy(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.c.close();
+    } catch {
+      // Already closed by the peer: nothing left to release.
+    }
+    const h = this.handler;
+    this.handler = null;
+    h?.onClose();
+  }
+
+  async readLoop(): Promise<void> {
+    const buf = new Uint8Array(READ_BUFFER);
+    try {
+      for (;;) {
+        const n = await this.c.read(buf);
+        if (n === null || this.closed) break;
+        this.handler?.onData(buf.subarray(0, n));
+      }
+    } catch {
+      // A reset connection ends the loop like EOF does.
+    }
+    this.destroy();
+  }
+}
+
+export const denoRuntime: Runtime = {
+  name: "deno",
+  version: deno().version.deno,
+  listen(opts: ListenOptions): Promise<Listener> {
+    const l = deno().listen({ hostname: opts.host, port: opts.port, transport: "tcp" });
+    let open = true;
+    void (async () => {
+      try {
+        for await (const c of l) {
+          c.setNoDelay(true);
+          const conn = new DenoAdapterConn(c);
+          conn.handler = opts.accept(conn);
+          void conn.readLoop();
+        }
+      } catch (err) {
+        if (open) throw err;
+      }
+    })();
+    return Promise.resolve({
+      host: opts.host,
+      port: l.addr.port,
+      close: () => {
+        open = false;
+        l.close();
+        return Promise.resolve();
+      },
+    });
+  },
+};

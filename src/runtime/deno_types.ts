@@ -1,0 +1,18 @@
+/** The slice of Deno's API that natsedge uses, declared by hand so type checks do not need Deno's types. */
+export interface DenoConn {
+  read(p: Uint8Array): Promise<number | null>;
+  write(p: Uint8Array): Promise<number>;
+  close(): void;
+  setNoDelay(on?: boolean): void;
+  readonly remoteAddr: { hostname: string; port: number };
+}
+
+export interface DenoListener extends AsyncIterable<DenoConn> {
+  readonly addr: { hostname: string; port: number };
+  close(): void;
+}
+
+export interface DenoNamespace {
+  version: { deno: string };
+  listen(opts: { hostname: string; port: number; transport: "tcp" }): DenoListener;
+}

@@ -1,0 +1,181 @@
+/**
+ * The server: accepts connections through a runtime's listener, owns the clients and the router, and batches
+ * output: everything routed while one read buffer is parsed is written once per receiving connection when
+ * that buffer is done.
+ */
+import { createServer } from "@nats-io/nkeys";
+import type { ServerOptions } from "../config/options.ts";
+import type { Logger } from "../log/logger.ts";
+import type { Conn, ConnHandler, Listener, Runtime } from "../runtime/types.ts";
+import { Client, CloseReason } from "../client/client.ts";
+import type { ClientHost } from "../client/host.ts";
+import type { Subscription } from "../client/subscription.ts";
+import type { PubArg } from "../protocol/parser.ts";
+import { ERR } from "../protocol/errors.ts";
+import { Router } from "../routing/router.ts";
+import { authRequired, checkSimpleAuth } from "../auth/simple.ts";
+import { ADVERTISED_VERSION, NATSEDGE_VERSION, PROTO } from "../version.ts";
+import { unsupportedOptions } from "./unsupported.ts";
+
+/** How often stalled writers are checked against write_deadline. */
+const DEADLINE_SWEEP_MS = 1000;
+
+export class Server implements ClientHost {
+  readonly id: string;
+  readonly name: string;
+  readonly router: Router;
+  readonly clients = new Map<number, Client>();
+  slowConsumers = 0;
+  totalConnections = 0;
+  private nextCid = 1;
+  private readonly dirty: Client[] = [];
+  private listener: Listener | null = null;
+  private sweepTimer: ReturnType<typeof setInterval> | null = null;
+  private infoBase: Record<string, unknown> = {};
+  private readonly authRequired: boolean;
+  private shuttingDown = false;
+
+  constructor(
+    readonly options: ServerOptions,
+    readonly runtime: Runtime,
+    readonly log: Logger,
+  ) {
+    this.id = createServer().getPublicKey();
+    this.name = options.server_name ?? this.id;
+    this.router = new Router(!options.disable_sublist_cache);
+    this.authRequired = authRequired(options.authorization);
+  }
+
+  get port(): number {
+    return this.listener?.port ?? 0;
+  }
+
+  async start(): Promise<void> {
+    const o = this.options;
+    const unsupported = unsupportedOptions(o);
+    if (unsupported.length > 0) {
+      throw new Error(`natsedge does not support these configured options yet: ${unsupported.join(", ")}`);
+    }
+    this.log.notice(`Starting natsedge`);
+    this.log.notice(`  Version:  ${NATSEDGE_VERSION} (nats-server protocol ${ADVERTISED_VERSION})`);
+    this.log.notice(`  Runtime:  ${this.runtime.name} ${this.runtime.version}`);
+    this.log.notice(`  Name:     ${this.name}`);
+    this.log.notice(`  ID:       ${this.id}`);
+    if (o.config_file) this.log.notice(`Using configuration file: ${o.config_file}`);
+
+    this.listener = await this.runtime.listen({
+      host: o.host,
+      port: o.port === -1 ? 0 : o.port,
+      accept: (conn) => this.accept(conn),
+    });
+    this.infoBase = {
+      server_id: this.id,
+      server_name: this.name,
+      version: ADVERTISED_VERSION,
+      proto: PROTO,
+      go: `natsedge ${NATSEDGE_VERSION} (${this.runtime.name} ${this.runtime.version})`,
+      host: o.host,
+      port: this.listener.port,
+      headers: !o.no_header_support,
+      ...(this.authRequired ? { auth_required: true } : {}),
+      max_payload: o.max_payload,
+    };
+    this.sweepTimer = setInterval(() => this.sweepStalled(), DEADLINE_SWEEP_MS);
+    this.log.notice(`Listening for client connections on ${hostPort(o.host, this.listener.port)}`);
+    this.log.notice("Server is ready");
+  }
+
+  private accept(conn: Conn): ConnHandler {
+    const cid = this.nextCid++;
+    const c = new Client(cid, conn, this);
+    this.totalConnections++;
+    this.clients.set(cid, c);
+    c.begin({ ...this.infoBase, client_id: cid, client_ip: conn.remoteAddress });
+    this.log.debugf(`${c.traceId} - Client connection created`);
+    if (this.shuttingDown) {
+      c.close(CloseReason.serverShutdown);
+      return c;
+    }
+    if (this.clients.size > this.options.max_connections) {
+      this.log.error(`${c.traceId} - Maximum connections exceeded`);
+      c.sendErr(ERR.maxConnections);
+      c.closeAfterFlush(CloseReason.maxConnections);
+      return c;
+    }
+    if (this.authRequired) {
+      c.parser.awaitingConnect = true;
+      this.armAuthTimeout(c);
+    }
+    c.flush();
+    return c;
+  }
+
+  private armAuthTimeout(c: Client): void {
+    const o = this.options;
+    const ms = o.authorization?.timeout ?? (o.tls ? (o.tls.timeout ?? 2000) + 1000 : 2000);
+    const t = setTimeout(() => {
+      if (c.closed || c.connected) return;
+      this.log.error(`${c.traceId} - Authentication Timeout`);
+      c.sendErr(ERR.authenticationTimeout);
+      c.closeAfterFlush(CloseReason.authTimeout);
+    }, ms);
+    (t as { unref?: () => void }).unref?.();
+  }
+
+  // ---- ClientHost -----------------------------------------------------------------------------------------
+
+  route(from: Client, subject: string, pa: PubArg, buf: Uint8Array, start: number): void {
+    this.router.route(from, subject, pa, buf, start);
+  }
+
+  addSub(sub: Subscription): boolean {
+    return this.router.addSub(sub);
+  }
+
+  removeSub(sub: Subscription): void {
+    this.router.removeSub(sub);
+  }
+
+  authenticate(client: Client): string | null {
+    return checkSimpleAuth(this.options.authorization, client.opts);
+  }
+
+  queueFlush(client: Client): void {
+    client.flushQueued = true;
+    this.dirty.push(client);
+  }
+
+  flushPending(): void {
+    const d = this.dirty;
+    // Flushing can queue more (a slow consumer's close never does, but stay safe): walk by index.
+    for (let i = 0; i < d.length; i++) d[i]!.flush();
+    d.length = 0;
+  }
+
+  clientClosed(client: Client): void {
+    this.clients.delete(client.cid);
+    this.log.debugf(`${client.traceId} - Client connection closed: ${client.closeReason}`);
+  }
+
+  private sweepStalled(): void {
+    const deadline = this.options.write_deadline;
+    const now = Date.now();
+    for (const c of this.clients.values()) {
+      if (c.stalledSince !== 0 && now - c.stalledSince > deadline) c.slowConsumer(CloseReason.slowConsumerDeadline);
+    }
+  }
+
+  /** Stops accepting, flushes and closes every client. */
+  async shutdown(): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+    await this.listener?.close();
+    for (const c of [...this.clients.values()]) c.closeAfterFlush(CloseReason.serverShutdown);
+    this.log.notice("Server Exiting..");
+  }
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}

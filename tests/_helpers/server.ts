@@ -1,0 +1,121 @@
+/** Test harness: an in-process natsedge on a random port, plus raw-socket and real-client helpers. */
+import { connect, type ConnectionOptions, type NatsConnection } from "@nats-io/transport-node";
+import { startServer, type ServerHandle, type StartOptions } from "../../mod.ts";
+
+export interface TestServer extends ServerHandle {
+  url: string;
+  logs: string[];
+}
+
+export async function runServer(opts: StartOptions = {}): Promise<TestServer> {
+  const logs: string[] = [];
+  const h = await startServer({ host: "127.0.0.1", port: -1, logSink: (l) => logs.push(l), ...opts });
+  return Object.assign(h, { url: `127.0.0.1:${h.port}`, logs });
+}
+
+export function client(srv: TestServer, opts: ConnectionOptions = {}): Promise<NatsConnection> {
+  return connect({ servers: srv.url, reconnect: false, ...opts });
+}
+
+/**
+ * A raw TCP connection for protocol-level tests: send bytes, then wait for what the server writes, matching
+ * on content rather than sleeping.
+ */
+export class RawConn {
+  private buf = "";
+  private waiters: { test: (s: string) => boolean; resolve: () => void }[] = [];
+  closed = false;
+  private closeWaiters: (() => void)[] = [];
+  private constructor(private readonly sock: import("bun").Socket) {}
+
+  static async open(port: number): Promise<RawConn> {
+    let self: RawConn | null = null;
+    const sock = await Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        data(_s, d) {
+          self!.onData(new TextDecoder().decode(d));
+        },
+        close() {
+          self!.onClose();
+        },
+        error() {
+          self!.onClose();
+        },
+      },
+    });
+    self = new RawConn(sock);
+    return self;
+  }
+
+  private onData(s: string): void {
+    this.buf += s;
+    this.waiters = this.waiters.filter((w) => {
+      if (w.test(this.buf)) {
+        w.resolve();
+        return false;
+      }
+      return true;
+    });
+  }
+
+  private onClose(): void {
+    this.closed = true;
+    for (const w of this.closeWaiters) w();
+    this.closeWaiters = [];
+  }
+
+  send(s: string | Uint8Array): void {
+    this.sock.write(s);
+    this.sock.flush();
+  }
+
+  /** Everything received so far. */
+  get received(): string {
+    return this.buf;
+  }
+
+  /** Resolves when the received text contains `needle` (string or regex). Rejects after `ms`. */
+  waitFor(needle: string | RegExp, ms = 10000): Promise<string> {
+    const test = (s: string) => (typeof needle === "string" ? s.includes(needle) : needle.test(s));
+    if (test(this.buf)) return Promise.resolve(this.buf);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${String(needle)}; got ${JSON.stringify(this.buf)}`)), ms);
+      this.waiters.push({
+        test,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(this.buf);
+        },
+      });
+    });
+  }
+
+  waitClosed(ms = 10000): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`connection not closed; got ${JSON.stringify(this.buf)}`)), ms);
+      this.closeWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Round-trips a PING so that everything sent before it has been processed. */
+  async sync(): Promise<string> {
+    const n = (this.buf.match(/PONG\r\n/g) ?? []).length;
+    this.send("PING\r\n");
+    await this.waitFor(new RegExp(`(?:[\\s\\S]*PONG\\r\\n){${n + 1}}`));
+    return this.buf;
+  }
+
+  clear(): void {
+    this.buf = "";
+  }
+
+  close(): void {
+    this.sock.end();
+  }
+}
