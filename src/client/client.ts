@@ -11,6 +11,10 @@ import { Outbound } from "./outbound.ts";
 import type { ClientHost } from "./host.ts";
 import { parseConnect, redactConnect, type ConnectOptions } from "./connect.ts";
 import { isValidLiteralSubject } from "../subject/subject.ts";
+import type { SublistResult } from "../subject/sublist.ts";
+
+/** The longest a fast producer's reads stay paused for one slow receiver (nats-server 2.9's stallClientMaxDuration). */
+const STALL_MAX_MS = 1000;
 
 const HMSG_OP = new Uint8Array([72, 77, 83, 71, 32]); // "HMSG "
 const decoder = new TextDecoder();
@@ -52,12 +56,20 @@ export class Client implements ParserHandler, ConnHandler {
   outMsgs = 0;
   outBytes = 0;
   closeReason: CloseReason | null = null;
+  /** The router's per-publisher match cache (see Router.route). */
+  lastMatch: SublistResult<Subscription> | null = null;
+  lastMatchSubject = "";
+  lastMatchGen = -1;
 
   /** The last published subject, as bytes and string: publishers mostly repeat one subject. */
   private lastSubj = new Uint8Array(128);
   private lastSubjLen = -1;
   private lastSubjStr = "";
   private pingTimer: ReturnType<typeof setInterval> | null = null;
+  /** Producers whose reads are paused until this client's outbound drains (fast-producer stall). */
+  private stalledProducers: Client[] | null = null;
+  /** Set while this client's own reads are paused because a receiver fell behind. */
+  private stallTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly cid: number,
@@ -221,19 +233,19 @@ export class Client implements ParserHandler, ConnHandler {
 
   /**
    * Encodes one MSG (or HMSG) for `sub` into the outbound buffer. The subject and reply are copied from the
-   * publisher's argument bytes and the payload from its read buffer, so delivery allocates nothing.
+   * publisher's argument bytes and `payload` (the payload followed by its CRLF) from the publisher's read
+   * buffer, so delivery allocates nothing.
    */
-  deliver(sub: Subscription, pa: PubArg, buf: Uint8Array, start: number): void {
+  deliver(sub: Subscription, pa: PubArg, payload: Uint8Array): void {
     const ab = pa.buf;
     const subjLen = pa.subjEnd - pa.subjStart;
     const replyLen = pa.replyEnd - pa.replyStart;
     const sid = sub.sidBytes;
     let hdr = pa.hdr;
     let size = pa.size;
-    let pStart = start;
     if (hdr >= 0 && !this.opts.headers) {
       // A client that did not negotiate headers gets the payload alone, as a MSG.
-      pStart = start + hdr;
+      payload = payload.subarray(hdr);
       size -= hdr;
       hdr = -1;
     }
@@ -243,7 +255,7 @@ export class Client implements ParserHandler, ConnHandler {
     let p = out.reserve(need);
     const o = out.buf;
     if (hdr < 0) {
-      o[p] = 77; o[p + 1] = 83; o[p + 2] = 71; o[p + 3] = 32;
+      o[p] = 77; o[p + 1] = 83; o[p + 2] = 71; o[p + 3] = 32; // "MSG "
       p += 4;
     } else {
       o.set(HMSG_OP, p);
@@ -264,13 +276,12 @@ export class Client implements ParserHandler, ConnHandler {
     p = writeDecimal(o, p, size);
     o[p++] = 13;
     o[p++] = 10;
-    if (size < 64) {
-      for (let i = 0; i < size + 2; i++) o[p + i] = buf[pStart + i]!;
+    if (size < 16) {
+      for (let i = 0; i < size + 2; i++) o[p + i] = payload[i]!;
     } else {
-      o.set(buf.subarray(pStart, pStart + size + 2), p);
+      o.set(payload, p);
     }
-    p += size + 2;
-    out.end = p;
+    out.end = p + size + 2;
     this.outMsgs++;
     this.outBytes += size;
     if (!this.flushQueued) this.host.queueFlush(this);
@@ -304,6 +315,31 @@ export class Client implements ParserHandler, ConnHandler {
     const n = this.conn.write(this.out.view());
     this.out.consume(n);
     if (this.out.pending > 0) this.stalledSince = Date.now();
+    if (this.stalledProducers !== null && this.out.pending <= this.host.stallThreshold / 2) this.releaseStalledProducers();
+  }
+
+  /**
+   * Pauses this producer's reads until `receiver` drains or STALL_MAX_MS passes, like nats-server's fast
+   * producer stall: backpressure instead of letting the receiver's buffer grow to max_pending.
+   */
+  stallOn(receiver: Client): void {
+    if (this.stallTimer !== null || this.closed) return;
+    this.conn.pause();
+    (receiver.stalledProducers ??= []).push(this);
+    this.stallTimer = setTimeout(() => this.unstall(), STALL_MAX_MS);
+  }
+
+  private unstall(): void {
+    if (this.stallTimer === null) return;
+    clearTimeout(this.stallTimer);
+    this.stallTimer = null;
+    if (!this.closed) this.conn.resume();
+  }
+
+  private releaseStalledProducers(): void {
+    const list = this.stalledProducers;
+    this.stalledProducers = null;
+    if (list !== null) for (const c of list) c.unstall();
   }
 
   private onPingTimer(): void {
@@ -351,6 +387,8 @@ export class Client implements ParserHandler, ConnHandler {
     this.closed = true;
     this.closeReason = reason;
     if (this.pingTimer !== null) clearInterval(this.pingTimer);
+    if (this.stallTimer !== null) clearTimeout(this.stallTimer);
+    this.releaseStalledProducers();
     for (const sub of this.subs.values()) this.host.removeSub(sub);
     this.subs.clear();
     if (graceful) this.conn.end();

@@ -9,6 +9,8 @@ export interface ClientHost {
   readonly options: ServerOptions;
   readonly log: Logger;
   slowConsumers: number;
+  /** Outbound bytes pending on a receiver above which its producers are paused. */
+  readonly stallThreshold: number;
   /** Routes a published message to every interested subscription. */
   route(from: Client, subject: string, pa: PubArg, buf: Uint8Array, start: number): void;
   /** false when the subject is not a valid subscription subject. */

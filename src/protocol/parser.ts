@@ -118,7 +118,6 @@ export class Parser {
   maxControlLine: number;
 
   private as = 0;
-  private drop = 0;
   private argBuf: Uint8Array | null = null;
   private argLen = 0;
   private readonly scratch: Uint8Array;
@@ -202,29 +201,27 @@ export class Parser {
           }
           break;
         case State.PUB_ARG:
-        case State.HPUB_ARG:
-          if (b === CR) {
-            this.drop = 1;
-          } else if (b === LF) {
-            if (this.argBuf !== null) {
-              this.parsePubArgs(this.argBuf, 0, this.argLen);
-              this.argBuf = null;
-            } else {
-              this.parsePubArgs(buf, this.as, i - this.drop);
-            }
-            h.processPubArgs(this.pa);
-            this.drop = 0;
-            this.as = i + 1;
-            this.state = State.MSG_PAYLOAD;
-            if (this.msgBuf === null) {
-              // Jump so that the loop's i++ lands on the payload's last byte (as nats-server does); if that is
-              // past this buffer the loop ends and the split-message code below takes over.
-              i = this.as + this.pa.size - 2;
-            }
-          } else if (this.argBuf !== null) {
-            this.appendArg(b);
+        case State.HPUB_ARG: {
+          const nl = this.lineEnd(buf, i);
+          if (nl < 0) {
+            i = len;
+            break;
           }
+          if (this.argBuf !== null) {
+            this.parsePubArgs(this.argBuf, 0, trimCR(this.argBuf, 0, this.argLen));
+            this.argBuf = null;
+          } else {
+            this.parsePubArgs(buf, this.as, trimCR(buf, this.as, nl));
+          }
+          i = nl;
+          h.processPubArgs(this.pa);
+          this.as = i + 1;
+          this.state = State.MSG_PAYLOAD;
+          // Jump so that the loop's i++ lands on the payload's last byte (as nats-server does); if that is past
+          // this buffer the loop ends and the split-message code below takes over.
+          i = this.as + this.pa.size - 2;
           break;
+        }
         case State.MSG_PAYLOAD:
           if (this.msgBuf !== null) {
             let toCopy = this.pa.size - this.msgLen;
@@ -253,7 +250,6 @@ export class Parser {
             h.processMsg(this.pa, buf, this.as);
           }
           this.argBuf = null;
-          this.drop = 0;
           this.as = i + 1;
           this.state = State.OP_START;
           break;
@@ -311,7 +307,6 @@ export class Parser {
           break;
         case State.OP_PING:
           if (b === LF) {
-            this.drop = 0;
             this.state = State.OP_START;
             h.processPing();
           }
@@ -326,7 +321,6 @@ export class Parser {
           break;
         case State.OP_PONG:
           if (b === LF) {
-            this.drop = 0;
             this.state = State.OP_START;
             h.processPong();
           }
@@ -389,7 +383,6 @@ export class Parser {
           break;
         case State.OP_PLUS_OK:
           if (b === LF) {
-            this.drop = 0;
             this.state = State.OP_START;
           }
           break;
@@ -419,23 +412,23 @@ export class Parser {
         case State.UNSUB_ARG:
         case State.CONNECT_ARG:
         case State.INFO_ARG:
-        case State.MINUS_ERR_ARG:
-          if (b === CR) {
-            this.drop = 1;
-          } else if (b === LF) {
-            const arg = this.argBuf !== null
-              ? decoder.decode(this.argBuf.subarray(0, this.argLen))
-              : decoder.decode(buf.subarray(this.as, i - this.drop));
-            this.argBuf = null;
-            const st = this.state;
-            this.drop = 0;
-            this.as = i + 1;
-            this.state = State.OP_START;
-            this.dispatchArg(st, arg);
-          } else if (this.argBuf !== null) {
-            this.appendArg(b);
+        case State.MINUS_ERR_ARG: {
+          const nl = this.lineEnd(buf, i);
+          if (nl < 0) {
+            i = len;
+            break;
           }
+          const arg = this.argBuf !== null
+            ? decoder.decode(this.argBuf.subarray(0, trimCR(this.argBuf, 0, this.argLen)))
+            : decoder.decode(buf.subarray(this.as, trimCR(buf, this.as, nl)));
+          this.argBuf = null;
+          const st = this.state;
+          i = nl;
+          this.as = i + 1;
+          this.state = State.OP_START;
+          this.dispatchArg(st, arg);
           break;
+        }
         default:
           this.fail(buf, i);
       }
@@ -447,11 +440,11 @@ export class Parser {
       st === State.CONNECT_ARG || st === State.INFO_ARG || st === State.MINUS_ERR_ARG
     ) {
       if (this.argBuf === null) {
-        const n = i - this.drop - this.as;
+        const n = len - this.as;
         // Checking before copying keeps a client from making us buffer an unbounded control line.
         if (n > this.maxControlLine) throw new ProtocolError(ERR.maxControlLine, true);
         this.argBuf = this.scratch;
-        this.argBuf.set(buf.subarray(this.as, this.as + n), 0);
+        this.argBuf.set(buf.subarray(this.as, len), 0);
         this.argLen = n;
       }
       if (this.argLen > this.maxControlLine) throw new ProtocolError(ERR.maxControlLine, true);
@@ -468,9 +461,21 @@ export class Parser {
     }
   }
 
-  private appendArg(b: number): void {
-    if (this.argLen >= this.scratch.length) throw new ProtocolError(ERR.maxControlLine, true);
-    this.argBuf![this.argLen++] = b;
+  /**
+   * Finds the LF that ends the control line starting at i (native search, not a byte loop). When the line
+   * continues a split argument, the bytes before the LF (or the whole buffer) are added to the argument copy.
+   * Returns -1 when this buffer ends before the line does.
+   */
+  private lineEnd(buf: Uint8Array, i: number): number {
+    const nl = buf.indexOf(LF, i);
+    if (this.argBuf !== null) {
+      const end = nl < 0 ? buf.length : nl;
+      const n = end - i;
+      if (this.argLen + n > this.maxControlLine) throw new ProtocolError(ERR.maxControlLine, true);
+      this.argBuf.set(buf.subarray(i, end), this.argLen);
+      this.argLen += n;
+    }
+    return nl;
   }
 
   private dispatchArg(st: State, arg: string): void {
@@ -571,6 +576,11 @@ export class Parser {
   private fail(buf: Uint8Array, i: number): never {
     throw new ProtocolError(ERR.unknownProtocolOperation, true, `client parser ERROR, state=${this.state}, i=${i}: proto=${quote(buf, i, Math.min(buf.length, i + 32))}...`);
   }
+}
+
+/** The end of a control line without its optional trailing CR. */
+function trimCR(buf: Uint8Array, start: number, end: number): number {
+  return end > start && buf[end - 1] === CR ? end - 1 : end;
 }
 
 /** Decimal digits to a number, or -1 (nats-server's parseSize) for empty, too long or non-digit input. */

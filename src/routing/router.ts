@@ -31,8 +31,20 @@ export class Router {
   }
 
   route(from: Client, subject: string, pa: PubArg, buf: Uint8Array, start: number): void {
-    const r = this.sublist.match(subject);
+    // A publisher usually repeats one subject; its last result stays valid until the sublist changes.
+    const sl = this.sublist;
+    let r = from.lastMatch;
+    if (from.lastMatchSubject !== subject || from.lastMatchGen !== sl.genId || r === null) {
+      r = sl.match(subject);
+      from.lastMatch = r;
+      from.lastMatchSubject = subject;
+      from.lastMatchGen = sl.genId;
+    }
     const noEcho = !from.opts.echo;
+    const stallAt = from.host.stallThreshold;
+    // One view of payload+CRLF per message, shared by every delivery: creating a view costs more than
+    // copying 128 bytes out of it.
+    let payload: Uint8Array | null = null;
     let delivered = false;
     let finished: Subscription[] | null = null;
 
@@ -44,8 +56,9 @@ export class Router {
       if (sub.max > 0 && sub.delivered >= sub.max) continue;
       sub.delivered++;
       if (sub.max > 0 && sub.delivered >= sub.max) (finished ??= []).push(sub);
-      c.deliver(sub, pa, buf, start);
+      c.deliver(sub, pa, (payload ??= buf.subarray(start, start + pa.size + 2)));
       delivered = true;
+      if (c.out.pending > stallAt && c !== from) from.stallOn(c);
     }
 
     const qsubs = r.qsubs;
@@ -60,8 +73,9 @@ export class Router {
         if (sub.max > 0 && sub.delivered >= sub.max) continue;
         sub.delivered++;
         if (sub.max > 0 && sub.delivered >= sub.max) (finished ??= []).push(sub);
-        c.deliver(sub, pa, buf, start);
+        c.deliver(sub, pa, (payload ??= buf.subarray(start, start + pa.size + 2)));
         delivered = true;
+        if (c.out.pending > stallAt && c !== from) from.stallOn(c);
         break;
       }
     }

@@ -10,6 +10,12 @@ class BunConn implements Conn {
     const n = this.s.write(data);
     return n < 0 ? 0 : n;
   }
+  pause(): void {
+    this.s.pause();
+  }
+  resume(): void {
+    this.s.resume();
+  }
   end(): void {
     this.s.end();
   }

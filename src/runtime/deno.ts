@@ -45,6 +45,20 @@ class DenoAdapterConn implements Conn {
     else this.handler?.onDrain();
   }
 
+  private paused: (() => void) | null = null;
+  private pauseWait: Promise<void> | null = null;
+
+  pause(): void {
+    if (this.pauseWait === null) this.pauseWait = new Promise((r) => (this.paused = r));
+  }
+
+  resume(): void {
+    const r = this.paused;
+    this.paused = null;
+    this.pauseWait = null;
+    r?.();
+  }
+
   end(): void {
     if (this.writing) this.endAfterWrite = true;
     else this.destroy();
@@ -53,6 +67,7 @@ class DenoAdapterConn implements Conn {
   destroy(): void {
     if (this.closed) return;
     this.closed = true;
+    this.resume();
     try {
       this.c.close();
     } catch {
@@ -67,6 +82,7 @@ class DenoAdapterConn implements Conn {
     const buf = new Uint8Array(READ_BUFFER);
     try {
       for (;;) {
+        if (this.pauseWait !== null) await this.pauseWait;
         const n = await this.c.read(buf);
         if (n === null || this.closed) break;
         this.handler?.onData(buf.subarray(0, n));

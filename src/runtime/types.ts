@@ -11,6 +11,9 @@ export interface Conn {
    * caller as soon as write returns.
    */
   write(data: Uint8Array): number;
+  /** Stops reading from the socket (backpressure on a fast producer); resume() starts again. */
+  pause(): void;
+  resume(): void;
   /** Closes after what was already accepted by write() is sent. */
   end(): void;
   /** Closes at once, dropping anything unsent. */

@@ -17,6 +17,12 @@ import { authRequired, checkSimpleAuth } from "../auth/simple.ts";
 import { ADVERTISED_VERSION, NATSEDGE_VERSION, PROTO } from "../version.ts";
 import { unsupportedOptions } from "./unsupported.ts";
 
+/**
+ * nats-server stalls producers once a receiver has max_pending/2 queued; natsedge caps that at 8 MiB so a
+ * small edge box does not hold 32 MiB per slow receiver before pushing back.
+ */
+const MAX_STALL_THRESHOLD = 8 * 1024 * 1024;
+
 /** How often stalled writers are checked against write_deadline. */
 const DEADLINE_SWEEP_MS = 1000;
 
@@ -27,6 +33,7 @@ export class Server implements ClientHost {
   readonly clients = new Map<number, Client>();
   slowConsumers = 0;
   totalConnections = 0;
+  readonly stallThreshold: number;
   private nextCid = 1;
   private readonly dirty: Client[] = [];
   private listener: Listener | null = null;
@@ -44,6 +51,7 @@ export class Server implements ClientHost {
     this.name = options.server_name ?? this.id;
     this.router = new Router(!options.disable_sublist_cache);
     this.authRequired = authRequired(options.authorization);
+    this.stallThreshold = Math.min(options.max_pending / 2, MAX_STALL_THRESHOLD);
   }
 
   get port(): number {
