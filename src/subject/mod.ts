@@ -1,0 +1,12 @@
+/** Subjects and subject routing: the only import target for code outside src/subject. */
+export {
+  isValidLiteralSubject,
+  isValidQueueName,
+  isValidSubject,
+  matchLiteral,
+  numTokens,
+  subjectHasWildcard,
+  subjectIsSubsetMatch,
+} from "./subject.ts";
+export { Sublist, SublistError } from "./sublist.ts";
+export type { SubLike, SublistResult, SublistStats } from "./sublist.ts";
