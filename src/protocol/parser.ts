@@ -208,10 +208,10 @@ export class Parser {
             break;
           }
           if (this.argBuf !== null) {
-            this.parsePubArgs(this.argBuf, 0, trimCR(this.argBuf, 0, this.argLen));
+            this.parsePubArgs(this.argBuf, 0, this.checkLine(this.argBuf, 0, this.argLen));
             this.argBuf = null;
           } else {
-            this.parsePubArgs(buf, this.as, trimCR(buf, this.as, nl));
+            this.parsePubArgs(buf, this.as, this.checkLine(buf, this.as, nl));
           }
           i = nl;
           h.processPubArgs(this.pa);
@@ -419,8 +419,8 @@ export class Parser {
             break;
           }
           const arg = this.argBuf !== null
-            ? decoder.decode(this.argBuf.subarray(0, trimCR(this.argBuf, 0, this.argLen)))
-            : decoder.decode(buf.subarray(this.as, trimCR(buf, this.as, nl)));
+            ? decoder.decode(this.argBuf.subarray(0, this.checkLine(this.argBuf, 0, this.argLen)))
+            : decoder.decode(buf.subarray(this.as, this.checkLine(buf, this.as, nl)));
           this.argBuf = null;
           const st = this.state;
           i = nl;
@@ -442,12 +442,11 @@ export class Parser {
       if (this.argBuf === null) {
         const n = len - this.as;
         // Checking before copying keeps a client from making us buffer an unbounded control line.
-        if (n > this.maxControlLine) throw new ProtocolError(ERR.maxControlLine, true);
+        this.checkPartial(n, buf[len - 1] === CR);
         this.argBuf = this.scratch;
         this.argBuf.set(buf.subarray(this.as, len), 0);
         this.argLen = n;
       }
-      if (this.argLen > this.maxControlLine) throw new ProtocolError(ERR.maxControlLine, true);
     }
 
     if ((st === State.MSG_PAYLOAD || st === State.MSG_END_R || st === State.MSG_END_N) && this.msgBuf === null) {
@@ -471,11 +470,26 @@ export class Parser {
     if (this.argBuf !== null) {
       const end = nl < 0 ? buf.length : nl;
       const n = end - i;
-      if (this.argLen + n > this.maxControlLine) throw new ProtocolError(ERR.maxControlLine, true);
+      this.checkPartial(this.argLen + n, n > 0 ? buf[end - 1] === CR : this.argBuf[this.argLen - 1] === CR);
       this.argBuf.set(buf.subarray(i, end), this.argLen);
       this.argLen += n;
     }
     return nl;
+  }
+
+  /**
+   * An unfinished control line of n bytes: over max_control_line (a trailing CR, which may be half of the
+   * CRLF, does not count) is an error now, before more of it is buffered.
+   */
+  private checkPartial(n: number, endsWithCR: boolean): void {
+    if (n - (endsWithCR ? 1 : 0) > this.maxControlLine) throw new ProtocolError(ERR.maxControlLine, true);
+  }
+
+  /** The end of a complete control line without its CR, enforcing max_control_line (nats-server's overMaxControlLineLimit). */
+  private checkLine(buf: Uint8Array, start: number, end: number): number {
+    const e = trimCR(buf, start, end);
+    if (e - start > this.maxControlLine) throw new ProtocolError(ERR.maxControlLine, true);
+    return e;
   }
 
   private dispatchArg(st: State, arg: string): void {
@@ -486,7 +500,14 @@ export class Parser {
       case State.CONNECT_ARG:
         h.processConnect(arg);
         break;
-      case State.INFO_ARG: break; // A client's INFO means nothing to a server (nats-server ignores it too).
+      case State.INFO_ARG:
+        // A client's INFO means nothing to a server, but like nats-server it must at least be JSON.
+        try {
+          JSON.parse(arg);
+        } catch {
+          throw new ProtocolError(null, true, `processInfo: INFO argument is not JSON: ${JSON.stringify(arg.slice(0, 64))}`);
+        }
+        break;
       case State.MINUS_ERR_ARG: h.processErr(arg); break;
     }
   }
@@ -522,11 +543,11 @@ export class Parser {
     let i = start;
     while (i < end) {
       let b = buf[i]!;
-      if (b === SPACE || b === TAB || b === CR || b === LF) { i++; continue; }
+      if (b === SPACE || b === TAB) { i++; continue; }
       const ts = i;
       while (i < end) {
         b = buf[i]!;
-        if (b === SPACE || b === TAB || b === CR || b === LF) break;
+        if (b === SPACE || b === TAB) break;
         i++;
       }
       switch (n) {
