@@ -44,7 +44,7 @@ export async function startServer(options: StartOptions = {}): Promise<ServerHan
 }
 
 /** Starts a server from fully resolved options (the CLI's path). */
-export async function startWithOptions(opts: ServerOptions, sink: LogSink): Promise<ServerHandle> {
+export async function startWithOptions(opts: ServerOptions, sink: LogSink, warnings: string[] = []): Promise<ServerHandle> {
   const log = new Logger({
     pid: process.pid,
     debug: opts.debug,
@@ -53,6 +53,7 @@ export async function startWithOptions(opts: ServerOptions, sink: LogSink): Prom
     logtimeUTC: opts.logtime_utc,
     sink,
   });
+  for (const w of warnings) log.warn(w);
   const server = new Server(opts, await detectRuntime(), log);
   const ready = server.start();
   await ready;

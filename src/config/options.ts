@@ -59,6 +59,8 @@ export interface AuthorizationOptions {
   timeout?: Millis;
   users?: UserEntry[];
   default_permissions?: Permissions;
+  /** Leafnode listener only: the account leafnodes authenticating with `user`/`password` bind to. */
+  account?: string;
 }
 
 export type JetStreamCipher = "chacha" | "aes" | "xchacha";

@@ -1,0 +1,90 @@
+/**
+ * The command line: nats-server's flags and config file, then a server started through the embedding API.
+ * Returns the process exit code, or undefined once a server is running (it exits on SIGINT/SIGTERM).
+ */
+import process from "node:process";
+import fs from "node:fs";
+import { loadOptions } from "../config/load.ts";
+import { ConfigError } from "../config/errors.ts";
+import { FlagError } from "./flags.ts";
+import { TLS_USAGE, USAGE } from "./usage.ts";
+import { sendSignal } from "./signal.ts";
+import { startWithOptions } from "../../mod.ts";
+import { ADVERTISED_VERSION, NATSEDGE_VERSION } from "../version.ts";
+import type { LogSink } from "../log/logger.ts";
+
+const EXE = "natsedge";
+
+function stderr(s: string): void {
+  process.stderr.write(s.endsWith("\n") ? s : s + "\n");
+}
+
+function logSink(file: string | undefined): LogSink {
+  if (file === undefined) return stderr;
+  const fd = fs.openSync(file, "a");
+  return (line) => {
+    fs.writeSync(fd, line + "\n");
+  };
+}
+
+export async function runCli(argv: string[]): Promise<number | undefined> {
+  let loaded;
+  try {
+    loaded = loadOptions(argv, process.env, (p) => fs.readFileSync(p, "utf8"));
+  } catch (err) {
+    if (err instanceof FlagError) {
+      stderr(err.message);
+      stderr(USAGE);
+      return 2;
+    }
+    if (err instanceof ConfigError) {
+      stderr(`${EXE}: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+
+  switch (loaded.action) {
+    case "help":
+      stderr(USAGE);
+      return 0;
+    case "help_tls":
+      stderr(TLS_USAGE);
+      return 0;
+    case "version":
+      process.stdout.write(`${EXE}: v${NATSEDGE_VERSION} (nats-server protocol ${ADVERTISED_VERSION})\n`);
+      return 0;
+    case "signal":
+      try {
+        sendSignal(loaded.signal!);
+        return 0;
+      } catch (err) {
+        stderr(`${EXE}: ${err instanceof Error ? err.message : String(err)}`);
+        return 1;
+      }
+    case "test":
+      for (const w of loaded.warnings) stderr(`${EXE}: warning: ${w}`);
+      stderr(`${EXE}: configuration file ${loaded.configFile} is valid`);
+      return 0;
+    case "run":
+      break;
+  }
+
+  const opts = loaded.options;
+  let handle;
+  try {
+    handle = await startWithOptions(opts, logSink(opts.log_file), loaded.warnings);
+  } catch (err) {
+    stderr(`${EXE}: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+  if (opts.pid_file) fs.writeFileSync(opts.pid_file, String(process.pid));
+  const stop = async (): Promise<void> => {
+    await handle.close();
+    if (opts.pid_file) fs.rmSync(opts.pid_file, { force: true });
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop());
+  process.on("SIGTERM", () => void stop());
+  return undefined;
+}

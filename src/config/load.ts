@@ -1,0 +1,120 @@
+/**
+ * Builds the server options the way nats-server's ConfigureOptions does: defaults, then the config
+ * file given with -c, then the command-line flags on top (flags win). Pure: the caller passes argv, the
+ * environment and a file reader, and acts on the returned `action`.
+ */
+import { FlagError, type FlagOverrides, parseFlags, type SignalRequest } from "../cli/flags.ts";
+import { ConfigError } from "./errors.ts";
+import { optionsFromConf } from "./from_conf.ts";
+import { defaultOptions, type ServerOptions } from "./options.ts";
+import { parseConf } from "./parser.ts";
+
+export type LoadAction = "run" | "test" | "help" | "help_tls" | "version" | "signal";
+
+export interface LoadResult {
+  action: LoadAction;
+  options: ServerOptions;
+  /** Config warnings, formatted `file:line:col: ...`; print them and carry on. */
+  warnings: string[];
+  configFile?: string;
+  signal?: SignalRequest;
+  positionals: string[];
+}
+
+/** The commands nats-server's --signal accepts (server/signal.go). */
+const SIGNALS = ["stop", "quit", "reopen", "reload", "ldm", "term"];
+
+/**
+ * @throws FlagError for command-line mistakes, ConfigError for problems in the config file.
+ * Subcommands other than `help` and `version` (say `mkpasswd`) are the caller's to dispatch before this.
+ */
+export function loadOptions(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  readFile: (path: string) => string,
+): LoadResult {
+  const flags = parseFlags(argv);
+  const result = (action: LoadAction, options = defaultOptions(), warnings: string[] = []): LoadResult => ({
+    action,
+    options,
+    warnings,
+    positionals: flags.positionals,
+    ...(flags.configFile !== undefined && { configFile: flags.configFile }),
+  });
+  if (flags.version) return result("version");
+  if (flags.help) return result("help");
+  if (flags.helpTls) return result("help_tls");
+  const command = flags.positionals[0];
+  if (command?.toLowerCase() === "version") return result("version");
+  if (command?.toLowerCase() === "help") return result("help");
+  if (command !== undefined) throw new FlagError(`unrecognized command: ${JSON.stringify(command)}`);
+  if (flags.signal !== undefined) {
+    if (!SIGNALS.includes(flags.signal.command)) throw new FlagError(`unknown signal ${JSON.stringify(flags.signal.command)}`);
+    return { ...result("signal"), signal: flags.signal };
+  }
+
+  let options = defaultOptions();
+  const warnings: string[] = [];
+  if (flags.configFile !== undefined) {
+    const file = flags.configFile;
+    let text: string;
+    try {
+      text = readFile(file);
+    } catch (e) {
+      throw new ConfigError(`error opening config file: ${e instanceof Error ? e.message : String(e)}`, {
+        file,
+        line: 0,
+        column: 0,
+      });
+    }
+    const conf = parseConf(text, { file, env, readFile, warn: (w) => warnings.push(w) });
+    const mapped = optionsFromConf(conf, options);
+    options = { ...mapped.options, config_file: file };
+    warnings.push(...mapped.warnings);
+  } else if (flags.test) {
+    throw new FlagError("must specify [-c, --config] option to check configuration file syntax");
+  }
+  applyFlags(options, flags.overrides);
+  return result(flags.test ? "test" : "run", options, warnings);
+}
+
+function applyFlags(o: ServerOptions, flags: FlagOverrides): void {
+  const { jetstream, store_dir, user, pass, auth, tls, tlscert, tlskey, tlsverify, tlscacert, ...direct } = flags;
+  Object.assign(o, direct);
+  if (jetstream !== undefined || store_dir !== undefined) {
+    o.jetstream = {
+      ...o.jetstream,
+      enabled: jetstream ?? o.jetstream?.enabled ?? false,
+      ...(store_dir !== undefined && { store_dir }),
+    };
+  }
+  if (user !== undefined || pass !== undefined || auth !== undefined) {
+    o.authorization = {
+      ...o.authorization,
+      ...(user !== undefined && { user }),
+      ...(pass !== undefined && { password: pass }),
+      ...(auth !== undefined && { token: auth }),
+    };
+  }
+  // -tls=false switches TLS off, config file included; any other TLS flag replaces the config's tls block.
+  if (tls === false) {
+    delete o.tls;
+  } else if ([tls, tlscert, tlskey, tlsverify, tlscacert].some((v) => v !== undefined)) {
+    if (!tlscert) throw new FlagError("TLS Server certificate must be present and valid");
+    if (!tlskey) throw new FlagError("TLS Server private key must be present and valid");
+    o.tls = {
+      cert_file: tlscert,
+      key_file: tlskey,
+      ...(tlscacert !== undefined && { ca_file: tlscacert }),
+      verify: tlsverify ?? false,
+      ...(o.tls?.timeout !== undefined && { timeout: o.tls.timeout }),
+    };
+  }
+  if (o.server_name?.includes(" ")) throw new FlagError("server name cannot contain spaces");
+  for (const field of ["port", "http_port", "https_port"] as const) {
+    const p = o[field];
+    if (p !== undefined && (p < -1 || p > 65535)) {
+      throw new FlagError(`invalid ${field} ${p}: must be between 0 and 65535, or -1 for a random port`);
+    }
+  }
+}
