@@ -16,7 +16,7 @@ import type { LogSink } from "../log/logger.ts";
 const EXE = "natsedge";
 
 function stderr(s: string): void {
-  process.stderr.write(s.endsWith("\n") ? s : s + "\n");
+  fs.writeSync(2, s.endsWith("\n") ? s : s + "\n");
 }
 
 function logSink(file: string | undefined): LogSink {
@@ -52,7 +52,7 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
       stderr(TLS_USAGE);
       return 0;
     case "version":
-      process.stdout.write(`${EXE}: v${NATSEDGE_VERSION} (nats-server protocol ${ADVERTISED_VERSION})\n`);
+      fs.writeSync(1, `${EXE}: v${NATSEDGE_VERSION} (nats-server protocol ${ADVERTISED_VERSION})\n`);
       return 0;
     case "signal":
       try {

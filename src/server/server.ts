@@ -3,7 +3,7 @@
  * output: everything routed while one read buffer is parsed is written once per receiving connection when
  * that buffer is done.
  */
-import { createServer } from "@nats-io/nkeys";
+import { serverId } from "./server_id.ts";
 import type { ServerOptions } from "../config/options.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Conn, ConnHandler, Listener, Runtime } from "../runtime/types.ts";
@@ -47,7 +47,7 @@ export class Server implements ClientHost {
     readonly runtime: Runtime,
     readonly log: Logger,
   ) {
-    this.id = createServer().getPublicKey();
+    this.id = serverId();
     this.name = options.server_name ?? this.id;
     this.router = new Router(!options.disable_sublist_cache);
     this.authRequired = authRequired(options.authorization);
