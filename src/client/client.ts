@@ -9,9 +9,15 @@ import type { Conn, ConnHandler } from "../runtime/types.ts";
 import { Subscription } from "./subscription.ts";
 import { Outbound } from "./outbound.ts";
 import type { ClientHost } from "./host.ts";
-import { parseConnect, redactConnect, type ConnectOptions } from "./connect.ts";
+import { connectError, parseConnect, redactConnect, type ConnectOptions } from "./connect.ts";
 import { isValidLiteralSubject } from "../subject/subject.ts";
 import type { SublistResult } from "../subject/sublist.ts";
+
+/**
+ * Outbound bytes at which a receiver is written to at once instead of at the end of the read cycle: a single
+ * read can hold megabytes, and a client that keeps reading must not look slow because of that.
+ */
+const FLUSH_AT = 64 * 1024;
 
 /** The longest a fast producer's reads stay paused for one slow receiver (nats-server 2.9's stallClientMaxDuration). */
 const STALL_MAX_MS = 1000;
@@ -137,6 +143,8 @@ export class Client implements ParserHandler, ConnHandler {
 
   processPubArgs(pa: PubArg): void {
     if (this.host.log.trace) this.traceIn(pa.hdr >= 0 ? "HPUB" : "PUB", pubArgsText(pa));
+    // nats-server's processHeaderPub refuses HPUB from a client that did not negotiate headers.
+    if (pa.hdr >= 0 && !this.opts.headers) throw new ProtocolError(null, true, "processHeaderPub: message headers not supported");
     if (this.opts.pedantic && !isValidLiteralSubject(this.subjectOf(pa))) this.sendErr(ERR.invalidPublishSubject);
   }
 
@@ -196,17 +204,17 @@ export class Client implements ParserHandler, ConnHandler {
 
   processConnect(arg: string): void {
     if (this.host.log.trace) this.traceIn("CONNECT", redactConnect(arg));
-    const result = parseConnect(arg, this.opts, this.host.options.no_header_support);
-    if (typeof result === "string") {
-      this.sendErr(result);
-      throw new ProtocolError(null, true);
-    }
-    this.opts = result;
+    this.opts = parseConnect(arg, this.opts, this.host.options.no_header_support);
     const authErr = this.host.authenticate(this);
     if (authErr !== null) {
       this.sendErr(ERR.authorizationViolation);
       this.host.log.error(`${this.traceId} - ${authErr}`);
       this.closeAfterFlush(CloseReason.authViolation);
+      throw new ProtocolError(null, true);
+    }
+    const refused = connectError(this.opts);
+    if (refused !== null) {
+      this.sendErr(refused);
       throw new ProtocolError(null, true);
     }
     this.connected = true;
@@ -285,7 +293,10 @@ export class Client implements ParserHandler, ConnHandler {
     this.outMsgs++;
     this.outBytes += size;
     if (!this.flushQueued) this.host.queueFlush(this);
-    if (out.pending > this.host.options.max_pending) this.slowConsumer(CloseReason.slowConsumerPending);
+    if (out.pending >= FLUSH_AT) {
+      this.flush();
+      if (out.pending > this.host.options.max_pending) this.slowConsumer(CloseReason.slowConsumerPending);
+    }
   }
 
   /** The no-responders status (503) on the publisher's own reply subscription, as nats-server sends it. */
@@ -310,7 +321,6 @@ export class Client implements ParserHandler, ConnHandler {
 
   /** Hands pending bytes to the socket. */
   flush(): void {
-    this.flushQueued = false;
     if (this.closed || this.stalledSince !== 0 || this.out.pending === 0) return;
     const n = this.conn.write(this.out.view());
     this.out.consume(n);

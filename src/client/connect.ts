@@ -26,10 +26,9 @@ const CLIENT_PROTO_INFO = 1;
 
 /**
  * Applies a CONNECT JSON to the current options (only the fields present change, like Go's json.Unmarshal into
- * the existing struct). Returns the -ERR text for a CONNECT nats-server refuses with one; throws for JSON it
- * cannot read (closed without -ERR, as nats-server does).
+ * the existing struct). Throws for JSON it cannot read (closed without -ERR, as nats-server does).
  */
-export function parseConnect(arg: string, current: ConnectOptions, noHeaderSupport: boolean): ConnectOptions | string {
+export function parseConnect(arg: string, current: ConnectOptions, noHeaderSupport: boolean): ConnectOptions {
   let j: Record<string, unknown>;
   try {
     const v: unknown = JSON.parse(arg);
@@ -57,10 +56,17 @@ export function parseConnect(arg: string, current: ConnectOptions, noHeaderSuppo
   next.nkey = str("nkey") ?? next.nkey;
   next.sig = str("sig") ?? next.sig;
   next.jwt = str("jwt") ?? next.jwt;
-
-  if (next.protocol < 0 || next.protocol > CLIENT_PROTO_INFO) return ERR.invalidClientProtocol;
-  if (next.noResponders && !next.headers) return ERR.noRespondersRequiresHeaders;
   return next;
+}
+
+/**
+ * The -ERR text for a CONNECT nats-server refuses after authentication (it checks credentials first), or
+ * null when the options are acceptable.
+ */
+export function connectError(o: ConnectOptions): string | null {
+  if (o.protocol < 0 || o.protocol > CLIENT_PROTO_INFO) return ERR.invalidClientProtocol;
+  if (o.noResponders && !o.headers) return ERR.noRespondersRequiresHeaders;
+  return null;
 }
 
 /** CONNECT JSON for the trace log, with every credential replaced (nats-server's removePassFromTrace). */

@@ -9,8 +9,9 @@ export function errLine(text: string): Uint8Array {
   return encoder.encode(`-ERR '${text}'\r\n`);
 }
 
+/** nats-server joins "INFO", the JSON and CRLF with spaces, so its INFO line has a space before the CRLF. */
 export function infoLine(info: object): Uint8Array {
-  return encoder.encode(`INFO ${JSON.stringify(info)}\r\n`);
+  return encoder.encode(`INFO ${JSON.stringify(info)} \r\n`);
 }
 
 /** nats-server formats subjects in -ERR texts with Go's %q: double-quoted with escapes. */

@@ -60,6 +60,10 @@ export class Server implements ClientHost {
 
   async start(): Promise<void> {
     const o = this.options;
+    // nats-server's validateOptions: a message that cannot fit a client's pending budget could never be sent.
+    if (o.max_payload > o.max_pending) {
+      throw new Error(`max_payload (${o.max_payload}) cannot be higher than max_pending (${o.max_pending})`);
+    }
     const unsupported = unsupportedOptions(o);
     if (unsupported.length > 0) {
       throw new Error(`natsedge does not support these configured options yet: ${unsupported.join(", ")}`);
@@ -156,7 +160,11 @@ export class Server implements ClientHost {
   flushPending(): void {
     const d = this.dirty;
     // Flushing can queue more (a slow consumer's close never does, but stay safe): walk by index.
-    for (let i = 0; i < d.length; i++) d[i]!.flush();
+    for (let i = 0; i < d.length; i++) {
+      const c = d[i]!;
+      c.flushQueued = false;
+      c.flush();
+    }
     d.length = 0;
   }
 

@@ -1,6 +1,7 @@
 /** Test harness: an in-process natsedge on a random port, plus raw-socket and real-client helpers. */
 import { connect, type ConnectionOptions, type NatsConnection } from "@nats-io/transport-node";
 import { startServer, type ServerHandle, type StartOptions } from "../../mod.ts";
+import { REFERENCE_SERVER, runReferenceServer } from "./reference_server.ts";
 
 export interface TestServer extends ServerHandle {
   url: string;
@@ -8,6 +9,12 @@ export interface TestServer extends ServerHandle {
 }
 
 export async function runServer(opts: StartOptions = {}): Promise<TestServer> {
+  if (REFERENCE_SERVER !== "") {
+    // Differential mode (see reference_server.ts): there is no in-process Server; tests that reach into
+    // `srv.server` cannot run in this mode.
+    const ref = await runReferenceServer({ host: "127.0.0.1", port: -1, ...opts });
+    return Object.assign(ref, { url: `127.0.0.1:${ref.port}`, ready: Promise.resolve() }) as unknown as TestServer;
+  }
   const logs: string[] = [];
   const h = await startServer({ host: "127.0.0.1", port: -1, logSink: (l) => logs.push(l), ...opts });
   return Object.assign(h, { url: `127.0.0.1:${h.port}`, logs });
@@ -26,6 +33,7 @@ export class RawConn {
   private waiters: { test: (s: string) => boolean; resolve: () => void }[] = [];
   closed = false;
   private closeWaiters: (() => void)[] = [];
+  private drainWaiters: (() => void)[] = [];
   private constructor(private readonly sock: import("bun").Socket) {}
 
   static async open(port: number): Promise<RawConn> {
@@ -39,6 +47,9 @@ export class RawConn {
         },
         close() {
           self!.onClose();
+        },
+        drain() {
+          self!.onDrain();
         },
         error() {
           self!.onClose();
@@ -66,6 +77,42 @@ export class RawConn {
     this.closeWaiters = [];
   }
 
+  private onDrain(): void {
+    const ws = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of ws) w();
+  }
+
+  /**
+   * Writes all of `data`, waiting for the socket to drain when the kernel buffer is full (Bun's `write` does
+   * not queue what it cannot write now; `send` is only safe for small frames). Rejects if the connection closes.
+   */
+  async sendAll(data: string | Uint8Array): Promise<void> {
+    let bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    while (bytes.length > 0) {
+      if (this.closed) throw new Error(`connection closed with ${bytes.length} bytes unsent`);
+      const n = this.sock.write(bytes);
+      this.sock.flush();
+      if (n < 0) throw new Error("write on a closed connection");
+      bytes = bytes.subarray(n);
+      if (bytes.length > 0) {
+        await new Promise<void>((resolve) => {
+          this.drainWaiters.push(resolve);
+          this.closeWaiters.push(resolve);
+        });
+      }
+    }
+  }
+
+  /** Stops reading from the socket, so the server sees TCP backpressure (a consumer that never reads). */
+  pause(): void {
+    this.sock.pause();
+  }
+
+  resume(): void {
+    this.sock.resume();
+  }
+
   send(s: string | Uint8Array): void {
     this.sock.write(s);
     this.sock.flush();
@@ -84,6 +131,21 @@ export class RawConn {
       const timer = setTimeout(() => reject(new Error(`timed out waiting for ${String(needle)}; got ${JSON.stringify(this.buf)}`)), ms);
       this.waiters.push({
         test,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(this.buf);
+        },
+      });
+    });
+  }
+
+  /** Resolves when `pred` holds for the received text (checked on every read). Rejects after `ms`. */
+  waitUntil(pred: (received: string) => boolean, what: string, ms = 10000): Promise<string> {
+    if (pred(this.buf)) return Promise.resolve(this.buf);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.buf.slice(-2000))}`)), ms);
+      this.waiters.push({
+        test: pred,
         resolve: () => {
           clearTimeout(timer);
           resolve(this.buf);
