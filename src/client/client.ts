@@ -141,6 +141,16 @@ export class Client implements ParserHandler, ConnHandler {
     this.host.log.tracef(`${this.traceId} - <<- [${op}${arg ? " " + arg : ""}]`);
   }
 
+  private traceOut(op: string): void {
+    this.host.log.tracef(`${this.traceId} - ->> [${op}]`);
+  }
+
+  /** Queues +OK (verbose mode). */
+  private sendOK(): void {
+    if (this.host.log.trace) this.traceOut("OK");
+    this.enqueue(OK);
+  }
+
   processPubArgs(pa: PubArg): void {
     if (this.host.log.trace) this.traceIn(pa.hdr >= 0 ? "HPUB" : "PUB", pubArgsText(pa));
     // nats-server's processHeaderPub refuses HPUB from a client that did not negotiate headers.
@@ -152,7 +162,7 @@ export class Client implements ParserHandler, ConnHandler {
     this.inMsgs++;
     this.inBytes += pa.size;
     if (this.host.log.trace) this.traceIn("MSG_PAYLOAD:", JSON.stringify(decoder.decode(buf.subarray(start, start + pa.size))));
-    if (this.opts.verbose) this.enqueue(OK);
+    if (this.opts.verbose) this.sendOK();
     this.host.route(this, this.subjectOf(pa), pa, buf, start);
   }
 
@@ -166,7 +176,7 @@ export class Client implements ParserHandler, ConnHandler {
 
     if (this.subs.has(sid)) {
       // nats-server ignores a SUB that reuses a live sid.
-      if (this.opts.verbose) this.enqueue(OK);
+      if (this.opts.verbose) this.sendOK();
       return;
     }
     const max = this.host.options.max_subscriptions;
@@ -181,7 +191,7 @@ export class Client implements ParserHandler, ConnHandler {
       return;
     }
     this.subs.set(sid, sub);
-    if (this.opts.verbose) this.enqueue(OK);
+    if (this.opts.verbose) this.sendOK();
   }
 
   processUnsub(arg: string): void {
@@ -199,7 +209,7 @@ export class Client implements ParserHandler, ConnHandler {
       if (max > 0 && max > sub.delivered) sub.max = max;
       else this.removeSub(sub);
     }
-    if (this.opts.verbose) this.enqueue(OK);
+    if (this.opts.verbose) this.sendOK();
   }
 
   processConnect(arg: string): void {
@@ -219,11 +229,14 @@ export class Client implements ParserHandler, ConnHandler {
     }
     this.connected = true;
     this.parser.awaitingConnect = false;
-    if (this.opts.verbose) this.enqueue(OK);
+    if (this.opts.verbose) this.sendOK();
   }
 
   processPing(): void {
-    if (this.host.log.trace) this.traceIn("PING", "");
+    if (this.host.log.trace) {
+      this.traceIn("PING", "");
+      this.traceOut("PONG");
+    }
     this.enqueue(PONG);
   }
 
@@ -261,6 +274,7 @@ export class Client implements ParserHandler, ConnHandler {
     const need = 5 + subjLen + 1 + sid.length + 1 + replyLen + 1 + 22 + 2 + size + 2;
     const out = this.out;
     let p = out.reserve(need);
+    const start0 = p;
     const o = out.buf;
     if (hdr < 0) {
       o[p] = 77; o[p + 1] = 83; o[p + 2] = 71; o[p + 3] = 32; // "MSG "
@@ -290,6 +304,7 @@ export class Client implements ParserHandler, ConnHandler {
       o.set(payload, p);
     }
     out.end = p + size + 2;
+    if (this.host.log.trace) this.traceOut(decoder.decode(o.subarray(start0, p - 2)));
     this.outMsgs++;
     this.outBytes += size;
     if (!this.flushQueued) this.host.queueFlush(this);
@@ -302,7 +317,9 @@ export class Client implements ParserHandler, ConnHandler {
   /** The no-responders status (503) on the publisher's own reply subscription, as nats-server sends it. */
   deliverNoResponders(sub: Subscription, reply: string, subject: string): void {
     const hdr = `NATS/1.0 503\r\nNats-Subject: ${subject}\r\n\r\n`;
-    const line = `HMSG ${reply} ${sub.sid} ${hdr.length} ${hdr.length}\r\n${hdr}\r\n`;
+    const op = `HMSG ${reply} ${sub.sid} ${hdr.length} ${hdr.length}`;
+    if (this.host.log.trace) this.traceOut(op);
+    const line = `${op}\r\n${hdr}\r\n`;
     this.enqueue(new TextEncoder().encode(line));
   }
 
@@ -363,6 +380,7 @@ export class Client implements ParserHandler, ConnHandler {
       return;
     }
     this.pingsOut++;
+    if (this.host.log.trace) this.traceOut("PING");
     this.enqueue(PING);
     this.flush();
   }
