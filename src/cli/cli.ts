@@ -9,6 +9,7 @@ import { ConfigError } from "../config/errors.ts";
 import { FlagError } from "./flags.ts";
 import { TLS_USAGE, USAGE } from "./usage.ts";
 import { sendSignal } from "./signal.ts";
+import { mkpasswd } from "./mkpasswd.ts";
 import { startWithOptions } from "../../mod.ts";
 import { ADVERTISED_VERSION, NATSEDGE_VERSION } from "../version.ts";
 import type { LogSink } from "../log/logger.ts";
@@ -28,6 +29,7 @@ function logSink(file: string | undefined): LogSink {
 }
 
 export async function runCli(argv: string[]): Promise<number | undefined> {
+  if (argv[0] === "mkpasswd") return mkpasswd(argv.slice(1));
   let loaded;
   try {
     loaded = loadOptions(argv, process.env, (p) => fs.readFileSync(p, "utf8"));

@@ -50,6 +50,9 @@ TLS Options:
         --tlsverify                  Enable TLS, verify client certificates
         --tlscacert <file>           Client certificate CA for verification
 
+Commands:
+    mkpasswd [-p] [--cost <n>]       Print a new random password and its bcrypt hash (-p: hash one you type)
+
 Common Options:
     -h, --help                       Show this message
     -v, --version                    Show version

@@ -5,7 +5,9 @@
 import { Parser, type ParserHandler, type PubArg } from "../protocol/parser.ts";
 import { ERR, ProtocolError } from "../protocol/errors.ts";
 import { OK, PING, PONG, errLine, goQuote, infoLine } from "../protocol/encode.ts";
-import type { Conn, ConnHandler } from "../runtime/types.ts";
+import type { Conn, ConnHandler, TLSServerConfig, TLSState } from "../runtime/types.ts";
+import type { AuthUser, AuthVerdict } from "../auth/authenticator.ts";
+import { tlsVersionNumber } from "../server/tls_config.ts";
 import { Subscription } from "./subscription.ts";
 import { Outbound } from "./outbound.ts";
 import type { ClientHost } from "./host.ts";
@@ -18,6 +20,9 @@ import type { SublistResult } from "../subject/sublist.ts";
  * read can hold megabytes, and a client that keeps reading must not look slow because of that.
  */
 const FLUSH_AT = 64 * 1024;
+
+/** Reply subjects remembered per client for allow_responses before old ones are pruned. */
+const MAX_TRACKED_REPLIES = 10_000;
 
 /** The longest a fast producer's reads stay paused for one slow receiver (nats-server 2.9's stallClientMaxDuration). */
 const STALL_MAX_MS = 1000;
@@ -34,6 +39,7 @@ export const CloseReason = {
   slowConsumerPending: "Slow Consumer (Pending Bytes)",
   slowConsumerDeadline: "Slow Consumer (Write Deadline)",
   staleConnection: "Stale Connection",
+  tlsHandshakeError: "TLS Handshake Error",
   maxPayload: "Maximum Message Payload Exceeded",
   maxControlLine: "Maximum Control Line Exceeded",
   maxConnections: "Maximum Connections Exceeded",
@@ -62,6 +68,22 @@ export class Client implements ParserHandler, ConnHandler {
   outMsgs = 0;
   outBytes = 0;
   closeReason: CloseReason | null = null;
+  /** The nkey challenge sent in INFO, if any. */
+  nonce: string | null = null;
+  tls: TLSState | null = null;
+  /** Who this connection authenticated as (null: no authentication configured). */
+  user: AuthUser | null = null;
+  /**
+   * Delivery to this client needs a per-message check: a wildcard subscription overlaps a subscribe deny, or
+   * reply subjects are tracked for allow_responses.
+   */
+  checksDelivery = false;
+  private denyFilter = false;
+  /** Reply subjects this client may answer (allow_responses): subject → when received and answers sent. */
+  private replies: Map<string, { t: number; n: number }> | null = null;
+  /** Input read while CONNECT's asynchronous verdict is pending. */
+  private held: Uint8Array | null = null;
+  private tlsTimer: ReturnType<typeof setTimeout> | null = null;
   /** The router's per-publisher match cache (see Router.route). */
   lastMatch: SublistResult<Subscription> | null = null;
   lastMatchSubject = "";
@@ -101,12 +123,82 @@ export class Client implements ParserHandler, ConnHandler {
   onData(data: Uint8Array): void {
     if (this.closed) return;
     this.lastIn = Date.now();
+    if (this.parser.suspended) {
+      this.hold(data);
+      return;
+    }
     try {
-      this.parser.parse(data);
+      const n = this.parser.parse(data);
+      if (n < data.length) this.hold(data.subarray(n));
     } catch (err) {
       this.onProtocolError(err);
     }
     this.host.flushPending();
+  }
+
+  /** Keeps input that arrives while parsing is suspended; the read buffer is only ours during onData. */
+  private hold(data: Uint8Array): void {
+    if (this.held === null) {
+      this.held = data.slice();
+      this.conn.pause();
+    } else {
+      const next = new Uint8Array(this.held.length + data.length);
+      next.set(this.held, 0);
+      next.set(data, this.held.length);
+      this.held = next;
+    }
+  }
+
+  // ---- TLS ------------------------------------------------------------------------------------------------
+
+  /**
+   * Continues the connection as TLS. `infoAfter` is the INFO to send once the handshake is done
+   * (handshake_first); otherwise INFO was already sent in the clear, as nats-server does by default.
+   */
+  upgradeTLS(cfg: TLSServerConfig, timeoutMs: number, infoAfter: object | null): void {
+    this.pendingInfo = infoAfter;
+    this.tlsVerify = cfg.requestCert;
+    this.host.log.debugf(`${this.traceId} - Starting TLS client connection handshake`);
+    this.tlsTimer = setTimeout(() => {
+      if (this.closed || this.tls !== null) return;
+      this.host.log.error(`${this.traceId} - TLS handshake timeout`);
+      this.close(CloseReason.tlsHandshakeError);
+    }, timeoutMs);
+    this.conn.startTLS(cfg);
+  }
+
+  private pendingInfo: object | null = null;
+  private tlsVerify = false;
+
+  onTLS(result: TLSState | Error): void {
+    if (this.closed) return;
+    if (this.tlsTimer !== null) clearTimeout(this.tlsTimer);
+    if (result instanceof Error) {
+      this.host.log.error(`${this.traceId} - TLS handshake error: ${result.message}`);
+      this.close(CloseReason.tlsHandshakeError);
+      return;
+    }
+    if (this.tlsVerify && (result.peer === null || result.verifyError !== null)) {
+      this.host.log.error(`${this.traceId} - TLS handshake error: client certificate: ${result.verifyError ?? "none presented"}`);
+      this.close(CloseReason.tlsHandshakeError);
+      return;
+    }
+    this.tls = result;
+    this.host.log.debugf(`${this.traceId} - TLS handshake complete`);
+    this.host.log.debugf(`${this.traceId} - TLS version ${tlsVersionNumber(result.version)}, cipher suite ${result.cipher}`);
+    if (this.pendingInfo !== null) {
+      this.begin(this.pendingInfo);
+      this.pendingInfo = null;
+      this.flush();
+    }
+  }
+
+  /** Applies an authenticated identity: its permissions govern everything from here on. */
+  setUser(user: AuthUser | null): void {
+    this.user = user;
+    this.replies = user?.perms?.responses ? new Map() : null;
+    this.denyFilter = false;
+    this.checksDelivery = this.replies !== null;
   }
 
   onDrain(): void {
@@ -162,8 +254,56 @@ export class Client implements ParserHandler, ConnHandler {
     this.inMsgs++;
     this.inBytes += pa.size;
     if (this.host.log.trace) this.traceIn("MSG_PAYLOAD:", JSON.stringify(decoder.decode(buf.subarray(start, start + pa.size))));
+    const subject = this.subjectOf(pa);
+    const perms = this.user?.perms;
+    if (perms?.checksPublish && !perms.canPublish(subject) && !this.mayRespond(subject)) {
+      this.host.log.error(`${this.traceId} - Publish Violation - ${this.userLabel()}, Subject ${goQuote(subject)}`);
+      this.sendErr(`Permissions Violation for Publish to ${goQuote(subject)}`);
+      return;
+    }
     if (this.opts.verbose) this.sendOK();
-    this.host.route(this, this.subjectOf(pa), pa, buf, start);
+    this.host.route(this, subject, pa, buf, start);
+  }
+
+  private userLabel(): string {
+    return `User ${goQuote(this.user?.name ?? "")}`;
+  }
+
+  /** allow_responses: may this client publish to `subject` as an answer to a request it received? */
+  private mayRespond(subject: string): boolean {
+    const r = this.replies?.get(subject);
+    const limits = this.user?.perms?.responses;
+    if (r === undefined || !limits) return false;
+    r.n++;
+    if ((limits.max > 0 && r.n > limits.max) || (limits.expires > 0 && Date.now() - r.t > limits.expires)) {
+      this.replies!.delete(subject);
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Per-message admission for clients with checksDelivery: drops messages on subjects a subscribe deny
+   * covers, and records reply subjects this client may then answer.
+   */
+  admitDelivery(subject: string, pa: PubArg): boolean {
+    if (this.denyFilter && this.user?.perms?.deniesDelivery(subject)) return false;
+    if (this.replies !== null && pa.replyEnd > pa.replyStart) {
+      const reply = decoder.decode(pa.buf.subarray(pa.replyStart, pa.replyEnd));
+      if (this.replies.size >= MAX_TRACKED_REPLIES) this.pruneReplies();
+      this.replies.set(reply, { t: Date.now(), n: 0 });
+    }
+    return true;
+  }
+
+  private pruneReplies(): void {
+    const limits = this.user?.perms?.responses;
+    const now = Date.now();
+    for (const [k, r] of this.replies!) {
+      if (!limits || (limits.expires > 0 && now - r.t > limits.expires) || (limits.max > 0 && r.n >= limits.max)) this.replies!.delete(k);
+    }
+    // Still full of live entries: forget the oldest rather than grow without bound.
+    while (this.replies!.size >= MAX_TRACKED_REPLIES) this.replies!.delete(this.replies!.keys().next().value!);
   }
 
   processSub(arg: string): void {
@@ -185,12 +325,23 @@ export class Client implements ParserHandler, ConnHandler {
       this.sendErr(ERR.maxSubscriptions);
       return;
     }
+    const perms = this.user?.perms;
+    if (perms && !perms.canSubscribe(subject, queue)) {
+      const q = queue !== null ? ` using queue ${goQuote(queue)}` : "";
+      this.host.log.error(`${this.traceId} - Subscription Violation - ${this.userLabel()}, Subject ${goQuote(subject)}${queue !== null ? `, Queue: ${goQuote(queue)}` : ""}, SID ${sid}`);
+      this.sendErr(`Permissions Violation for Subscription to ${goQuote(subject)}${q}`);
+      return;
+    }
     const sub = new Subscription(this, subject, queue, sid);
     if (!this.host.addSub(sub)) {
       this.sendErr(ERR.invalidSubject);
       return;
     }
     this.subs.set(sid, sub);
+    if (perms?.needsDeliveryFilter(subject)) {
+      this.denyFilter = true;
+      this.checksDelivery = true;
+    }
     if (this.opts.verbose) this.sendOK();
   }
 
@@ -215,21 +366,50 @@ export class Client implements ParserHandler, ConnHandler {
   processConnect(arg: string): void {
     if (this.host.log.trace) this.traceIn("CONNECT", redactConnect(arg));
     this.opts = parseConnect(arg, this.opts, this.host.options.no_header_support);
-    const authErr = this.host.authenticate(this);
-    if (authErr !== null) {
+    const verdict = this.host.authenticate(this);
+    if (!(verdict instanceof Promise)) {
+      if (!this.finishConnect(verdict)) throw new ProtocolError(null, true);
+      return;
+    }
+    // bcrypt or Ed25519 runs asynchronously: stop parsing after CONNECT and hold later input until it is done.
+    this.parser.suspended = true;
+    void verdict.then((v) => this.resumeAfterConnect(v), () => this.resumeAfterConnect({ ok: false, reason: "authentication error" }));
+  }
+
+  private resumeAfterConnect(v: AuthVerdict): void {
+    this.parser.suspended = false;
+    if (this.closed) return;
+    if (this.finishConnect(v)) {
+      const held = this.held;
+      this.held = null;
+      this.conn.resume();
+      if (held !== null) {
+        this.onData(held);
+        return;
+      }
+    }
+    this.host.flushPending();
+  }
+
+  /** Applies the verdict on CONNECT; false when the connection is being closed. */
+  private finishConnect(v: AuthVerdict): boolean {
+    if (!v.ok) {
       this.sendErr(ERR.authorizationViolation);
-      this.host.log.error(`${this.traceId} - ${authErr}`);
+      this.host.log.error(`${this.traceId} - ${v.reason}`);
       this.closeAfterFlush(CloseReason.authViolation);
-      throw new ProtocolError(null, true);
+      return false;
     }
     const refused = connectError(this.opts);
     if (refused !== null) {
       this.sendErr(refused);
-      throw new ProtocolError(null, true);
+      this.closeAfterFlush(CloseReason.protocolViolation);
+      return false;
     }
+    if (v.user !== null || this.user === null) this.setUser(v.user);
     this.connected = true;
     this.parser.awaitingConnect = false;
     if (this.opts.verbose) this.sendOK();
+    return true;
   }
 
   processPing(): void {
@@ -415,6 +595,7 @@ export class Client implements ParserHandler, ConnHandler {
     this.closed = true;
     this.closeReason = reason;
     if (this.pingTimer !== null) clearInterval(this.pingTimer);
+    if (this.tlsTimer !== null) clearTimeout(this.tlsTimer);
     if (this.stallTimer !== null) clearTimeout(this.stallTimer);
     this.releaseStalledProducers();
     for (const sub of this.subs.values()) this.host.removeSub(sub);

@@ -4,6 +4,7 @@ import type { Logger } from "../log/logger.ts";
 import type { PubArg } from "../protocol/parser.ts";
 import type { Client } from "./client.ts";
 import type { Subscription } from "./subscription.ts";
+import type { AuthVerdict } from "../auth/authenticator.ts";
 
 export interface ClientHost {
   readonly options: ServerOptions;
@@ -16,8 +17,8 @@ export interface ClientHost {
   /** false when the subject is not a valid subscription subject. */
   addSub(sub: Subscription): boolean;
   removeSub(sub: Subscription): void;
-  /** null when the CONNECT's credentials are accepted, else the reason (for the log only). */
-  authenticate(client: Client): string | null;
+  /** The verdict on the CONNECT's credentials: synchronous when it can be, a promise for bcrypt/Ed25519. */
+  authenticate(client: Client): AuthVerdict | Promise<AuthVerdict>;
   queueFlush(client: Client): void;
   flushPending(): void;
   clientClosed(client: Client): void;

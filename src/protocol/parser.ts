@@ -114,6 +114,11 @@ export class Parser {
   state: State = State.OP_START;
   /** Until CONNECT is processed, any other op is an authorization violation (set when auth is required). */
   awaitingConnect = false;
+  /**
+   * Set by the handler during processConnect when the verdict on the credentials is asynchronous (bcrypt,
+   * Ed25519): parse() then stops right after the CONNECT line and reports how much it consumed.
+   */
+  suspended = false;
   maxPayload: number;
   maxControlLine: number;
 
@@ -131,8 +136,11 @@ export class Parser {
     this.scratch = new Uint8Array(maxControlLine + 1);
   }
 
-  /** Parses one read buffer. Throws ProtocolError; after a throw the connection must be closed. */
-  parse(buf: Uint8Array): void {
+  /**
+   * Parses one read buffer and returns how many bytes it consumed: all of them, unless the handler suspended
+   * parsing after a CONNECT. Throws ProtocolError; after a throw the connection must be closed.
+   */
+  parse(buf: Uint8Array): number {
     const h = this.h;
     const len = buf.length;
     let i = 0;
@@ -427,6 +435,7 @@ export class Parser {
           this.as = i + 1;
           this.state = State.OP_START;
           this.dispatchArg(st, arg);
+          if (this.suspended) return i + 1;
           break;
         }
         default:
@@ -458,6 +467,7 @@ export class Parser {
       this.msgBuf.set(buf.subarray(this.as, len), 0);
       this.msgLen = rem;
     }
+    return len;
   }
 
   /**

@@ -54,6 +54,7 @@ export class Router {
       const c = sub.client;
       if (c.closed || (noEcho && c === from)) continue;
       if (sub.max > 0 && sub.delivered >= sub.max) continue;
+      if (c.checksDelivery && !c.admitDelivery(subject, pa)) continue;
       sub.delivered++;
       if (sub.max > 0 && sub.delivered >= sub.max) (finished ??= []).push(sub);
       c.deliver(sub, pa, (payload ??= buf.subarray(start, start + pa.size + 2)));
@@ -71,6 +72,7 @@ export class Router {
         const c = sub.client;
         if (c.closed || (noEcho && c === from)) continue;
         if (sub.max > 0 && sub.delivered >= sub.max) continue;
+        if (c.checksDelivery && !c.admitDelivery(subject, pa)) continue;
         sub.delivered++;
         if (sub.max > 0 && sub.delivered >= sub.max) (finished ??= []).push(sub);
         c.deliver(sub, pa, (payload ??= buf.subarray(start, start + pa.size + 2)));

@@ -1,11 +1,83 @@
 /** The Bun transport: Bun.listen, whose write() takes what the kernel accepts and never buffers. */
-import type { Conn, ConnHandler, Listener, ListenOptions, Runtime } from "./types.ts";
+import { X509Certificate } from "node:crypto";
+import type { Conn, ConnHandler, Listener, ListenOptions, PeerCertificate, Runtime, TLSServerConfig, TLSState } from "./types.ts";
+
+/** OpenSSL options that switch off SSLv3, TLS 1.0 and TLS 1.1: nats-server's floor is TLS 1.2. */
+const NO_OLD_TLS = 0x02000000 | 0x04000000 | 0x10000000;
 
 type BunSocket = Bun.Socket<BunConn>;
 
+function peerOf(s: BunSocket): PeerCertificate | null {
+  const pc = s.getPeerCertificate() as { raw?: Uint8Array } | undefined;
+  if (!pc?.raw) return null;
+  const x = new X509Certificate(pc.raw);
+  const san = (x.subjectAltName ?? "").split(/,\s*/).filter((e) => e.length > 0);
+  const pick = (prefix: string) => san.filter((e) => e.startsWith(prefix)).map((e) => e.slice(prefix.length));
+  return { subject: x.subject.split("\n").filter((r) => r.length > 0), emails: pick("email:"), dns: pick("DNS:"), uris: pick("URI:") };
+}
+
 class BunConn implements Conn {
   handler: ConnHandler | null = null;
-  constructor(private readonly s: BunSocket) {}
+  /** Bun keeps calling the plain socket's data handler with the encrypted bytes after upgradeTLS. */
+  tlsStarted = false;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  constructor(private s: BunSocket) {
+    this.remoteAddress = s.remoteAddress;
+    this.remotePort = s.remotePort;
+  }
+
+  startTLS(cfg: TLSServerConfig): void {
+    const self = this;
+    this.tlsStarted = true;
+    const [, tls] = this.s.upgradeTLS<BunConn>({
+      data: this,
+      tls: {
+        cert: cfg.cert,
+        key: cfg.key,
+        ...(cfg.ca !== undefined && { ca: cfg.ca }),
+        requestCert: cfg.requestCert,
+        rejectUnauthorized: false,
+        secureOptions: NO_OLD_TLS,
+        ...(cfg.ciphers !== undefined && { ciphers: cfg.ciphers }),
+      },
+      socket: {
+        handshake(t, ok, err) {
+          const h = self.handler;
+          if (!h) return;
+          if (!ok) {
+            h.onTLS(new Error(err?.message ?? "TLS handshake failed"));
+            return;
+          }
+          const state: TLSState = {
+            version: t.getTLSVersion() ?? "",
+            cipher: (t.getCipher() as { standardName?: string; name?: string } | undefined)?.standardName ?? t.getCipher()?.name ?? "",
+            peer: cfg.requestCert ? peerOf(t) : null,
+            verifyError: cfg.requestCert && err ? ((err as { code?: string }).code ?? err.message) : null,
+          };
+          h.onTLS(state);
+        },
+        data(_t, d) {
+          self.handler?.onData(d);
+        },
+        drain() {
+          self.handler?.onDrain();
+        },
+        close() {
+          const h = self.handler;
+          self.handler = null;
+          h?.onClose();
+        },
+        error() {
+          const h = self.handler;
+          self.handler = null;
+          h?.onClose();
+        },
+      },
+    });
+    this.s = tls;
+  }
+
   write(data: Uint8Array): number {
     const n = this.s.write(data);
     return n < 0 ? 0 : n;
@@ -22,17 +94,12 @@ class BunConn implements Conn {
   destroy(): void {
     this.s.terminate();
   }
-  get remoteAddress(): string {
-    return this.s.remoteAddress;
-  }
-  get remotePort(): number {
-    return this.s.remotePort;
-  }
 }
 
 export const bunRuntime: Runtime = {
   name: "bun",
   version: Bun.version,
+  serverTLS: true,
   listen(opts: ListenOptions): Promise<Listener> {
     const server = Bun.listen<BunConn>({
       hostname: opts.host,
@@ -46,10 +113,10 @@ export const bunRuntime: Runtime = {
           c.handler = opts.accept(c);
         },
         data(s, d) {
-          s.data.handler?.onData(d);
+          if (!s.data.tlsStarted) s.data.handler?.onData(d);
         },
         drain(s) {
-          s.data.handler?.onDrain();
+          if (!s.data.tlsStarted) s.data.handler?.onDrain();
         },
         close(s) {
           const h = s.data?.handler;

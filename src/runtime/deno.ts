@@ -3,7 +3,7 @@
  * at most one write in flight and reports a busy socket as a 0-byte write; the core keeps the bytes and
  * retries on onDrain, exactly as it does for a short write under Bun.
  */
-import type { Conn, ConnHandler, Listener, ListenOptions, Runtime } from "./types.ts";
+import type { Conn, ConnHandler, Listener, ListenOptions, Runtime, TLSServerConfig } from "./types.ts";
 import type { DenoConn, DenoNamespace } from "./deno_types.ts";
 
 const READ_BUFFER = 64 * 1024;
@@ -59,6 +59,11 @@ class DenoAdapterConn implements Conn {
     r?.();
   }
 
+  /** Deno can only start TLS as a client on an accepted socket; the server refuses TLS configs on Deno. */
+  startTLS(_cfg: TLSServerConfig): void {
+    this.handler?.onTLS(new Error("TLS is not available on the Deno transport"));
+  }
+
   end(): void {
     if (this.writing) this.endAfterWrite = true;
     else this.destroy();
@@ -97,6 +102,7 @@ class DenoAdapterConn implements Conn {
 export const denoRuntime: Runtime = {
   name: "deno",
   version: deno().version.deno,
+  serverTLS: false,
   listen(opts: ListenOptions): Promise<Listener> {
     const l = deno().listen({ hostname: opts.host, port: opts.port, transport: "tcp" });
     let open = true;

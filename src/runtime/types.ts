@@ -3,6 +3,36 @@
  * everything else sees these interfaces.
  */
 
+/** Server-side TLS settings, already resolved from the config (PEM text, OpenSSL cipher names). */
+export interface TLSServerConfig {
+  cert: string;
+  key: string;
+  ca?: string;
+  /** Ask for a client certificate (verify / verify_and_map). The core decides what a failed check means. */
+  requestCert: boolean;
+  /** OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites are fixed, as in Go). */
+  ciphers?: string;
+}
+
+/** The peer certificate's identities, as verify_and_map needs them. */
+export interface PeerCertificate {
+  /** Subject RDNs in certificate order, each "TYPE=value". */
+  subject: string[];
+  emails: string[];
+  dns: string[];
+  uris: string[];
+}
+
+export interface TLSState {
+  /** e.g. "TLSv1.3". */
+  version: string;
+  /** IANA name, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256. */
+  cipher: string;
+  peer: PeerCertificate | null;
+  /** Why the client certificate did not verify against the CA (null when it did, or none was asked for). */
+  verifyError: string | null;
+}
+
 /** One accepted connection, as the core sees it. */
 export interface Conn {
   /**
@@ -14,6 +44,11 @@ export interface Conn {
   /** Stops reading from the socket (backpressure on a fast producer); resume() starts again. */
   pause(): void;
   resume(): void;
+  /**
+   * Continues this connection as a TLS server: from now on bytes read and written are decrypted/encrypted.
+   * ConnHandler.onTLS reports the end of the handshake.
+   */
+  startTLS(cfg: TLSServerConfig): void;
   /** Closes after what was already accepted by write() is sent. */
   end(): void;
   /** Closes at once, dropping anything unsent. */
@@ -29,6 +64,8 @@ export interface ConnHandler {
   /** The runtime can take more bytes after a short write(). */
   onDrain(): void;
   onClose(): void;
+  /** The TLS handshake finished (a TLSState) or failed (an Error). */
+  onTLS(result: TLSState | Error): void;
 }
 
 export interface ListenOptions {
@@ -47,5 +84,7 @@ export interface Listener {
 export interface Runtime {
   readonly name: string;
   readonly version: string;
+  /** false where the runtime cannot continue an accepted socket as TLS. */
+  readonly serverTLS: boolean;
   listen(opts: ListenOptions): Promise<Listener>;
 }

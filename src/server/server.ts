@@ -13,7 +13,10 @@ import type { Subscription } from "../client/subscription.ts";
 import type { PubArg } from "../protocol/parser.ts";
 import { ERR } from "../protocol/errors.ts";
 import { Router } from "../routing/router.ts";
-import { authRequired, checkSimpleAuth } from "../auth/simple.ts";
+import { Authenticator, type AuthVerdict } from "../auth/authenticator.ts";
+import { newNonce } from "../auth/nkey.ts";
+import { DEFAULT_TLS_TIMEOUT_MS, tlsServerConfig } from "./tls_config.ts";
+import type { TLSServerConfig } from "../runtime/types.ts";
 import { ADVERTISED_VERSION, NATSEDGE_VERSION, PROTO } from "../version.ts";
 import { unsupportedOptions } from "./unsupported.ts";
 
@@ -39,7 +42,8 @@ export class Server implements ClientHost {
   private listener: Listener | null = null;
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
   private infoBase: Record<string, unknown> = {};
-  private readonly authRequired: boolean;
+  readonly auth: Authenticator;
+  private tls: TLSServerConfig | null = null;
   private shuttingDown = false;
 
   constructor(
@@ -50,7 +54,7 @@ export class Server implements ClientHost {
     this.id = serverId();
     this.name = options.server_name ?? this.id;
     this.router = new Router(!options.disable_sublist_cache);
-    this.authRequired = authRequired(options.authorization);
+    this.auth = new Authenticator(options);
     this.stallThreshold = Math.min(options.max_pending / 2, MAX_STALL_THRESHOLD);
   }
 
@@ -74,6 +78,15 @@ export class Server implements ClientHost {
     this.log.notice(`  Name:     ${this.name}`);
     this.log.notice(`  ID:       ${this.id}`);
     if (o.config_file) this.log.notice(`Using configuration file: ${o.config_file}`);
+    if (o.tls) {
+      if (!this.runtime.serverTLS) throw new Error(`TLS is configured, but the ${this.runtime.name} transport cannot serve TLS`);
+      this.tls = tlsServerConfig(o.tls);
+      if (o.tls.curve_preferences !== undefined) {
+        this.log.warn(`curve_preferences ${JSON.stringify(o.tls.curve_preferences)} accepted but not applied: the ${this.runtime.name} TLS stack chooses the curves`);
+      }
+    }
+    if (o.cluster) this.log.warn("cluster: natsedge does not form route clusters; join a nats-server cluster as a leaf node instead");
+    if (this.hasPlaintextPasswords()) this.log.warn("Plaintext passwords detected, use nkeys or bcrypt");
 
     this.listener = await this.runtime.listen({
       host: o.host,
@@ -89,11 +102,14 @@ export class Server implements ClientHost {
       host: o.host,
       port: this.listener.port,
       headers: !o.no_header_support,
-      ...(this.authRequired ? { auth_required: true } : {}),
+      ...(this.auth.required ? { auth_required: true } : {}),
+      ...(this.tls ? { tls_required: true } : {}),
+      ...(this.tls?.requestCert ? { tls_verify: true } : {}),
       max_payload: o.max_payload,
     };
     this.sweepTimer = setInterval(() => this.sweepStalled(), DEADLINE_SWEEP_MS);
     this.log.notice(`Listening for client connections on ${hostPort(o.host, this.listener.port)}`);
+    if (this.tls) this.log.notice("TLS required for client connections");
     this.log.notice("Server is ready");
   }
 
@@ -102,19 +118,34 @@ export class Server implements ClientHost {
     const c = new Client(cid, conn, this);
     this.totalConnections++;
     this.clients.set(cid, c);
-    c.begin({ ...this.infoBase, client_id: cid, client_ip: conn.remoteAddress });
     this.log.debugf(`${c.traceId} - Client connection created`);
     if (this.shuttingDown) {
       c.close(CloseReason.serverShutdown);
       return c;
     }
-    if (this.clients.size > this.options.max_connections) {
+    if (this.auth.needsNonce) c.nonce = newNonce();
+    const info = { ...this.infoBase, client_id: cid, client_ip: conn.remoteAddress, ...(c.nonce ? { nonce: c.nonce } : {}) };
+    const o = this.options;
+    if (this.tls !== null) {
+      const timeout = o.tls?.timeout ?? DEFAULT_TLS_TIMEOUT_MS;
+      if (o.tls?.handshake_first) {
+        c.upgradeTLS(this.tls, timeout, info);
+      } else {
+        c.begin(info);
+        c.flush();
+        c.upgradeTLS(this.tls, timeout, null);
+      }
+    } else {
+      c.begin(info);
+    }
+    if (this.clients.size > o.max_connections) {
       this.log.error(`${c.traceId} - Maximum connections exceeded`);
       c.sendErr(ERR.maxConnections);
       c.closeAfterFlush(CloseReason.maxConnections);
       return c;
     }
-    if (this.authRequired) {
+    if (this.auth.noAuthUser !== null) c.setUser(this.auth.noAuthUser);
+    if (this.auth.required) {
       c.parser.awaitingConnect = true;
       this.armAuthTimeout(c);
     }
@@ -122,9 +153,15 @@ export class Server implements ClientHost {
     return c;
   }
 
+  private hasPlaintextPasswords(): boolean {
+    const a = this.options.authorization;
+    const plain = (p: string | undefined) => p !== undefined && !/^\$2[abxy]\$\d{2}\$/.test(p);
+    return plain(a?.password) || (a?.users ?? []).some((u) => plain(u.password));
+  }
+
   private armAuthTimeout(c: Client): void {
     const o = this.options;
-    const ms = o.authorization?.timeout ?? (o.tls ? (o.tls.timeout ?? 2000) + 1000 : 2000);
+    const ms = o.authorization?.timeout ?? (o.tls ? (o.tls.timeout ?? DEFAULT_TLS_TIMEOUT_MS) + 1000 : 2000);
     const t = setTimeout(() => {
       if (c.closed || c.connected) return;
       this.log.error(`${c.traceId} - Authentication Timeout`);
@@ -148,8 +185,8 @@ export class Server implements ClientHost {
     this.router.removeSub(sub);
   }
 
-  authenticate(client: Client): string | null {
-    return checkSimpleAuth(this.options.authorization, client.opts);
+  authenticate(client: Client): AuthVerdict | Promise<AuthVerdict> {
+    return this.auth.authenticate(client.opts, client.nonce, client.tls);
   }
 
   queueFlush(client: Client): void {

@@ -1,0 +1,126 @@
+/**
+ * Decides who a connection is, in nats-server's order (auth.go processClientOrLeafAuthentication): an nkey
+ * in CONNECT, then the TLS certificate (verify_and_map), then users by name, then a single token, then a
+ * single user/password; with no credentials at all, no_auth_user. The verdict is synchronous when it can be
+ * and a promise when bcrypt or Ed25519 has to run.
+ */
+import type { AuthorizationOptions, Permissions, ServerOptions, UserEntry } from "../config/options.ts";
+import type { ConnectOptions } from "../client/connect.ts";
+import type { TLSState } from "../runtime/types.ts";
+import { checkSecret } from "./password.ts";
+import { verifyNonceSignature } from "./nkey.ts";
+import { ClientPermissions } from "./permissions.ts";
+import { certIdentities, dnMatches } from "./tls_map.ts";
+
+export interface AuthUser {
+  /** For logs: a user name, an nkey public key or a certificate identity; never a secret. */
+  readonly name: string;
+  readonly perms: ClientPermissions | null;
+}
+
+/** An accepted identity (user null: no authentication configured), or the reason for refusal (for the log). */
+export type AuthVerdict = { ok: true; user: AuthUser | null } | { ok: false; reason: string };
+
+const ANONYMOUS: AuthVerdict = { ok: true, user: null };
+
+function deny(reason: string): AuthVerdict {
+  return { ok: false, reason };
+}
+
+export class Authenticator {
+  /** INFO auth_required. */
+  readonly required: boolean;
+  /** INFO carries a nonce for nkey users. */
+  readonly needsNonce: boolean;
+  /** The identity of a client that sends no credentials (no_auth_user), if configured. */
+  readonly noAuthUser: AuthUser | null;
+  private readonly users = new Map<string, { entry: UserEntry; user: AuthUser }>();
+  private readonly nkeys = new Map<string, AuthUser>();
+  private readonly a: AuthorizationOptions | undefined;
+  private readonly mapCerts: boolean;
+
+  constructor(o: ServerOptions) {
+    const a = o.authorization;
+    this.a = a;
+    this.mapCerts = o.tls?.verify_and_map === true;
+    const perms = (p: Permissions | undefined): ClientPermissions | null => {
+      const eff = p ?? a?.default_permissions;
+      return eff ? new ClientPermissions(eff) : null;
+    };
+    for (const u of a?.users ?? []) {
+      if (u.nkey !== undefined) this.nkeys.set(u.nkey, { name: u.nkey, perms: perms(u.permissions) });
+      else if (u.user !== undefined) this.users.set(u.user, { entry: u, user: { name: u.user, perms: perms(u.permissions) } });
+    }
+    this.needsNonce = this.nkeys.size > 0;
+    const any = this.users.size > 0 || this.nkeys.size > 0 || a?.user !== undefined || a?.token !== undefined || this.mapCerts;
+    let noAuth: AuthUser | null = null;
+    if (o.no_auth_user !== undefined) {
+      const u = this.users.get(o.no_auth_user);
+      if (!u) throw new Error(`no_auth_user: "${o.no_auth_user}" not present as user or nkey in authorization block or account configuration`);
+      noAuth = u.user;
+    }
+    this.noAuthUser = noAuth;
+    // A no_auth_user lets clients skip credentials, so nats-server stops advertising auth_required.
+    this.required = any && noAuth === null;
+  }
+
+  get enabled(): boolean {
+    return this.required || this.noAuthUser !== null;
+  }
+
+  authenticate(c: ConnectOptions, nonce: string | null, tls: TLSState | null): AuthVerdict | Promise<AuthVerdict> {
+    if (!this.enabled) return ANONYMOUS;
+    const a = this.a;
+
+    if (c.nkey !== undefined && this.nkeys.size > 0) {
+      const user = this.nkeys.get(c.nkey);
+      if (!user || nonce === null || c.sig === undefined) return deny(`authentication error - nkey ${JSON.stringify(c.nkey)}`);
+      return verifyNonceSignature(c.nkey, nonce, c.sig).then((ok) =>
+        ok ? { ok: true, user } : deny(`authentication error - nkey ${JSON.stringify(c.nkey)} signature`)
+      );
+    }
+
+    if (this.mapCerts) {
+      if (tls?.peer == null) return deny("authentication error - no client certificate to map");
+      const ids = certIdentities(tls.peer);
+      for (const id of ids.literal) {
+        const u = this.users.get(id);
+        if (u) return { ok: true, user: u.user };
+      }
+      for (const [name, u] of this.users) if (dnMatches(name, ids.dnRDNs)) return { ok: true, user: u.user };
+      return deny(`authentication error - certificate identity ${JSON.stringify(ids.literal[0] ?? "")} is not a user`);
+    }
+
+    if (this.users.size > 0) {
+      if (c.user === undefined) return this.noCredentials(c);
+      const u = this.users.get(c.user);
+      if (!u || u.entry.password === undefined) return deny(`authentication error - User ${JSON.stringify(c.user)}`);
+      return settle(checkSecret(c.pass ?? "", u.entry.password), { ok: true, user: u.user }, `authentication error - User ${JSON.stringify(c.user)}`);
+    }
+
+    if (a?.token !== undefined) {
+      if (c.auth_token === undefined) return this.noCredentials(c);
+      return settle(checkSecret(c.auth_token, a.token), ANONYMOUS, "authentication error - token");
+    }
+
+    if (a?.user !== undefined) {
+      if (c.user === undefined) return this.noCredentials(c);
+      const userOk = checkSecret(c.user, a.user) === true;
+      return settle(checkSecret(c.pass ?? "", a.password ?? ""), userOk ? ANONYMOUS : deny(""), `authentication error - User ${JSON.stringify(c.user)}`);
+    }
+    return this.noCredentials(c);
+  }
+
+  /** What a client without (matching) credentials gets: no_auth_user's identity, or refusal. */
+  private noCredentials(c: ConnectOptions): AuthVerdict {
+    const sent = c.user !== undefined || c.pass !== undefined || c.auth_token !== undefined || c.nkey !== undefined || c.jwt !== undefined;
+    if (!sent && this.noAuthUser !== null) return { ok: true, user: this.noAuthUser };
+    return deny("authentication error - no credentials");
+  }
+}
+
+/** Turns a secret check (sync or async) into a verdict. */
+function settle(check: boolean | Promise<boolean>, onOk: AuthVerdict, reason: string): AuthVerdict | Promise<AuthVerdict> {
+  const done = (ok: boolean): AuthVerdict => (ok && onOk.ok ? onOk : deny(reason));
+  return typeof check === "boolean" ? done(check) : check.then(done);
+}

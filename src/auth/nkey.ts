@@ -1,0 +1,53 @@
+/**
+ * NKey challenge/response: INFO carries a nonce, the client signs the nonce's ASCII bytes with its seed and
+ * sends its public key and the signature in CONNECT. Keys are decoded with @nats-io/nkeys (loaded only when
+ * nkey users are configured) and the signature is checked with WebCrypto's Ed25519, which is much faster
+ * than the JavaScript implementation the nkeys package bundles.
+ */
+const NONCE_BYTES = 11;
+
+function base64url(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** nats-server's nonce: 11 random bytes, base64url without padding (15 characters). */
+export function newNonce(): string {
+  return base64url(crypto.getRandomValues(new Uint8Array(NONCE_BYTES)));
+}
+
+/** Accepts base64url (what clients send) and standard base64 (also accepted by nats-server). */
+function decodeSignature(sig: string): Uint8Array | null {
+  try {
+    const std = sig.replace(/-/g, "+").replace(/_/g, "/");
+    const bin = atob(std + "=".repeat((4 - (std.length % 4)) % 4));
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+/** The raw Ed25519 key of a user public key ("U..."), or null if it is not one. */
+export async function decodeUserKey(pub: string): Promise<Uint8Array | null> {
+  const [{ Codec }, { Prefix }] = await Promise.all([import("@nats-io/nkeys/lib/codec.js"), import("@nats-io/nkeys")]);
+  try {
+    return Codec.decode(Prefix.User, new TextEncoder().encode(pub));
+  } catch {
+    return null;
+  }
+}
+
+export async function verifyNonceSignature(pub: string, nonce: string, sig: string): Promise<boolean> {
+  const raw = await decodeUserKey(pub);
+  const signature = decodeSignature(sig);
+  if (raw === null || signature === null || signature.length !== 64) return false;
+  try {
+    const key = await crypto.subtle.importKey("raw", new Uint8Array(raw), { name: "Ed25519" }, false, ["verify"]);
+    return await crypto.subtle.verify({ name: "Ed25519" }, key, new Uint8Array(signature), new TextEncoder().encode(nonce));
+  } catch {
+    return false;
+  }
+}
