@@ -1,0 +1,28 @@
+/**
+ * The max_age timer: one pending timeout per store, re-armed for when the next message expires. It is
+ * unref'd so an idle stream with max_age never keeps the process alive.
+ */
+export class AgeTimer {
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #expire: () => number;
+
+  /** `expire` drops what is due and returns ms until the next message expires, 0 if none is waiting. */
+  constructor(expire: () => number) {
+    this.#expire = expire;
+  }
+
+  arm(delayMs: number): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      const next = this.#expire();
+      if (next > 0) this.arm(next);
+    }, Math.max(1, Math.ceil(delayMs)));
+    (this.#timer as { unref?: () => void }).unref?.();
+  }
+
+  disarm(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}

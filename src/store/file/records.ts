@@ -1,0 +1,242 @@
+/**
+ * Records, the plaintext inside a block, little-endian:
+ *
+ *   MSG   1 · seq u64 · ts f64 (ms) · subject length u16 · header length u32 · payload length u32 · subject ·
+ *         headers · payload                                                           (27 bytes + data)
+ *   TOMB  2 · seq u64 · stored size u32 · subject length u16 · subject   (an interior delete; carries the
+ *         subject and size so recovery can fix per-subject counts without reading the deleted message)
+ *   FLOOR 3 · first seq u64 · last seq u64 · last ts f64  (everything below `first` is gone; sequences
+ *         reached `last`, stored at `last ts`.
+ *         Written by purge/compact/discard-old, and first in every new segment so the newest segment always
+ *         knows where the stream stands even when every message has been removed)
+ *
+ * `RecordWriter` accumulates records and cuts them into blocks of at most `blockSize` bytes at record
+ * boundaries, remembering each block's message sequences and offsets so a just-written block can go straight
+ * into the read cache.
+ */
+import { decodeString, getU64, nonAscii, putU64, view, writeAscii } from "./bytes.ts";
+
+export const RecordType = { Msg: 1, Tomb: 2, Floor: 3 } as const;
+
+export const MSG_HEADER = 27;
+const TOMB_HEADER = 15;
+const FLOOR_SIZE = 25;
+
+/** One block's worth of records and an index of its messages. */
+export interface Block {
+  buf: Uint8Array;
+  /** Message sequences in the block, ascending, and each record's offset in `buf`. */
+  seqs: number[];
+  offs: number[];
+}
+
+export interface PendingBlock extends Block {
+  first: number;
+  last: number;
+}
+
+export class RecordWriter {
+  #buf: Uint8Array;
+  #v: DataView;
+  #len = 0;
+  #start = 0;
+  #seqs: number[] = [];
+  #offs: number[] = [];
+  #blocks: PendingBlock[] = [];
+  readonly #blockSize: number;
+
+  constructor(blockSize: number) {
+    this.#blockSize = blockSize;
+    this.#buf = new Uint8Array(Math.max(4096, blockSize * 2));
+    this.#v = view(this.#buf);
+  }
+
+  get empty(): boolean {
+    return this.#len === 0;
+  }
+
+  msg(seq: number, ts: number, subject: string, hdr: Uint8Array, payload: Uint8Array): void {
+    const wide = nonAscii(subject);
+    const slen = wide === null ? subject.length : wide.length;
+    const at = this.#reserve(MSG_HEADER + slen + hdr.length + payload.length);
+    const b = this.#buf;
+    const v = this.#v;
+    b[at] = RecordType.Msg;
+    putU64(v, at + 1, seq);
+    v.setFloat64(at + 9, ts, true);
+    v.setUint16(at + 17, slen, true);
+    v.setUint32(at + 19, hdr.length, true);
+    v.setUint32(at + 23, payload.length, true);
+    let p = at + MSG_HEADER;
+    if (wide === null) writeAscii(b, p, subject);
+    else b.set(wide, p);
+    p += slen;
+    if (hdr.length > 0) b.set(hdr, p);
+    b.set(payload, p + hdr.length);
+    this.#seqs.push(seq);
+    this.#offs.push(at - this.#start);
+    this.#cut();
+  }
+
+  tomb(seq: number, size: number, subject: string): void {
+    const wide = nonAscii(subject);
+    const slen = wide === null ? subject.length : wide.length;
+    const at = this.#reserve(TOMB_HEADER + slen);
+    this.#buf[at] = RecordType.Tomb;
+    putU64(this.#v, at + 1, seq);
+    this.#v.setUint32(at + 9, size, true);
+    this.#v.setUint16(at + 13, slen, true);
+    if (wide === null) writeAscii(this.#buf, at + TOMB_HEADER, subject);
+    else this.#buf.set(wide, at + TOMB_HEADER);
+    this.#cut();
+  }
+
+  floor(first: number, last: number, lastTs: number): void {
+    const at = this.#reserve(FLOOR_SIZE);
+    this.#buf[at] = RecordType.Floor;
+    putU64(this.#v, at + 1, first);
+    putU64(this.#v, at + 9, last);
+    this.#v.setFloat64(at + 17, lastTs, true);
+    this.#cut();
+  }
+
+  /** Blocks not yet taken, the open one included (as a view that later records may extend). */
+  pending(): PendingBlock[] {
+    const out = [...this.#blocks];
+    if (this.#seqs.length > 0) {
+      const seqs = this.#seqs;
+      const start = this.#start;
+      out.push({ buf: this.#buf.subarray(start, this.#len), seqs, offs: this.#offs, first: seqs[0], last: seqs[seqs.length - 1] });
+    }
+    return out;
+  }
+
+  /** The blocks written since the last take, each with its own copy of the bytes. */
+  take(): PendingBlock[] {
+    this.#close();
+    const out = this.#blocks;
+    this.#blocks = [];
+    this.#len = 0;
+    this.#start = 0;
+    return out;
+  }
+
+  #reserve(n: number): number {
+    if (this.#len + n > this.#buf.length) {
+      const next = new Uint8Array(Math.max(this.#buf.length * 2, this.#len + n));
+      next.set(this.#buf.subarray(0, this.#len));
+      this.#buf = next;
+      this.#v = view(next);
+    }
+    const at = this.#len;
+    this.#len += n;
+    return at;
+  }
+
+  #cut(): void {
+    if (this.#len - this.#start >= this.#blockSize) this.#close();
+  }
+
+  #close(): void {
+    if (this.#len === this.#start) return;
+    const seqs = this.#seqs;
+    this.#blocks.push({
+      buf: this.#buf.slice(this.#start, this.#len),
+      seqs,
+      offs: this.#offs,
+      first: seqs.length > 0 ? seqs[0] : 0,
+      last: seqs.length > 0 ? seqs[seqs.length - 1] : 0,
+    });
+    this.#seqs = [];
+    this.#offs = [];
+    this.#start = this.#len;
+  }
+}
+
+export interface MsgRecord {
+  readonly type: 1;
+  readonly seq: number;
+  readonly ts: number;
+  readonly subject: string;
+  readonly hdrOff: number;
+  readonly hdrLen: number;
+  readonly payLen: number;
+  readonly size: number;
+}
+
+export type ParsedRecord =
+  | MsgRecord
+  | { readonly type: 2; readonly seq: number; readonly size: number; readonly subject: string }
+  | { readonly type: 3; readonly first: number; readonly last: number; readonly lastTs: number };
+
+/** Walks the records of a block; throws on a malformed record (only possible with a broken writer). */
+export function parseRecords(buf: Uint8Array, visit: (r: ParsedRecord, off: number) => void): void {
+  const v = view(buf);
+  let p = 0;
+  while (p < buf.length) {
+    const type = buf[p];
+    if (type === RecordType.Msg && p + MSG_HEADER <= buf.length) {
+      const slen = v.getUint16(p + 17, true);
+      const hdrLen = v.getUint32(p + 19, true);
+      const payLen = v.getUint32(p + 23, true);
+      const size = MSG_HEADER + slen + hdrLen + payLen;
+      if (p + size > buf.length) break;
+      visit({
+        type,
+        seq: getU64(v, p + 1),
+        ts: v.getFloat64(p + 9, true),
+        subject: decodeString(buf, p + MSG_HEADER, slen),
+        hdrOff: p + MSG_HEADER + slen,
+        hdrLen,
+        payLen,
+        size,
+      }, p);
+      p += size;
+    } else if (type === RecordType.Tomb && p + TOMB_HEADER <= buf.length) {
+      const slen = v.getUint16(p + 13, true);
+      if (p + TOMB_HEADER + slen > buf.length) break;
+      visit({ type, seq: getU64(v, p + 1), size: v.getUint32(p + 9, true), subject: decodeString(buf, p + TOMB_HEADER, slen) }, p);
+      p += TOMB_HEADER + slen;
+    } else if (type === RecordType.Floor && p + FLOOR_SIZE <= buf.length) {
+      visit({ type, first: getU64(v, p + 1), last: getU64(v, p + 9), lastTs: v.getFloat64(p + 17, true) }, p);
+      p += FLOOR_SIZE;
+    } else {
+      break;
+    }
+  }
+  if (p !== buf.length) throw new Error(`malformed record at offset ${p} of a ${buf.length}-byte block`);
+}
+
+/** Index of the message records of a block, for the read cache. */
+export function indexBlock(buf: Uint8Array): Block {
+  const seqs: number[] = [];
+  const offs: number[] = [];
+  parseRecords(buf, (r, off) => {
+    if (r.type === RecordType.Msg) {
+      seqs.push(r.seq);
+      offs.push(off);
+    }
+  });
+  return { buf, seqs, offs };
+}
+
+/** Decodes the message record at `off` (views into `buf`, not copies). */
+export function msgAt(buf: Uint8Array, off: number): { seq: number; ts: number; subject: string; hdr: Uint8Array; payload: Uint8Array } {
+  const v = view(buf);
+  const slen = v.getUint16(off + 17, true);
+  const hdrLen = v.getUint32(off + 19, true);
+  const payLen = v.getUint32(off + 23, true);
+  const h = off + MSG_HEADER + slen;
+  return {
+    seq: getU64(v, off + 1),
+    ts: v.getFloat64(off + 9, true),
+    subject: decodeString(buf, off + MSG_HEADER, slen),
+    hdr: buf.subarray(h, h + hdrLen),
+    payload: buf.subarray(h + hdrLen, h + hdrLen + payLen),
+  };
+}
+
+/** The subject of the message record at `off`, without decoding the rest. */
+export function subjectAt(buf: Uint8Array, off: number): string {
+  return decodeString(buf, off + MSG_HEADER, buf[off + 17] | (buf[off + 18] << 8));
+}

@@ -1,0 +1,130 @@
+/**
+ * Reading a stream directory back: every segment from its summary when the summary matches, by a scan
+ * otherwise; then the stream floor (the one segment it cuts through is scanned again with it applied) and
+ * the tombstones. Writes nothing: what needs fixing (torn tails, leftovers, missing summaries) is returned
+ * for the store to do once it is allowed to write.
+ */
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
+import { join } from "node:path";
+import { decodeSegmentHeader, SEGMENT_HEADER } from "./frame.ts";
+import { keyFor, type Keyring, unknownKeyError } from "./keyring.ts";
+import { Purpose } from "./keys.ts";
+import { scanSegment } from "./scan.ts";
+import { Segment, segmentFor } from "./segment.ts";
+import { loadSummaryInto } from "./summary.ts";
+import type { LostRange } from "../store.ts";
+
+export interface Damaged {
+  readonly segment: number;
+  readonly offset: number;
+  readonly first: number;
+  readonly last: number;
+  readonly reason: string;
+}
+
+export interface Recovered {
+  readonly segs: Segment[];
+  /** Everything below is gone. */
+  readonly floor: number;
+  /** Highest sequence a FLOOR record vouches for, and its time (messages may go higher). */
+  readonly floorLast: number;
+  readonly floorTs: number;
+  readonly torn: { readonly seg: Segment; readonly length: number }[];
+  readonly unsummarized: Set<Segment>;
+  /** Leftover temporary files and segments cut short at creation. */
+  readonly junk: string[];
+  readonly damaged: Damaged[];
+  readonly lost: LostRange[];
+}
+
+export function recoverSegments(msgsDir: string, stream: string, ring: Keyring): Recovered {
+  const segs: Segment[] = [];
+  const torn: { seg: Segment; length: number }[] = [];
+  const unsummarized = new Set<Segment>();
+  const junk: string[] = [];
+  const damaged: Damaged[] = [];
+  const lost: LostRange[] = [];
+  let files: string[] = [];
+  try {
+    files = readdirSync(msgsDir).sort();
+  } catch (err) {
+    if ((err as { code?: string }).code !== "ENOENT") throw err;
+  }
+  for (const file of files) {
+    if (file.endsWith(".tmp")) junk.push(file);
+    if (!file.endsWith(".seg")) continue;
+    const id = Number(file.slice(0, -4));
+    const path = join(msgsDir, file);
+    // Only the header and the size: a segment with a matching summary is not read at all.
+    const { head, size } = readHead(path);
+    const h = decodeSegmentHeader(head);
+    if (h === null) {
+      // A segment whose creation was cut short has no complete header and holds nothing.
+      if (size < SEGMENT_HEADER) junk.push(file);
+      else damaged.push({ segment: id, offset: 0, first: 0, last: 0, reason: "damaged segment header" });
+      continue;
+    }
+    const key = keyFor(ring, h.keyId);
+    if (key === undefined) throw unknownKeyError(stream, ring, `segment ${file}`);
+    const seg = new Segment(id, path, h.cipher, h.keyId, h.salt, key === null ? new Uint8Array(0) : key.fileKey(Purpose.Frames, h.cipher, h.salt));
+    if (!loadSummaryInto(msgsDir, seg, size, ring)) {
+      unsummarized.add(seg);
+      const bytes = new Uint8Array(readFileSync(path));
+      const r = scanSegment(seg, bytes, 0);
+      seg.size = r.validLength;
+      if (r.validLength < bytes.length) torn.push({ seg, length: r.validLength });
+      for (const d of r.damage) {
+        damaged.push({ segment: id, offset: d.off, first: d.first, last: d.last, reason: d.reason });
+        if (d.first > 0) lost.push({ first: d.first, last: d.last, reason: `segment ${id}: ${d.reason}` });
+      }
+    }
+    segs.push(seg);
+  }
+  let floor = 1;
+  let floorLast = 0;
+  let floorTs = 0;
+  for (const s of segs) {
+    floor = Math.max(floor, s.floor);
+    if (s.floorLast >= floorLast) {
+      floorLast = s.floorLast;
+      floorTs = s.floorTs;
+    }
+  }
+  for (let i = 0; i < segs.length; i++) {
+    const s = segs[i];
+    if (s.first > 0 && s.first < floor && s.last >= floor) {
+      // The floor cuts through this segment: read it again, counting only what is at or above the floor.
+      const again = new Segment(s.id, s.path, s.cipher, s.keyId, s.salt, s.key);
+      const r = scanSegment(again, new Uint8Array(readFileSync(s.path)).subarray(0, s.size), floor);
+      again.size = r.validLength;
+      segs[i] = again;
+      unsummarized.delete(s);
+      unsummarized.add(again);
+    } else if (s.last < floor) {
+      s.msgs = 0;
+      s.bytes = 0;
+      s.fss.clear();
+    }
+  }
+  // Tombstones not yet applied (a summary lists the removals it already counted in its dmap).
+  for (const s of segs) {
+    for (const t of s.tombs) {
+      const target = segmentFor(segs, t.seq);
+      if (target === undefined || t.seq < floor || !target.has(t.seq)) continue;
+      target.dmap.add(t.seq);
+      target.dropMsg(t.subject, t.size);
+    }
+  }
+  return { segs, floor, floorLast, floorTs, torn, unsummarized, junk, damaged, lost };
+}
+
+function readHead(path: string): { head: Uint8Array; size: number } {
+  const fd = openSync(path, "r");
+  try {
+    const head = new Uint8Array(SEGMENT_HEADER);
+    const n = readSync(fd, head, 0, SEGMENT_HEADER, 0);
+    return { head: head.subarray(0, n), size: fstatSync(fd).size };
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * One segment file in memory: where its frames are, which of its messages are still live, per-subject counts
+ * (live) with sequence bounds, the tombstones it carries, and how to read one of its frames back.
+ */
+import { closeSync, openSync, readSync } from "node:fs";
+import { type FrameInfo, frameInfo, openFrame } from "./frame.ts";
+import type { LostRange } from "../store.ts";
+
+export interface FrameRef {
+  readonly off: number;
+  readonly len: number;
+  readonly first: number;
+  readonly last: number;
+}
+
+/** Live message count of one subject in one segment; first/last bound the live ones (they may be removed). */
+export interface SegSubject {
+  msgs: number;
+  first: number;
+  last: number;
+}
+
+export interface Tomb {
+  readonly seq: number;
+  readonly size: number;
+  readonly subject: string;
+}
+
+let generations = 0;
+
+export const segmentFileName = (id: number): string => `${String(id).padStart(10, "0")}.seg`;
+export const summaryFileName = (id: number): string => `${String(id).padStart(10, "0")}.sum`;
+
+/** Binary search over segments in id order for the one whose sequence range holds `seq` (empty ones skipped). */
+export function segmentFor(segs: readonly Segment[], seq: number): Segment | undefined {
+  let lo = 0;
+  let hi = segs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    let m = mid;
+    while (m <= hi && segs[m].first === 0) m++;
+    if (m > hi) {
+      hi = mid - 1;
+      continue;
+    }
+    const g = segs[m];
+    if (g.last < seq) lo = m + 1;
+    else if (g.first > seq) hi = mid - 1;
+    else return g;
+  }
+  return undefined;
+}
+
+export class Segment {
+  /** Distinguishes this instance in the frame cache (a rewrite replaces the file under the same id). */
+  readonly gen = ++generations;
+  readonly id: number;
+  readonly path: string;
+  readonly cipher: number;
+  readonly keyId: number;
+  readonly salt: Uint8Array;
+  /** The frame key (empty for plaintext). */
+  readonly key: Uint8Array;
+  size = 0;
+  frames: FrameRef[] = [];
+  /** Bounds of the message sequences physically in the file (0 when none). */
+  first = 0;
+  last = 0;
+  /** Live messages and their stored size. */
+  msgs = 0;
+  bytes = 0;
+  /** Stored size of every message physically in the file, live or not (for the sparse-segment check). */
+  writtenBytes = 0;
+  readonly fss = new Map<string, SegSubject>();
+  /** Removed (tombstoned) messages still physically in the file. */
+  readonly dmap = new Set<number>();
+  /** Sequences in [first, last] that are not in the file (dropped by a rewrite, or in a damaged frame). */
+  readonly absent = new Set<number>();
+  tombs: Tomb[] = [];
+  /** Highest FLOOR record in the file: [first, last]. */
+  floor = 0;
+  floorLast = 0;
+  floorTs = 0;
+  /** Next frame nonce counter; only the writer's own segment uses it. */
+  counter = 0;
+  readonly lost: LostRange[] = [];
+  #fd: number | null = null;
+
+  constructor(id: number, path: string, cipher: number, keyId: number, salt: Uint8Array, key: Uint8Array) {
+    this.id = id;
+    this.path = path;
+    this.cipher = cipher;
+    this.keyId = keyId;
+    this.salt = salt;
+    this.key = key;
+  }
+
+  /** Is message `seq` physically here and not removed? (The stream floor is checked by the caller.) */
+  has(seq: number): boolean {
+    return seq >= this.first && seq <= this.last && this.first > 0 && !this.dmap.has(seq) && !this.absent.has(seq);
+  }
+
+  addMsg(seq: number, subject: string, size: number): void {
+    if (this.first === 0) this.first = seq;
+    this.last = seq;
+    this.msgs++;
+    this.bytes += size;
+    this.writtenBytes += size;
+    const ss = this.fss.get(subject);
+    if (ss === undefined) this.fss.set(subject, { msgs: 1, first: seq, last: seq });
+    else {
+      ss.msgs++;
+      ss.last = seq;
+      if (ss.msgs === 1) ss.first = seq;
+    }
+  }
+
+  /** Accounts for the removal of a live message. */
+  dropMsg(subject: string, size: number): void {
+    this.msgs--;
+    this.bytes -= size;
+    const ss = this.fss.get(subject);
+    if (ss !== undefined && --ss.msgs <= 0) this.fss.delete(subject);
+  }
+
+  /** Binary search for the frame holding message `seq`. */
+  frameFor(seq: number): FrameRef | undefined {
+    const fr = this.frames;
+    let lo = 0;
+    let hi = fr.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const f = fr[mid];
+      if (f.last < seq) lo = mid + 1;
+      else if (f.first > seq) hi = mid - 1;
+      else return f;
+    }
+    return undefined;
+  }
+
+  /** Reads and opens one frame; throws AuthError or a checksum error when its bytes were altered. */
+  readFrame(f: FrameRef): Uint8Array {
+    const buf = new Uint8Array(f.len);
+    const n = readSync(this.fd(), buf, 0, f.len, f.off);
+    if (n !== f.len) throw new Error(`short read: ${n} of ${f.len} bytes at offset ${f.off}`);
+    const info = frameInfo(buf, 0);
+    if (typeof info === "string") throw new Error(`frame header ${info}`);
+    return openFrame(buf, info as FrameInfo, this.key);
+  }
+
+  /** The writer's read-write descriptor for a segment it just created. */
+  adopt(fd: number): void {
+    this.#fd = fd;
+  }
+
+  fd(): number {
+    if (this.#fd === null) this.#fd = openSync(this.path, "r");
+    return this.#fd;
+  }
+
+  close(): void {
+    if (this.#fd !== null) closeSync(this.#fd);
+    this.#fd = null;
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The stream store contract the JetStream layer calls (nats-server's StreamStore in server/store.go, cut down
+ * to what natsedge needs). Two implementations: `MemStore` (memstore.ts) and `FileStore` (file/filestore.ts);
+ * tests/store/conformance runs one suite against both, and against the file store with every cipher.
+ *
+ * Conventions shared by every implementation:
+ * - Sequences start at 1 and are never reused; `last_seq` does not go backwards on deletes or purges.
+ * - Timestamps are milliseconds since the Unix epoch as a float64 (sub-millisecond precision allowed): a
+ *   number of nanoseconds would not fit a double exactly, and the file store writes the float64 as is, so a
+ *   timestamp always reads back bit-for-bit.
+ * - Reads are synchronous (a file store reads one small block from the page cache); anything that changes
+ *   the stream returns a promise that resolves once the change is in the file (see FileStoreOptions.sync).
+ */
+
+/** A message as stored. `hdr` is the raw `NATS/1.0\r\n…` header block, empty when there is none. */
+export interface StoredMsg {
+  readonly subject: string;
+  readonly seq: number;
+  readonly ts: number;
+  readonly hdr: Uint8Array;
+  readonly payload: Uint8Array;
+}
+
+export interface StoreAck {
+  readonly seq: number;
+  readonly ts: number;
+}
+
+export const Discard = { Old: "old", New: "new" } as const;
+export type Discard = typeof Discard[keyof typeof Discard];
+
+/**
+ * Retention limits, named after the StreamConfig JSON fields. A value ≤ 0 (or absent) means unlimited, as in
+ * nats-server. `max_age_ms` is in milliseconds (the JSON field `max_age` is nanoseconds; the caller converts).
+ */
+export interface StreamLimits {
+  readonly max_msgs?: number;
+  readonly max_bytes?: number;
+  readonly max_age_ms?: number;
+  readonly max_msgs_per_subject?: number;
+  readonly discard?: Discard;
+  /** With discard new: reject a message whose subject is at max_msgs_per_subject instead of replacing. */
+  readonly discard_new_per_subject?: boolean;
+}
+
+/** A run of sequences whose stored block failed its checksum or authentication: reported, never served. */
+export interface LostRange {
+  readonly first: number;
+  readonly last: number;
+  readonly reason: string;
+}
+
+export interface StreamState {
+  readonly msgs: number;
+  readonly bytes: number;
+  readonly first_seq: number;
+  readonly first_ts: number;
+  readonly last_seq: number;
+  readonly last_ts: number;
+  readonly num_deleted: number;
+  readonly num_subjects: number;
+  readonly lost: readonly LostRange[];
+}
+
+/** nats-server PurgeEx arguments: all optional; `seq` purges below it, `keep` keeps the newest n. */
+export interface PurgeOptions {
+  readonly filter?: string;
+  readonly seq?: number;
+  readonly keep?: number;
+}
+
+export interface StreamStore {
+  readonly kind: "memory" | "file";
+  /** Stores a message; rejects with a `StoreLimitError` under discard new, `StoreClosedError` after close. */
+  append(subject: string, hdr: Uint8Array | null, payload: Uint8Array, ts?: number): Promise<StoreAck>;
+  /**
+   * The message with this sequence, or null if it was never stored or has been removed. The returned bytes
+   * may be shared with the store's cache: do not modify them. Throws StoreCorruptError when the block
+   * holding it fails its checksum or authentication (the error names the sequence range to skip).
+   */
+  load(seq: number): StoredMsg | null;
+  /** The newest message whose subject matches `subject` (which may contain wildcards; "" or ">" = any). */
+  loadLast(subject: string): StoredMsg | null;
+  /** The first message with seq ≥ `start` whose subject matches `filter` ("" or ">" = any). */
+  loadNext(filter: string, start: number): StoredMsg | null;
+  /** Removes one message; `erase` also overwrites its bytes on disk. Resolves false if it was not there. */
+  remove(seq: number, opts?: { readonly erase?: boolean }): Promise<boolean>;
+  /** nats-server PurgeEx; resolves to the number of messages purged. */
+  purge(opts?: PurgeOptions): Promise<number>;
+  /** Removes every message below `seq`; resolves to the number removed. */
+  compact(seq: number): Promise<number>;
+  state(): StreamState;
+  /** Message count per subject matching `filter` ("" or ">" = all). */
+  subjectCounts(filter?: string): Map<string, number>;
+  updateLimits(limits: StreamLimits): Promise<void>;
+  /** The opaque stream metadata blob (stream config), or null if none was written. */
+  readMeta(): Uint8Array | null;
+  /** Replaces the stream metadata blob atomically (and encrypted when the store has a key). */
+  writeMeta(blob: Uint8Array): Promise<void>;
+  readConsumerMeta(name: string): Uint8Array | null;
+  writeConsumerMeta(name: string, blob: Uint8Array): Promise<void>;
+  deleteConsumerMeta(name: string): Promise<void>;
+  consumerNames(): string[];
+  /** Resolves when everything appended so far has reached the file and, with sync "always", the disk. */
+  flush(): Promise<void>;
+  /** Flushes, syncs and releases the store; later calls reject with `StoreClosedError`. */
+  close(): Promise<void>;
+}
+
+/**
+ * The size a message counts for in `bytes` and max_bytes: nats-server's file store record size (22-byte
+ * header, subject, 4-byte header length when there are headers, headers, payload, 8-byte checksum), used by
+ * both stores so limits behave the same whatever the storage.
+ */
+export function storedMsgSize(subject: string, hdrLen: number, payloadLen: number): number {
+  return 22 + subject.length + (hdrLen > 0 ? 4 + hdrLen : 0) + payloadLen + 8;
+}

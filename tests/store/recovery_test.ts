@@ -1,0 +1,122 @@
+// Recovery: a torn tail is cut and reported with everything before it kept; a bit flip in a block is
+// reported by stream and sequence range while the rest of the stream is served; summaries that do not
+// match their segment are ignored.
+import { describe, expect, test } from "bun:test";
+import { readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { FileStore, StoreCorruptError } from "../../src/store/mod.ts";
+import { dec, enc, files, useTempDirs } from "./_fs.ts";
+
+const tempDir = useTempDirs();
+const segs = (dir: string) => files(join(dir, "msgs")).filter((f) => f.endsWith(".seg"));
+const sums = (dir: string) => files(join(dir, "msgs")).filter((f) => f.endsWith(".sum"));
+
+/** 300 messages in one segment, 10 per block: block k holds sequences 10k+1 … 10k+10. */
+async function build(dir: string, key: string | undefined): Promise<void> {
+  const s = await FileStore.open({ dir, name: "REC", key, blockSize: 10 * (27 + 5 + 12) - 1 });
+  const acks = [];
+  for (let i = 1; i <= 300; i++) acks.push(s.append(`rec.${i % 4}`, null, enc(`pay-${String(i).padStart(8, "0")}`)));
+  await Promise.all(acks);
+  await s.close();
+}
+
+/** Flips one bit in the body of the block holding `seq` (frame headers carry first/last seq at +12/+20). */
+function flipInBlockOf(dir: string, seq: number): void {
+  const seg = segs(dir).find((f) => statSync(f).size > 1000)!;
+  const b = readFileSync(seg);
+  for (let p = 32; p + 32 < b.length;) {
+    const first = b.readUInt32LE(p + 12);
+    const last = b.readUInt32LE(p + 20);
+    const nlen = b[p + 3] === 3 ? 24 : b[p + 3] === 0 ? 0 : 12;
+    const len = 32 + nlen + b.readUInt32LE(p + 8);
+    if (first <= seq && seq <= last) {
+      b[p + 32 + nlen + 20] ^= 0x01;
+      writeFileSync(seg, b);
+      return;
+    }
+    p += len;
+  }
+  throw new Error(`no block holds ${seq}`);
+}
+
+for (const key of [undefined, "k"]) {
+  const label = key === undefined ? "plaintext" : "encrypted";
+  describe(`FileStore recovery (${label})`, () => {
+    test("a torn tail is truncated and reported; everything before it is kept and sequences continue", async () => {
+      const dir = tempDir();
+      await build(dir, key);
+      const seg = segs(dir).find((f) => statSync(f).size > 1000)!;
+      const size = statSync(seg).size;
+      truncateSync(seg, size - 7);
+      const s = await FileStore.open({ dir, name: "REC", key });
+      expect(s.recovery.truncated).toHaveLength(1);
+      expect(s.recovery.truncated[0].bytes).toBeGreaterThan(0);
+      const st = s.state();
+      expect(st.last_seq).toBe(290);
+      expect(st.msgs).toBe(290);
+      for (const q of [1, 150, 290]) expect(dec(s.load(q)!.payload)).toBe(`pay-${String(q).padStart(8, "0")}`);
+      expect((await s.append("rec.x", null, enc("after"))).seq).toBe(291);
+      await s.close();
+      const again = await FileStore.open({ dir, name: "REC", key });
+      expect(again.state()).toMatchObject({ msgs: 291, last_seq: 291 });
+      expect(again.recovery.truncated).toHaveLength(0);
+      await again.close();
+    });
+
+    test("a flipped bit in a block read from its summary is reported by range when read; the rest is served", async () => {
+      const dir = tempDir();
+      await build(dir, key);
+      flipInBlockOf(dir, 105);
+      const s = await FileStore.open({ dir, name: "REC", key });
+      const err = (() => {
+        try {
+          s.load(105);
+        } catch (e) {
+          return e;
+        }
+      })() as StoreCorruptError;
+      expect(err).toBeInstanceOf(StoreCorruptError);
+      expect([err.stream, err.firstSeq, err.lastSeq]).toEqual(["REC", 101, 110]);
+      expect(err.message).toContain('stream "REC": messages 101..110 unreadable');
+      expect(s.state().lost).toEqual([{ first: 101, last: 110, reason: expect.stringContaining("segment 1") }]);
+      expect(dec(s.load(100)!.payload)).toBe("pay-00000100");
+      expect(dec(s.load(111)!.payload)).toBe("pay-00000111");
+      expect(s.loadNext(">", err.lastSeq + 1)!.seq).toBe(111);
+      await s.close();
+    });
+
+    test("a flipped bit found while scanning (no summary) is reported at open and those messages are not served", async () => {
+      const dir = tempDir();
+      await build(dir, key);
+      for (const f of sums(dir)) rmSync(f);
+      flipInBlockOf(dir, 205);
+      const s = await FileStore.open({ dir, name: "REC", key });
+      expect(s.recovery.damaged).toEqual([
+        expect.objectContaining({
+          segment: 1,
+          first: 201,
+          last: 210,
+          reason: key === undefined ? "checksum mismatch" : expect.stringContaining("message authentication failed"),
+        }),
+      ]);
+      expect(s.state()).toMatchObject({ msgs: 290, last_seq: 300 });
+      expect(s.state().lost).toEqual([{ first: 201, last: 210, reason: expect.any(String) }]);
+      expect(s.load(205)).toBeNull();
+      expect(dec(s.load(211)!.payload)).toBe("pay-00000211");
+      await s.close();
+    });
+
+    test("a summary that does not match its segment is ignored and the segment is scanned", async () => {
+      const dir = tempDir();
+      await build(dir, key);
+      const sum = sums(dir)[0];
+      const b = readFileSync(sum);
+      b[b.length - 10] ^= 0xff;
+      writeFileSync(sum, b);
+      const s = await FileStore.open({ dir, name: "REC", key });
+      expect(s.state()).toMatchObject({ msgs: 300, first_seq: 1, last_seq: 300 });
+      expect(s.subjectCounts().get("rec.1")).toBe(75);
+      await s.close();
+    });
+  });
+}
