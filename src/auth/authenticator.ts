@@ -74,10 +74,9 @@ export class Authenticator {
 
     if (c.nkey !== undefined && this.nkeys.size > 0) {
       const user = this.nkeys.get(c.nkey);
-      if (!user || nonce === null || c.sig === undefined) return deny(`authentication error - nkey ${JSON.stringify(c.nkey)}`);
-      return verifyNonceSignature(c.nkey, nonce, c.sig).then((ok) =>
-        ok ? { ok: true, user } : deny(`authentication error - nkey ${JSON.stringify(c.nkey)} signature`)
-      );
+      const reason = `authentication error - Nkey ${JSON.stringify(c.nkey)}`;
+      if (!user || nonce === null || c.sig === undefined) return deny(reason);
+      return verifyNonceSignature(c.nkey, nonce, c.sig).then((ok) => (ok ? { ok: true, user } : deny(reason)));
     }
 
     if (this.mapCerts) {

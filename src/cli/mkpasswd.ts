@@ -1,7 +1,7 @@
 /**
  * `natsedge mkpasswd`: nats-server's mkpasswd utility. Without flags it makes a random password and prints
  * it with its bcrypt hash; `-p` reads a password instead (without echo on a terminal, or a line from a pipe);
- * `--cost` sets bcrypt's cost (default 11, as nats-server).
+ * `--cost` (or Go mkpasswd's `-c`) sets bcrypt's cost (default 11, as nats-server).
  */
 import process from "node:process";
 import fs from "node:fs";
@@ -9,8 +9,8 @@ import bcrypt from "bcryptjs";
 
 const PASSWORD_LENGTH = 22;
 const DEFAULT_COST = 11;
-/** nats-server's mkpasswd alphabet. */
-const CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#%^&*()-_=+[]{}|;:,.<>?";
+/** nats-server's mkpasswd alphabet (util/mkpasswd.go). */
+const CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!@$#%^&*()";
 
 function randomPassword(): string {
   // Rejection sampling keeps every character equally likely.
@@ -24,30 +24,40 @@ function randomPassword(): string {
   return out;
 }
 
-/** Reads one line; on a terminal the typed characters are not echoed. */
-async function readPassword(prompt: string): Promise<string> {
+/**
+ * Reads one line; on a terminal echo is switched off before the prompt appears. A data listener (not an
+ * async iterator, whose early exit would destroy stdin) so that a second prompt can read again.
+ */
+function readPassword(prompt: string): Promise<string> {
   const stdin = process.stdin;
-  fs.writeSync(2, prompt);
   const tty = stdin.isTTY === true;
   if (tty) stdin.setRawMode(true);
-  stdin.resume();
-  let line = "";
-  try {
-    for await (const chunk of stdin) {
-      const text = typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk as Uint8Array);
+  fs.writeSync(2, prompt);
+  return new Promise((resolve, reject) => {
+    let line = "";
+    const finish = (err: Error | null) => {
+      stdin.off("data", onData);
+      stdin.off("end", onEnd);
+      if (tty) stdin.setRawMode(false);
+      stdin.pause();
+      fs.writeSync(2, "\n");
+      if (err) reject(err);
+      else resolve(line);
+    };
+    const onEnd = () => finish(null);
+    const onData = (chunk: string | Uint8Array) => {
+      const text = typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
       for (const ch of text) {
-        if (ch === "\u0003") throw new Error("interrupted");
-        if (ch === "\r" || ch === "\n") return line;
+        if (ch === "\u0003") return finish(new Error("interrupted"));
+        if (ch === "\r" || ch === "\n") return finish(null);
         if (ch === "\u007f" || ch === "\b") line = line.slice(0, -1);
         else line += ch;
       }
-    }
-    return line;
-  } finally {
-    if (tty) stdin.setRawMode(false);
-    stdin.pause();
-    fs.writeSync(2, "\n");
-  }
+    };
+    stdin.on("data", onData);
+    stdin.on("end", onEnd);
+    stdin.resume();
+  });
 }
 
 export async function mkpasswd(args: string[]): Promise<number> {
@@ -57,7 +67,7 @@ export async function mkpasswd(args: string[]): Promise<number> {
     const a = args[i]!.replace(/^--?/, "");
     const [name, inline] = a.split("=", 2) as [string, string | undefined];
     if (name === "p") prompt = true;
-    else if (name === "cost") {
+    else if (name === "cost" || name === "c") {
       const v = inline ?? args[++i];
       cost = Number(v);
       if (!Number.isInteger(cost) || cost < 4 || cost > 31) {
@@ -75,7 +85,7 @@ export async function mkpasswd(args: string[]): Promise<number> {
     if (process.stdin.isTTY) {
       const again = await readPassword("Reenter Password: ");
       if (again !== pass) {
-        fs.writeSync(2, "Error: Passwords do not match\n");
+        fs.writeSync(2, "Error, passwords do not match\n");
         return 1;
       }
     }

@@ -7,7 +7,7 @@ import { ERR, ProtocolError } from "../protocol/errors.ts";
 import { OK, PING, PONG, errLine, goQuote, infoLine } from "../protocol/encode.ts";
 import type { Conn, ConnHandler, TLSServerConfig, TLSState } from "../runtime/types.ts";
 import type { AuthUser, AuthVerdict } from "../auth/authenticator.ts";
-import { tlsVersionNumber } from "../server/tls_config.ts";
+import { goCipherName, tlsVersionNumber } from "../server/tls_config.ts";
 import { Subscription } from "./subscription.ts";
 import { Outbound } from "./outbound.ts";
 import type { ClientHost } from "./host.ts";
@@ -39,7 +39,7 @@ export const CloseReason = {
   slowConsumerPending: "Slow Consumer (Pending Bytes)",
   slowConsumerDeadline: "Slow Consumer (Write Deadline)",
   staleConnection: "Stale Connection",
-  tlsHandshakeError: "TLS Handshake Error",
+  tlsHandshakeError: "TLS Handshake Failure",
   maxPayload: "Maximum Message Payload Exceeded",
   maxControlLine: "Maximum Control Line Exceeded",
   maxConnections: "Maximum Connections Exceeded",
@@ -185,7 +185,7 @@ export class Client implements ParserHandler, ConnHandler {
     }
     this.tls = result;
     this.host.log.debugf(`${this.traceId} - TLS handshake complete`);
-    this.host.log.debugf(`${this.traceId} - TLS version ${tlsVersionNumber(result.version)}, cipher suite ${result.cipher}`);
+    this.host.log.debugf(`${this.traceId} - TLS version ${tlsVersionNumber(result.version)}, cipher suite ${goCipherName(result.cipher)}`);
     if (this.pendingInfo !== null) {
       this.begin(this.pendingInfo);
       this.pendingInfo = null;
@@ -314,11 +314,6 @@ export class Client implements ParserHandler, ConnHandler {
     else if (args.length === 3) [subject, queue, sid] = args as [string, string, string];
     else throw new ProtocolError(null, true, `processSub Parse Error: ${goQuote(arg)}`);
 
-    if (this.subs.has(sid)) {
-      // nats-server ignores a SUB that reuses a live sid.
-      if (this.opts.verbose) this.sendOK();
-      return;
-    }
     const max = this.host.options.max_subscriptions;
     if (max > 0 && this.subs.size >= max) {
       this.host.log.error(`${this.traceId} - Maximum Subscriptions Exceeded`);
@@ -330,6 +325,11 @@ export class Client implements ParserHandler, ConnHandler {
       const q = queue !== null ? ` using queue ${goQuote(queue)}` : "";
       this.host.log.error(`${this.traceId} - Subscription Violation - ${this.userLabel()}, Subject ${goQuote(subject)}${queue !== null ? `, Queue: ${goQuote(queue)}` : ""}, SID ${sid}`);
       this.sendErr(`Permissions Violation for Subscription to ${goQuote(subject)}${q}`);
+      return;
+    }
+    if (this.subs.has(sid)) {
+      // nats-server checks permissions first, then ignores a SUB that reuses a live sid.
+      if (this.opts.verbose) this.sendOK();
       return;
     }
     const sub = new Subscription(this, subject, queue, sid);

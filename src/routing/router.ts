@@ -2,7 +2,7 @@
  * Fan-out of a published message: every plain subscription whose subject matches gets a copy, and each queue
  * group gets exactly one, picked at random like nats-server does.
  */
-import { Sublist, SublistError } from "../subject/sublist.ts";
+import { Sublist, SublistError, type SublistResult } from "../subject/sublist.ts";
 import type { Client } from "../client/client.ts";
 import type { Subscription } from "../client/subscription.ts";
 import type { PubArg } from "../protocol/parser.ts";
@@ -11,6 +11,8 @@ const decoder = new TextDecoder();
 
 export class Router {
   readonly sublist: Sublist<Subscription>;
+  /** Subscriptions that reached their auto-unsubscribe limit during the current route() call. */
+  private readonly finished: Subscription[] = [];
 
   constructor(enableCache: boolean) {
     this.sublist = new Sublist<Subscription>(enableCache);
@@ -40,26 +42,25 @@ export class Router {
       from.lastMatchSubject = subject;
       from.lastMatchGen = sl.genId;
     }
-    const noEcho = !from.opts.echo;
-    const stallAt = from.host.stallThreshold;
-    // One view of payload+CRLF per message, shared by every delivery: creating a view costs more than
-    // copying 128 bytes out of it.
-    let payload: Uint8Array | null = null;
+    const psubs = r.psubs;
+    const qsubs = r.qsubs;
     let delivered = false;
-    let finished: Subscription[] | null = null;
+    if (psubs.length > 0 || qsubs.length > 0) delivered = this.fanOut(r, from, subject, pa, buf.subarray(start, start + pa.size + 2));
+    if (!delivered && pa.replyEnd > pa.replyStart && from.opts.noResponders) {
+      const reply = decoder.decode(pa.buf.subarray(pa.replyStart, pa.replyEnd));
+      this.noResponders(from, reply, subject);
+    }
+  }
 
+  /**
+   * `payload` is one view of payload+CRLF shared by every delivery: creating a view costs more than copying
+   * 128 bytes out of it. Returns whether anyone received the message.
+   */
+  private fanOut(r: SublistResult<Subscription>, from: Client, subject: string, pa: PubArg, payload: Uint8Array): boolean {
+    let delivered = false;
     const psubs = r.psubs;
     for (let i = 0; i < psubs.length; i++) {
-      const sub = psubs[i]!;
-      const c = sub.client;
-      if (c.closed || (noEcho && c === from)) continue;
-      if (sub.max > 0 && sub.delivered >= sub.max) continue;
-      if (c.checksDelivery && !c.admitDelivery(subject, pa)) continue;
-      sub.delivered++;
-      if (sub.max > 0 && sub.delivered >= sub.max) (finished ??= []).push(sub);
-      c.deliver(sub, pa, (payload ??= buf.subarray(start, start + pa.size + 2)));
-      delivered = true;
-      if (c.out.pending > stallAt && c !== from) from.stallOn(c);
+      if (this.deliverTo(psubs[i]!, from, subject, pa, payload)) delivered = true;
     }
 
     const qsubs = r.qsubs;
@@ -68,27 +69,35 @@ export class Router {
       const n = group.length;
       const first = (Math.random() * n) | 0;
       for (let k = 0; k < n; k++) {
-        const sub = group[(first + k) % n]!;
-        const c = sub.client;
-        if (c.closed || (noEcho && c === from)) continue;
-        if (sub.max > 0 && sub.delivered >= sub.max) continue;
-        if (c.checksDelivery && !c.admitDelivery(subject, pa)) continue;
-        sub.delivered++;
-        if (sub.max > 0 && sub.delivered >= sub.max) (finished ??= []).push(sub);
-        c.deliver(sub, pa, (payload ??= buf.subarray(start, start + pa.size + 2)));
-        delivered = true;
-        if (c.out.pending > stallAt && c !== from) from.stallOn(c);
-        break;
+        if (this.deliverTo(group[(first + k) % n]!, from, subject, pa, payload)) {
+          delivered = true;
+          break;
+        }
       }
     }
 
     // Removal waits until the loops are done: the result being iterated belongs to the sublist.
-    if (finished !== null) for (const sub of finished) sub.client.removeSub(sub);
-
-    if (!delivered && pa.replyEnd > pa.replyStart && from.opts.noResponders) {
-      const reply = decoder.decode(pa.buf.subarray(pa.replyStart, pa.replyEnd));
-      this.noResponders(from, reply, subject);
+    if (this.finished.length > 0) {
+      for (const sub of this.finished) sub.client.removeSub(sub);
+      this.finished.length = 0;
     }
+    return delivered;
+  }
+
+  /**
+   * Delivers to one subscription unless its client is gone, is the publisher with echo off, has reached
+   * its auto-unsubscribe limit, or refuses the subject; false when skipped.
+   */
+  private deliverTo(sub: Subscription, from: Client, subject: string, pa: PubArg, payload: Uint8Array): boolean {
+    const c = sub.client;
+    if (c.closed || (c === from && !from.opts.echo)) return false;
+    if (sub.max > 0 && sub.delivered >= sub.max) return false;
+    if (c.checksDelivery && !c.admitDelivery(subject, pa)) return false;
+    sub.delivered++;
+    if (sub.max > 0 && sub.delivered >= sub.max) this.finished.push(sub);
+    c.deliver(sub, pa, payload);
+    if (c.out.pending > from.host.stallThreshold && c !== from) from.stallOn(c);
+    return true;
   }
 
   /** nats-server answers only on the publisher's own subscription that matches the reply subject. */

@@ -17,7 +17,7 @@ import { Authenticator, type AuthVerdict } from "../auth/authenticator.ts";
 import { newNonce } from "../auth/nkey.ts";
 import { DEFAULT_TLS_TIMEOUT_MS, tlsServerConfig } from "./tls_config.ts";
 import type { TLSServerConfig } from "../runtime/types.ts";
-import { ADVERTISED_VERSION, NATSEDGE_VERSION, PROTO } from "../version.ts";
+import { ADVERTISED_VERSION, NATSEDGE_VERSION, PROTO, buildKind, hostTarget } from "../version.ts";
 import { unsupportedOptions } from "./unsupported.ts";
 
 /**
@@ -75,6 +75,7 @@ export class Server implements ClientHost {
     this.log.notice(`Starting natsedge`);
     this.log.notice(`  Version:  ${NATSEDGE_VERSION} (nats-server protocol ${ADVERTISED_VERSION})`);
     this.log.notice(`  Runtime:  ${this.runtime.name} ${this.runtime.version}`);
+    this.log.notice(`  Platform: ${hostTarget()} (${buildKind()})`);
     this.log.notice(`  Name:     ${this.name}`);
     this.log.notice(`  ID:       ${this.id}`);
     if (o.config_file) this.log.notice(`Using configuration file: ${o.config_file}`);
@@ -145,10 +146,9 @@ export class Server implements ClientHost {
       return c;
     }
     if (this.auth.noAuthUser !== null) c.setUser(this.auth.noAuthUser);
-    if (this.auth.required) {
-      c.parser.awaitingConnect = true;
-      this.armAuthTimeout(c);
-    }
+    if (this.auth.required) c.parser.awaitingConnect = true;
+    // With no_auth_user a client may skip CONNECT, but nats-server still times it out without one.
+    if (this.auth.enabled) this.armAuthTimeout(c);
     c.flush();
     return c;
   }
@@ -164,7 +164,7 @@ export class Server implements ClientHost {
     const ms = o.authorization?.timeout ?? (o.tls ? (o.tls.timeout ?? DEFAULT_TLS_TIMEOUT_MS) + 1000 : 2000);
     const t = setTimeout(() => {
       if (c.closed || c.connected) return;
-      this.log.error(`${c.traceId} - Authentication Timeout`);
+      this.log.debugf(`${c.traceId} - Authentication Timeout`);
       c.sendErr(ERR.authenticationTimeout);
       c.closeAfterFlush(CloseReason.authTimeout);
     }, ms);

@@ -34,6 +34,19 @@ const OPENSSL_CIPHER: Record<string, string> = {
   TLS_ECDHE_RSA_WITH_RC4_128_SHA: "ECDHE-RSA-RC4-SHA",
 };
 
+/**
+ * nats-server's default TLS 1.2 suites (server/ciphersuites.go defaultCipherSuites): ECDHE with AES-GCM or
+ * ChaCha20-Poly1305 only, so CBC and static-RSA suites are refused unless configured.
+ */
+const DEFAULT_CIPHERS = [
+  "ECDHE-ECDSA-AES128-GCM-SHA256",
+  "ECDHE-RSA-AES128-GCM-SHA256",
+  "ECDHE-ECDSA-AES256-GCM-SHA384",
+  "ECDHE-RSA-AES256-GCM-SHA384",
+  "ECDHE-ECDSA-CHACHA20-POLY1305",
+  "ECDHE-RSA-CHACHA20-POLY1305",
+].join(":");
+
 /** nats-server's default TLS timeout. */
 export const DEFAULT_TLS_TIMEOUT_MS = 2000;
 
@@ -52,11 +65,17 @@ export function tlsServerConfig(t: TLSOptions): TLSServerConfig {
     requestCert: t.verify === true || t.verify_and_map === true,
   };
   if (t.ca_file !== undefined) cfg.ca = read("ca_file", t.ca_file);
+  cfg.ciphers = DEFAULT_CIPHERS;
   if (t.cipher_suites !== undefined) {
     const names = t.cipher_suites.map((n) => OPENSSL_CIPHER[n]).filter((n): n is string => n !== undefined);
     if (names.length > 0) cfg.ciphers = names.join(":");
   }
   return cfg;
+}
+
+/** The IANA suite name as Go spells it: Go names the ECDHE ChaCha suites without the trailing _SHA256. */
+export function goCipherName(iana: string): string {
+  return /^TLS_ECDHE_(RSA|ECDSA)_WITH_CHACHA20_POLY1305_SHA256$/.test(iana) ? iana.slice(0, -7) : iana;
 }
 
 /** "TLSv1.3" → "1.3", for nats-server's "TLS version 1.3, cipher suite ..." debug line. */

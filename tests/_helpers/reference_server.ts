@@ -52,9 +52,21 @@ function toConf(opts: StartOptions): string {
         if (a.password !== undefined) body.push(`password: ${q(a.password)}`);
         if (a.token !== undefined) body.push(`token: ${q(a.token)}`);
         if (a.timeout !== undefined) body.push(`timeout: ${seconds(a.timeout)}`);
+        if (a.users !== undefined) body.push(`users: [ ${a.users.map(userConf).join(", ")} ]`);
+        if (a.default_permissions !== undefined) body.push(`default_permissions: ${permissionsConf(a.default_permissions)}`);
         lines.push(`authorization { ${body.join(", ")} }`);
         break;
       }
+      case "tls":
+        lines.push(`tls ${tlsConf(v as NonNullable<StartOptions["tls"]>)}`);
+        break;
+      case "no_auth_user":
+        lines.push(`no_auth_user: ${q(String(v))}`);
+        break;
+      case "debug":
+      case "trace":
+        lines.push(`${k}: ${Boolean(v)}`);
+        break;
       default:
         throw new Error(`reference mode cannot translate option ${k}`);
     }
@@ -62,11 +74,101 @@ function toConf(opts: StartOptions): string {
   return lines.join("\n") + "\n";
 }
 
+type Perms = NonNullable<NonNullable<StartOptions["authorization"]>["default_permissions"]>;
+type User = NonNullable<NonNullable<StartOptions["authorization"]>["users"]>[number];
+type TLS = NonNullable<StartOptions["tls"]>;
+
+const list = (xs: string[]) => `[${xs.map(q).join(", ")}]`;
+
+function subjectPermConf(p: NonNullable<Perms["publish"]>): string {
+  const body: string[] = [];
+  if (p.allow !== undefined) body.push(`allow: ${list(p.allow)}`);
+  if (p.deny !== undefined) body.push(`deny: ${list(p.deny)}`);
+  return `{ ${body.join(", ")} }`;
+}
+
+function permissionsConf(p: Perms): string {
+  const body: string[] = [];
+  if (p.publish !== undefined) body.push(`publish: ${subjectPermConf(p.publish)}`);
+  if (p.subscribe !== undefined) body.push(`subscribe: ${subjectPermConf(p.subscribe)}`);
+  if (p.allow_responses !== undefined) {
+    body.push(`allow_responses: { max: ${p.allow_responses.max}, expires: "${p.allow_responses.expires}ms" }`);
+  }
+  return `{ ${body.join(", ")} }`;
+}
+
+function userConf(u: User): string {
+  const body: string[] = [];
+  for (const [k, v] of Object.entries(u)) {
+    switch (k) {
+      case "user":
+      case "password":
+      case "nkey":
+      case "account":
+        body.push(`${k}: ${q(String(v))}`);
+        break;
+      case "permissions":
+        body.push(`permissions: ${permissionsConf(v as Perms)}`);
+        break;
+      case "allowed_connection_types":
+        body.push(`allowed_connection_types: ${list(v as string[])}`);
+        break;
+      default:
+        throw new Error(`reference mode cannot translate user option ${k}`);
+    }
+  }
+  return `{ ${body.join(", ")} }`;
+}
+
+function tlsConf(t: TLS): string {
+  const body: string[] = [];
+  for (const [k, v] of Object.entries(t)) {
+    switch (k) {
+      case "cert_file":
+      case "key_file":
+      case "ca_file":
+        body.push(`${k}: ${q(String(v))}`);
+        break;
+      case "verify":
+      case "verify_and_map":
+      case "insecure":
+        body.push(`${k}: ${Boolean(v)}`);
+        break;
+      case "cipher_suites":
+      case "curve_preferences":
+        body.push(`${k}: ${list(v as string[])}`);
+        break;
+      case "timeout":
+        body.push(`timeout: ${seconds(Number(v))}`);
+        break;
+      case "handshake_first":
+        // nats-server 2.9 has no handshake_first: it refuses the key, so such tests are natsedge-only.
+        body.push(`handshake_first: ${typeof v === "boolean" ? v : `"${Number(v)}ms"`}`);
+        break;
+      default:
+        throw new Error(`reference mode cannot translate tls option ${k}`);
+    }
+  }
+  return `{ ${body.join(", ")} }`;
+}
+
 export async function runReferenceServer(opts: StartOptions): Promise<ReferenceHandle> {
   const dir = mkdtempSync(join(tmpdir(), "natsedge-ref-"));
   const conf = join(dir, "server.conf");
   writeFileSync(conf, toConf(opts));
-  const proc = Bun.spawn([REFERENCE_SERVER, "-c", conf], { stdout: "ignore", stderr: "pipe" });
+  return spawnReference(["-c", conf], String(opts.host ?? "127.0.0.1"), () => rmSync(dir, { recursive: true, force: true }));
+}
+
+/**
+ * Starts the reference server with a command line of the caller's (a config file of its own, flags as a
+ * seed document writes them); it must listen on a port it reports in its log (pass `-p -1` for a random one).
+ */
+export function runReferenceServerWithArgs(args: string[]): Promise<ReferenceHandle> {
+  return spawnReference(args, "127.0.0.1", () => {});
+}
+
+async function spawnReference(args: string[], host: string, cleanup: () => void): Promise<ReferenceHandle> {
+  const proc = Bun.spawn([REFERENCE_SERVER, ...args], { stdout: "ignore", stderr: "pipe" });
   const logs: string[] = [];
   let listening: (port: number) => void = () => {};
   const port = new Promise<number>((resolve, reject) => {
@@ -91,12 +193,12 @@ export async function runReferenceServer(opts: StartOptions): Promise<ReferenceH
   const p = await port;
   return {
     port: p,
-    host: String(opts.host ?? "127.0.0.1"),
+    host,
     logs,
     async close() {
       proc.kill();
       await proc.exited;
-      rmSync(dir, { recursive: true, force: true });
+      cleanup();
     },
   };
 }
