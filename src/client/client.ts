@@ -14,6 +14,7 @@ import type { ClientHost } from "./host.ts";
 import { connectError, parseConnect, redactConnect, type ConnectOptions } from "./connect.ts";
 import { isValidLiteralSubject } from "../subject/subject.ts";
 import type { SublistResult } from "../subject/sublist.ts";
+import type { Endpoint } from "../routing/endpoint.ts";
 
 /**
  * Outbound bytes at which a receiver is written to at once instead of at the end of the read cycle: a single
@@ -49,7 +50,7 @@ export const CloseReason = {
 } as const;
 export type CloseReason = (typeof CloseReason)[keyof typeof CloseReason];
 
-export class Client implements ParserHandler, ConnHandler {
+export class Client implements ParserHandler, ConnHandler, Endpoint {
   readonly parser: Parser;
   readonly out = new Outbound();
   readonly subs = new Map<string, Subscription>();
@@ -106,6 +107,10 @@ export class Client implements ParserHandler, ConnHandler {
   ) {
     const o = host.options;
     this.parser = new Parser(this, o.max_payload, o.max_control_line);
+  }
+
+  get pendingBytes(): number {
+    return this.out.pending;
   }
 
   get traceId(): string {
@@ -529,8 +534,8 @@ export class Client implements ParserHandler, ConnHandler {
    * Pauses this producer's reads until `receiver` drains or STALL_MAX_MS passes, like nats-server's fast
    * producer stall: backpressure instead of letting the receiver's buffer grow to max_pending.
    */
-  stallOn(receiver: Client): void {
-    if (this.stallTimer !== null || this.closed) return;
+  stallOn(receiver: Endpoint): void {
+    if (this.stallTimer !== null || this.closed || !(receiver instanceof Client)) return;
     this.conn.pause();
     (receiver.stalledProducers ??= []).push(this);
     this.stallTimer = setTimeout(() => this.unstall(), STALL_MAX_MS);

@@ -1,4 +1,4 @@
-import type { Client } from "./client.ts";
+import type { Endpoint } from "../routing/endpoint.ts";
 
 const encoder = new TextEncoder();
 
@@ -11,7 +11,7 @@ export class Subscription {
   delivered = 0;
 
   constructor(
-    readonly client: Client,
+    readonly client: Endpoint,
     readonly subject: string,
     readonly queue: string | null,
     readonly sid: string,

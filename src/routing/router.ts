@@ -3,7 +3,7 @@
  * group gets exactly one, picked at random like nats-server does.
  */
 import { Sublist, SublistError, type SublistResult } from "../subject/sublist.ts";
-import type { Client } from "../client/client.ts";
+import type { Endpoint } from "./endpoint.ts";
 import type { Subscription } from "../client/subscription.ts";
 import type { PubArg } from "../protocol/parser.ts";
 
@@ -14,8 +14,12 @@ export class Router {
   /** Subscriptions that reached their auto-unsubscribe limit during the current route() call. */
   private readonly finished: Subscription[] = [];
 
-  constructor(enableCache: boolean) {
+  /** Outbound bytes pending on a receiver above which its producers are paused. */
+  private readonly stallThreshold: number;
+
+  constructor(enableCache: boolean, stallThreshold: number) {
     this.sublist = new Sublist<Subscription>(enableCache);
+    this.stallThreshold = stallThreshold;
   }
 
   addSub(sub: Subscription): boolean {
@@ -32,7 +36,7 @@ export class Router {
     this.sublist.remove(sub);
   }
 
-  route(from: Client, subject: string, pa: PubArg, buf: Uint8Array, start: number): void {
+  route(from: Endpoint, subject: string, pa: PubArg, buf: Uint8Array, start: number): void {
     // A publisher usually repeats one subject; its last result stays valid until the sublist changes.
     const sl = this.sublist;
     let r = from.lastMatch;
@@ -56,7 +60,7 @@ export class Router {
    * `payload` is one view of payload+CRLF shared by every delivery: creating a view costs more than copying
    * 128 bytes out of it. Returns whether anyone received the message.
    */
-  private fanOut(r: SublistResult<Subscription>, from: Client, subject: string, pa: PubArg, payload: Uint8Array): boolean {
+  private fanOut(r: SublistResult<Subscription>, from: Endpoint, subject: string, pa: PubArg, payload: Uint8Array): boolean {
     let delivered = false;
     const psubs = r.psubs;
     for (let i = 0; i < psubs.length; i++) {
@@ -88,7 +92,7 @@ export class Router {
    * Delivers to one subscription unless its client is gone, is the publisher with echo off, has reached
    * its auto-unsubscribe limit, or refuses the subject; false when skipped.
    */
-  private deliverTo(sub: Subscription, from: Client, subject: string, pa: PubArg, payload: Uint8Array): boolean {
+  private deliverTo(sub: Subscription, from: Endpoint, subject: string, pa: PubArg, payload: Uint8Array): boolean {
     const c = sub.client;
     if (c.closed || (c === from && !from.opts.echo)) return false;
     if (sub.max > 0 && sub.delivered >= sub.max) return false;
@@ -96,12 +100,12 @@ export class Router {
     sub.delivered++;
     if (sub.max > 0 && sub.delivered >= sub.max) this.finished.push(sub);
     c.deliver(sub, pa, payload);
-    if (c.out.pending > from.host.stallThreshold && c !== from) from.stallOn(c);
+    if (c.pendingBytes > this.stallThreshold && c !== from) from.stallOn(c);
     return true;
   }
 
   /** nats-server answers only on the publisher's own subscription that matches the reply subject. */
-  private noResponders(from: Client, reply: string, subject: string): void {
+  private noResponders(from: Endpoint, reply: string, subject: string): void {
     const r = this.sublist.match(reply);
     for (const sub of r.psubs) {
       if (sub.client === from) {

@@ -13,6 +13,7 @@ import type { Subscription } from "../client/subscription.ts";
 import type { PubArg } from "../protocol/parser.ts";
 import { ERR } from "../protocol/errors.ts";
 import { Router } from "../routing/router.ts";
+import { InternalEndpoint } from "./internal.ts";
 import { Authenticator, type AuthVerdict } from "../auth/authenticator.ts";
 import { newNonce } from "../auth/nkey.ts";
 import { DEFAULT_TLS_TIMEOUT_MS, tlsServerConfig } from "./tls_config.ts";
@@ -33,6 +34,8 @@ export class Server implements ClientHost {
   readonly id: string;
   readonly name: string;
   readonly router: Router;
+  /** Subscriptions and publishes of the server's own services (JetStream API, system requests). */
+  readonly internal: InternalEndpoint;
   readonly clients = new Map<number, Client>();
   slowConsumers = 0;
   totalConnections = 0;
@@ -53,9 +56,14 @@ export class Server implements ClientHost {
   ) {
     this.id = serverId();
     this.name = options.server_name ?? this.id;
-    this.router = new Router(!options.disable_sublist_cache);
-    this.auth = new Authenticator(options);
     this.stallThreshold = Math.min(options.max_pending / 2, MAX_STALL_THRESHOLD);
+    this.router = new Router(!options.disable_sublist_cache, this.stallThreshold);
+    this.internal = new InternalEndpoint(
+      this.router,
+      () => this.flushPending(),
+      (subject, err) => this.log.error(`internal handler for ${JSON.stringify(subject)} failed: ${err instanceof Error ? err.message : String(err)}`),
+    );
+    this.auth = new Authenticator(options);
   }
 
   get port(): number {

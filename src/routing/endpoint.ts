@@ -1,0 +1,29 @@
+/**
+ * What the router needs from whoever publishes or subscribes: a client connection, or an endpoint inside
+ * the server (JetStream's API, system services) that has no socket.
+ */
+import type { PubArg } from "../protocol/parser.ts";
+import type { Subscription } from "../client/subscription.ts";
+import type { SublistResult } from "../subject/sublist.ts";
+
+export interface Endpoint {
+  /** The connection id (0 for the server's own endpoint), as /connz and /subsz report it. */
+  readonly cid: number;
+  readonly closed: boolean;
+  readonly opts: { readonly echo: boolean; readonly noResponders: boolean };
+  /** When true, admitDelivery is asked before each delivery (permissions, reply tracking). */
+  readonly checksDelivery: boolean;
+  admitDelivery(subject: string, pa: PubArg): boolean;
+  /** `payload` is the payload followed by CRLF; valid only during the call. */
+  deliver(sub: Subscription, pa: PubArg, payload: Uint8Array): void;
+  deliverNoResponders(sub: Subscription, reply: string, subject: string): void;
+  /** Outbound bytes not yet taken by the socket (backpressure); 0 for endpoints without one. */
+  readonly pendingBytes: number;
+  /** Pauses this publisher until `receiver` drains (fast-producer stall); a no-op without a socket. */
+  stallOn(receiver: Endpoint): void;
+  removeSub(sub: Subscription): void;
+  /** The router's per-publisher match cache: a publisher usually repeats one subject. */
+  lastMatch: SublistResult<Subscription> | null;
+  lastMatchSubject: string;
+  lastMatchGen: number;
+}

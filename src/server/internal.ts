@@ -1,0 +1,132 @@
+/**
+ * The server's own publisher and subscriber (nats-server's internal clients): services such as the
+ * JetStream API subscribe to subjects and publish replies through the same router as clients do.
+ *
+ * Deliveries are copied and handed to handlers in a microtask, never during the router's fan-out, so a
+ * handler that publishes cannot re-enter the router while it iterates a match result.
+ */
+import type { PubArg } from "../protocol/parser.ts";
+import { Subscription } from "../client/subscription.ts";
+import type { Endpoint } from "../routing/endpoint.ts";
+import type { Router } from "../routing/router.ts";
+import type { SublistResult } from "../subject/sublist.ts";
+
+export interface InternalMsg {
+  subject: string;
+  /** null when the publisher gave no reply subject. */
+  reply: string | null;
+  /** The NATS header block (`NATS/1.0\r\n...\r\n\r\n`), or null for a message without headers. */
+  hdr: Uint8Array | null;
+  data: Uint8Array;
+}
+
+export type InternalHandler = (msg: InternalMsg) => void;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export class InternalEndpoint implements Endpoint {
+  readonly cid = 0;
+  readonly closed = false;
+  lastMatch: SublistResult<Subscription> | null = null;
+  lastMatchSubject = "";
+  lastMatchGen = -1;
+  readonly opts = { echo: true, noResponders: false };
+  readonly checksDelivery = false;
+  readonly pendingBytes = 0;
+  private nextSid = 1;
+  private readonly handlers = new Map<Subscription, InternalHandler>();
+  private readonly queue: [InternalHandler, InternalMsg][] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly router: Router,
+    /** Writes what publishes queued on client connections; called after each internal publish. */
+    private readonly flush: () => void,
+    /** A handler that throws must not take the server down: its error is reported here instead. */
+    private readonly onError: (subject: string, err: unknown) => void,
+  ) {}
+
+  subscribe(subject: string, queue: string | null, handler: InternalHandler): Subscription {
+    const sub = new Subscription(this, subject, queue, String(this.nextSid++));
+    if (!this.router.addSub(sub)) throw new Error(`internal subscription: invalid subject ${JSON.stringify(subject)}`);
+    this.handlers.set(sub, handler);
+    return sub;
+  }
+
+  removeSub(sub: Subscription): void {
+    if (this.handlers.delete(sub)) this.router.removeSub(sub);
+  }
+
+  /** Publishes as the server; everyone subscribed to `subject` receives it, clients and internal handlers. */
+  publish(subject: string, reply: string | null, hdr: Uint8Array | null, data: Uint8Array): void {
+    const s = encoder.encode(subject);
+    const r = reply === null ? null : encoder.encode(reply);
+    const hlen = hdr?.length ?? 0;
+    const size = hlen + data.length;
+    // Arguments and payload in one buffer, laid out like a parsed PUB: subject, reply, then payload + CRLF.
+    const buf = new Uint8Array(s.length + (r?.length ?? 0) + size + 2);
+    buf.set(s, 0);
+    let p = s.length;
+    if (r !== null) buf.set(r, p);
+    p += r?.length ?? 0;
+    const start = p;
+    if (hdr !== null) buf.set(hdr, p);
+    buf.set(data, p + hlen);
+    buf[start + size] = 13;
+    buf[start + size + 1] = 10;
+    const pa: PubArg = {
+      buf,
+      subjStart: 0,
+      subjEnd: s.length,
+      replyStart: s.length,
+      replyEnd: s.length + (r?.length ?? 0),
+      hdr: hdr === null ? -1 : hlen,
+      size,
+    };
+    this.router.route(this, subject, pa, buf, start);
+    this.flush();
+  }
+
+  admitDelivery(): boolean {
+    return true;
+  }
+
+  deliver(sub: Subscription, pa: PubArg, payload: Uint8Array): void {
+    const handler = this.handlers.get(sub);
+    if (handler === undefined) return;
+    const b = pa.buf;
+    const hlen = pa.hdr > 0 ? pa.hdr : 0;
+    const msg: InternalMsg = {
+      subject: decoder.decode(b.subarray(pa.subjStart, pa.subjEnd)),
+      reply: pa.replyEnd > pa.replyStart ? decoder.decode(b.subarray(pa.replyStart, pa.replyEnd)) : null,
+      hdr: pa.hdr > 0 ? payload.slice(0, hlen) : null,
+      data: payload.slice(hlen, pa.size),
+    };
+    this.queue.push([handler, msg]);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(() => this.drain());
+    }
+  }
+
+  private drain(): void {
+    this.scheduled = false;
+    const batch = this.queue.splice(0, this.queue.length);
+    for (const [handler, msg] of batch) {
+      try {
+        handler(msg);
+      } catch (err) {
+        this.onError(msg.subject, err);
+      }
+    }
+  }
+
+  deliverNoResponders(): void {
+    // The server never asks for no-responders statuses on its own requests.
+  }
+
+  stallOn(): void {
+    // Nothing to pause: the server's own publishes are bounded by the requests that cause them.
+  }
+}
