@@ -1,27 +1,64 @@
 /**
- * natsedge's embedding API: start a NATS server inside a Bun or Deno program.
+ * natsedge's embedding API: run a NATS server inside a Bun or Deno program, from an options object or a
+ * config string, and talk to it over TCP or, with no socket at all, in process.
  *
  * @example
  * ```ts
  * import { startServer } from "natsedge";
  * const srv = await startServer({ port: -1 });
- * console.log(srv.port);
+ * const nc = await srv.connectInProcess();      // the official nats.js client, no socket
+ * nc.publish("hello", "world");
+ * await nc.close();
  * await srv.close();
  * ```
+ *
+ * See docs/embedding.md.
  */
 import process from "node:process";
-import { writeSync } from "node:fs";
+import { readFileSync, writeSync } from "node:fs";
+import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
 import { defaultOptions, type ServerOptions } from "./src/config/options.ts";
+import { parseConf } from "./src/config/parser.ts";
+import { optionsFromConf } from "./src/config/from_conf.ts";
 import { Logger, type LogSink } from "./src/log/logger.ts";
 import { detectRuntime } from "./src/runtime/mod.ts";
+import { InProcessTransport, pipe, type InProcessSocket } from "./src/runtime/inprocess.ts";
 import { Server } from "./src/server/server.ts";
 
 export type { ServerOptions } from "./src/config/options.ts";
+export type { LogSink } from "./src/log/logger.ts";
+export type { InProcessSocket } from "./src/runtime/inprocess.ts";
+export { InProcessTransport } from "./src/runtime/inprocess.ts";
+export { ConfigError } from "./src/config/errors.ts";
 export { Server } from "./src/server/server.ts";
+export { NATSEDGE_VERSION } from "./src/version.ts";
 
 export interface StartOptions extends Partial<ServerOptions> {
   /** Where log lines go; default stderr. Pass `() => {}` to silence the server. */
   logSink?: LogSink;
+  /**
+   * A config in nats-server's syntax (what `natsedge -c` reads). Keys given directly in these options win
+   * over the config's, as command-line flags do.
+   */
+  config?: string;
+  /** Variables for `$NAME` references in `config` (default: the process environment). */
+  env?: Record<string, string | undefined>;
+  /** Names the config in error messages and resolves its `include`s (default "<config>", the cwd). */
+  configFile?: string;
+}
+
+/** A point-in-time view of the server's counters (the subset of /varz an embedder usually wants). */
+export interface ServerStats {
+  /** Clients connected now, TCP and in-process. */
+  connections: number;
+  /** Clients accepted since start. */
+  totalConnections: number;
+  subscriptions: number;
+  slowConsumers: number;
+  inMsgs: number;
+  outMsgs: number;
+  inBytes: number;
+  outBytes: number;
 }
 
 export interface ServerHandle {
@@ -31,6 +68,24 @@ export interface ServerHandle {
   readonly host: string;
   /** Resolves once the server accepts connections (already resolved when startServer returns). */
   readonly ready: Promise<void>;
+  /** Config warnings (`file:line:col: ...`) from a `config` string. */
+  readonly warnings: readonly string[];
+  stats(): ServerStats;
+  /**
+   * Applies new options to the running server, as a config reload (SIGHUP) does. Rejects where this build
+   * has no reload support.
+   */
+  reload(options?: StartOptions): Promise<void>;
+  /** Lame duck mode: stop accepting, then close clients gradually over lame_duck_duration. */
+  lameDuck(): Promise<void>;
+  /** A raw in-process connection speaking the NATS protocol: no socket, same server. */
+  connect(): InProcessSocket;
+  /**
+   * The official nats.js client over an in-process connection. Needs `@nats-io/nats-core` (installed with
+   * @nats-io/transport-node or transport-deno). Reconnect is off by default: when this server closes, so
+   * does the connection.
+   */
+  connectInProcess(opts?: ConnectionOptions): Promise<NatsConnection>;
   close(): Promise<void>;
 }
 
@@ -39,10 +94,42 @@ const stderrSink: LogSink = (line) => {
   writeSync(2, line + "\n");
 };
 
+/** Resolves StartOptions (config string, then direct keys) to full ServerOptions. */
+export function resolveOptions(options: StartOptions = {}): { options: ServerOptions; warnings: string[] } {
+  const { logSink: _sink, config, env, configFile, ...rest } = options;
+  let base = defaultOptions();
+  const warnings: string[] = [];
+  if (config !== undefined) {
+    const file = configFile ?? "<config>";
+    const conf = parseConf(config, {
+      file,
+      env: env ?? process.env,
+      readFile: (p) => readFileSync(p, "utf8"),
+      warn: (w) => warnings.push(w),
+    });
+    const mapped = optionsFromConf(conf, base);
+    warnings.push(...mapped.warnings);
+    base = configFile !== undefined ? { ...mapped.options, config_file: configFile } : mapped.options;
+  }
+  const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  return { options: { ...base, ...defined }, warnings };
+}
+
+/**
+ * Starts a server and resolves once it accepts connections.
+ * @throws ConfigError for a config string that does not parse; Error when the server cannot start.
+ */
 export async function startServer(options: StartOptions = {}): Promise<ServerHandle> {
-  const { logSink, ...rest } = options;
-  const opts: ServerOptions = { ...defaultOptions(), ...rest };
-  return startWithOptions(opts, logSink ?? stderrSink);
+  const { options: opts, warnings } = resolveOptions(options);
+  return startWithOptions(opts, options.logSink ?? stderrSink, warnings);
+}
+
+/** What optional server features look like, so this API works before and after they land. */
+interface OptionalOps {
+  reload?: (opts: ServerOptions) => Promise<void> | void;
+  lameDuck?: () => Promise<void> | void;
+  enterLameDuckMode?: () => Promise<void> | void;
+  lifecycle?: { totals?: () => { inMsgs: number; outMsgs: number; inBytes: number; outBytes: number } };
 }
 
 /** Starts a server from fully resolved options (the CLI's path). */
@@ -59,11 +146,58 @@ export async function startWithOptions(opts: ServerOptions, sink: LogSink, warni
   const server = new Server(opts, await detectRuntime(), log);
   const ready = server.start();
   await ready;
+  const ops = server as unknown as OptionalOps;
+
+  const connect = (): InProcessSocket => {
+    const p = pipe();
+    p.attach(server.acceptConn(p.server));
+    return p.client;
+  };
+
   return {
     server,
     port: server.port,
     host: opts.host,
     ready,
+    warnings,
+    stats(): ServerStats {
+      let t = { inMsgs: 0, outMsgs: 0, inBytes: 0, outBytes: 0 };
+      if (ops.lifecycle?.totals) t = ops.lifecycle.totals();
+      else {
+        for (const c of server.clients.values()) {
+          t.inMsgs += c.inMsgs;
+          t.outMsgs += c.outMsgs;
+          t.inBytes += c.inBytes;
+          t.outBytes += c.outBytes;
+        }
+      }
+      return {
+        connections: server.clients.size,
+        totalConnections: server.totalConnections,
+        subscriptions: server.router.sublist.count(),
+        slowConsumers: server.slowConsumers,
+        ...t,
+      };
+    },
+    async reload(next: StartOptions = {}): Promise<void> {
+      if (typeof ops.reload !== "function") throw new Error("reload is not available in this natsedge build");
+      const { options: resolved, warnings: w } = resolveOptions(next);
+      for (const x of w) log.warn(x);
+      await ops.reload.call(server, resolved);
+    },
+    async lameDuck(): Promise<void> {
+      const enter = ops.lameDuck ?? ops.enterLameDuckMode;
+      if (typeof enter !== "function") throw new Error("lame duck mode is not available in this natsedge build");
+      await enter.call(server);
+    },
+    connect,
+    async connectInProcess(copts: ConnectionOptions = {}): Promise<NatsConnection> {
+      const core = await import("@nats-io/nats-core/internal");
+      // nats.js keeps one transport factory per process and uses it when a connection dials; the
+      // initial dial happens inside connect(), and reconnect is off, so this factory is the one used.
+      core.setTransportFactory({ factory: () => new InProcessTransport(connect) });
+      return core.NatsConnectionImpl.connect({ reconnect: false, ...copts, servers: "127.0.0.1:4222" });
+    },
     close: () => server.shutdown(),
   };
 }

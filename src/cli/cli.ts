@@ -8,11 +8,13 @@ import { loadOptions } from "../config/load.ts";
 import { ConfigError } from "../config/errors.ts";
 import { FlagError } from "./flags.ts";
 import { TLS_USAGE, USAGE } from "./usage.ts";
-import { sendSignal } from "./signal.ts";
+import { sendSignal, trapSignals } from "./signal.ts";
 import { mkpasswd } from "./mkpasswd.ts";
 import { startWithOptions } from "../../mod.ts";
-import { ADVERTISED_VERSION, NATSEDGE_VERSION } from "../version.ts";
+import { versionLine } from "../version.ts";
+import { detectRuntime } from "../runtime/mod.ts";
 import type { LogSink } from "../log/logger.ts";
+import { fileSink } from "../log/file_sink.ts";
 
 const EXE = "natsedge";
 
@@ -20,12 +22,8 @@ function stderr(s: string): void {
   fs.writeSync(2, s.endsWith("\n") ? s : s + "\n");
 }
 
-function logSink(file: string | undefined): LogSink {
-  if (file === undefined) return stderr;
-  const fd = fs.openSync(file, "a");
-  return (line) => {
-    fs.writeSync(fd, line + "\n");
-  };
+function logSink(file: string | undefined, sizeLimit: number | undefined): LogSink {
+  return file === undefined ? stderr : fileSink(file, sizeLimit);
 }
 
 export async function runCli(argv: string[]): Promise<number | undefined> {
@@ -54,7 +52,7 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
       stderr(TLS_USAGE);
       return 0;
     case "version":
-      fs.writeSync(1, `${EXE}: v${NATSEDGE_VERSION} (nats-server protocol ${ADVERTISED_VERSION})\n`);
+      fs.writeSync(1, versionLine(await detectRuntime()) + "\n");
       return 0;
     case "signal":
       try {
@@ -73,20 +71,24 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
   }
 
   const opts = loaded.options;
+  const signals = trapSignals();
   let handle;
   try {
-    handle = await startWithOptions(opts, logSink(opts.log_file), loaded.warnings);
+    handle = await startWithOptions(opts, logSink(opts.log_file, opts.log_size_limit), loaded.warnings);
   } catch (err) {
     stderr(`${EXE}: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
   if (opts.pid_file) fs.writeFileSync(opts.pid_file, String(process.pid));
-  const stop = async (): Promise<void> => {
-    await handle.close();
-    if (opts.pid_file) fs.rmSync(opts.pid_file, { force: true });
+  const server = handle.server;
+  signals.attach({
+    server,
+    loadOptions: () => loadOptions(argv, process.env, (p) => fs.readFileSync(p, "utf8")).options,
+  });
+  // However the server ends (SIGINT, SIGTERM, the end of lame duck mode), the process ends with it.
+  void server.lifecycle.done.then(() => {
+    if (server.options.pid_file) fs.rmSync(server.options.pid_file, { force: true });
     process.exit(0);
-  };
-  process.on("SIGINT", () => void stop());
-  process.on("SIGTERM", () => void stop());
+  });
   return undefined;
 }

@@ -1,7 +1,14 @@
-/** `--signal <cmd>[=<pid|pidfile>]`: nats-server's signal commands, sent to a running server. */
+/**
+ * Signals: `--signal <cmd>[=<pid|pidfile>]` sends nats-server's signal commands to a running server, and
+ * trapSignals makes a running server act on them.
+ */
 import process from "node:process";
 import fs from "node:fs";
 import type { SignalRequest } from "./flags.ts";
+import type { ServerOptions } from "../config/options.ts";
+import type { Server } from "../server/server.ts";
+import { enterLameDuck } from "../server/lame_duck.ts";
+import { reloadOptions } from "../server/reload.ts";
 
 /** nats-server's mapping of --signal commands to Unix signals (server/signal.go). */
 const SIGNAL_OF = {
@@ -26,4 +33,48 @@ export function sendSignal(req: SignalRequest): void {
   const sig = SIGNAL_OF[req.command as keyof typeof SIGNAL_OF];
   if (sig === undefined) throw new Error(`unknown signal ${JSON.stringify(req.command)}`);
   process.kill(resolvePid(req.pid), sig);
+}
+
+/** What the signal handlers act on: the running server, and how to reload its configuration. */
+export interface SignalTarget {
+  server: Server;
+  /** Loads the configuration again (config file, then the command-line flags on top). */
+  loadOptions(): ServerOptions;
+}
+
+/**
+ * nats-server's handleSignals (server/signal.go): SIGINT stops; SIGTERM stops unless lame duck mode is already
+ * draining; SIGHUP reloads the config file; SIGUSR1 reopens the log file; SIGUSR2 enters lame duck mode.
+ * Installed before the server starts (a signal must not kill a process that is still starting, as a
+ * runtime's default action would); `attach` hands over the started server. Until then SIGINT and SIGTERM
+ * exit and the other signals are ignored.
+ */
+export function trapSignals(): { attach(t: SignalTarget): void } {
+  let target: SignalTarget | null = null;
+  const on = (sig: NodeJS.Signals, act: (t: SignalTarget) => void, early: () => void = () => {}) => {
+    process.on(sig, () => (target === null ? early() : act(target)));
+  };
+  const exit = () => process.exit(0);
+  on("SIGINT", (t) => void t.server.shutdown(), exit);
+  on("SIGTERM", (t) => {
+    if (!t.server.lifecycle.lameDuck) void t.server.shutdown();
+  }, exit);
+  on("SIGHUP", (t) => void reload(t));
+  on("SIGUSR1", (t) => t.server.log.reopen());
+  on("SIGUSR2", (t) => void enterLameDuck(t.server));
+  return {
+    attach(t) {
+      target = t;
+    },
+  };
+}
+
+async function reload(t: SignalTarget): Promise<void> {
+  const srv = t.server;
+  try {
+    if (!srv.options.config_file) throw new Error("can only reload config when a file is provided using -c or --config");
+    await reloadOptions(srv, t.loadOptions());
+  } catch (err) {
+    srv.log.error(`Failed to reload server configuration: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }

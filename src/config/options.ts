@@ -142,6 +142,8 @@ export interface ServerOptions {
 
   lame_duck_duration: Millis;
   lame_duck_grace_period: Millis;
+  /** Closed connections kept for /connz?state=closed (nats-server's default is 10000). */
+  max_closed_clients?: number;
 
   tls?: TLSOptions;
   authorization?: AuthorizationOptions;

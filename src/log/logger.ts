@@ -3,7 +3,10 @@
  * The sink is injected so the core never names a runtime's stdio; `debug`/`trace` are plain fields because the
  * hot path checks them per message.
  */
-export type LogSink = (line: string) => void;
+export type LogSink = ((line: string) => void) & {
+  /** Present on file sinks: reopen the file (SIGUSR1). */
+  reopen?: () => void;
+};
 
 export interface LoggerOptions {
   pid: number;
@@ -21,20 +24,25 @@ function pad(n: number, w: number): string {
 export class Logger {
   debug: boolean;
   trace: boolean;
+  /** Fields, not options: a config reload changes them. */
+  logtime: boolean;
+  logtimeUTC: boolean;
   private readonly prefix: string;
 
   constructor(private readonly o: LoggerOptions) {
     this.debug = o.debug;
     this.trace = o.trace;
+    this.logtime = o.logtime;
+    this.logtimeUTC = o.logtimeUTC;
     this.prefix = `[${o.pid}] `;
   }
 
   private stamp(): string {
-    if (!this.o.logtime) return "";
+    if (!this.logtime) return "";
     const nowMs = performance.timeOrigin + performance.now();
     const d = new Date(Math.floor(nowMs));
     const micros = Math.floor((nowMs % 1000) * 1000);
-    const utc = this.o.logtimeUTC;
+    const utc = this.logtimeUTC;
     const y = utc ? d.getUTCFullYear() : d.getFullYear();
     const mo = (utc ? d.getUTCMonth() : d.getMonth()) + 1;
     const da = utc ? d.getUTCDate() : d.getDate();
@@ -65,5 +73,16 @@ export class Logger {
   }
   tracef(msg: string): void {
     if (this.trace) this.write("TRC", msg);
+  }
+
+  /** SIGUSR1: reopens the log file after logrotate moved it (nats-server's ReOpenLogFile). */
+  reopen(): void {
+    const reopen = this.o.sink.reopen;
+    if (reopen === undefined) {
+      this.notice("File log re-open ignored, not a file logger");
+      return;
+    }
+    reopen();
+    this.notice("File log re-opened");
   }
 }

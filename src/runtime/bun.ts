@@ -1,6 +1,17 @@
 /** The Bun transport: Bun.listen, whose write() takes what the kernel accepts and never buffers. */
 import { X509Certificate } from "node:crypto";
-import type { Conn, ConnHandler, Listener, ListenOptions, PeerCertificate, Runtime, TLSServerConfig, TLSState } from "./types.ts";
+import type {
+  Conn,
+  ConnHandler,
+  HTTPListener,
+  HTTPServeOptions,
+  Listener,
+  ListenOptions,
+  PeerCertificate,
+  Runtime,
+  TLSServerConfig,
+  TLSState,
+} from "./types.ts";
 
 /** OpenSSL options that switch off SSLv3, TLS 1.0 and TLS 1.1: nats-server's floor is TLS 1.2. */
 const NO_OLD_TLS = 0x02000000 | 0x04000000 | 0x10000000;
@@ -141,6 +152,19 @@ export const bunRuntime: Runtime = {
         server.stop(false);
         return Promise.resolve();
       },
+    });
+  },
+  serveHTTP(opts: HTTPServeOptions): Promise<HTTPListener> {
+    const server = Bun.serve({
+      hostname: opts.host,
+      port: opts.port,
+      ...(opts.tls !== undefined && { tls: opts.tls }),
+      fetch: opts.fetch,
+    });
+    return Promise.resolve({
+      port: server.port ?? opts.port,
+      // Closing also ends keep-alive connections: a monitoring scraper must not hold shutdown up.
+      close: () => server.stop(true),
     });
   },
 };

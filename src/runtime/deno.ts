@@ -3,7 +3,7 @@
  * at most one write in flight and reports a busy socket as a 0-byte write; the core keeps the bytes and
  * retries on onDrain, exactly as it does for a short write under Bun.
  */
-import type { Conn, ConnHandler, Listener, ListenOptions, Runtime, TLSServerConfig } from "./types.ts";
+import type { Conn, ConnHandler, HTTPListener, HTTPServeOptions, Listener, ListenOptions, Runtime, TLSServerConfig } from "./types.ts";
 import type { DenoConn, DenoNamespace } from "./deno_types.ts";
 
 const READ_BUFFER = 64 * 1024;
@@ -126,6 +126,17 @@ export const denoRuntime: Runtime = {
         l.close();
         return Promise.resolve();
       },
+    });
+  },
+  serveHTTP(opts: HTTPServeOptions): Promise<HTTPListener> {
+    return new Promise((resolve) => {
+      const server = deno().serve({
+        hostname: opts.host,
+        port: opts.port,
+        ...(opts.tls !== undefined && { cert: opts.tls.cert, key: opts.tls.key }),
+        // Deno.serve prints "Listening on ..." unless told otherwise; natsedge logs its own line.
+        onListen: ({ port }) => resolve({ port, close: () => server.shutdown() }),
+      }, opts.fetch);
     });
   },
 };

@@ -12,7 +12,20 @@ export interface DenoListener extends AsyncIterable<DenoConn> {
   close(): void;
 }
 
+export interface DenoHttpServer {
+  shutdown(): Promise<void>;
+}
+
+export interface DenoServeOptions {
+  hostname: string;
+  port: number;
+  cert?: string;
+  key?: string;
+  onListen(addr: { hostname: string; port: number }): void;
+}
+
 export interface DenoNamespace {
   version: { deno: string };
   listen(opts: { hostname: string; port: number; transport: "tcp" }): DenoListener;
+  serve(opts: DenoServeOptions, handler: (req: Request) => Response | Promise<Response>): DenoHttpServer;
 }

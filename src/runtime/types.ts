@@ -81,10 +81,27 @@ export interface Listener {
   close(): Promise<void>;
 }
 
+/** An HTTP listener for the monitoring endpoints; the handler is a WHATWG fetch handler (hono's app.fetch). */
+export interface HTTPServeOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** PEM cert and key: serve HTTPS. */
+  tls?: { cert: string; key: string; ca?: string };
+  fetch(req: Request): Response | Promise<Response>;
+}
+
+export interface HTTPListener {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
 export interface Runtime {
   readonly name: string;
   readonly version: string;
   /** false where the runtime cannot continue an accepted socket as TLS. */
   readonly serverTLS: boolean;
   listen(opts: ListenOptions): Promise<Listener>;
+  /** Absent where the runtime has no HTTP server (then monitoring cannot be configured). */
+  serveHTTP?(opts: HTTPServeOptions): Promise<HTTPListener>;
 }

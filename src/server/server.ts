@@ -20,6 +20,8 @@ import { DEFAULT_TLS_TIMEOUT_MS, tlsServerConfig } from "./tls_config.ts";
 import type { TLSServerConfig } from "../runtime/types.ts";
 import { ADVERTISED_VERSION, NATSEDGE_VERSION, PROTO, buildKind, hostTarget } from "../version.ts";
 import { unsupportedOptions } from "./unsupported.ts";
+import { Lifecycle } from "./lifecycle.ts";
+import { JetStream } from "../jetstream/mod.ts";
 
 /**
  * nats-server stalls producers once a receiver has max_pending/2 queued; natsedge caps that at 8 MiB so a
@@ -45,9 +47,14 @@ export class Server implements ClientHost {
   private listener: Listener | null = null;
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
   private infoBase: Record<string, unknown> = {};
-  readonly auth: Authenticator;
+  /** Replaced by a config reload (reload.ts), so read it per use. */
+  auth: Authenticator;
   private tls: TLSServerConfig | null = null;
+  /** Monitoring, ports file, closed connections, shutdown promise. */
+  readonly lifecycle: Lifecycle;
   private shuttingDown = false;
+  /** Set once JetStream has started (options.jetstream.enabled). */
+  jetstream: JetStream | null = null;
 
   constructor(
     readonly options: ServerOptions,
@@ -64,6 +71,7 @@ export class Server implements ClientHost {
       (subject, err) => this.log.error(`internal handler for ${JSON.stringify(subject)} failed: ${err instanceof Error ? err.message : String(err)}`),
     );
     this.auth = new Authenticator(options);
+    this.lifecycle = new Lifecycle(this);
   }
 
   get port(): number {
@@ -102,24 +110,74 @@ export class Server implements ClientHost {
       port: o.port === -1 ? 0 : o.port,
       accept: (conn) => this.accept(conn),
     });
-    this.infoBase = {
+    if (o.jetstream?.enabled) {
+      this.jetstream = new JetStream(this, o.jetstream);
+      try {
+        await this.jetstream.start();
+      } catch (err) {
+        await this.shutdown();
+        throw err;
+      }
+    }
+    this.infoBase = this.buildInfo(this.listener.port);
+    this.sweepTimer = setInterval(() => this.sweepStalled(), DEADLINE_SWEEP_MS);
+    this.log.notice(`Listening for client connections on ${hostPort(o.host, this.listener.port)}`);
+    if (this.tls) this.log.notice("TLS required for client connections");
+    try {
+      await this.lifecycle.start(this.listener.port);
+    } catch (err) {
+      await this.shutdown();
+      throw err;
+    }
+    this.log.notice("Server is ready");
+  }
+
+  private buildInfo(port: number): Record<string, unknown> {
+    const o = this.options;
+    return {
       server_id: this.id,
       server_name: this.name,
       version: ADVERTISED_VERSION,
       proto: PROTO,
       go: `natsedge ${NATSEDGE_VERSION} (${this.runtime.name} ${this.runtime.version})`,
       host: o.host,
-      port: this.listener.port,
+      port,
       headers: !o.no_header_support,
+      ...(this.jetstream ? { jetstream: true } : {}),
       ...(this.auth.required ? { auth_required: true } : {}),
       ...(this.tls ? { tls_required: true } : {}),
       ...(this.tls?.requestCert ? { tls_verify: true } : {}),
       max_payload: o.max_payload,
     };
-    this.sweepTimer = setInterval(() => this.sweepStalled(), DEADLINE_SWEEP_MS);
-    this.log.notice(`Listening for client connections on ${hostPort(o.host, this.listener.port)}`);
-    if (this.tls) this.log.notice("TLS required for client connections");
-    this.log.notice("Server is ready");
+  }
+
+  /** The INFO every new client gets, before its own fields (client_id, client_ip, nonce). */
+  get info(): Readonly<Record<string, unknown>> {
+    return this.infoBase;
+  }
+
+  /** Config reload (reload.ts): new connections get the new authenticator, TLS settings (undefined: unchanged) and INFO. */
+  applyReload(auth: Authenticator, tls: TLSServerConfig | null | undefined): void {
+    this.auth = auth;
+    if (tls !== undefined) this.tls = tls;
+    this.infoBase = this.buildInfo(this.lifecycle.clientPort);
+  }
+
+  /** Lame duck mode (lame_duck.ts): closes the client listener; connected clients stay. */
+  async stopAccepting(): Promise<void> {
+    const l = this.listener;
+    this.listener = null;
+    this.lifecycle.listening = false;
+    await l?.close();
+  }
+
+  /**
+   * Accepts a connection that did not come through the listener, such as an in-process client
+   * (src/runtime/inprocess.ts). Throws once the server has stopped accepting.
+   */
+  acceptConn(conn: Conn): ConnHandler {
+    if (this.listener === null || this.shuttingDown) throw new Error("natsedge is not accepting connections");
+    return this.accept(conn);
   }
 
   private accept(conn: Conn): ConnHandler {
@@ -215,6 +273,7 @@ export class Server implements ClientHost {
 
   clientClosed(client: Client): void {
     this.clients.delete(client.cid);
+    this.lifecycle.clientClosed(client);
     this.log.debugf(`${client.traceId} - Client connection closed: ${client.closeReason}`);
   }
 
@@ -233,7 +292,10 @@ export class Server implements ClientHost {
     if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
     await this.listener?.close();
     for (const c of [...this.clients.values()]) c.closeAfterFlush(CloseReason.serverShutdown);
+    await this.jetstream?.stop();
     this.log.notice("Server Exiting..");
+    // Last: it settles lifecycle.done, on which the CLI exits.
+    await this.lifecycle.stop();
   }
 }
 

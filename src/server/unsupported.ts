@@ -9,8 +9,6 @@ export function unsupportedOptions(o: ServerOptions): string[] {
   if (o.tls?.pinned_certs) out.push("tls.pinned_certs");
   if (o.authorization?.users?.some((u) => u.allowed_connection_types !== undefined)) out.push("authorization.users.allowed_connection_types");
   if (o.authorization?.users?.some((u) => u.account !== undefined)) out.push("authorization.users.account");
-  if (o.jetstream?.enabled) out.push("jetstream");
   if (o.leafnodes) out.push("leafnodes");
-  if (o.http_port !== undefined || o.https_port !== undefined) out.push("http_port");
   return out;
 }

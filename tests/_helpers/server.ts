@@ -1,5 +1,6 @@
 /** Test harness: an in-process natsedge on a random port, plus raw-socket and real-client helpers. */
 import { connect, type ConnectionOptions, type NatsConnection } from "@nats-io/transport-node";
+import { createConnection } from "node:net";
 import { startServer, type ServerHandle, type StartOptions } from "../../mod.ts";
 import { REFERENCE_SERVER, runReferenceServer } from "./reference_server.ts";
 
@@ -25,6 +26,57 @@ export function client(srv: TestServer, opts: ConnectionOptions = {}): Promise<N
 }
 
 /**
+ * The socket under RawConn: Bun's (when running on Bun) or node:net's (elsewhere, e.g. under deno test).
+ * write() has Bun's semantics: it takes what the socket accepts now and returns that count.
+ */
+interface RawSocket {
+  write(data: string | Uint8Array): number;
+  /** Writes everything, buffering what the kernel does not take yet (node:net only). */
+  writeAll?(data: string | Uint8Array): void;
+  flush(): void;
+  pause(): void;
+  resume(): void;
+  end(): void;
+}
+
+interface RawEvents {
+  data(d: Uint8Array): void;
+  close(): void;
+  drain(): void;
+}
+
+/** node:net behind RawSocket: a write while the previous one has not drained takes 0 bytes, as Bun's does. */
+function nodeSocket(port: number, on: RawEvents): Promise<RawSocket> {
+  return new Promise((resolve, reject) => {
+    const s = createConnection({ host: "127.0.0.1", port });
+    s.setNoDelay(true);
+    s.once("error", reject);
+    s.once("connect", () => {
+      s.off("error", reject);
+      s.on("error", () => on.close());
+      resolve({
+        write(d) {
+          if (s.destroyed) return -1;
+          if (s.writableNeedDrain) return 0;
+          s.write(d);
+          return typeof d === "string" ? new TextEncoder().encode(d).length : d.length;
+        },
+        writeAll(d) {
+          if (!s.destroyed) s.write(d);
+        },
+        flush() {},
+        pause: () => void s.pause(),
+        resume: () => void s.resume(),
+        end: () => void s.end(),
+      });
+    });
+    s.on("data", (d: Uint8Array) => on.data(d));
+    s.on("close", () => on.close());
+    s.on("drain", () => on.drain());
+  });
+}
+
+/**
  * A raw TCP connection for protocol-level tests: send bytes, then wait for what the server writes, matching
  * on content rather than sleeping.
  */
@@ -34,10 +86,19 @@ export class RawConn {
   closed = false;
   private closeWaiters: (() => void)[] = [];
   private drainWaiters: (() => void)[] = [];
-  private constructor(private readonly sock: import("bun").Socket) {}
+  private constructor(private readonly sock: RawSocket) {}
 
   static async open(port: number): Promise<RawConn> {
     let self: RawConn | null = null;
+    if (!("Bun" in globalThis)) {
+      const sock = await nodeSocket(port, {
+        data: (d) => self!.onData(new TextDecoder().decode(d)),
+        close: () => self!.onClose(),
+        drain: () => self!.onDrain(),
+      });
+      self = new RawConn(sock);
+      return self;
+    }
     const sock = await Bun.connect({
       hostname: "127.0.0.1",
       port,
@@ -114,7 +175,8 @@ export class RawConn {
   }
 
   send(s: string | Uint8Array): void {
-    this.sock.write(s);
+    if (this.sock.writeAll) this.sock.writeAll(s);
+    else this.sock.write(s);
     this.sock.flush();
   }
 

@@ -1,0 +1,80 @@
+/** One connection as /connz reports it (nats-server's ConnInfo), from a live client or a closed one. */
+import type { Client } from "../client/client.ts";
+import { tlsVersionNumber } from "../server/tls_config.ts";
+
+/** A subscription in /connz?subs=detail and /subsz?subs=1 (nats-server's SubDetail). */
+export interface SubDetail {
+  account?: string;
+  subject: string;
+  qgroup?: string;
+  sid: string;
+  msgs: number;
+  max?: number;
+  cid: number;
+}
+
+/** The numbers connz sorts and prints; times in ms since the epoch, 0 for "not stopped". */
+export interface ConnSnapshot {
+  cid: number;
+  ip: string;
+  port: number;
+  start: number;
+  last: number;
+  stop: number;
+  reason: string;
+  pending: number;
+  inMsgs: number;
+  outMsgs: number;
+  inBytes: number;
+  outBytes: number;
+  numSubs: number;
+  name: string;
+  lang: string;
+  version: string;
+  tlsVersion: string;
+  tlsCipher: string;
+  /** The authenticated identity (connz?auth=true), as nats-server's getRawAuthUser. */
+  user: string;
+  subs: SubDetail[];
+}
+
+export function subDetails(c: Client, account?: string): SubDetail[] {
+  const out: SubDetail[] = [];
+  for (const s of c.subs.values()) {
+    out.push({
+      ...(account !== undefined && { account }),
+      subject: s.subject,
+      ...(s.queue !== null && { qgroup: s.queue }),
+      sid: s.sid,
+      msgs: s.delivered,
+      ...(s.max > 0 && { max: s.max }),
+      cid: c.cid,
+    });
+  }
+  return out;
+}
+
+export function snapshot(c: Client, stop = 0): ConnSnapshot {
+  return {
+    cid: c.cid,
+    ip: c.conn.remoteAddress,
+    port: c.conn.remotePort,
+    start: c.start,
+    last: c.lastIn || c.start,
+    stop,
+    reason: stop > 0 ? (c.closeReason ?? "") : "",
+    pending: c.out.pending,
+    inMsgs: c.inMsgs,
+    outMsgs: c.outMsgs,
+    inBytes: c.inBytes,
+    outBytes: c.outBytes,
+    numSubs: c.subs.size,
+    name: c.opts.name ?? "",
+    lang: c.opts.lang ?? "",
+    version: c.opts.version ?? "",
+    tlsVersion: c.tls ? tlsVersionNumber(c.tls.version) : "",
+    tlsCipher: c.tls?.cipher ?? "",
+    user: c.user?.name ?? c.opts.user ?? c.opts.nkey ?? "",
+    subs: subDetails(c),
+  };
+}

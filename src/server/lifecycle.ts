@@ -1,0 +1,107 @@
+/**
+ * What the server does around its client listener: the monitoring HTTP listeners, the ports file, the
+ * ring of closed connections and the counters /varz needs, health checks, and a promise that settles when
+ * the server has shut down (the CLI exits on it after lame duck mode).
+ */
+import type { Client } from "../client/client.ts";
+import { ClosedRing, DEFAULT_MAX_CLOSED_CLIENTS } from "../monitor/closed.ts";
+import { snapshot } from "../monitor/conn_info.ts";
+import type { HealthCheck } from "../monitor/healthz.ts";
+import { type Monitor, startMonitor } from "../monitor/monitor.ts";
+import { deletePortsFile, writePortsFile } from "./lifecycle_ports.ts";
+import type { Server } from "./server.ts";
+
+export interface Totals {
+  inMsgs: number;
+  outMsgs: number;
+  inBytes: number;
+  outBytes: number;
+}
+
+export class Lifecycle {
+  readonly startedAt = Date.now();
+  configLoadTime = Date.now();
+  /** The bound client port, kept after lame duck mode closes the listener (for /varz). */
+  clientPort = 0;
+  /** The client listener is accepting: false before start, in lame duck mode and after shutdown. */
+  listening = false;
+  /** Lame duck mode has begun (lame_duck.ts). */
+  lameDuck = false;
+  readonly closed: ClosedRing;
+  /** Request counts per monitoring path (/varz http_req_stats). */
+  readonly httpReqStats = new Map<string, number>();
+  /** Extra /healthz checks; subsystems such as the store register theirs here. */
+  readonly healthChecks: HealthCheck[] = [];
+  private monitor: Monitor | null = null;
+  private portsDir: string | null = null;
+  /** Traffic of connections that have closed, so server totals never go backwards. */
+  private readonly gone: Totals = { inMsgs: 0, outMsgs: 0, inBytes: 0, outBytes: 0 };
+  private resolveDone!: () => void;
+  /** Settles once shutdown has finished. */
+  readonly done = new Promise<void>((r) => (this.resolveDone = r));
+
+  constructor(private readonly srv: Server) {
+    this.closed = new ClosedRing(srv.options.max_closed_clients ?? DEFAULT_MAX_CLOSED_CLIENTS);
+  }
+
+  get httpHost(): string {
+    return this.monitor?.host ?? this.srv.options.http_host ?? this.srv.options.host;
+  }
+  get httpPort(): number {
+    return this.monitor?.httpPort ?? 0;
+  }
+  get httpsPort(): number {
+    return this.monitor?.httpsPort ?? 0;
+  }
+
+  /** Called once the client listener is bound: starts monitoring, then writes the ports file. */
+  async start(clientPort: number): Promise<void> {
+    this.clientPort = clientPort;
+    this.monitor = await startMonitor(this.srv);
+    this.listening = true;
+    this.movePortsFile(this.srv.options.ports_file_dir);
+  }
+
+  /** Writes the ports file into `dir` (none: undefined), removing the one written before, if any. */
+  movePortsFile(dir: string | undefined): void {
+    if (this.portsDir !== null) deletePortsFile(this.portsDir);
+    this.portsDir = null;
+    if (dir === undefined) return;
+    const host = this.srv.options.host;
+    const h = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+    const file = writePortsFile(dir, {
+      nats: [`nats://${h}:${this.clientPort}`],
+      ...(this.monitor !== null && { monitoring: this.monitor.urls }),
+    });
+    this.portsDir = dir;
+    this.srv.log.debugf(`Ports file ${file} written`);
+  }
+
+  clientClosed(c: Client): void {
+    this.gone.inMsgs += c.inMsgs;
+    this.gone.outMsgs += c.outMsgs;
+    this.gone.inBytes += c.inBytes;
+    this.gone.outBytes += c.outBytes;
+    this.closed.add(snapshot(c, Date.now()));
+  }
+
+  totals(): Totals {
+    const t = { ...this.gone };
+    for (const c of this.srv.clients.values()) {
+      t.inMsgs += c.inMsgs;
+      t.outMsgs += c.outMsgs;
+      t.inBytes += c.inBytes;
+      t.outBytes += c.outBytes;
+    }
+    return t;
+  }
+
+  /** After the client listener closed: stop monitoring, remove the ports file, settle `done`. */
+  async stop(): Promise<void> {
+    this.listening = false;
+    this.movePortsFile(undefined);
+    await this.monitor?.close();
+    this.monitor = null;
+    this.resolveDone();
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * Config reload (SIGHUP, `--signal reload`): applies a newly loaded set of options to the running server the
+ * way nats-server's ReloadOptions does (server/reload.go). Options that cannot change at runtime fail the whole
+ * reload with nats-server's "config reload not supported for <Field>: old=..., new=..." and leave the running
+ * configuration untouched; so does a new config that does not validate (e.g. unreadable TLS files).
+ *
+ * An authorization change re-authenticates every connected client with its original CONNECT: a client whose
+ * credentials no longer pass gets `-ERR 'Authorization Violation'` and is closed; one whose user was removed
+ * from the users list is closed as "Client Closed"; the others take their user's new permissions, and
+ * subscriptions those no longer allow are removed with `-ERR 'Permissions Violation for Subscription to
+ * "<subject>" (sid "<sid>")'` (client.go processSubsOnConfigReload).
+ */
+import fs from "node:fs";
+import process from "node:process";
+import type { ServerOptions } from "../config/options.ts";
+import { Authenticator, type AuthVerdict } from "../auth/authenticator.ts";
+import { type Client, CloseReason } from "../client/client.ts";
+import { ERR } from "../protocol/errors.ts";
+import { goQuote } from "../protocol/encode.ts";
+import type { TLSServerConfig } from "../runtime/types.ts";
+import type { Server } from "./server.ts";
+import { tlsServerConfig } from "./tls_config.ts";
+
+export class ReloadError extends Error {
+  override readonly name = "ReloadError";
+}
+
+type Key = keyof ServerOptions;
+
+/** Options nats-server cannot reload, by the Go field name its error message uses. */
+const NOT_RELOADABLE: Partial<Record<Key, string>> = {
+  host: "Host",
+  port: "Port",
+  server_name: "ServerName",
+  max_pending: "MaxPending",
+  max_subscriptions: "MaxSubs",
+  max_sub_tokens: "MaxSubTokens",
+  no_header_support: "NoHeaderSupport",
+  disable_sublist_cache: "NoSublistCache",
+  http_host: "HTTPHost",
+  http_port: "HTTPPort",
+  https_port: "HTTPSPort",
+  http_base_path: "HTTPBasePath",
+  lame_duck_duration: "LameDuckDuration",
+  lame_duck_grace_period: "LameDuckGracePeriod",
+  max_closed_clients: "MaxClosedClients",
+  no_auth_user: "NoAuthUser",
+  jetstream: "JetStream",
+  cluster: "Cluster",
+  leafnodes: "LeafNode",
+  // natsedge's file sink is opened by the CLI; moving or resizing it needs a restart for now.
+  log_file: "LogFile",
+  log_size_limit: "LogSizeLimit",
+};
+
+/** Printed after `Reloaded: ` (nats-server's Apply messages); secrets are named, never shown. */
+const RELOADED: Partial<Record<Key, (v: unknown) => string>> = {
+  debug: (v) => `debug = ${v}`,
+  trace: (v) => `trace = ${v}`,
+  trace_verbose: (v) => `trace_verbose = ${v}`,
+  logtime: (v) => `logtime = ${v}`,
+  logtime_utc: (v) => `logtime_utc = ${v}`,
+  tls: (v) => `tls = ${v === undefined ? "disabled" : "enabled"}`,
+  authorization: () => "authorization",
+  max_connections: (v) => `max_connections = ${v}`,
+  max_payload: (v) => `max_payload = ${v}`,
+  max_control_line: (v) => `max_control_line = ${v}`,
+  ping_interval: (v) => `ping_interval = ${Number(v) / 1000}s`,
+  ping_max: (v) => `ping_max = ${v}`,
+  write_deadline: (v) => `write_deadline = ${Number(v) / 1000}s`,
+  pid_file: (v) => `pid_file = ${v ?? ""}`,
+  ports_file_dir: (v) => `ports_file_dir = ${v ?? ""}`,
+  client_advertise: (v) => `client_advertise = ${v ?? ""}`,
+  max_traced_msg_len: (v) => `max_traced_msg_len = ${v}`,
+};
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function show(v: unknown): string {
+  return v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
+}
+
+/** The options that differ, refusing any that cannot change at runtime. */
+function diff(cur: ServerOptions, next: ServerOptions): Key[] {
+  const keys = new Set([...Object.keys(cur), ...Object.keys(next)] as Key[]);
+  keys.delete("config_file");
+  const changed: Key[] = [];
+  for (const k of keys) {
+    if (same(cur[k], next[k])) continue;
+    const goName = NOT_RELOADABLE[k];
+    if (goName !== undefined) {
+      throw new ReloadError(`config reload not supported for ${goName}: old=${show(cur[k])}, new=${show(next[k])}`);
+    }
+    changed.push(k);
+  }
+  return changed;
+}
+
+/**
+ * Applies `loaded` to `srv`. Throws ReloadError (nothing applied) when an option cannot be reloaded or the new
+ * configuration is invalid. Resolves once connected clients have been re-checked.
+ */
+export async function reloadOptions(srv: Server, loaded: ServerOptions): Promise<void> {
+  const cur = srv.options;
+  // A random port (-1) in the new config means "keep the bound one", as nats-server's clientOrgPort.
+  const next: ServerOptions = { ...loaded, port: loaded.port === -1 || loaded.port === 0 ? cur.port : loaded.port };
+  const changed = diff(cur, next);
+  if (next.max_payload > next.max_pending) {
+    throw new ReloadError(`max_payload (${next.max_payload}) cannot be higher than max_pending (${next.max_pending})`);
+  }
+  const authChanged = changed.includes("authorization") || changed.includes("tls");
+  let auth = srv.auth;
+  let tls: TLSServerConfig | null | undefined;
+  try {
+    if (changed.includes("tls")) {
+      if (next.tls && !srv.runtime.serverTLS) throw new Error(`TLS is configured, but the ${srv.runtime.name} transport cannot serve TLS`);
+      tls = next.tls ? tlsServerConfig(next.tls) : null;
+    }
+    if (authChanged) auth = new Authenticator(next);
+  } catch (err) {
+    throw new ReloadError(err instanceof Error ? err.message : String(err));
+  }
+
+  // Validated: from here on the new options are the server's.
+  for (const k of Object.keys(cur) as Key[]) if (!(k in next)) delete cur[k];
+  Object.assign(cur, next);
+  srv.log.debug = next.debug;
+  srv.log.trace = next.trace;
+  srv.log.logtime = next.logtime;
+  srv.log.logtimeUTC = next.logtime_utc;
+  for (const k of changed) {
+    const msg = RELOADED[k];
+    if (msg !== undefined) srv.log.notice(`Reloaded: ${msg(next[k])}`);
+  }
+  if (changed.includes("max_payload")) for (const c of srv.clients.values()) c.parser.maxPayload = next.max_payload;
+  if (changed.includes("pid_file") && next.pid_file !== undefined) fs.writeFileSync(next.pid_file, String(process.pid));
+  if (changed.includes("ports_file_dir")) srv.lifecycle.movePortsFile(next.ports_file_dir);
+  srv.applyReload(auth, tls);
+  if (changed.includes("max_connections")) enforceMaxConnections(srv);
+  if (authChanged) await recheckClients(srv, auth);
+  srv.lifecycle.configLoadTime = Date.now();
+  srv.flushPending();
+  srv.log.notice("Reloaded server configuration");
+}
+
+/** nats-server's maxConnOption.Apply: closes connections until the new limit holds. */
+function enforceMaxConnections(srv: Server): void {
+  const max = srv.options.max_connections;
+  const excess = srv.clients.size - max;
+  if (max <= 0 || excess <= 0) return;
+  let closed = 0;
+  for (const c of [...srv.clients.values()]) {
+    if (closed >= excess) break;
+    c.sendErr(ERR.maxConnections);
+    c.closeAfterFlush(CloseReason.maxConnections);
+    closed++;
+  }
+  srv.log.notice(`Closed ${closed} connections to fall within max_connections`);
+}
+
+async function recheckClients(srv: Server, auth: Authenticator): Promise<void> {
+  const users = new Set((srv.options.authorization?.users ?? []).map((u) => u.user ?? u.nkey));
+  const checks = [...srv.clients.values()].filter((c) => c.connected && !c.closed).map(async (c) => {
+    // A named user that is gone from the users list "moved accounts" in nats-server's terms: plain close.
+    const named = c.opts.nkey ?? c.opts.user;
+    if (users.size > 0 && named !== undefined && !users.has(named)) {
+      c.close(CloseReason.clientClosed);
+      return;
+    }
+    let v: AuthVerdict;
+    try {
+      v = await auth.authenticate(c.opts, c.nonce, c.tls);
+    } catch {
+      v = { ok: false, reason: "authentication error" };
+    }
+    if (c.closed) return;
+    if (!v.ok) {
+      srv.log.error(`${c.traceId} - ${v.reason}`);
+      c.sendErr(ERR.authorizationViolation);
+      c.closeAfterFlush(CloseReason.authViolation);
+      return;
+    }
+    c.setUser(v.user);
+    removeForbiddenSubs(srv, c);
+  });
+  await Promise.all(checks);
+}
+
+function removeForbiddenSubs(srv: Server, c: Client): void {
+  const perms = c.user?.perms;
+  if (!perms) return;
+  for (const sub of [...c.subs.values()]) {
+    if (perms.canSubscribe(sub.subject, sub.queue)) continue;
+    c.removeSub(sub);
+    c.sendErr(`Permissions Violation for Subscription to ${goQuote(sub.subject)} (sid ${goQuote(sub.sid)})`);
+    srv.log.notice(`Removed sub ${goQuote(sub.subject)} (sid ${goQuote(sub.sid)}) for User ${goQuote(c.user?.name ?? "N/A")} - not authorized`);
+  }
+}

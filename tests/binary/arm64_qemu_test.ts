@@ -1,0 +1,99 @@
+/**
+ * The linux-arm64 executable on a Raspberry Pi 3 class core: qemu-aarch64 emulating a Cortex-A53 (ARMv8.0,
+ * no LSE atomics, no ARMv8.2 extensions). Bun's arm64 builds have crashed with illegal instructions on such
+ * cores before; this boots the real executable there and talks NATS to it.
+ *
+ * Needs Debian's qemu-user and libc6-arm64-cross (.ci/run installs them). Without them the test is skipped
+ * on a developer's machine and fails under CI, so the guard cannot silently vanish.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { binaryFor, ROOT } from "./_build.ts";
+import { run } from "./_process.ts";
+
+const SYSROOT = "/usr/aarch64-linux-gnu";
+const QEMU = spawnSync("sh", ["-c", "command -v qemu-aarch64"], { encoding: "utf8" }).stdout.trim();
+const HAVE_QEMU = QEMU !== "" && existsSync(join(SYSROOT, "lib/ld-linux-aarch64.so.1"));
+if (!HAVE_QEMU && process.env.CI) throw new Error("qemu-aarch64 and the arm64 sysroot are missing: apt-get install qemu-user libc6-arm64-cross");
+
+/** Emulated start-up is slow (~1.5 s on this machine); leave room for a loaded CI box. */
+const BOOT_MS = 60_000;
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function emulate(bin: string, args: string[], cwd?: string, env: Record<string, string> = {}) {
+  return run(QEMU, ["-cpu", "cortex-a53", "-L", SYSROOT, bin, ...args], { cwd, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env } });
+}
+
+/** Opens a TCP connection, sends CONNECT and PING, and resolves with everything received up to the PONG. */
+function pingPong(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let got = "";
+    const s = createConnection({ host: "127.0.0.1", port }, () => s.write('CONNECT {"verbose":false}\r\nPING\r\n'));
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`no PONG within 20 s; got ${JSON.stringify(got)}`));
+    }, 20_000);
+    s.on("data", (d) => {
+      got += d.toString();
+      if (got.includes("PONG\r\n")) {
+        clearTimeout(timer);
+        s.end();
+        resolve(got);
+      }
+    });
+    s.on("error", reject);
+  });
+}
+
+describe.skipIf(!HAVE_QEMU)("the linux-arm64 executable on an emulated Cortex-A53", () => {
+  const bin = binaryFor("linux-arm64");
+
+  test("boots, names arm64 as its platform, answers PING, and stops on SIGTERM", async () => {
+    const p = emulate(bin, ["-a", "127.0.0.1", "-p", "-1"]);
+    try {
+      const port = await p.port(BOOT_MS);
+      expect(p.output()).toContain("Platform: linux-arm64 (bun-linux-arm64)");
+      const reply = await pingPong(port);
+      expect(reply).toMatch(/^INFO \{.*"go":"natsedge [^"]*\(bun [^"]*\)".*\} ?\r\n/);
+      expect(reply).toEndWith("PONG\r\n");
+    } finally {
+      p.kill("SIGTERM");
+    }
+    expect(await p.exited).toBe(0);
+    expect(p.output()).not.toMatch(/Illegal instruction|SIGILL|core dumped/i);
+  }, BOOT_MS + 30_000);
+
+  test("natsedge -v under emulation reports linux-arm64", async () => {
+    const p = emulate(bin, ["-v"]);
+    expect(await p.exited).toBe(0);
+    expect(p.output()).toMatch(/^natsedge: v\S+ \(nats-server protocol \S+\) linux-arm64 bun \S+ bun-linux-arm64\n$/);
+  }, BOOT_MS);
+
+  test("runs the seed's js.conf with JS_KEY: ChaCha is the store's default cipher, or jetstream is refused by name", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "natsedge-arm64-"));
+    dirs.push(dir);
+    copyFileSync(join(ROOT, "tests/testdata/conf/seed_000_js_key_env.conf"), join(dir, "js.conf"));
+    const p = emulate(bin, ["-c", "js.conf", "-a", "127.0.0.1", "-p", "-1"], dir, { JS_KEY: "mykey" });
+    const first = await Promise.race([p.port(BOOT_MS).then((port) => ({ port })), p.exited.then((code) => ({ code }))]);
+    if ("port" in first) {
+      // JetStream exists: on ARM the default cipher is ChaCha (nats-server picks ChaCha20-Poly1305 there).
+      try {
+        expect(p.output()).toMatch(/chacha/i);
+        expect(await pingPong(first.port)).toEndWith("PONG\r\n");
+      } finally {
+        p.kill("SIGTERM");
+      }
+      expect(await p.exited).toBe(0);
+    } else {
+      expect(first.code).toBe(1);
+      expect(p.output()).toMatch(/does not support these configured options yet: .*jetstream/);
+    }
+  }, BOOT_MS + 30_000);
+});

@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AckPolicy, jetstream, jetstreamManager, JetStreamApiError } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { client, runServer, type TestServer } from "../_helpers/server.ts";
+
+let dir: string;
+let srv: TestServer;
+let nc: NatsConnection;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "natsedge-js-"));
+  srv = await runServer({ jetstream: { enabled: true, store_dir: dir } });
+  nc = await client(srv);
+});
+afterAll(async () => {
+  await nc.close();
+  await srv.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const nanos = (ms: number) => ms * 1_000_000;
+
+test("INFO advertises jetstream and $JS.API.INFO answers account info", async () => {
+  expect((nc.info as { jetstream?: boolean }).jetstream).toBe(true);
+  const jsm = await jetstreamManager(nc);
+  const ai = await jsm.getAccountInfo();
+  expect(ai.streams).toBeGreaterThanOrEqual(0);
+  expect(ai.limits.max_streams).toBe(-1);
+});
+
+test("stream create, info, names, list, update, purge and delete", async () => {
+  const jsm = await jetstreamManager(nc);
+  const si = await jsm.streams.add({ name: "LIFE", subjects: ["life.>"] });
+  expect(si.config.max_msgs).toBe(-1);
+  expect(si.config.storage).toBe("file");
+  expect(si.config.duplicate_window).toBe(nanos(120_000));
+  // Same config again is idempotent; a different one is refused.
+  await jsm.streams.add({ name: "LIFE", subjects: ["life.>"] });
+  await expect(jsm.streams.add({ name: "LIFE", subjects: ["other.>"] })).rejects.toThrow("stream name already in use");
+  await expect(jsm.streams.add({ name: "CLASH", subjects: ["life.a"] })).rejects.toThrow("subjects overlap with an existing stream");
+
+  const js = jetstream(nc);
+  await js.publish("life.a", "1");
+  await js.publish("life.b", "2");
+  const info = await jsm.streams.info("LIFE");
+  expect(info.state.messages).toBe(2);
+  expect(info.state.last_seq).toBe(2);
+  expect(await jsm.streams.find("life.a")).toBe("LIFE");
+  const names: string[] = [];
+  for await (const n of jsm.streams.names()) names.push(n);
+  expect(names).toContain("LIFE");
+
+  const up = await jsm.streams.update("LIFE", { max_msgs: 10 });
+  expect(up.config.max_msgs).toBe(10);
+
+  const m = await jsm.streams.getMessage("LIFE", { last_by_subj: "life.a" });
+  expect(m?.seq).toBe(1);
+  expect(m?.string()).toBe("1");
+  expect(await jsm.streams.deleteMessage("LIFE", 1)).toBe(true);
+  expect(await jsm.streams.getMessage("LIFE", { seq: 1 })).toBeNull();
+
+  const p = await jsm.streams.purge("LIFE");
+  expect(p.purged).toBe(1);
+  expect(await jsm.streams.delete("LIFE")).toBe(true);
+  await expect(jsm.streams.info("LIFE")).rejects.toThrow("stream not found");
+});
+
+test("publish: Nats-Msg-Id dedupes and expectation headers are enforced", async () => {
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: "PUBS", subjects: ["pubs.*"], storage: "memory" });
+  const js = jetstream(nc);
+  const a = await js.publish("pubs.a", "x", { msgID: "id-1" });
+  const b = await js.publish("pubs.a", "x", { msgID: "id-1" });
+  expect(a.seq).toBe(1);
+  expect(b.duplicate).toBe(true);
+  expect(b.seq).toBe(1);
+  await js.publish("pubs.a", "y", { expect: { lastSequence: 1, streamName: "PUBS", lastMsgID: "id-1" } });
+  await expect(js.publish("pubs.a", "z", { expect: { lastSequence: 1 } })).rejects.toThrow("wrong last sequence: 2");
+  await expect(js.publish("pubs.a", "z", { expect: { streamName: "NOPE" } })).rejects.toThrow("expected stream does not match");
+  await expect(js.publish("pubs.b", "z", { expect: { lastSubjectSequence: 5 } })).rejects.toThrow("wrong last sequence: 0");
+  await js.publish("pubs.b", "z", { expect: { lastSubjectSequence: 0 } });
+  await expect(js.publish("pubs.b", "w", { expect: { lastMsgID: "nope" } })).rejects.toThrow("wrong last msg ID");
+  await jsm.streams.delete("PUBS");
+});
+
+test("discard new and max_msg_size limits reject with nats-server's errors", async () => {
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: "LIM", subjects: ["lim"], max_msgs: 1, discard: "new" as never, max_msg_size: 8 });
+  const js = jetstream(nc);
+  await js.publish("lim", "ok");
+  await expect(js.publish("lim", "no")).rejects.toThrow("maximum messages exceeded");
+  await expect(js.publish("lim", "0123456789")).rejects.toThrow("message size exceeds maximum allowed");
+  await jsm.streams.delete("LIM");
+});
+
+test("pull consumer: explicit ack, redelivery after ack_wait, and consumer info counters", async () => {
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: "WORK", subjects: ["work.>"] });
+  const js = jetstream(nc);
+  for (let i = 1; i <= 3; i++) await js.publish(`work.${i}`, `m${i}`);
+  await jsm.consumers.add("WORK", { durable_name: "w", ack_policy: AckPolicy.Explicit, ack_wait: nanos(300) });
+  const c = await js.consumers.get("WORK", "w");
+
+  const got: string[] = [];
+  const iter = await c.fetch({ max_messages: 3, expires: 2000 });
+  for await (const m of iter) {
+    got.push(m.string());
+    expect(m.info.stream).toBe("WORK");
+    expect(m.info.deliveryCount).toBe(1);
+    if (m.string() !== "m2") m.ack();
+  }
+  expect(got).toEqual(["m1", "m2", "m3"]);
+  await nc.flush();
+
+  // m2 was not acked: it comes back after ack_wait with delivery count 2.
+  const again = await c.next({ expires: 3000 });
+  expect(again?.string()).toBe("m2");
+  expect(again?.info.deliveryCount).toBe(2);
+  expect(again?.redelivered).toBe(true);
+  await again!.ackAck();
+
+  const ci = await c.info();
+  expect(ci.delivered.stream_seq).toBe(3);
+  expect(ci.ack_floor.stream_seq).toBe(3);
+  expect(ci.num_ack_pending).toBe(0);
+  expect(ci.num_pending).toBe(0);
+
+  // Nothing left: a no_wait style fetch ends empty.
+  const none = await c.next({ expires: 1000 });
+  expect(none).toBeNull();
+  await jsm.streams.delete("WORK");
+});
+
+test("ephemeral consumers with a filter and deliver policies", async () => {
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: "EPH", subjects: ["eph.>"] });
+  const js = jetstream(nc);
+  await js.publish("eph.a", "a1");
+  await js.publish("eph.b", "b1");
+  await js.publish("eph.a", "a2");
+  const ci = await jsm.consumers.add("EPH", { filter_subject: "eph.a", ack_policy: AckPolicy.None, inactive_threshold: nanos(5000) });
+  expect(ci.num_pending).toBe(2);
+  const c = await js.consumers.get("EPH", ci.name);
+  const seen: string[] = [];
+  for await (const m of await c.fetch({ max_messages: 2, expires: 1000 })) seen.push(m.string());
+  expect(seen).toEqual(["a1", "a2"]);
+
+  const lps = await jsm.consumers.add("EPH", { name: "lps", deliver_policy: "last_per_subject" as never, ack_policy: AckPolicy.None });
+  expect(lps.num_pending).toBe(2);
+  const c2 = await js.consumers.get("EPH", "lps");
+  const last: string[] = [];
+  for await (const m of await c2.fetch({ max_messages: 2, expires: 1000 })) last.push(m.string());
+  expect(last).toEqual(["b1", "a2"]);
+  await jsm.streams.delete("EPH");
+});
+
+test("bad requests get nats-server's error JSON", async () => {
+  const r1 = await nc.request("$JS.API.STREAM.CREATE.BAD", "{not json", { timeout: 2000 });
+  const e1 = r1.json<{ type: string; error: { code: number; err_code: number } }>();
+  expect(e1.type).toBe("io.nats.jetstream.api.v1.stream_create_response");
+  expect(e1.error.code).toBe(400);
+  expect(e1.error.err_code).toBe(10025);
+
+  const r2 = await nc.request("$JS.API.STREAM.CREATE.BAD", JSON.stringify({ name: "OTHER" }), { timeout: 2000 });
+  expect(r2.json<{ error: { err_code: number } }>().error.err_code).toBe(10056);
+
+  const r3 = await nc.request("$JS.API.STREAM.CREATE.BAD", JSON.stringify({ name: "BAD", bogus: 1 }), { timeout: 2000 });
+  expect(r3.json<{ error: { err_code: number } }>().error.err_code).toBe(10025);
+
+  const r4 = await nc.request("$JS.API.STREAM.INFO.NOPE", "", { timeout: 2000 });
+  expect(r4.json<{ error: { code: number; err_code: number; description: string } }>().error).toEqual({ code: 404, err_code: 10059, description: "stream not found" });
+
+  const r5 = await nc.request("$JS.API.CONSUMER.INFO.NOPE.x", "", { timeout: 2000 });
+  expect(r5.json<{ error: { err_code: number } }>().error.err_code).toBe(10059);
+
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: "ERRS", subjects: ["errs"] });
+  await expect(jsm.consumers.info("ERRS", "missing")).rejects.toBeInstanceOf(JetStreamApiError);
+  const r6 = await nc.request("$JS.API.CONSUMER.DURABLE.CREATE.ERRS.d1", JSON.stringify({ stream_name: "ERRS", config: { durable_name: "d2" } }), { timeout: 2000 });
+  expect(r6.json<{ error: { err_code: number } }>().error.err_code).toBe(10017);
+  await jsm.streams.delete("ERRS");
+});
