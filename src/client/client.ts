@@ -202,8 +202,11 @@ export class Client implements ParserHandler, ConnHandler, Endpoint {
   setUser(user: AuthUser | null): void {
     this.user = user;
     this.replies = user?.perms?.responses ? new Map() : null;
-    this.denyFilter = false;
-    this.checksDelivery = this.replies !== null;
+    // A reload can hand an existing connection new permissions: its live wildcard subscriptions may now
+    // overlap a deny and need the delivery filter.
+    const perms = user?.perms;
+    this.denyFilter = perms != null && [...this.subs.values()].some((s) => perms.needsDeliveryFilter(s.subject));
+    this.checksDelivery = this.replies !== null || this.denyFilter;
   }
 
   onDrain(): void {
@@ -604,10 +607,11 @@ export class Client implements ParserHandler, ConnHandler, Endpoint {
     if (this.stallTimer !== null) clearTimeout(this.stallTimer);
     this.releaseStalledProducers();
     for (const sub of this.subs.values()) this.host.removeSub(sub);
-    this.subs.clear();
     if (graceful) this.conn.end();
     else this.conn.destroy();
+    // Reported before the subscriptions are forgotten, so /connz?state=closed can still list them.
     this.host.clientClosed(this);
+    this.subs.clear();
   }
 
   private subjectOf(pa: PubArg): string {
