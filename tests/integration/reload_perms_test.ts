@@ -36,10 +36,11 @@ test("/connz?state=closed lists the subscriptions a closed connection had", asyn
     c.close();
     await c.waitClosed();
     const port = srv.server.lifecycle.httpPort;
-    let conn: { name?: string; subscriptions: number; subscriptions_list?: string[] } | undefined;
+    type ConnInfo = { name?: string; subscriptions: number; subscriptions_list?: string[] };
+    let conn: ConnInfo | undefined;
     for (let i = 0; i < 200 && conn === undefined; i++) {
-      const body = (await (await fetch(`http://127.0.0.1:${port}/connz?state=closed&subs=1`)).json()) as { connections: typeof conn[] };
-      conn = body.connections.find((x) => x?.name === "leaver");
+      const body = (await (await fetch(`http://127.0.0.1:${port}/connz?state=closed&subs=1`)).json()) as { connections: ConnInfo[] };
+      conn = body.connections.find((x) => x.name === "leaver");
       if (conn === undefined) await Bun.sleep(10);
     }
     expect(conn?.subscriptions).toBe(2);
