@@ -1,0 +1,235 @@
+/**
+ * Stream and consumer configurations: the JSON the API accepts, defaulted the way nats-server echoes it back
+ * (clients compare the echoed config), and validated with nats-server's error codes.
+ */
+import { isValidSubject, subjectIsSubsetMatch } from "../subject/mod.ts";
+import { JSErr, jsError } from "./errors.ts";
+
+/** Durations in the API are integer nanoseconds. */
+export const NS_PER_MS = 1_000_000;
+const DEFAULT_DUPLICATE_WINDOW_NS = 120_000 * NS_PER_MS;
+const DEFAULT_ACK_WAIT_NS = 30_000 * NS_PER_MS;
+const DEFAULT_EPHEMERAL_INACTIVE_NS = 5_000 * NS_PER_MS;
+const DEFAULT_MAX_ACK_PENDING = 1000;
+const DEFAULT_MAX_WAITING = 512;
+
+export type Json = Record<string, unknown>;
+
+export interface StreamConfig {
+  name: string;
+  description?: string;
+  subjects: string[];
+  retention: "limits";
+  max_consumers: number;
+  max_msgs: number;
+  max_bytes: number;
+  max_age: number;
+  max_msgs_per_subject: number;
+  max_msg_size: number;
+  discard: "old" | "new";
+  storage: "file" | "memory";
+  num_replicas: number;
+  duplicate_window: number;
+  allow_rollup_hdrs: boolean;
+  deny_delete: boolean;
+  deny_purge: boolean;
+  allow_direct: boolean;
+  mirror_direct: boolean;
+  sealed: boolean;
+  [extra: string]: unknown;
+}
+
+/** Fields nats-server knows; unknown ones are rejected so a typo is not silently dropped. */
+const STREAM_FIELDS = new Set([
+  "name", "description", "subjects", "retention", "max_consumers", "max_msgs", "max_bytes", "max_age",
+  "max_msgs_per_subject", "max_msg_size", "discard", "discard_new_per_subject", "storage", "num_replicas",
+  "no_ack", "template_owner", "duplicate_window", "placement", "mirror", "sources", "compression", "first_seq",
+  "subject_transform", "republish", "allow_direct", "mirror_direct", "sealed", "deny_delete", "deny_purge",
+  "allow_rollup_hdrs", "consumer_limits", "metadata", "allow_msg_ttl", "subject_delete_marker_ttl",
+]);
+/** Known, but their behaviour is not implemented: accepting them would pretend it is. */
+const STREAM_UNSUPPORTED = ["mirror", "sources", "subject_transform", "republish", "allow_msg_ttl"];
+
+const CONSUMER_FIELDS = new Set([
+  "durable_name", "name", "description", "deliver_policy", "opt_start_seq", "opt_start_time", "ack_policy",
+  "ack_wait", "max_deliver", "backoff", "filter_subject", "filter_subjects", "replay_policy", "rate_limit_bps",
+  "sample_freq", "max_waiting", "max_ack_pending", "flow_control", "headers_only", "max_batch", "max_expires",
+  "max_bytes", "deliver_subject", "deliver_group", "idle_heartbeat", "inactive_threshold", "num_replicas",
+  "mem_storage", "metadata", "direct",
+]);
+
+export function checkFields(obj: Json, known: Set<string>): void {
+  for (const k of Object.keys(obj)) {
+    if (!known.has(k)) throw jsError(JSErr.InvalidJSON, { err: `json: unknown field ${JSON.stringify(k)}` });
+  }
+}
+
+/** Stream/consumer names: non-empty, ≤255 chars, none of whitespace `.` `*` `>`; path separators have their own code. */
+export function checkName(name: string, kind: "stream" | "consumer"): void {
+  if (name.includes("/") || name.includes("\\")) {
+    throw jsError(kind === "stream" ? JSErr.StreamNameContainsPathSeparators : JSErr.ConsumerNameContainsPathSeparators);
+  }
+  if (!isValidName(name)) {
+    throw kind === "stream"
+      ? jsError(JSErr.StreamInvalidConfig, { err: "invalid name" })
+      : jsError(JSErr.ConsumerCreate, { err: "consumer name is invalid" });
+  }
+}
+
+export function isValidName(name: string): boolean {
+  return name.length > 0 && name.length <= 255 && !/[\s.*>\\/]/.test(name);
+}
+
+function int(v: unknown, dflt: number, field: string): number {
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== "number" || !Number.isInteger(v)) {
+    throw jsError(JSErr.InvalidJSON, { err: `json: cannot unmarshal ${typeof v} into field ${field} of type int64` });
+  }
+  return v === 0 ? dflt : v;
+}
+
+function oneOf<T extends string>(v: unknown, allowed: readonly T[], dflt: T, field: string): T {
+  if (v === undefined || v === null || v === "") return dflt;
+  if (typeof v === "string" && (allowed as readonly string[]).includes(v)) return v as T;
+  throw jsError(JSErr.InvalidJSON, { err: `can not unmarshal ${JSON.stringify(v)} into ${field}` });
+}
+
+function invalid(err: string) {
+  return jsError(JSErr.StreamInvalidConfig, { err });
+}
+
+/** The stream config with nats-server's defaults applied; throws JSError when it is not acceptable. */
+export function normalizeStreamConfig(raw: Json): StreamConfig {
+  checkFields(raw, STREAM_FIELDS);
+  for (const f of STREAM_UNSUPPORTED) {
+    if (raw[f] !== undefined && raw[f] !== null && raw[f] !== false) throw invalid(`${f} is not supported by natsedge yet`);
+  }
+  const name = typeof raw.name === "string" ? raw.name : "";
+  checkName(name, "stream");
+  if (raw.retention !== undefined && raw.retention !== "limits") throw invalid(`retention ${JSON.stringify(raw.retention)} is not supported by natsedge yet`);
+  const replicas = int(raw.num_replicas, 1, "num_replicas");
+  if (replicas > 5 || replicas < 1) throw invalid("replicas > 5 not supported");
+  if (replicas > 1) throw jsError(JSErr.StreamReplicasNotSupported);
+  const subjects = raw.subjects === undefined || raw.subjects === null || (Array.isArray(raw.subjects) && raw.subjects.length === 0)
+    ? [name]
+    : raw.subjects;
+  if (!Array.isArray(subjects) || subjects.some((s) => typeof s !== "string")) throw invalid("invalid subjects");
+  const seen = new Set<string>();
+  for (const s of subjects as string[]) {
+    if (!isValidSubject(s)) throw invalid(`invalid subject ${JSON.stringify(s)}`);
+    if (seen.has(s)) throw invalid("duplicate subjects detected");
+    for (const o of seen) {
+      if (subjectIsSubsetMatch(s, o) || subjectIsSubsetMatch(o, s)) throw invalid("subjects overlap");
+    }
+    seen.add(s);
+    if (subjectsCollide(s, "$JS.API.>") && raw.no_ack !== true) throw invalid("subjects that overlap with jetstream api require no-ack to be true");
+  }
+  const maxAge = int(raw.max_age, 0, "max_age");
+  if (maxAge < 0) throw invalid("max age needs to be >= 0");
+  let dupWindow = int(raw.duplicate_window, 0, "duplicate_window");
+  if (dupWindow < 0) throw invalid("duplicates window can not be negative");
+  if (maxAge > 0 && dupWindow > maxAge) throw invalid("duplicates window can not be larger then max age");
+  if (dupWindow === 0) dupWindow = maxAge > 0 && maxAge < DEFAULT_DUPLICATE_WINDOW_NS ? maxAge : DEFAULT_DUPLICATE_WINDOW_NS;
+  if (raw.sealed === true) throw invalid("stream configuration for create can not be sealed");
+  if (raw.deny_purge === true && raw.allow_rollup_hdrs === true) throw invalid("roll-ups require the purge permission");
+  const cfg: StreamConfig = {
+    ...raw,
+    name,
+    subjects: subjects as string[],
+    retention: "limits",
+    max_consumers: int(raw.max_consumers, -1, "max_consumers"),
+    max_msgs: int(raw.max_msgs, -1, "max_msgs"),
+    max_bytes: int(raw.max_bytes, -1, "max_bytes"),
+    max_age: maxAge,
+    max_msgs_per_subject: int(raw.max_msgs_per_subject, -1, "max_msgs_per_subject"),
+    max_msg_size: int(raw.max_msg_size, -1, "max_msg_size"),
+    discard: oneOf(raw.discard, ["old", "new"] as const, "old", "discard"),
+    storage: oneOf(raw.storage, ["file", "memory"] as const, "file", "storage"),
+    num_replicas: replicas,
+    duplicate_window: dupWindow,
+    allow_rollup_hdrs: raw.allow_rollup_hdrs === true,
+    deny_delete: raw.deny_delete === true,
+    deny_purge: raw.deny_purge === true,
+    allow_direct: raw.allow_direct === true,
+    mirror_direct: raw.mirror_direct === true,
+    sealed: false,
+  };
+  if (raw.description === undefined) delete cfg.description;
+  return cfg;
+}
+
+/** Whether two subjects (either may have wildcards) can match a common literal subject. */
+export function subjectsCollide(a: string, b: string): boolean {
+  const ta = a.split(".");
+  const tb = b.split(".");
+  for (let i = 0; i < ta.length && i < tb.length; i++) {
+    const x = ta[i]!;
+    const y = tb[i]!;
+    if (x === ">" || y === ">") return true;
+    if (x !== y && x !== "*" && y !== "*") return false;
+  }
+  return ta.length === tb.length;
+}
+
+export type DeliverPolicy = "all" | "last" | "new" | "by_start_sequence" | "by_start_time" | "last_per_subject";
+export type AckPolicy = "none" | "all" | "explicit";
+
+export interface ConsumerConfig {
+  name: string;
+  durable_name?: string;
+  deliver_policy: DeliverPolicy;
+  opt_start_seq?: number;
+  ack_policy: AckPolicy;
+  ack_wait: number;
+  max_deliver: number;
+  filter_subject?: string;
+  replay_policy: "instant";
+  max_waiting: number;
+  max_ack_pending: number;
+  inactive_threshold?: number;
+  num_replicas: number;
+  [extra: string]: unknown;
+}
+
+/** The consumer config with nats-server's defaults applied (pull consumers only, for now). */
+export function normalizeConsumerConfig(raw: Json, streamSubjects: readonly string[]): ConsumerConfig {
+  checkFields(raw, CONSUMER_FIELDS);
+  const bad = (err: string) => jsError(JSErr.ConsumerInvalidPolicy, { err });
+  if (typeof raw.deliver_subject === "string" && raw.deliver_subject !== "") throw bad("push consumers are not supported by natsedge yet");
+  if (Array.isArray(raw.filter_subjects) && raw.filter_subjects.length > 0) throw bad("filter_subjects is not supported by natsedge yet");
+  const durable = typeof raw.durable_name === "string" && raw.durable_name !== "" ? raw.durable_name : undefined;
+  const deliver = oneOf(raw.deliver_policy === "undefined" ? "all" : raw.deliver_policy,
+    ["all", "last", "new", "by_start_sequence", "by_start_time", "last_per_subject"] as const, "all", "deliver_policy");
+  if (deliver === "by_start_time") throw bad("deliver_policy by_start_time is not supported by natsedge yet");
+  const startSeq = int(raw.opt_start_seq, 0, "opt_start_seq");
+  if (deliver === "by_start_sequence" && startSeq <= 0) throw bad("consumer delivery policy is deliver by start sequence, but optional start sequence is not set");
+  if (deliver !== "by_start_sequence" && startSeq > 0) throw bad("consumer delivery policy is not deliver by start sequence, but optional start sequence is set");
+  const ack = oneOf(raw.ack_policy, ["none", "all", "explicit"] as const, "none", "ack_policy");
+  const filter = typeof raw.filter_subject === "string" && raw.filter_subject !== "" && raw.filter_subject !== ">" ? raw.filter_subject : undefined;
+  if (filter !== undefined) {
+    if (!isValidSubject(filter)) throw bad(`invalid filter subject ${JSON.stringify(filter)}`);
+    if (!streamSubjects.some((s) => subjectsCollide(s, filter))) throw jsError(JSErr.ConsumerFilterNotSubset);
+  }
+  const maxDeliver = int(raw.max_deliver, -1, "max_deliver");
+  const cfg: ConsumerConfig = {
+    ...raw,
+    name: typeof raw.name === "string" && raw.name !== "" ? raw.name : durable ?? "",
+    deliver_policy: deliver,
+    ack_policy: ack,
+    ack_wait: int(raw.ack_wait, DEFAULT_ACK_WAIT_NS, "ack_wait"),
+    max_deliver: maxDeliver,
+    replay_policy: "instant",
+    max_waiting: int(raw.max_waiting, DEFAULT_MAX_WAITING, "max_waiting"),
+    max_ack_pending: int(raw.max_ack_pending, ack === "none" ? -1 : DEFAULT_MAX_ACK_PENDING, "max_ack_pending"),
+    num_replicas: int(raw.num_replicas, 0, "num_replicas"),
+  };
+  if (raw.replay_policy !== undefined && raw.replay_policy !== "instant") throw bad("replay_policy original is not supported by natsedge yet");
+  if (filter === undefined) delete cfg.filter_subject;
+  else cfg.filter_subject = filter;
+  if (durable === undefined) {
+    delete cfg.durable_name;
+    cfg.inactive_threshold = int(raw.inactive_threshold, DEFAULT_EPHEMERAL_INACTIVE_NS, "inactive_threshold");
+  }
+  if (startSeq === 0) delete cfg.opt_start_seq;
+  return cfg;
+}

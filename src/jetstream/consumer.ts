@@ -1,0 +1,444 @@
+/**
+ * A pull consumer: tracks what it delivered and what is acknowledged, redelivers after ack_wait, and answers
+ * pull requests. Acks arrive on `$JS.ACK.<stream>.<consumer>.<dc>.<sseq>.<cseq>.<ts_ns>.<pending>`, the reply
+ * subject nats.js parses (jetstream/src/jsmsg.ts) for delivery count, sequences and pending.
+ */
+import type { StoredMsg } from "../store/mod.ts";
+import { matchLiteral } from "../subject/mod.ts";
+import { type ConsumerConfig, NS_PER_MS } from "./config.ts";
+import { type PullArgs, type PullRequest, Status } from "./pull.ts";
+import type { Stream } from "./stream.ts";
+import { msToNs, rfc3339 } from "./time.ts";
+
+export interface ConsumerHost {
+  /** Sends a stored message to `inbox` with MSG subject `subject` and reply `ackReply`. */
+  deliver(inbox: string, subject: string, ackReply: string, hdr: Uint8Array, data: Uint8Array): void;
+  /** Sends a headers-only status message to `inbox`. */
+  status(inbox: string, hdr: Uint8Array): void;
+  hasInterest(subject: string): boolean;
+  /** An ephemeral consumer's inactive_threshold passed: delete it. */
+  inactive(c: Consumer): void;
+  /** Consumer state changed; a durable's is written to the store (coalesced). */
+  changed(c: Consumer): void;
+}
+
+interface Pending {
+  /** Consumer sequence of the first delivery (kept across redeliveries, as nats-server does). */
+  cseq: number;
+  /** When it was last delivered (ms): redelivery is due at ts + ack_wait. */
+  ts: number;
+  /** Delivery count. */
+  dc: number;
+}
+
+interface SeqPair {
+  consumer_seq: number;
+  stream_seq: number;
+}
+
+/** What a durable persists in the store's consumer meta. */
+export interface ConsumerState {
+  config: ConsumerConfig;
+  created: number;
+  dseq: number;
+  sseq: number;
+  lastDeliveredStream: number;
+  ackFloor: SeqPair;
+  pending: [number, number, number, number][];
+}
+
+export class Consumer {
+  readonly name: string;
+  #dseq = 0;
+  /** The next stream sequence to look at for a first delivery. */
+  #sseq = 1;
+  #lastDeliveredStream = 0;
+  #ackFloor: SeqPair = { consumer_seq: 0, stream_seq: 0 };
+  readonly #pending = new Map<number, Pending>();
+  /** Stream sequences due for redelivery, oldest first. */
+  #redeliver: number[] = [];
+  /** last_per_subject: the per-subject last messages to send before new ones. */
+  #initial: number[] = [];
+  #waiting: PullRequest[] = [];
+  #ackTimer: ReturnType<typeof setTimeout> | null = null;
+  #inactiveTimer: ReturnType<typeof setTimeout> | null = null;
+  #lastActive = 0;
+  #pendingCount: { value: number; removals: number; first: number } | null = null;
+  #closed = false;
+
+  constructor(
+    readonly stream: Stream,
+    readonly config: ConsumerConfig,
+    readonly created: number,
+    private readonly host: ConsumerHost,
+    state?: ConsumerState,
+  ) {
+    this.name = config.name;
+    if (state !== undefined) this.#restore(state);
+    else this.#start();
+    this.#touch();
+  }
+
+  get durable(): boolean {
+    return this.config.durable_name !== undefined;
+  }
+
+  get ackSubjectPrefix(): string {
+    return `$JS.ACK.${this.stream.name}.${this.name}`;
+  }
+
+  get #filter(): string {
+    return this.config.filter_subject ?? "";
+  }
+
+  #start(): void {
+    const c = this.config;
+    const st = this.stream.store.state();
+    switch (c.deliver_policy) {
+      case "all":
+        this.#sseq = st.first_seq;
+        break;
+      case "last":
+        this.#sseq = this.stream.store.loadLast(this.#filter)?.seq ?? st.last_seq + 1;
+        break;
+      case "new":
+        this.#sseq = st.last_seq + 1;
+        break;
+      case "by_start_sequence":
+        this.#sseq = c.opt_start_seq ?? 1;
+        break;
+      case "last_per_subject": {
+        const store = this.stream.store;
+        this.#initial = [...store.subjectCounts(this.#filter).keys()]
+          .map((s) => store.loadLast(s)?.seq ?? 0)
+          .filter((s) => s > 0)
+          .sort((a, b) => a - b);
+        this.#sseq = st.last_seq + 1;
+        break;
+      }
+      default:
+        break;
+    }
+    this.#lastDeliveredStream = Math.max(0, this.#sseq - 1);
+    this.#ackFloor = { consumer_seq: 0, stream_seq: this.#lastDeliveredStream };
+  }
+
+  #restore(s: ConsumerState): void {
+    this.#dseq = s.dseq;
+    this.#sseq = s.sseq;
+    this.#lastDeliveredStream = s.lastDeliveredStream;
+    this.#ackFloor = s.ackFloor;
+    for (const [sseq, cseq, ts, dc] of s.pending) this.#pending.set(sseq, { cseq, ts, dc });
+    this.#armAckTimer();
+  }
+
+  state(): ConsumerState {
+    return {
+      config: this.config,
+      created: this.created,
+      dseq: this.#dseq,
+      sseq: this.#sseq,
+      lastDeliveredStream: this.#lastDeliveredStream,
+      ackFloor: this.#ackFloor,
+      pending: [...this.#pending].map(([sseq, p]) => [sseq, p.cseq, p.ts, p.dc]),
+    };
+  }
+
+  // ---- pull requests --------------------------------------------------------------------------------------
+
+  pull(reply: string, args: PullArgs): void {
+    this.#touch();
+    const req: PullRequest = { reply, batch: args.batch, maxBytes: args.maxBytes, noWait: args.noWait, delivered: 0 };
+    if (args.noWait) {
+      this.#waiting.unshift(req);
+      this.#dispatch();
+      if (this.#waiting[0] === req) {
+        this.#waiting.shift();
+        this.host.status(reply, req.delivered === 0 ? Status.noMessages() : Status.timeout(req));
+      }
+      return;
+    }
+    if (this.#waiting.length >= this.config.max_waiting) {
+      this.host.status(reply, Status.maxWaiting());
+      return;
+    }
+    this.#waiting.push(req);
+    if (args.expiresMs > 0) {
+      req.expiryTimer = setTimeout(() => {
+        this.#finish(req);
+        this.host.status(reply, Status.timeout(req));
+      }, args.expiresMs);
+    }
+    if (args.heartbeatMs > 0) {
+      req.heartbeatTimer = setInterval(() => this.host.status(reply, Status.heartbeat(this.#dseq, this.#lastDeliveredStream)), args.heartbeatMs);
+    }
+    this.#dispatch();
+  }
+
+  #finish(req: PullRequest): void {
+    clearTimeout(req.expiryTimer);
+    clearInterval(req.heartbeatTimer);
+    const i = this.#waiting.indexOf(req);
+    if (i >= 0) this.#waiting.splice(i, 1);
+    this.#touch();
+  }
+
+  /** A new message was stored in the stream. */
+  onAppended(seq: number, subject: string): void {
+    if (this.#pendingCount !== null && seq >= this.#sseq && this.#matches(subject)) this.#pendingCount.value++;
+    if (this.#waiting.length > 0) this.#dispatch();
+  }
+
+  #matches(subject: string): boolean {
+    const f = this.#filter;
+    return f === "" || matchLiteral(subject, f);
+  }
+
+  /** Sends available messages to waiting requests, oldest request first. */
+  #dispatch(): void {
+    while (this.#waiting.length > 0 && !this.#closed) {
+      const req = this.#waiting[0]!;
+      if (!req.noWait && !this.host.hasInterest(req.reply)) {
+        this.#finish(req);
+        continue;
+      }
+      const next = this.#nextMsg();
+      if (next === null) return;
+      const [msg, redelivery] = next;
+      const size = msg.subject.length + msg.hdr.length + msg.payload.length;
+      if (req.maxBytes > 0 && size > req.maxBytes) {
+        if (redelivery) this.#redeliver.unshift(msg.seq);
+        this.#finish(req);
+        this.host.status(req.reply, req.delivered === 0 ? Status.sizeExceeded(req) : Status.batchCompleted(req));
+        continue;
+      }
+      if (!redelivery) this.#advance(msg);
+      this.#send(req.reply, msg);
+      req.delivered++;
+      req.batch--;
+      if (req.maxBytes > 0) req.maxBytes -= size;
+      if (req.batch <= 0) this.#finish(req);
+    }
+  }
+
+  /** The next message to deliver and whether it is a redelivery; null when nothing is available. */
+  #nextMsg(): [StoredMsg, boolean] | null {
+    const store = this.stream.store;
+    while (this.#redeliver.length > 0) {
+      const seq = this.#redeliver.shift()!;
+      if (!this.#pending.has(seq)) continue;
+      const m = store.load(seq);
+      if (m !== null) return [m, true];
+      this.#pending.delete(seq); // removed from the stream meanwhile
+    }
+    if (this.config.max_ack_pending > 0 && this.#pending.size >= this.config.max_ack_pending) return null;
+    while (this.#initial.length > 0) {
+      const m = store.load(this.#initial.shift()!);
+      if (m !== null) return [m, false];
+    }
+    const m = store.loadNext(this.#filter, this.#sseq);
+    return m === null ? null : [m, false];
+  }
+
+  /** Moves the first-delivery cursor past `msg`. */
+  #advance(msg: StoredMsg): void {
+    if (msg.seq >= this.#sseq) {
+      this.#sseq = msg.seq + 1;
+      const pc = this.#pendingCount;
+      if (pc !== null) pc.value--;
+    } else if (this.#pendingCount !== null) {
+      this.#pendingCount.value--; // one of the last_per_subject messages
+    }
+  }
+
+  #send(inbox: string, msg: StoredMsg): void {
+    const now = Date.now();
+    const p = this.#pending.get(msg.seq);
+    const dc = (p?.dc ?? 0) + 1;
+    const cseq = ++this.#dseq;
+    this.#lastDeliveredStream = Math.max(this.#lastDeliveredStream, msg.seq);
+    if (this.config.ack_policy === "none") {
+      this.#ackFloor = { consumer_seq: cseq, stream_seq: msg.seq };
+    } else if (p !== undefined) {
+      p.ts = now;
+      p.dc = dc;
+    } else {
+      this.#pending.set(msg.seq, { cseq, ts: now, dc });
+    }
+    const ack = `${this.ackSubjectPrefix}.${dc}.${msg.seq}.${cseq}.${msToNs(msg.ts)}.${this.numPending()}`;
+    this.host.deliver(inbox, msg.subject, ack, msg.hdr, msg.payload);
+    this.#armAckTimer();
+    this.host.changed(this);
+  }
+
+  // ---- acks -----------------------------------------------------------------------------------------------
+
+  /** Handles a message on this consumer's ack subject; `+NXT` also serves a pull to the ack's reply subject. */
+  onAck(subject: string, reply: string | null, data: Uint8Array, parsePull: (d: Uint8Array) => PullArgs | string): void {
+    this.#touch();
+    const t = subject.split(".");
+    const sseq = Number(t[5]);
+    if (t.length < 9 || !Number.isInteger(sseq)) return;
+    const text = new TextDecoder().decode(data);
+    const kind = text.slice(0, 4);
+    if (text === "" || kind === "+ACK" || text.startsWith("+OK")) this.#ack(sseq);
+    else if (kind === "-NAK") this.#nak(sseq, text.slice(4).trim());
+    else if (kind === "+WPI") {
+      const p = this.#pending.get(sseq);
+      if (p !== undefined) p.ts = Date.now();
+      this.#armAckTimer();
+    } else if (kind === "+TRM" || text.startsWith("+TERM")) this.#drop(sseq);
+    else if (kind === "+NXT") {
+      this.#ack(sseq);
+      if (reply !== null) {
+        const args = parsePull(data.subarray(Math.min(data.length, 5)));
+        if (typeof args !== "string") this.pull(reply, args);
+      }
+      return;
+    }
+    // AckSync: the client sent the ack as a request and waits for an empty reply.
+    if (reply !== null) this.host.status(reply, new Uint8Array(0));
+  }
+
+  #ack(sseq: number): void {
+    if (this.config.ack_policy === "all") {
+      for (const seq of [...this.#pending.keys()]) if (seq <= sseq) this.#pending.delete(seq);
+    } else {
+      this.#pending.delete(sseq);
+    }
+    this.#updateAckFloor();
+    this.host.changed(this);
+    if (this.#waiting.length > 0) this.#dispatch();
+  }
+
+  #drop(sseq: number): void {
+    this.#pending.delete(sseq);
+    this.#updateAckFloor();
+    this.host.changed(this);
+  }
+
+  #nak(sseq: number, arg: string): void {
+    const p = this.#pending.get(sseq);
+    if (p === undefined) return;
+    const delayMs = nakDelayMs(arg);
+    if (delayMs > 0) {
+      // Due again after the delay: pretend it was delivered so that it times out then.
+      p.ts = Date.now() + delayMs - this.config.ack_wait / NS_PER_MS;
+      this.#armAckTimer();
+      return;
+    }
+    this.#queueRedelivery(sseq);
+    this.#dispatch();
+  }
+
+  #queueRedelivery(sseq: number): void {
+    const p = this.#pending.get(sseq)!;
+    if (this.config.max_deliver > 0 && p.dc >= this.config.max_deliver) {
+      // Out of deliveries: it stays unacknowledged but is never sent again (nats-server's behaviour).
+      return;
+    }
+    if (this.#redeliver.includes(sseq)) return;
+    const i = this.#redeliver.findIndex((s) => s > sseq);
+    this.#redeliver.splice(i < 0 ? this.#redeliver.length : i, 0, sseq);
+  }
+
+  #updateAckFloor(): void {
+    let min: [number, Pending] | null = null;
+    for (const e of this.#pending) if (min === null || e[0] < min[0]) min = e;
+    this.#ackFloor = min === null
+      ? { consumer_seq: this.#dseq, stream_seq: this.#lastDeliveredStream }
+      : { consumer_seq: min[1].cseq - 1, stream_seq: min[0] - 1 };
+  }
+
+  /** One timer for the earliest ack deadline; expired deliveries are queued for redelivery. */
+  #armAckTimer(): void {
+    if (this.#ackTimer !== null) clearTimeout(this.#ackTimer);
+    this.#ackTimer = null;
+    if (this.#pending.size === 0 || this.#closed) return;
+    const wait = this.config.ack_wait / NS_PER_MS;
+    const now = Date.now();
+    let earliest = Infinity;
+    for (const [seq, p] of this.#pending) {
+      if (this.#redeliver.includes(seq)) continue;
+      if (this.config.max_deliver > 0 && p.dc >= this.config.max_deliver) continue;
+      earliest = Math.min(earliest, p.ts + wait);
+    }
+    if (earliest === Infinity) return;
+    this.#ackTimer = setTimeout(() => {
+      this.#ackTimer = null;
+      const t = Date.now();
+      for (const [seq, p] of this.#pending) if (p.ts + wait <= t) this.#queueRedelivery(seq);
+      this.#dispatch();
+      this.#armAckTimer();
+    }, Math.max(0, earliest - now));
+  }
+
+  // ---- lifecycle and info ---------------------------------------------------------------------------------
+
+  #touch(): void {
+    this.#lastActive = Date.now();
+    const ns = this.config.inactive_threshold;
+    if (ns === undefined || ns <= 0) return;
+    if (this.#inactiveTimer !== null) clearTimeout(this.#inactiveTimer);
+    this.#inactiveTimer = setTimeout(() => {
+      if (this.#waiting.length > 0) this.#touch();
+      else this.host.inactive(this);
+    }, ns / NS_PER_MS);
+  }
+
+  /** Messages matching the filter not yet delivered (cached; recounted after removals). */
+  numPending(): number {
+    const st = this.stream.store.state();
+    const pc = this.#pendingCount;
+    if (pc !== null && pc.removals === this.stream.removals && pc.first === st.first_seq) return pc.value;
+    let n = this.#initial.length;
+    const store = this.stream.store;
+    for (let m = store.loadNext(this.#filter, this.#sseq); m !== null; m = store.loadNext(this.#filter, m.seq + 1)) n++;
+    this.#pendingCount = { value: n, removals: this.stream.removals, first: st.first_seq };
+    return n;
+  }
+
+  info(): Record<string, unknown> {
+    return {
+      stream_name: this.stream.name,
+      name: this.name,
+      created: rfc3339(this.created),
+      config: this.config,
+      delivered: { consumer_seq: this.#dseq, stream_seq: this.#lastDeliveredStream, ...(this.#dseq > 0 ? { last_active: rfc3339(this.#lastActive) } : {}) },
+      ack_floor: this.#ackFloor,
+      num_ack_pending: this.#pending.size,
+      num_redelivered: [...this.#pending.values()].filter((p) => p.dc > 1).length,
+      num_waiting: this.#waiting.length,
+      num_pending: this.numPending(),
+      ts: new Date().toISOString(),
+    };
+  }
+
+  /** Stops timers; waiting pulls are told the consumer is gone when `deleted`. */
+  close(deleted: boolean): void {
+    this.#closed = true;
+    for (const req of [...this.#waiting]) {
+      this.#finish(req);
+      if (deleted) this.host.status(req.reply, Status.deleted(req));
+    }
+    if (this.#ackTimer !== null) clearTimeout(this.#ackTimer);
+    if (this.#inactiveTimer !== null) clearTimeout(this.#inactiveTimer);
+  }
+}
+
+/** `-NAK {"delay":ns}` or `-NAK <go duration>`; 0 when absent or unparseable (a plain NAK). */
+function nakDelayMs(arg: string): number {
+  if (arg === "") return 0;
+  if (arg.startsWith("{")) {
+    try {
+      const d = JSON.parse(arg).delay;
+      return typeof d === "number" && d > 0 ? d / NS_PER_MS : 0;
+    } catch {
+      return 0;
+    }
+  }
+  const m = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)$/.exec(arg);
+  if (m === null) return 0;
+  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1e3, m: 6e4, h: 3.6e6 };
+  return Number(m[1]) * unit[m[2]!]!;
+}

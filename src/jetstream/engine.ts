@@ -1,0 +1,355 @@
+/**
+ * The JetStream engine: owns the streams (one store each, under `<store_dir>/jetstream/$G/streams/<name>`),
+ * subscribes to their subjects so that any publish into them is stored, and answers `$JS.API.>` (api.ts).
+ */
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { totalmem, tmpdir } from "node:os";
+import { join } from "node:path";
+import type { JetStreamOptions } from "../config/options.ts";
+import type { Logger } from "../log/logger.ts";
+import type { Router } from "../routing/router.ts";
+import type { InternalEndpoint, InternalMsg } from "../server/internal.ts";
+import type { Subscription } from "../client/subscription.ts";
+import { cipherName, defaultCipher, FileStore, MemStore, type StreamStore } from "../store/mod.ts";
+import { handleApi } from "./api.ts";
+import { type ConsumerConfig, type StreamConfig, subjectsCollide } from "./config.ts";
+import { Consumer, type ConsumerHost, type ConsumerState } from "./consumer.ts";
+import { deliverAs } from "./deliver.ts";
+import { JSErr, JSError, jsError } from "./errors.ts";
+import { parsePull } from "./pull.ts";
+import { type PubAck, storeLimits, Stream } from "./stream.ts";
+
+/** What the engine needs from the server (Server provides all of it). */
+export interface JetStreamHost {
+  readonly internal: InternalEndpoint;
+  readonly router: Router;
+  readonly log: Logger;
+  flushPending(): void;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+/** nats-server's defaults when not configured: 75% of memory, 1 TB of disk. */
+const DEFAULT_MAX_FILE = 1024 ** 4;
+/** Durable consumer state is written at most this often (ms), coalescing acks. */
+const CONSUMER_WRITE_DELAY_MS = 10;
+
+interface StreamMeta {
+  config: StreamConfig;
+  created: number;
+}
+
+export class JetStream implements ConsumerHost {
+  readonly streams = new Map<string, Stream>();
+  /** Streams on disk that could not be opened (wrong key, damage): name → the store's error text. */
+  readonly unavailable = new Map<string, string>();
+  readonly storeDir: string;
+  readonly maxMemory: number;
+  readonly maxStore: number;
+  apiTotal = 0;
+  apiErrors = 0;
+  #apiSubs: Subscription[] = [];
+  readonly #ackSubs = new Map<Consumer, Subscription>();
+  #dirty = new Set<Consumer>();
+  #writeTimer: ReturnType<typeof setTimeout> | null = null;
+  #writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly host: JetStreamHost,
+    readonly options: JetStreamOptions,
+  ) {
+    this.storeDir = join(options.store_dir ?? join(tmpdir(), "nats"), "jetstream");
+    this.maxMemory = options.max_memory_store ?? Math.floor(totalmem() * 0.75);
+    this.maxStore = options.max_file_store ?? DEFAULT_MAX_FILE;
+  }
+
+  get domain(): string | undefined {
+    return this.options.domain;
+  }
+
+  #streamsDir(): string {
+    return join(this.storeDir, "$G", "streams");
+  }
+
+  async start(): Promise<void> {
+    const log = this.host.log;
+    const o = this.options;
+    log.notice("Starting JetStream");
+    log.notice(`  Max Memory:      ${formatBytes(this.maxMemory)}`);
+    log.notice(`  Max Storage:     ${formatBytes(this.maxStore)}`);
+    log.notice(`  Store Directory: ${JSON.stringify(this.storeDir)}`);
+    if (o.domain) log.notice(`  Domain:          ${o.domain}`);
+    if (o.key) log.notice(`  Encryption:      ${cipherName(o.cipher ?? defaultCipher())}`);
+    mkdirSync(this.#streamsDir(), { recursive: true });
+    for (const name of readdirSync(this.#streamsDir())) await this.#recover(name);
+    const api = (prefix: string) => (m: InternalMsg) => this.#onApi(prefix, m);
+    this.#apiSubs.push(this.host.internal.subscribe("$JS.API.>", null, api("$JS.API.")));
+    if (o.domain) this.#apiSubs.push(this.host.internal.subscribe(`$JS.${o.domain}.API.>`, null, api(`$JS.${o.domain}.API.`)));
+    log.notice(`JetStream started: ${this.streams.size} stream(s) recovered`);
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.#apiSubs) this.host.internal.removeSub(s);
+    this.#apiSubs = [];
+    if (this.#writeTimer !== null) clearTimeout(this.#writeTimer);
+    await this.#flushConsumers();
+    for (const s of this.streams.values()) {
+      this.#unsubscribe(s);
+      for (const c of s.consumers.values()) c.close(false);
+      await s.exclusive(() => s.store.close());
+    }
+    this.streams.clear();
+  }
+
+  async #recover(name: string): Promise<void> {
+    try {
+      const store = await this.#openFileStore(name, undefined);
+      const raw = store.readMeta();
+      if (raw === null) {
+        await store.close();
+        this.host.log.warn(`JetStream: stream directory ${JSON.stringify(name)} has no metadata, skipped`);
+        return;
+      }
+      const meta = JSON.parse(decoder.decode(raw)) as StreamMeta;
+      await store.updateLimits(storeLimits(meta.config));
+      const stream = new Stream(meta.config, meta.created, store);
+      this.#attach(stream);
+      for (const cname of store.consumerNames()) {
+        const blob = store.readConsumerMeta(cname);
+        if (blob === null) continue;
+        const state = JSON.parse(decoder.decode(blob)) as ConsumerState;
+        stream.consumers.set(cname, new Consumer(stream, state.config, state.created, this, state));
+      }
+      const st = store.state();
+      this.host.log.notice(`  Restored ${st.msgs} messages for stream '$G > ${name}'`);
+    } catch (err) {
+      const text = err instanceof Error ? err.message : String(err);
+      this.unavailable.set(name, text);
+      this.host.log.error(`Error recreating stream ${JSON.stringify(name)}: ${text}`);
+    }
+  }
+
+  #openFileStore(name: string, cfg: StreamConfig | undefined): Promise<FileStore> {
+    const o = this.options;
+    const sync = o.sync_interval;
+    return FileStore.open({
+      dir: join(this.#streamsDir(), name),
+      name,
+      key: o.key,
+      prevKey: o.prev_key,
+      cipher: o.cipher,
+      sync: sync === "always" ? "always" : sync,
+      limits: cfg === undefined ? undefined : storeLimits(cfg),
+    });
+  }
+
+  // ---- streams --------------------------------------------------------------------------------------------
+
+  /** The stream, or a JSError: not found, or on disk but unreadable. */
+  stream(name: string): Stream {
+    const s = this.streams.get(name);
+    if (s !== undefined) return s;
+    throw jsError(this.unavailable.has(name) ? JSErr.StreamOffline : JSErr.StreamNotFound);
+  }
+
+  async createStream(cfg: StreamConfig): Promise<{ stream: Stream; created: boolean }> {
+    const existing = this.streams.get(cfg.name);
+    if (existing !== undefined) {
+      if (JSON.stringify(existing.config) !== JSON.stringify(cfg)) throw jsError(JSErr.StreamNameExist);
+      return { stream: existing, created: false };
+    }
+    if (this.unavailable.has(cfg.name)) throw jsError(JSErr.StreamOffline);
+    this.#checkOverlap(cfg);
+    let store: StreamStore;
+    if (cfg.storage === "memory") store = new MemStore(storeLimits(cfg));
+    else store = await this.#openFileStore(cfg.name, cfg);
+    const created = Date.now();
+    if (store instanceof FileStore) await store.writeMeta(encoder.encode(JSON.stringify({ config: cfg, created } satisfies StreamMeta)));
+    const stream = new Stream(cfg, created, store);
+    this.#attach(stream);
+    return { stream, created: true };
+  }
+
+  async updateStream(cfg: StreamConfig): Promise<Stream> {
+    const s = this.stream(cfg.name);
+    const old = s.config;
+    const fail = (err: string) => jsError(JSErr.StreamUpdate, { err });
+    if (cfg.storage !== old.storage) throw fail("stream configuration update can not change storage type");
+    if (cfg.max_consumers !== old.max_consumers) throw fail("stream configuration update can not change max consumers");
+    this.#checkOverlap(cfg);
+    await s.exclusive(() => s.update(cfg));
+    this.#unsubscribe(s);
+    this.#subscribe(s);
+    if (s.store instanceof FileStore) await s.store.writeMeta(encoder.encode(JSON.stringify({ config: cfg, created: s.created } satisfies StreamMeta)));
+    return s;
+  }
+
+  async deleteStream(name: string): Promise<void> {
+    const s = this.stream(name);
+    this.streams.delete(name);
+    this.#unsubscribe(s);
+    for (const c of s.consumers.values()) c.close(true);
+    await s.exclusive(() => s.store.close());
+    if (s.store instanceof FileStore) rmSync(join(this.#streamsDir(), name), { recursive: true, force: true });
+  }
+
+  #checkOverlap(cfg: StreamConfig): void {
+    for (const other of this.streams.values()) {
+      if (other.name === cfg.name) continue;
+      for (const a of cfg.subjects) {
+        for (const b of other.config.subjects) if (subjectsCollide(a, b)) throw jsError(JSErr.StreamSubjectOverlap);
+      }
+    }
+  }
+
+  #attach(stream: Stream): void {
+    this.streams.set(stream.name, stream);
+    this.#subscribe(stream);
+  }
+
+  #subscribe(stream: Stream): void {
+    stream.subs = stream.config.subjects.map((subj) => this.host.internal.subscribe(subj, null, (m) => this.#onPublish(stream, m)));
+  }
+
+  #unsubscribe(stream: Stream): void {
+    for (const sub of stream.subs) this.host.internal.removeSub(sub);
+    stream.subs = [];
+  }
+
+  #onPublish(stream: Stream, m: InternalMsg): void {
+    stream.ingest(m.subject, m.hdr, m.data).then(
+      (ack) => this.#reply(m.reply, this.domain ? { ...ack, domain: this.domain } : ack),
+      (err) => {
+        const e = err instanceof JSError ? err : jsError(JSErr.StreamStoreFailed, { err: (err as Error).message });
+        if (!(err instanceof JSError)) this.host.log.error(`JetStream: storing into stream ${JSON.stringify(stream.name)} failed: ${e.message}`);
+        this.#reply(m.reply, { error: e.data, stream: stream.name, seq: 0 });
+      },
+    );
+  }
+
+  #reply(reply: string | null, body: PubAck | Record<string, unknown>): void {
+    if (reply === null) return;
+    this.host.internal.publish(reply, null, null, encoder.encode(JSON.stringify(body)));
+  }
+
+  #onApi(prefix: string, m: InternalMsg): void {
+    if (m.reply === null) return;
+    const reply = m.reply;
+    this.apiTotal++;
+    handleApi(this, m.subject.slice(prefix.length), reply, m.data).then((resp) => {
+      if (resp === null) return;
+      if ("error" in resp) this.apiErrors++;
+      this.#reply(reply, resp);
+    }, (err) => this.host.log.error(`JetStream API ${m.subject} failed: ${(err as Error).message}`));
+  }
+
+  // ---- consumers ------------------------------------------------------------------------------------------
+
+  /** Creates or updates a consumer (`action` as in the create request: "create", "update" or ""). */
+  async addConsumer(stream: Stream, cfg: ConsumerConfig, action: string): Promise<Consumer> {
+    const old = stream.consumers.get(cfg.name);
+    if (old !== undefined) {
+      if (JSON.stringify(old.config) === JSON.stringify(cfg)) return old;
+      if (action === "create") throw jsError(JSErr.ConsumerAlreadyExists);
+      for (const f of ["deliver_policy", "opt_start_seq", "ack_policy", "filter_subject", "durable_name"] as const) {
+        if (old.config[f] !== cfg[f]) throw jsError(JSErr.ConsumerCreate, { err: `${f.replace(/_/g, " ")} can not be updated` });
+      }
+      this.#removeConsumer(old, false);
+      const c = new Consumer(stream, cfg, old.created, this, { ...old.state(), config: cfg });
+      return this.#registerConsumer(c);
+    }
+    if (action === "update") throw jsError(JSErr.ConsumerDoesNotExist);
+    if (stream.config.max_consumers > 0 && stream.consumers.size >= stream.config.max_consumers) {
+      throw jsError(JSErr.ConsumerCreate, { err: "maximum consumers limit reached" });
+    }
+    return this.#registerConsumer(new Consumer(stream, cfg, Date.now(), this));
+  }
+
+  #registerConsumer(c: Consumer): Consumer {
+    c.stream.consumers.set(c.name, c);
+    this.#ackSubs.set(c, this.host.internal.subscribe(`${c.ackSubjectPrefix}.>`, null, (m) => c.onAck(m.subject, m.reply, m.data, parsePull)));
+    this.changed(c);
+    return c;
+  }
+
+  async deleteConsumer(c: Consumer): Promise<void> {
+    this.#removeConsumer(c, true);
+    if (c.durable && c.stream.store.consumerNames().includes(c.name)) await c.stream.store.deleteConsumerMeta(c.name);
+  }
+
+  #removeConsumer(c: Consumer, deleted: boolean): void {
+    c.close(deleted);
+    if (c.stream.consumers.get(c.name) === c) c.stream.consumers.delete(c.name);
+    const sub = this.#ackSubs.get(c);
+    if (sub !== undefined) this.host.internal.removeSub(sub);
+    this.#ackSubs.delete(c);
+    this.#dirty.delete(c);
+  }
+
+  // ---- ConsumerHost ---------------------------------------------------------------------------------------
+
+  deliver(inbox: string, subject: string, ackReply: string, hdr: Uint8Array, data: Uint8Array): void {
+    deliverAs(this.host.router, this.host.internal, inbox, subject, ackReply, hdr, data);
+    this.host.flushPending();
+  }
+
+  status(inbox: string, hdr: Uint8Array): void {
+    this.host.internal.publish(inbox, null, hdr.length > 0 ? hdr : null, new Uint8Array(0));
+  }
+
+  hasInterest(subject: string): boolean {
+    return this.host.router.sublist.hasInterest(subject);
+  }
+
+  inactive(c: Consumer): void {
+    this.deleteConsumer(c).catch((err) => this.host.log.error(`JetStream: deleting consumer ${c.name}: ${(err as Error).message}`));
+  }
+
+  changed(c: Consumer): void {
+    if (!c.durable || c.stream.store.kind !== "file") return;
+    this.#dirty.add(c);
+    if (this.#writeTimer === null) {
+      this.#writeTimer = setTimeout(() => {
+        this.#writeTimer = null;
+        this.#flushConsumers().catch((err) => this.host.log.error(`JetStream: writing consumer state: ${(err as Error).message}`));
+      }, CONSUMER_WRITE_DELAY_MS);
+    }
+  }
+
+  #flushConsumers(): Promise<void> {
+    const batch = [...this.#dirty];
+    this.#dirty.clear();
+    this.#writing = this.#writing.then(async () => {
+      for (const c of batch) {
+        if (c.stream.consumers.get(c.name) !== c) continue;
+        await c.stream.store.writeConsumerMeta(c.name, encoder.encode(JSON.stringify(c.state())));
+      }
+    });
+    return this.#writing;
+  }
+
+  /** `$JS.API.INFO` usage numbers. */
+  usage(): { memory: number; storage: number; streams: number; consumers: number } {
+    let memory = 0;
+    let storage = 0;
+    let consumers = 0;
+    for (const s of this.streams.values()) {
+      const b = s.store.state().bytes;
+      if (s.store.kind === "memory") memory += b;
+      else storage += b;
+      consumers += s.consumers.size;
+    }
+    return { memory, storage, streams: this.streams.size, consumers };
+  }
+}
+
+function formatBytes(n: number): string {
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${Number.isInteger(v) ? v : v.toFixed(2)} ${units[i]}`;
+}

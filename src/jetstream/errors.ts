@@ -1,0 +1,68 @@
+/**
+ * JetStream API errors as data, with nats-server's codes and texts (server/errors.json): clients key on
+ * `err_code` and some compare `description` (nats.js checks for exactly "stream not found"), so both are
+ * copied verbatim. `{name}` placeholders are filled by `jsError`.
+ */
+
+export interface JSErrorData {
+  readonly code: number;
+  readonly err_code: number;
+  readonly description: string;
+}
+
+export const JSErr = {
+  BadRequest: { code: 400, err_code: 10003, description: "bad request" },
+  InvalidJSON: { code: 400, err_code: 10025, description: "invalid JSON: {err}" },
+  NotEmptyRequest: { code: 400, err_code: 10038, description: "expected an empty request payload" },
+  StreamNotFound: { code: 404, err_code: 10059, description: "stream not found" },
+  ConsumerNotFound: { code: 404, err_code: 10014, description: "consumer not found" },
+  NoMessageFound: { code: 404, err_code: 10037, description: "no message found" },
+  StreamNameExist: { code: 400, err_code: 10058, description: "stream name already in use with a different configuration" },
+  StreamSubjectOverlap: { code: 400, err_code: 10065, description: "subjects overlap with an existing stream" },
+  StreamMismatch: { code: 400, err_code: 10056, description: "stream name in subject does not match request" },
+  StreamInvalidConfig: { code: 500, err_code: 10052, description: "{err}" },
+  StreamCreate: { code: 500, err_code: 10049, description: "{err}" },
+  StreamUpdate: { code: 500, err_code: 10069, description: "{err}" },
+  StreamDelete: { code: 500, err_code: 10050, description: "{err}" },
+  StreamPurgeFailed: { code: 500, err_code: 10110, description: "{err}" },
+  StreamMsgDeleteFailed: { code: 500, err_code: 10057, description: "{err}" },
+  StreamGeneral: { code: 500, err_code: 10051, description: "{err}" },
+  StreamStoreFailed: { code: 503, err_code: 10077, description: "{err}" },
+  StreamMessageExceedsMaximum: { code: 400, err_code: 10054, description: "message size exceeds maximum allowed" },
+  StreamNotMatch: { code: 400, err_code: 10060, description: "expected stream does not match" },
+  StreamWrongLastSequence: { code: 400, err_code: 10071, description: "wrong last sequence: {seq}" },
+  StreamWrongLastMsgID: { code: 400, err_code: 10070, description: "wrong last msg ID: {id}" },
+  StreamReplicasNotSupported: { code: 500, err_code: 10074, description: "replicas > 1 not supported in non-clustered mode" },
+  StreamNameContainsPathSeparators: { code: 400, err_code: 10128, description: "Stream name can not contain path separators" },
+  StreamOffline: { code: 500, err_code: 10118, description: "stream is offline" },
+  StreamRollupFailed: { code: 500, err_code: 10111, description: "rollup not permitted" },
+  ConsumerNameContainsPathSeparators: { code: 400, err_code: 10127, description: "Consumer name can not contain path separators" },
+  ConsumerCreate: { code: 500, err_code: 10012, description: "{err}" },
+  ConsumerNameExist: { code: 400, err_code: 10013, description: "consumer name already in use" },
+  ConsumerAlreadyExists: { code: 400, err_code: 10148, description: "consumer already exists" },
+  ConsumerDoesNotExist: { code: 400, err_code: 10149, description: "consumer does not exist" },
+  ConsumerDurableNameNotInSubject: { code: 400, err_code: 10016, description: "consumer expected to be durable but no durable name set in subject" },
+  ConsumerDurableNameNotMatchSubject: { code: 400, err_code: 10017, description: "consumer name in subject does not match durable name in request" },
+  ConsumerDurableNameNotSet: { code: 400, err_code: 10018, description: "consumer expected to be durable but a durable name was not set" },
+  ConsumerEphemeralWithDurableName: { code: 400, err_code: 10020, description: "consumer expected to be ephemeral but a durable name was set in request" },
+  ConsumerFilterMismatch: { code: 400, err_code: 10131, description: "Consumer create request did not match filtered subject from create subject" },
+  ConsumerDurableAndNameMismatch: { code: 400, err_code: 10132, description: "Consumer Durable and Name have to be equal if both are provided" },
+  ConsumerFilterNotSubset: { code: 400, err_code: 10093, description: "consumer filter subject is not a valid subset of the interest subjects" },
+  ConsumerInvalidPolicy: { code: 400, err_code: 10094, description: "{err}" },
+} as const satisfies Record<string, JSErrorData>;
+
+/** An API failure carrying nats-server's error JSON. */
+export class JSError extends Error {
+  readonly data: JSErrorData;
+  constructor(data: JSErrorData) {
+    super(data.description);
+    this.name = "JSError";
+    this.data = data;
+  }
+}
+
+/** The error for `e`, with its `{name}` placeholders replaced from `args`. */
+export function jsError(e: JSErrorData, args: Record<string, string | number> = {}): JSError {
+  const description = e.description.replace(/\{(\w+)\}/g, (m, k: string) => (k in args ? String(args[k]) : m));
+  return new JSError({ code: e.code, err_code: e.err_code, description });
+}

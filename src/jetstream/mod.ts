@@ -1,0 +1,2 @@
+/** JetStream: the only import target for code outside src/jetstream. */
+export { JetStream, type JetStreamHost } from "./engine.ts";

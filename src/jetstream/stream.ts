@@ -1,0 +1,216 @@
+/**
+ * One stream: its config, its store, the publishes into it (dedupe and expectation headers, serialized so
+ * that "expected last sequence" checks and appends cannot interleave) and its consumers.
+ */
+import { type PurgeOptions, StoreLimitError, type StoredMsg, type StreamLimits, type StreamStore } from "../store/mod.ts";
+import type { Subscription } from "../client/subscription.ts";
+import { NS_PER_MS, type StreamConfig } from "./config.ts";
+import type { Consumer } from "./consumer.ts";
+import { JSErr, jsError } from "./errors.ts";
+import { parseHeaders } from "./headers.ts";
+import { rfc3339 } from "./time.ts";
+
+export interface PubAck {
+  stream: string;
+  seq: number;
+  duplicate?: boolean;
+  domain?: string;
+}
+
+interface MsgIdEntry {
+  readonly seq: number;
+  readonly ts: number;
+}
+
+export function storeLimits(cfg: StreamConfig): StreamLimits {
+  return {
+    max_msgs: cfg.max_msgs,
+    max_bytes: cfg.max_bytes,
+    max_age_ms: cfg.max_age / NS_PER_MS,
+    max_msgs_per_subject: cfg.max_msgs_per_subject,
+    discard: cfg.discard,
+    discard_new_per_subject: cfg.discard_new_per_subject === true,
+  };
+}
+
+export class Stream {
+  readonly consumers = new Map<string, Consumer>();
+  /** Internal subscriptions on the stream's subjects (owned by the engine). */
+  subs: Subscription[] = [];
+  /**
+   * Bumped whenever messages leave the stream other than through consumers moving on (purge, delete, limits),
+   * so consumers know their cached pending counts are stale.
+   */
+  removals = 0;
+  readonly #msgIds = new Map<string, MsgIdEntry>();
+  #lastMsgId = "";
+  #chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    public config: StreamConfig,
+    readonly created: number,
+    readonly store: StreamStore,
+  ) {
+    this.#rebuildMsgIds();
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  /** Stores a published message; resolves to the PubAck, or rejects with a JSError. */
+  ingest(subject: string, hdr: Uint8Array | null, data: Uint8Array): Promise<PubAck> {
+    const p = this.#chain.then(() => this.#ingest(subject, hdr, data));
+    this.#chain = p.catch(() => {});
+    return p;
+  }
+
+  /** Runs `fn` after every publish already queued, so it sees (and changes) a settled stream. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.#chain.then(fn);
+    this.#chain = p.catch(() => {});
+    return p;
+  }
+
+  async #ingest(subject: string, hdr: Uint8Array | null, data: Uint8Array): Promise<PubAck> {
+    const cfg = this.config;
+    const h = parseHeaders(hdr);
+    const expStream = h.get("nats-expected-stream");
+    if (expStream !== undefined && expStream !== cfg.name) throw jsError(JSErr.StreamNotMatch);
+    const expSubjSeq = h.get("nats-expected-last-subject-sequence");
+    if (expSubjSeq !== undefined) {
+      const subj = h.get("nats-expected-last-subject-sequence-subject") || subject;
+      const last = this.store.loadLast(subj)?.seq ?? 0;
+      if (Number(expSubjSeq) !== last) throw jsError(JSErr.StreamWrongLastSequence, { seq: last });
+    }
+    const expSeq = h.get("nats-expected-last-sequence");
+    const state = this.store.state();
+    if (expSeq !== undefined && Number(expSeq) !== state.last_seq) throw jsError(JSErr.StreamWrongLastSequence, { seq: state.last_seq });
+    const msgId = h.get("nats-msg-id") ?? "";
+    if (msgId !== "") {
+      const prior = this.#msgIds.get(msgId);
+      if (prior !== undefined && Date.now() - prior.ts < cfg.duplicate_window / NS_PER_MS) {
+        return { stream: cfg.name, seq: prior.seq, duplicate: true };
+      }
+    }
+    const expMsgId = h.get("nats-expected-last-msg-id");
+    if (expMsgId !== undefined && expMsgId !== this.#lastMsgId) throw jsError(JSErr.StreamWrongLastMsgID, { id: this.#lastMsgId });
+    const rollup = h.get("nats-rollup");
+    if (rollup !== undefined) {
+      if (!cfg.allow_rollup_hdrs) throw jsError(JSErr.StreamRollupFailed);
+      if (rollup !== "sub" && rollup !== "all") throw jsError(JSErr.StreamRollupFailed);
+    }
+    const size = (hdr?.length ?? 0) + data.length;
+    if (cfg.max_msg_size > 0 && size > cfg.max_msg_size) throw jsError(JSErr.StreamMessageExceedsMaximum);
+
+    let ack;
+    try {
+      ack = await this.store.append(subject, hdr, data);
+    } catch (err) {
+      if (err instanceof StoreLimitError) throw jsError(JSErr.StreamStoreFailed, { err: err.message });
+      throw err;
+    }
+    if (this.store.state().msgs !== state.msgs + 1) this.removals++;
+    if (msgId !== "") {
+      this.#msgIds.delete(msgId);
+      this.#msgIds.set(msgId, { seq: ack.seq, ts: Date.now() });
+      this.#pruneMsgIds();
+    }
+    this.#lastMsgId = msgId;
+    if (rollup !== undefined) {
+      // Rollup keeps only the new message: for its subject ("sub") or for the whole stream ("all").
+      await this.store.purge(rollup === "sub" ? { filter: subject, keep: 1 } : { keep: 1 });
+      this.removals++;
+    }
+    for (const c of this.consumers.values()) c.onAppended(ack.seq, subject);
+    return { stream: cfg.name, seq: ack.seq };
+  }
+
+  /** Forgets message IDs older than the duplicate window; the map is in insertion (= time) order. */
+  #pruneMsgIds(): void {
+    const cutoff = Date.now() - this.config.duplicate_window / NS_PER_MS;
+    for (const [id, e] of this.#msgIds) {
+      if (e.ts >= cutoff) break;
+      this.#msgIds.delete(id);
+    }
+  }
+
+  /** After a restart, dedupe still covers the messages stored within the duplicate window. */
+  #rebuildMsgIds(): void {
+    const st = this.store.state();
+    const cutoff = Date.now() - this.config.duplicate_window / NS_PER_MS;
+    const found: [string, MsgIdEntry][] = [];
+    for (let seq = st.last_seq; seq >= st.first_seq && seq > 0; seq--) {
+      const m = this.#tryLoad(seq);
+      if (m === null) continue;
+      if (m.ts < cutoff) break;
+      const id = m.hdr.length > 0 ? parseHeaders(m.hdr).get("nats-msg-id") : undefined;
+      if (seq === st.last_seq) this.#lastMsgId = id ?? "";
+      if (id !== undefined && id !== "") found.push([id, { seq, ts: m.ts }]);
+    }
+    for (let i = found.length - 1; i >= 0; i--) this.#msgIds.set(found[i]![0], found[i]![1]);
+  }
+
+  #tryLoad(seq: number): StoredMsg | null {
+    try {
+      return this.store.load(seq);
+    } catch {
+      return null; // a damaged block: the store reports it in state().lost
+    }
+  }
+
+  purge(opts: PurgeOptions): Promise<number> {
+    return this.exclusive(async () => {
+      const n = await this.store.purge(opts);
+      this.removals++;
+      return n;
+    });
+  }
+
+  removeMsg(seq: number, erase: boolean): Promise<boolean> {
+    return this.exclusive(async () => {
+      const ok = await this.store.remove(seq, { erase });
+      if (ok) this.removals++;
+      return ok;
+    });
+  }
+
+  async update(cfg: StreamConfig): Promise<void> {
+    await this.store.updateLimits(storeLimits(cfg));
+    this.config = cfg;
+    this.removals++;
+  }
+
+  info(): Record<string, unknown> {
+    const st = this.store.state();
+    const lost = st.lost.reduce((n, r) => n + (r.last - r.first + 1), 0);
+    return {
+      config: this.config,
+      created: rfc3339(this.created),
+      state: {
+        messages: st.msgs,
+        bytes: st.bytes,
+        first_seq: st.first_seq,
+        first_ts: rfc3339(st.msgs > 0 ? st.first_ts : 0),
+        last_seq: st.last_seq,
+        last_ts: rfc3339(st.last_ts),
+        num_subjects: st.num_subjects,
+        ...(st.num_deleted > 0 ? { num_deleted: st.num_deleted } : {}),
+        ...(lost > 0 ? { lost: { msgs: lost, bytes: 0 } } : {}),
+        consumer_count: this.consumers.size,
+      },
+      ts: new Date().toISOString(),
+    };
+  }
+
+  /** STREAM.MSG.GET: `{seq}`, `{last_by_subj}` or `{seq, next_by_subj}`. */
+  getMsg(req: { seq?: number; last_by_subj?: string; next_by_subj?: string }): StoredMsg {
+    let m: StoredMsg | null;
+    if (typeof req.last_by_subj === "string" && req.last_by_subj !== "") m = this.store.loadLast(req.last_by_subj);
+    else if (typeof req.next_by_subj === "string" && req.next_by_subj !== "") m = this.store.loadNext(req.next_by_subj, req.seq ?? 0);
+    else if (typeof req.seq === "number" && req.seq > 0) m = this.store.load(req.seq);
+    else throw jsError(JSErr.BadRequest);
+    if (m === null) throw jsError(JSErr.NoMessageFound);
+    return m;
+  }
+}
