@@ -4,11 +4,30 @@
  *
  * Implementations: AES-256-GCM through node:crypto (BoringSSL/OpenSSL with AES-NI: ~1.2 GB/s on Bun at 1 KiB,
  * 7 GB/s at 64 KiB, where WebCrypto is async and ~5× slower per call); ChaCha20-Poly1305 and
- * XChaCha20-Poly1305 through @noble/ciphers (audited; Bun's node:crypto has no ChaCha).
+ * XChaCha20-Poly1305 through libsodium (audited; WebAssembly), because Bun's node:crypto has no ChaCha and
+ * @noble/ciphers seals 2.2-2.7× slower here (1 KiB: 78 vs 211 MB/s; 64 KiB: 131 vs 294 MB/s, Bun 1.4.5).
  */
 import { createCipheriv, createDecipheriv } from "node:crypto";
 import { arch } from "node:os";
-import { chacha20poly1305, xchacha20poly1305 } from "@noble/ciphers/chacha.js";
+
+type Sodium = typeof import("libsodium-wrappers").default;
+let sodium: Sodium | null = null;
+
+/**
+ * Loads libsodium (its WebAssembly initialises asynchronously). Stores call this before sealing or
+ * opening anything, so a server without JetStream never loads it.
+ */
+export async function prepareCiphers(): Promise<void> {
+  if (sodium !== null) return;
+  const mod = (await import("libsodium-wrappers")).default;
+  await mod.ready;
+  sodium = mod;
+}
+
+function lib(): Sodium {
+  if (sodium === null) throw new Error("ChaCha ciphers used before prepareCiphers()");
+  return sodium;
+}
 
 /** The `cipher` option as the config layer passes it. nats-server's "chacha" spelling maps to "chacha". */
 export type Cipher = "chacha" | "aes" | "xchacha";
@@ -84,8 +103,11 @@ export function seal(
     out.set(c.getAuthTag(), off + body.length);
     return n;
   }
-  const aead = id === CipherId.XChaCha ? xchacha20poly1305(key, nonce, aad) : chacha20poly1305(key, nonce, aad);
-  aead.encrypt(plaintext, out.subarray(off, off + n));
+  const s = lib();
+  const sealed = id === CipherId.XChaCha
+    ? s.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, aad, null, nonce, key)
+    : s.crypto_aead_chacha20poly1305_ietf_encrypt(plaintext, aad, null, nonce, key);
+  out.set(sealed, off);
   return n;
 }
 
@@ -101,8 +123,10 @@ export function open(id: number, key: Uint8Array, nonce: Uint8Array, aad: Uint8A
       d.final();
       return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
     }
-    const aead = id === CipherId.XChaCha ? xchacha20poly1305(key, nonce, aad) : chacha20poly1305(key, nonce, aad);
-    return aead.decrypt(sealed);
+    const s = lib();
+    return id === CipherId.XChaCha
+      ? s.crypto_aead_xchacha20poly1305_ietf_decrypt(null, sealed, aad, nonce, key)
+      : s.crypto_aead_chacha20poly1305_ietf_decrypt(null, sealed, aad, nonce, key);
   } catch {
     throw new AuthError(id);
   }

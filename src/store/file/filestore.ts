@@ -20,7 +20,7 @@
  */
 import { fsyncSync, ftruncateSync, mkdirSync, openSync, closeSync, fstatSync, unlinkSync, writeSync } from "node:fs";
 import { basename, join } from "node:path";
-import { type Cipher, cipherId, defaultCipher, type SealObserver } from "./aead.ts";
+import { type Cipher, cipherId, defaultCipher, prepareCiphers, type SealObserver } from "./aead.ts";
 import { BlockCache } from "./block_cache.ts";
 import { encodeSegmentHeader, sealFrames } from "./frame.ts";
 import { GroupCommit } from "./group_commit.ts";
@@ -135,7 +135,13 @@ export class FileStore implements StreamStore {
    * Opens (or creates) the stream in `o.dir`. Throws StoreKeyError — having modified nothing — for a wrong
    * key, an encrypted store without a key, or data under a key that is not configured.
    */
-  static open(o: FileStoreOptions): Promise<FileStore> {
+  static async open(o: FileStoreOptions): Promise<FileStore> {
+    // Any segment may be sealed with ChaCha, whatever cipher new data uses: load that code first.
+    await prepareCiphers();
+    return FileStore.#openPrepared(o);
+  }
+
+  static #openPrepared(o: FileStoreOptions): Promise<FileStore> {
     try {
       const name = o.name ?? basename(o.dir);
       const cipher = o.key ? cipherId(o.cipher ?? defaultCipher()) : 0;
