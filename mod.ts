@@ -24,12 +24,15 @@ import { Logger, type LogSink } from "./src/log/logger.ts";
 import { detectRuntime } from "./src/runtime/mod.ts";
 import { InProcessTransport, pipe, type InProcessSocket } from "./src/runtime/inprocess.ts";
 import { Server } from "./src/server/server.ts";
+import { reloadOptions } from "./src/server/reload.ts";
+import { enterLameDuck } from "./src/server/lame_duck.ts";
 
 export type { ServerOptions } from "./src/config/options.ts";
 export type { LogSink } from "./src/log/logger.ts";
 export type { InProcessSocket } from "./src/runtime/inprocess.ts";
 export { InProcessTransport } from "./src/runtime/inprocess.ts";
 export { ConfigError } from "./src/config/errors.ts";
+export { ReloadError } from "./src/server/reload.ts";
 export { Server } from "./src/server/server.ts";
 export { NATSEDGE_VERSION } from "./src/version.ts";
 
@@ -72,11 +75,15 @@ export interface ServerHandle {
   readonly warnings: readonly string[];
   stats(): ServerStats;
   /**
-   * Applies new options to the running server, as a config reload (SIGHUP) does. Rejects where this build
-   * has no reload support.
+   * Applies new options to the running server, as a config reload (SIGHUP) does. `options` is laid over the
+   * options the server was started with (a `config` given here replaces the original one). Rejects with
+   * ReloadError, applying nothing, when an option cannot change at run time (e.g. host or port).
    */
   reload(options?: StartOptions): Promise<void>;
-  /** Lame duck mode: stop accepting, then close clients gradually over lame_duck_duration. */
+  /**
+   * Lame duck mode: stops accepting, closes clients gradually over lame_duck_duration, then shuts down.
+   * Resolves when the server has shut down.
+   */
   lameDuck(): Promise<void>;
   /** A raw in-process connection speaking the NATS protocol: no socket, same server. */
   connect(): InProcessSocket;
@@ -121,19 +128,19 @@ export function resolveOptions(options: StartOptions = {}): { options: ServerOpt
  */
 export async function startServer(options: StartOptions = {}): Promise<ServerHandle> {
   const { options: opts, warnings } = resolveOptions(options);
-  return startWithOptions(opts, options.logSink ?? stderrSink, warnings);
+  return startWithOptions(opts, options.logSink ?? stderrSink, warnings, options);
 }
 
-/** What optional server features look like, so this API works before and after they land. */
-interface OptionalOps {
-  reload?: (opts: ServerOptions) => Promise<void> | void;
-  lameDuck?: () => Promise<void> | void;
-  enterLameDuckMode?: () => Promise<void> | void;
-  lifecycle?: { totals?: () => { inMsgs: number; outMsgs: number; inBytes: number; outBytes: number } };
-}
-
-/** Starts a server from fully resolved options (the CLI's path). */
-export async function startWithOptions(opts: ServerOptions, sink: LogSink, warnings: string[] = []): Promise<ServerHandle> {
+/**
+ * Starts a server from fully resolved options (the CLI's path). `started`, the options as the embedder gave
+ * them, is what reload() lays new options over.
+ */
+export async function startWithOptions(
+  opts: ServerOptions,
+  sink: LogSink,
+  warnings: string[] = [],
+  started: StartOptions = {},
+): Promise<ServerHandle> {
   const log = new Logger({
     pid: process.pid,
     debug: opts.debug,
@@ -146,7 +153,6 @@ export async function startWithOptions(opts: ServerOptions, sink: LogSink, warni
   const server = new Server(opts, await detectRuntime(), log);
   const ready = server.start();
   await ready;
-  const ops = server as unknown as OptionalOps;
 
   const connect = (): InProcessSocket => {
     const p = pipe();
@@ -161,16 +167,7 @@ export async function startWithOptions(opts: ServerOptions, sink: LogSink, warni
     ready,
     warnings,
     stats(): ServerStats {
-      let t = { inMsgs: 0, outMsgs: 0, inBytes: 0, outBytes: 0 };
-      if (ops.lifecycle?.totals) t = ops.lifecycle.totals();
-      else {
-        for (const c of server.clients.values()) {
-          t.inMsgs += c.inMsgs;
-          t.outMsgs += c.outMsgs;
-          t.inBytes += c.inBytes;
-          t.outBytes += c.outBytes;
-        }
-      }
+      const t = server.lifecycle.totals();
       return {
         connections: server.clients.size,
         totalConnections: server.totalConnections,
@@ -180,16 +177,11 @@ export async function startWithOptions(opts: ServerOptions, sink: LogSink, warni
       };
     },
     async reload(next: StartOptions = {}): Promise<void> {
-      if (typeof ops.reload !== "function") throw new Error("reload is not available in this natsedge build");
-      const { options: resolved, warnings: w } = resolveOptions(next);
+      const { options: resolved, warnings: w } = resolveOptions({ ...started, ...next });
       for (const x of w) log.warn(x);
-      await ops.reload.call(server, resolved);
+      await reloadOptions(server, resolved);
     },
-    async lameDuck(): Promise<void> {
-      const enter = ops.lameDuck ?? ops.enterLameDuckMode;
-      if (typeof enter !== "function") throw new Error("lame duck mode is not available in this natsedge build");
-      await enter.call(server);
-    },
+    lameDuck: () => enterLameDuck(server),
     connect,
     async connectInProcess(copts: ConnectionOptions = {}): Promise<NatsConnection> {
       const core = await import("@nats-io/nats-core/internal");

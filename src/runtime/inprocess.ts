@@ -151,16 +151,15 @@ class Pipe {
   }
 
   private scheduleDeliver(): void {
-    if (this.deliverScheduled || this.paused || this.toServer.length === 0) return;
+    if (this.deliverScheduled || this.paused || this.handler === null || this.toServer.length === 0) return;
     this.deliverScheduled = true;
     setImmediate(() => this.deliver());
   }
 
   private deliver(): void {
     this.deliverScheduled = false;
-    while (!this.paused && !this.isClosed && this.toServer.length > 0) {
-      const chunk = this.toServer.shift()!;
-      this.handler?.onData(chunk);
+    while (!this.paused && !this.isClosed && this.handler !== null && this.toServer.length > 0) {
+      this.handler.onData(this.toServer.shift()!);
     }
   }
 
@@ -190,9 +189,13 @@ class ServerEnd implements Conn {
   resume(): void {
     this.p.resume();
   }
+  /**
+   * There is no wire to encrypt, but a server that requires TLS has not said in-process clients are exempt:
+   * the handshake fails, and the core closes the connection as for any failed handshake.
+   */
   startTLS(_cfg: TLSServerConfig): void {
-    const h = this.p.handler;
-    setImmediate(() => h?.onTLS(new Error("TLS is not available on an in-process connection")));
+    // Called from inside accept, before the handler is attached: look it up on the next turn.
+    setImmediate(() => this.p.handler?.onTLS(new Error("TLS is not available on an in-process connection")));
   }
   end(): void {
     this.p.serverEnd();

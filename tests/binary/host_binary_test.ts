@@ -2,18 +2,17 @@
  * The single executable for this machine, built by ./compile.sh, run as a user would: `./natsedge -c js.conf`
  * with JS_KEY in the environment, a real client, SIGTERM to stop.
  *
- * js.conf is the seed's file unchanged (`jetstream { key: $JS_KEY, store_dir: datastore }`). Until JetStream
- * lands the server refuses a jetstream block at start; the first test accepts exactly two outcomes, so it
- * keeps guarding the user's command line across that change: the server runs and serves core NATS, or it
- * refuses and the refusal names jetstream (which also shows $JS_KEY was resolved from the environment, since
- * an unresolved variable fails earlier with its own message). The second test always exercises core NATS
- * and SIGTERM on the same executable, with the seed's file minus the jetstream block.
+ * js.conf is the seed's file unchanged (`jetstream { key: $JS_KEY, store_dir: datastore }`): the executable
+ * starts JetStream on an encrypted store under the directory it runs in, serves core NATS and JetStream to
+ * the official clients, and exits 0 on SIGTERM. (Before JetStream landed this test accepted a refusal that
+ * named jetstream; now that it serves, the test holds it to that.)
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { binaryFor, ROOT } from "./_build.ts";
 import { run, type Running } from "./_process.ts";
 
@@ -64,19 +63,24 @@ describe("the host executable", () => {
     expect(p.output().trim()).toBe(`natsedge: v0.1.0 (nats-server protocol 2.9.10) ${process.platform}-${arch} bun ${Bun.version} bun-${process.platform}-${arch}`);
   });
 
-  test("natsedge -c js.conf with JS_KEY from the environment serves core NATS, or refuses naming jetstream", async () => {
+  test("natsedge -c js.conf with JS_KEY from the environment serves core NATS and JetStream, then stops on SIGTERM", async () => {
     const dir = workdir();
     copyFileSync(SEED_JS_CONF, join(dir, "js.conf"));
     const p = run(bin, ["-c", "js.conf", "-a", "127.0.0.1", "-p", "-1"], { cwd: dir, env: env({ JS_KEY: "mykey" }) });
-    const first = await Promise.race([p.port().then((port) => ({ port })), p.exited.then((code) => ({ code }))]);
-    if ("port" in first) {
-      await assertCoreNats(first.port);
-      await stopWithSigterm(p);
-    } else {
-      expect(first.code).toBe(1);
-      expect(p.output()).toMatch(/does not support these configured options yet: .*jetstream/);
-      expect(p.output()).not.toContain("JS_KEY");
+    const port = await p.port();
+    expect(p.output()).toContain("Starting JetStream");
+    expect(p.output()).toMatch(/Encryption: +(AES-256-GCM|ChaCha20-Poly1305)/);
+    await assertCoreNats(port);
+    const nc = await connect({ servers: `127.0.0.1:${port}`, reconnect: false });
+    try {
+      await (await jetstreamManager(nc)).streams.add({ name: "EDGE", subjects: ["edge.>"] });
+      const ack = await jetstream(nc).publish("edge.1", "stored");
+      expect(ack).toMatchObject({ stream: "EDGE", seq: 1 });
+    } finally {
+      await nc.close();
     }
+    expect(existsSync(join(dir, "datastore"))).toBe(true);
+    await stopWithSigterm(p);
   });
 
   test("natsedge -c js.conf without JS_KEY fails naming the variable and the line", async () => {

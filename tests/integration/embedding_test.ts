@@ -4,8 +4,9 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { Hono } from "hono";
-import { ConfigError, startServer, type ServerHandle, type StartOptions } from "../../mod.ts";
+import { ConfigError, ReloadError, startServer, type ServerHandle, type StartOptions } from "../../mod.ts";
 import { connect } from "@nats-io/transport-node";
+import { testCerts } from "../_helpers/certs.ts";
 
 const tcpClient = (srv: ServerHandle) => connect({ servers: `127.0.0.1:${srv.port}`, reconnect: false });
 
@@ -76,6 +77,36 @@ describe("startServer", () => {
   });
 });
 
+describe("reload and lame duck", () => {
+  test("reload() lays new options over the started ones: new connections see them, the bound port stays", async () => {
+    const srv = await start({ config: "max_payload: 4096\n" });
+    await srv.reload({ max_payload: 8192 });
+    expect(srv.server.options.max_payload).toBe(8192);
+    const nc = await srv.connectInProcess();
+    expect(nc.info?.max_payload).toBe(8192);
+    expect(nc.info?.port).toBe(srv.port);
+    await nc.close();
+  });
+
+  test("reload() of an option that cannot change at run time rejects with ReloadError and applies nothing", async () => {
+    const srv = await start();
+    const err = await srv.reload({ host: "0.0.0.0", max_payload: 1234 }).catch((e) => e);
+    expect(err).toBeInstanceOf(ReloadError);
+    expect(srv.server.options.max_payload).not.toBe(1234);
+  });
+
+  test("lameDuck() stops accepting, closes in-process clients, and resolves once the server has shut down", async () => {
+    const srv = await start({ lame_duck_duration: 1500, lame_duck_grace_period: 500 });
+    const nc = await srv.connectInProcess();
+    const closed = nc.closed();
+    await srv.lameDuck();
+    handles.splice(handles.indexOf(srv), 1);
+    await closed;
+    expect(() => srv.connect()).toThrow("natsedge is not accepting connections");
+    expect(srv.stats().connections).toBe(0);
+  });
+});
+
 describe("in-process connections", () => {
   test("a raw in-process socket gets INFO and answers PING with PONG", async () => {
     const srv = await start();
@@ -128,6 +159,19 @@ describe("in-process connections", () => {
     handles.splice(handles.indexOf(srv), 1);
     expect(() => srv.connect()).toThrow("natsedge is not accepting connections");
     await expect(srv.connectInProcess()).rejects.toThrow("natsedge is not accepting connections");
+  });
+
+  // Deno's transport cannot serve TLS (the server refuses a TLS config there), so this runs on Bun only.
+  test.skipIf("Deno" in globalThis)("a server that requires TLS closes an in-process connection at once rather than serve it in plaintext", async () => {
+    const certs = testCerts();
+    const srv = await start({ tls: { cert_file: certs.server.cert, key_file: certs.server.key, timeout: 10_000 } });
+    const sock = srv.connect();
+    const t0 = Date.now();
+    const got = await readUntil(sock, () => false);
+    await sock.closed;
+    expect(got).toMatch(/^INFO \{.*"tls_required":true.*\} ?\r\n$/);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    await expect(srv.connectInProcess()).rejects.toThrow();
   });
 
   test("an in-process reader that stops reading becomes a slow consumer instead of growing memory", async () => {
