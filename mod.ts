@@ -24,15 +24,13 @@ import { Logger, type LogSink } from "./src/log/logger.ts";
 import { detectRuntime } from "./src/runtime/mod.ts";
 import { InProcessTransport, pipe, type InProcessSocket } from "./src/runtime/inprocess.ts";
 import { Server } from "./src/server/server.ts";
-import { reloadOptions } from "./src/server/reload.ts";
-import { enterLameDuck } from "./src/server/lame_duck.ts";
 
 export type { ServerOptions } from "./src/config/options.ts";
 export type { LogSink } from "./src/log/logger.ts";
 export type { InProcessSocket } from "./src/runtime/inprocess.ts";
 export { InProcessTransport } from "./src/runtime/inprocess.ts";
 export { ConfigError } from "./src/config/errors.ts";
-export { ReloadError } from "./src/server/reload.ts";
+export { ReloadError } from "./src/server/reload_error.ts";
 export { Server } from "./src/server/server.ts";
 export { NATSEDGE_VERSION } from "./src/version.ts";
 
@@ -179,9 +177,9 @@ export async function startWithOptions(
     async reload(next: StartOptions = {}): Promise<void> {
       const { options: resolved, warnings: w } = resolveOptions({ ...started, ...next });
       for (const x of w) log.warn(x);
-      await reloadOptions(server, resolved);
+      await (await import("./src/server/reload.ts")).reloadOptions(server, resolved);
     },
-    lameDuck: () => enterLameDuck(server),
+    lameDuck: async () => (await import("./src/server/lame_duck.ts")).enterLameDuck(server),
     connect,
     async connectInProcess(copts: ConnectionOptions = {}): Promise<NatsConnection> {
       const core = await import("@nats-io/nats-core/internal");

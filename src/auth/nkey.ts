@@ -1,9 +1,10 @@
 /**
  * NKey challenge/response: INFO carries a nonce, the client signs the nonce's ASCII bytes with its seed and
- * sends its public key and the signature in CONNECT. Keys are decoded with @nats-io/nkeys (loaded only when
- * nkey users are configured) and the signature is checked with WebCrypto's Ed25519, which is much faster
- * than the JavaScript implementation the nkeys package bundles.
+ * sends its public key and the signature in CONNECT. The signature is checked with WebCrypto's Ed25519,
+ * much faster than the JavaScript implementation the nkeys package bundles.
  */
+import { decodeNkey, NkeyPrefix } from "./nkey_codec.ts";
+
 const NONCE_BYTES = 11;
 
 function base64url(bytes: Uint8Array): string {
@@ -30,18 +31,8 @@ function decodeSignature(sig: string): Uint8Array | null {
   }
 }
 
-/** The raw Ed25519 key of a user public key ("U..."), or null if it is not one. */
-export async function decodeUserKey(pub: string): Promise<Uint8Array | null> {
-  const [{ Codec }, { Prefix }] = await Promise.all([import("@nats-io/nkeys/lib/codec.js"), import("@nats-io/nkeys")]);
-  try {
-    return Codec.decode(Prefix.User, new TextEncoder().encode(pub));
-  } catch {
-    return null;
-  }
-}
-
 export async function verifyNonceSignature(pub: string, nonce: string, sig: string): Promise<boolean> {
-  const raw = await decodeUserKey(pub);
+  const raw = decodeNkey(NkeyPrefix.User, pub);
   const signature = decodeSignature(sig);
   if (raw === null || signature === null || signature.length !== 64) return false;
   try {

@@ -4,9 +4,6 @@
  * bcryptjs's asynchronous compare (which yields to the event loop) and its verdict is cached: a client that
  * reconnects with the same credentials does not pay for it again, and other clients are never blocked.
  */
-import { createHash } from "node:crypto";
-import bcrypt from "bcryptjs";
-
 /** nats-server treats a value as bcrypt when it matches this (server/auth.go isBcrypt). */
 const BCRYPT = /^\$2[abxy]\$\d{2}\$.*/;
 const VERDICT_CACHE_MAX = 1024;
@@ -27,23 +24,27 @@ export function constantTimeEquals(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** The cache key never holds the password itself: a digest of hash and candidate. */
-function verdictKey(hash: string, given: string): string {
-  return createHash("sha256").update(hash).update("\0").update(given).digest("base64");
+/**
+ * The cache key never holds the password itself: a digest of hash and candidate. WebCrypto rather than
+ * node:crypto, whose import alone costs ~7 MiB of idle memory.
+ */
+async function verdictKey(hash: string, given: string): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(`${hash}\0${given}`)));
+  let s = "";
+  for (const b of d) s += String.fromCharCode(b);
+  return s;
 }
 
-/** true/false now, or a promise when bcrypt has to run. */
+/** true/false now for plain secrets; a promise for bcrypt hashes (cached verdict or bcrypt itself). */
 export function checkSecret(given: string, configured: string): boolean | Promise<boolean> {
   if (!isBcrypt(configured)) return constantTimeEquals(given, configured);
-  const key = verdictKey(configured, given);
-  const cached = verdicts.get(key);
-  if (cached !== undefined) return cached;
-  return bcrypt.compare(given, configured).then(
-    (ok) => {
-      if (verdicts.size >= VERDICT_CACHE_MAX) verdicts.delete(verdicts.keys().next().value!);
-      verdicts.set(key, ok);
-      return ok;
-    },
-    () => false,
-  );
+  return verdictKey(configured, given).then(async (key) => {
+    const cached = verdicts.get(key);
+    if (cached !== undefined) return cached;
+    // bcryptjs is loaded on the first bcrypt check only: a server without bcrypt users never pays its memory.
+    const ok = await (await import("bcryptjs")).default.compare(given, configured);
+    if (verdicts.size >= VERDICT_CACHE_MAX) verdicts.delete(verdicts.keys().next().value!);
+    verdicts.set(key, ok);
+    return ok;
+  }).catch(() => false);
 }

@@ -9,7 +9,6 @@ import { ConfigError } from "../config/errors.ts";
 import { FlagError } from "./flags.ts";
 import { TLS_USAGE, USAGE } from "./usage.ts";
 import { sendSignal, trapSignals } from "./signal.ts";
-import { mkpasswd } from "./mkpasswd.ts";
 import { startWithOptions } from "../../mod.ts";
 import { versionLine } from "../version.ts";
 import { detectRuntime } from "../runtime/mod.ts";
@@ -27,7 +26,7 @@ function logSink(file: string | undefined, sizeLimit: number | undefined): LogSi
 }
 
 export async function runCli(argv: string[]): Promise<number | undefined> {
-  if (argv[0] === "mkpasswd") return mkpasswd(argv.slice(1));
+  if (argv[0] === "mkpasswd") return (await import("./mkpasswd.ts")).mkpasswd(argv.slice(1));
   let loaded;
   try {
     loaded = loadOptions(argv, process.env, (p) => fs.readFileSync(p, "utf8"));

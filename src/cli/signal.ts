@@ -7,8 +7,6 @@ import fs from "node:fs";
 import type { SignalRequest } from "./flags.ts";
 import type { ServerOptions } from "../config/options.ts";
 import type { Server } from "../server/server.ts";
-import { enterLameDuck } from "../server/lame_duck.ts";
-import { reloadOptions } from "../server/reload.ts";
 
 /** nats-server's mapping of --signal commands to Unix signals (server/signal.go). */
 const SIGNAL_OF = {
@@ -61,7 +59,8 @@ export function trapSignals(): { attach(t: SignalTarget): void } {
   }, exit);
   on("SIGHUP", (t) => void reload(t));
   on("SIGUSR1", (t) => t.server.log.reopen());
-  on("SIGUSR2", (t) => void enterLameDuck(t.server));
+  // Reload and lame duck code is loaded when the signal comes: most servers never get one.
+  on("SIGUSR2", (t) => void import("../server/lame_duck.ts").then((m) => m.enterLameDuck(t.server)));
   return {
     attach(t) {
       target = t;
@@ -73,7 +72,7 @@ async function reload(t: SignalTarget): Promise<void> {
   const srv = t.server;
   try {
     if (!srv.options.config_file) throw new Error("can only reload config when a file is provided using -c or --config");
-    await reloadOptions(srv, t.loadOptions());
+    await (await import("../server/reload.ts")).reloadOptions(srv, t.loadOptions());
   } catch (err) {
     srv.log.error(`Failed to reload server configuration: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -2,7 +2,7 @@
  * `authorization {}` blocks, user lists and permissions: nats-server's parseAuthorization, parseUsers,
  * parseUserPermissions and parseLeafAuthorization. Error texts are nats-server's.
  */
-import { fromPublic } from "@nats-io/nkeys";
+import { decodeNkey, NkeyPrefix } from "../auth/nkey_codec.ts";
 import type { AuthorizationOptions, Permissions, ResponsePermission, SubjectPermission, UserEntry } from "./options.ts";
 import type { ConfNode } from "./parser.ts";
 import { aliases, fail, type Handler, int, kindName, str, strings, timeout, type Warn, walk } from "./_read.ts";
@@ -144,13 +144,7 @@ function usersFromConf(node: ConfNode, key: string, kind: "client" | "leaf"): Us
 }
 
 function isUserNkey(nkey: string): boolean {
-  if (!nkey.startsWith("U")) return false;
-  try {
-    fromPublic(nkey);
-    return true;
-  } catch {
-    return false;
-  }
+  return decodeNkey(NkeyPrefix.User, nkey) !== null;
 }
 
 function connectionTypes(node: ConfNode, key: string): string[] {

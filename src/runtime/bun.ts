@@ -1,5 +1,4 @@
 /** The Bun transport: Bun.listen, whose write() takes what the kernel accepts and never buffers. */
-import { X509Certificate } from "node:crypto";
 import type {
   Conn,
   ConnHandler,
@@ -18,10 +17,17 @@ const NO_OLD_TLS = 0x02000000 | 0x04000000 | 0x10000000;
 
 type BunSocket = Bun.Socket<BunConn>;
 
+/**
+ * node:crypto's certificate parser, loaded by prepareTLS: importing node:crypto costs ~7 MiB of idle memory,
+ * which a server without TLS should not pay.
+ */
+let X509: typeof import("node:crypto").X509Certificate | null = null;
+
 function peerOf(s: BunSocket): PeerCertificate | null {
   const pc = s.getPeerCertificate() as { raw?: Uint8Array } | undefined;
   if (!pc?.raw) return null;
-  const x = new X509Certificate(pc.raw);
+  if (X509 === null) throw new Error("TLS used before prepareTLS()");
+  const x = new X509(pc.raw);
   const san = (x.subjectAltName ?? "").split(/,\s*/).filter((e) => e.length > 0);
   const pick = (prefix: string) => san.filter((e) => e.startsWith(prefix)).map((e) => e.slice(prefix.length));
   return { subject: x.subject.split("\n").filter((r) => r.length > 0), emails: pick("email:"), dns: pick("DNS:"), uris: pick("URI:") };
@@ -111,6 +117,9 @@ export const bunRuntime: Runtime = {
   name: "bun",
   version: Bun.version,
   serverTLS: true,
+  async prepareTLS(): Promise<void> {
+    X509 ??= (await import("node:crypto")).X509Certificate;
+  },
   listen(opts: ListenOptions): Promise<Listener> {
     const server = Bun.listen<BunConn>({
       hostname: opts.host,

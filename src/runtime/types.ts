@@ -101,6 +101,8 @@ export interface Runtime {
   readonly version: string;
   /** false where the runtime cannot continue an accepted socket as TLS. */
   readonly serverTLS: boolean;
+  /** Loads what TLS needs; the server awaits it before accepting when TLS is configured. */
+  prepareTLS?(): Promise<void>;
   listen(opts: ListenOptions): Promise<Listener>;
   /** Absent where the runtime has no HTTP server (then monitoring cannot be configured). */
   serveHTTP?(opts: HTTPServeOptions): Promise<HTTPListener>;

@@ -7,7 +7,7 @@ import type { Client } from "../client/client.ts";
 import { ClosedRing, DEFAULT_MAX_CLOSED_CLIENTS } from "../monitor/closed.ts";
 import { snapshot } from "../monitor/conn_info.ts";
 import type { HealthCheck } from "../monitor/healthz.ts";
-import { type Monitor, startMonitor } from "../monitor/monitor.ts";
+import type { Monitor } from "../monitor/monitor.ts";
 import { deletePortsFile, writePortsFile } from "./lifecycle_ports.ts";
 import type { Server } from "./server.ts";
 
@@ -57,7 +57,11 @@ export class Lifecycle {
   /** Called once the client listener is bound: starts monitoring, then writes the ports file. */
   async start(clientPort: number): Promise<void> {
     this.clientPort = clientPort;
-    this.monitor = await startMonitor(this.srv);
+    const o = this.srv.options;
+    // The monitor (hono and every endpoint) is loaded only when asked for: it costs idle memory.
+    if (o.http_port !== undefined || o.https_port !== undefined) {
+      this.monitor = await (await import("../monitor/monitor.ts")).startMonitor(this.srv);
+    }
     this.listening = true;
     this.movePortsFile(this.srv.options.ports_file_dir);
   }

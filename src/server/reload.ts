@@ -21,9 +21,9 @@ import type { TLSServerConfig } from "../runtime/types.ts";
 import type { Server } from "./server.ts";
 import { tlsServerConfig } from "./tls_config.ts";
 
-export class ReloadError extends Error {
-  override readonly name = "ReloadError";
-}
+import { ReloadError } from "./reload_error.ts";
+
+export { ReloadError };
 
 type Key = keyof ServerOptions;
 
@@ -117,6 +117,7 @@ export async function reloadOptions(srv: Server, loaded: ServerOptions): Promise
     if (changed.includes("tls")) {
       if (next.tls && !srv.runtime.serverTLS) throw new Error(`TLS is configured, but the ${srv.runtime.name} transport cannot serve TLS`);
       tls = next.tls ? tlsServerConfig(next.tls) : null;
+      if (tls !== null) await srv.runtime.prepareTLS?.();
     }
     if (authChanged) auth = new Authenticator(next);
   } catch (err) {

@@ -21,7 +21,7 @@ import type { TLSServerConfig } from "../runtime/types.ts";
 import { ADVERTISED_VERSION, NATSEDGE_VERSION, PROTO, buildKind, hostTarget } from "../version.ts";
 import { unsupportedOptions } from "./unsupported.ts";
 import { Lifecycle } from "./lifecycle.ts";
-import { JetStream } from "../jetstream/mod.ts";
+import type { JetStream } from "../jetstream/mod.ts";
 
 /**
  * nats-server stalls producers once a receiver has max_pending/2 queued; natsedge caps that at 8 MiB so a
@@ -98,6 +98,7 @@ export class Server implements ClientHost {
     if (o.tls) {
       if (!this.runtime.serverTLS) throw new Error(`TLS is configured, but the ${this.runtime.name} transport cannot serve TLS`);
       this.tls = tlsServerConfig(o.tls);
+      await this.runtime.prepareTLS?.();
       if (o.tls.curve_preferences !== undefined) {
         this.log.warn(`curve_preferences ${JSON.stringify(o.tls.curve_preferences)} accepted but not applied: the ${this.runtime.name} TLS stack chooses the curves`);
       }
@@ -111,6 +112,8 @@ export class Server implements ClientHost {
       accept: (conn) => this.accept(conn),
     });
     if (o.jetstream?.enabled) {
+      // Loaded only when enabled: JetStream and the store are most of natsedge's code and idle memory.
+      const { JetStream } = await import("../jetstream/mod.ts");
       this.jetstream = new JetStream(this, o.jetstream);
       try {
         await this.jetstream.start();
