@@ -5,6 +5,7 @@
 import { Buffer } from "node:buffer";
 import { randomBytes } from "node:crypto";
 import { checkName, type Json, normalizeConsumerConfig, normalizeStreamConfig, subjectsCollide } from "./config.ts";
+import { directGet, noResponders } from "./direct.ts";
 import { JSErr, JSError, jsError } from "./errors.ts";
 import type { JetStream } from "./engine.ts";
 import { parsePull, Status } from "./pull.ts";
@@ -64,6 +65,12 @@ function noBody(data: Uint8Array): void {
 async function route(js: JetStream, t: string[], reply: string, data: Uint8Array): Promise<Response | null> {
   const [a, b] = t;
   if (a === "INFO" && t.length === 1) return accountInfo(js);
+  if (a === "DIRECT" && b === "GET" && t.length >= 3) {
+    const s = js.streams.get(t[2]!);
+    const r = s === undefined || !s.config.allow_direct ? noResponders() : directGet(s, t.length > 3 ? t.slice(3).join(".") : undefined, data);
+    js.sendMsg(reply, r.hdr, r.data);
+    return null;
+  }
   if (a === "STREAM") {
     if (b === "NAMES" || b === "LIST") return streamList(js, b, body(data, false));
     if (b === "MSG" && t.length === 4) return msgOp(js, t[2]!, t[3]!, data);

@@ -15,11 +15,14 @@ const DEFAULT_MAX_WAITING = 512;
 
 export type Json = Record<string, unknown>;
 
+/** limits: kept until a limit removes them; interest: until every consumer acked; workqueue: until one did. */
+export type Retention = "limits" | "interest" | "workqueue";
+
 export interface StreamConfig {
   name: string;
   description?: string;
   subjects: string[];
-  retention: "limits";
+  retention: Retention;
   max_consumers: number;
   max_msgs: number;
   max_bytes: number;
@@ -106,7 +109,7 @@ export function normalizeStreamConfig(raw: Json): StreamConfig {
   }
   const name = typeof raw.name === "string" ? raw.name : "";
   checkName(name, "stream");
-  if (raw.retention !== undefined && raw.retention !== "limits") throw invalid(`retention ${JSON.stringify(raw.retention)} is not supported by natsedge yet`);
+  const retention = oneOf(raw.retention, ["limits", "interest", "workqueue"] as const, "limits", "retention");
   const replicas = int(raw.num_replicas, 1, "num_replicas");
   if (replicas > 5 || replicas < 1) throw invalid("replicas > 5 not supported");
   if (replicas > 1) throw jsError(JSErr.StreamReplicasNotSupported);
@@ -136,7 +139,7 @@ export function normalizeStreamConfig(raw: Json): StreamConfig {
     ...raw,
     name,
     subjects: subjects as string[],
-    retention: "limits",
+    retention,
     max_consumers: int(raw.max_consumers, -1, "max_consumers"),
     max_msgs: int(raw.max_msgs, -1, "max_msgs"),
     max_bytes: int(raw.max_bytes, -1, "max_bytes"),
@@ -179,37 +182,58 @@ export interface ConsumerConfig {
   durable_name?: string;
   deliver_policy: DeliverPolicy;
   opt_start_seq?: number;
+  opt_start_time?: string;
   ack_policy: AckPolicy;
   ack_wait: number;
   max_deliver: number;
   filter_subject?: string;
+  filter_subjects?: string[];
   replay_policy: "instant";
-  max_waiting: number;
+  max_waiting?: number;
   max_ack_pending: number;
   inactive_threshold?: number;
   num_replicas: number;
+  /** Push consumers: where messages are sent, and the queue group expected to receive them. */
+  deliver_subject?: string;
+  deliver_group?: string;
+  flow_control?: boolean;
+  idle_heartbeat?: number;
+  headers_only?: boolean;
   [extra: string]: unknown;
 }
 
-/** The consumer config with nats-server's defaults applied (pull consumers only, for now). */
+const MIN_HEARTBEAT_NS = 100 * NS_PER_MS;
+
+/** The consumer config with nats-server's defaults applied (pull and push). */
 export function normalizeConsumerConfig(raw: Json, streamSubjects: readonly string[]): ConsumerConfig {
   checkFields(raw, CONSUMER_FIELDS);
   const bad = (err: string) => jsError(JSErr.ConsumerInvalidPolicy, { err });
-  if (typeof raw.deliver_subject === "string" && raw.deliver_subject !== "") throw bad("push consumers are not supported by natsedge yet");
-  if (Array.isArray(raw.filter_subjects) && raw.filter_subjects.length > 0) throw bad("filter_subjects is not supported by natsedge yet");
+  const deliverSubject = typeof raw.deliver_subject === "string" && raw.deliver_subject !== "" ? raw.deliver_subject : undefined;
+  const push = deliverSubject !== undefined;
+  if (push && !isValidSubject(deliverSubject)) throw bad(`invalid deliver subject ${JSON.stringify(deliverSubject)}`);
+  if (push && /(^|\.)[*>](\.|$)/.test(deliverSubject)) throw bad("consumer deliver subject has wildcards");
+  const heartbeat = int(raw.idle_heartbeat, 0, "idle_heartbeat");
+  if (heartbeat > 0 && heartbeat < MIN_HEARTBEAT_NS) throw jsError(JSErr.ConsumerSmallHeartbeat);
+  if (raw.flow_control === true) {
+    if (!push) throw jsError(JSErr.ConsumerFCRequiresPush);
+    if (heartbeat <= 0) throw jsError(JSErr.ConsumerFlowControlNeedsHeartbeats);
+  }
+  if (push && raw.max_waiting !== undefined && raw.max_waiting !== 0) throw jsError(JSErr.ConsumerPushMaxWaiting);
+  if (!push && typeof raw.deliver_group === "string" && raw.deliver_group !== "") throw bad("consumer with deliver group requires a deliver subject");
   const durable = typeof raw.durable_name === "string" && raw.durable_name !== "" ? raw.durable_name : undefined;
   const deliver = oneOf(raw.deliver_policy === "undefined" ? "all" : raw.deliver_policy,
     ["all", "last", "new", "by_start_sequence", "by_start_time", "last_per_subject"] as const, "all", "deliver_policy");
-  if (deliver === "by_start_time") throw bad("deliver_policy by_start_time is not supported by natsedge yet");
   const startSeq = int(raw.opt_start_seq, 0, "opt_start_seq");
   if (deliver === "by_start_sequence" && startSeq <= 0) throw bad("consumer delivery policy is deliver by start sequence, but optional start sequence is not set");
   if (deliver !== "by_start_sequence" && startSeq > 0) throw bad("consumer delivery policy is not deliver by start sequence, but optional start sequence is set");
-  const ack = oneOf(raw.ack_policy, ["none", "all", "explicit"] as const, "none", "ack_policy");
-  const filter = typeof raw.filter_subject === "string" && raw.filter_subject !== "" && raw.filter_subject !== ">" ? raw.filter_subject : undefined;
-  if (filter !== undefined) {
-    if (!isValidSubject(filter)) throw bad(`invalid filter subject ${JSON.stringify(filter)}`);
-    if (!streamSubjects.some((s) => subjectsCollide(s, filter))) throw jsError(JSErr.ConsumerFilterNotSubset);
+  const startTime = typeof raw.opt_start_time === "string" && raw.opt_start_time !== "" ? raw.opt_start_time : undefined;
+  if (startTime !== undefined && Number.isNaN(Date.parse(startTime))) {
+    throw jsError(JSErr.InvalidJSON, { err: `parsing time ${JSON.stringify(startTime)} as RFC 3339` });
   }
+  if (deliver === "by_start_time" && startTime === undefined) throw bad("consumer delivery policy is deliver by start time, but optional start time is not set");
+  if (deliver !== "by_start_time" && startTime !== undefined) throw bad("consumer delivery policy is not deliver by start time, but optional start time is set");
+  const ack = oneOf(raw.ack_policy, ["none", "all", "explicit"] as const, "none", "ack_policy");
+  const filters = consumerFilters(raw, streamSubjects);
   const maxDeliver = int(raw.max_deliver, -1, "max_deliver");
   const cfg: ConsumerConfig = {
     ...raw,
@@ -219,17 +243,53 @@ export function normalizeConsumerConfig(raw: Json, streamSubjects: readonly stri
     ack_wait: int(raw.ack_wait, DEFAULT_ACK_WAIT_NS, "ack_wait"),
     max_deliver: maxDeliver,
     replay_policy: "instant",
-    max_waiting: int(raw.max_waiting, DEFAULT_MAX_WAITING, "max_waiting"),
     max_ack_pending: int(raw.max_ack_pending, ack === "none" ? -1 : DEFAULT_MAX_ACK_PENDING, "max_ack_pending"),
     num_replicas: int(raw.num_replicas, 0, "num_replicas"),
   };
+  if (push) {
+    delete cfg.max_waiting;
+    cfg.deliver_subject = deliverSubject;
+  } else {
+    cfg.max_waiting = int(raw.max_waiting, DEFAULT_MAX_WAITING, "max_waiting");
+  }
+  if (heartbeat > 0) cfg.idle_heartbeat = heartbeat;
+  else delete cfg.idle_heartbeat;
   if (raw.replay_policy !== undefined && raw.replay_policy !== "instant") throw bad("replay_policy original is not supported by natsedge yet");
-  if (filter === undefined) delete cfg.filter_subject;
-  else cfg.filter_subject = filter;
+  delete cfg.filter_subject;
+  delete cfg.filter_subjects;
+  if (filters.single !== undefined) cfg.filter_subject = filters.single;
+  if (filters.many !== undefined) cfg.filter_subjects = filters.many;
   if (durable === undefined) {
     delete cfg.durable_name;
     cfg.inactive_threshold = int(raw.inactive_threshold, DEFAULT_EPHEMERAL_INACTIVE_NS, "inactive_threshold");
   }
   if (startSeq === 0) delete cfg.opt_start_seq;
+  if (startTime === undefined) delete cfg.opt_start_time;
   return cfg;
+}
+
+/** `filter_subject` or `filter_subjects` (not both), each a valid subset of the stream's subjects, none overlapping. */
+function consumerFilters(raw: Json, streamSubjects: readonly string[]): { single?: string; many?: string[] } {
+  const single = typeof raw.filter_subject === "string" && raw.filter_subject !== "" && raw.filter_subject !== ">" ? raw.filter_subject : undefined;
+  const list = Array.isArray(raw.filter_subjects) ? raw.filter_subjects : [];
+  if (list.some((f) => typeof f !== "string" || f === "")) throw jsError(JSErr.ConsumerInvalidPolicy, { err: "consumer filter in FilterSubjects cannot be empty" });
+  if (single !== undefined && list.length > 0) throw jsError(JSErr.ConsumerDuplicateFilterSubjects);
+  const all = single !== undefined ? [single] : (list as string[]);
+  for (const f of all) {
+    if (!isValidSubject(f)) throw jsError(JSErr.ConsumerInvalidPolicy, { err: `invalid filter subject ${JSON.stringify(f)}` });
+    if (!streamSubjects.some((s) => subjectsCollide(s, f))) throw jsError(JSErr.ConsumerFilterNotSubset);
+  }
+  for (let i = 0; i < all.length; i++) {
+    for (let j = i + 1; j < all.length; j++) {
+      if (subjectIsSubsetMatch(all[i]!, all[j]!) || subjectIsSubsetMatch(all[j]!, all[i]!)) throw jsError(JSErr.ConsumerOverlappingSubjectFilters);
+    }
+  }
+  if (single !== undefined) return { single };
+  return list.length > 0 ? { many: list as string[] } : {};
+}
+
+/** A consumer's subject filters; empty = the whole stream. */
+export function filtersOf(cfg: ConsumerConfig): string[] {
+  if (cfg.filter_subjects !== undefined) return cfg.filter_subjects.includes(">") ? [] : cfg.filter_subjects;
+  return cfg.filter_subject !== undefined ? [cfg.filter_subject] : [];
 }

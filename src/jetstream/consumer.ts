@@ -5,16 +5,18 @@
  */
 import type { StoredMsg } from "../store/mod.ts";
 import { matchLiteral } from "../subject/mod.ts";
-import { type ConsumerConfig, NS_PER_MS } from "./config.ts";
+import { type ConsumerConfig, filtersOf, NS_PER_MS } from "./config.ts";
+import { statusHeader, withHeaders } from "./headers.ts";
 import { type PullArgs, type PullRequest, Status } from "./pull.ts";
+import { FlowControl, INTEREST_POLL_MAX_MS, INTEREST_POLL_MIN_MS, PushStatus } from "./push.ts";
 import type { Stream } from "./stream.ts";
 import { msToNs, rfc3339 } from "./time.ts";
 
 export interface ConsumerHost {
   /** Sends a stored message to `inbox` with MSG subject `subject` and reply `ackReply`. */
   deliver(inbox: string, subject: string, ackReply: string, hdr: Uint8Array, data: Uint8Array): void;
-  /** Sends a headers-only status message to `inbox`. */
-  status(inbox: string, hdr: Uint8Array): void;
+  /** Sends a headers-only status message to `inbox` (with a reply subject for flow control requests). */
+  status(inbox: string, hdr: Uint8Array, reply?: string): void;
   hasInterest(subject: string): boolean;
   /** An ephemeral consumer's inactive_threshold passed: delete it. */
   inactive(c: Consumer): void;
@@ -65,6 +67,14 @@ export class Consumer {
   #lastActive = 0;
   #pendingCount: { value: number; removals: number; first: number } | null = null;
   #closed = false;
+  /** Subject filters; empty = the whole stream. */
+  readonly #filters: string[];
+  // Push consumers only.
+  readonly #fc: FlowControl | null;
+  #heartbeatTimer: ReturnType<typeof setInterval> | null = null;
+  #interestTimer: ReturnType<typeof setTimeout> | null = null;
+  #interestPollMs = INTEREST_POLL_MIN_MS;
+  #lastSent = 0;
 
   constructor(
     readonly stream: Stream,
@@ -74,6 +84,8 @@ export class Consumer {
     state?: ConsumerState,
   ) {
     this.name = config.name;
+    this.#filters = filtersOf(config);
+    this.#fc = config.flow_control === true ? new FlowControl(this.flowControlPrefix) : null;
     if (state !== undefined) this.#restore(state);
     else this.#start();
     this.#touch();
@@ -87,8 +99,26 @@ export class Consumer {
     return `$JS.ACK.${this.stream.name}.${this.name}`;
   }
 
-  get #filter(): string {
-    return this.config.filter_subject ?? "";
+  /** Flow control replies arrive on `<prefix>.<n>` (nats-server uses `$JS.FC.<stream>.<consumer>.<id>`). */
+  get flowControlPrefix(): string {
+    return `$JS.FC.${this.stream.name}.${this.name}`;
+  }
+
+  /** The deliver subject of a push consumer; undefined for a pull consumer. */
+  get deliverSubject(): string | undefined {
+    return this.config.deliver_subject;
+  }
+
+  /** The first message at or after `start` matching the filters. */
+  #loadNext(start: number): StoredMsg | null {
+    const store = this.stream.store;
+    if (this.#filters.length <= 1) return store.loadNext(this.#filters[0] ?? "", start);
+    let best: StoredMsg | null = null;
+    for (const f of this.#filters) {
+      const m = store.loadNext(f, start);
+      if (m !== null && (best === null || m.seq < best.seq)) best = m;
+    }
+    return best;
   }
 
   #start(): void {
@@ -98,18 +128,30 @@ export class Consumer {
       case "all":
         this.#sseq = st.first_seq;
         break;
-      case "last":
-        this.#sseq = this.stream.store.loadLast(this.#filter)?.seq ?? st.last_seq + 1;
+      case "last": {
+        const fs = this.#filters.length > 0 ? this.#filters : [""];
+        const last = Math.max(0, ...fs.map((f) => this.stream.store.loadLast(f)?.seq ?? 0));
+        this.#sseq = last > 0 ? last : st.last_seq + 1;
         break;
+      }
       case "new":
         this.#sseq = st.last_seq + 1;
         break;
       case "by_start_sequence":
         this.#sseq = c.opt_start_seq ?? 1;
         break;
+      case "by_start_time": {
+        const t = Date.parse(c.opt_start_time ?? "");
+        let m = this.stream.store.loadNext("", st.first_seq);
+        while (m !== null && m.ts < t) m = this.stream.store.loadNext("", m.seq + 1);
+        this.#sseq = m?.seq ?? st.last_seq + 1;
+        break;
+      }
       case "last_per_subject": {
         const store = this.stream.store;
-        this.#initial = [...store.subjectCounts(this.#filter).keys()]
+        const subjects = new Set<string>();
+        for (const f of this.#filters.length > 0 ? this.#filters : [""]) for (const subj of store.subjectCounts(f).keys()) subjects.add(subj);
+        this.#initial = [...subjects]
           .map((s) => store.loadLast(s)?.seq ?? 0)
           .filter((s) => s > 0)
           .sort((a, b) => a - b);
@@ -148,6 +190,10 @@ export class Consumer {
 
   pull(reply: string, args: PullArgs): void {
     this.#touch();
+    if (this.deliverSubject !== undefined) {
+      this.host.status(reply, statusHeader(409, "Consumer is push based"));
+      return;
+    }
     const req: PullRequest = { reply, batch: args.batch, maxBytes: args.maxBytes, noWait: args.noWait, delivered: 0 };
     if (args.noWait) {
       this.#waiting.unshift(req);
@@ -158,7 +204,7 @@ export class Consumer {
       }
       return;
     }
-    if (this.#waiting.length >= this.config.max_waiting) {
+    if (this.#waiting.length >= (this.config.max_waiting ?? 0)) {
       this.host.status(reply, Status.maxWaiting());
       return;
     }
@@ -185,17 +231,26 @@ export class Consumer {
 
   /** A new message was stored in the stream. */
   onAppended(seq: number, subject: string): void {
-    if (this.#pendingCount !== null && seq >= this.#sseq && this.#matches(subject)) this.#pendingCount.value++;
-    if (this.#waiting.length > 0) this.#dispatch();
+    if (this.#pendingCount !== null && seq >= this.#sseq && this.matches(subject)) this.#pendingCount.value++;
+    if (this.#waiting.length > 0 || this.deliverSubject !== undefined) this.#dispatch();
   }
 
-  #matches(subject: string): boolean {
-    const f = this.#filter;
-    return f === "" || matchLiteral(subject, f);
+  /** Retention: whether this consumer no longer needs message `seq`, because it acked it or never will see it. */
+  hasAcked(seq: number, subject: string): boolean {
+    if (!this.matches(subject)) return true;
+    return seq < this.#sseq && !this.#pending.has(seq) && !this.#initial.includes(seq);
   }
 
-  /** Sends available messages to waiting requests, oldest request first. */
+  matches(subject: string): boolean {
+    return this.#filters.length === 0 || this.#filters.some((f) => matchLiteral(subject, f));
+  }
+
+  /** Sends available messages: to the deliver subject (push) or to waiting requests, oldest first (pull). */
   #dispatch(): void {
+    if (this.deliverSubject !== undefined) {
+      this.#pushDispatch(this.deliverSubject);
+      return;
+    }
     while (this.#waiting.length > 0 && !this.#closed) {
       const req = this.#waiting[0]!;
       if (!req.noWait && !this.host.hasInterest(req.reply)) {
@@ -236,7 +291,7 @@ export class Consumer {
       const m = store.load(this.#initial.shift()!);
       if (m !== null) return [m, false];
     }
-    const m = store.loadNext(this.#filter, this.#sseq);
+    const m = this.#loadNext(this.#sseq);
     return m === null ? null : [m, false];
   }
 
@@ -251,7 +306,8 @@ export class Consumer {
     }
   }
 
-  #send(inbox: string, msg: StoredMsg): void {
+  /** Sends a stored message (as headers only when so configured); returns the bytes sent. */
+  #send(inbox: string, msg: StoredMsg): number {
     const now = Date.now();
     const p = this.#pending.get(msg.seq);
     const dc = (p?.dc ?? 0) + 1;
@@ -259,6 +315,7 @@ export class Consumer {
     this.#lastDeliveredStream = Math.max(this.#lastDeliveredStream, msg.seq);
     if (this.config.ack_policy === "none") {
       this.#ackFloor = { consumer_seq: cseq, stream_seq: msg.seq };
+      this.stream.acknowledged([msg.seq]);
     } else if (p !== undefined) {
       p.ts = now;
       p.dc = dc;
@@ -266,9 +323,69 @@ export class Consumer {
       this.#pending.set(msg.seq, { cseq, ts: now, dc });
     }
     const ack = `${this.ackSubjectPrefix}.${dc}.${msg.seq}.${cseq}.${msToNs(msg.ts)}.${this.numPending()}`;
-    this.host.deliver(inbox, msg.subject, ack, msg.hdr, msg.payload);
+    const headersOnly = this.config.headers_only === true;
+    const hdr = headersOnly ? withHeaders(msg.hdr, [["Nats-Msg-Size", msg.payload.length]]) : msg.hdr;
+    const data = headersOnly ? EMPTY : msg.payload;
+    this.host.deliver(inbox, msg.subject, ack, hdr, data);
+    this.#lastSent = now;
     this.#armAckTimer();
     this.host.changed(this);
+    return msg.subject.length + hdr.length + data.length;
+  }
+
+  // ---- push -----------------------------------------------------------------------------------------------
+
+  /** Starts a push consumer: heartbeats and the first deliveries. Called once the consumer is registered. */
+  start(): void {
+    const ds = this.deliverSubject;
+    if (ds === undefined || this.#closed) return;
+    const hb = (this.config.idle_heartbeat ?? 0) / NS_PER_MS;
+    if (hb > 0) {
+      this.#heartbeatTimer = setInterval(() => {
+        if (Date.now() - this.#lastSent < hb || !this.host.hasInterest(ds)) return;
+        this.#lastSent = Date.now();
+        const stalled = this.#fc?.stalled === true ? this.#fc.outstanding : null;
+        this.host.status(ds, PushStatus.heartbeat(this.#dseq, this.#lastDeliveredStream, stalled));
+      }, hb);
+    }
+    this.#dispatch();
+  }
+
+  /** A publish on this consumer's flow control subject: the client caught up. */
+  onFlowControl(subject: string): void {
+    if (this.#fc?.answered(subject)) this.#dispatch();
+  }
+
+  #pushDispatch(ds: string): void {
+    if (this.#closed) return;
+    if (!this.host.hasInterest(ds)) {
+      if (this.#hasWork()) this.#waitForInterest();
+      return;
+    }
+    this.#interestPollMs = INTEREST_POLL_MIN_MS;
+    while (!this.#closed && this.#fc?.stalled !== true) {
+      const next = this.#nextMsg();
+      if (next === null) return;
+      const [msg, redelivery] = next;
+      if (!redelivery) this.#advance(msg);
+      const size = this.#send(ds, msg);
+      const fcReply = this.#fc?.delivered(size) ?? null;
+      if (fcReply !== null) this.host.status(ds, PushStatus.flowControl(), fcReply);
+    }
+  }
+
+  #hasWork(): boolean {
+    return this.#redeliver.length > 0 || this.#initial.length > 0 || this.#loadNext(this.#sseq) !== null;
+  }
+
+  /** Nobody subscribes to the deliver subject yet (nats.js subscribes after creating the consumer): look again soon. */
+  #waitForInterest(): void {
+    if (this.#interestTimer !== null) return;
+    this.#interestTimer = setTimeout(() => {
+      this.#interestTimer = null;
+      this.#interestPollMs = Math.min(INTEREST_POLL_MAX_MS, this.#interestPollMs * 2);
+      this.#dispatch();
+    }, this.#interestPollMs);
   }
 
   // ---- acks -----------------------------------------------------------------------------------------------
@@ -281,13 +398,14 @@ export class Consumer {
     if (t.length < 9 || !Number.isInteger(sseq)) return;
     const text = new TextDecoder().decode(data);
     const kind = text.slice(0, 4);
-    if (text === "" || kind === "+ACK" || text.startsWith("+OK")) this.#ack(sseq);
+    let settled: Promise<void> = Promise.resolve();
+    if (text === "" || kind === "+ACK" || text.startsWith("+OK")) settled = this.#ack(sseq);
     else if (kind === "-NAK") this.#nak(sseq, text.slice(4).trim());
     else if (kind === "+WPI") {
       const p = this.#pending.get(sseq);
       if (p !== undefined) p.ts = Date.now();
       this.#armAckTimer();
-    } else if (kind === "+TRM" || text.startsWith("+TERM")) this.#drop(sseq);
+    } else if (kind === "+TRM" || text.startsWith("+TERM")) settled = this.#drop(sseq);
     else if (kind === "+NXT") {
       this.#ack(sseq);
       if (reply !== null) {
@@ -296,25 +414,36 @@ export class Consumer {
       }
       return;
     }
-    // AckSync: the client sent the ack as a request and waits for an empty reply.
-    if (reply !== null) this.host.status(reply, new Uint8Array(0));
+    // AckSync: the client sent the ack as a request and waits for an empty reply, sent once retention
+    // has removed what the ack released.
+    if (reply !== null) settled.then(() => this.host.status(reply, EMPTY));
   }
 
-  #ack(sseq: number): void {
+  #ack(sseq: number): Promise<void> {
+    const acked: number[] = [];
     if (this.config.ack_policy === "all") {
-      for (const seq of [...this.#pending.keys()]) if (seq <= sseq) this.#pending.delete(seq);
-    } else {
-      this.#pending.delete(sseq);
+      for (const seq of [...this.#pending.keys()]) {
+        if (seq <= sseq) {
+          this.#pending.delete(seq);
+          acked.push(seq);
+        }
+      }
+    } else if (this.#pending.delete(sseq)) {
+      acked.push(sseq);
     }
+    const settled = this.stream.acknowledged(acked);
     this.#updateAckFloor();
     this.host.changed(this);
-    if (this.#waiting.length > 0) this.#dispatch();
+    if (this.#waiting.length > 0 || this.deliverSubject !== undefined) this.#dispatch();
+    return settled;
   }
 
-  #drop(sseq: number): void {
-    this.#pending.delete(sseq);
+  #drop(sseq: number): Promise<void> {
+    // A terminated message counts as acknowledged for retention, as in nats-server.
+    const settled = this.#pending.delete(sseq) ? this.stream.acknowledged([sseq]) : Promise.resolve();
     this.#updateAckFloor();
     this.host.changed(this);
+    return settled;
   }
 
   #nak(sseq: number, arg: string): void {
@@ -381,19 +510,28 @@ export class Consumer {
     if (ns === undefined || ns <= 0) return;
     if (this.#inactiveTimer !== null) clearTimeout(this.#inactiveTimer);
     this.#inactiveTimer = setTimeout(() => {
-      if (this.#waiting.length > 0) this.#touch();
+      const ds = this.deliverSubject;
+      if (this.#waiting.length > 0 || (ds !== undefined && this.host.hasInterest(ds))) this.#touch();
       else this.host.inactive(this);
     }, ns / NS_PER_MS);
   }
 
   /** Messages matching the filter not yet delivered (cached; recounted after removals). */
+  /**
+   * Retention removed messages this consumer no longer needed (acknowledged, or not its subject), so its
+   * cached pending count still holds even though the stream's first sequence moved from `oldFirst`.
+   */
+  keepPendingCount(oldFirst: number): void {
+    const pc = this.#pendingCount;
+    if (pc !== null && pc.removals === this.stream.removals && pc.first === oldFirst) pc.first = this.stream.store.state().first_seq;
+  }
+
   numPending(): number {
     const st = this.stream.store.state();
     const pc = this.#pendingCount;
     if (pc !== null && pc.removals === this.stream.removals && pc.first === st.first_seq) return pc.value;
     let n = this.#initial.length;
-    const store = this.stream.store;
-    for (let m = store.loadNext(this.#filter, this.#sseq); m !== null; m = store.loadNext(this.#filter, m.seq + 1)) n++;
+    for (let m = this.#loadNext(this.#sseq); m !== null; m = this.#loadNext(m.seq + 1)) n++;
     this.#pendingCount = { value: n, removals: this.stream.removals, first: st.first_seq };
     return n;
   }
@@ -423,8 +561,12 @@ export class Consumer {
     }
     if (this.#ackTimer !== null) clearTimeout(this.#ackTimer);
     if (this.#inactiveTimer !== null) clearTimeout(this.#inactiveTimer);
+    if (this.#heartbeatTimer !== null) clearInterval(this.#heartbeatTimer);
+    if (this.#interestTimer !== null) clearTimeout(this.#interestTimer);
   }
 }
+
+const EMPTY = new Uint8Array(0);
 
 /** `-NAK {"delay":ns}` or `-NAK <go duration>`; 0 when absent or unparseable (a plain NAK). */
 function nakDelayMs(arg: string): number {

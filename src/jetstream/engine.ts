@@ -16,6 +16,7 @@ import { type ConsumerConfig, type StreamConfig, subjectsCollide } from "./confi
 import { Consumer, type ConsumerHost, type ConsumerState } from "./consumer.ts";
 import { deliverAs } from "./deliver.ts";
 import { JSErr, JSError, jsError } from "./errors.ts";
+import { checkWorkQueueConsumer } from "./retention.ts";
 import { parsePull } from "./pull.ts";
 import { type PubAck, storeLimits, Stream } from "./stream.ts";
 
@@ -49,7 +50,8 @@ export class JetStream implements ConsumerHost {
   apiTotal = 0;
   apiErrors = 0;
   #apiSubs: Subscription[] = [];
-  readonly #ackSubs = new Map<Consumer, Subscription>();
+  /** Each consumer's internal subscriptions: its ack subject, and flow control replies for push consumers. */
+  readonly #consumerSubs = new Map<Consumer, Subscription[]>();
   #dirty = new Set<Consumer>();
   #writeTimer: ReturnType<typeof setTimeout> | null = null;
   #writing: Promise<void> = Promise.resolve();
@@ -92,10 +94,10 @@ export class JetStream implements ConsumerHost {
     for (const s of this.#apiSubs) this.host.internal.removeSub(s);
     this.#apiSubs = [];
     if (this.#writeTimer !== null) clearTimeout(this.#writeTimer);
-    await this.#flushConsumers();
+    await this.#flushConsumers().catch((err) => this.host.log.error(`JetStream: writing consumer state: ${(err as Error).message}`));
     for (const s of this.streams.values()) {
       this.#unsubscribe(s);
-      for (const c of s.consumers.values()) c.close(false);
+      for (const c of [...s.consumers.values()]) this.#removeConsumer(c, false);
       await s.exclusive(() => s.store.close());
     }
     this.streams.clear();
@@ -118,7 +120,7 @@ export class JetStream implements ConsumerHost {
         const blob = store.readConsumerMeta(cname);
         if (blob === null) continue;
         const state = JSON.parse(decoder.decode(blob)) as ConsumerState;
-        stream.consumers.set(cname, new Consumer(stream, state.config, state.created, this, state));
+        this.#registerConsumer(new Consumer(stream, state.config, state.created, this, state));
       }
       const st = store.state();
       this.host.log.notice(`  Restored ${st.msgs} messages for stream '$G > ${name}'`);
@@ -176,6 +178,7 @@ export class JetStream implements ConsumerHost {
     const fail = (err: string) => jsError(JSErr.StreamUpdate, { err });
     if (cfg.storage !== old.storage) throw fail("stream configuration update can not change storage type");
     if (cfg.max_consumers !== old.max_consumers) throw fail("stream configuration update can not change max consumers");
+    if (cfg.retention !== old.retention) throw jsError(JSErr.StreamInvalidConfig, { err: "stream configuration update can not change retention policy" });
     this.#checkOverlap(cfg);
     await s.exclusive(() => s.update(cfg));
     this.#unsubscribe(s);
@@ -188,7 +191,7 @@ export class JetStream implements ConsumerHost {
     const s = this.stream(name);
     this.streams.delete(name);
     this.#unsubscribe(s);
-    for (const c of s.consumers.values()) c.close(true);
+    for (const c of [...s.consumers.values()]) this.#removeConsumer(c, true);
     await s.exclusive(() => s.store.close());
     if (s.store instanceof FileStore) rmSync(join(this.#streamsDir(), name), { recursive: true, force: true });
   }
@@ -259,6 +262,7 @@ export class JetStream implements ConsumerHost {
       return this.#registerConsumer(c);
     }
     if (action === "update") throw jsError(JSErr.ConsumerDoesNotExist);
+    if (stream.config.retention === "workqueue") checkWorkQueueConsumer(cfg, stream.consumers.values());
     if (stream.config.max_consumers > 0 && stream.consumers.size >= stream.config.max_consumers) {
       throw jsError(JSErr.ConsumerCreate, { err: "maximum consumers limit reached" });
     }
@@ -267,22 +271,25 @@ export class JetStream implements ConsumerHost {
 
   #registerConsumer(c: Consumer): Consumer {
     c.stream.consumers.set(c.name, c);
-    this.#ackSubs.set(c, this.host.internal.subscribe(`${c.ackSubjectPrefix}.>`, null, (m) => c.onAck(m.subject, m.reply, m.data, parsePull)));
+    const subs = [this.host.internal.subscribe(`${c.ackSubjectPrefix}.>`, null, (m) => c.onAck(m.subject, m.reply, m.data, parsePull))];
+    if (c.config.flow_control === true) subs.push(this.host.internal.subscribe(`${c.flowControlPrefix}.>`, null, (m) => c.onFlowControl(m.subject)));
+    this.#consumerSubs.set(c, subs);
     this.changed(c);
+    c.start();
     return c;
   }
 
   async deleteConsumer(c: Consumer): Promise<void> {
     this.#removeConsumer(c, true);
+    await c.stream.releaseAcknowledged();
     if (c.durable && c.stream.store.consumerNames().includes(c.name)) await c.stream.store.deleteConsumerMeta(c.name);
   }
 
   #removeConsumer(c: Consumer, deleted: boolean): void {
     c.close(deleted);
     if (c.stream.consumers.get(c.name) === c) c.stream.consumers.delete(c.name);
-    const sub = this.#ackSubs.get(c);
-    if (sub !== undefined) this.host.internal.removeSub(sub);
-    this.#ackSubs.delete(c);
+    for (const sub of this.#consumerSubs.get(c) ?? []) this.host.internal.removeSub(sub);
+    this.#consumerSubs.delete(c);
     this.#dirty.delete(c);
   }
 
@@ -293,8 +300,13 @@ export class JetStream implements ConsumerHost {
     this.host.flushPending();
   }
 
-  status(inbox: string, hdr: Uint8Array): void {
-    this.host.internal.publish(inbox, null, hdr.length > 0 ? hdr : null, new Uint8Array(0));
+  status(inbox: string, hdr: Uint8Array, reply?: string): void {
+    this.host.internal.publish(inbox, reply ?? null, hdr.length > 0 ? hdr : null, new Uint8Array(0));
+  }
+
+  /** A reply carrying headers and a payload (DIRECT.GET). */
+  sendMsg(inbox: string, hdr: Uint8Array, data: Uint8Array): void {
+    this.host.internal.publish(inbox, null, hdr, data);
   }
 
   hasInterest(subject: string): boolean {
@@ -319,13 +331,14 @@ export class JetStream implements ConsumerHost {
   #flushConsumers(): Promise<void> {
     const batch = [...this.#dirty];
     this.#dirty.clear();
-    this.#writing = this.#writing.then(async () => {
+    const run = this.#writing.then(async () => {
       for (const c of batch) {
-        if (c.stream.consumers.get(c.name) !== c) continue;
+        if (c.stream.consumers.get(c.name) !== c || this.streams.get(c.stream.name) !== c.stream) continue;
         await c.stream.store.writeConsumerMeta(c.name, encoder.encode(JSON.stringify(c.state())));
       }
     });
-    return this.#writing;
+    this.#writing = run.catch(() => {}); // the caller reports the failure; later writes still run
+    return run;
   }
 
   /** `$JS.API.INFO` usage numbers. */

@@ -49,6 +49,16 @@ export const JSErr = {
   ConsumerDurableAndNameMismatch: { code: 400, err_code: 10132, description: "Consumer Durable and Name have to be equal if both are provided" },
   ConsumerFilterNotSubset: { code: 400, err_code: 10093, description: "consumer filter subject is not a valid subset of the interest subjects" },
   ConsumerInvalidPolicy: { code: 400, err_code: 10094, description: "{err}" },
+  ConsumerPushMaxWaiting: { code: 400, err_code: 10080, description: "consumer in push mode can not set max waiting" },
+  ConsumerSmallHeartbeat: { code: 400, err_code: 10083, description: "consumer idle heartbeat needs to be >= 100ms" },
+  ConsumerFCRequiresPush: { code: 400, err_code: 10089, description: "consumer flow control requires a push based consumer" },
+  ConsumerFlowControlNeedsHeartbeats: { code: 400, err_code: 10108, description: "consumer with flow control also needs heartbeats" },
+  ConsumerDuplicateFilterSubjects: { code: 500, err_code: 10136, description: "consumer cannot have both FilterSubject and FilterSubjects specified" },
+  ConsumerOverlappingSubjectFilters: { code: 500, err_code: 10138, description: "consumer subject filters cannot overlap" },
+  ConsumerWQRequiresExplicitAck: { code: 400, err_code: 10098, description: "workqueue stream requires explicit ack" },
+  ConsumerWQMultipleUnfiltered: { code: 400, err_code: 10099, description: "multiple non-filtered consumers not allowed on workqueue stream" },
+  ConsumerWQConsumerNotUnique: { code: 400, err_code: 10100, description: "filtered consumer not unique on workqueue stream" },
+  ConsumerWQConsumerNotDeliverAll: { code: 400, err_code: 10101, description: "consumer must be deliver all on workqueue stream" },
 } as const satisfies Record<string, JSErrorData>;
 
 /** An API failure carrying nats-server's error JSON. */

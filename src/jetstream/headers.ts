@@ -24,3 +24,10 @@ export function statusHeader(code: number, description: string, extra: readonly 
   for (const [k, v] of extra) s += `${k}: ${v}\r\n`;
   return encoder.encode(s + "\r\n");
 }
+
+/** A message's header block with `extra` appended (a fresh `NATS/1.0` block when it had none). */
+export function withHeaders(hdr: Uint8Array, extra: readonly [string, string | number][]): Uint8Array {
+  let s = hdr.length > 0 ? decoder.decode(hdr).replace(/\r\n\r\n$/, "\r\n") : "NATS/1.0\r\n";
+  for (const [k, v] of extra) s += `${k}: ${v}\r\n`;
+  return encoder.encode(s + "\r\n");
+}

@@ -8,6 +8,7 @@ import { NS_PER_MS, type StreamConfig } from "./config.ts";
 import type { Consumer } from "./consumer.ts";
 import { JSErr, jsError } from "./errors.ts";
 import { parseHeaders } from "./headers.ts";
+import { releasable } from "./retention.ts";
 import { rfc3339 } from "./time.ts";
 
 export interface PubAck {
@@ -45,6 +46,8 @@ export class Stream {
   readonly #msgIds = new Map<string, MsgIdEntry>();
   #lastMsgId = "";
   #chain: Promise<unknown> = Promise.resolve();
+  /** Exclusive operations queued or running; while any is, publishes queue behind them. */
+  #exclusive = 0;
 
   constructor(
     public config: StreamConfig,
@@ -58,21 +61,39 @@ export class Stream {
     return this.config.name;
   }
 
-  /** Stores a published message; resolves to the PubAck, or rejects with a JSError. */
+  /**
+   * Stores a published message; resolves to the PubAck, or rejects with a JSError.
+   *
+   * The checks and the store append run at once, in publish order: the store assigns the sequence and
+   * updates its state synchronously and only its write is asynchronous, so every publish of one read cycle
+   * shares one write (group commit). Only an exclusive operation (purge, delete, a rollup) makes later
+   * publishes wait.
+   */
   ingest(subject: string, hdr: Uint8Array | null, data: Uint8Array): Promise<PubAck> {
-    const p = this.#chain.then(() => this.#ingest(subject, hdr, data));
-    this.#chain = p.catch(() => {});
+    let p: Promise<PubAck>;
+    if (this.#exclusive > 0) {
+      p = this.#chain.then(() => this.#ingest(subject, hdr, data));
+    } else {
+      try {
+        p = this.#ingest(subject, hdr, data);
+      } catch (err) {
+        p = Promise.reject(err);
+      }
+    }
+    this.#chain = Promise.all([this.#chain, p]).catch(() => {});
     return p;
   }
 
   /** Runs `fn` after every publish already queued, so it sees (and changes) a settled stream. */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const p = this.#chain.then(fn);
+    this.#exclusive++;
+    const p = this.#chain.then(fn).finally(() => this.#exclusive--);
     this.#chain = p.catch(() => {});
     return p;
   }
 
-  async #ingest(subject: string, hdr: Uint8Array | null, data: Uint8Array): Promise<PubAck> {
+  /** Synchronous up to the store append; the returned promise settles when the append is durable. */
+  #ingest(subject: string, hdr: Uint8Array | null, data: Uint8Array): Promise<PubAck> {
     const cfg = this.config;
     const h = parseHeaders(hdr);
     const expStream = h.get("nats-expected-stream");
@@ -90,7 +111,7 @@ export class Stream {
     if (msgId !== "") {
       const prior = this.#msgIds.get(msgId);
       if (prior !== undefined && Date.now() - prior.ts < cfg.duplicate_window / NS_PER_MS) {
-        return { stream: cfg.name, seq: prior.seq, duplicate: true };
+        return Promise.resolve({ stream: cfg.name, seq: prior.seq, duplicate: true });
       }
     }
     const expMsgId = h.get("nats-expected-last-msg-id");
@@ -103,27 +124,45 @@ export class Stream {
     const size = (hdr?.length ?? 0) + data.length;
     if (cfg.max_msg_size > 0 && size > cfg.max_msg_size) throw jsError(JSErr.StreamMessageExceedsMaximum);
 
-    let ack;
-    try {
-      ack = await this.store.append(subject, hdr, data);
-    } catch (err) {
-      if (err instanceof StoreLimitError) throw jsError(JSErr.StreamStoreFailed, { err: err.message });
-      throw err;
+    const appended = this.store.append(subject, hdr, data);
+    const after = this.store.state();
+    const stored = after.last_seq !== state.last_seq;
+    if (stored) {
+      // The sequence is known now; recording the id at once lets a duplicate in the same batch be caught.
+      if (after.msgs !== state.msgs + 1) this.removals++;
+      if (msgId !== "") {
+        this.#msgIds.delete(msgId);
+        this.#msgIds.set(msgId, { seq: after.last_seq, ts: Date.now() });
+        this.#pruneMsgIds();
+      }
+      this.#lastMsgId = msgId;
     }
-    if (this.store.state().msgs !== state.msgs + 1) this.removals++;
-    if (msgId !== "") {
-      this.#msgIds.delete(msgId);
-      this.#msgIds.set(msgId, { seq: ack.seq, ts: Date.now() });
-      this.#pruneMsgIds();
-    }
-    this.#lastMsgId = msgId;
-    if (rollup !== undefined) {
-      // Rollup keeps only the new message: for its subject ("sub") or for the whole stream ("all").
-      await this.store.purge(rollup === "sub" ? { filter: subject, keep: 1 } : { keep: 1 });
-      this.removals++;
-    }
-    for (const c of this.consumers.values()) c.onAppended(ack.seq, subject);
-    return { stream: cfg.name, seq: ack.seq };
+    if (rollup !== undefined) this.#exclusive++;
+    return appended.then(
+      async (ack) => {
+        if (rollup !== undefined) {
+          // Rollup keeps only the new message: for its subject ("sub") or for the whole stream ("all").
+          try {
+            await this.store.purge(rollup === "sub" ? { filter: subject, keep: 1 } : { keep: 1 });
+            this.removals++;
+          } finally {
+            this.#exclusive--;
+          }
+        }
+        for (const c of this.consumers.values()) c.onAppended(ack.seq, subject);
+        if (cfg.retention === "interest" && ![...this.consumers.values()].some((c) => c.matches(subject))) {
+          // Nobody is interested: nats-server acknowledges the publish but does not keep the message.
+          const first = this.store.state().first_seq;
+          if (await this.store.remove(ack.seq)) for (const c of this.consumers.values()) c.keepPendingCount(first);
+        }
+        return { stream: cfg.name, seq: ack.seq };
+      },
+      (err) => {
+        if (rollup !== undefined) this.#exclusive--;
+        if (err instanceof StoreLimitError) throw jsError(JSErr.StreamStoreFailed, { err: err.message });
+        throw err;
+      },
+    );
   }
 
   /** Forgets message IDs older than the duplicate window; the map is in insertion (= time) order. */
@@ -157,6 +196,33 @@ export class Stream {
     } catch {
       return null; // a damaged block: the store reports it in state().lost
     }
+  }
+
+  /** Consumers acknowledged `seqs`: workqueue and interest streams drop the messages nobody needs any more. */
+  acknowledged(seqs: readonly number[]): Promise<void> {
+    if (this.config.retention === "limits" || seqs.length === 0) return Promise.resolve();
+    return this.exclusive(async () => {
+      const first = this.store.state().first_seq;
+      let removed = false;
+      for (const seq of seqs) {
+        const m = this.#tryLoad(seq);
+        if (m === null || !releasable(this.config.retention, seq, m.subject, this.consumers.values())) continue;
+        if (await this.store.remove(seq)) removed = true;
+      }
+      // No consumer counted these as pending, so cached counts stay valid (no `removals` bump).
+      if (removed) for (const c of this.consumers.values()) c.keepPendingCount(first);
+    }).catch(() => {}); // the stream was deleted or closed meanwhile
+  }
+
+  /** Interest retention after a consumer left: drops every message the remaining consumers have all acked. */
+  releaseAcknowledged(): Promise<void> {
+    if (this.config.retention !== "interest") return Promise.resolve();
+    return this.exclusive(async () => {
+      const store = this.store;
+      for (let m = store.loadNext("", store.state().first_seq); m !== null; m = store.loadNext("", m.seq + 1)) {
+        if (releasable("interest", m.seq, m.subject, this.consumers.values()) && (await store.remove(m.seq))) this.removals++;
+      }
+    });
   }
 
   purge(opts: PurgeOptions): Promise<number> {

@@ -9,3 +9,12 @@ export function rfc3339(ms: number): string {
 export function msToNs(ms: number): number {
   return Math.round(ms * 1_000_000);
 }
+
+/** RFC 3339 with nanoseconds, as nats-server's `time.RFC3339Nano` (trailing zeros trimmed), from float ms. */
+export function rfc3339Nano(ms: number): string {
+  const whole = Math.floor(ms);
+  const base = new Date(whole).toISOString().slice(0, 19);
+  const ns = Math.round((ms - whole) * 1e6) + (whole % 1000) * 1e6;
+  const frac = String(Math.min(ns, 999_999_999)).padStart(9, "0").replace(/0+$/, "");
+  return `${base}${frac === "" ? "" : "." + frac}Z`;
+}
