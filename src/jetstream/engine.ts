@@ -25,7 +25,6 @@ export interface JetStreamHost {
   readonly internal: InternalEndpoint;
   readonly router: Router;
   readonly log: Logger;
-  flushPending(): void;
 }
 
 const encoder = new TextEncoder();
@@ -297,7 +296,7 @@ export class JetStream implements ConsumerHost {
 
   deliver(inbox: string, subject: string, ackReply: string, hdr: Uint8Array, data: Uint8Array): void {
     deliverAs(this.host.router, this.host.internal, inbox, subject, ackReply, hdr, data);
-    this.host.flushPending();
+    this.host.internal.scheduleFlush();
   }
 
   status(inbox: string, hdr: Uint8Array, reply?: string): void {

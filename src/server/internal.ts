@@ -38,10 +38,11 @@ export class InternalEndpoint implements Endpoint {
   private readonly handlers = new Map<Subscription, InternalHandler>();
   private readonly queue: [InternalHandler, InternalMsg][] = [];
   private scheduled = false;
+  private flushScheduled = false;
 
   constructor(
     private readonly router: Router,
-    /** Writes what publishes queued on client connections; called after each internal publish. */
+    /** Writes what publishes queued on client connections; called once after a run of internal publishes. */
     private readonly flush: () => void,
     /** A handler that throws must not take the server down: its error is reported here instead. */
     private readonly onError: (subject: string, err: unknown) => void,
@@ -85,7 +86,21 @@ export class InternalEndpoint implements Endpoint {
       size,
     };
     this.router.route(this, subject, pa, buf, start);
-    this.flush();
+    this.scheduleFlush();
+  }
+
+  /**
+   * Writes what the server's own publishes queued, once for a whole run of them: the acks of one group
+   * commit (or a batch of consumer deliveries) all happen in one microtask sweep, and a flush per message
+   * would cost a write syscall each.
+   */
+  scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
   }
 
   admitDelivery(): boolean {
