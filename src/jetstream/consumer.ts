@@ -63,6 +63,9 @@ export class Consumer {
   #initial: number[] = [];
   #waiting: PullRequest[] = [];
   #ackTimer: ReturnType<typeof setTimeout> | null = null;
+  /** #pending was filled in increasing stream sequence (the usual case), so its first entry is the floor. */
+  #pendingInOrder = true;
+  #lastPendingInsert = 0;
   #inactiveTimer: ReturnType<typeof setTimeout> | null = null;
   #lastActive = 0;
   #pendingCount: { value: number; removals: number; first: number } | null = null;
@@ -171,6 +174,7 @@ export class Consumer {
     this.#lastDeliveredStream = s.lastDeliveredStream;
     this.#ackFloor = s.ackFloor;
     for (const [sseq, cseq, ts, dc] of s.pending) this.#pending.set(sseq, { cseq, ts, dc });
+    this.#pendingInOrder = false;
     this.#armAckTimer();
   }
 
@@ -320,6 +324,8 @@ export class Consumer {
       p.ts = now;
       p.dc = dc;
     } else {
+      if (msg.seq < this.#lastPendingInsert) this.#pendingInOrder = false;
+      this.#lastPendingInsert = msg.seq;
       this.#pending.set(msg.seq, { cseq, ts: now, dc });
     }
     const ack = `${this.ackSubjectPrefix}.${dc}.${msg.seq}.${cseq}.${msToNs(msg.ts)}.${this.numPending()}`;
@@ -328,7 +334,8 @@ export class Consumer {
     const data = headersOnly ? EMPTY : msg.payload;
     this.host.deliver(inbox, msg.subject, ack, hdr, data);
     this.#lastSent = now;
-    this.#armAckTimer();
+    // A new delivery's deadline is never earlier than the one an armed timer waits for: only arm if none is.
+    if (this.#ackTimer === null) this.#armAckTimer();
     this.host.changed(this);
     return msg.subject.length + hdr.length + data.length;
   }
@@ -473,7 +480,13 @@ export class Consumer {
 
   #updateAckFloor(): void {
     let min: [number, Pending] | null = null;
-    for (const e of this.#pending) if (min === null || e[0] < min[0]) min = e;
+    if (this.#pendingInOrder) {
+      // Deliveries went out in stream order, so the Map's first entry is the lowest sequence: O(1) per ack.
+      min = this.#pending.entries().next().value ?? null;
+    } else {
+      for (const e of this.#pending) if (min === null || e[0] < min[0]) min = e;
+      if (min === null) this.#pendingInOrder = true;
+    }
     this.#ackFloor = min === null
       ? { consumer_seq: this.#dseq, stream_seq: this.#lastDeliveredStream }
       : { consumer_seq: min[1].cseq - 1, stream_seq: min[0] - 1 };
