@@ -14,7 +14,6 @@ import { cipherName, defaultCipher, FileStore, MemStore, type StreamStore } from
 import { handleApi } from "./api.ts";
 import { type ConsumerConfig, type StreamConfig, subjectsCollide } from "./config.ts";
 import { Consumer, type ConsumerHost, type ConsumerState } from "./consumer.ts";
-import { deliverAs } from "./deliver.ts";
 import { JSErr, JSError, jsError } from "./errors.ts";
 import { checkWorkQueueConsumer } from "./retention.ts";
 import { parsePull } from "./pull.ts";
@@ -295,8 +294,7 @@ export class JetStream implements ConsumerHost {
   // ---- ConsumerHost ---------------------------------------------------------------------------------------
 
   deliver(inbox: string, subject: string, ackReply: string, hdr: Uint8Array, data: Uint8Array): void {
-    deliverAs(this.host.router, this.host.internal, inbox, subject, ackReply, hdr, data);
-    this.host.internal.scheduleFlush();
+    this.host.internal.publishTo(inbox, subject, ackReply, hdr, data);
   }
 
   status(inbox: string, hdr: Uint8Array, reply?: string): void {

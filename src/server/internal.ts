@@ -61,6 +61,14 @@ export class InternalEndpoint implements Endpoint {
 
   /** Publishes as the server; everyone subscribed to `subject` receives it, clients and internal handlers. */
   publish(subject: string, reply: string | null, hdr: Uint8Array | null, data: Uint8Array): void {
+    this.publishTo(subject, subject, reply, hdr, data);
+  }
+
+  /**
+   * Routes on `routeSubject` while receivers see `subject` in the MSG line (nats-server's pa.deliver):
+   * JetStream delivers a stored message to a consumer's inbox under the message's own subject.
+   */
+  publishTo(routeSubject: string, subject: string, reply: string | null, hdr: Uint8Array | null, data: Uint8Array): void {
     const s = encoder.encode(subject);
     const r = reply === null ? null : encoder.encode(reply);
     const hlen = hdr?.length ?? 0;
@@ -82,10 +90,10 @@ export class InternalEndpoint implements Endpoint {
       subjEnd: s.length,
       replyStart: s.length,
       replyEnd: s.length + (r?.length ?? 0),
-      hdr: hdr === null ? -1 : hlen,
+      hdr: hlen > 0 ? hlen : -1,
       size,
     };
-    this.router.route(this, subject, pa, buf, start);
+    this.router.route(this, routeSubject, pa, buf, start);
     this.scheduleFlush();
   }
 
