@@ -23,6 +23,8 @@ interface MsgIdEntry {
   readonly ts: number;
 }
 
+const ignore = (): void => {};
+
 export function storeLimits(cfg: StreamConfig): StreamLimits {
   return {
     max_msgs: cfg.max_msgs,
@@ -80,7 +82,9 @@ export class Stream {
         p = Promise.reject(err);
       }
     }
-    this.#chain = Promise.all([this.#chain, p]).catch(() => {});
+    // Settle to undefined: Promise.all's value would hold the previous chain's value, linking every PubAck
+    // ever returned into a list that is never freed.
+    this.#chain = Promise.all([this.#chain, p]).then(ignore, ignore);
     return p;
   }
 

@@ -1,0 +1,16 @@
+import { expect, test } from "bun:test";
+import { normalizeStreamConfig } from "../../src/jetstream/config.ts";
+import { Stream } from "../../src/jetstream/stream.ts";
+import { MemStore } from "../../src/store/memstore.ts";
+
+// The publish chain once resolved to Promise.all's array, which held the previous chain's array: every
+// PubAck ever returned stayed reachable (one Object and one Array per stored message).
+test("a stream does not keep the acks of earlier publishes alive", async () => {
+  const stream = new Stream(normalizeStreamConfig({ name: "S", subjects: ["s"] }), Date.now(), new MemStore());
+  const refs: WeakRef<object>[] = [];
+  for (let i = 0; i < 10; i++) refs.push(new WeakRef(await stream.ingest("s", null, new Uint8Array(8))));
+  await stream.ingest("s", null, new Uint8Array(8));
+  await Bun.sleep(0);
+  Bun.gc(true);
+  expect(refs.filter((r) => r.deref() !== undefined).length).toBe(0);
+});
