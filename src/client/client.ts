@@ -46,7 +46,6 @@ export const CloseReason = {
   maxConnections: "Maximum Connections Exceeded",
   parseError: "Parse Error",
   serverShutdown: "Server Shutdown",
-  writeError: "Write Error",
 } as const;
 export type CloseReason = (typeof CloseReason)[keyof typeof CloseReason];
 
