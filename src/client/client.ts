@@ -30,6 +30,7 @@ const STALL_MAX_MS = 1000;
 
 const HMSG_OP = new Uint8Array([72, 77, 83, 71, 32]); // "HMSG "
 const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 
 /** Why a connection closed, in nats-server's words (ClosedState strings in /connz). */
 export const CloseReason = {
@@ -507,7 +508,7 @@ export class Client implements ParserHandler, ConnHandler, Endpoint {
     const op = `HMSG ${reply} ${sub.sid} ${hdr.length} ${hdr.length}`;
     if (this.host.log.trace) this.traceOut(op);
     const line = `${op}\r\n${hdr}\r\n`;
-    this.enqueue(new TextEncoder().encode(line));
+    this.enqueue(encoder.encode(line));
   }
 
   // ---- output ---------------------------------------------------------------------------------------------
