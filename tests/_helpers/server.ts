@@ -3,6 +3,7 @@ import { connect, type ConnectionOptions, type NatsConnection } from "@nats-io/t
 import { createConnection } from "node:net";
 import { startServer, type ServerHandle, type StartOptions } from "../../mod.ts";
 import { REFERENCE_SERVER, runReferenceServer } from "./reference_server.ts";
+import { Received } from "./received.ts";
 
 export interface TestServer extends ServerHandle {
   url: string;
@@ -81,10 +82,7 @@ function nodeSocket(port: number, on: RawEvents): Promise<RawSocket> {
  * on content rather than sleeping.
  */
 export class RawConn {
-  private buf = "";
-  private waiters: { test: (s: string) => boolean; resolve: () => void }[] = [];
-  closed = false;
-  private closeWaiters: (() => void)[] = [];
+  private readonly rx = new Received(10000);
   private drainWaiters: (() => void)[] = [];
   private constructor(private readonly sock: RawSocket) {}
 
@@ -122,20 +120,15 @@ export class RawConn {
   }
 
   private onData(s: string): void {
-    this.buf += s;
-    this.waiters = this.waiters.filter((w) => {
-      if (w.test(this.buf)) {
-        w.resolve();
-        return false;
-      }
-      return true;
-    });
+    this.rx.append(s);
   }
 
   private onClose(): void {
-    this.closed = true;
-    for (const w of this.closeWaiters) w();
-    this.closeWaiters = [];
+    this.rx.markClosed();
+  }
+
+  get closed(): boolean {
+    return this.rx.closed;
   }
 
   private onDrain(): void {
@@ -159,7 +152,7 @@ export class RawConn {
       if (bytes.length > 0) {
         await new Promise<void>((resolve) => {
           this.drainWaiters.push(resolve);
-          this.closeWaiters.push(resolve);
+          this.rx.onceClosed(resolve);
         });
       }
     }
@@ -182,61 +175,33 @@ export class RawConn {
 
   /** Everything received so far. */
   get received(): string {
-    return this.buf;
+    return this.rx.text;
   }
 
   /** Resolves when the received text contains `needle` (string or regex). Rejects after `ms`. */
-  waitFor(needle: string | RegExp, ms = 10000): Promise<string> {
-    const test = (s: string) => (typeof needle === "string" ? s.includes(needle) : needle.test(s));
-    if (test(this.buf)) return Promise.resolve(this.buf);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${String(needle)}; got ${JSON.stringify(this.buf)}`)), ms);
-      this.waiters.push({
-        test,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve(this.buf);
-        },
-      });
-    });
+  waitFor(needle: string | RegExp, ms?: number): Promise<string> {
+    return this.rx.waitFor(needle, ms);
   }
 
   /** Resolves when `pred` holds for the received text (checked on every read). Rejects after `ms`. */
-  waitUntil(pred: (received: string) => boolean, what: string, ms = 10000): Promise<string> {
-    if (pred(this.buf)) return Promise.resolve(this.buf);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.buf.slice(-2000))}`)), ms);
-      this.waiters.push({
-        test: pred,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve(this.buf);
-        },
-      });
-    });
+  waitUntil(pred: (received: string) => boolean, what: string, ms?: number): Promise<string> {
+    return this.rx.waitUntil(pred, what, ms);
   }
 
-  waitClosed(ms = 10000): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`connection not closed; got ${JSON.stringify(this.buf)}`)), ms);
-      this.closeWaiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+  waitClosed(ms?: number): Promise<void> {
+    return this.rx.waitClosed(ms);
   }
 
   /** Round-trips a PING so that everything sent before it has been processed. */
   async sync(): Promise<string> {
-    const n = (this.buf.match(/PONG\r\n/g) ?? []).length;
+    const n = (this.rx.text.match(/PONG\r\n/g) ?? []).length;
     this.send("PING\r\n");
     await this.waitFor(new RegExp(`(?:[\\s\\S]*PONG\\r\\n){${n + 1}}`));
-    return this.buf;
+    return this.rx.text;
   }
 
   clear(): void {
-    this.buf = "";
+    this.rx.text = "";
   }
 
   close(): void {

@@ -8,6 +8,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { readFileSync } from "node:fs";
 import type { TestServer } from "./server.ts";
+import { Received } from "./received.ts";
 
 export interface TlsClientFiles {
   ca: string;
@@ -16,10 +17,7 @@ export interface TlsClientFiles {
 }
 
 export class TlsRawConn {
-  private buf = "";
-  private waiters: { test: (s: string) => boolean; resolve: () => void }[] = [];
-  private closeWaiters: (() => void)[] = [];
-  closed = false;
+  private readonly rx = new Received(4000);
   /** The plaintext INFO line the server sent before the upgrade (empty for a TLS-first connection). */
   plainInfo = "";
   private constructor(private readonly sock: tls.TLSSocket) {
@@ -83,59 +81,35 @@ export class TlsRawConn {
   }
 
   private onData(s: string): void {
-    this.buf += s;
-    this.waiters = this.waiters.filter((w) => {
-      if (w.test(this.buf)) {
-        w.resolve();
-        return false;
-      }
-      return true;
-    });
+    this.rx.append(s);
   }
 
   private onClose(): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const w of this.closeWaiters) w();
-    this.closeWaiters = [];
+    this.rx.markClosed();
+  }
+
+  get closed(): boolean {
+    return this.rx.closed;
   }
 
   get received(): string {
-    return this.buf;
+    return this.rx.text;
   }
 
   send(s: string): void {
     this.sock.write(s);
   }
 
-  waitFor(needle: string | RegExp, ms = 4000): Promise<string> {
-    const test = (s: string) => (typeof needle === "string" ? s.includes(needle) : needle.test(s));
-    if (test(this.buf)) return Promise.resolve(this.buf);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${String(needle)}; got ${JSON.stringify(this.buf)}`)), ms);
-      this.waiters.push({
-        test,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve(this.buf);
-        },
-      });
-    });
+  waitFor(needle: string | RegExp, ms?: number): Promise<string> {
+    return this.rx.waitFor(needle, ms);
   }
 
-  waitClosed(ms = 4000): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`connection not closed; got ${JSON.stringify(this.buf)}`)), ms);
-      this.closeWaiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+  waitClosed(ms?: number): Promise<void> {
+    return this.rx.waitClosed(ms);
   }
 
   clear(): void {
-    this.buf = "";
+    this.rx.text = "";
   }
 
   close(): void {
