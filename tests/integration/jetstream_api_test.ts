@@ -1,37 +1,19 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { expect, test } from "bun:test";
 import { AckPolicy, jetstream, jetstreamManager, JetStreamApiError } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
-import { client, runServer, type TestServer } from "../_helpers/server.ts";
+import { jetStreamFixture, nanos } from "../_helpers/jetstream.ts";
 
-let dir: string;
-let srv: TestServer;
-let nc: NatsConnection;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "natsedge-js-"));
-  srv = await runServer({ jetstream: { enabled: true, store_dir: dir } });
-  nc = await client(srv);
-});
-afterAll(async () => {
-  await nc.close();
-  await srv.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const nanos = (ms: number) => ms * 1_000_000;
+const fx = jetStreamFixture("js");
 
 test("INFO advertises jetstream and $JS.API.INFO answers account info", async () => {
-  expect((nc.info as { jetstream?: boolean }).jetstream).toBe(true);
-  const jsm = await jetstreamManager(nc);
+  expect((fx.nc.info as { jetstream?: boolean }).jetstream).toBe(true);
+  const jsm = await jetstreamManager(fx.nc);
   const ai = await jsm.getAccountInfo();
   expect(ai.streams).toBeGreaterThanOrEqual(0);
   expect(ai.limits.max_streams).toBe(-1);
 });
 
 test("stream create, info, names, list, update, purge and delete", async () => {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(fx.nc);
   const si = await jsm.streams.add({ name: "LIFE", subjects: ["life.>"] });
   expect(si.config.max_msgs).toBe(-1);
   expect(si.config.storage).toBe("file");
@@ -41,7 +23,7 @@ test("stream create, info, names, list, update, purge and delete", async () => {
   await expect(jsm.streams.add({ name: "LIFE", subjects: ["other.>"] })).rejects.toThrow("stream name already in use");
   await expect(jsm.streams.add({ name: "CLASH", subjects: ["life.a"] })).rejects.toThrow("subjects overlap with an existing stream");
 
-  const js = jetstream(nc);
+  const js = jetstream(fx.nc);
   await js.publish("life.a", "1");
   await js.publish("life.b", "2");
   const info = await jsm.streams.info("LIFE");
@@ -68,9 +50,9 @@ test("stream create, info, names, list, update, purge and delete", async () => {
 });
 
 test("publish: Nats-Msg-Id dedupes and expectation headers are enforced", async () => {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(fx.nc);
   await jsm.streams.add({ name: "PUBS", subjects: ["pubs.*"], storage: "memory" });
-  const js = jetstream(nc);
+  const js = jetstream(fx.nc);
   const a = await js.publish("pubs.a", "x", { msgID: "id-1" });
   const b = await js.publish("pubs.a", "x", { msgID: "id-1" });
   expect(a.seq).toBe(1);
@@ -86,9 +68,9 @@ test("publish: Nats-Msg-Id dedupes and expectation headers are enforced", async 
 });
 
 test("discard new and max_msg_size limits reject with nats-server's errors", async () => {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(fx.nc);
   await jsm.streams.add({ name: "LIM", subjects: ["lim"], max_msgs: 1, discard: "new" as never, max_msg_size: 8 });
-  const js = jetstream(nc);
+  const js = jetstream(fx.nc);
   await js.publish("lim", "ok");
   await expect(js.publish("lim", "no")).rejects.toThrow("maximum messages exceeded");
   await expect(js.publish("lim", "0123456789")).rejects.toThrow("message size exceeds maximum allowed");
@@ -96,9 +78,9 @@ test("discard new and max_msg_size limits reject with nats-server's errors", asy
 });
 
 test("pull consumer: explicit ack, redelivery after ack_wait, and consumer info counters", async () => {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(fx.nc);
   await jsm.streams.add({ name: "WORK", subjects: ["work.>"] });
-  const js = jetstream(nc);
+  const js = jetstream(fx.nc);
   for (let i = 1; i <= 3; i++) await js.publish(`work.${i}`, `m${i}`);
   await jsm.consumers.add("WORK", { durable_name: "w", ack_policy: AckPolicy.Explicit, ack_wait: nanos(300) });
   const c = await js.consumers.get("WORK", "w");
@@ -112,7 +94,7 @@ test("pull consumer: explicit ack, redelivery after ack_wait, and consumer info 
     if (m.string() !== "m2") m.ack();
   }
   expect(got).toEqual(["m1", "m2", "m3"]);
-  await nc.flush();
+  await fx.nc.flush();
 
   // m2 was not acked: it comes back after ack_wait with delivery count 2.
   const again = await c.next({ expires: 3000 });
@@ -134,9 +116,9 @@ test("pull consumer: explicit ack, redelivery after ack_wait, and consumer info 
 });
 
 test("ephemeral consumers with a filter and deliver policies", async () => {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(fx.nc);
   await jsm.streams.add({ name: "EPH", subjects: ["eph.>"] });
-  const js = jetstream(nc);
+  const js = jetstream(fx.nc);
   await js.publish("eph.a", "a1");
   await js.publish("eph.b", "b1");
   await js.publish("eph.a", "a2");
@@ -157,28 +139,28 @@ test("ephemeral consumers with a filter and deliver policies", async () => {
 });
 
 test("bad requests get nats-server's error JSON", async () => {
-  const r1 = await nc.request("$JS.API.STREAM.CREATE.BAD", "{not json", { timeout: 2000 });
+  const r1 = await fx.nc.request("$JS.API.STREAM.CREATE.BAD", "{not json", { timeout: 2000 });
   const e1 = r1.json<{ type: string; error: { code: number; err_code: number } }>();
   expect(e1.type).toBe("io.nats.jetstream.api.v1.stream_create_response");
   expect(e1.error.code).toBe(400);
   expect(e1.error.err_code).toBe(10025);
 
-  const r2 = await nc.request("$JS.API.STREAM.CREATE.BAD", JSON.stringify({ name: "OTHER" }), { timeout: 2000 });
+  const r2 = await fx.nc.request("$JS.API.STREAM.CREATE.BAD", JSON.stringify({ name: "OTHER" }), { timeout: 2000 });
   expect(r2.json<{ error: { err_code: number } }>().error.err_code).toBe(10056);
 
-  const r3 = await nc.request("$JS.API.STREAM.CREATE.BAD", JSON.stringify({ name: "BAD", bogus: 1 }), { timeout: 2000 });
+  const r3 = await fx.nc.request("$JS.API.STREAM.CREATE.BAD", JSON.stringify({ name: "BAD", bogus: 1 }), { timeout: 2000 });
   expect(r3.json<{ error: { err_code: number } }>().error.err_code).toBe(10025);
 
-  const r4 = await nc.request("$JS.API.STREAM.INFO.NOPE", "", { timeout: 2000 });
+  const r4 = await fx.nc.request("$JS.API.STREAM.INFO.NOPE", "", { timeout: 2000 });
   expect(r4.json<{ error: { code: number; err_code: number; description: string } }>().error).toEqual({ code: 404, err_code: 10059, description: "stream not found" });
 
-  const r5 = await nc.request("$JS.API.CONSUMER.INFO.NOPE.x", "", { timeout: 2000 });
+  const r5 = await fx.nc.request("$JS.API.CONSUMER.INFO.NOPE.x", "", { timeout: 2000 });
   expect(r5.json<{ error: { err_code: number } }>().error.err_code).toBe(10059);
 
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(fx.nc);
   await jsm.streams.add({ name: "ERRS", subjects: ["errs"] });
   await expect(jsm.consumers.info("ERRS", "missing")).rejects.toBeInstanceOf(JetStreamApiError);
-  const r6 = await nc.request("$JS.API.CONSUMER.DURABLE.CREATE.ERRS.d1", JSON.stringify({ stream_name: "ERRS", config: { durable_name: "d2" } }), { timeout: 2000 });
+  const r6 = await fx.nc.request("$JS.API.CONSUMER.DURABLE.CREATE.ERRS.d1", JSON.stringify({ stream_name: "ERRS", config: { durable_name: "d2" } }), { timeout: 2000 });
   expect(r6.json<{ error: { err_code: number } }>().error.err_code).toBe(10017);
   await jsm.streams.delete("ERRS");
 });

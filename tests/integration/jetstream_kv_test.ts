@@ -1,26 +1,10 @@
 /** Key-value buckets through the official @nats-io/kv client: direct get, CAS, markers and ordered consumers. */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { expect, test } from "bun:test";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { type KvWatchEntry, KvWatchInclude, Kvm } from "@nats-io/kv";
-import type { NatsConnection } from "@nats-io/transport-node";
-import { client, runServer, type TestServer } from "../_helpers/server.ts";
+import { jetStreamFixture } from "../_helpers/jetstream.ts";
 
-let dir: string;
-let srv: TestServer;
-let nc: NatsConnection;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "natsedge-kv-"));
-  srv = await runServer({ jetstream: { enabled: true, store_dir: dir } });
-  nc = await client(srv);
-});
-afterAll(async () => {
-  await nc.close();
-  await srv.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fx = jetStreamFixture("kv");
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -29,8 +13,8 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
 }
 
 test("creating a bucket makes the KV_ stream nats-server would, and status reports it", async () => {
-  const kv = await new Kvm(nc).create("cfg", { history: 5 });
-  const jsm = await jetstreamManager(nc);
+  const kv = await new Kvm(fx.nc).create("cfg", { history: 5 });
+  const jsm = await jetstreamManager(fx.nc);
   const si = await jsm.streams.info("KV_cfg");
   expect(si.config.subjects).toEqual(["$KV.cfg.>"]);
   expect(si.config.max_msgs_per_subject).toBe(5);
@@ -42,12 +26,12 @@ test("creating a bucket makes the KV_ stream nats-server would, and status repor
   expect(st.history).toBe(5);
   expect(st.values).toBe(0);
   // Opening an existing bucket binds to it; opening a missing one through create() makes it.
-  const again = await new Kvm(nc).open("cfg");
+  const again = await new Kvm(fx.nc).open("cfg");
   expect((await again.status()).history).toBe(5);
 });
 
 test("put, get, create and update (CAS on the key's last revision)", async () => {
-  const kv = await new Kvm(nc).create("cas", { history: 5 });
+  const kv = await new Kvm(fx.nc).create("cas", { history: 5 });
   const r1 = await kv.put("a", "one");
   const e1 = await kv.get("a");
   expect(e1?.string()).toBe("one");
@@ -72,7 +56,7 @@ test("put, get, create and update (CAS on the key's last revision)", async () =>
 });
 
 test("delete and purge leave markers; create() succeeds again on a deleted key", async () => {
-  const kv = await new Kvm(nc).create("marks", { history: 10 });
+  const kv = await new Kvm(fx.nc).create("marks", { history: 10 });
   await kv.put("k", "1");
   await kv.put("k", "2");
   await kv.delete("k");
@@ -91,13 +75,13 @@ test("delete and purge leave markers; create() succeeds again on a deleted key",
   // Purge is a rollup: only the marker is left for the key.
   const after = await collect(await kv.history({ key: "k" }));
   expect(after.map((e) => e.operation)).toEqual(["PURGE"]);
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(fx.nc);
   const si = await jsm.streams.info("KV_marks");
   expect(si.state.messages).toBe(1);
 });
 
 test("history is kept up to the bucket's history setting", async () => {
-  const kv = await new Kvm(nc).create("hist", { history: 3 });
+  const kv = await new Kvm(fx.nc).create("hist", { history: 3 });
   for (let i = 1; i <= 5; i++) await kv.put("x", String(i));
   const h = await collect(await kv.history({ key: "x" }));
   expect(h.map((e) => e.string())).toEqual(["3", "4", "5"]);
@@ -105,7 +89,7 @@ test("history is kept up to the bucket's history setting", async () => {
 });
 
 test("keys lists live keys only, with an optional filter", async () => {
-  const kv = await new Kvm(nc).create("keys");
+  const kv = await new Kvm(fx.nc).create("keys");
   expect(await collect(await kv.keys())).toEqual([]);
   await kv.put("a.1", "x");
   await kv.put("a.2", "x");
@@ -117,7 +101,7 @@ test("keys lists live keys only, with an optional filter", async () => {
 });
 
 test("watch sends the current values, then updates and deletes as they happen", async () => {
-  const kv = await new Kvm(nc).create("watch");
+  const kv = await new Kvm(fx.nc).create("watch");
   await kv.put("w.a", "1");
   await kv.put("w.b", "1");
   await kv.put("w.a", "2");
@@ -141,7 +125,7 @@ test("watch sends the current values, then updates and deletes as they happen", 
 });
 
 test("watch with updatesOnly and ignoreDeletes", async () => {
-  const kv = await new Kvm(nc).create("watch2");
+  const kv = await new Kvm(fx.nc).create("watch2");
   await kv.put("old", "x");
   const w = await kv.watch({ include: KvWatchInclude.UpdatesOnly, ignoreDeletes: true });
   const seen: string[] = [];
@@ -159,13 +143,13 @@ test("watch with updatesOnly and ignoreDeletes", async () => {
 });
 
 test("a bucket can be destroyed and listed", async () => {
-  const kvm = new Kvm(nc);
+  const kvm = new Kvm(fx.nc);
   const kv = await kvm.create("gone");
   await kv.put("a", "1");
   const names: string[] = [];
   for await (const s of kvm.list()) names.push(s.bucket);
   expect(names).toContain("gone");
   expect(await kv.destroy()).toBe(true);
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(fx.nc);
   await expect(jsm.streams.info("KV_gone")).rejects.toThrow("stream not found");
 });

@@ -1,27 +1,11 @@
 /** Object Store through the official @nats-io/obj client: chunked put/get, info, list, delete. */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Objm } from "@nats-io/obj";
-import type { NatsConnection } from "@nats-io/transport-node";
-import { client, runServer, type TestServer } from "../_helpers/server.ts";
+import { jetStreamFixture } from "../_helpers/jetstream.ts";
 
-let dir: string;
-let srv: TestServer;
-let nc: NatsConnection;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "natsedge-obj-"));
-  srv = await runServer({ jetstream: { enabled: true, store_dir: dir } });
-  nc = await client(srv);
-});
-afterAll(async () => {
-  await nc.close();
-  await srv.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fx = jetStreamFixture("obj");
 
 /** A deterministic pseudo-random payload, so a chunk mix-up cannot go unnoticed. */
 function blob(size: number): Uint8Array {
@@ -52,7 +36,7 @@ async function readAll(rs: ReadableStream<Uint8Array>): Promise<Uint8Array> {
 }
 
 test("a multi-megabyte object goes in as chunks and comes back byte for byte", async () => {
-  const os = await new Objm(nc).create("files");
+  const os = await new Objm(fx.nc).create("files");
   const data = blob(3 * 1024 * 1024 + 777);
   const info = await os.putBlob({ name: "big.bin", description: "three megabytes" }, data);
   expect(info.size).toBe(data.length);
@@ -75,14 +59,14 @@ test("a multi-megabyte object goes in as chunks and comes back byte for byte", a
   expect(await os.info("missing")).toBeNull();
   expect(await os.get("missing")).toBeNull();
 
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(fx.nc);
   const si = await jsm.streams.info("OBJ_files");
   expect(si.config.subjects.sort()).toEqual(["$O.files.C.>", "$O.files.M.>"]);
   expect(si.state.messages).toBe(info.chunks + 1);
 });
 
 test("list, replace and delete objects; the deleted object's chunks are purged", async () => {
-  const os = await new Objm(nc).create("docs");
+  const os = await new Objm(fx.nc).create("docs");
   await os.putBlob({ name: "a.txt" }, new TextEncoder().encode("alpha"));
   await os.putBlob({ name: "b.txt" }, new TextEncoder().encode("beta"));
   await os.putBlob({ name: "a.txt" }, new TextEncoder().encode("alpha v2")); // replaces a.txt
@@ -90,7 +74,7 @@ test("list, replace and delete objects; the deleted object's chunks are purged",
   expect(names).toEqual(["a.txt", "b.txt"]);
   expect(new TextDecoder().decode((await os.getBlob("a.txt"))!)).toBe("alpha v2");
 
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(fx.nc);
   // Two metadata entries and the two live objects' chunks: a.txt's old chunk was purged on replace.
   expect((await jsm.streams.info("OBJ_docs")).state.messages).toBe(4);
 

@@ -1,44 +1,27 @@
 /** Push consumers (deliver subject, queue groups, flow control, heartbeats, ordered) and DIRECT.GET, on the wire. */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { expect, test } from "bun:test";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from "@nats-io/jetstream";
-import { createInbox, headers, type Msg, type NatsConnection } from "@nats-io/transport-node";
-import { client, runServer, type TestServer } from "../_helpers/server.ts";
+import { createInbox, headers, type Msg } from "@nats-io/transport-node";
+import { jetStreamFixture, nanos } from "../_helpers/jetstream.ts";
 
-let dir: string;
-let srv: TestServer;
-let nc: NatsConnection;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "natsedge-push-"));
-  srv = await runServer({ jetstream: { enabled: true, store_dir: dir } });
-  nc = await client(srv);
-});
-afterAll(async () => {
-  await nc.close();
-  await srv.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const nanos = (ms: number) => ms * 1_000_000;
+const fx = jetStreamFixture("push");
 
 async function apiError(subject: string, body: unknown): Promise<{ code: number; err_code: number; description: string }> {
-  const r = await nc.request(subject, JSON.stringify(body), { timeout: 2000 });
+  const r = await fx.nc.request(subject, JSON.stringify(body), { timeout: 2000 });
   return r.json<{ error: { code: number; err_code: number; description: string } }>().error;
 }
 
 test("DIRECT.GET answers with the stored message and nats-server's headers, or a status", async () => {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(fx.nc);
   await jsm.streams.add({ name: "DG", subjects: ["dg.>"], allow_direct: true, storage: "memory" as never });
   await jsm.streams.add({ name: "NODG", subjects: ["nodg"], storage: "memory" as never });
-  const js = jetstream(nc);
+  const js = jetstream(fx.nc);
   const h = headers();
   h.set("X-A", "1");
   await js.publish("dg.a", "one", { headers: h });
   await js.publish("dg.b", "two");
 
-  const r = await nc.request("$JS.API.DIRECT.GET.DG.dg.a", "", { timeout: 2000 });
+  const r = await fx.nc.request("$JS.API.DIRECT.GET.DG.dg.a", "", { timeout: 2000 });
   expect(r.string()).toBe("one");
   expect(r.headers?.get("X-A")).toBe("1");
   expect(r.headers?.get("Nats-Stream")).toBe("DG");
@@ -55,22 +38,22 @@ test("DIRECT.GET answers with the stored message and nats-server's headers, or a
   expect(next?.seq).toBe(2);
   expect(await jsm.direct.getMessage("DG", { seq: 99 })).toBeNull();
 
-  const missing = await nc.request("$JS.API.DIRECT.GET.DG", JSON.stringify({ seq: 99 }), { timeout: 2000 });
+  const missing = await fx.nc.request("$JS.API.DIRECT.GET.DG", JSON.stringify({ seq: 99 }), { timeout: 2000 });
   expect(missing.headers?.code).toBe(404);
   expect(missing.headers?.description).toBe("Message Not Found");
-  const empty = await nc.request("$JS.API.DIRECT.GET.DG", "", { timeout: 2000 });
+  const empty = await fx.nc.request("$JS.API.DIRECT.GET.DG", "", { timeout: 2000 });
   expect(empty.headers?.code).toBe(408);
   expect(empty.headers?.description).toBe("Empty Request");
   // Without allow_direct (or without the stream) nothing serves DIRECT.GET.
-  await expect(nc.request("$JS.API.DIRECT.GET.NODG", JSON.stringify({ seq: 1 }), { timeout: 2000 })).rejects.toThrow();
+  await expect(fx.nc.request("$JS.API.DIRECT.GET.NODG", JSON.stringify({ seq: 1 }), { timeout: 2000 })).rejects.toThrow();
   await jsm.streams.delete("DG");
   await jsm.streams.delete("NODG");
 });
 
 test("a durable push consumer delivers to its deliver subject and takes explicit acks", async () => {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(fx.nc);
   await jsm.streams.add({ name: "PUSH", subjects: ["push.>"] });
-  const js = jetstream(nc);
+  const js = jetstream(fx.nc);
   for (let i = 1; i <= 3; i++) await js.publish(`push.${i}`, `m${i}`);
   const deliver = createInbox();
   const ci = await jsm.consumers.add("PUSH", { durable_name: "p", deliver_subject: deliver, ack_policy: AckPolicy.Explicit });
@@ -94,28 +77,28 @@ test("a durable push consumer delivers to its deliver subject and takes explicit
   expect(got.map((m) => m.string())).toEqual(["m1", "m2", "m3", "m4"]);
   expect(got[0]!.subject).toBe("push.1");
   expect(got[3]!.info.streamSequence).toBe(4);
-  await nc.flush();
+  await fx.nc.flush();
   const info = await jsm.consumers.info("PUSH", "p");
   expect(info.num_ack_pending).toBe(0);
   expect(info.delivered.stream_seq).toBe(4);
 
   // Pull requests are refused on a push consumer.
-  const r = await nc.request("$JS.API.CONSUMER.MSG.NEXT.PUSH.p", "", { timeout: 2000 });
+  const r = await fx.nc.request("$JS.API.CONSUMER.MSG.NEXT.PUSH.p", "", { timeout: 2000 });
   expect(r.headers?.code).toBe(409);
   await jsm.streams.delete("PUSH");
 });
 
 test("a deliver group shares the messages between the group's subscribers", async () => {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(fx.nc);
   await jsm.streams.add({ name: "GRP", subjects: ["grp"], storage: "memory" as never });
-  const js = jetstream(nc);
+  const js = jetstream(fx.nc);
   for (let i = 0; i < 20; i++) await js.publish("grp", String(i));
   const deliver = createInbox();
   const all: string[] = [];
   const perMember = [0, 0];
   const done = new Promise<void>((resolve) => {
     for (const i of [0, 1]) {
-      nc.subscribe(deliver, {
+      fx.nc.subscribe(deliver, {
         queue: "workers",
         callback: (_err, m) => {
           perMember[i]!++;
@@ -125,7 +108,7 @@ test("a deliver group shares the messages between the group's subscribers", asyn
       });
     }
   });
-  await nc.flush();
+  await fx.nc.flush();
   await jsm.consumers.add("GRP", { durable_name: "g", deliver_subject: deliver, deliver_group: "workers", ack_policy: AckPolicy.None });
   await done;
   expect(perMember[0]! + perMember[1]!).toBe(20);
@@ -134,9 +117,9 @@ test("a deliver group shares the messages between the group's subscribers", asyn
 });
 
 test("flow control stalls delivery until the client answers; heartbeats report the last sequences", async () => {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(fx.nc);
   await jsm.streams.add({ name: "FC", subjects: ["fc"], storage: "memory" as never });
-  const js = jetstream(nc);
+  const js = jetstream(fx.nc);
   const payload = new Uint8Array(64 * 1024);
   for (let i = 0; i < 12; i++) await js.publish("fc", payload); // 768 KB: three flow control windows
   const deliver = createInbox();
@@ -144,7 +127,7 @@ test("flow control stalls delivery until the client answers; heartbeats report t
   const fcRequests: Msg[] = [];
   const heartbeats: Msg[] = [];
   let onChange = () => {};
-  const sub = nc.subscribe(deliver, {
+  const sub = fx.nc.subscribe(deliver, {
     callback: (_err, m) => {
       if (m.headers?.code === 100 && m.headers.description === "FlowControl Request") fcRequests.push(m);
       else if (m.headers?.code === 100) heartbeats.push(m);
@@ -159,7 +142,7 @@ test("flow control stalls delivery until the client answers; heartbeats report t
       };
       onChange();
     });
-  await nc.flush();
+  await fx.nc.flush();
   await jsm.consumers.add("FC", { durable_name: "fc", deliver_subject: deliver, ack_policy: AckPolicy.None, flow_control: true, idle_heartbeat: nanos(200) });
 
   // Unanswered: delivery stops after the second window and heartbeats name the stalled request.
@@ -182,9 +165,9 @@ test("flow control stalls delivery until the client answers; heartbeats report t
 });
 
 test("ordered push consumers: nats.js's config is accepted and messages arrive in order from a start sequence", async () => {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(fx.nc);
   await jsm.streams.add({ name: "ORD", subjects: ["ord.*"] });
-  const js = jetstream(nc);
+  const js = jetstream(fx.nc);
   for (let i = 1; i <= 5; i++) await js.publish(`ord.${i % 2}`, `m${i}`);
   const oc = await js.consumers.getPushConsumer("ORD", { opt_start_seq: 2 });
   const info = await oc.info(true);
@@ -208,9 +191,9 @@ test("ordered push consumers: nats.js's config is accepted and messages arrive i
 });
 
 test("deliver_policy by_start_time and filter_subjects", async () => {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(fx.nc);
   await jsm.streams.add({ name: "TIME", subjects: ["time.*"] });
-  const js = jetstream(nc);
+  const js = jetstream(fx.nc);
   await js.publish("time.a", "old");
   const cut = new Date(Date.now() + 5);
   await new Promise((r) => setTimeout(r, 10));
@@ -220,7 +203,7 @@ test("deliver_policy by_start_time and filter_subjects", async () => {
   const ci = await jsm.consumers.add("TIME", { name: "t", deliver_policy: DeliverPolicy.StartTime, opt_start_time: cut.toISOString(), ack_policy: AckPolicy.None });
   expect(ci.num_pending).toBe(3);
   // nats.js asks for server 2.10 before it sends filter_subjects, so this one goes in by hand.
-  const r = await nc.request("$JS.API.CONSUMER.CREATE.TIME.m", JSON.stringify({ stream_name: "TIME", config: { name: "m", filter_subjects: ["time.a", "time.c"], ack_policy: "none" } }), { timeout: 2000 });
+  const r = await fx.nc.request("$JS.API.CONSUMER.CREATE.TIME.m", JSON.stringify({ stream_name: "TIME", config: { name: "m", filter_subjects: ["time.a", "time.c"], ack_policy: "none" } }), { timeout: 2000 });
   expect(r.json<{ num_pending: number }>().num_pending).toBe(3);
   const c = await js.consumers.get("TIME", "m");
   const got: string[] = [];
@@ -232,7 +215,7 @@ test("deliver_policy by_start_time and filter_subjects", async () => {
 });
 
 test("push consumer configurations nats-server refuses", async () => {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(fx.nc);
   await jsm.streams.add({ name: "BADP", subjects: ["badp"], storage: "memory" as never });
   const create = (config: Record<string, unknown>) => apiError("$JS.API.CONSUMER.CREATE.BADP", { stream_name: "BADP", config });
   expect((await create({ deliver_subject: "d.1", max_waiting: 5 })).err_code).toBe(10080);

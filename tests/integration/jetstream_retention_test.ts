@@ -1,43 +1,27 @@
 /** Workqueue and interest retention through the official client, with nats-server's refusals. */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { expect, test } from "bun:test";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, RetentionPolicy } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
-import { client, runServer, type TestServer } from "../_helpers/server.ts";
+import { jetStreamFixture } from "../_helpers/jetstream.ts";
 
-let dir: string;
-let srv: TestServer;
-let nc: NatsConnection;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "natsedge-ret-"));
-  srv = await runServer({ jetstream: { enabled: true, store_dir: dir } });
-  nc = await client(srv);
-});
-afterAll(async () => {
-  await nc.close();
-  await srv.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fx = jetStreamFixture("ret");
 
 async function createError(stream: string, config: Record<string, unknown>): Promise<number> {
   const name = config.durable_name as string;
-  const r = await nc.request(`$JS.API.CONSUMER.DURABLE.CREATE.${stream}.${name}`, JSON.stringify({ stream_name: stream, config }), { timeout: 2000 });
+  const r = await fx.nc.request(`$JS.API.CONSUMER.DURABLE.CREATE.${stream}.${name}`, JSON.stringify({ stream_name: stream, config }), { timeout: 2000 });
   return r.json<{ error?: { err_code: number } }>().error?.err_code ?? 0;
 }
 
 /** The stream's message count (acks in the tests are ackAck: the server answers once the message is dropped). */
 async function messages(stream: string): Promise<number> {
-  await nc.flush();
-  const jsm = await jetstreamManager(nc);
+  await fx.nc.flush();
+  const jsm = await jetstreamManager(fx.nc);
   return (await jsm.streams.info(stream)).state.messages;
 }
 
 test("workqueue: an acked message leaves the stream; unacked ones stay", async () => {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(fx.nc);
   await jsm.streams.add({ name: "WQ", subjects: ["wq.>"], retention: RetentionPolicy.Workqueue });
-  const js = jetstream(nc);
+  const js = jetstream(fx.nc);
   for (let i = 1; i <= 3; i++) await js.publish(`wq.${i}`, `job${i}`);
   await jsm.consumers.add("WQ", { durable_name: "workers", ack_policy: AckPolicy.Explicit });
   const c = await js.consumers.get("WQ", "workers");
@@ -55,7 +39,7 @@ test("workqueue: an acked message leaves the stream; unacked ones stay", async (
 });
 
 test("workqueue: one consumer per subject; overlapping or non-explicit consumers are refused", async () => {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(fx.nc);
   await jsm.streams.add({ name: "WQR", subjects: ["wqr.>"], retention: RetentionPolicy.Workqueue, storage: "memory" as never });
   expect(await createError("WQR", { durable_name: "a", ack_policy: "explicit", deliver_policy: "last" })).toBe(10101);
   expect(await createError("WQR", { durable_name: "a", ack_policy: "all" })).toBe(10098);
@@ -74,9 +58,9 @@ test("workqueue: one consumer per subject; overlapping or non-explicit consumers
 });
 
 test("interest: a message stays until every interested consumer acked it, and is not kept without consumers", async () => {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(fx.nc);
   await jsm.streams.add({ name: "INT", subjects: ["int.>"], retention: RetentionPolicy.Interest });
-  const js = jetstream(nc);
+  const js = jetstream(fx.nc);
   const ack0 = await js.publish("int.a", "nobody");
   expect(ack0.seq).toBe(1);
   expect(await messages("INT")).toBe(0);
