@@ -106,7 +106,7 @@ compile_bun() {
   [ -n "$out" ] || { if [ -z "$target" ]; then out=natsedge; else out="dist/natsedge-$t"; fi; }
   mkdir -p "$(dirname "$out")"
   local args=(build --compile "$ENTRY" --outfile "$out"
-    --no-compile-autoload-dotenv --no-compile-autoload-bunfig
+    --splitting --minify --no-compile-autoload-dotenv --no-compile-autoload-bunfig
     --no-compile-autoload-tsconfig --no-compile-autoload-package-json
     --define "NATSEDGE_BUILD_TARGET=\"$label\"")
   if [ "$t" != "$HOST" ]; then

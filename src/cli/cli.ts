@@ -3,7 +3,6 @@
  * Returns the process exit code, or undefined once a server is running (it exits on SIGINT/SIGTERM).
  */
 import process from "node:process";
-import fs from "node:fs";
 import { loadOptions } from "../config/load.ts";
 import { ConfigError } from "../config/errors.ts";
 import { FlagError } from "./flags.ts";
@@ -14,11 +13,14 @@ import { versionLine } from "../version.ts";
 import { detectRuntime } from "../runtime/mod.ts";
 import type { LogSink } from "../log/logger.ts";
 import { fileSink } from "../log/file_sink.ts";
+import { nodeFs } from "../runtime/lazy_fs.ts";
 
 const EXE = "natsedge";
 
+/** console.error rather than node:fs or process.stderr: both cost megabytes of idle memory on Bun, and
+ * console.error writes synchronously on Bun and Deno, so no line is lost on process.exit. */
 function stderr(s: string): void {
-  fs.writeSync(2, s.endsWith("\n") ? s : s + "\n");
+  console.error(s.endsWith("\n") ? s.slice(0, -1) : s);
 }
 
 function logSink(file: string | undefined, sizeLimit: number | undefined): LogSink {
@@ -29,7 +31,7 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
   if (argv[0] === "mkpasswd") return (await import("./mkpasswd.ts")).mkpasswd(argv.slice(1));
   let loaded;
   try {
-    loaded = loadOptions(argv, process.env, (p) => fs.readFileSync(p, "utf8"));
+    loaded = loadOptions(argv, process.env, (p) => nodeFs().readFileSync(p, "utf8"));
   } catch (err) {
     if (err instanceof FlagError) {
       stderr(err.message);
@@ -51,7 +53,7 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
       stderr(TLS_USAGE);
       return 0;
     case "version":
-      fs.writeSync(1, versionLine(await detectRuntime()) + "\n");
+      nodeFs().writeSync(1, versionLine(await detectRuntime()) + "\n");
       return 0;
     case "signal":
       try {
@@ -78,15 +80,15 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
     stderr(`${EXE}: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
-  if (opts.pid_file) fs.writeFileSync(opts.pid_file, String(process.pid));
+  if (opts.pid_file) nodeFs().writeFileSync(opts.pid_file, String(process.pid));
   const server = handle.server;
   signals.attach({
     server,
-    loadOptions: () => loadOptions(argv, process.env, (p) => fs.readFileSync(p, "utf8")).options,
+    loadOptions: () => loadOptions(argv, process.env, (p) => nodeFs().readFileSync(p, "utf8")).options,
   });
   // However the server ends (SIGINT, SIGTERM, the end of lame duck mode), the process ends with it.
   void server.lifecycle.done.then(() => {
-    if (server.options.pid_file) fs.rmSync(server.options.pid_file, { force: true });
+    if (server.options.pid_file) nodeFs().rmSync(server.options.pid_file, { force: true });
     process.exit(0);
   });
   return undefined;

@@ -3,7 +3,7 @@
  * rotates it itself once it passes log_size_limit, with nats-server's backup naming
  * `<file>.YYYY.MM.DD.HH.MM.SS.nnnnnnnnn` and its "Rotated log, backup saved as" line in the new file.
  */
-import fs from "node:fs";
+import { nodeFs } from "../runtime/lazy_fs.ts";
 import type { LogSink } from "./logger.ts";
 
 function pad(n: number, w: number): string {
@@ -21,6 +21,7 @@ export function backupName(file: string, nowMs: number): string {
 const LEVEL = /^(.*?)\[(?:INF|DBG|WRN|ERR|FTL|TRC)\] /;
 
 export function fileSink(file: string, sizeLimit = 0): LogSink {
+  const fs = nodeFs();
   let fd = fs.openSync(file, "a");
   let size = fs.fstatSync(fd).size;
   const encoder = new TextEncoder();

@@ -12,7 +12,6 @@
  * `InProcessTransport` adapts the client end to nats.js's `Transport` interface (nats-core's transport.ts),
  * declared structurally here so nothing in the server depends on the client library.
  */
-import { setImmediate } from "node:timers";
 import type { Conn, ConnHandler, TLSServerConfig } from "./types.ts";
 
 /** What the server sends the client may hold unread before the server's writes come up short. */

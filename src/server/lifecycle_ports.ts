@@ -3,9 +3,8 @@
  * listeners are up and deleted on shutdown, as nats-server's logPorts/deletePortsFile do. Test harnesses
  * (nats.js's launcher) start a server on random ports and poll for this file.
  */
-import fs from "node:fs";
-import path from "node:path";
 import process from "node:process";
+import { nodeFs } from "../runtime/lazy_fs.ts";
 
 export interface Ports {
   nats: string[];
@@ -18,20 +17,21 @@ export interface Ports {
  * symlink to it, such as `nats-server`) keeps its own name.
  */
 export function exeName(): string {
-  const base = path.basename(process.argv0 || process.argv[0] || "natsedge").replace(/\.exe$/i, "");
+  const argv0 = process.argv0 || process.argv[0] || "natsedge";
+  const base = argv0.slice(argv0.lastIndexOf("/") + 1).replace(/\.exe$/i, "");
   return base === "bun" || base === "deno" || base === "node" ? "natsedge" : base;
 }
 
 export function portsFilePath(dir: string): string {
-  return path.join(dir, `${exeName()}_${process.pid}.ports`);
+  return `${dir.endsWith("/") ? dir : dir + "/"}${exeName()}_${process.pid}.ports`;
 }
 
 export function writePortsFile(dir: string, ports: Ports): string {
   const file = portsFilePath(dir);
-  fs.writeFileSync(file, JSON.stringify(ports), { mode: 0o666 });
+  nodeFs().writeFileSync(file, JSON.stringify(ports), { mode: 0o666 });
   return file;
 }
 
 export function deletePortsFile(dir: string): void {
-  fs.rmSync(portsFilePath(dir), { force: true });
+  nodeFs().rmSync(portsFilePath(dir), { force: true });
 }

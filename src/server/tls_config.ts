@@ -3,7 +3,7 @@
  * cipher suite names mapped to OpenSSL's. Go's cipher_suites only restrict TLS 1.2 (TLS 1.3 suites are
  * fixed), and so does this mapping: TLS 1.3 names are accepted and left out.
  */
-import { readFileSync } from "node:fs";
+import { nodeFs } from "../runtime/lazy_fs.ts";
 import type { TLSOptions } from "../config/options.ts";
 import type { TLSServerConfig } from "../runtime/types.ts";
 
@@ -54,7 +54,7 @@ export function tlsServerConfig(t: TLSOptions): TLSServerConfig {
   const read = (what: string, path: string | undefined): string => {
     if (path === undefined) throw new Error(`missing '${what}' in TLS configuration`);
     try {
-      return readFileSync(path, "utf8");
+      return nodeFs().readFileSync(path, "utf8");
     } catch (err) {
       throw new Error(`error parsing X509 certificate/key pair: ${what} ${JSON.stringify(path)}: ${(err as Error).message}`);
     }
