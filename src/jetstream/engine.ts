@@ -219,13 +219,21 @@ export class JetStream implements ConsumerHost {
 
   #onPublish(stream: Stream, m: InternalMsg): void {
     stream.ingest(m.subject, m.hdr, m.data).then(
-      (ack) => this.#reply(m.reply, this.domain ? { ...ack, domain: this.domain } : ack),
+      (ack) => {
+        if (m.reply !== null) this.host.internal.publish(m.reply, null, null, encoder.encode(this.#pubAckJson(stream, ack)));
+      },
       (err) => {
         const e = err instanceof JSError ? err : jsError(JSErr.StreamStoreFailed, { err: (err as Error).message });
         if (!(err instanceof JSError)) this.host.log.error(`JetStream: storing into stream ${JSON.stringify(stream.name)} failed: ${e.message}`);
         this.#reply(m.reply, { error: e.data, stream: stream.name, seq: 0 });
       },
     );
+  }
+
+  /** nats-server's PubAck JSON (its Go struct's field order), built by hand: there is one per stored message. */
+  #pubAckJson(stream: Stream, ack: PubAck): string {
+    const domain = this.domain ? `,"domain":${JSON.stringify(this.domain)}` : "";
+    return `{"stream":${stream.nameJson},"seq":${ack.seq}${domain}${ack.duplicate ? ',"duplicate":true' : ""}}`;
   }
 
   #reply(reply: string | null, body: PubAck | Record<string, unknown>): void {

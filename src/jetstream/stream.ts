@@ -47,9 +47,16 @@ export class Stream {
   removals = 0;
   readonly #msgIds = new Map<string, MsgIdEntry>();
   #lastMsgId = "";
+  #nameJson: string | undefined;
   #chain: Promise<unknown> = Promise.resolve();
   /** Exclusive operations queued or running; while any is, publishes queue behind them. */
   #exclusive = 0;
+  /**
+   * Publishes appended whose durable write (and follow-up) has not finished. They are not on the chain, since
+   * chaining every publish cost a few promises each; an exclusive operation waits for this to reach zero.
+   */
+  #inflight = 0;
+  #whenSettled: (() => void)[] = [];
 
   constructor(
     public config: StreamConfig,
@@ -63,6 +70,11 @@ export class Stream {
     return this.config.name;
   }
 
+  /** The name as a JSON string, for the PubAck of every stored message. */
+  get nameJson(): string {
+    return (this.#nameJson ??= JSON.stringify(this.config.name));
+  }
+
   /**
    * Stores a published message; resolves to the PubAck, or rejects with a JSError.
    *
@@ -72,28 +84,44 @@ export class Stream {
    * publishes wait.
    */
   ingest(subject: string, hdr: Uint8Array | null, data: Uint8Array): Promise<PubAck> {
-    let p: Promise<PubAck>;
     if (this.#exclusive > 0) {
-      p = this.#chain.then(() => this.#ingest(subject, hdr, data));
-    } else {
-      try {
-        p = this.#ingest(subject, hdr, data);
-      } catch (err) {
-        p = Promise.reject(err);
-      }
+      const queued = this.#chain.then(() => this.#ingest(subject, hdr, data));
+      this.#chain = queued.then(ignore, ignore);
+      return queued;
     }
-    // Settle to undefined: Promise.all's value would hold the previous chain's value, linking every PubAck
-    // ever returned into a list that is never freed.
-    this.#chain = Promise.all([this.#chain, p]).then(ignore, ignore);
+    let p: Promise<PubAck>;
+    try {
+      p = this.#ingest(subject, hdr, data);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // A rollup (the one publish that starts an exclusive phase) must finish its purge before anything after
+    // it runs. Settle to undefined: chaining the PubAck itself would link every ack into a list never freed.
+    if (this.#exclusive > 0) this.#chain = Promise.all([this.#chain, p]).then(ignore, ignore);
     return p;
   }
 
-  /** Runs `fn` after every publish already queued, so it sees (and changes) a settled stream. */
+  /**
+   * Runs `fn` after every publish already accepted, so it sees (and changes) a settled stream: publishes
+   * queue behind it on the chain, and those already appending are waited for through the in-flight count.
+   */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
     this.#exclusive++;
-    const p = this.#chain.then(fn).finally(() => this.#exclusive--);
+    const p = this.#chain.then(() => this.#settled()).then(fn).finally(() => this.#exclusive--);
     this.#chain = p.catch(() => {});
     return p;
+  }
+
+  #settled(): Promise<void> | undefined {
+    if (this.#inflight === 0) return undefined;
+    return new Promise((resolve) => this.#whenSettled.push(resolve));
+  }
+
+  #landed(): void {
+    if (--this.#inflight > 0 || this.#whenSettled.length === 0) return;
+    const waiters = this.#whenSettled;
+    this.#whenSettled = [];
+    for (const w of waiters) w();
   }
 
   /** Synchronous up to the store append; the returned promise settles when the append is durable. */
@@ -129,6 +157,7 @@ export class Stream {
     if (cfg.max_msg_size > 0 && size > cfg.max_msg_size) throw jsError(JSErr.StreamMessageExceedsMaximum);
 
     const appended = this.store.append(subject, hdr, data);
+    this.#inflight++;
     const after = this.store.state();
     const stored = after.last_seq !== state.last_seq;
     if (stored) {
@@ -143,30 +172,38 @@ export class Stream {
     }
     if (rollup !== undefined) this.#exclusive++;
     return appended.then(
-      async (ack) => {
-        if (rollup !== undefined) {
-          // Rollup keeps only the new message: for its subject ("sub") or for the whole stream ("all").
-          try {
-            await this.store.purge(rollup === "sub" ? { filter: subject, keep: 1 } : { keep: 1 });
-            this.removals++;
-          } finally {
-            this.#exclusive--;
-          }
-        }
-        for (const c of this.consumers.values()) c.onAppended(ack.seq, subject);
-        if (cfg.retention === "interest" && ![...this.consumers.values()].some((c) => c.matches(subject))) {
-          // Nobody is interested: nats-server acknowledges the publish but does not keep the message.
-          const first = this.store.state().first_seq;
-          if (await this.store.remove(ack.seq)) for (const c of this.consumers.values()) c.keepPendingCount(first);
-        }
-        return { stream: cfg.name, seq: ack.seq };
-      },
+      (ack) => this.#stored(ack.seq, subject, rollup),
       (err) => {
+        this.#landed();
         if (rollup !== undefined) this.#exclusive--;
         if (err instanceof StoreLimitError) throw jsError(JSErr.StreamStoreFailed, { err: err.message });
         throw err;
       },
     );
+  }
+
+  /** After the append is durable: a rollup's purge, the consumers, and interest retention's drop. */
+  async #stored(seq: number, subject: string, rollup: string | undefined): Promise<PubAck> {
+    try {
+      if (rollup !== undefined) {
+        // Rollup keeps only the new message: for its subject ("sub") or for the whole stream ("all").
+        try {
+          await this.store.purge(rollup === "sub" ? { filter: subject, keep: 1 } : { keep: 1 });
+          this.removals++;
+        } finally {
+          this.#exclusive--;
+        }
+      }
+      for (const c of this.consumers.values()) c.onAppended(seq, subject);
+      if (this.config.retention === "interest" && ![...this.consumers.values()].some((c) => c.matches(subject))) {
+        // Nobody is interested: nats-server acknowledges the publish but does not keep the message.
+        const first = this.store.state().first_seq;
+        if (await this.store.remove(seq)) for (const c of this.consumers.values()) c.keepPendingCount(first);
+      }
+      return { stream: this.config.name, seq };
+    } finally {
+      this.#landed();
+    }
   }
 
   /** Forgets message IDs older than the duplicate window; the map is in insertion (= time) order. */

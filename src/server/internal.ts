@@ -39,6 +39,13 @@ export class InternalEndpoint implements Endpoint {
   private readonly queue: [InternalHandler, InternalMsg][] = [];
   private scheduled = false;
   private flushScheduled = false;
+  /**
+   * One buffer for every publish: every receiver copies what it is given before route() returns, and a view
+   * of a fresh small array is costly on JSC (it first gets an ArrayBuffer of its own). A publish made while
+   * routing (a receiver's close handler, say) gets a buffer of its own instead.
+   */
+  private scratch = new Uint8Array(16 * 1024);
+  private routing = false;
 
   constructor(
     private readonly router: Router,
@@ -69,31 +76,29 @@ export class InternalEndpoint implements Endpoint {
    * JetStream delivers a stored message to a consumer's inbox under the message's own subject.
    */
   publishTo(routeSubject: string, subject: string, reply: string | null, hdr: Uint8Array | null, data: Uint8Array): void {
-    const s = encoder.encode(subject);
-    const r = reply === null ? null : encoder.encode(reply);
     const hlen = hdr?.length ?? 0;
     const size = hlen + data.length;
     // Arguments and payload in one buffer, laid out like a parsed PUB: subject, reply, then payload + CRLF.
-    const buf = new Uint8Array(s.length + (r?.length ?? 0) + size + 2);
-    buf.set(s, 0);
-    let p = s.length;
-    if (r !== null) buf.set(r, p);
-    p += r?.length ?? 0;
-    const start = p;
-    if (hdr !== null) buf.set(hdr, p);
-    buf.set(data, p + hlen);
+    // UTF-8 needs at most 3 bytes per UTF-16 unit.
+    const need = 3 * (subject.length + (reply?.length ?? 0)) + size + 2;
+    const nested = this.routing;
+    let buf = this.scratch;
+    if (nested) buf = new Uint8Array(need);
+    else if (need > buf.length) buf = this.scratch = new Uint8Array(Math.max(need, 2 * buf.length));
+    const subjEnd = encoder.encodeInto(subject, buf).written;
+    const replyEnd = reply === null ? subjEnd : subjEnd + encoder.encodeInto(reply, buf.subarray(subjEnd)).written;
+    const start = replyEnd;
+    if (hdr !== null) buf.set(hdr, start);
+    buf.set(data, start + hlen);
     buf[start + size] = 13;
     buf[start + size + 1] = 10;
-    const pa: PubArg = {
-      buf,
-      subjStart: 0,
-      subjEnd: s.length,
-      replyStart: s.length,
-      replyEnd: s.length + (r?.length ?? 0),
-      hdr: hlen > 0 ? hlen : -1,
-      size,
-    };
-    this.router.route(this, routeSubject, pa, buf, start);
+    const pa: PubArg = { buf, subjStart: 0, subjEnd, replyStart: subjEnd, replyEnd, hdr: hlen > 0 ? hlen : -1, size };
+    this.routing = true;
+    try {
+      this.router.route(this, routeSubject, pa, buf, start);
+    } finally {
+      this.routing = nested;
+    }
     this.scheduleFlush();
   }
 

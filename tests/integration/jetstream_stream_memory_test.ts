@@ -8,9 +8,10 @@ import { MemStore } from "../../src/store/memstore.ts";
 test("a stream does not keep the acks of earlier publishes alive", async () => {
   const stream = new Stream(normalizeStreamConfig({ name: "S", subjects: ["s"] }), Date.now(), new MemStore());
   const refs: WeakRef<object>[] = [];
-  for (let i = 0; i < 10; i++) refs.push(new WeakRef(await stream.ingest("s", null, new Uint8Array(8))));
+  for (let i = 0; i < 50; i++) refs.push(new WeakRef(await stream.ingest("s", null, new Uint8Array(8))));
   await stream.ingest("s", null, new Uint8Array(8));
   await Bun.sleep(0);
   Bun.gc(true);
-  expect(refs.filter((r) => r.deref() !== undefined).length).toBe(0);
+  // JSC scans the stack conservatively, so a stray word can pin one or two; the leak pinned all of them.
+  expect(refs.filter((r) => r.deref() !== undefined).length).toBeLessThanOrEqual(2);
 });
