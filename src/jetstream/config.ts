@@ -91,6 +91,18 @@ function int(v: unknown, dflt: number, field: string): number {
   return v === 0 ? dflt : v;
 }
 
+/** A list of nanosecond durations; absent or null is empty. Values are taken as given, as nats-server does. */
+function durations(v: unknown, field: string): number[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw jsError(JSErr.InvalidJSON, { err: `json: cannot unmarshal ${typeof v} into field ${field} of type []time.Duration` });
+  for (const d of v) {
+    if (typeof d !== "number" || !Number.isInteger(d)) {
+      throw jsError(JSErr.InvalidJSON, { err: `json: cannot unmarshal ${typeof d} into field ${field} of type time.Duration` });
+    }
+  }
+  return v as number[];
+}
+
 function oneOf<T extends string>(v: unknown, allowed: readonly T[], dflt: T, field: string): T {
   if (v === undefined || v === null || v === "") return dflt;
   if (typeof v === "string" && (allowed as readonly string[]).includes(v)) return v as T;
@@ -186,6 +198,8 @@ export interface ConsumerConfig {
   ack_policy: AckPolicy;
   ack_wait: number;
   max_deliver: number;
+  /** Redelivery delays (ns): the Nth delivery is redelivered after backoff[min(N-1, len-1)] instead of ack_wait. */
+  backoff?: number[];
   filter_subject?: string;
   filter_subjects?: string[];
   replay_policy: "instant";
@@ -235,12 +249,17 @@ export function normalizeConsumerConfig(raw: Json, streamSubjects: readonly stri
   const ack = oneOf(raw.ack_policy, ["none", "all", "explicit"] as const, "none", "ack_policy");
   const filters = consumerFilters(raw, streamSubjects);
   const maxDeliver = int(raw.max_deliver, -1, "max_deliver");
+  const ackWait = int(raw.ack_wait, DEFAULT_ACK_WAIT_NS, "ack_wait");
+  const backoff = durations(raw.backoff, "backoff");
+  // -1 (unlimited) fails too: nats-server 2.9 insists on a finite max_deliver beyond the backoff list.
+  if (backoff.length > 0 && maxDeliver <= backoff.length) throw jsError(JSErr.ConsumerMaxDeliverBackoff);
   const cfg: ConsumerConfig = {
     ...raw,
     name: typeof raw.name === "string" && raw.name !== "" ? raw.name : durable ?? "",
     deliver_policy: deliver,
     ack_policy: ack,
-    ack_wait: int(raw.ack_wait, DEFAULT_ACK_WAIT_NS, "ack_wait"),
+    // nats-server lets backoff[0] override any ack_wait given, without an error.
+    ack_wait: backoff[0] ?? ackWait,
     max_deliver: maxDeliver,
     replay_policy: "instant",
     max_ack_pending: int(raw.max_ack_pending, ack === "none" ? -1 : DEFAULT_MAX_ACK_PENDING, "max_ack_pending"),
@@ -252,6 +271,8 @@ export function normalizeConsumerConfig(raw: Json, streamSubjects: readonly stri
   } else {
     cfg.max_waiting = int(raw.max_waiting, DEFAULT_MAX_WAITING, "max_waiting");
   }
+  if (backoff.length > 0) cfg.backoff = backoff;
+  else delete cfg.backoff;
   if (heartbeat > 0) cfg.idle_heartbeat = heartbeat;
   else delete cfg.idle_heartbeat;
   if (raw.replay_policy !== undefined && raw.replay_policy !== "instant") throw bad("replay_policy original is not supported by natsedge yet");

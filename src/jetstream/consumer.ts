@@ -27,7 +27,7 @@ export interface ConsumerHost {
 interface Pending {
   /** Consumer sequence of the first delivery (kept across redeliveries, as nats-server does). */
   cseq: number;
-  /** When it was last delivered (ms): redelivery is due at ts + ack_wait. */
+  /** When it was last delivered (ms): redelivery is due at ts + ack_wait (or its backoff). */
   ts: number;
   /** Delivery count. */
   dc: number;
@@ -63,6 +63,8 @@ export class Consumer {
   #initial: number[] = [];
   #waiting: PullRequest[] = [];
   #ackTimer: ReturnType<typeof setTimeout> | null = null;
+  /** When the armed #ackTimer fires (ms). */
+  #ackDue = 0;
   /** #pending was filled in increasing stream sequence (the usual case), so its first entry is the floor. */
   #pendingInOrder = true;
   #lastPendingInsert = 0;
@@ -334,8 +336,9 @@ export class Consumer {
     const data = headersOnly ? EMPTY : msg.payload;
     this.host.deliver(inbox, msg.subject, ack, hdr, data);
     this.#lastSent = now;
-    // A new delivery's deadline is never earlier than the one an armed timer waits for: only arm if none is.
-    if (this.#ackTimer === null) this.#armAckTimer();
+    // Without backoff a new delivery's deadline is never earlier than the one an armed timer waits for; a
+    // shorter backoff can make it so, and only then is the timer re-armed (a rescan of everything pending).
+    if (this.#ackTimer === null || now + this.#ackWaitMs(dc) < this.#ackDue) this.#armAckTimer();
     this.host.changed(this);
     return msg.subject.length + hdr.length + data.length;
   }
@@ -497,22 +500,32 @@ export class Consumer {
     if (this.#ackTimer !== null) clearTimeout(this.#ackTimer);
     this.#ackTimer = null;
     if (this.#pending.size === 0 || this.#closed) return;
-    const wait = this.config.ack_wait / NS_PER_MS;
     const now = Date.now();
     let earliest = Infinity;
     for (const [seq, p] of this.#pending) {
       if (this.#redeliver.includes(seq)) continue;
       if (this.config.max_deliver > 0 && p.dc >= this.config.max_deliver) continue;
-      earliest = Math.min(earliest, p.ts + wait);
+      earliest = Math.min(earliest, p.ts + this.#ackWaitMs(p.dc));
     }
     if (earliest === Infinity) return;
+    this.#ackDue = earliest;
     this.#ackTimer = setTimeout(() => {
       this.#ackTimer = null;
       const t = Date.now();
-      for (const [seq, p] of this.#pending) if (p.ts + wait <= t) this.#queueRedelivery(seq);
+      for (const [seq, p] of this.#pending) if (p.ts + this.#ackWaitMs(p.dc) <= t) this.#queueRedelivery(seq);
       this.#dispatch();
       this.#armAckTimer();
     }, Math.max(0, earliest - now));
+  }
+
+  /**
+   * How long the `dc`th delivery waits for its ack: backoff[dc-1] (its last entry once past the end), else
+   * ack_wait. A delayed NAK still offsets from ack_wait (see #nak), so after a later delivery its delay is
+   * off by backoff[dc-1] - ack_wait: nats-server 2.9.10 computes it the same way.
+   */
+  #ackWaitMs(dc: number): number {
+    const backoff = this.config.backoff;
+    return (backoff === undefined ? this.config.ack_wait : backoff[Math.min(dc, backoff.length) - 1]!) / NS_PER_MS;
   }
 
   // ---- lifecycle and info ---------------------------------------------------------------------------------
