@@ -557,7 +557,16 @@ export class Consumer {
     const pc = this.#pendingCount;
     if (pc !== null && pc.removals === this.stream.removals && pc.first === st.first_seq) return pc.value;
     let n = this.#initial.length;
-    for (let m = this.#loadNext(this.#sseq); m !== null; m = this.#loadNext(m.seq + 1)) n++;
+    if (this.#sseq > st.last_seq) {
+      // Nothing stored past the start: deliver policy new, or a consumer that has caught up.
+    } else if (this.#sseq <= st.first_seq && this.#filters.length <= 1) {
+      // Everything matching the filter is pending: the store's counts answer without reading a message.
+      const f = this.#filters[0] ?? "";
+      if (f === "" || f === ">") n += st.msgs;
+      else for (const c of this.stream.store.subjectCounts(f).values()) n += c;
+    } else {
+      for (let m = this.#loadNext(this.#sseq); m !== null; m = this.#loadNext(m.seq + 1)) n++;
+    }
     this.#pendingCount = { value: n, removals: this.stream.removals, first: st.first_seq };
     return n;
   }

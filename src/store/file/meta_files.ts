@@ -77,8 +77,8 @@ export function consumerMetaPath(dir: string, name: string): string {
   return join(dir, CONSUMERS, name + EXT);
 }
 
-export function writeMetaFile(path: string, blob: Uint8Array, ring: Keyring, observe?: SealObserver): void {
-  writeFileAtomic(path, encodeSealedFile(MAGIC, blob, { key: ring.current, cipher: ring.cipher, purpose: Purpose.Meta, observe }));
+export function writeMetaFile(path: string, blob: Uint8Array, ring: Keyring, observe?: SealObserver, sync = true): void {
+  writeFileAtomic(path, encodeSealedFile(MAGIC, blob, { key: ring.current, cipher: ring.cipher, purpose: Purpose.Meta, observe }), sync);
 }
 
 export function removeMetaFile(path: string): void {

@@ -220,9 +220,42 @@ export function indexBlock(buf: Uint8Array): Block {
   return { buf, seqs, offs };
 }
 
+/**
+ * Consumers read a block's messages one after another, and most streams repeat a few subjects: the view of
+ * the last block read and the last subject decoded are kept, which saves a DataView and a string per message.
+ */
+let lastBuf: Uint8Array | null = null;
+let lastView: DataView | null = null;
+const lastSubjectBytes = new Uint8Array(256);
+let lastSubjectLen = -1;
+let lastSubject = "";
+
+function blockView(buf: Uint8Array): DataView {
+  if (buf !== lastBuf) {
+    lastBuf = buf;
+    lastView = view(buf);
+  }
+  return lastView!;
+}
+
+function subjectFrom(buf: Uint8Array, off: number, len: number): string {
+  if (len === lastSubjectLen) {
+    let i = 0;
+    while (i < len && buf[off + i] === lastSubjectBytes[i]) i++;
+    if (i === len) return lastSubject;
+  }
+  const s = decodeString(buf, off, len);
+  if (len <= lastSubjectBytes.length) {
+    lastSubjectBytes.set(buf.subarray(off, off + len));
+    lastSubjectLen = len;
+    lastSubject = s;
+  }
+  return s;
+}
+
 /** Decodes the message record at `off` (views into `buf`, not copies). */
 export function msgAt(buf: Uint8Array, off: number): { seq: number; ts: number; subject: string; hdr: Uint8Array; payload: Uint8Array } {
-  const v = view(buf);
+  const v = blockView(buf);
   const slen = v.getUint16(off + 17, true);
   const hdrLen = v.getUint32(off + 19, true);
   const payLen = v.getUint32(off + 23, true);
@@ -230,7 +263,7 @@ export function msgAt(buf: Uint8Array, off: number): { seq: number; ts: number; 
   return {
     seq: getU64(v, off + 1),
     ts: v.getFloat64(off + 9, true),
-    subject: decodeString(buf, off + MSG_HEADER, slen),
+    subject: subjectFrom(buf, off + MSG_HEADER, slen),
     hdr: buf.subarray(h, h + hdrLen),
     payload: buf.subarray(h + hdrLen, h + hdrLen + payLen),
   };
@@ -238,5 +271,5 @@ export function msgAt(buf: Uint8Array, off: number): { seq: number; ts: number; 
 
 /** The subject of the message record at `off`, without decoding the rest. */
 export function subjectAt(buf: Uint8Array, off: number): string {
-  return decodeString(buf, off + MSG_HEADER, buf[off + 17] | (buf[off + 18] << 8));
+  return subjectFrom(buf, off + MSG_HEADER, buf[off + 17] | (buf[off + 18] << 8));
 }

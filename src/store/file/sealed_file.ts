@@ -110,18 +110,38 @@ export function readFileOrNull(path: string): Uint8Array | null {
   }
 }
 
-/** Write new, fsync, rename over, fsync the directory: readers see the old file or the new one, never half. */
-export function writeFileAtomic(path: string, data: Uint8Array): void {
+/**
+ * Write new, fsync, rename over, fsync the directory: readers see the old file or the new one, never half.
+ * With `sync` false the fsyncs are left to the caller (fsyncFile + fsyncDir later): the replace is still atomic
+ * for a process that crashes, only a power loss before that fsync can lose it.
+ */
+export function writeFileAtomic(path: string, data: Uint8Array, sync = true): void {
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, "w");
   try {
     writeSync(fd, data);
-    fsyncSync(fd);
+    if (sync) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, path);
-  fsyncDir(dirname(path));
+  if (sync) fsyncDir(dirname(path));
+}
+
+/** fsync of a file written earlier without it; a file removed since needs none. */
+export function fsyncFile(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (err) {
+    if ((err as { code?: string }).code === "ENOENT") return;
+    throw err;
+  }
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Makes a create, rename or unlink in `dir` durable. Some platforms cannot open directories; skip there. */
