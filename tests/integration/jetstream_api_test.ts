@@ -164,3 +164,20 @@ test("bad requests get nats-server's error JSON", async () => {
   expect(r6.json<{ error: { err_code: number } }>().error.err_code).toBe(10017);
   await jsm.streams.delete("ERRS");
 });
+
+test("a new consumer's num_pending counts what its filter matches from its start", async () => {
+  const jsm = await jetstreamManager(fx.nc);
+  await jsm.streams.add({ name: "NP", subjects: ["np.>"] });
+  const js = jetstream(fx.nc);
+  for (const s of ["np.a.1", "np.b.1", "np.a.2", "np.c", "np.a.3"]) await js.publish(s, s);
+  await jsm.streams.deleteMessage("NP", 3); // np.a.2
+  const count = async (cfg: Record<string, unknown>) => (await jsm.consumers.add("NP", { ack_policy: AckPolicy.Explicit, ...cfg })).num_pending;
+  expect(await count({})).toBe(4);
+  expect(await count({ filter_subject: "np.a.*" })).toBe(2);
+  expect(await count({ filter_subject: "np.>" })).toBe(4);
+  expect(await count({ filter_subject: "np.c" })).toBe(1);
+  expect(await count({ deliver_policy: "new" as never })).toBe(0);
+  expect(await count({ deliver_policy: "by_start_sequence" as never, opt_start_seq: 4 })).toBe(2);
+  expect(await count({ deliver_policy: "by_start_sequence" as never, opt_start_seq: 2, filter_subject: "np.a.*" })).toBe(1);
+  await jsm.streams.delete("NP");
+});
