@@ -117,6 +117,12 @@ export class FileStore implements StreamStore {
   readonly #unsyncedMeta = new Set<string>();
   #metaSync: ReturnType<typeof setTimeout> | undefined;
   #metaSyncError: StoreError | null = null;
+  #lastFilter: { filter: string; literal: boolean; match: SubjectMatcher | null } | null = null;
+  /**
+   * Where the last loadNext found its message, in a sealed block: consumers read a stream in order, and
+   * continuing in that block saves the search through segments and frames for every message.
+   */
+  #cursor: LoadCursor | null = null;
 
   private constructor(o: FileStoreOptions, ring: Keyring) {
     this.#dir = o.dir;
@@ -389,24 +395,30 @@ export class FileStore implements StreamStore {
   loadNext(filter: string, start: number): StoredMsg | null {
     let from = Math.max(start, this.#first);
     let to = this.#last;
-    if (isLiteralFilter(filter)) {
+    const cur = this.#cursor;
+    if (cur !== null && cur.filter === filter && start === cur.seq + 1) {
+      const m = this.#advanceCursor(cur);
+      if (m !== null) return m;
+    }
+    const { literal, match } = this.#filter(filter);
+    if (literal) {
       if (this.#subjects.count(filter) === 0) return null;
       from = Math.max(from, this.#subjects.first(filter));
       to = this.#subjects.last(filter);
     }
-    const match = subjectMatcher(filter);
     // In a segment that holds no other subject than a literal filter, every message matches: decoding each
     // subject to compare it was most of a filtered consumer's read path (a consumer on the stream's subject).
     let segMatch = match;
     let out: StoredMsg | null = null;
-    this.#each(from, to, (blk, i) => {
+    this.#each(from, to, (blk, i, sealed) => {
       const seq = blk.seqs[i];
       if (!this.#isLive(seq)) return false;
       if (segMatch !== null && !segMatch(subjectAt(blk.buf, blk.offs[i]))) return false;
       out = msgAt(blk.buf, blk.offs[i]);
+      this.#cursor = sealed ? { filter, blk, i, seq, match: segMatch } : null;
       return true;
     }, false, match === null ? undefined : (seg) => {
-      if (!this.#segMayMatch(seg, filter, match)) return false;
+      if (!this.#segMayMatch(seg, filter, match, literal)) return false;
       segMatch = seg.fss.size === 1 && seg.fss.has(filter) ? null : match;
       return true;
     });
@@ -834,7 +846,8 @@ export class FileStore implements StreamStore {
       if (!this.#lost.some((l) => l.first === f.first && l.last === f.last)) this.#lost.push({ first: f.first, last: f.last, reason });
       throw new StoreCorruptError(this.name, f.first, f.last, reason);
     }
-    const blk = indexBlock(recs.slice());
+    // No copy: a plaintext frame's records are a view of the buffer just read, which nothing else holds.
+    const blk = indexBlock(recs);
     this.#cache.set(seg.gen, f.off, blk);
     return blk;
   }
@@ -846,7 +859,7 @@ export class FileStore implements StreamStore {
   #each(
     from: number,
     to: number,
-    visit: (blk: Block, i: number) => boolean,
+    visit: (blk: Block, i: number, sealed: boolean) => boolean,
     backward = false,
     segFilter?: (seg: Segment) => boolean,
   ): void {
@@ -878,14 +891,43 @@ export class FileStore implements StreamStore {
           const i = backward ? n - 1 - j : j;
           const seq = blk.seqs[i];
           if (seq < from || seq > to) continue;
-          if (visit(blk, i)) return;
+          if (visit(blk, i, k < nf)) return;
         }
       }
     }
   }
 
-  #segMayMatch(seg: Segment, filter: string, match: SubjectMatcher): boolean {
-    if (isLiteralFilter(filter)) return seg.fss.has(filter);
+  /**
+   * The next message after the cursor within the cursor's block, or null to search the usual way (end of the
+   * block, or nothing matching in the rest of it). A sealed block's bytes never change, and liveness is
+   * checked against the current state, so a cursor never goes stale.
+   */
+  #advanceCursor(cur: LoadCursor): StoredMsg | null {
+    const { blk, match } = cur;
+    const n = blk.seqs.length;
+    for (let i = cur.i + 1; i < n; i++) {
+      const seq = blk.seqs[i];
+      if (!this.#isLive(seq)) continue;
+      if (match !== null && !match(subjectAt(blk.buf, blk.offs[i]))) continue;
+      cur.i = i;
+      cur.seq = seq;
+      return msgAt(blk.buf, blk.offs[i]);
+    }
+    return null;
+  }
+
+  /**
+   * A filter's matcher, kept for the last filter asked about: a consumer asks loadNext about the same filter
+   * for every message, and classifying it each time (a scan for wildcards, a new closure) showed in profiles.
+   */
+  #filter(filter: string): { filter: string; literal: boolean; match: SubjectMatcher | null } {
+    const last = this.#lastFilter;
+    if (last !== null && last.filter === filter) return last;
+    return (this.#lastFilter = { filter, literal: isLiteralFilter(filter), match: subjectMatcher(filter) });
+  }
+
+  #segMayMatch(seg: Segment, filter: string, match: SubjectMatcher, literal = isLiteralFilter(filter)): boolean {
+    if (literal) return seg.fss.has(filter);
     if (seg.fss.size > 256) return true;
     for (const subject of seg.fss.keys()) if (match(subject)) return true;
     return false;
@@ -936,6 +978,15 @@ export class FileStore implements StreamStore {
   #writeMetaSync(path: string, blob: Uint8Array): void {
     writeMetaFile(path, blob, this.#ring, this.#observe);
   }
+}
+
+interface LoadCursor {
+  readonly filter: string;
+  readonly blk: Block;
+  i: number;
+  seq: number;
+  /** The filter's matcher, or null where the block's segment holds only subjects it matches. */
+  readonly match: SubjectMatcher | null;
 }
 
 function indexOf(seqs: number[], seq: number): number {

@@ -207,16 +207,36 @@ export function parseRecords(buf: Uint8Array, visit: (r: ParsedRecord, off: numb
   if (p !== buf.length) throw new Error(`malformed record at offset ${p} of a ${buf.length}-byte block`);
 }
 
-/** Index of the message records of a block, for the read cache. */
+/**
+ * Index of the message records of a block, for the read cache. It reads only types, lengths and sequences:
+ * every block a consumer reads goes through here, and decoding each subject (as parseRecords does) cost more
+ * than the rest of indexing. Validation is parseRecords's: a malformed block throws the same way.
+ */
 export function indexBlock(buf: Uint8Array): Block {
   const seqs: number[] = [];
   const offs: number[] = [];
-  parseRecords(buf, (r, off) => {
-    if (r.type === RecordType.Msg) {
-      seqs.push(r.seq);
-      offs.push(off);
+  const v = view(buf);
+  const n = buf.length;
+  let p = 0;
+  while (p < n) {
+    const type = buf[p];
+    if (type === RecordType.Msg && p + MSG_HEADER <= n) {
+      const size = MSG_HEADER + v.getUint16(p + 17, true) + v.getUint32(p + 19, true) + v.getUint32(p + 23, true);
+      if (p + size > n) break;
+      seqs.push(getU64(v, p + 1));
+      offs.push(p);
+      p += size;
+    } else if (type === RecordType.Tomb && p + TOMB_HEADER <= n) {
+      const size = TOMB_HEADER + v.getUint16(p + 13, true);
+      if (p + size > n) break;
+      p += size;
+    } else if (type === RecordType.Floor && p + FLOOR_SIZE <= n) {
+      p += FLOOR_SIZE;
+    } else {
+      break;
     }
-  });
+  }
+  if (p !== n) throw new Error(`malformed record at offset ${p} of a ${n}-byte block`);
   return { buf, seqs, offs };
 }
 

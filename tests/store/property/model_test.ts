@@ -14,6 +14,7 @@ type Op =
   | { kind: "purge"; filter: string; keep: number; seq: number }
   | { kind: "compact"; pick: number }
   | { kind: "limits"; limits: StreamLimits }
+  | { kind: "next"; filter: string; steps: number }
   | { kind: "reopen" }
   | { kind: "crash" };
 
@@ -42,6 +43,11 @@ const op: fc.Arbitrary<Op> = fc.oneof(
         discard: fc.constantFrom("old" as const, "old" as const, "new" as const),
       }),
     }),
+  },
+  // A consumer reading on in order, interleaved with the other operations (the store's read cursor).
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant("next" as const), filter: fc.constantFrom("", "a", "c.*", "c.x"), steps: fc.integer({ min: 1, max: 25 }) }),
   },
   { weight: 1, arbitrary: fc.constant({ kind: "reopen" as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: "crash" as const }) },
@@ -73,6 +79,7 @@ async function run(ops: Op[], key: string | undefined): Promise<void> {
   const model = new MemStore();
   let file: StreamStore = await open(dir);
   let ts = 1_000_000;
+  const readAt = new Map<string, number>();
   try {
     for (const [n, o] of ops.entries()) {
       if (o.kind === "append") {
@@ -94,6 +101,18 @@ async function run(ops: Op[], key: string | undefined): Promise<void> {
         limits = o.limits;
         await model.updateLimits(limits);
         await file.updateLimits(limits);
+      } else if (o.kind === "next") {
+        let at = readAt.get(o.filter) ?? 0;
+        for (let i = 0; i < o.steps; i++) {
+          const a = model.loadNext(o.filter, at + 1);
+          const b = file.loadNext(o.filter, at + 1);
+          expect(b?.seq).toBe(a?.seq);
+          expect(b?.subject).toBe(a?.subject);
+          expect(b === null ? null : [...b.payload]).toEqual(a === null ? null : [...a.payload]);
+          if (a === null) break;
+          at = a.seq;
+        }
+        readAt.set(o.filter, at);
       } else if (o.kind === "reopen") {
         await file.close();
         file = await open(dir);
