@@ -65,6 +65,7 @@ export class Consumer {
   #ackTimer: ReturnType<typeof setTimeout> | null = null;
   /** When the armed #ackTimer fires (ms). */
   #ackDue = 0;
+  #ackPrefix: string | undefined;
   /** #pending was filled in increasing stream sequence (the usual case), so its first entry is the floor. */
   #pendingInOrder = true;
   #lastPendingInsert = 0;
@@ -100,8 +101,9 @@ export class Consumer {
     return this.config.durable_name !== undefined;
   }
 
+  /** Built once: every delivery's reply subject and every ack's parse start from it. */
   get ackSubjectPrefix(): string {
-    return `$JS.ACK.${this.stream.name}.${this.name}`;
+    return (this.#ackPrefix ??= `$JS.ACK.${this.stream.name}.${this.name}`);
   }
 
   /** Flow control replies arrive on `<prefix>.<n>` (nats-server uses `$JS.FC.<stream>.<consumer>.<id>`). */
@@ -403,10 +405,9 @@ export class Consumer {
   /** Handles a message on this consumer's ack subject; `+NXT` also serves a pull to the ack's reply subject. */
   onAck(subject: string, reply: string | null, data: Uint8Array, parsePull: (d: Uint8Array) => PullArgs | string): void {
     this.#touch();
-    const t = subject.split(".");
-    const sseq = Number(t[5]);
-    if (t.length < 9 || !Number.isInteger(sseq)) return;
-    const text = new TextDecoder().decode(data);
+    const sseq = ackStreamSeq(subject, this.ackSubjectPrefix.length + 1);
+    if (sseq < 0) return;
+    const text = data.length === 0 ? "" : decoder.decode(data);
     const kind = text.slice(0, 4);
     let settled: Promise<void> = Promise.resolve();
     if (text === "" || kind === "+ACK" || text.startsWith("+OK")) settled = this.#ack(sseq);
@@ -602,6 +603,27 @@ export class Consumer {
 }
 
 const EMPTY = new Uint8Array(0);
+const decoder = new TextDecoder();
+
+/**
+ * The stream sequence of an ack subject `<prefix>.<dc>.<sseq>.<cseq>.<ts>.<pending>` whose tokens start at
+ * `from`, or -1 when it is not one. Read in place: splitting the subject of every ack showed in profiles.
+ */
+function ackStreamSeq(subject: string, from: number): number {
+  let dots = 0;
+  let seq = 0;
+  let digits = 0;
+  for (let i = from; i < subject.length; i++) {
+    const c = subject.charCodeAt(i);
+    if (c === 46) dots++;
+    else if (dots === 1) {
+      if (c < 48 || c > 57) return -1;
+      seq = seq * 10 + (c - 48);
+      digits++;
+    }
+  }
+  return dots >= 4 && digits > 0 ? seq : -1;
+}
 
 /** `-NAK {"delay":ns}` or `-NAK <go duration>`; 0 when absent or unparseable (a plain NAK). */
 function nakDelayMs(arg: string): number {

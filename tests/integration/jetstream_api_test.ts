@@ -181,3 +181,22 @@ test("a new consumer's num_pending counts what its filter matches from its start
   expect(await count({ deliver_policy: "by_start_sequence" as never, opt_start_seq: 2, filter_subject: "np.a.*" })).toBe(1);
   await jsm.streams.delete("NP");
 });
+
+test("acks on malformed ack subjects are ignored; a well-formed one still acks", async () => {
+  const jsm = await jetstreamManager(fx.nc);
+  await jsm.streams.add({ name: "ACKS", subjects: ["acks"] });
+  const js = jetstream(fx.nc);
+  await js.publish("acks", "m1");
+  await jsm.consumers.add("ACKS", { durable_name: "c", ack_policy: AckPolicy.Explicit });
+  const c = await js.consumers.get("ACKS", "c");
+  const m = await c.next({ expires: 2000 });
+  expect(m).not.toBeNull();
+  const prefix = "$JS.ACK.ACKS.c";
+  for (const bad of [`${prefix}.1`, `${prefix}.1.x.1.1.0`, `${prefix}.1..1.1.0`, `${prefix}.1.1.1`, `${prefix}.1.-1.1.1.0`]) fx.nc.publish(bad, "+ACK");
+  await fx.nc.flush();
+  expect((await c.info()).num_ack_pending).toBe(1);
+  expect(m!.reply.startsWith(`${prefix}.1.1.`)).toBe(true);
+  await m!.ackAck();
+  expect((await c.info()).num_ack_pending).toBe(0);
+  await jsm.streams.delete("ACKS");
+});
