@@ -15,7 +15,8 @@ export interface Endpoint {
   readonly checksDelivery: boolean;
   admitDelivery(subject: string, pa: PubArg): boolean;
   /** `payload` is the payload followed by CRLF; valid only during the call. */
-  deliver(sub: Subscription, pa: PubArg, payload: Uint8Array): void;
+  /** `subject` is pa's subject as a string (receivers that need a string need not decode it again). */
+  deliver(sub: Subscription, pa: PubArg, payload: Uint8Array, subject: string): void;
   deliverNoResponders(sub: Subscription, reply: string, subject: string): void;
   /** Outbound bytes not yet taken by the socket (backpressure); 0 for endpoints without one. */
   readonly pendingBytes: number;

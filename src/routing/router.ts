@@ -36,7 +36,8 @@ export class Router {
     this.sublist.remove(sub);
   }
 
-  route(from: Endpoint, subject: string, pa: PubArg, buf: Uint8Array, start: number): void {
+  /** Routes on `subject`; receivers see `deliverSubject` (pa's own subject, which differs only for JetStream). */
+  route(from: Endpoint, subject: string, pa: PubArg, buf: Uint8Array, start: number, deliverSubject = subject): void {
     // A publisher usually repeats one subject; its last result stays valid until the sublist changes.
     const sl = this.sublist;
     let r = from.lastMatch;
@@ -49,7 +50,7 @@ export class Router {
     const psubs = r.psubs;
     const qsubs = r.qsubs;
     let delivered = false;
-    if (psubs.length > 0 || qsubs.length > 0) delivered = this.fanOut(r, from, subject, pa, buf.subarray(start, start + pa.size + 2));
+    if (psubs.length > 0 || qsubs.length > 0) delivered = this.fanOut(r, from, subject, pa, buf.subarray(start, start + pa.size + 2), deliverSubject);
     if (!delivered && pa.replyEnd > pa.replyStart && from.opts.noResponders) {
       const reply = decoder.decode(pa.buf.subarray(pa.replyStart, pa.replyEnd));
       this.noResponders(from, reply, subject);
@@ -60,11 +61,11 @@ export class Router {
    * `payload` is one view of payload+CRLF shared by every delivery: creating a view costs more than copying
    * 128 bytes out of it. Returns whether anyone received the message.
    */
-  private fanOut(r: SublistResult<Subscription>, from: Endpoint, subject: string, pa: PubArg, payload: Uint8Array): boolean {
+  private fanOut(r: SublistResult<Subscription>, from: Endpoint, subject: string, pa: PubArg, payload: Uint8Array, deliverSubject: string): boolean {
     let delivered = false;
     const psubs = r.psubs;
     for (let i = 0; i < psubs.length; i++) {
-      if (this.deliverTo(psubs[i]!, from, subject, pa, payload)) delivered = true;
+      if (this.deliverTo(psubs[i]!, from, subject, pa, payload, deliverSubject)) delivered = true;
     }
 
     const qsubs = r.qsubs;
@@ -73,7 +74,7 @@ export class Router {
       const n = group.length;
       const first = (Math.random() * n) | 0;
       for (let k = 0; k < n; k++) {
-        if (this.deliverTo(group[(first + k) % n]!, from, subject, pa, payload)) {
+        if (this.deliverTo(group[(first + k) % n]!, from, subject, pa, payload, deliverSubject)) {
           delivered = true;
           break;
         }
@@ -92,14 +93,14 @@ export class Router {
    * Delivers to one subscription unless its client is gone, is the publisher with echo off, has reached
    * its auto-unsubscribe limit, or refuses the subject; false when skipped.
    */
-  private deliverTo(sub: Subscription, from: Endpoint, subject: string, pa: PubArg, payload: Uint8Array): boolean {
+  private deliverTo(sub: Subscription, from: Endpoint, subject: string, pa: PubArg, payload: Uint8Array, deliverSubject: string): boolean {
     const c = sub.client;
     if (c.closed || (c === from && !from.opts.echo)) return false;
     if (sub.max > 0 && sub.delivered >= sub.max) return false;
     if (c.checksDelivery && !c.admitDelivery(subject, pa)) return false;
     sub.delivered++;
     if (sub.max > 0 && sub.delivered >= sub.max) this.finished.push(sub);
-    c.deliver(sub, pa, payload);
+    c.deliver(sub, pa, payload, deliverSubject);
     if (c.pendingBytes > this.stallThreshold && c !== from) from.stallOn(c);
     return true;
   }

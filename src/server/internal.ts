@@ -95,7 +95,7 @@ export class InternalEndpoint implements Endpoint {
     const pa: PubArg = { buf, subjStart: 0, subjEnd, replyStart: subjEnd, replyEnd, hdr: hlen > 0 ? hlen : -1, size };
     this.routing = true;
     try {
-      this.router.route(this, routeSubject, pa, buf, start);
+      this.router.route(this, routeSubject, pa, buf, start, subject);
     } finally {
       this.routing = nested;
     }
@@ -120,13 +120,13 @@ export class InternalEndpoint implements Endpoint {
     return true;
   }
 
-  deliver(sub: Subscription, pa: PubArg, payload: Uint8Array): void {
+  deliver(sub: Subscription, pa: PubArg, payload: Uint8Array, subject: string): void {
     const handler = this.handlers.get(sub);
     if (handler === undefined) return;
     const b = pa.buf;
     const hlen = pa.hdr > 0 ? pa.hdr : 0;
     const msg: InternalMsg = {
-      subject: decoder.decode(b.subarray(pa.subjStart, pa.subjEnd)),
+      subject,
       reply: pa.replyEnd > pa.replyStart ? decoder.decode(b.subarray(pa.replyStart, pa.replyEnd)) : null,
       hdr: pa.hdr > 0 ? payload.slice(0, hlen) : null,
       data: payload.slice(hlen, pa.size),

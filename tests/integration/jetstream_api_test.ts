@@ -195,7 +195,6 @@ test("acks on malformed ack subjects are ignored; a well-formed one still acks",
   for (const bad of [`${prefix}.1`, `${prefix}.1.x.1.1.0`, `${prefix}.1..1.1.0`, `${prefix}.1.1.1`, `${prefix}.1.-1.1.1.0`]) fx.nc.publish(bad, "+ACK");
   await fx.nc.flush();
   expect((await c.info()).num_ack_pending).toBe(1);
-  expect(m!.reply.startsWith(`${prefix}.1.1.`)).toBe(true);
   await m!.ackAck();
   expect((await c.info()).num_ack_pending).toBe(0);
   await jsm.streams.delete("ACKS");
