@@ -54,6 +54,13 @@ const CACHE_MAX = 1024;
 /** Size the cache is swept down to once it exceeds CACHE_MAX (nats-server slCacheSweep). */
 const CACHE_SWEEP = 256;
 
+/**
+ * Slots of the cache's doorkeeper. A result is cached the second time its subject misses, so subjects that
+ * never repeat (reply inboxes, JetStream ack subjects: one per message) do not churn the cache. Caching each
+ * of them cost more than matching it: a third of a JetStream ack's routing.
+ */
+const DOOR_SLOTS = 4096;
+
 const DOT = 0x2e;
 
 const EMPTY_RESULT: SublistResult<never> = Object.freeze({
@@ -247,6 +254,7 @@ export class Sublist<T extends SubLike> {
   private readonly toks: string[] = [];
   private readonly scratchP: T[] = [];
   private readonly scratchQ: T[][] = [];
+  private readonly door = new Int32Array(DOOR_SLOTS);
 
   constructor(enableCache = true) {
     this.cache = enableCache ? new Map() : null;
@@ -370,7 +378,7 @@ export class Sublist<T extends SubLike> {
       qsubs.length = 0;
     }
 
-    if (cache !== null) {
+    if (cache !== null && this.admit(subject)) {
       cache.set(subject, result);
       if (cache.size > CACHE_MAX) {
         // Map iterates in insertion order, so this evicts the oldest entries first.
@@ -381,6 +389,18 @@ export class Sublist<T extends SubLike> {
       }
     }
     return result;
+  }
+
+  /** Whether `subject` missed recently: the doorkeeper holds an FNV-1a hash per slot (0 = empty). */
+  private admit(subject: string): boolean {
+    let h = 0x811c9dc5 | 0;
+    for (let i = 0; i < subject.length; i++) h = Math.imul(h ^ subject.charCodeAt(i), 16777619);
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b); // murmur3's finaliser: FNV's bits are poorly mixed
+    h = (h ^ (h >>> 13)) | 1;
+    const slot = h & (DOOR_SLOTS - 1);
+    if (this.door[slot] === h) return true;
+    this.door[slot] = h;
+    return false;
   }
 
   /** Whether any subscription matches; cheaper than match() on a cache miss since it stops early. */
