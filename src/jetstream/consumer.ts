@@ -259,11 +259,17 @@ export class Consumer {
       this.#pushDispatch(this.deliverSubject);
       return;
     }
+    // Interest cannot change while this loop runs: each request's reply subject is looked up once per
+    // dispatch, not once per message.
+    let checked: PullRequest | null = null;
     while (this.#waiting.length > 0 && !this.#closed) {
       const req = this.#waiting[0]!;
-      if (!req.noWait && !this.host.hasInterest(req.reply)) {
-        this.#finish(req);
-        continue;
+      if (req !== checked) {
+        if (!req.noWait && !this.host.hasInterest(req.reply)) {
+          this.#finish(req);
+          continue;
+        }
+        checked = req;
       }
       const next = this.#nextMsg();
       if (next === null) return;
@@ -531,16 +537,28 @@ export class Consumer {
 
   // ---- lifecycle and info ---------------------------------------------------------------------------------
 
+  /**
+   * Marks activity. The inactivity timer is not reset here (that was a clearTimeout and a setTimeout per
+   * ack): when it fires it looks at the last activity and waits out the rest of the threshold if need be.
+   */
   #touch(): void {
     this.#lastActive = Date.now();
     const ns = this.config.inactive_threshold;
-    if (ns === undefined || ns <= 0) return;
-    if (this.#inactiveTimer !== null) clearTimeout(this.#inactiveTimer);
+    if (ns === undefined || ns <= 0 || this.#inactiveTimer !== null) return;
+    this.#armInactive(ns / NS_PER_MS);
+  }
+
+  #armInactive(ms: number): void {
     this.#inactiveTimer = setTimeout(() => {
+      this.#inactiveTimer = null;
+      const threshold = (this.config.inactive_threshold ?? 0) / NS_PER_MS;
+      if (threshold <= 0 || this.#closed) return;
+      const idle = Date.now() - this.#lastActive;
+      if (idle < threshold) return this.#armInactive(threshold - idle);
       const ds = this.deliverSubject;
       if (this.#waiting.length > 0 || (ds !== undefined && this.host.hasInterest(ds))) this.#touch();
       else this.host.inactive(this);
-    }, ns / NS_PER_MS);
+    }, ms);
   }
 
   /** Messages matching the filter not yet delivered (cached; recounted after removals). */

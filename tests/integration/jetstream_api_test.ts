@@ -199,3 +199,30 @@ test("acks on malformed ack subjects are ignored; a well-formed one still acks",
   expect((await c.info()).num_ack_pending).toBe(0);
   await jsm.streams.delete("ACKS");
 });
+
+test("an ephemeral consumer lives while used and is deleted once inactive_threshold passes without use", async () => {
+  const jsm = await jetstreamManager(fx.nc);
+  await jsm.streams.add({ name: "INACT", subjects: ["inact"] });
+  const js = jetstream(fx.nc);
+  const ci = await jsm.consumers.add("INACT", { ack_policy: AckPolicy.Explicit, inactive_threshold: nanos(1000) });
+  const c = await js.consumers.get("INACT", ci.name);
+  // Used every 100 ms for twice the threshold: still there.
+  const until = Date.now() + 2000;
+  while (Date.now() < until) {
+    await js.publish("inact", "x");
+    const m = await c.next({ expires: 1000 });
+    m?.ack();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect((await jsm.consumers.info("INACT", ci.name)).name).toBe(ci.name);
+  // Unused: gone after about the threshold (polled, with a generous bound).
+  const idleSince = Date.now();
+  let gone = false;
+  while (!gone && Date.now() - idleSince < 10_000) {
+    await new Promise((r) => setTimeout(r, 100));
+    gone = !(await jsm.consumers.list("INACT").next()).some((x) => x.name === ci.name);
+  }
+  expect(gone).toBe(true);
+  expect(Date.now() - idleSince).toBeGreaterThanOrEqual(900);
+  await jsm.streams.delete("INACT");
+});
