@@ -8,7 +8,7 @@ import { matchLiteral } from "../subject/mod.ts";
 import { type ConsumerConfig, filtersOf, NS_PER_MS } from "./config.ts";
 import { statusHeader, withHeaders } from "./headers.ts";
 import { type PullArgs, type PullRequest, Status } from "./pull.ts";
-import { FlowControl, INTEREST_POLL_MAX_MS, INTEREST_POLL_MIN_MS, PushStatus } from "./push.ts";
+import { FlowControl, PushStatus } from "./push.ts";
 import type { Stream } from "./stream.ts";
 import { msToNs, rfc3339 } from "./time.ts";
 
@@ -18,6 +18,8 @@ export interface ConsumerHost {
   /** Sends a headers-only status message to `inbox` (with a reply subject for flow control requests). */
   status(inbox: string, hdr: Uint8Array, reply?: string): void;
   hasInterest(subject: string): boolean;
+  /** Calls `notify` once a subscription matching the literal `subject` appears; returns a cancel function. */
+  watchInterest(subject: string, notify: () => void): () => void;
   /** An ephemeral consumer's inactive_threshold passed: delete it. */
   inactive(c: Consumer): void;
   /** Consumer state changed; a durable's is written to the store (coalesced). */
@@ -78,8 +80,8 @@ export class Consumer {
   // Push consumers only.
   readonly #fc: FlowControl | null;
   #heartbeatTimer: ReturnType<typeof setInterval> | null = null;
-  #interestTimer: ReturnType<typeof setTimeout> | null = null;
-  #interestPollMs = INTEREST_POLL_MIN_MS;
+  /** Cancels the wait for a subscriber on the deliver subject, while one is registered. */
+  #unwatch: (() => void) | null = null;
   #lastSent = 0;
 
   constructor(
@@ -377,10 +379,9 @@ export class Consumer {
   #pushDispatch(ds: string): void {
     if (this.#closed) return;
     if (!this.host.hasInterest(ds)) {
-      if (this.#hasWork()) this.#waitForInterest();
+      if (this.#hasWork()) this.#waitForInterest(ds);
       return;
     }
-    this.#interestPollMs = INTEREST_POLL_MIN_MS;
     while (!this.#closed && this.#fc?.stalled !== true) {
       const next = this.#nextMsg();
       if (next === null) return;
@@ -396,14 +397,13 @@ export class Consumer {
     return this.#redeliver.length > 0 || this.#initial.length > 0 || this.#loadNext(this.#sseq) !== null;
   }
 
-  /** Nobody subscribes to the deliver subject yet (nats.js subscribes after creating the consumer): look again soon. */
-  #waitForInterest(): void {
-    if (this.#interestTimer !== null) return;
-    this.#interestTimer = setTimeout(() => {
-      this.#interestTimer = null;
-      this.#interestPollMs = Math.min(INTEREST_POLL_MAX_MS, this.#interestPollMs * 2);
+  /** Nobody subscribes to the deliver subject yet (nats.js subscribes after creating the consumer): deliver once someone does. */
+  #waitForInterest(ds: string): void {
+    if (this.#unwatch !== null) return;
+    this.#unwatch = this.host.watchInterest(ds, () => {
+      this.#unwatch = null;
       this.#dispatch();
-    }, this.#interestPollMs);
+    });
   }
 
   // ---- acks -----------------------------------------------------------------------------------------------
@@ -616,7 +616,8 @@ export class Consumer {
     if (this.#ackTimer !== null) clearTimeout(this.#ackTimer);
     if (this.#inactiveTimer !== null) clearTimeout(this.#inactiveTimer);
     if (this.#heartbeatTimer !== null) clearInterval(this.#heartbeatTimer);
-    if (this.#interestTimer !== null) clearTimeout(this.#interestTimer);
+    this.#unwatch?.();
+    this.#unwatch = null;
   }
 }
 

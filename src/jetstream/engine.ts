@@ -318,6 +318,10 @@ export class JetStream implements ConsumerHost {
     return this.host.router.sublist.hasInterest(subject);
   }
 
+  watchInterest(subject: string, notify: () => void): () => void {
+    return this.host.router.watchInterest(subject, notify);
+  }
+
   inactive(c: Consumer): void {
     this.deleteConsumer(c).catch((err) => this.host.log.error(`JetStream: deleting consumer ${c.name}: ${(err as Error).message}`));
   }

@@ -6,9 +6,6 @@ import { statusHeader } from "./headers.ts";
 
 /** Bytes delivered between flow control requests; a second window is not started until the first is answered. */
 export const FC_WINDOW_BYTES = 256 * 1024;
-/** While a push consumer has messages but nobody listens on its deliver subject, interest is re-checked this often (ms, doubling). */
-export const INTEREST_POLL_MIN_MS = 5;
-export const INTEREST_POLL_MAX_MS = 250;
 
 export const PushStatus = {
   flowControl: () => statusHeader(100, "FlowControl Request"),

@@ -3,6 +3,7 @@
  * group gets exactly one, picked at random like nats-server does.
  */
 import { Sublist, SublistError, type SublistResult } from "../subject/sublist.ts";
+import { matchLiteral } from "../subject/subject.ts";
 import type { Endpoint } from "./endpoint.ts";
 import type { Subscription } from "../client/subscription.ts";
 import type { PubArg } from "../protocol/parser.ts";
@@ -22,13 +23,36 @@ export class Router {
     this.stallThreshold = stallThreshold;
   }
 
+  /** Literal subjects someone waits to see a subscriber for (push consumers' deliver subjects), and their callbacks. */
+  private readonly interestWatches = new Set<{ subject: string; notify: () => void }>();
+
+  /**
+   * Calls `notify` once, on a later microtask, after a subscription that matches the literal `subject` is
+   * added; returns a function that cancels the watch.
+   */
+  watchInterest(subject: string, notify: () => void): () => void {
+    const w = { subject, notify };
+    this.interestWatches.add(w);
+    return () => this.interestWatches.delete(w);
+  }
+
   addSub(sub: Subscription): boolean {
     try {
       this.sublist.insert(sub);
+      if (this.interestWatches.size > 0) this.notifyInterest(sub.subject);
       return true;
     } catch (err) {
       if (err instanceof SublistError) return false;
       throw err;
+    }
+  }
+
+  private notifyInterest(pattern: string): void {
+    for (const w of this.interestWatches) {
+      if (!matchLiteral(w.subject, pattern)) continue;
+      this.interestWatches.delete(w);
+      // Not from inside the subscriber's SUB processing: the watcher may deliver at once.
+      queueMicrotask(w.notify);
     }
   }
 
