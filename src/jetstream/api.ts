@@ -5,6 +5,7 @@
 import { Buffer } from "node:buffer";
 import { randomBytes } from "node:crypto";
 import { checkName, type Json, normalizeConsumerConfig, normalizeStreamConfig, subjectsCollide } from "./config.ts";
+import type { Consumer } from "./consumer.ts";
 import { directGet, noResponders } from "./direct.ts";
 import { JSErr, JSError, jsError } from "./errors.ts";
 import type { JetStream } from "./engine.ts";
@@ -102,8 +103,10 @@ async function streamOp(js: JetStream, verb: string, name: string, data: Uint8Ar
     case "UPDATE": {
       const raw = body(data, true);
       if (raw.name !== undefined && raw.name !== name) throw jsError(JSErr.StreamMismatch);
-      const cfg = normalizeStreamConfig({ ...raw, name });
-      if (verb === "UPDATE") return (await js.updateStream(cfg)).info();
+      // normalizeStreamConfig refuses `sealed` as nats-server does on create; on update it seals the stream.
+      const sealed = verb === "UPDATE" && raw.sealed === true;
+      const cfg = normalizeStreamConfig({ ...raw, name, ...(sealed ? { sealed: false } : {}) });
+      if (verb === "UPDATE") return (await js.updateStream({ ...cfg, sealed })).info();
       const { stream, created } = await js.createStream(cfg);
       return { ...stream.info(), did_create: created };
     }
@@ -126,6 +129,7 @@ async function streamOp(js: JetStream, verb: string, name: string, data: Uint8Ar
     case "PURGE": {
       const req = body(data, false);
       const s = js.stream(name);
+      if (s.config.sealed) throw jsError(JSErr.StreamSealed);
       if (s.config.deny_purge) throw jsError(JSErr.StreamPurgeFailed, { err: "stream purge not permitted" });
       const purged = await s.purge({
         filter: typeof req.filter === "string" ? req.filter : undefined,
@@ -170,6 +174,7 @@ async function msgOp(js: JetStream, verb: string, name: string, data: Uint8Array
     };
   }
   if (verb === "DELETE") {
+    if (s.config.sealed) throw jsError(JSErr.StreamSealed);
     if (s.config.deny_delete) throw jsError(JSErr.StreamMsgDeleteFailed, { err: "message delete not permitted" });
     if (typeof req.seq !== "number") throw jsError(JSErr.BadRequest);
     const ok = await s.removeMsg(req.seq, req.no_erase !== true);
@@ -210,14 +215,14 @@ async function consumerCreate(js: JetStream, t: string[], data: Uint8Array): Pro
   const cfg = normalizeConsumerConfig({ ...raw, name }, stream.config.subjects);
   const action = typeof req.action === "string" ? req.action : "";
   const c = await js.addConsumer(stream, cfg, action);
-  return c.info();
+  return consumerInfo(js, c);
 }
 
 async function consumerOp(js: JetStream, verb: string, streamName: string, name: string, data: Uint8Array): Promise<Response> {
   noBody(data);
   const c = js.stream(streamName).consumers.get(name);
   if (c === undefined) throw jsError(JSErr.ConsumerNotFound);
-  if (verb === "INFO") return c.info();
+  if (verb === "INFO") return consumerInfo(js, c);
   await js.deleteConsumer(c);
   return { success: true };
 }
@@ -228,7 +233,18 @@ function consumerList(js: JetStream, verb: string, streamName: string, req: Json
   const limit = verb === "NAMES" ? NAMES_LIMIT : LIST_LIMIT;
   const page = all.slice(offset, offset + limit);
   const base = { total: all.length, offset, limit };
-  return verb === "NAMES" ? { ...base, consumers: page.map((c) => c.name) } : { ...base, consumers: page.map((c) => c.info()) };
+  return verb === "NAMES" ? { ...base, consumers: page.map((c) => c.name) } : { ...base, consumers: page.map((c) => consumerInfo(js, c)) };
+}
+
+/**
+ * A consumer's info with nats-server's `push_bound: true` while a push consumer's deliver subject has a
+ * subscriber (omitted otherwise). nats.go reads it to refuse a second plain subscription to a bound durable
+ * ("consumer is already bound to a subscription") instead of splitting its deliveries between two subscribers.
+ */
+function consumerInfo(js: JetStream, c: Consumer): Response {
+  const ds = c.config.deliver_subject;
+  const { ts, ...info } = c.info();
+  return ds !== undefined && js.hasInterest(ds) ? { ...info, push_bound: true, ts } : { ...info, ts };
 }
 
 /** Pull requests answer with messages and status headers, never JSON (nats-server replies 404/409 statuses). */

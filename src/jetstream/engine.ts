@@ -170,13 +170,20 @@ export class JetStream implements ConsumerHost {
     return { stream, created: true };
   }
 
-  async updateStream(cfg: StreamConfig): Promise<Stream> {
-    const s = this.stream(cfg.name);
+  async updateStream(req: StreamConfig): Promise<Stream> {
+    const s = this.stream(req.name);
     const old = s.config;
     const fail = (err: string) => jsError(JSErr.StreamUpdate, { err });
-    if (cfg.storage !== old.storage) throw fail("stream configuration update can not change storage type");
-    if (cfg.max_consumers !== old.max_consumers) throw fail("stream configuration update can not change max consumers");
-    if (cfg.retention !== old.retention) throw jsError(JSErr.StreamInvalidConfig, { err: "stream configuration update can not change retention policy" });
+    const invalid = (err: string) => jsError(JSErr.StreamInvalidConfig, { err });
+    if (req.storage !== old.storage) throw fail("stream configuration update can not change storage type");
+    if (req.max_consumers !== old.max_consumers) throw fail("stream configuration update can not change max consumers");
+    if (req.retention !== old.retention) throw invalid("stream configuration update can not change retention policy");
+    // These only ever go from false to true, checked (in this order) on the request before sealing rewrites it.
+    if (old.sealed && !req.sealed) throw invalid("stream configuration update can not unseal a sealed stream");
+    if (old.deny_delete && !req.deny_delete) throw invalid("stream configuration update can not cancel deny message deletes");
+    if (old.deny_purge && !req.deny_purge) throw invalid("stream configuration update can not cancel deny purge");
+    // A sealed stream keeps what it has: nothing expires, is added, removed or rolled up (nats-server forces these).
+    const cfg: StreamConfig = req.sealed ? { ...req, max_age: 0, discard: "new", deny_delete: true, deny_purge: true, allow_rollup_hdrs: false } : req;
     this.#checkOverlap(cfg);
     await s.exclusive(() => s.update(cfg));
     this.#unsubscribe(s);
@@ -218,6 +225,10 @@ export class JetStream implements ConsumerHost {
   }
 
   #onPublish(stream: Stream, m: InternalMsg): void {
+    if (stream.config.sealed) {
+      this.#reply(m.reply, { error: JSErr.StreamSealed, stream: stream.name, seq: 0 });
+      return;
+    }
     stream.ingest(m.subject, m.hdr, m.data).then(
       (ack) => {
         if (m.reply !== null) this.host.internal.publish(m.reply, null, null, encoder.encode(this.#pubAckJson(stream, ack)));
