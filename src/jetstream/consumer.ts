@@ -572,9 +572,9 @@ export class Consumer {
   }
 
   numPending(): number {
-    const st = this.stream.store.state();
     const pc = this.#pendingCount;
-    if (pc !== null && pc.removals === this.stream.removals && pc.first === st.first_seq) return pc.value;
+    if (pc !== null && pc.removals === this.stream.removals && pc.first === this.stream.store.firstSeq()) return pc.value;
+    const st = this.stream.store.state();
     let n = this.#initial.length;
     if (this.#sseq > st.last_seq) {
       // Nothing stored past the start: deliver policy new, or a consumer that has caught up.

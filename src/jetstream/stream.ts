@@ -137,8 +137,10 @@ export class Stream {
       if (Number(expSubjSeq) !== last) throw jsError(JSErr.StreamWrongLastSequence, { seq: last });
     }
     const expSeq = h.get("nats-expected-last-sequence");
-    const state = this.store.state();
-    if (expSeq !== undefined && Number(expSeq) !== state.last_seq) throw jsError(JSErr.StreamWrongLastSequence, { seq: state.last_seq });
+    const store = this.store;
+    const lastBefore = store.lastSeq();
+    const msgsBefore = store.msgCount();
+    if (expSeq !== undefined && Number(expSeq) !== lastBefore) throw jsError(JSErr.StreamWrongLastSequence, { seq: lastBefore });
     const msgId = h.get("nats-msg-id") ?? "";
     if (msgId !== "") {
       const prior = this.#msgIds.get(msgId);
@@ -156,16 +158,15 @@ export class Stream {
     const size = (hdr?.length ?? 0) + data.length;
     if (cfg.max_msg_size > 0 && size > cfg.max_msg_size) throw jsError(JSErr.StreamMessageExceedsMaximum);
 
-    const appended = this.store.append(subject, hdr, data);
+    const appended = store.append(subject, hdr, data);
     this.#inflight++;
-    const after = this.store.state();
-    const stored = after.last_seq !== state.last_seq;
-    if (stored) {
+    const lastAfter = store.lastSeq();
+    if (lastAfter !== lastBefore) {
       // The sequence is known now; recording the id at once lets a duplicate in the same batch be caught.
-      if (after.msgs !== state.msgs + 1) this.removals++;
+      if (store.msgCount() !== msgsBefore + 1) this.removals++;
       if (msgId !== "") {
         this.#msgIds.delete(msgId);
-        this.#msgIds.set(msgId, { seq: after.last_seq, ts: Date.now() });
+        this.#msgIds.set(msgId, { seq: lastAfter, ts: Date.now() });
         this.#pruneMsgIds();
       }
       this.#lastMsgId = msgId;

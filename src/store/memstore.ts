@@ -143,6 +143,18 @@ export class MemStore implements StreamStore {
     return Promise.resolve(purged);
   }
 
+  firstSeq(): number {
+    return this.#first;
+  }
+
+  lastSeq(): number {
+    return this.#last;
+  }
+
+  msgCount(): number {
+    return this.#msgs.size;
+  }
+
   state(): StreamState {
     const msgs = this.#msgs.size;
     const first = this.#msgs.get(this.#first);

@@ -90,6 +90,10 @@ export interface StreamStore {
   /** Removes every message below `seq`; resolves to the number removed. */
   compact(seq: number): Promise<number>;
   state(): StreamState;
+  /** state().first_seq, last_seq and msgs without building the whole state (publish and delivery paths). */
+  firstSeq(): number;
+  lastSeq(): number;
+  msgCount(): number;
   /** Message count per subject matching `filter` ("" or ">" = all). */
   subjectCounts(filter?: string): Map<string, number>;
   updateLimits(limits: StreamLimits): Promise<void>;

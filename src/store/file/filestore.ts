@@ -425,6 +425,18 @@ export class FileStore implements StreamStore {
     return out;
   }
 
+  firstSeq(): number {
+    return this.#first;
+  }
+
+  lastSeq(): number {
+    return this.#last;
+  }
+
+  msgCount(): number {
+    return this.#msgs;
+  }
+
   state(): StreamState {
     return {
       msgs: this.#msgs,

@@ -284,10 +284,13 @@ export function msgAt(buf: Uint8Array, off: number): { seq: number; ts: number; 
     seq: getU64(v, off + 1),
     ts: v.getFloat64(off + 9, true),
     subject: subjectFrom(buf, off + MSG_HEADER, slen),
-    hdr: buf.subarray(h, h + hdrLen),
+    hdr: hdrLen === 0 ? NO_HEADERS : buf.subarray(h, h + hdrLen),
     payload: buf.subarray(h + hdrLen, h + hdrLen + payLen),
   };
 }
+
+/** Shared by every message without headers (most of them): one view fewer per message read. */
+const NO_HEADERS = new Uint8Array(0);
 
 /** The subject of the message record at `off`, without decoding the rest. */
 export function subjectAt(buf: Uint8Array, off: number): string {
