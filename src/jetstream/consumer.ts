@@ -413,10 +413,12 @@ export class Consumer {
     this.#touch();
     const sseq = ackStreamSeq(subject, this.ackSubjectPrefix.length + 1);
     if (sseq < 0) return;
-    const text = data.length === 0 ? "" : decoder.decode(data);
+    // The plain ack ("+ACK", or an empty body) is nearly every ack: recognised without decoding it.
+    const plainAck = data.length === 0 || (data.length === 4 && data[0] === 0x2b && data[1] === 0x41 && data[2] === 0x43 && data[3] === 0x4b);
+    const text = plainAck ? "" : decoder.decode(data);
     const kind = text.slice(0, 4);
     let settled: Promise<void> = Promise.resolve();
-    if (text === "" || kind === "+ACK" || text.startsWith("+OK")) settled = this.#ack(sseq);
+    if (plainAck || kind === "+ACK" || text.startsWith("+OK")) settled = this.#ack(sseq);
     else if (kind === "-NAK") this.#nak(sseq, text.slice(4).trim());
     else if (kind === "+WPI") {
       const p = this.#pending.get(sseq);
