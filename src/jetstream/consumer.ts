@@ -4,17 +4,19 @@
  * subject nats.js parses (jetstream/src/jsmsg.ts) for delivery count, sequences and pending.
  */
 import type { StoredMsg } from "../store/mod.ts";
+import { AckReplyWriter } from "./ack_reply.ts";
 import { matchLiteral } from "../subject/mod.ts";
 import { type ConsumerConfig, filtersOf, NS_PER_MS } from "./config.ts";
 import { statusHeader, withHeaders } from "./headers.ts";
 import { type PullArgs, type PullRequest, Status } from "./pull.ts";
 import { FlowControl, PushStatus } from "./push.ts";
 import type { Stream } from "./stream.ts";
-import { msToNs, rfc3339 } from "./time.ts";
+import { rfc3339 } from "./time.ts";
 
 export interface ConsumerHost {
   /** Sends a stored message to `inbox` with MSG subject `subject` and reply `ackReply`. */
-  deliver(inbox: string, subject: string, ackReply: string, hdr: Uint8Array, data: Uint8Array): void;
+  /** `ackReply` holds the reply subject's bytes only for the duration of the call. */
+  deliver(inbox: string, subject: string, ackReply: Uint8Array, hdr: Uint8Array, data: Uint8Array): void;
   /** Sends a headers-only status message to `inbox` (with a reply subject for flow control requests). */
   status(inbox: string, hdr: Uint8Array, reply?: string): void;
   hasInterest(subject: string): boolean;
@@ -68,6 +70,7 @@ export class Consumer {
   /** When the armed #ackTimer fires (ms). */
   #ackDue = 0;
   #ackPrefix: string | undefined;
+  #ackReply: AckReplyWriter | undefined;
   /** #pending was filled in increasing stream sequence (the usual case), so its first entry is the floor. */
   #pendingInOrder = true;
   #lastPendingInsert = 0;
@@ -340,7 +343,7 @@ export class Consumer {
       this.#lastPendingInsert = msg.seq;
       this.#pending.set(msg.seq, { cseq, ts: now, dc });
     }
-    const ack = `${this.ackSubjectPrefix}.${dc}.${msg.seq}.${cseq}.${msToNs(msg.ts)}.${this.numPending()}`;
+    const ack = (this.#ackReply ??= new AckReplyWriter(this.ackSubjectPrefix)).write(dc, msg.seq, cseq, msg.ts, this.numPending());
     const headersOnly = this.config.headers_only === true;
     const hdr = headersOnly ? withHeaders(msg.hdr, [["Nats-Msg-Size", msg.payload.length]]) : msg.hdr;
     const data = headersOnly ? EMPTY : msg.payload;

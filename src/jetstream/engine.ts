@@ -316,7 +316,7 @@ export class JetStream implements ConsumerHost {
 
   // ---- ConsumerHost ---------------------------------------------------------------------------------------
 
-  deliver(inbox: string, subject: string, ackReply: string, hdr: Uint8Array, data: Uint8Array): void {
+  deliver(inbox: string, subject: string, ackReply: Uint8Array, hdr: Uint8Array, data: Uint8Array): void {
     this.host.internal.publishTo(inbox, subject, ackReply, hdr, data);
   }
 

@@ -5,11 +5,6 @@ export function rfc3339(ms: number): string {
   return ms > 0 ? new Date(ms).toISOString() : ZERO_TIME;
 }
 
-/** Store timestamps are float milliseconds; the ack subject carries integer nanoseconds. */
-export function msToNs(ms: number): number {
-  return Math.round(ms * 1_000_000);
-}
-
 /** RFC 3339 with nanoseconds, as nats-server's `time.RFC3339Nano` (trailing zeros trimmed), from float ms. */
 export function rfc3339Nano(ms: number): string {
   const whole = Math.floor(ms);

@@ -75,18 +75,23 @@ export class InternalEndpoint implements Endpoint {
    * Routes on `routeSubject` while receivers see `subject` in the MSG line (nats-server's pa.deliver):
    * JetStream delivers a stored message to a consumer's inbox under the message's own subject.
    */
-  publishTo(routeSubject: string, subject: string, reply: string | null, hdr: Uint8Array | null, data: Uint8Array): void {
+  publishTo(routeSubject: string, subject: string, reply: string | Uint8Array | null, hdr: Uint8Array | null, data: Uint8Array): void {
     const hlen = hdr?.length ?? 0;
     const size = hlen + data.length;
     // Arguments and payload in one buffer, laid out like a parsed PUB: subject, reply, then payload + CRLF.
-    // UTF-8 needs at most 3 bytes per UTF-16 unit.
-    const need = 3 * (subject.length + (reply?.length ?? 0)) + size + 2;
+    // UTF-8 needs at most 3 bytes per UTF-16 unit; a reply given as bytes is copied as it is.
+    const need = 3 * subject.length + (reply === null ? 0 : typeof reply === "string" ? 3 * reply.length : reply.length) + size + 2;
     const nested = this.routing;
     let buf = this.scratch;
     if (nested) buf = new Uint8Array(need);
     else if (need > buf.length) buf = this.scratch = new Uint8Array(Math.max(need, 2 * buf.length));
     const subjEnd = encoder.encodeInto(subject, buf).written;
-    const replyEnd = reply === null ? subjEnd : subjEnd + encoder.encodeInto(reply, buf.subarray(subjEnd)).written;
+    let replyEnd = subjEnd;
+    if (typeof reply === "string") replyEnd += encoder.encodeInto(reply, buf.subarray(subjEnd)).written;
+    else if (reply !== null) {
+      buf.set(reply, subjEnd);
+      replyEnd += reply.length;
+    }
     const start = replyEnd;
     if (hdr !== null) buf.set(hdr, start);
     buf.set(data, start + hlen);
