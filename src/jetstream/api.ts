@@ -115,6 +115,10 @@ async function streamOp(js: JetStream, verb: string, name: string, data: Uint8Ar
       const req = body(data, false);
       const s = js.stream(name);
       const info = s.info();
+      if (req.deleted_details === true) {
+        const deleted = s.store.deleted();
+        if (deleted.length > 0) (info.state as Json).deleted = deleted;
+      }
       if (typeof req.subjects_filter === "string" && req.subjects_filter !== "") {
         const subjects = Object.fromEntries(s.store.subjectCounts(req.subjects_filter));
         (info.state as Json).subjects = subjects;

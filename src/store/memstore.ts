@@ -143,8 +143,16 @@ export class MemStore implements StreamStore {
     return Promise.resolve(purged);
   }
 
+  deleted(): number[] {
+    const out: number[] = [];
+    if (this.#msgs.size === 0) return out;
+    for (let seq = this.#first; seq <= this.#last; seq++) if (!this.#msgs.has(seq)) out.push(seq);
+    return out;
+  }
+
+  /** 0 while nothing was ever stored, as nats-server reports a new stream (a purge then gives last + 1). */
   firstSeq(): number {
-    return this.#first;
+    return this.#last === 0 ? 0 : this.#first;
   }
 
   lastSeq(): number {
@@ -161,7 +169,7 @@ export class MemStore implements StreamStore {
     return {
       msgs,
       bytes: this.#bytes,
-      first_seq: this.#first,
+      first_seq: this.firstSeq(),
       first_ts: first?.ts ?? 0,
       last_seq: this.#last,
       last_ts: this.#lastTs,

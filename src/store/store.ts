@@ -94,6 +94,8 @@ export interface StreamStore {
   firstSeq(): number;
   lastSeq(): number;
   msgCount(): number;
+  /** The sequences between first_seq and last_seq that hold no message, ascending (STREAM.INFO deleted_details). */
+  deleted(): number[];
   /** Message count per subject matching `filter` ("" or ">" = all). */
   subjectCounts(filter?: string): Map<string, number>;
   updateLimits(limits: StreamLimits): Promise<void>;

@@ -24,12 +24,7 @@ const LAST_CHECK = "no_async_errors";
  * Checks natsedge does not pass yet because the fix belongs to code another change owns; each maps to why.
  * An entry must still fail on natsedge (the test says so once it passes) and must pass on nats-server.
  */
-const PENDING: Record<string, string> = {
-  stream_info_deleted_details:
-    "STREAM.INFO with deleted_details needs the deleted sequences, and StreamStore (src/store) has no way to list them",
-  stream_info_empty_first_seq:
-    "the stores start at first_seq 1; nats-server reports 0 until the first message or purge (src/store)",
-};
+const PENDING: Record<string, string> = {};
 
 interface CheckResult {
   check: string;

@@ -425,8 +425,27 @@ export class FileStore implements StreamStore {
     return out;
   }
 
+  /**
+   * From the segments' delete maps, without reading a block: interior deletes, never-written sequences, and
+   * the sequences between segments (a segment whose messages were all removed is gone).
+   */
+  deleted(): number[] {
+    const out: number[] = [];
+    if (this.#msgs === 0) return out;
+    let next = this.#first;
+    for (const seg of this.#segs) {
+      if (seg.first === 0 || seg.last < this.#first) continue;
+      for (let seq = next; seq < seg.first && seq <= this.#last; seq++) out.push(seq);
+      for (const set of [seg.dmap, seg.absent]) for (const seq of set) if (seq >= this.#first && seq <= this.#last) out.push(seq);
+      next = Math.max(next, seg.last + 1);
+    }
+    for (let seq = next; seq <= this.#last; seq++) out.push(seq);
+    return out.sort((a, b) => a - b);
+  }
+
+  /** 0 while nothing was ever stored, as nats-server reports a new stream (a purge then gives last + 1). */
   firstSeq(): number {
-    return this.#first;
+    return this.#last === 0 ? 0 : this.#first;
   }
 
   lastSeq(): number {
@@ -441,7 +460,7 @@ export class FileStore implements StreamStore {
     return {
       msgs: this.#msgs,
       bytes: this.#bytes,
-      first_seq: this.#first,
+      first_seq: this.firstSeq(),
       first_ts: this.#firstTs(),
       last_seq: this.#last,
       last_ts: this.#lastTs,

@@ -58,6 +58,7 @@ function same(model: StreamStore, file: StreamStore): void {
   const { lost: _f, ...fs } = file.state();
   expect(fs).toEqual(ms);
   expect(file.subjectCounts()).toEqual(model.subjectCounts());
+  expect(file.deleted()).toEqual(model.deleted());
   for (let seq = Math.max(1, ms.first_seq - 2); seq <= ms.last_seq + 1; seq++) {
     const a = model.load(seq);
     const b = file.load(seq);
