@@ -59,7 +59,8 @@ export class Consumer {
   /** The next stream sequence to look at for a first delivery. */
   #sseq = 1;
   #lastDeliveredStream = 0;
-  #ackFloor: SeqPair = { consumer_seq: 0, stream_seq: 0 };
+  /** The ack floor as last computed; null after an ack or term changed it (recomputed when read). */
+  #ackFloorCache: SeqPair | null = { consumer_seq: 0, stream_seq: 0 };
   readonly #pending = new Map<number, Pending>();
   /** Stream sequences due for redelivery, oldest first. */
   #redeliver: number[] = [];
@@ -174,14 +175,14 @@ export class Consumer {
         break;
     }
     this.#lastDeliveredStream = Math.max(0, this.#sseq - 1);
-    this.#ackFloor = { consumer_seq: 0, stream_seq: this.#lastDeliveredStream };
+    this.#ackFloorCache = { consumer_seq: 0, stream_seq: this.#lastDeliveredStream };
   }
 
   #restore(s: ConsumerState): void {
     this.#dseq = s.dseq;
     this.#sseq = s.sseq;
     this.#lastDeliveredStream = s.lastDeliveredStream;
-    this.#ackFloor = s.ackFloor;
+    this.#ackFloorCache = s.ackFloor;
     for (const [sseq, cseq, ts, dc] of s.pending) this.#pending.set(sseq, { cseq, ts, dc });
     this.#pendingInOrder = false;
     this.#armAckTimer();
@@ -194,7 +195,7 @@ export class Consumer {
       dseq: this.#dseq,
       sseq: this.#sseq,
       lastDeliveredStream: this.#lastDeliveredStream,
-      ackFloor: this.#ackFloor,
+      ackFloor: this.#ackFloor(),
       pending: [...this.#pending].map(([sseq, p]) => [sseq, p.cseq, p.ts, p.dc]),
     };
   }
@@ -333,7 +334,7 @@ export class Consumer {
     const cseq = ++this.#dseq;
     this.#lastDeliveredStream = Math.max(this.#lastDeliveredStream, msg.seq);
     if (this.config.ack_policy === "none") {
-      this.#ackFloor = { consumer_seq: cseq, stream_seq: msg.seq };
+      this.#ackFloorCache = { consumer_seq: cseq, stream_seq: msg.seq };
       this.stream.acknowledged([msg.seq]);
     } else if (p !== undefined) {
       p.ts = now;
@@ -420,7 +421,7 @@ export class Consumer {
     const plainAck = data.length === 0 || (data.length === 4 && data[0] === 0x2b && data[1] === 0x41 && data[2] === 0x43 && data[3] === 0x4b);
     const text = plainAck ? "" : decoder.decode(data);
     const kind = text.slice(0, 4);
-    let settled: Promise<void> = Promise.resolve();
+    let settled: Promise<void> | undefined;
     if (plainAck || kind === "+ACK" || text.startsWith("+OK")) settled = this.#ack(sseq);
     else if (kind === "-NAK") this.#nak(sseq, text.slice(4).trim());
     else if (kind === "+WPI") {
@@ -438,7 +439,9 @@ export class Consumer {
     }
     // AckSync: the client sent the ack as a request and waits for an empty reply, sent once retention
     // has removed what the ack released.
-    if (reply !== null) settled.then(() => this.host.status(reply, EMPTY));
+    if (reply === null) return;
+    if (settled === undefined) this.host.status(reply, EMPTY);
+    else settled.then(() => this.host.status(reply, EMPTY));
   }
 
   #ack(sseq: number): Promise<void> {
@@ -454,7 +457,7 @@ export class Consumer {
       acked.push(sseq);
     }
     const settled = this.stream.acknowledged(acked);
-    this.#updateAckFloor();
+    this.#ackFloorCache = null;
     this.host.changed(this);
     if (this.#waiting.length > 0 || this.deliverSubject !== undefined) this.#dispatch();
     return settled;
@@ -463,7 +466,7 @@ export class Consumer {
   #drop(sseq: number): Promise<void> {
     // A terminated message counts as acknowledged for retention, as in nats-server.
     const settled = this.#pending.delete(sseq) ? this.stream.acknowledged([sseq]) : Promise.resolve();
-    this.#updateAckFloor();
+    this.#ackFloorCache = null;
     this.host.changed(this);
     return settled;
   }
@@ -493,7 +496,12 @@ export class Consumer {
     this.#redeliver.splice(i < 0 ? this.#redeliver.length : i, 0, sseq);
   }
 
-  #updateAckFloor(): void {
+  /**
+   * Below the oldest unacknowledged delivery, or everything delivered when nothing is pending. Computed when
+   * read (info, saved state) rather than on every ack, where it cost an iterator and two objects each.
+   */
+  #ackFloor(): SeqPair {
+    if (this.#ackFloorCache !== null) return this.#ackFloorCache;
     let min: [number, Pending] | null = null;
     if (this.#pendingInOrder) {
       // Deliveries went out in stream order, so the Map's first entry is the lowest sequence: O(1) per ack.
@@ -502,9 +510,9 @@ export class Consumer {
       for (const e of this.#pending) if (min === null || e[0] < min[0]) min = e;
       if (min === null) this.#pendingInOrder = true;
     }
-    this.#ackFloor = min === null
+    return (this.#ackFloorCache = min === null
       ? { consumer_seq: this.#dseq, stream_seq: this.#lastDeliveredStream }
-      : { consumer_seq: min[1].cseq - 1, stream_seq: min[0] - 1 };
+      : { consumer_seq: min[1].cseq - 1, stream_seq: min[0] - 1 });
   }
 
   /** One timer for the earliest ack deadline; expired deliveries are queued for redelivery. */
@@ -602,7 +610,7 @@ export class Consumer {
       created: rfc3339(this.created),
       config: this.config,
       delivered: { consumer_seq: this.#dseq, stream_seq: this.#lastDeliveredStream, ...(this.#dseq > 0 ? { last_active: rfc3339(this.#lastActive) } : {}) },
-      ack_floor: this.#ackFloor,
+      ack_floor: this.#ackFloor(),
       num_ack_pending: this.#pending.size,
       num_redelivered: [...this.#pending.values()].filter((p) => p.dc > 1).length,
       num_waiting: this.#waiting.length,

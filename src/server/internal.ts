@@ -36,7 +36,9 @@ export class InternalEndpoint implements Endpoint {
   readonly pendingBytes = 0;
   private nextSid = 1;
   private readonly handlers = new Map<Subscription, InternalHandler>();
-  private readonly queue: [InternalHandler, InternalMsg][] = [];
+  /** Deliveries waiting for the next drain: handler i gets message i (two arrays, no pair per message). */
+  private handlerQueue: InternalHandler[] = [];
+  private msgQueue: InternalMsg[] = [];
   private scheduled = false;
   private flushScheduled = false;
   /**
@@ -136,7 +138,8 @@ export class InternalEndpoint implements Endpoint {
       hdr: pa.hdr > 0 ? payload.slice(0, hlen) : null,
       data: payload.slice(hlen, pa.size),
     };
-    this.queue.push([handler, msg]);
+    this.handlerQueue.push(handler);
+    this.msgQueue.push(msg);
     if (!this.scheduled) {
       this.scheduled = true;
       queueMicrotask(() => this.drain());
@@ -145,10 +148,14 @@ export class InternalEndpoint implements Endpoint {
 
   private drain(): void {
     this.scheduled = false;
-    const batch = this.queue.splice(0, this.queue.length);
-    for (const [handler, msg] of batch) {
+    const handlers = this.handlerQueue;
+    const msgs = this.msgQueue;
+    this.handlerQueue = [];
+    this.msgQueue = [];
+    for (let i = 0; i < msgs.length; i++) {
+      const msg = msgs[i]!;
       try {
-        handler(msg);
+        handlers[i]!(msg);
       } catch (err) {
         this.onError(msg.subject, err);
       }
