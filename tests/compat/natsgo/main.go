@@ -116,6 +116,20 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// pullFetch binds a pull consumer to subject (durable "" for an ephemeral one) and fetches up to n messages.
+func pullFetch(js nats.JetStreamContext, n int, subject, durable string, opts ...nats.SubOpt) (*nats.Subscription, []*nats.Msg, error) {
+	sub, err := js.PullSubscribe(subject, durable, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	msgs, err := sub.Fetch(n, nats.MaxWait(bound))
+	if err != nil {
+		_ = sub.Unsubscribe()
+		return nil, nil, err
+	}
+	return sub, msgs, nil
+}
+
 func publishN(js nats.JetStreamContext, subject string, n int) error {
 	for i := 1; i <= n; i++ {
 		if _, err := js.Publish(subject, []byte(fmt.Sprintf("m%d", i))); err != nil {
@@ -682,15 +696,11 @@ func pullChecks(js nats.JetStreamContext) {
 		if err := publishN(js, "pull.a", 3); err != nil {
 			return err
 		}
-		sub, err := js.PullSubscribe("pull.a", "ackd", nats.AckExplicit())
-		if err != nil {
-			return err
-		}
-		defer sub.Unsubscribe()
-		msgs, err := sub.Fetch(3, nats.MaxWait(bound))
+		sub, msgs, err := pullFetch(js, 3, "pull.a", "ackd", nats.AckExplicit())
 		if err != nil {
 			return fail("fetch: %v", err)
 		}
+		defer sub.Unsubscribe()
 		if len(msgs) != 3 {
 			return fail("fetched %d", len(msgs))
 		}
@@ -723,15 +733,11 @@ func pullChecks(js nats.JetStreamContext) {
 		if _, err := js.Publish("pull.n", []byte("nak me")); err != nil {
 			return err
 		}
-		sub, err := js.PullSubscribe("pull.n", "nakd", nats.AckExplicit())
-		if err != nil {
-			return err
-		}
-		defer sub.Unsubscribe()
-		msgs, err := sub.Fetch(1, nats.MaxWait(bound))
+		sub, msgs, err := pullFetch(js, 1, "pull.n", "nakd", nats.AckExplicit())
 		if err != nil {
 			return fail("first fetch: %v", err)
 		}
+		defer sub.Unsubscribe()
 		if err := msgs[0].Nak(); err != nil {
 			return err
 		}
@@ -756,15 +762,11 @@ func pullChecks(js nats.JetStreamContext) {
 		if _, err := js.Publish("pull.p", []byte("slow")); err != nil {
 			return err
 		}
-		sub, err := js.PullSubscribe("pull.p", "wip", nats.AckExplicit(), nats.AckWait(30*time.Second))
+		sub, msgs, err := pullFetch(js, 1, "pull.p", "wip", nats.AckExplicit(), nats.AckWait(30*time.Second))
 		if err != nil {
 			return err
 		}
 		defer sub.Unsubscribe()
-		msgs, err := sub.Fetch(1, nats.MaxWait(bound))
-		if err != nil {
-			return err
-		}
 		for i := 0; i < 3; i++ {
 			if err := msgs[0].InProgress(); err != nil {
 				return fail("InProgress: %v", err)
@@ -783,15 +785,11 @@ func pullChecks(js nats.JetStreamContext) {
 		if err := publishN(js, "pull.t", 2); err != nil {
 			return err
 		}
-		sub, err := js.PullSubscribe("pull.t", "term", nats.AckExplicit())
+		sub, msgs, err := pullFetch(js, 1, "pull.t", "term", nats.AckExplicit())
 		if err != nil {
 			return err
 		}
 		defer sub.Unsubscribe()
-		msgs, err := sub.Fetch(1, nats.MaxWait(bound))
-		if err != nil {
-			return err
-		}
 		if err := msgs[0].Term(); err != nil {
 			return err
 		}
@@ -874,15 +872,11 @@ func pullExtraChecks(js nats.JetStreamContext) {
 		if err := publishN(js, "pull.all", 3); err != nil {
 			return err
 		}
-		sub, err := js.PullSubscribe("pull.all", "all", nats.AckAll())
+		sub, msgs, err := pullFetch(js, 3, "pull.all", "all", nats.AckAll())
 		if err != nil {
 			return err
 		}
 		defer sub.Unsubscribe()
-		msgs, err := sub.Fetch(3, nats.MaxWait(bound))
-		if err != nil {
-			return err
-		}
 		if len(msgs) != 3 {
 			return fail("fetched %d", len(msgs))
 		}
@@ -1235,15 +1229,11 @@ func consumerChecks(js nats.JetStreamContext) {
 		if ci.Config.Description != "updated" || ci.NumPending != 5 {
 			return fail("updated %+v", ci)
 		}
-		sub, err := js.PullSubscribe("cons.a", "c1", nats.Bind("CONS", "c1"))
+		sub, msgs, err := pullFetch(js, 2, "cons.a", "c1", nats.Bind("CONS", "c1"))
 		if err != nil {
 			return err
 		}
 		defer sub.Unsubscribe()
-		msgs, err := sub.Fetch(2, nats.MaxWait(bound))
-		if err != nil {
-			return err
-		}
 		if len(msgs) != 2 {
 			return fail("fetched %d", len(msgs))
 		}
