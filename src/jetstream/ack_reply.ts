@@ -34,17 +34,25 @@ export class AckReplyWriter {
   }
 }
 
-/** A non-negative integer below 2^53 in decimal. */
+/**
+ * A non-negative integer below 2^53 in decimal: with int32 arithmetic when it fits, else through the
+ * runtime's own number formatting (division and remainder on doubles cost more than the whole conversion).
+ */
 function decimal(b: Uint8Array, p: number, v: number): number {
   if (v < 10) {
     b[p] = 48 + v;
     return p + 1;
   }
-  let digits = 0;
-  for (let t = v; t >= 1; t = Math.floor(t / 10)) digits++;
-  let q = p + digits - 1;
-  for (let t = v; t >= 1; t = Math.floor(t / 10)) b[q--] = 48 + (t % 10);
-  return p + digits;
+  if (v <= 0x7fffffff) {
+    let digits = 1;
+    for (let t = v; t >= 10; t = (t / 10) | 0) digits++;
+    let q = p + digits - 1;
+    for (let t = v | 0; t > 0; t = (t / 10) | 0) b[q--] = 48 + (t - ((t / 10) | 0) * 10);
+    return p + digits;
+  }
+  const s = String(v);
+  for (let i = 0; i < s.length; i++) b[p + i] = s.charCodeAt(i);
+  return p + s.length;
 }
 
 /**
@@ -61,6 +69,11 @@ function nanos(b: Uint8Array, p: number, ms: number): number {
   }
   if (whole === 0) return decimal(b, p, frac);
   p = decimal(b, p, whole);
-  for (let d = 100_000; d >= 1; d /= 10) b[p++] = 48 + (Math.floor(frac / d) % 10);
-  return p;
+  // Six digits, zero-padded: frac < 10^6 fits int32.
+  for (let i = 5; i >= 0; i--) {
+    const q = (frac / 10) | 0;
+    b[p + i] = 48 + (frac - q * 10);
+    frac = q;
+  }
+  return p + 6;
 }
