@@ -84,12 +84,63 @@ interface Node<T> {
 /** One token position: literal tokens by name, plus the `*` and `>` nodes. */
 interface Level<T> {
   readonly nodes: Map<string, Node<T>>;
+  /**
+   * The literal tokens and their nodes again as two arrays, while there are at most SMALL (null past that).
+   * Most levels have a handful of children: comparing the publish subject's characters against each is
+   * cheaper than cutting the token out as a string to look it up, and a subject that never repeats (an ack
+   * or reply subject) then makes no token strings at all.
+   */
+  keys: string[] | null;
+  vals: Node<T>[] | null;
   pwc: Node<T> | null;
   fwc: Node<T> | null;
 }
 
+const SMALL = 8;
+
 function newLevel<T>(): Level<T> {
-  return { nodes: new Map(), pwc: null, fwc: null };
+  return { nodes: new Map(), keys: [], vals: [], pwc: null, fwc: null };
+}
+
+/** Keeps the arrays in step with a new child, or drops them once the level outgrows SMALL. */
+function indexAdded<T>(l: Level<T>, t: string, n: Node<T>): void {
+  if (l.keys === null) return;
+  if (l.nodes.size > SMALL) {
+    l.keys = null;
+    l.vals = null;
+  } else {
+    l.keys.push(t);
+    l.vals!.push(n);
+  }
+}
+
+/** Keeps the arrays in step with a deleted child; a level that shrank back to half of SMALL gets them again. */
+function indexRemoved<T>(l: Level<T>, t: string): void {
+  if (l.keys !== null) {
+    const k = l.keys.indexOf(t);
+    l.keys.splice(k, 1);
+    l.vals!.splice(k, 1);
+  } else if (l.nodes.size <= SMALL / 2) {
+    l.keys = [...l.nodes.keys()];
+    l.vals = [...l.nodes.values()];
+  }
+}
+
+/** The literal child of `l` named by token `i` of the subject in `toks`. */
+function childAt<T>(l: Level<T>, toks: Tokens, i: number): Node<T> | undefined {
+  const keys = l.keys;
+  if (keys === null) return l.nodes.get(toks.at(i));
+  const subject = toks.subject;
+  const start = toks.bounds[2 * i]!;
+  const len = toks.bounds[2 * i + 1]! - start;
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k]!;
+    if (key.length !== len) continue;
+    let j = 0;
+    while (j < len && key.charCodeAt(j) === subject.charCodeAt(start + j)) j++;
+    if (j === len) return l.vals![k];
+  }
+  return undefined;
 }
 
 function newNode<T>(): Node<T> {
@@ -104,6 +155,7 @@ function childOf<T>(l: Level<T>, t: string): Node<T> {
   if (n === undefined) {
     n = newNode();
     l.nodes.set(t, n);
+    indexAdded(l, t, n);
   }
   return n;
 }
@@ -132,23 +184,42 @@ function findSlot<T extends SubLike>(qsubs: readonly (readonly T[])[], name: str
 }
 
 /**
- * Splits a publish subject into `out` without allocating an array, returning the token count, or 0
- * when the subject is empty or has an empty token (such a subject matches nothing, as in nats-server).
+ * A publish subject's tokens as start/end offsets; a token's string is cut only when a large level has to
+ * look it up by name.
  */
-function tokenize(subject: string, out: string[]): number {
-  const len = subject.length;
-  let start = 0;
-  let n = 0;
-  for (let i = 0; i < len; i++) {
-    if (subject.charCodeAt(i) === DOT) {
+class Tokens {
+  subject = "";
+  bounds = new Int32Array(64);
+  private readonly strs: (string | undefined)[] = [];
+
+  /** The token count, or 0 when the subject is empty or has an empty token (it matches nothing, as in nats-server). */
+  tokenize(subject: string): number {
+    const len = subject.length;
+    if (len === 0) return 0;
+    let b = this.bounds;
+    let start = 0;
+    let n = 0;
+    for (let i = 0; i <= len; i++) {
+      if (i < len && subject.charCodeAt(i) !== DOT) continue;
       if (i === start) return 0;
-      out[n++] = subject.substring(start, i);
+      if (2 * n + 2 > b.length) {
+        const grown = new Int32Array(b.length * 2);
+        grown.set(b);
+        b = this.bounds = grown;
+      }
+      b[2 * n] = start;
+      b[2 * n + 1] = i;
+      this.strs[n] = undefined;
+      n++;
       start = i + 1;
     }
+    this.subject = subject;
+    return n;
   }
-  if (start >= len) return 0;
-  out[n++] = subject.substring(start);
-  return n;
+
+  at(i: number): string {
+    return (this.strs[i] ??= this.subject.substring(this.bounds[2 * i]!, this.bounds[2 * i + 1]!));
+  }
 }
 
 function addNodeToResults<T extends SubLike>(n: Node<T>, psubs: T[], qsubs: T[][]): void {
@@ -171,7 +242,7 @@ function addNodeToResults<T extends SubLike>(n: Node<T>, psubs: T[], qsubs: T[][
 /** nats-server's matchLevel; recursion happens only into `*` nodes, tokens are walked by index. */
 function matchLevel<T extends SubLike>(
   level: Level<T> | null,
-  toks: readonly string[],
+  toks: Tokens,
   from: number,
   to: number,
   psubs: T[],
@@ -185,7 +256,7 @@ function matchLevel<T extends SubLike>(
     if (l.fwc !== null) addNodeToResults(l.fwc, psubs, qsubs);
     pwc = l.pwc;
     if (pwc !== null) matchLevel(pwc.next, toks, i + 1, to, psubs, qsubs);
-    n = l.nodes.get(toks[i]);
+    n = l.nodes.size === 0 ? undefined : childAt(l, toks, i);
     l = n === undefined ? null : n.next;
   }
   if (n !== undefined) addNodeToResults(n, psubs, qsubs);
@@ -196,7 +267,7 @@ function matchLevel<T extends SubLike>(
  * have no children, so pruning removes it once empty. */
 function matchLevelForAny<T>(
   level: Level<T> | null,
-  toks: readonly string[],
+  toks: Tokens,
   from: number,
   to: number,
 ): boolean {
@@ -208,7 +279,7 @@ function matchLevelForAny<T>(
     if (l.fwc !== null) return true;
     pwc = l.pwc;
     if (pwc !== null && matchLevelForAny(pwc.next, toks, i + 1, to)) return true;
-    n = l.nodes.get(toks[i]);
+    n = l.nodes.size === 0 ? undefined : childAt(l, toks, i);
     l = n === undefined ? null : n.next;
   }
   return (n !== undefined && hasSubs(n)) || (pwc !== null && hasSubs(pwc));
@@ -251,7 +322,7 @@ export class Sublist<T extends SubLike> {
   private matches = 0;
   private cacheHits = 0;
   // Scratch buffers for a cache miss, reused so that a miss without interest allocates no result.
-  private readonly toks: string[] = [];
+  private readonly toks = new Tokens();
   private readonly scratchP: T[] = [];
   private readonly scratchQ: T[][] = [];
   private readonly door = new Int32Array(DOOR_SLOTS);
@@ -344,7 +415,10 @@ export class Sublist<T extends SubLike> {
       const parent = levels[i];
       if (n === parent.fwc) parent.fwc = null;
       else if (n === parent.pwc) parent.pwc = null;
-      else parent.nodes.delete(tokens[i]);
+      else {
+        parent.nodes.delete(tokens[i]);
+        indexRemoved(parent, tokens[i]);
+      }
     }
 
     this.subCount--;
@@ -366,7 +440,7 @@ export class Sublist<T extends SubLike> {
       }
     }
 
-    const ntoks = tokenize(subject, this.toks);
+    const ntoks = this.toks.tokenize(subject);
     if (ntoks === 0) return EMPTY_RESULT;
     const psubs = this.scratchP;
     const qsubs = this.scratchQ;
@@ -407,7 +481,7 @@ export class Sublist<T extends SubLike> {
   hasInterest(subject: string): boolean {
     const cached = this.cache?.get(subject);
     if (cached !== undefined) return cached.psubs.length > 0 || cached.qsubs.length > 0;
-    const ntoks = tokenize(subject, this.toks);
+    const ntoks = this.toks.tokenize(subject);
     return ntoks > 0 && matchLevelForAny(this.root, this.toks, 0, ntoks);
   }
 

@@ -464,6 +464,31 @@ function sublistSuite(mode: string, enableCache: boolean): void {
       expect(s.match("foo-1").psubs).toEqual([sub]);
     });
 
+    test("a level that grows past and shrinks below its small-level index still finds every child", () => {
+      const s = newSublist();
+      const subs = Array.from({ length: 20 }, (_, i) => newSub(`lvl.t${i}.end`));
+      for (const sub of subs) s.insert(sub);
+      const check = (live: Set<number>) => {
+        for (let i = 0; i < 20; i++) expect(s.match(`lvl.t${i}.end`).psubs).toEqual(live.has(i) ? [subs[i]] : []);
+        expect(s.match("lvl.t1").psubs).toEqual([]);
+        expect(s.match("lvl.t10x.end").psubs).toEqual([]);
+      };
+      const live = new Set(subs.map((_, i) => i));
+      check(live);
+      // Down to 3 children (the index is rebuilt on the way), then back up past it.
+      for (let i = 19; i >= 3; i--) {
+        s.remove(subs[i]!);
+        live.delete(i);
+        if (i % 4 === 0) check(live);
+      }
+      check(live);
+      for (let i = 3; i < 20; i += 2) {
+        s.insert(subs[i]!);
+        live.add(i);
+      }
+      check(live);
+    });
+
     test("a stream of subjects that never repeat leaves the cache alone", () => {
       const s = newSublist();
       s.insert(newSub("_INBOX.x.*"));
