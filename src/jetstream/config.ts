@@ -227,6 +227,8 @@ export function normalizeConsumerConfig(raw: Json, streamSubjects: readonly stri
   if (push && !isValidSubject(deliverSubject)) throw bad(`invalid deliver subject ${JSON.stringify(deliverSubject)}`);
   if (push && /(^|\.)[*>](\.|$)/.test(deliverSubject)) throw bad("consumer deliver subject has wildcards");
   const heartbeat = int(raw.idle_heartbeat, 0, "idle_heartbeat");
+  // A pull consumer asks for heartbeats per request, not in its config; nats-server checks this first.
+  if (heartbeat > 0 && !push) throw jsError(JSErr.ConsumerHBRequiresPush);
   if (heartbeat > 0 && heartbeat < MIN_HEARTBEAT_NS) throw jsError(JSErr.ConsumerSmallHeartbeat);
   if (raw.flow_control === true) {
     if (!push) throw jsError(JSErr.ConsumerFCRequiresPush);

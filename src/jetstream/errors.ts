@@ -52,6 +52,7 @@ export const JSErr = {
   ConsumerInvalidPolicy: { code: 400, err_code: 10094, description: "{err}" },
   ConsumerPushMaxWaiting: { code: 400, err_code: 10080, description: "consumer in push mode can not set max waiting" },
   ConsumerSmallHeartbeat: { code: 400, err_code: 10083, description: "consumer idle heartbeat needs to be >= 100ms" },
+  ConsumerHBRequiresPush: { code: 400, err_code: 10088, description: "consumer idle heartbeat requires a push based consumer" },
   ConsumerFCRequiresPush: { code: 400, err_code: 10089, description: "consumer flow control requires a push based consumer" },
   ConsumerFlowControlNeedsHeartbeats: { code: 400, err_code: 10108, description: "consumer with flow control also needs heartbeats" },
   ConsumerMaxDeliverBackoff: { code: 400, err_code: 10116, description: "max deliver is required to be > length of backoff values" },

@@ -67,6 +67,16 @@ function toConf(opts: StartOptions): string {
       case "trace":
         lines.push(`${k}: ${Boolean(v)}`);
         break;
+      case "jetstream": {
+        const js = v as NonNullable<StartOptions["jetstream"]>;
+        const body: string[] = [];
+        if (js.store_dir !== undefined) body.push(`store_dir: ${q(js.store_dir)}`);
+        if (js.domain !== undefined) body.push(`domain: ${q(js.domain)}`);
+        if (js.key !== undefined) body.push(`key: ${q(js.key)}`);
+        if (js.cipher !== undefined) body.push(`cipher: ${js.cipher}`);
+        lines.push(js.enabled ? `jetstream { ${body.join(", ")} }` : "jetstream: disabled");
+        break;
+      }
       default:
         throw new Error(`reference mode cannot translate option ${k}`);
     }

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { AckPolicy, jetstream, jetstreamManager, JetStreamApiError } from "@nats-io/jetstream";
 import { jetStreamFixture, nanos } from "../_helpers/jetstream.ts";
+import { REFERENCE_SERVER } from "../_helpers/reference_server.ts";
 
 const fx = jetStreamFixture("js");
 
@@ -129,7 +130,8 @@ test("ephemeral consumers with a filter and deliver policies", async () => {
   for await (const m of await c.fetch({ max_messages: 2, expires: 1000 })) seen.push(m.string());
   expect(seen).toEqual(["a1", "a2"]);
 
-  const lps = await jsm.consumers.add("EPH", { name: "lps", deliver_policy: "last_per_subject" as never, ack_policy: AckPolicy.None });
+  // nats-server 2.9.10 wants a filter with last_per_subject (2.10 does not); "eph.>" suits both.
+  const lps = await jsm.consumers.add("EPH", { name: "lps", filter_subject: "eph.>", deliver_policy: "last_per_subject" as never, ack_policy: AckPolicy.None });
   expect(lps.num_pending).toBe(2);
   const c2 = await js.consumers.get("EPH", "lps");
   const last: string[] = [];
@@ -148,8 +150,11 @@ test("bad requests get nats-server's error JSON", async () => {
   const r2 = await fx.nc.request("$JS.API.STREAM.CREATE.BAD", JSON.stringify({ name: "OTHER" }), { timeout: 2000 });
   expect(r2.json<{ error: { err_code: number } }>().error.err_code).toBe(10056);
 
-  const r3 = await fx.nc.request("$JS.API.STREAM.CREATE.BAD", JSON.stringify({ name: "BAD", bogus: 1 }), { timeout: 2000 });
-  expect(r3.json<{ error: { err_code: number } }>().error.err_code).toBe(10025);
+  // Unknown fields are refused (the issue asks for it, as newer nats-server does); 2.9.10 ignores them.
+  if (REFERENCE_SERVER === "") {
+    const r3 = await fx.nc.request("$JS.API.STREAM.CREATE.BAD", JSON.stringify({ name: "BAD", bogus: 1 }), { timeout: 2000 });
+    expect(r3.json<{ error: { err_code: number } }>().error.err_code).toBe(10025);
+  }
 
   const r4 = await fx.nc.request("$JS.API.STREAM.INFO.NOPE", "", { timeout: 2000 });
   expect(r4.json<{ error: { code: number; err_code: number; description: string } }>().error).toEqual({ code: 404, err_code: 10059, description: "stream not found" });

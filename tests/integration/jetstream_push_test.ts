@@ -3,6 +3,7 @@ import { expect, test } from "bun:test";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from "@nats-io/jetstream";
 import { createInbox, headers, type Msg } from "@nats-io/transport-node";
 import { jetStreamFixture, nanos } from "../_helpers/jetstream.ts";
+import { REFERENCE_SERVER } from "../_helpers/reference_server.ts";
 
 const fx = jetStreamFixture("push");
 
@@ -116,7 +117,9 @@ test("a deliver group shares the messages between the group's subscribers", asyn
   await jsm.streams.delete("GRP");
 });
 
-test("flow control stalls delivery until the client answers; heartbeats report the last sequences", async () => {
+// The window sizes are natsedge's (256 KiB per flow control request): nats-server 2.9.10 sizes its windows
+// from the consumer's pending limits, so it sends no request for these 768 KB.
+test.skipIf(REFERENCE_SERVER !== "")("flow control stalls delivery until the client answers; heartbeats report the last sequences", async () => {
   const jsm = await jetstreamManager(fx.nc);
   await jsm.streams.add({ name: "FC", subjects: ["fc"], storage: "memory" as never });
   const js = jetstream(fx.nc);
@@ -190,7 +193,7 @@ test("ordered push consumers: nats.js's config is accepted and messages arrive i
   await jsm.streams.delete("ORD");
 });
 
-test("deliver_policy by_start_time and filter_subjects", async () => {
+test("deliver_policy by_start_time", async () => {
   const jsm = await jetstreamManager(fx.nc);
   await jsm.streams.add({ name: "TIME", subjects: ["time.*"] });
   const js = jetstream(fx.nc);
@@ -202,6 +205,19 @@ test("deliver_policy by_start_time and filter_subjects", async () => {
   await js.publish("time.a", "new3");
   const ci = await jsm.consumers.add("TIME", { name: "t", deliver_policy: DeliverPolicy.StartTime, opt_start_time: cut.toISOString(), ack_policy: AckPolicy.None });
   expect(ci.num_pending).toBe(3);
+  const t = await js.consumers.get("TIME", "t");
+  const after: string[] = [];
+  for await (const m of await t.fetch({ max_messages: 3, expires: 1000 })) after.push(m.string());
+  expect(after).toEqual(["new1", "new2", "new3"]);
+  await jsm.streams.delete("TIME");
+});
+
+// filter_subjects came with nats-server 2.10; 2.9.10 ignores the field.
+test.skipIf(REFERENCE_SERVER !== "")("filter_subjects: several filters, and overlapping ones refused", async () => {
+  const jsm = await jetstreamManager(fx.nc);
+  await jsm.streams.add({ name: "TIME", subjects: ["time.*"] });
+  const js = jetstream(fx.nc);
+  for (const [subject, data] of [["time.a", "old"], ["time.b", "new1"], ["time.c", "new2"], ["time.a", "new3"]]) await js.publish(subject!, data!);
   // nats.js asks for server 2.10 before it sends filter_subjects, so this one goes in by hand.
   const r = await fx.nc.request("$JS.API.CONSUMER.CREATE.TIME.m", JSON.stringify({ stream_name: "TIME", config: { name: "m", filter_subjects: ["time.a", "time.c"], ack_policy: "none" } }), { timeout: 2000 });
   expect(r.json<{ num_pending: number }>().num_pending).toBe(3);
@@ -220,7 +236,9 @@ test("push consumer configurations nats-server refuses", async () => {
   const create = (config: Record<string, unknown>) => apiError("$JS.API.CONSUMER.CREATE.BADP", { stream_name: "BADP", config });
   expect((await create({ deliver_subject: "d.1", max_waiting: 5 })).err_code).toBe(10080);
   expect((await create({ deliver_subject: "d.1", idle_heartbeat: 1000 })).err_code).toBe(10083);
-  expect((await create({ flow_control: true, idle_heartbeat: nanos(1000) })).err_code).toBe(10089);
+  expect((await create({ flow_control: true, idle_heartbeat: nanos(1000) })).err_code).toBe(10088);
+  expect((await create({ idle_heartbeat: 1000 })).err_code).toBe(10088);
+  expect((await create({ flow_control: true })).err_code).toBe(10089);
   expect((await create({ deliver_subject: "d.1", flow_control: true })).err_code).toBe(10108);
   const noTime = await create({ deliver_subject: "d.1", deliver_policy: "by_start_time" });
   expect(noTime.err_code).toBe(10094);

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { client, runServer } from "../_helpers/server.ts";
+import { REFERENCE_SERVER } from "../_helpers/reference_server.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -58,7 +59,8 @@ test("streams, messages and durable consumer state survive a restart", async () 
   }
 });
 
-test("with jetstream.key the files hold no plaintext, and a wrong key leaves core NATS working", async () => {
+// natsedge's own store format and wrong-key handling, which nats-server does differently.
+test.skipIf(REFERENCE_SERVER !== "")("with jetstream.key the files hold no plaintext, and a wrong key leaves core NATS working", async () => {
   const dir = tempDir();
   const secret = "TOP-SECRET-PAYLOAD-7d1e";
   let srv = await runServer({ jetstream: { enabled: true, store_dir: dir, key: "s3cr3t-key-one" } });
