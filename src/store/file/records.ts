@@ -169,74 +169,76 @@ export type ParsedRecord =
   | { readonly type: 2; readonly seq: number; readonly size: number; readonly subject: string }
   | { readonly type: 3; readonly first: number; readonly last: number; readonly lastTs: number };
 
+/** The size of the record at `p`, or 0 when no whole record starts there (a malformed or torn block). */
+function recordSize(buf: Uint8Array, v: DataView, p: number): number {
+  const room = buf.length - p;
+  let size = 0;
+  switch (buf[p]) {
+    case RecordType.Msg:
+      if (room >= MSG_HEADER) size = MSG_HEADER + v.getUint16(p + 17, true) + v.getUint32(p + 19, true) + v.getUint32(p + 23, true);
+      break;
+    case RecordType.Tomb:
+      if (room >= TOMB_HEADER) size = TOMB_HEADER + v.getUint16(p + 13, true);
+      break;
+    case RecordType.Floor:
+      size = FLOOR_SIZE;
+      break;
+  }
+  return size <= room ? size : 0;
+}
+
+function malformed(p: number, len: number): Error {
+  return new Error(`malformed record at offset ${p} of a ${len}-byte block`);
+}
+
 /** Walks the records of a block; throws on a malformed record (only possible with a broken writer). */
 export function parseRecords(buf: Uint8Array, visit: (r: ParsedRecord, off: number) => void): void {
   const v = view(buf);
   let p = 0;
   while (p < buf.length) {
+    const size = recordSize(buf, v, p);
+    if (size === 0) throw malformed(p, buf.length);
     const type = buf[p];
-    if (type === RecordType.Msg && p + MSG_HEADER <= buf.length) {
+    if (type === RecordType.Msg) {
       const slen = v.getUint16(p + 17, true);
-      const hdrLen = v.getUint32(p + 19, true);
-      const payLen = v.getUint32(p + 23, true);
-      const size = MSG_HEADER + slen + hdrLen + payLen;
-      if (p + size > buf.length) break;
       visit({
         type,
         seq: getU64(v, p + 1),
         ts: v.getFloat64(p + 9, true),
         subject: decodeString(buf, p + MSG_HEADER, slen),
         hdrOff: p + MSG_HEADER + slen,
-        hdrLen,
-        payLen,
+        hdrLen: v.getUint32(p + 19, true),
+        payLen: v.getUint32(p + 23, true),
         size,
       }, p);
-      p += size;
-    } else if (type === RecordType.Tomb && p + TOMB_HEADER <= buf.length) {
-      const slen = v.getUint16(p + 13, true);
-      if (p + TOMB_HEADER + slen > buf.length) break;
-      visit({ type, seq: getU64(v, p + 1), size: v.getUint32(p + 9, true), subject: decodeString(buf, p + TOMB_HEADER, slen) }, p);
-      p += TOMB_HEADER + slen;
-    } else if (type === RecordType.Floor && p + FLOOR_SIZE <= buf.length) {
-      visit({ type, first: getU64(v, p + 1), last: getU64(v, p + 9), lastTs: v.getFloat64(p + 17, true) }, p);
-      p += FLOOR_SIZE;
+    } else if (type === RecordType.Tomb) {
+      visit({ type, seq: getU64(v, p + 1), size: v.getUint32(p + 9, true), subject: decodeString(buf, p + TOMB_HEADER, size - TOMB_HEADER) }, p);
     } else {
-      break;
+      visit({ type: RecordType.Floor, first: getU64(v, p + 1), last: getU64(v, p + 9), lastTs: v.getFloat64(p + 17, true) }, p);
     }
+    p += size;
   }
-  if (p !== buf.length) throw new Error(`malformed record at offset ${p} of a ${buf.length}-byte block`);
 }
 
 /**
  * Index of the message records of a block, for the read cache. It reads only types, lengths and sequences:
  * every block a consumer reads goes through here, and decoding each subject (as parseRecords does) cost more
- * than the rest of indexing. Validation is parseRecords's: a malformed block throws the same way.
+ * than the rest of indexing.
  */
 export function indexBlock(buf: Uint8Array): Block {
   const seqs: number[] = [];
   const offs: number[] = [];
   const v = view(buf);
-  const n = buf.length;
   let p = 0;
-  while (p < n) {
-    const type = buf[p];
-    if (type === RecordType.Msg && p + MSG_HEADER <= n) {
-      const size = MSG_HEADER + v.getUint16(p + 17, true) + v.getUint32(p + 19, true) + v.getUint32(p + 23, true);
-      if (p + size > n) break;
+  while (p < buf.length) {
+    const size = recordSize(buf, v, p);
+    if (size === 0) throw malformed(p, buf.length);
+    if (buf[p] === RecordType.Msg) {
       seqs.push(getU64(v, p + 1));
       offs.push(p);
-      p += size;
-    } else if (type === RecordType.Tomb && p + TOMB_HEADER <= n) {
-      const size = TOMB_HEADER + v.getUint16(p + 13, true);
-      if (p + size > n) break;
-      p += size;
-    } else if (type === RecordType.Floor && p + FLOOR_SIZE <= n) {
-      p += FLOOR_SIZE;
-    } else {
-      break;
     }
+    p += size;
   }
-  if (p !== n) throw new Error(`malformed record at offset ${p} of a ${n}-byte block`);
   return { buf, seqs, offs };
 }
 
