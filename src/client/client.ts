@@ -4,7 +4,7 @@
  */
 import { Parser, type ParserHandler, type PubArg } from "../protocol/parser.ts";
 import { ERR, ProtocolError } from "../protocol/errors.ts";
-import { OK, PING, PONG, errLine, goQuote, infoLine } from "../protocol/encode.ts";
+import { OK, PING, PONG, errLine, goQuote, infoLine, writeDecimal } from "../protocol/encode.ts";
 import type { Conn, ConnHandler, TLSServerConfig, TLSState } from "../runtime/types.ts";
 import type { AuthUser, AuthVerdict } from "../auth/authenticator.ts";
 import { goCipherName, tlsVersionNumber } from "../server/tls_config.ts";
@@ -656,14 +656,3 @@ function copyInto(dst: Uint8Array, p: number, src: Uint8Array, s: number, e: num
   return p + n;
 }
 
-function writeDecimal(dst: Uint8Array, p: number, v: number): number {
-  if (v < 10) {
-    dst[p] = 48 + v;
-    return p + 1;
-  }
-  let digits = 0;
-  for (let t = v; t > 0; t = Math.floor(t / 10)) digits++;
-  let q = p + digits - 1;
-  for (let t = v; t > 0; t = Math.floor(t / 10)) dst[q--] = 48 + (t % 10);
-  return p + digits;
-}

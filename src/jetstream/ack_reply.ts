@@ -3,6 +3,8 @@
  * <timestamp ns>.<pending>`, written as bytes into one reused buffer. Built as a template string and then
  * UTF-8 encoded it was the largest single cost of sending a stored message.
  */
+import { writeDecimal } from "../protocol/encode.ts";
+
 const encoder = new TextEncoder();
 const DOT = 0x2e;
 
@@ -21,38 +23,17 @@ export class AckReplyWriter {
   /** The reply subject's bytes; valid until the next call. `tsMs` is the stored float-millisecond timestamp. */
   write(delivered: number, streamSeq: number, consumerSeq: number, tsMs: number, pending: number): Uint8Array {
     const b = this.#buf;
-    let p = decimal(b, this.#prefixLen, delivered);
+    let p = writeDecimal(b, this.#prefixLen, delivered);
     b[p++] = DOT;
-    p = decimal(b, p, streamSeq);
+    p = writeDecimal(b, p, streamSeq);
     b[p++] = DOT;
-    p = decimal(b, p, consumerSeq);
+    p = writeDecimal(b, p, consumerSeq);
     b[p++] = DOT;
     p = nanos(b, p, tsMs);
     b[p++] = DOT;
-    p = decimal(b, p, pending);
+    p = writeDecimal(b, p, pending);
     return b.subarray(0, p);
   }
-}
-
-/**
- * A non-negative integer below 2^53 in decimal: with int32 arithmetic when it fits, else through the
- * runtime's own number formatting (division and remainder on doubles cost more than the whole conversion).
- */
-function decimal(b: Uint8Array, p: number, v: number): number {
-  if (v < 10) {
-    b[p] = 48 + v;
-    return p + 1;
-  }
-  if (v <= 0x7fffffff) {
-    let digits = 1;
-    for (let t = v; t >= 10; t = (t / 10) | 0) digits++;
-    let q = p + digits - 1;
-    for (let t = v | 0; t > 0; t = (t / 10) | 0) b[q--] = 48 + (t - ((t / 10) | 0) * 10);
-    return p + digits;
-  }
-  const s = String(v);
-  for (let i = 0; i < s.length; i++) b[p + i] = s.charCodeAt(i);
-  return p + s.length;
 }
 
 /**
@@ -60,15 +41,15 @@ function decimal(b: Uint8Array, p: number, v: number): number {
  * whole milliseconds followed by six digits of fraction, each exact in a double.
  */
 function nanos(b: Uint8Array, p: number, ms: number): number {
-  if (!(ms > 0)) return decimal(b, p, 0);
+  if (!(ms > 0)) return writeDecimal(b, p, 0);
   let whole = Math.floor(ms);
   let frac = Math.round((ms - whole) * 1e6);
   if (frac >= 1e6) {
     whole++;
     frac = 0;
   }
-  if (whole === 0) return decimal(b, p, frac);
-  p = decimal(b, p, whole);
+  if (whole === 0) return writeDecimal(b, p, frac);
+  p = writeDecimal(b, p, whole);
   // Six digits, zero-padded: frac < 10^6 fits int32.
   for (let i = 5; i >= 0; i--) {
     const q = (frac / 10) | 0;
