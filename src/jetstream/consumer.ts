@@ -77,7 +77,13 @@ export class Consumer {
   #lastPendingInsert = 0;
   #inactiveTimer: ReturnType<typeof setTimeout> | null = null;
   #lastActive = 0;
-  #pendingCount: { value: number; removals: number; first: number } | null = null;
+  /**
+   * The cached num_pending: matching messages at or after #sseq among sequences up to `upTo` (plus #initial).
+   * The store assigns a sequence synchronously but onAppended runs after the write, so a message can be
+   * counted by a recount, or delivered, before its notification arrives: `upTo` says which sequences the
+   * count has already seen, so each one is counted once and uncounted only if it was counted.
+   */
+  #pendingCount: { value: number; removals: number; first: number; upTo: number } | null = null;
   #closed = false;
   /** Subject filters; empty = the whole stream. */
   readonly #filters: string[];
@@ -245,7 +251,15 @@ export class Consumer {
 
   /** A new message was stored in the stream. */
   onAppended(seq: number, subject: string): void {
-    if (this.#pendingCount !== null && seq >= this.#sseq && this.matches(subject)) this.#pendingCount.value++;
+    const pc = this.#pendingCount;
+    if (pc !== null && seq > pc.upTo) {
+      if (seq === pc.upTo + 1) {
+        if (seq >= this.#sseq && this.matches(subject)) pc.value++;
+        pc.upTo = seq;
+      } else {
+        this.#pendingCount = null; // notifications arrived out of order: recount when next read
+      }
+    }
     if (this.#waiting.length > 0 || this.deliverSubject !== undefined) this.#dispatch();
   }
 
@@ -308,8 +322,10 @@ export class Consumer {
     }
     if (this.config.max_ack_pending > 0 && this.#pending.size >= this.config.max_ack_pending) return null;
     while (this.#initial.length > 0) {
-      const m = store.load(this.#initial.shift()!);
+      // Taken off the list only once delivered (#advance): a pull that cannot take it leaves it first.
+      const m = store.load(this.#initial[0]!);
       if (m !== null) return [m, false];
+      this.#initial.shift();
     }
     const m = this.#loadNext(this.#sseq);
     return m === null ? null : [m, false];
@@ -317,12 +333,15 @@ export class Consumer {
 
   /** Moves the first-delivery cursor past `msg`. */
   #advance(msg: StoredMsg): void {
-    if (msg.seq >= this.#sseq) {
-      this.#sseq = msg.seq + 1;
-      const pc = this.#pendingCount;
+    const pc = this.#pendingCount;
+    if (this.#initial.length > 0 && this.#initial[0] === msg.seq) {
+      this.#initial.shift(); // one of the last_per_subject messages, counted through #initial's length
       if (pc !== null) pc.value--;
-    } else if (this.#pendingCount !== null) {
-      this.#pendingCount.value--; // one of the last_per_subject messages
+    } else if (msg.seq >= this.#sseq) {
+      this.#sseq = msg.seq + 1;
+      // Not yet seen by the count (its notification is still to come): nothing to take back, and the
+      // notification will find it behind #sseq.
+      if (pc !== null && msg.seq <= pc.upTo) pc.value--;
     }
   }
 
@@ -574,7 +593,6 @@ export class Consumer {
     }, ms);
   }
 
-  /** Messages matching the filter not yet delivered (cached; recounted after removals). */
   /**
    * Retention removed messages this consumer no longer needed (acknowledged, or not its subject), so its
    * cached pending count still holds even though the stream's first sequence moved from `oldFirst`.
@@ -584,9 +602,18 @@ export class Consumer {
     if (pc !== null && pc.removals === this.stream.removals && pc.first === oldFirst) pc.first = this.stream.store.state().first_seq;
   }
 
+  /** Messages matching the filter not yet delivered (cached; recounted after removals). */
   numPending(): number {
     const pc = this.#pendingCount;
-    if (pc !== null && pc.removals === this.stream.removals && pc.first === this.stream.store.firstSeq()) return pc.value;
+    if (pc !== null && pc.removals === this.stream.removals && pc.first === this.stream.store.firstSeq()) {
+      // Stored but not yet notified (their writes are in flight): counted now, and their notifications skipped.
+      const last = this.stream.store.lastSeq();
+      if (last > pc.upTo) {
+        for (let m = this.#loadNext(Math.max(pc.upTo + 1, this.#sseq)); m !== null && m.seq <= last; m = this.#loadNext(m.seq + 1)) pc.value++;
+        pc.upTo = last;
+      }
+      return pc.value;
+    }
     const st = this.stream.store.state();
     let n = this.#initial.length;
     if (this.#sseq > st.last_seq) {
@@ -599,7 +626,7 @@ export class Consumer {
     } else {
       for (let m = this.#loadNext(this.#sseq); m !== null; m = this.#loadNext(m.seq + 1)) n++;
     }
-    this.#pendingCount = { value: n, removals: this.stream.removals, first: st.first_seq };
+    this.#pendingCount = { value: n, removals: this.stream.removals, first: st.first_seq, upTo: st.last_seq };
     return n;
   }
 

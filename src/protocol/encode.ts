@@ -20,23 +20,47 @@ export function goQuote(s: string): string {
 }
 
 /**
+ * A value writeDecimal cannot write as digits is a bug upstream (a count gone negative): written as it is,
+ * `48 + v` can be a line feed that ends a control line early and breaks the client's parser. Strict mode
+ * (the test suites) throws so the bug surfaces; otherwise the value is clamped and reported.
+ */
+const decimalFaults = { strict: false, report: (_v: number): void => {} };
+
+/** Tests: `strict` throws on a bad value. Servers: `report` is told of each clamped value (e.g. to log it). */
+export function configureDecimalFaults(opts: { strict?: boolean; report?: (v: number) => void }): void {
+  if (opts.strict !== undefined) decimalFaults.strict = opts.strict;
+  if (opts.report !== undefined) decimalFaults.report = opts.report;
+}
+
+function badDecimal(v: number): number {
+  if (decimalFaults.strict) throw new RangeError(`writeDecimal: ${v} is not a non-negative integer`);
+  decimalFaults.report(v);
+  return v > 0 && v <= Number.MAX_SAFE_INTEGER ? Math.floor(v) : 0;
+}
+
+/**
  * Writes a non-negative integer below 2^53 in decimal at `p`; returns the offset after it. Sizes in MSG lines
  * and the numbers in JetStream ack subjects: int32 arithmetic when it fits, else the runtime's own number
  * formatting (division and remainder on doubles, digit by digit, cost more than the whole conversion).
  */
 export function writeDecimal(b: Uint8Array, p: number, v: number): number {
+  if ((v | 0) !== v) {
+    if (!Number.isSafeInteger(v) || v < 0) v = badDecimal(v);
+    if ((v | 0) !== v) {
+      const s = String(v);
+      for (let i = 0; i < s.length; i++) b[p + i] = s.charCodeAt(i);
+      return p + s.length;
+    }
+  } else if (v < 0) {
+    v = badDecimal(v);
+  }
   if (v < 10) {
     b[p] = 48 + v;
     return p + 1;
   }
-  if (v <= 0x7fffffff) {
-    let digits = 1;
-    for (let t = v; t >= 10; t = (t / 10) | 0) digits++;
-    let q = p + digits - 1;
-    for (let t = v | 0; t > 0; t = (t / 10) | 0) b[q--] = 48 + (t - ((t / 10) | 0) * 10);
-    return p + digits;
-  }
-  const s = String(v);
-  for (let i = 0; i < s.length; i++) b[p + i] = s.charCodeAt(i);
-  return p + s.length;
+  let digits = 1;
+  for (let t = v; t >= 10; t = (t / 10) | 0) digits++;
+  let q = p + digits - 1;
+  for (let t = v; t > 0; t = (t / 10) | 0) b[q--] = 48 + (t - ((t / 10) | 0) * 10);
+  return p + digits;
 }

@@ -12,6 +12,7 @@ import type { ClientHost } from "../client/host.ts";
 import type { Subscription } from "../client/subscription.ts";
 import type { PubArg } from "../protocol/parser.ts";
 import { ERR } from "../protocol/errors.ts";
+import { configureDecimalFaults } from "../protocol/encode.ts";
 import { Router } from "../routing/router.ts";
 import { InternalEndpoint } from "./internal.ts";
 import { Authenticator, type AuthVerdict } from "../auth/authenticator.ts";
@@ -71,6 +72,7 @@ export class Server implements ClientHost {
       (subject, err) => this.log.error(`internal handler for ${JSON.stringify(subject)} failed: ${err instanceof Error ? err.message : String(err)}`),
     );
     this.auth = new Authenticator(options);
+    configureDecimalFaults({ report: reportBadDecimal(this.log) });
     this.lifecycle = new Lifecycle(this);
   }
 
@@ -304,4 +306,18 @@ export class Server implements ClientHost {
 
 function hostPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** Logs clamped protocol numbers at most once a second, with how many there were since the last line. */
+function reportBadDecimal(log: Logger): (v: number) => void {
+  let last = 0;
+  let count = 0;
+  return (v) => {
+    count++;
+    const now = Date.now();
+    if (now - last < 1000) return;
+    log.error(`internal error: ${count} protocol number(s) were not non-negative integers (last ${v}); written as 0 or truncated`);
+    last = now;
+    count = 0;
+  };
 }

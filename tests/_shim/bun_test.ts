@@ -9,6 +9,8 @@
  * bun test, a server started in beforeAll stays open across tests.
  */
 
+import "../_helpers/strict_encoding.ts";
+
 declare const Deno: {
   test(def: { name: string; fn: () => Promise<void>; ignore?: boolean; sanitizeOps?: boolean; sanitizeResources?: boolean; sanitizeExit?: boolean }): void;
   inspect(v: unknown, opts?: { depth?: number }): string;
