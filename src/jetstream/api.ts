@@ -32,6 +32,15 @@ export async function handleApi(js: JetStream, op: string, reply: string, data: 
   }
 }
 
+/**
+ * The answer to a request whose handler failed unexpectedly (a store error, a bug): a 500 the client gets at
+ * once, rather than a timeout. Its text is the error's own, which never holds a key or a secret.
+ */
+export function failureResponse(op: string, err: unknown): Response {
+  const e = jsError(JSErr.StreamGeneral, { err: err instanceof Error ? err.message : String(err) });
+  return { type: TYPE + responseKind(op.split(".")), error: e.data };
+}
+
 function responseKind(t: string[]): string {
   const [a, b, c] = t;
   if (a === "INFO") return "account_info_response";

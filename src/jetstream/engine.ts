@@ -10,8 +10,8 @@ import type { Logger } from "../log/logger.ts";
 import type { Router } from "../routing/router.ts";
 import type { InternalEndpoint, InternalMsg } from "../server/internal.ts";
 import type { Subscription } from "../client/subscription.ts";
-import { cipherName, defaultCipher, FileStore, MemStore, type StreamStore } from "../store/mod.ts";
-import { handleApi } from "./api.ts";
+import { cipherName, defaultCipher, FileStore, type LostRange, MemStore, type StreamStore } from "../store/mod.ts";
+import { failureResponse, handleApi } from "./api.ts";
 import { type ConsumerConfig, type StreamConfig, subjectsCollide } from "./config.ts";
 import { Consumer, type ConsumerHost, type ConsumerState } from "./consumer.ts";
 import { JSErr, JSError, jsError } from "./errors.ts";
@@ -124,6 +124,7 @@ export class JetStream implements ConsumerHost {
         const state = JSON.parse(decoder.decode(blob)) as ConsumerState;
         this.#registerConsumer(new Consumer(stream, state.config, state.created, this, state));
       }
+      this.#reportRecovery(name, store);
       const st = store.state();
       this.host.log.notice(`  Restored ${st.msgs} messages for stream '$G > ${name}'`);
     } catch (err) {
@@ -131,6 +132,26 @@ export class JetStream implements ConsumerHost {
       this.unavailable.set(name, text);
       this.host.log.error(`Error recreating stream ${JSON.stringify(name)}: ${text}`);
     }
+  }
+
+  /** What opening the store found and repaired, one line per damaged range, before the stream is served. */
+  #reportRecovery(name: string, store: FileStore): void {
+    const log = this.host.log;
+    for (const t of store.recovery.truncated) {
+      const msgs = t.first > 0 ? `, messages ${t.first}..${t.last} lost` : "";
+      log.warn(`JetStream: stream '$G > ${name}': torn write at the end of segment ${t.segment}: truncated ${t.bytes} bytes at offset ${t.offset}${msgs}`);
+    }
+    for (const d of store.recovery.damaged) {
+      const msgs = d.first > 0 ? `messages ${d.first}..${d.last}` : "messages";
+      log.error(`JetStream: stream '$G > ${name}': ${msgs} unreadable (segment ${d.segment} at offset ${d.offset}, ${d.bytes} bytes: ${d.reason}), skipped`);
+    }
+  }
+
+  /** A block found damaged while serving: its messages are skipped from now on; consumers recount. */
+  #onDamage(name: string, lost: LostRange): void {
+    this.host.log.error(`JetStream: stream '$G > ${name}': messages ${lost.first}..${lost.last} unreadable (${lost.reason}), skipped`);
+    const s = this.streams.get(name);
+    if (s !== undefined) s.removals++;
   }
 
   #openFileStore(name: string, cfg: StreamConfig | undefined): Promise<FileStore> {
@@ -144,6 +165,7 @@ export class JetStream implements ConsumerHost {
       cipher: o.cipher,
       sync: sync === "always" ? "always" : sync,
       limits: cfg === undefined ? undefined : storeLimits(cfg),
+      onDamage: (lost) => this.#onDamage(name, lost),
     });
   }
 
@@ -260,11 +282,17 @@ export class JetStream implements ConsumerHost {
     if (m.reply === null) return;
     const reply = m.reply;
     this.apiTotal++;
-    handleApi(this, m.subject.slice(prefix.length), reply, m.data).then((resp) => {
+    const op = m.subject.slice(prefix.length);
+    handleApi(this, op, reply, m.data).then((resp) => {
       if (resp === null) return;
       if ("error" in resp) this.apiErrors++;
       this.#reply(reply, resp);
-    }, (err) => this.host.log.error(`JetStream API ${m.subject} failed: ${(err as Error).message}`));
+    }, (err) => {
+      this.host.log.error(`JetStream API ${m.subject} failed: ${(err as Error).message}`);
+      this.apiErrors++;
+      // A fetch's reply subject is its message inbox: a JSON error there would be taken for a message.
+      if (!op.startsWith("CONSUMER.MSG.NEXT.")) this.#reply(reply, failureResponse(op, err));
+    });
   }
 
   // ---- consumers ------------------------------------------------------------------------------------------

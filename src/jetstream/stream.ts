@@ -291,7 +291,8 @@ export class Stream {
 
   info(): Record<string, unknown> {
     const st = this.store.state();
-    const lost = st.lost.reduce((n, r) => n + (r.last - r.first + 1), 0);
+    const lostMsgs = st.lost.flatMap((r) => r.msgs);
+    const lostBytes = st.lost.reduce((n, r) => n + r.bytes, 0);
     return {
       config: this.config,
       created: rfc3339(this.created),
@@ -304,7 +305,7 @@ export class Stream {
         last_ts: rfc3339(st.last_ts),
         num_subjects: st.num_subjects,
         ...(st.num_deleted > 0 ? { num_deleted: st.num_deleted } : {}),
-        ...(lost > 0 ? { lost: { msgs: lost, bytes: 0 } } : {}),
+        ...(st.lost.length > 0 ? { lost: { msgs: lostMsgs, bytes: lostBytes } } : {}),
         consumer_count: this.consumers.size,
       },
       ts: new Date().toISOString(),

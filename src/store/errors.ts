@@ -53,17 +53,3 @@ export class StoreKeyError extends StoreError {
     this.stream = stream;
   }
 }
-
-/** A stored block failed its checksum or authentication. The rest of the stream is still served. */
-export class StoreCorruptError extends StoreError {
-  readonly stream: string;
-  readonly firstSeq: number;
-  readonly lastSeq: number;
-  constructor(stream: string, firstSeq: number, lastSeq: number, detail: string) {
-    super(`stream "${stream}": messages ${firstSeq}..${lastSeq} unreadable: ${detail}`);
-    this.name = "StoreCorruptError";
-    this.stream = stream;
-    this.firstSeq = firstSeq;
-    this.lastSeq = lastSeq;
-  }
-}

@@ -12,7 +12,6 @@ export { Discard, storedMsgSize } from "./store.ts";
 export {
   LimitKind,
   StoreClosedError,
-  StoreCorruptError,
   StoreError,
   StoreErrorText,
   StoreKeyError,

@@ -47,7 +47,12 @@ export interface StreamLimits {
 export interface LostRange {
   readonly first: number;
   readonly last: number;
+  /** Where and why: segment, file offset, the check that failed. */
   readonly reason: string;
+  /** The sequences in the range that held messages (STREAM.INFO's `lost.msgs`). */
+  readonly msgs: readonly number[];
+  /** Their stored size where it is known, else the size of the unreadable part of the file. */
+  readonly bytes: number;
 }
 
 export interface StreamState {
@@ -74,9 +79,9 @@ export interface StreamStore {
   /** Stores a message; rejects with a `StoreLimitError` under discard new, `StoreClosedError` after close. */
   append(subject: string, hdr: Uint8Array | null, payload: Uint8Array, ts?: number): Promise<StoreAck>;
   /**
-   * The message with this sequence, or null if it was never stored or has been removed. The returned bytes
-   * may be shared with the store's cache: do not modify them. Throws StoreCorruptError when the block
-   * holding it fails its checksum or authentication (the error names the sequence range to skip).
+   * The message with this sequence, or null if it was never stored, has been removed, or is in a block that
+   * failed its checksum or authentication (then listed in state().lost, and the rest of the stream is still
+   * served). The returned bytes may be shared with the store's cache: do not modify them.
    */
   load(seq: number): StoredMsg | null;
   /** The newest message whose subject matches `subject` (which may contain wildcards; "" or ">" = any). */

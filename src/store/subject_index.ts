@@ -86,6 +86,19 @@ export class SubjectIndex {
     ss.firstStale = true;
   }
 
+  /** Forgets `n` messages of `subject` from anywhere in its range (a damaged block); both ends are found again. */
+  forget(subject: string, n: number): void {
+    const ss = this.#map.get(subject);
+    if (ss === undefined) return;
+    if (ss.msgs <= n) {
+      this.#map.delete(subject);
+      return;
+    }
+    ss.msgs -= n;
+    ss.firstStale = true;
+    ss.lastStale = true;
+  }
+
   count(subject: string): number {
     return this.#map.get(subject)?.msgs ?? 0;
   }

@@ -18,7 +18,7 @@
  * matter); sparse segments and erased messages are compacted by rewriting the segment into a new file
  * (new salt and key) that replaces the old one by rename.
  */
-import { fsyncSync, ftruncateSync, mkdirSync, openSync, closeSync, fstatSync, unlinkSync, writeSync } from "node:fs";
+import { fsyncSync, ftruncateSync, mkdirSync, openSync, closeSync, fstatSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { type Cipher, cipherId, defaultCipher, prepareCiphers, type SealObserver } from "./aead.ts";
 import { BlockCache } from "./block_cache.ts";
@@ -28,12 +28,13 @@ import { KeyFileAction, type Keyring, openKeyring, writeKeyFile } from "./keyrin
 import { Purpose, randomSalt } from "./keys.ts";
 import { consumerMetaPath, loadMeta, removeMetaFile, streamMetaPath, writeMetaFile } from "./meta_files.ts";
 import { type Block, indexBlock, msgAt, type PendingBlock, RecordWriter, subjectAt } from "./records.ts";
-import { type Recovered, recoverSegments } from "./recover.ts";
+import { type Damaged, type Recovered, recoverSegments } from "./recover.ts";
+import { scanSegment } from "./scan.ts";
 import { rewriteSegment } from "./rewrite.ts";
 import { type FrameRef, Segment, segmentFileName, segmentFor, summaryFileName, type Tomb } from "./segment.ts";
 import { fsyncDir, fsyncFile } from "./sealed_file.ts";
 import { writeSummaryFile } from "./summary.ts";
-import { StoreClosedError, StoreCorruptError, StoreError } from "../errors.ts";
+import { StoreClosedError, StoreError } from "../errors.ts";
 import { isLiteralFilter, type SubjectMatcher, subjectMatcher } from "../filter.ts";
 import { checkDiscardNew, type Limits, normalizeLimits } from "../limits.ts";
 import { purgeEx } from "../purge.ts";
@@ -48,6 +49,8 @@ export const DEFAULT_SEGMENT_SIZE = 16 * 1024 * 1024;
 export const DEFAULT_BLOCK_SIZE = 64 * 1024;
 const CACHE_BLOCKS = 256;
 const EMPTY = new Uint8Array(0);
+/** What a read of a lost block yields: nothing to visit. */
+const EMPTY_BLOCK: Block = { buf: EMPTY, seqs: [], offs: [] };
 
 export interface FileStoreOptions {
   /** The stream's directory (created if missing). */
@@ -69,12 +72,20 @@ export interface FileStoreOptions {
   readonly blockSize?: number;
   /** Test instrumentation: sees every AEAD seal. */
   readonly observeSeal?: SealObserver;
+  /**
+   * Called once for each range of messages found unreadable by a read after opening (a block whose summary
+   * still matched); what opening found is in `recovery`. The messages are already skipped and uncounted.
+   */
+  readonly onDamage?: (lost: LostRange) => void;
 }
 
-/** What opening found and did: torn tails cut, damaged blocks skipped, files converted to the current key. */
+/**
+ * What opening found and did: torn tails cut (with the sequences of the frame cut off, 0 when its header
+ * was lost too), damaged blocks skipped, files converted to the current key.
+ */
 export interface RecoveryReport {
-  readonly truncated: { readonly segment: number; readonly offset: number; readonly bytes: number }[];
-  readonly damaged: { readonly segment: number; readonly offset: number; readonly first: number; readonly last: number; readonly reason: string }[];
+  readonly truncated: { readonly segment: number; readonly offset: number; readonly bytes: number; readonly first: number; readonly last: number }[];
+  readonly damaged: Damaged[];
   /** Segments and metadata files re-sealed under the current key (plaintext ones are read as they are). */
   readonly converted: string[];
 }
@@ -89,6 +100,7 @@ export class FileStore implements StreamStore {
   readonly #segmentSize: number;
   readonly #blockSize: number;
   readonly #observe: SealObserver | undefined;
+  readonly #onDamage: ((lost: LostRange) => void) | undefined;
   readonly #cache = new BlockCache(CACHE_BLOCKS);
   readonly #subjects = new SubjectIndex((subject, from, to, backward) => this.#find(subject, from, to, backward));
   readonly #age = new AgeTimer(() => this.#expire());
@@ -142,6 +154,7 @@ export class FileStore implements StreamStore {
     this.#segmentSize = o.segmentSize ?? DEFAULT_SEGMENT_SIZE;
     this.#blockSize = o.blockSize ?? DEFAULT_BLOCK_SIZE;
     this.#observe = o.observeSeal;
+    this.#onDamage = o.onDamage;
     this.#limits = normalizeLimits(o.limits);
     this.#w = new RecordWriter(this.#blockSize);
     this.recovery = { truncated: [], damaged: [], converted: [] };
@@ -515,7 +528,8 @@ export class FileStore implements StreamStore {
     this.#lastTs = rec.floorTs;
     this.#lost = rec.lost;
     this.recovery.damaged.push(...rec.damaged);
-    let newest = 0;
+    // A torn frame's sequences were handed out (perhaps acknowledged): new messages must not reuse them.
+    let newest = rec.torn.reduce((n, t) => Math.max(n, t.last), 0);
     for (const s of this.#segs) {
       this.#msgs += s.msgs;
       this.#bytes += s.bytes;
@@ -525,9 +539,9 @@ export class FileStore implements StreamStore {
     if (newest >= this.#last && newest > 0) {
       this.#last = newest;
       // last_ts is the time of the newest message stored; read it while it is still on disk.
-      const seg = this.#segFor(newest)!;
-      const f = seg.frameFor(newest);
-      if (f !== undefined) {
+      const seg = this.#segFor(newest);
+      const f = seg?.frameFor(newest);
+      if (seg !== undefined && f !== undefined) {
         try {
           const blk = this.#block(seg, f);
           const i = blk.seqs.indexOf(newest);
@@ -545,13 +559,13 @@ export class FileStore implements StreamStore {
   #repair(plan: Recovered, metaStale: boolean): void {
     mkdirSync(this.#msgsDir, { recursive: true });
     for (const file of plan.junk) unlinkSync(join(this.#msgsDir, file));
-    for (const { seg, length } of plan.torn) {
+    for (const { seg, length, first, last } of plan.torn) {
       const fd = openSync(seg.path, "r+");
       try {
         const size = fstatSync(fd).size;
         ftruncateSync(fd, length);
         fsyncSync(fd);
-        this.recovery.truncated.push({ segment: seg.id, offset: length, bytes: size - length });
+        this.recovery.truncated.push({ segment: seg.id, offset: length, bytes: size - length, first, last });
       } finally {
         closeSync(fd);
       }
@@ -872,15 +886,51 @@ export class FileStore implements StreamStore {
     let recs: Uint8Array;
     try {
       recs = seg.readFrame(f);
-    } catch (err) {
-      const reason = `segment ${seg.id} at offset ${f.off}: ${(err as Error).message}`;
-      if (!this.#lost.some((l) => l.first === f.first && l.last === f.last)) this.#lost.push({ first: f.first, last: f.last, reason });
-      throw new StoreCorruptError(this.name, f.first, f.last, reason);
+    } catch {
+      return this.#loseFrame(seg, f);
     }
     // No copy: a plaintext frame's records are a view of the buffer just read, which nothing else holds.
     const blk = indexBlock(recs);
     this.#cache.set(seg.gen, f.off, blk);
     return blk;
+  }
+
+  /**
+   * A block failed its check on a read: its messages are lost. The segment is read again in full, so the
+   * stream's counts (messages, bytes, per subject) drop exactly what the damaged blocks held, and its summary
+   * is rewritten so a restart does not count them again. Returns the block readers get instead: the frame
+   * again if it reads fine this time, else an empty one.
+   */
+  #loseFrame(seg: Segment, f: FrameRef): Block {
+    // A reader still walking the segment that was replaced: that one was read again already.
+    if (!this.#segs.includes(seg)) return EMPTY_BLOCK;
+    // The open segment has records not in the file yet: finish it first, so the file holds them all.
+    if (seg === this.#active) this.#roll();
+    const again = new Segment(seg.id, seg.path, seg.cipher, seg.keyId, seg.salt, seg.key);
+    const scan = scanSegment(again, new Uint8Array(readFileSync(seg.path)).subarray(0, seg.size), this.#floor, seg.dmap);
+    again.size = seg.size;
+    again.tombs = seg.tombs;
+    const gone: number[] = [];
+    for (let q = Math.max(seg.first, this.#floor); q <= seg.last; q++) if (seg.has(q) && !again.has(q)) gone.push(q);
+    for (const [subject, ss] of seg.fss) {
+      const n = ss.msgs - (again.fss.get(subject)?.msgs ?? 0);
+      if (n > 0) this.#subjects.forget(subject, n);
+    }
+    this.#msgs -= seg.msgs - again.msgs;
+    this.#bytes -= seg.bytes - again.bytes;
+    seg.close();
+    this.#segs[this.#segs.indexOf(seg)] = again;
+    this.#writeSummary(again);
+    this.#firstTsSeq = 0;
+    this.#advanceFirst();
+    for (const d of scan.damage) {
+      const msgs = gone.filter((q) => q >= d.first && q <= d.last);
+      const lost = { first: d.first, last: d.last, reason: `segment ${seg.id} at offset ${d.off}: ${d.reason}`, msgs, bytes: d.bytes };
+      this.#lost.push(lost);
+      this.#onDamage?.(lost);
+    }
+    const ok = again.frameFor(f.first);
+    return ok !== undefined && ok.off === f.off ? this.#block(again, ok) : EMPTY_BLOCK;
   }
 
   /**

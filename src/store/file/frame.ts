@@ -131,6 +131,13 @@ export const FrameProblem = { Torn: "torn", BadHeader: "bad header" } as const;
 
 /** Reads the frame header at `at`: its info, or why it cannot be used (a torn tail or a damaged header). */
 export function frameInfo(b: Uint8Array, at: number): FrameInfo | typeof FrameProblem[keyof typeof FrameProblem] {
+  const info = frameHeader(b, at);
+  if (typeof info !== "string" && at + info.length > b.length) return FrameProblem.Torn;
+  return info;
+}
+
+/** The frame header at `at` alone, even when the body runs past the end of `b` (a torn tail's sequences). */
+export function frameHeader(b: Uint8Array, at: number): FrameInfo | typeof FrameProblem[keyof typeof FrameProblem] {
   if (b.length - at < FRAME_HEADER) return FrameProblem.Torn;
   const version = b[at + 2];
   if (b[at] !== 0x4e || b[at + 1] !== 0x46 || (version !== FRAME_VERSION && version !== FRAME_VERSION_CRC32C) || b[at + 3] > CipherId.XChaCha) {
@@ -142,7 +149,6 @@ export function frameInfo(b: Uint8Array, at: number): FrameInfo | typeof FramePr
   const v = view(b);
   if (v.getUint32(at + 28, true) !== headerCrc(b, at, nlen)) return FrameProblem.BadHeader;
   const length = FRAME_HEADER + nlen + v.getUint32(at + 8, true);
-  if (at + length > b.length) return FrameProblem.Torn;
   return {
     version,
     cipher,

@@ -17,6 +17,7 @@ import type { LostRange } from "../store.ts";
 export interface Damaged {
   readonly segment: number;
   readonly offset: number;
+  readonly bytes: number;
   readonly first: number;
   readonly last: number;
   readonly reason: string;
@@ -29,7 +30,8 @@ export interface Recovered {
   /** Highest sequence a FLOOR record vouches for, and its time (messages may go higher). */
   readonly floorLast: number;
   readonly floorTs: number;
-  readonly torn: { readonly seg: Segment; readonly length: number }[];
+  /** Segments to cut at `length`; `first`..`last` are the sequences of the frame cut off, when its header says. */
+  readonly torn: { readonly seg: Segment; readonly length: number; readonly bytes: number; readonly first: number; readonly last: number }[];
   readonly unsummarized: Set<Segment>;
   /** Leftover temporary files and segments cut short at creation. */
   readonly junk: string[];
@@ -39,7 +41,7 @@ export interface Recovered {
 
 export function recoverSegments(msgsDir: string, stream: string, ring: Keyring): Recovered {
   const segs: Segment[] = [];
-  const torn: { seg: Segment; length: number }[] = [];
+  const torn: { seg: Segment; length: number; bytes: number; first: number; last: number }[] = [];
   const unsummarized = new Set<Segment>();
   const junk: string[] = [];
   const damaged: Damaged[] = [];
@@ -61,7 +63,7 @@ export function recoverSegments(msgsDir: string, stream: string, ring: Keyring):
     if (h === null) {
       // A segment whose creation was cut short has no complete header and holds nothing.
       if (size < SEGMENT_HEADER) junk.push(file);
-      else damaged.push({ segment: id, offset: 0, first: 0, last: 0, reason: "damaged segment header" });
+      else damaged.push({ segment: id, offset: 0, bytes: size, first: 0, last: 0, reason: "damaged segment header" });
       continue;
     }
     const key = keyFor(ring, h.keyId);
@@ -72,11 +74,8 @@ export function recoverSegments(msgsDir: string, stream: string, ring: Keyring):
       const bytes = new Uint8Array(readFileSync(path));
       const r = scanSegment(seg, bytes, 0);
       seg.size = r.validLength;
-      if (r.validLength < bytes.length) torn.push({ seg, length: r.validLength });
-      for (const d of r.damage) {
-        damaged.push({ segment: id, offset: d.off, first: d.first, last: d.last, reason: d.reason });
-        if (d.first > 0) lost.push({ first: d.first, last: d.last, reason: `segment ${id}: ${d.reason}` });
-      }
+      if (r.validLength < bytes.length) torn.push({ seg, length: r.validLength, bytes: bytes.length - r.validLength, first: r.torn?.first ?? 0, last: r.torn?.last ?? 0 });
+      for (const d of r.damage) damaged.push({ segment: id, offset: d.off, bytes: d.bytes, first: d.first, last: d.last, reason: d.reason });
     }
     segs.push(seg);
   }
@@ -114,6 +113,18 @@ export function recoverSegments(msgsDir: string, stream: string, ring: Keyring):
       target.dmap.add(t.seq);
       target.dropMsg(t.subject, t.size);
     }
+  }
+  for (const d of damaged) {
+    if (d.first === 0 || d.last < floor) continue;
+    const msgs: number[] = [];
+    for (let q = Math.max(d.first, floor); q <= d.last; q++) msgs.push(q);
+    lost.push({ first: d.first, last: d.last, reason: `segment ${d.segment} at offset ${d.offset}: ${d.reason}`, msgs, bytes: d.bytes });
+  }
+  for (const t of torn) {
+    if (t.first === 0 || t.last < floor) continue;
+    const msgs: number[] = [];
+    for (let q = Math.max(t.first, floor); q <= t.last; q++) msgs.push(q);
+    lost.push({ first: t.first, last: t.last, reason: `segment ${t.seg.id} at offset ${t.length}: torn write`, msgs, bytes: t.bytes });
   }
   return { segs, floor, floorLast, floorTs, torn, unsummarized, junk, damaged, lost };
 }
