@@ -433,6 +433,9 @@ export class Client implements ParserHandler, ConnHandler, Endpoint {
     this.pingsOut = 0;
   }
 
+  /** A client's INFO tells a server nothing (the parser has checked it is JSON). */
+  processInfo(): void {}
+
   processErr(arg: string): void {
     this.host.log.error(`${this.traceId} - Client Error ${arg}`);
     throw new ProtocolError(null, true);

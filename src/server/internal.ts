@@ -24,6 +24,8 @@ export type InternalHandler = (msg: InternalMsg) => void;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+/** Internal publishes never carry a route's queue groups; shared, never written. */
+const NO_QUEUES: number[] = [];
 
 export class InternalEndpoint implements Endpoint {
   readonly cid = 0;
@@ -99,7 +101,7 @@ export class InternalEndpoint implements Endpoint {
     buf.set(data, start + hlen);
     buf[start + size] = 13;
     buf[start + size + 1] = 10;
-    const pa: PubArg = { buf, subjStart: 0, subjEnd, replyStart: subjEnd, replyEnd, hdr: hlen > 0 ? hlen : -1, size };
+    const pa: PubArg = { buf, subjStart: 0, subjEnd, replyStart: subjEnd, replyEnd, hdr: hlen > 0 ? hlen : -1, size, accStart: 0, accEnd: 0, queues: NO_QUEUES };
     this.routing = true;
     try {
       this.router.route(this, routeSubject, pa, buf, start, subject);
