@@ -93,6 +93,12 @@ describe("Runtime.dial with TLS first to a node:tls server", () => {
     await d.rx.waitClosed();
   });
 
+  test("without a servername the dialled host is checked: 127.0.0.1 is in the certificate's IP SANs", async () => {
+    const d = await dial(rt, port, { tls: { ca: pem(certs.ca) } });
+    handshakeOk(await d.tls);
+    await d.rx.waitClosed();
+  });
+
   test("a server name the certificate does not carry rejects the dial", async () => {
     const err = await dial(rt, port, { tls: { ...trusted, servername: "nats.example.org" } }).then(() => null, (e: Error) => e);
     expect(err!.message).toStartWith(`dial 127.0.0.1:${port}: TLS handshake: `);
