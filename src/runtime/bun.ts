@@ -113,33 +113,42 @@ class BunConn implements Conn {
 
   private upgrade(u: Upgrade): void {
     const self = this;
+    let tls: BunSocket;
     this.tlsStarted = true;
-    const [, tls] = this.s.upgradeTLS<BunConn>({
-      data: this,
-      tls: u.tls,
-      socket: {
-        handshake(t, ok, err) {
-          const h = self.handler;
-          if (h) h.onTLS(u.handshake(t, ok, err));
+    try {
+      [, tls] = this.s.upgradeTLS<BunConn>({
+        data: this,
+        tls: u.tls,
+        socket: {
+          handshake(t, ok, err) {
+            const h = self.handler;
+            if (h) h.onTLS(u.handshake(t, ok, err));
+          },
+          data(_t, d) {
+            self.handler?.onData(d);
+          },
+          drain() {
+            self.handler?.onDrain();
+          },
+          close() {
+            const h = self.handler;
+            self.handler = null;
+            h?.onClose();
+          },
+          error() {
+            const h = self.handler;
+            self.handler = null;
+            h?.onClose();
+          },
         },
-        data(_t, d) {
-          self.handler?.onData(d);
-        },
-        drain() {
-          self.handler?.onDrain();
-        },
-        close() {
-          const h = self.handler;
-          self.handler = null;
-          h?.onClose();
-        },
-        error() {
-          const h = self.handler;
-          self.handler = null;
-          h?.onClose();
-        },
-      },
-    });
+      });
+    } catch (err) {
+      this.tlsStarted = false;
+      // A certificate or key Bun cannot load throws here; OpenSSL's reason names no key material.
+      this.handler?.onTLS(new Error(`certificate or key does not load: ${err instanceof Error ? err.message : String(err)}`));
+      this.destroy();
+      return;
+    }
     this.s = tls;
   }
 

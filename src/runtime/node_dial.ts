@@ -65,17 +65,25 @@ class NodeConn implements Conn {
     plain.removeAllListeners("data");
     plain.removeAllListeners("drain");
     const name = cfg.servername ?? this.host;
-    const t = tls.connect({
-      socket: plain,
-      host: name,
-      // SNI carries names only (RFC 6066); an IP is still checked against the certificate's IP SANs.
-      ...(net.isIP(name) === 0 && { servername: name }),
-      ...(cfg.ca !== undefined && { ca: cfg.ca }),
-      ...(cfg.cert !== undefined && { cert: cfg.cert }),
-      ...(cfg.key !== undefined && { key: cfg.key }),
-      rejectUnauthorized: cfg.rejectUnauthorized ?? true,
-      minVersion: "TLSv1.2",
-    });
+    let t: tls.TLSSocket;
+    try {
+      t = tls.connect({
+        socket: plain,
+        host: name,
+        // SNI carries names only (RFC 6066); an IP is still checked against the certificate's IP SANs.
+        ...(net.isIP(name) === 0 && { servername: name }),
+        ...(cfg.ca !== undefined && { ca: cfg.ca }),
+        ...(cfg.cert !== undefined && { cert: cfg.cert }),
+        ...(cfg.key !== undefined && { key: cfg.key }),
+        rejectUnauthorized: cfg.rejectUnauthorized ?? true,
+        minVersion: "TLSv1.2",
+      });
+    } catch (err) {
+      // A certificate or key that does not load throws here; OpenSSL's reason names no key material.
+      this.handler?.onTLS(new Error(`certificate or key does not load: ${err instanceof Error ? err.message : String(err)}`));
+      this.destroy();
+      return;
+    }
     let done = false;
     t.once("secureConnect", () => {
       done = true;

@@ -99,6 +99,19 @@ describe("Runtime.dial with TLS first to a node:tls server", () => {
     await d.rx.waitClosed();
   });
 
+  test("rejectUnauthorized false: a certificate from an unknown CA is accepted, and why it did not verify is kept", async () => {
+    const d = await dial(rt, port, { tls: { ca: pem(certs.untrustedCa), rejectUnauthorized: false } });
+    expect(handshakeOk(await d.tls).verifyError).toBeTruthy();
+    await d.rx.waitClosed();
+  });
+
+  test("a client key that does not parse rejects the dial without quoting it", async () => {
+    const key = "-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1tYXRlcmlhbA==\n-----END PRIVATE KEY-----\n";
+    const err = await dial(rt, port, { tls: { ...trusted, cert: pem(certs.client.cert), key } }).then(() => null, (e: Error) => e);
+    expect(err!.message).toStartWith(`dial 127.0.0.1:${port}: TLS handshake: `);
+    expect(err!.message).not.toContain("c2VjcmV0");
+  });
+
   test("a server name the certificate does not carry rejects the dial", async () => {
     const err = await dial(rt, port, { tls: { ...trusted, servername: "nats.example.org" } }).then(() => null, (e: Error) => e);
     expect(err!.message).toStartWith(`dial 127.0.0.1:${port}: TLS handshake: `);
