@@ -5,7 +5,7 @@
 import process from "node:process";
 import { loadOptions } from "../config/load.ts";
 import { ConfigError } from "../config/errors.ts";
-import { FlagError } from "./flags.ts";
+import { FlagError } from "../config/flags.ts";
 import { TLS_USAGE, USAGE } from "./usage.ts";
 import { sendSignal, trapSignals } from "./signal.ts";
 import { startWithOptions } from "../../mod.ts";

@@ -3,7 +3,7 @@
  * file given with -c, then the command-line flags on top (flags win). Pure: the caller passes argv, the
  * environment and a file reader, and acts on the returned `action`.
  */
-import { FlagError, type FlagOverrides, parseFlags, type SignalRequest } from "../cli/flags.ts";
+import { FlagError, type FlagOverrides, parseFlags, type SignalRequest } from "./flags.ts";
 import { ConfigError } from "./errors.ts";
 import { optionsFromConf } from "./from_conf.ts";
 import { defaultOptions, type ServerOptions } from "./options.ts";
