@@ -8,7 +8,7 @@ import { OK, PING, PONG, errLine, goQuote, infoLine, writeDecimal } from "../pro
 import type { Conn, ConnHandler, TLSServerConfig, TLSState } from "../runtime/types.ts";
 import type { AuthUser, AuthVerdict } from "../auth/authenticator.ts";
 import { goCipherName, tlsVersionNumber } from "../server/tls_config.ts";
-import { Subscription } from "./subscription.ts";
+import { Subscription } from "../routing/subscription.ts";
 import { Outbound } from "./outbound.ts";
 import type { ClientHost } from "./host.ts";
 import { connectError, parseConnect, redactConnect, type ConnectOptions } from "./connect.ts";

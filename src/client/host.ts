@@ -3,7 +3,7 @@ import type { ServerOptions } from "../config/options.ts";
 import type { Logger } from "../log/logger.ts";
 import type { PubArg } from "../protocol/parser.ts";
 import type { Client } from "./client.ts";
-import type { Subscription } from "./subscription.ts";
+import type { Subscription } from "../routing/subscription.ts";
 import type { AuthVerdict } from "../auth/authenticator.ts";
 
 export interface ClientHost {

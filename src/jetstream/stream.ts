@@ -3,7 +3,7 @@
  * that "expected last sequence" checks and appends cannot interleave) and its consumers.
  */
 import { type PurgeOptions, StoreLimitError, type StoredMsg, type StreamLimits, type StreamStore } from "../store/mod.ts";
-import type { Subscription } from "../client/subscription.ts";
+import type { Subscription } from "../routing/subscription.ts";
 import { NS_PER_MS, type StreamConfig } from "./config.ts";
 import type { Consumer } from "./consumer.ts";
 import { JSErr, jsError } from "./errors.ts";

@@ -3,7 +3,7 @@
  * the server (JetStream's API, system services) that has no socket.
  */
 import type { PubArg } from "../protocol/parser.ts";
-import type { Subscription } from "../client/subscription.ts";
+import type { Subscription } from "./subscription.ts";
 import type { SublistResult } from "../subject/sublist.ts";
 
 export interface Endpoint {

@@ -5,7 +5,7 @@
 import { Sublist, SublistError, type SublistResult } from "../subject/sublist.ts";
 import { matchLiteral } from "../subject/subject.ts";
 import type { Endpoint } from "./endpoint.ts";
-import type { Subscription } from "../client/subscription.ts";
+import type { Subscription } from "./subscription.ts";
 import type { PubArg } from "../protocol/parser.ts";
 
 const decoder = new TextDecoder();

@@ -6,9 +6,9 @@
  * handler that publishes cannot re-enter the router while it iterates a match result.
  */
 import type { PubArg } from "../protocol/parser.ts";
-import { Subscription } from "../client/subscription.ts";
-import type { Endpoint } from "../routing/endpoint.ts";
-import type { Router } from "../routing/router.ts";
+import { Subscription } from "./subscription.ts";
+import type { Endpoint } from "./endpoint.ts";
+import type { Router } from "./router.ts";
 import type { SublistResult } from "../subject/sublist.ts";
 
 export interface InternalMsg {
