@@ -7,7 +7,7 @@ import { ERR, ProtocolError } from "../protocol/errors.ts";
 import { OK, PING, PONG, errLine, goQuote, infoLine, writeDecimal } from "../protocol/encode.ts";
 import type { Conn, ConnHandler, TLSServerConfig, TLSState } from "../runtime/types.ts";
 import type { AuthUser, AuthVerdict } from "../auth/authenticator.ts";
-import { goCipherName, tlsVersionNumber } from "../server/tls_config.ts";
+import { goCipherName, tlsVersionNumber } from "../config/tls_config.ts";
 import { Subscription } from "../routing/subscription.ts";
 import { Outbound } from "./outbound.ts";
 import type { ClientHost } from "./host.ts";

@@ -1,6 +1,6 @@
 /** One connection as /connz reports it (nats-server's ConnInfo), from a live client or a closed one. */
 import type { Client } from "../client/client.ts";
-import { tlsVersionNumber } from "../server/tls_config.ts";
+import { tlsVersionNumber } from "../config/tls_config.ts";
 
 /** A subscription in /connz?subs=detail and /subsz?subs=1 (nats-server's SubDetail). */
 export interface SubDetail {

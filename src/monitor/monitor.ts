@@ -5,7 +5,7 @@
  */
 import type { Server } from "../server/server.ts";
 import type { HTTPListener } from "../runtime/types.ts";
-import { tlsServerConfig } from "../server/tls_config.ts";
+import { tlsServerConfig } from "../config/tls_config.ts";
 import { createMonitorApp } from "./app.ts";
 
 export interface Monitor {

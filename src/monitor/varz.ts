@@ -2,7 +2,7 @@
 import os from "node:os";
 import process from "node:process";
 import type { Server } from "../server/server.ts";
-import { DEFAULT_TLS_TIMEOUT_MS } from "../server/tls_config.ts";
+import { DEFAULT_TLS_TIMEOUT_MS } from "../config/tls_config.ts";
 import { ADVERTISED_VERSION, NATSEDGE_VERSION, PROTO } from "../version.ts";
 import { nanos, rfc3339, uptime } from "./format.ts";
 

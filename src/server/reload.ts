@@ -19,7 +19,7 @@ import { ERR } from "../protocol/errors.ts";
 import { goQuote } from "../protocol/encode.ts";
 import type { TLSServerConfig } from "../runtime/types.ts";
 import type { Server } from "./server.ts";
-import { tlsServerConfig } from "./tls_config.ts";
+import { tlsServerConfig } from "../config/tls_config.ts";
 
 import { ReloadError } from "./reload_error.ts";
 

@@ -17,7 +17,7 @@ import { Router } from "../routing/router.ts";
 import { InternalEndpoint } from "../routing/internal.ts";
 import { Authenticator, type AuthVerdict } from "../auth/authenticator.ts";
 import { newNonce } from "../auth/nkey.ts";
-import { DEFAULT_TLS_TIMEOUT_MS, tlsServerConfig } from "./tls_config.ts";
+import { DEFAULT_TLS_TIMEOUT_MS, tlsServerConfig } from "../config/tls_config.ts";
 import type { TLSServerConfig } from "../runtime/types.ts";
 import { ADVERTISED_VERSION, NATSEDGE_VERSION, PROTO, buildKind, hostTarget } from "../version.ts";
 import { unsupportedOptions } from "./unsupported.ts";
