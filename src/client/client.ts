@@ -11,7 +11,7 @@ import { goCipherName, tlsVersionNumber } from "../config/tls_config.ts";
 import { Subscription } from "../routing/subscription.ts";
 import { Outbound } from "./outbound.ts";
 import type { ClientHost } from "./host.ts";
-import { connectError, parseConnect, redactConnect, type ConnectOptions } from "./connect.ts";
+import { connectError, parseConnect, redactConnect, type ConnectOptions } from "../protocol/connect.ts";
 import { isValidLiteralSubject } from "../subject/subject.ts";
 import type { SublistResult } from "../subject/sublist.ts";
 import type { Endpoint } from "../routing/endpoint.ts";
