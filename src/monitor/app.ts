@@ -5,7 +5,7 @@
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
-import type { Server } from "../server/server.ts";
+import type { MonitorHost } from "./host.ts";
 import { accountz } from "./accountz.ts";
 import { leafz, routez } from "./cluster.ts";
 import { connz } from "./connz.ts";
@@ -16,7 +16,7 @@ import { rootPage } from "./root.ts";
 import { subsz } from "./subsz.ts";
 import { varz } from "./varz.ts";
 
-type Endpoint = (srv: Server, q: URLSearchParams) => object;
+type Endpoint = (srv: MonitorHost, q: URLSearchParams) => object;
 
 const JSON_ENDPOINTS: [string, Endpoint][] = [
   ["/varz", (srv) => varz(srv)],
@@ -47,7 +47,7 @@ function respond(c: Context, body: string, status: 200 | 503): Response {
   return c.body(body, status);
 }
 
-export function createMonitorApp(srv: Server): Hono {
+export function createMonitorApp(srv: MonitorHost): Hono {
   const base = normalizeBasePath(srv.options.http_base_path);
   // Not strict: "/base" and "/base/" both reach the index page, as in nats-server.
   const app = new Hono({ strict: false }).basePath(base === "" ? "/" : base);

@@ -3,7 +3,7 @@
  * client listener is up) followed by whatever subsystems register (Lifecycle.healthChecks): the store adds
  * "can the store be read" there once JetStream lands.
  */
-import type { Server } from "../server/server.ts";
+import type { MonitorHost } from "./host.ts";
 import { queryBool } from "./format.ts";
 
 /** A failed check's reason, or null when healthy. */
@@ -14,7 +14,7 @@ export interface Health {
   error?: string;
 }
 
-export function healthz(srv: Server, q: URLSearchParams): Health {
+export function healthz(srv: MonitorHost, q: URLSearchParams): Health {
   const jsEnabled = queryBool(q, "js-enabled");
   if (jsEnabled) srv.log.warn("Healthcheck: js-enabled deprecated, use js-enabled-only instead");
   queryBool(q, "js-enabled-only");

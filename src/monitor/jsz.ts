@@ -2,10 +2,10 @@
  * /jsz: JetStream is not served yet, so this answers as nats-server does when JetStream is disabled: the
  * query is validated and the counters are zero.
  */
-import type { Server } from "../server/server.ts";
+import type { MonitorHost } from "./host.ts";
 import { queryBool, queryInt, rfc3339 } from "./format.ts";
 
-export function jsz(srv: Server, q: URLSearchParams): object {
+export function jsz(srv: MonitorHost, q: URLSearchParams): object {
   for (const b of ["accounts", "streams", "consumers", "config", "leader-only", "raft"]) queryBool(q, b);
   queryInt(q, "offset");
   queryInt(q, "limit");

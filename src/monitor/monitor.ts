@@ -3,7 +3,7 @@
  * the top-level tls block's certificate, as nats-server does. Both serve the same hono app through the
  * runtime's HTTP server.
  */
-import type { Server } from "../server/server.ts";
+import type { MonitorHost } from "./host.ts";
 import type { HTTPListener } from "../runtime/types.ts";
 import { tlsServerConfig } from "../config/tls_config.ts";
 import { createMonitorApp } from "./app.ts";
@@ -28,7 +28,7 @@ function advertised(host: string): string {
   return host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host;
 }
 
-export async function startMonitor(srv: Server): Promise<Monitor | null> {
+export async function startMonitor(srv: MonitorHost): Promise<Monitor | null> {
   const o = srv.options;
   if (o.http_port === undefined && o.https_port === undefined) return null;
   const serve = srv.runtime.serveHTTP?.bind(srv.runtime);

@@ -1,7 +1,7 @@
 /** /varz: the server's configuration and counters (nats-server's Varz, monitor.go). */
 import os from "node:os";
 import process from "node:process";
-import type { Server } from "../server/server.ts";
+import type { MonitorHost } from "./host.ts";
 import { DEFAULT_TLS_TIMEOUT_MS } from "../config/tls_config.ts";
 import { ADVERTISED_VERSION, NATSEDGE_VERSION, PROTO } from "../version.ts";
 import { nanos, rfc3339, uptime } from "./format.ts";
@@ -26,7 +26,7 @@ class CpuMeter {
 
 const cpu = new CpuMeter();
 
-export function varz(srv: Server): object {
+export function varz(srv: MonitorHost): object {
   const o = srv.options;
   const lc = srv.lifecycle;
   const now = Date.now();

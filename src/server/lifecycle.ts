@@ -7,18 +7,12 @@ import type { Client } from "../client/client.ts";
 import { ClosedRing, DEFAULT_MAX_CLOSED_CLIENTS } from "../monitor/closed.ts";
 import { snapshot } from "../monitor/conn_info.ts";
 import type { HealthCheck } from "../monitor/healthz.ts";
+import type { MonitorLifecycle, Totals } from "../monitor/host.ts";
 import type { Monitor } from "../monitor/monitor.ts";
 import { deletePortsFile, writePortsFile } from "./lifecycle_ports.ts";
 import type { Server } from "./server.ts";
 
-export interface Totals {
-  inMsgs: number;
-  outMsgs: number;
-  inBytes: number;
-  outBytes: number;
-}
-
-export class Lifecycle {
+export class Lifecycle implements MonitorLifecycle {
   readonly startedAt = Date.now();
   configLoadTime = Date.now();
   /** The bound client port, kept after lame duck mode closes the listener (for /varz). */

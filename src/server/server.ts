@@ -22,6 +22,7 @@ import type { TLSServerConfig } from "../runtime/types.ts";
 import { ADVERTISED_VERSION, NATSEDGE_VERSION, PROTO, buildKind, hostTarget } from "../version.ts";
 import { unsupportedOptions } from "./unsupported.ts";
 import { Lifecycle } from "./lifecycle.ts";
+import type { MonitorHost } from "../monitor/host.ts";
 import type { JetStream } from "../jetstream/mod.ts";
 
 /**
@@ -33,7 +34,7 @@ const MAX_STALL_THRESHOLD = 8 * 1024 * 1024;
 /** How often stalled writers are checked against write_deadline. */
 const DEADLINE_SWEEP_MS = 1000;
 
-export class Server implements ClientHost {
+export class Server implements ClientHost, MonitorHost {
   readonly id: string;
   readonly name: string;
   readonly router: Router;

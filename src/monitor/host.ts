@@ -1,0 +1,49 @@
+/**
+ * What the monitor reads from the server it reports on. The monitor is loaded lazily by the server, so it
+ * must not import the server back: the server implements this, and tests or another host could too.
+ */
+import type { Client } from "../client/client.ts";
+import type { ServerOptions } from "../config/options.ts";
+import type { Logger } from "../log/logger.ts";
+import type { Subscription } from "../routing/subscription.ts";
+import type { Runtime } from "../runtime/types.ts";
+import type { Sublist } from "../subject/sublist.ts";
+import type { ClosedRing } from "./closed.ts";
+import type { HealthCheck } from "./healthz.ts";
+
+/** Message and byte counters summed over open and closed connections. */
+export interface Totals {
+  inMsgs: number;
+  outMsgs: number;
+  inBytes: number;
+  outBytes: number;
+}
+
+/** The server's lifecycle as /varz, /connz, /accountz and /healthz see it. */
+export interface MonitorLifecycle {
+  readonly startedAt: number;
+  readonly configLoadTime: number;
+  readonly clientPort: number;
+  readonly listening: boolean;
+  readonly closed: ClosedRing;
+  readonly httpReqStats: Map<string, number>;
+  readonly healthChecks: readonly HealthCheck[];
+  readonly httpHost: string;
+  readonly httpPort: number;
+  readonly httpsPort: number;
+  totals(): Totals;
+}
+
+export interface MonitorHost {
+  readonly id: string;
+  readonly name: string;
+  readonly options: ServerOptions;
+  readonly runtime: Pick<Runtime, "name" | "version" | "serveHTTP">;
+  readonly log: Logger;
+  readonly auth: { readonly required: boolean };
+  readonly clients: ReadonlyMap<number, Client>;
+  readonly totalConnections: number;
+  readonly slowConsumers: number;
+  readonly router: { readonly sublist: Sublist<Subscription> };
+  readonly lifecycle: MonitorLifecycle;
+}
