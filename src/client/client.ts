@@ -13,8 +13,8 @@ import { Outbound } from "./outbound.ts";
 import type { ClientHost } from "./host.ts";
 import { connectError, parseConnect, redactConnect, type ConnectOptions } from "../protocol/connect.ts";
 import { isValidLiteralSubject } from "../subject/subject.ts";
-import type { SublistResult } from "../subject/sublist.ts";
-import type { Endpoint } from "../routing/endpoint.ts";
+import { MatchCache } from "../routing/match_cache.ts";
+import type { Endpoint, Publisher } from "../routing/endpoint.ts";
 
 /**
  * Outbound bytes at which a receiver is written to at once instead of at the end of the read cycle: a single
@@ -50,7 +50,7 @@ export const CloseReason = {
 } as const;
 export type CloseReason = (typeof CloseReason)[keyof typeof CloseReason];
 
-export class Client implements ParserHandler, ConnHandler, Endpoint {
+export class Client implements ParserHandler, ConnHandler, Publisher {
   readonly parser: Parser;
   readonly out = new Outbound();
   readonly subs = new Map<string, Subscription>();
@@ -85,10 +85,7 @@ export class Client implements ParserHandler, ConnHandler, Endpoint {
   /** Input read while CONNECT's asynchronous verdict is pending. */
   private held: Uint8Array | null = null;
   private tlsTimer: ReturnType<typeof setTimeout> | null = null;
-  /** The router's per-publisher match cache (see Router.route). */
-  lastMatch: SublistResult<Subscription> | null = null;
-  lastMatchSubject = "";
-  lastMatchGen = -1;
+  readonly matchCache = new MatchCache();
 
   /** The last published subject, as bytes and string: publishers mostly repeat one subject. */
   private lastSubj = new Uint8Array(128);

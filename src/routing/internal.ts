@@ -7,9 +7,9 @@
  */
 import type { PubArg } from "../protocol/parser.ts";
 import { Subscription } from "./subscription.ts";
-import type { Endpoint } from "./endpoint.ts";
+import type { Publisher } from "./endpoint.ts";
 import type { Router } from "./router.ts";
-import type { SublistResult } from "../subject/sublist.ts";
+import { MatchCache } from "./match_cache.ts";
 
 export interface InternalMsg {
   subject: string;
@@ -27,12 +27,10 @@ const decoder = new TextDecoder();
 /** Internal publishes never carry a route's queue groups; shared, never written. */
 const NO_QUEUES: number[] = [];
 
-export class InternalEndpoint implements Endpoint {
+export class InternalEndpoint implements Publisher {
   readonly cid = 0;
   readonly closed = false;
-  lastMatch: SublistResult<Subscription> | null = null;
-  lastMatchSubject = "";
-  lastMatchGen = -1;
+  readonly matchCache = new MatchCache();
   readonly opts = { echo: true, noResponders: false };
   readonly checksDelivery = false;
   readonly pendingBytes = 0;
