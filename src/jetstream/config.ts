@@ -42,7 +42,7 @@ export interface StreamConfig {
   [extra: string]: unknown;
 }
 
-/** Fields nats-server knows; unknown ones are rejected so a typo is not silently dropped. */
+/** Fields nats-server 2.9–2.12 clients send; others are dropped (and reported), as nats-server ignores them. */
 const STREAM_FIELDS = new Set([
   "name", "description", "subjects", "retention", "max_consumers", "max_msgs", "max_bytes", "max_age",
   "max_msgs_per_subject", "max_msg_size", "discard", "discard_new_per_subject", "storage", "num_replicas",
@@ -61,10 +61,19 @@ const CONSUMER_FIELDS = new Set([
   "mem_storage", "metadata", "direct",
 ]);
 
-export function checkFields(obj: Json, known: Set<string>): void {
+/** Called with each field a request carries that nats-server does not know either. */
+export type OnUnknownField = (field: string) => void;
+
+/** `obj` without the fields outside `known`, each reported: Go's JSON decoding drops them silently. */
+function knownFields(obj: Json, known: Set<string>, onUnknown: OnUnknownField): Json {
+  let out = obj;
   for (const k of Object.keys(obj)) {
-    if (!known.has(k)) throw jsError(JSErr.InvalidJSON, { err: `json: unknown field ${JSON.stringify(k)}` });
+    if (known.has(k)) continue;
+    onUnknown(k);
+    if (out === obj) out = { ...obj };
+    delete out[k];
   }
+  return out;
 }
 
 /** Stream/consumer names: non-empty, ≤255 chars, none of whitespace `.` `*` `>`; path separators have their own code. */
@@ -114,8 +123,10 @@ function invalid(err: string) {
 }
 
 /** The stream config with nats-server's defaults applied; throws JSError when it is not acceptable. */
-export function normalizeStreamConfig(raw: Json): StreamConfig {
-  checkFields(raw, STREAM_FIELDS);
+export function normalizeStreamConfig(request: Json, onUnknown: OnUnknownField = () => {}): StreamConfig {
+  const raw = knownFields(request, STREAM_FIELDS, onUnknown);
+  const hasSubjects = Array.isArray(raw.subjects) && raw.subjects.length > 0;
+  if (raw.mirror !== undefined && raw.mirror !== null && hasSubjects) throw jsError(JSErr.MirrorWithSubjects);
   for (const f of STREAM_UNSUPPORTED) {
     if (raw[f] !== undefined && raw[f] !== null && raw[f] !== false) throw invalid(`${f} is not supported by natsedge yet`);
   }
@@ -125,26 +136,32 @@ export function normalizeStreamConfig(raw: Json): StreamConfig {
   const replicas = int(raw.num_replicas, 1, "num_replicas");
   if (replicas > 5 || replicas < 1) throw invalid("replicas > 5 not supported");
   if (replicas > 1) throw jsError(JSErr.StreamReplicasNotSupported);
-  const subjects = raw.subjects === undefined || raw.subjects === null || (Array.isArray(raw.subjects) && raw.subjects.length === 0)
-    ? [name]
-    : raw.subjects;
-  if (!Array.isArray(subjects) || subjects.some((s) => typeof s !== "string")) throw invalid("invalid subjects");
+  // nats-server 2.9.10's checkStreamCfg order: the duplicates window (defaulted from max_age, so a negative
+  // max_age shows as a negative window), then the subjects.
+  const maxAge = int(raw.max_age, 0, "max_age");
+  let dupWindow = int(raw.duplicate_window, 0, "duplicate_window");
+  if (dupWindow === 0) dupWindow = maxAge !== 0 && maxAge < DEFAULT_DUPLICATE_WINDOW_NS ? maxAge : DEFAULT_DUPLICATE_WINDOW_NS;
+  if (dupWindow < 0) throw invalid("duplicates window can not be negative");
+  if (maxAge !== 0 && dupWindow > maxAge) throw invalid("duplicates window can not be larger then max age");
+  if (maxAge < 0) throw invalid("max age needs to be >= 0");
+  const subjects = hasSubjects || (raw.subjects !== undefined && raw.subjects !== null && !Array.isArray(raw.subjects)) ? raw.subjects : [name];
+  if (!Array.isArray(subjects) || subjects.some((s) => typeof s !== "string")) throw jsError(JSErr.InvalidJSON);
   const seen = new Set<string>();
   for (const s of subjects as string[]) {
-    if (!isValidSubject(s)) throw invalid(`invalid subject ${JSON.stringify(s)}`);
     if (seen.has(s)) throw invalid("duplicate subjects detected");
-    for (const o of seen) {
-      if (subjectIsSubsetMatch(s, o) || subjectIsSubsetMatch(o, s)) throw invalid("subjects overlap");
-    }
+    if (subjectIsSubsetMatch(s, "$JS.API.>")) throw invalid("subjects overlap with jetstream api");
+    if (!isValidSubject(s)) throw invalid("invalid subject");
     seen.add(s);
-    if (subjectsCollide(s, "$JS.API.>") && raw.no_ack !== true) throw invalid("subjects that overlap with jetstream api require no-ack to be true");
   }
-  const maxAge = int(raw.max_age, 0, "max_age");
-  if (maxAge < 0) throw invalid("max age needs to be >= 0");
-  let dupWindow = int(raw.duplicate_window, 0, "duplicate_window");
-  if (dupWindow < 0) throw invalid("duplicates window can not be negative");
-  if (maxAge > 0 && dupWindow > maxAge) throw invalid("duplicates window can not be larger then max age");
-  if (dupWindow === 0) dupWindow = maxAge > 0 && maxAge < DEFAULT_DUPLICATE_WINDOW_NS ? maxAge : DEFAULT_DUPLICATE_WINDOW_NS;
+  for (const s of seen) {
+    for (const o of seen) if (o !== s && subjectsCollide(o, s)) throw invalid(`subject ${JSON.stringify(s)} overlaps with ${JSON.stringify(o)}`);
+  }
+  const discard = oneOf(raw.discard, ["old", "new"] as const, "old", "discard");
+  const maxPerSubject = int(raw.max_msgs_per_subject, -1, "max_msgs_per_subject");
+  if (raw.discard_new_per_subject === true) {
+    if (discard !== "new") throw invalid("discard new per subject requires discard new policy to be set");
+    if (maxPerSubject <= 0) throw invalid("discard new per subject requires max msgs per subject > 0");
+  }
   if (raw.sealed === true) throw invalid("stream configuration for create can not be sealed");
   if (raw.deny_purge === true && raw.allow_rollup_hdrs === true) throw invalid("roll-ups require the purge permission");
   const cfg: StreamConfig = {
@@ -156,9 +173,9 @@ export function normalizeStreamConfig(raw: Json): StreamConfig {
     max_msgs: int(raw.max_msgs, -1, "max_msgs"),
     max_bytes: int(raw.max_bytes, -1, "max_bytes"),
     max_age: maxAge,
-    max_msgs_per_subject: int(raw.max_msgs_per_subject, -1, "max_msgs_per_subject"),
+    max_msgs_per_subject: maxPerSubject,
     max_msg_size: int(raw.max_msg_size, -1, "max_msg_size"),
-    discard: oneOf(raw.discard, ["old", "new"] as const, "old", "discard"),
+    discard,
     storage: oneOf(raw.storage, ["file", "memory"] as const, "file", "storage"),
     num_replicas: replicas,
     duplicate_window: dupWindow,
@@ -219,13 +236,15 @@ export interface ConsumerConfig {
 const MIN_HEARTBEAT_NS = 100 * NS_PER_MS;
 
 /** The consumer config with nats-server's defaults applied (pull and push). */
-export function normalizeConsumerConfig(raw: Json, streamSubjects: readonly string[]): ConsumerConfig {
-  checkFields(raw, CONSUMER_FIELDS);
+export function normalizeConsumerConfig(request: Json, streamSubjects: readonly string[], onUnknown: OnUnknownField = () => {}): ConsumerConfig {
+  const raw = knownFields(request, CONSUMER_FIELDS, onUnknown);
   const bad = (err: string) => jsError(JSErr.ConsumerInvalidPolicy, { err });
   const deliverSubject = typeof raw.deliver_subject === "string" && raw.deliver_subject !== "" ? raw.deliver_subject : undefined;
   const push = deliverSubject !== undefined;
   if (push && !isValidSubject(deliverSubject)) throw bad(`invalid deliver subject ${JSON.stringify(deliverSubject)}`);
   if (push && /(^|\.)[*>](\.|$)/.test(deliverSubject)) throw bad("consumer deliver subject has wildcards");
+  // Delivering into the stream's own subjects would store every delivery again.
+  if (push && streamSubjects.some((s) => subjectsCollide(s, deliverSubject))) throw jsError(JSErr.ConsumerDeliverCycle);
   const heartbeat = int(raw.idle_heartbeat, 0, "idle_heartbeat");
   // A pull consumer asks for heartbeats per request, not in its config; nats-server checks this first.
   if (heartbeat > 0 && !push) throw jsError(JSErr.ConsumerHBRequiresPush);
@@ -235,20 +254,16 @@ export function normalizeConsumerConfig(raw: Json, streamSubjects: readonly stri
     if (heartbeat <= 0) throw jsError(JSErr.ConsumerFlowControlNeedsHeartbeats);
   }
   if (push && raw.max_waiting !== undefined && raw.max_waiting !== 0) throw jsError(JSErr.ConsumerPushMaxWaiting);
-  if (!push && typeof raw.deliver_group === "string" && raw.deliver_group !== "") throw bad("consumer with deliver group requires a deliver subject");
+  if (!push && typeof raw.rate_limit_bps === "number" && raw.rate_limit_bps > 0) throw jsError(JSErr.ConsumerPullWithRateLimit);
   const durable = typeof raw.durable_name === "string" && raw.durable_name !== "" ? raw.durable_name : undefined;
   const deliver = oneOf(raw.deliver_policy === "undefined" ? "all" : raw.deliver_policy,
     ["all", "last", "new", "by_start_sequence", "by_start_time", "last_per_subject"] as const, "all", "deliver_policy");
   const startSeq = int(raw.opt_start_seq, 0, "opt_start_seq");
-  if (deliver === "by_start_sequence" && startSeq <= 0) throw bad("consumer delivery policy is deliver by start sequence, but optional start sequence is not set");
-  if (deliver !== "by_start_sequence" && startSeq > 0) throw bad("consumer delivery policy is not deliver by start sequence, but optional start sequence is set");
   const startTime = typeof raw.opt_start_time === "string" && raw.opt_start_time !== "" ? raw.opt_start_time : undefined;
-  if (startTime !== undefined && Number.isNaN(Date.parse(startTime))) {
-    throw jsError(JSErr.InvalidJSON, { err: `parsing time ${JSON.stringify(startTime)} as RFC 3339` });
-  }
-  if (deliver === "by_start_time" && startTime === undefined) throw bad("consumer delivery policy is deliver by start time, but optional start time is not set");
-  if (deliver !== "by_start_time" && startTime !== undefined) throw bad("consumer delivery policy is not deliver by start time, but optional start time is set");
+  if (startTime !== undefined && Number.isNaN(Date.parse(startTime))) throw jsError(JSErr.InvalidJSON);
+  checkStartPolicy(deliver, startSeq > 0, startTime !== undefined);
   const ack = oneOf(raw.ack_policy, ["none", "all", "explicit"] as const, "none", "ack_policy");
+  if (ack === "none" && typeof raw.max_ack_pending === "number" && raw.max_ack_pending > 0) throw jsError(JSErr.ConsumerMaxPendingAckPolicyRequired);
   const filters = consumerFilters(raw, streamSubjects);
   const maxDeliver = int(raw.max_deliver, -1, "max_deliver");
   const ackWait = int(raw.ack_wait, DEFAULT_ACK_WAIT_NS, "ack_wait");
@@ -289,6 +304,25 @@ export function normalizeConsumerConfig(raw: Json, streamSubjects: readonly stri
   if (startSeq === 0) delete cfg.opt_start_seq;
   if (startTime === undefined) delete cfg.opt_start_time;
   return cfg;
+}
+
+/** nats-server's checkConsumerCfg: each deliver policy needs its own start option and no other. */
+function checkStartPolicy(deliver: DeliverPolicy, hasSeq: boolean, hasTime: boolean): void {
+  const bad = (err: string) => jsError(JSErr.ConsumerInvalidPolicy, { err });
+  switch (deliver) {
+    case "by_start_sequence":
+      if (!hasSeq) throw bad("consumer delivery policy is deliver by start sequence, but optional start sequence is not set");
+      if (hasTime) throw bad("consumer delivery policy is deliver by start sequence, but optional start time is also set");
+      break;
+    case "by_start_time":
+      if (!hasTime) throw bad("consumer delivery policy is deliver by start time, but optional start time is not set");
+      if (hasSeq) throw bad("consumer delivery policy is deliver by start time, but optional start sequence is also set");
+      break;
+    default:
+      // nats-server's DeliverPolicy.String(): "all", "last", "new", "last per subject".
+      if (hasSeq) throw bad(`consumer delivery policy is deliver ${deliver.replace(/_/g, " ")}, but optional start sequence is also set`);
+      if (hasTime) throw bad(`consumer delivery policy is deliver ${deliver.replace(/_/g, " ")}, but optional start time is also set`);
+  }
 }
 
 /** `filter_subject` or `filter_subjects` (not both), each a valid subset of the stream's subjects, none overlapping. */

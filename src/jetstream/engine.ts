@@ -71,6 +71,10 @@ export class JetStream implements ConsumerHost {
     return this.options.domain;
   }
 
+  get log(): Logger {
+    return this.host.log;
+  }
+
   #streamsDir(): string {
     return join(this.storeDir, "$G", "streams");
   }
@@ -199,10 +203,10 @@ export class JetStream implements ConsumerHost {
   async updateStream(req: StreamConfig): Promise<Stream> {
     const s = this.stream(req.name);
     const old = s.config;
-    const fail = (err: string) => jsError(JSErr.StreamUpdate, { err });
     const invalid = (err: string) => jsError(JSErr.StreamInvalidConfig, { err });
-    if (req.storage !== old.storage) throw fail("stream configuration update can not change storage type");
-    if (req.max_consumers !== old.max_consumers) throw fail("stream configuration update can not change max consumers");
+    // nats-server 2.9.10's configUpdateCheck order and words.
+    if (req.max_consumers !== old.max_consumers) throw invalid("stream configuration update can not change MaxConsumers");
+    if (req.storage !== old.storage) throw invalid("stream configuration update can not change storage type");
     if (req.retention !== old.retention) throw invalid("stream configuration update can not change retention policy");
     // These only ever go from false to true, checked (in this order) on the request before sealing rewrites it.
     if (old.sealed && !req.sealed) throw invalid("stream configuration update can not unseal a sealed stream");

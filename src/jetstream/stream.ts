@@ -314,6 +314,11 @@ export class Stream {
 
   /** STREAM.MSG.GET: `{seq}`, `{last_by_subj}` or `{seq, next_by_subj}`. */
   getMsg(req: { seq?: number; last_by_subj?: string; next_by_subj?: string }): StoredMsg {
+    const seq = typeof req.seq === "number" && req.seq > 0;
+    const last = typeof req.last_by_subj === "string" && req.last_by_subj !== "";
+    const next = typeof req.next_by_subj === "string" && req.next_by_subj !== "";
+    // nats-server's combinations: a sequence and a last-by-subject, or both subjects, ask two things at once.
+    if ((seq && last) || (last && next)) throw jsError(JSErr.BadRequest);
     let m: StoredMsg | null;
     if (typeof req.last_by_subj === "string" && req.last_by_subj !== "") m = this.store.loadLast(req.last_by_subj);
     else if (typeof req.next_by_subj === "string" && req.next_by_subj !== "") m = this.store.loadNext(req.next_by_subj, req.seq ?? 0);

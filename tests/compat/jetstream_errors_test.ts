@@ -1,0 +1,184 @@
+// The same invalid JetStream API requests to natsedge and to nats-server 2.9.10, side by side: every
+// answer's code, err_code and description must match (response type too). The cases run in order on both
+// servers, so the state each one sees (streams, consumers, messages made by earlier setup steps) is the same.
+// There is no deliberate difference. Skipped without nats-server.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { runServer, type TestServer } from "../_helpers/server.ts";
+import { startNatsServer, type NatsServerProcess } from "../_helpers/nats_server.ts";
+import { REFERENCE_SERVER } from "../_helpers/reference_server.ts";
+
+const HAVE_NATS_SERVER = spawnSync("nats-server", ["--version"]).status === 0;
+
+type Req = [subject: string, body: unknown];
+interface Case {
+  name: string;
+  /** Requests whose answers are not compared: they make the state the probe needs. */
+  setup?: Req[];
+  probe: Req;
+}
+
+const API = "$JS.API";
+const stream = (name: string, cfg: Record<string, unknown> = {}): Req => [`${API}.STREAM.CREATE.${name}`, { name, subjects: [`${name.toLowerCase()}.>`], ...cfg }];
+const consumer = (s: string, durable: string, cfg: Record<string, unknown> = {}): Req => [
+  `${API}.CONSUMER.DURABLE.CREATE.${s}.${durable}`,
+  { stream_name: s, config: { durable_name: durable, ack_policy: "explicit", ...cfg } },
+];
+const publish = (subject: string, data = "x"): Req => [subject, data];
+
+const CASES: Case[] = [
+  // Stream create.
+  { name: "stream name in subject and body differ", probe: [`${API}.STREAM.CREATE.A1`, { name: "B1", subjects: ["a1"] }] },
+  { name: "discard_new_per_subject without max_msgs_per_subject", probe: stream("A2", { discard: "new", discard_new_per_subject: true }) },
+  { name: "discard_new_per_subject without discard new", probe: stream("A3", { max_msgs_per_subject: 1, discard_new_per_subject: true }) },
+  { name: "subjects overlap another stream", setup: [stream("A4")], probe: [`${API}.STREAM.CREATE.A4B`, { name: "A4B", subjects: ["a4.x"] }] },
+  { name: "same name, other config", setup: [stream("A5")], probe: stream("A5", { max_msgs: 5 }) },
+  { name: "duplicate window over max age", probe: stream("A6", { max_age: 1_000_000_000, duplicate_window: 2_000_000_000 }) },
+  { name: "duplicate subjects", probe: [`${API}.STREAM.CREATE.A7`, { name: "A7", subjects: ["a7", "a7"] }] },
+  { name: "invalid subject", probe: [`${API}.STREAM.CREATE.A8`, { name: "A8", subjects: ["a8..x"] }] },
+  { name: "subject overlaps the JetStream API", probe: [`${API}.STREAM.CREATE.A9`, { name: "A9", subjects: ["$JS.API.>"] }] },
+  { name: "replicas over one without a cluster", probe: stream("A10", { num_replicas: 3 }) },
+  { name: "sealed on create", probe: stream("A11", { sealed: true }) },
+  { name: "mirror with subjects", setup: [stream("A12")], probe: stream("A12M", { mirror: { name: "A12" } }) },
+  { name: "negative max_age", probe: stream("A13", { max_age: -1 }) },
+  { name: "subjects overlapping each other", probe: [`${API}.STREAM.CREATE.A14`, { name: "A14", subjects: ["a14.*", "a14.x"] }] },
+  { name: "empty request", probe: [`${API}.STREAM.CREATE.A15`, ""] },
+  { name: "create without a name in the body", probe: [`${API}.STREAM.CREATE.A16`, { subjects: ["a16"] }] },
+  // Stream update.
+  { name: "update a stream that does not exist", probe: [`${API}.STREAM.UPDATE.U1`, { name: "U1", subjects: ["u1"] }] },
+  { name: "update with another name in the body", setup: [stream("U2")], probe: [`${API}.STREAM.UPDATE.U2`, { name: "U2X", subjects: ["u2.>"] }] },
+  { name: "update changes storage", setup: [stream("U3")], probe: [`${API}.STREAM.UPDATE.U3`, { name: "U3", subjects: ["u3.>"], storage: "memory" }] },
+  { name: "update changes retention", setup: [stream("U4")], probe: [`${API}.STREAM.UPDATE.U4`, { name: "U4", subjects: ["u4.>"], retention: "workqueue" }] },
+  {
+    name: "update unseals",
+    setup: [stream("U5"), [`${API}.STREAM.UPDATE.U5`, { name: "U5", subjects: ["u5.>"], sealed: true }]],
+    probe: [`${API}.STREAM.UPDATE.U5`, { name: "U5", subjects: ["u5.>"], sealed: false }],
+  },
+  { name: "update to overlap another stream", setup: [stream("U6"), stream("U7")], probe: [`${API}.STREAM.UPDATE.U7`, { name: "U7", subjects: ["u6.x"] }] },
+  // Stream info, delete, purge, names.
+  { name: "info of a missing stream", probe: [`${API}.STREAM.INFO.NOPE`, ""] },
+  { name: "delete a missing stream", probe: [`${API}.STREAM.DELETE.NOPE`, ""] },
+  { name: "purge a missing stream", probe: [`${API}.STREAM.PURGE.NOPE`, ""] },
+  { name: "purge with both seq and keep", setup: [stream("P1")], probe: [`${API}.STREAM.PURGE.P1`, { seq: 5, keep: 1 }] },
+  { name: "purge a sealed stream", setup: [stream("P2"), [`${API}.STREAM.UPDATE.P2`, { name: "P2", subjects: ["p2.>"], sealed: true }]], probe: [`${API}.STREAM.PURGE.P2`, ""] },
+  // Direct message get and delete.
+  { name: "get from a missing stream", probe: [`${API}.STREAM.MSG.GET.NOPE`, { seq: 1 }] },
+  { name: "get a sequence never stored", setup: [stream("G1")], probe: [`${API}.STREAM.MSG.GET.G1`, { seq: 7 }] },
+  { name: "get by a subject never stored", setup: [stream("G2")], probe: [`${API}.STREAM.MSG.GET.G2`, { last_by_subj: "g2.none" }] },
+  { name: "get with both seq and last_by_subj", setup: [stream("G3")], probe: [`${API}.STREAM.MSG.GET.G3`, { seq: 1, last_by_subj: "g3.a" }] },
+  { name: "get with an empty request", setup: [stream("G4")], probe: [`${API}.STREAM.MSG.GET.G4`, ""] },
+  { name: "delete a deleted sequence (file)", setup: [stream("D1"), publish("d1.a"), publish("d1.a"), [`${API}.STREAM.MSG.DELETE.D1`, { seq: 1 }]], probe: [`${API}.STREAM.MSG.DELETE.D1`, { seq: 1 }] },
+  { name: "delete past the last sequence (file)", setup: [stream("D2"), publish("d2.a")], probe: [`${API}.STREAM.MSG.DELETE.D2`, { seq: 9 }] },
+  { name: "delete past the last sequence (memory)", setup: [stream("D3", { storage: "memory" }), publish("d3.a")], probe: [`${API}.STREAM.MSG.DELETE.D3`, { seq: 9 }] },
+  { name: "delete a deleted sequence (memory)", setup: [stream("D6", { storage: "memory" }), publish("d6.a"), publish("d6.a"), [`${API}.STREAM.MSG.DELETE.D6`, { seq: 1 }]], probe: [`${API}.STREAM.MSG.DELETE.D6`, { seq: 1 }] },
+  { name: "delete with an empty request", setup: [stream("D7"), publish("d7.a")], probe: [`${API}.STREAM.MSG.DELETE.D7`, ""] },
+  { name: "stream update with an empty request", setup: [stream("U8")], probe: [`${API}.STREAM.UPDATE.U8`, ""] },
+  { name: "stream create with invalid JSON", probe: [`${API}.STREAM.CREATE.A17`, "{nope"] },
+  { name: "stream names with invalid JSON", probe: [`${API}.STREAM.NAMES`, "{nope"] },
+  { name: "delete from a sealed stream", setup: [stream("D4"), publish("d4.a"), [`${API}.STREAM.UPDATE.D4`, { name: "D4", subjects: ["d4.>"], sealed: true }]], probe: [`${API}.STREAM.MSG.DELETE.D4`, { seq: 1 }] },
+  { name: "delete from a deny_delete stream", setup: [stream("D5", { deny_delete: true }), publish("d5.a")], probe: [`${API}.STREAM.MSG.DELETE.D5`, { seq: 1 }] },
+  // Consumers.
+  { name: "consumer on a missing stream", probe: consumer("NOPE", "c") },
+  { name: "durable name in subject and body differ", setup: [stream("C1")], probe: [`${API}.CONSUMER.DURABLE.CREATE.C1.x`, { stream_name: "C1", config: { durable_name: "y", ack_policy: "explicit" } }] },
+  { name: "consumer's stream name in subject and body differ", setup: [stream("C2")], probe: [`${API}.CONSUMER.DURABLE.CREATE.C2.x`, { stream_name: "OTHER", config: { durable_name: "x", ack_policy: "explicit" } }] },
+  { name: "by_start_sequence without opt_start_seq", setup: [stream("C3")], probe: consumer("C3", "c", { deliver_policy: "by_start_sequence" }) },
+  { name: "opt_start_seq with deliver all", setup: [stream("C4")], probe: consumer("C4", "c", { opt_start_seq: 5 }) },
+  { name: "by_start_time without opt_start_time", setup: [stream("C5")], probe: consumer("C5", "c", { deliver_policy: "by_start_time" }) },
+  { name: "push consumer with max_waiting", setup: [stream("C6")], probe: consumer("C6", "c", { deliver_subject: "deliver.c6", max_waiting: 10 }) },
+  { name: "filter subject outside the stream", setup: [stream("C7")], probe: consumer("C7", "c", { filter_subject: "other.x" }) },
+  { name: "second unfiltered consumer on a work queue", setup: [stream("C8", { retention: "workqueue" }), consumer("C8", "a")], probe: consumer("C8", "b") },
+  { name: "work queue consumer not deliver all", setup: [stream("C9", { retention: "workqueue" })], probe: consumer("C9", "c", { deliver_policy: "new" }) },
+  { name: "pull consumer with rate limit", setup: [stream("C10")], probe: consumer("C10", "c", { rate_limit_bps: 1000 }) },
+  { name: "pull consumer with idle heartbeat", setup: [stream("C11")], probe: consumer("C11", "c", { idle_heartbeat: 1_000_000_000 }) },
+  { name: "pull consumer with flow control", setup: [stream("C12")], probe: consumer("C12", "c", { flow_control: true }) },
+  { name: "deliver subject inside the stream", setup: [stream("C13")], probe: consumer("C13", "c", { deliver_subject: "c13.out" }) },
+  { name: "backoff longer than max_deliver", setup: [stream("C14")], probe: consumer("C14", "c", { max_deliver: 2, backoff: [1_000_000_000, 2_000_000_000] }) },
+  { name: "ack none with max_ack_pending", setup: [stream("C15")], probe: consumer("C15", "c", { ack_policy: "none", max_ack_pending: 10, deliver_subject: "c15d" }) },
+  { name: "info of a missing consumer", setup: [stream("C16")], probe: [`${API}.CONSUMER.INFO.C16.nope`, ""] },
+  { name: "delete a missing consumer", setup: [stream("C17")], probe: [`${API}.CONSUMER.DELETE.C17.nope`, ""] },
+  { name: "work queue consumer without explicit ack", setup: [stream("C18", { retention: "workqueue" })], probe: consumer("C18", "c", { ack_policy: "none" }) },
+  { name: "update a consumer's deliver policy", setup: [stream("C19"), consumer("C19", "c")], probe: consumer("C19", "c", { deliver_policy: "new" }) },
+  { name: "overlapping filtered consumers on a work queue", setup: [stream("C20", { retention: "workqueue" }), consumer("C20", "a", { filter_subject: "c20.>" })], probe: consumer("C20", "b", { filter_subject: "c20.x" }) },
+  { name: "push heartbeat under 100ms", setup: [stream("C21")], probe: consumer("C21", "c", { deliver_subject: "deliver.c21", idle_heartbeat: 50_000_000 }) },
+  { name: "flow control without heartbeats", setup: [stream("C22")], probe: consumer("C22", "c", { deliver_subject: "deliver.c22", flow_control: true }) },
+  { name: "update changes max_consumers", setup: [stream("U9")], probe: [`${API}.STREAM.UPDATE.U9`, { name: "U9", subjects: ["u9.>"], max_consumers: 3 }] },
+  { name: "ephemeral create with a durable name", setup: [stream("C24")], probe: [`${API}.CONSUMER.CREATE.C24`, { stream_name: "C24", config: { durable_name: "d", ack_policy: "explicit" } }] },
+  { name: "consumer create with an empty request", setup: [stream("C25")], probe: [`${API}.CONSUMER.DURABLE.CREATE.C25.c`, ""] },
+  { name: "consumer create with invalid JSON", setup: [stream("C26")], probe: [`${API}.CONSUMER.DURABLE.CREATE.C26.c`, "{nope"] },
+  { name: "durable create without a durable name", setup: [stream("C27")], probe: [`${API}.CONSUMER.DURABLE.CREATE.C27.c`, { stream_name: "C27", config: { ack_policy: "explicit" } }] },
+  { name: "last_per_subject with opt_start_seq", setup: [stream("C28")], probe: consumer("C28", "c", { deliver_policy: "last_per_subject", opt_start_seq: 2 }) },
+  { name: "by_start_sequence with opt_start_time too", setup: [stream("C29")], probe: consumer("C29", "c", { deliver_policy: "by_start_sequence", opt_start_seq: 2, opt_start_time: "2024-01-01T00:00:00Z" }) },
+  { name: "consumer list of a missing stream", probe: [`${API}.CONSUMER.NAMES.NOPE`, ""] },
+];
+
+
+interface Answer {
+  type?: string;
+  error?: { code: number; err_code?: number; description: string };
+}
+
+async function ask(nc: NatsConnection, [subject, body]: Req): Promise<Answer | string> {
+  const payload = typeof body === "string" ? body : JSON.stringify(body);
+  if (!subject.startsWith("$JS.")) {
+    nc.publish(subject, payload);
+    await nc.flush();
+    return "published";
+  }
+  try {
+    const m = await nc.request(subject, payload, { timeout: 3000 });
+    const a = m.json<Answer>();
+    return { ...(a.type !== undefined && { type: a.type }), ...(a.error !== undefined && { error: a.error }) };
+  } catch (e) {
+    return `no answer: ${String(e)}`;
+  }
+}
+
+describe.skipIf(!HAVE_NATS_SERVER || REFERENCE_SERVER !== "")("JetStream API errors, natsedge vs nats-server 2.9.10", () => {
+  let ours: TestServer, theirs: NatsServerProcess;
+  let a: NatsConnection, b: NatsConnection;
+  const dirs: string[] = [];
+  const answers = new Map<string, [Answer | string, Answer | string]>();
+
+  beforeAll(async () => {
+    const d1 = mkdtempSync(join(tmpdir(), "natsedge-jserr-"));
+    const d2 = mkdtempSync(join(tmpdir(), "natsedge-jserr-ref-"));
+    dirs.push(d1, d2);
+    ours = await runServer({ jetstream: { enabled: true, store_dir: d1 } });
+    theirs = await startNatsServer(`jetstream { store_dir: ${JSON.stringify(d2)} }`);
+    a = await connect({ servers: ours.url, reconnect: false });
+    b = await connect({ servers: `127.0.0.1:${theirs.port}`, reconnect: false });
+    for (const c of CASES) {
+      for (const r of c.setup ?? []) {
+        await ask(a, r);
+        await ask(b, r);
+      }
+      answers.set(c.name, [await ask(a, c.probe), await ask(b, c.probe)]);
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await ours?.close();
+    await theirs?.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  test("covers at least 40 invalid requests, each refused by nats-server", () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(40);
+    expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
+    const accepted = CASES.filter((c) => typeof answers.get(c.name)![1] !== "object" || (answers.get(c.name)![1] as Answer).error === undefined);
+    expect(accepted.map((c) => c.name)).toEqual([]);
+  });
+
+  for (const c of CASES) {
+    test(c.name, () => {
+      const [natsedge, natsServer] = answers.get(c.name)!;
+      expect(natsedge).toEqual(natsServer);
+    });
+  }
+});
