@@ -9,7 +9,6 @@ import type { Subscription } from "../routing/subscription.ts";
 import type { Runtime } from "../runtime/types.ts";
 import type { Sublist } from "../subject/sublist.ts";
 import type { ClosedRing } from "./closed.ts";
-import type { HealthCheck } from "./healthz.ts";
 
 /** Message and byte counters summed over open and closed connections. */
 export interface Totals {
@@ -27,7 +26,6 @@ export interface MonitorLifecycle {
   readonly listening: boolean;
   readonly closed: ClosedRing;
   readonly httpReqStats: Map<string, number>;
-  readonly healthChecks: readonly HealthCheck[];
   readonly httpHost: string;
   readonly httpPort: number;
   readonly httpsPort: number;
@@ -46,4 +44,6 @@ export interface MonitorHost {
   readonly slowConsumers: number;
   readonly router: { readonly sublist: Sublist<Subscription> };
   readonly lifecycle: MonitorLifecycle;
+  /** The server's services (JetStream, …): the first unhealthy one's reason, or null. */
+  readonly services: { health(): string | null };
 }

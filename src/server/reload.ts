@@ -141,6 +141,7 @@ export async function reloadOptions(srv: Server, loaded: ServerOptions): Promise
   srv.applyReload(auth, tls);
   if (changed.includes("max_connections")) enforceMaxConnections(srv);
   if (authChanged) await recheckClients(srv, auth);
+  await srv.services.reload(next);
   srv.lifecycle.configLoadTime = Date.now();
   srv.flushPending();
   srv.log.notice("Reloaded server configuration");

@@ -23,7 +23,8 @@ import { ADVERTISED_VERSION, NATSEDGE_VERSION, PROTO, buildKind, hostTarget } fr
 import { unsupportedOptions } from "./unsupported.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import type { MonitorHost } from "../monitor/host.ts";
-import type { JetStream } from "../jetstream/mod.ts";
+import { Services } from "./services.ts";
+import { BUILTIN_SERVICES, JETSTREAM } from "./builtin_services.ts";
 
 /**
  * nats-server stalls producers once a receiver has max_pending/2 queued; natsedge caps that at 8 MiB so a
@@ -52,11 +53,11 @@ export class Server implements ClientHost, MonitorHost {
   /** Replaced by a config reload (reload.ts), so read it per use. */
   auth: Authenticator;
   private tls: TLSServerConfig | null = null;
-  /** Monitoring, ports file, closed connections, shutdown promise. */
+  /** Ports file, closed connections, shutdown promise. */
   readonly lifecycle: Lifecycle;
+  /** JetStream, the monitor: whatever the options enable. */
+  readonly services: Services<Server>;
   private shuttingDown = false;
-  /** Set once JetStream has started (options.jetstream.enabled). */
-  jetstream: JetStream | null = null;
 
   constructor(
     readonly options: ServerOptions,
@@ -75,6 +76,7 @@ export class Server implements ClientHost, MonitorHost {
     this.auth = new Authenticator(options);
     configureDecimalFaults({ report: reportBadDecimal(this.log) });
     this.lifecycle = new Lifecycle(this);
+    this.services = new Services<Server>(BUILTIN_SERVICES, log);
   }
 
   get port(): number {
@@ -109,20 +111,10 @@ export class Server implements ClientHost, MonitorHost {
     if (o.cluster) this.log.warn("cluster: natsedge does not form route clusters; join a nats-server cluster as a leaf node instead");
     if (this.hasPlaintextPasswords()) this.log.warn("Plaintext passwords detected, use nkeys or bcrypt");
 
-    if (o.jetstream?.enabled) {
-      // Loaded only when enabled: JetStream and the store are most of natsedge's code and idle memory.
-      const { JetStream } = await import("../jetstream/mod.ts");
-      this.jetstream = new JetStream(this, o.jetstream);
-      try {
-        await this.jetstream.start();
-      } catch (err) {
-        await this.shutdown();
-        throw err;
-      }
-    }
-    // Listening only now, as nats-server does: a client accepted while streams were being restored got an
-    // INFO without server_id or version (nats.js stops reading on it) and no responders from $JS.API.
     try {
+      await this.services.start("core", this, o);
+      // Listening only now, as nats-server does: a client accepted while streams were being restored got an
+      // INFO without server_id or version (nats.js stops reading on it) and no responders from $JS.API.
       this.listener = await this.runtime.listen({
         host: o.host,
         port: o.port === -1 ? 0 : o.port,
@@ -137,7 +129,8 @@ export class Server implements ClientHost, MonitorHost {
     this.log.notice(`Listening for client connections on ${hostPort(o.host, this.listener.port)}`);
     if (this.tls) this.log.notice("TLS required for client connections");
     try {
-      await this.lifecycle.start(this.listener.port);
+      await this.services.start("listening", this, o);
+      this.lifecycle.start(this.listener.port);
     } catch (err) {
       await this.shutdown();
       throw err;
@@ -156,7 +149,7 @@ export class Server implements ClientHost, MonitorHost {
       host: o.host,
       port,
       headers: !o.no_header_support,
-      ...(this.jetstream ? { jetstream: true } : {}),
+      ...(this.services.get(JETSTREAM) !== undefined ? { jetstream: true } : {}),
       ...(this.auth.required ? { auth_required: true } : {}),
       ...(this.tls ? { tls_required: true } : {}),
       ...(this.tls?.requestCert ? { tls_verify: true } : {}),
@@ -305,7 +298,7 @@ export class Server implements ClientHost, MonitorHost {
     if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
     await this.listener?.close();
     for (const c of [...this.clients.values()]) c.closeAfterFlush(CloseReason.serverShutdown);
-    await this.jetstream?.stop();
+    await this.services.stop();
     this.log.notice("Server Exiting..");
     // Last: it settles lifecycle.done, on which the CLI exits.
     await this.lifecycle.stop();
