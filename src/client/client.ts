@@ -1,15 +1,15 @@
 /**
- * One client connection: feeds the parser, answers protocol ops, and encodes MSG/HMSG into its outbound
- * buffer. Routing (who gets a message) is the router's job; this class only knows its own subscriptions.
+ * The NATS client protocol on a Connection (src/connection/): feeds the parser, answers protocol ops, and
+ * encodes MSG/HMSG into the connection's outbound buffer. Routing (who gets a message) is the router's job;
+ * this class only knows its own subscriptions.
  */
 import { Parser, type ParserHandler, type PubArg } from "../protocol/parser.ts";
 import { ERR, ProtocolError } from "../protocol/errors.ts";
-import { OK, PING, PONG, errLine, goQuote, infoLine, writeDecimal } from "../protocol/encode.ts";
-import type { Conn, ConnHandler, TLSServerConfig, TLSState } from "../runtime/types.ts";
+import { OK, PONG, goQuote, writeDecimal } from "../protocol/encode.ts";
 import type { AuthUser, AuthVerdict } from "../auth/authenticator.ts";
-import { goCipherName, tlsVersionNumber } from "../config/tls_config.ts";
 import { Subscription } from "../routing/subscription.ts";
-import { Outbound } from "./outbound.ts";
+import { CloseReason } from "../connection/close_reason.ts";
+import type { Connection, ConnProtocol } from "../connection/connection.ts";
 import type { ClientHost } from "./host.ts";
 import { connectError, parseConnect, redactConnect, type ConnectOptions } from "../protocol/connect.ts";
 import { isValidLiteralSubject } from "../subject/subject.ts";
@@ -25,53 +25,17 @@ const FLUSH_AT = 64 * 1024;
 /** Reply subjects remembered per client for allow_responses before old ones are pruned. */
 const MAX_TRACKED_REPLIES = 10_000;
 
-/** The longest a fast producer's reads stay paused for one slow receiver (nats-server 2.9's stallClientMaxDuration). */
-const STALL_MAX_MS = 1000;
-
 const HMSG_OP = new Uint8Array([72, 77, 83, 71, 32]); // "HMSG "
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
-/** Why a connection closed, in nats-server's words (ClosedState strings in /connz). */
-export const CloseReason = {
-  clientClosed: "Client Closed",
-  protocolViolation: "Protocol Violation",
-  authViolation: "Authentication Failure",
-  authTimeout: "Authentication Timeout",
-  slowConsumerPending: "Slow Consumer (Pending Bytes)",
-  slowConsumerDeadline: "Slow Consumer (Write Deadline)",
-  staleConnection: "Stale Connection",
-  tlsHandshakeError: "TLS Handshake Failure",
-  maxPayload: "Maximum Message Payload Exceeded",
-  maxControlLine: "Maximum Control Line Exceeded",
-  maxConnections: "Maximum Connections Exceeded",
-  parseError: "Parse Error",
-  serverShutdown: "Server Shutdown",
-} as const;
-export type CloseReason = (typeof CloseReason)[keyof typeof CloseReason];
-
-export class Client implements ParserHandler, ConnHandler, Publisher {
+export class Client implements ParserHandler, ConnProtocol, Publisher {
   readonly parser: Parser;
-  readonly out = new Outbound();
   readonly subs = new Map<string, Subscription>();
   opts: ConnectOptions = { verbose: true, pedantic: true, echo: true, headers: false, noResponders: false, protocol: 0 };
   connected = false;
-  closed = false;
-  /** Queued in the host's list of connections to flush at the end of the current read cycle. */
-  flushQueued = false;
-  /** Waiting for the runtime's drain after a short write; the time it started, for write_deadline. */
-  stalledSince = 0;
-  pingsOut = 0;
-  lastIn = 0;
-  readonly start = Date.now();
-  inMsgs = 0;
-  inBytes = 0;
-  outMsgs = 0;
-  outBytes = 0;
-  closeReason: CloseReason | null = null;
   /** The nkey challenge sent in INFO, if any. */
   nonce: string | null = null;
-  tls: TLSState | null = null;
   /** Who this connection authenticated as (null: no authentication configured). */
   user: AuthUser | null = null;
   /**
@@ -84,47 +48,37 @@ export class Client implements ParserHandler, ConnHandler, Publisher {
   private replies: Map<string, { t: number; n: number }> | null = null;
   /** Input read while CONNECT's asynchronous verdict is pending. */
   private held: Uint8Array | null = null;
-  private tlsTimer: ReturnType<typeof setTimeout> | null = null;
   readonly matchCache = new MatchCache();
 
   /** The last published subject, as bytes and string: publishers mostly repeat one subject. */
   private lastSubj = new Uint8Array(128);
   private lastSubjLen = -1;
   private lastSubjStr = "";
-  private pingTimer: ReturnType<typeof setInterval> | null = null;
-  /** Producers whose reads are paused until this client's outbound drains (fast-producer stall). */
-  private stalledProducers: Client[] | null = null;
-  /** Set while this client's own reads are paused because a receiver fell behind. */
-  private stallTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
-    readonly cid: number,
-    readonly conn: Conn,
+    readonly link: Connection,
     readonly host: ClientHost,
   ) {
+    link.proto = this;
     const o = host.options;
-    this.parser = new Parser(this, o.max_payload, o.max_control_line);
+    this.parser = new Parser(this, o.max_payload, o.max_control_line, link.kind);
   }
 
-  get pendingBytes(): number {
-    return this.out.pending;
+  get cid(): number {
+    return this.link.cid;
+  }
+
+  get closed(): boolean {
+    return this.link.closed;
   }
 
   get traceId(): string {
-    return `${this.conn.remoteAddress}:${this.conn.remotePort} - cid:${this.cid}`;
+    return this.link.traceId;
   }
 
-  /** Sends INFO and arms the ping timer; called once the connection is accepted. */
-  begin(info: object): void {
-    this.lastIn = Date.now();
-    this.enqueue(infoLine(info));
-    const interval = this.host.options.ping_interval;
-    if (interval > 0) this.pingTimer = setInterval(() => this.onPingTimer(), interval);
-  }
+  // ---- ConnProtocol ---------------------------------------------------------------------------------------
 
   onData(data: Uint8Array): void {
-    if (this.closed) return;
-    this.lastIn = Date.now();
     if (this.parser.suspended) {
       this.hold(data);
       return;
@@ -142,56 +96,12 @@ export class Client implements ParserHandler, ConnHandler, Publisher {
   private hold(data: Uint8Array): void {
     if (this.held === null) {
       this.held = data.slice();
-      this.conn.pause();
+      this.link.conn.pause();
     } else {
       const next = new Uint8Array(this.held.length + data.length);
       next.set(this.held, 0);
       next.set(data, this.held.length);
       this.held = next;
-    }
-  }
-
-  // ---- TLS ------------------------------------------------------------------------------------------------
-
-  /**
-   * Continues the connection as TLS. `infoAfter` is the INFO to send once the handshake is done
-   * (handshake_first); otherwise INFO was already sent in the clear, as nats-server does by default.
-   */
-  upgradeTLS(cfg: TLSServerConfig, timeoutMs: number, infoAfter: object | null): void {
-    this.pendingInfo = infoAfter;
-    this.tlsVerify = cfg.requestCert;
-    this.host.log.debugf(`${this.traceId} - Starting TLS client connection handshake`);
-    this.tlsTimer = setTimeout(() => {
-      if (this.closed || this.tls !== null) return;
-      this.host.log.error(`${this.traceId} - TLS handshake timeout`);
-      this.close(CloseReason.tlsHandshakeError);
-    }, timeoutMs);
-    this.conn.startTLS(cfg);
-  }
-
-  private pendingInfo: object | null = null;
-  private tlsVerify = false;
-
-  onTLS(result: TLSState | Error): void {
-    if (this.closed) return;
-    if (this.tlsTimer !== null) clearTimeout(this.tlsTimer);
-    if (result instanceof Error) {
-      this.host.log.error(`${this.traceId} - TLS handshake error: ${result.message}`);
-      this.close(CloseReason.tlsHandshakeError);
-      return;
-    }
-    if (this.tlsVerify && (result.peer === null || result.verifyError !== null)) {
-      this.host.log.error(`${this.traceId} - TLS handshake error: client certificate: ${result.verifyError ?? "none presented"}`);
-      this.close(CloseReason.tlsHandshakeError);
-      return;
-    }
-    this.tls = result;
-    this.host.log.debugf(`${this.traceId} - TLS handshake complete`);
-    this.host.log.debugf(`${this.traceId} - TLS version ${tlsVersionNumber(result.version)}, cipher suite ${goCipherName(result.cipher)}`);
-    if (this.pendingInfo !== null) {
-      this.begin(this.pendingInfo);
-      this.pendingInfo = null;
-      this.flush();
     }
   }
 
@@ -206,22 +116,17 @@ export class Client implements ParserHandler, ConnHandler, Publisher {
     this.checksDelivery = this.replies !== null || this.denyFilter;
   }
 
-  onDrain(): void {
-    this.stalledSince = 0;
-    this.flush();
-  }
-
   onClose(): void {
-    this.close(CloseReason.clientClosed);
+    for (const sub of this.subs.values()) this.host.removeSub(sub);
   }
 
   private onProtocolError(err: unknown): void {
     if (!(err instanceof ProtocolError)) {
       this.host.log.error(`${this.traceId} - internal error processing client input: ${String(err)}`);
-      this.close(CloseReason.protocolViolation);
+      this.link.close(CloseReason.protocolViolation);
       return;
     }
-    if (err.wire !== null) this.sendErr(err.wire);
+    if (err.wire !== null) this.link.sendErr(err.wire);
     if (err.detail) this.host.log.error(`${this.traceId} - ${err.detail}`);
     if (!err.fatal) return;
     let reason: CloseReason = CloseReason.protocolViolation;
@@ -229,7 +134,7 @@ export class Client implements ParserHandler, ConnHandler, Publisher {
     else if (err.wire === ERR.maxControlLine) reason = CloseReason.maxControlLine;
     else if (err.wire === ERR.authorizationViolation) reason = CloseReason.authViolation;
     else if (err.wire === ERR.unknownProtocolOperation) reason = CloseReason.parseError;
-    this.closeAfterFlush(reason);
+    this.link.closeAfterFlush(reason);
   }
 
   // ---- ParserHandler --------------------------------------------------------------------------------------
@@ -245,25 +150,25 @@ export class Client implements ParserHandler, ConnHandler, Publisher {
   /** Queues +OK (verbose mode). */
   private sendOK(): void {
     if (this.host.log.trace) this.traceOut("OK");
-    this.enqueue(OK);
+    this.link.enqueue(OK);
   }
 
   processPubArgs(pa: PubArg): void {
     if (this.host.log.trace) this.traceIn(pa.hdr >= 0 ? "HPUB" : "PUB", pubArgsText(pa));
     // nats-server's processHeaderPub refuses HPUB from a client that did not negotiate headers.
     if (pa.hdr >= 0 && !this.opts.headers) throw new ProtocolError(null, true, "processHeaderPub: message headers not supported");
-    if (this.opts.pedantic && !isValidLiteralSubject(this.subjectOf(pa))) this.sendErr(ERR.invalidPublishSubject);
+    if (this.opts.pedantic && !isValidLiteralSubject(this.subjectOf(pa))) this.link.sendErr(ERR.invalidPublishSubject);
   }
 
   processMsg(pa: PubArg, buf: Uint8Array, start: number): void {
-    this.inMsgs++;
-    this.inBytes += pa.size;
+    this.link.inMsgs++;
+    this.link.inBytes += pa.size;
     if (this.host.log.trace) this.traceIn("MSG_PAYLOAD:", JSON.stringify(decoder.decode(buf.subarray(start, start + pa.size))));
     const subject = this.subjectOf(pa);
     const perms = this.user?.perms;
     if (perms?.checksPublish && !perms.canPublish(subject) && !this.mayRespond(subject)) {
       this.host.log.error(`${this.traceId} - Publish Violation - ${this.userLabel()}, Subject ${goQuote(subject)}`);
-      this.sendErr(`Permissions Violation for Publish to ${goQuote(subject)}`);
+      this.link.sendErr(`Permissions Violation for Publish to ${goQuote(subject)}`);
       return;
     }
     if (this.opts.verbose) this.sendOK();
@@ -322,14 +227,14 @@ export class Client implements ParserHandler, ConnHandler, Publisher {
     const max = this.host.options.max_subscriptions;
     if (max > 0 && this.subs.size >= max) {
       this.host.log.error(`${this.traceId} - Maximum Subscriptions Exceeded`);
-      this.sendErr(ERR.maxSubscriptions);
+      this.link.sendErr(ERR.maxSubscriptions);
       return;
     }
     const perms = this.user?.perms;
     if (perms && !perms.canSubscribe(subject, queue)) {
       const q = queue !== null ? ` using queue ${goQuote(queue)}` : "";
       this.host.log.error(`${this.traceId} - Subscription Violation - ${this.userLabel()}, Subject ${goQuote(subject)}${queue !== null ? `, Queue: ${goQuote(queue)}` : ""}, SID ${sid}`);
-      this.sendErr(`Permissions Violation for Subscription to ${goQuote(subject)}${q}`);
+      this.link.sendErr(`Permissions Violation for Subscription to ${goQuote(subject)}${q}`);
       return;
     }
     if (this.subs.has(sid)) {
@@ -339,7 +244,7 @@ export class Client implements ParserHandler, ConnHandler, Publisher {
     }
     const sub = new Subscription(this, subject, queue, sid);
     if (!this.host.addSub(sub)) {
-      this.sendErr(ERR.invalidSubject);
+      this.link.sendErr(ERR.invalidSubject);
       return;
     }
     this.subs.set(sid, sub);
@@ -387,7 +292,7 @@ export class Client implements ParserHandler, ConnHandler, Publisher {
     if (this.finishConnect(v)) {
       const held = this.held;
       this.held = null;
-      this.conn.resume();
+      this.link.conn.resume();
       if (held !== null) {
         this.onData(held);
         return;
@@ -399,15 +304,15 @@ export class Client implements ParserHandler, ConnHandler, Publisher {
   /** Applies the verdict on CONNECT; false when the connection is being closed. */
   private finishConnect(v: AuthVerdict): boolean {
     if (!v.ok) {
-      this.sendErr(ERR.authorizationViolation);
+      this.link.sendErr(ERR.authorizationViolation);
       this.host.log.error(`${this.traceId} - ${v.reason}`);
-      this.closeAfterFlush(CloseReason.authViolation);
+      this.link.closeAfterFlush(CloseReason.authViolation);
       return false;
     }
     const refused = connectError(this.opts);
     if (refused !== null) {
-      this.sendErr(refused);
-      this.closeAfterFlush(CloseReason.protocolViolation);
+      this.link.sendErr(refused);
+      this.link.closeAfterFlush(CloseReason.protocolViolation);
       return false;
     }
     if (v.user !== null || this.user === null) this.setUser(v.user);
@@ -422,12 +327,12 @@ export class Client implements ParserHandler, ConnHandler, Publisher {
       this.traceIn("PING", "");
       this.traceOut("PONG");
     }
-    this.enqueue(PONG);
+    this.link.enqueue(PONG);
   }
 
   processPong(): void {
     if (this.host.log.trace) this.traceIn("PONG", "");
-    this.pingsOut = 0;
+    this.link.pingsOut = 0;
   }
 
   /** A client's INFO tells a server nothing (the parser has checked it is JSON). */
@@ -460,7 +365,8 @@ export class Client implements ParserHandler, ConnHandler, Publisher {
     }
     // Upper bound of the control line: op + subject + sid + reply + two sizes + spaces and CRLF.
     const need = 5 + subjLen + 1 + sid.length + 1 + replyLen + 1 + 22 + 2 + size + 2;
-    const out = this.out;
+    const link = this.link;
+    const out = link.out;
     let p = out.reserve(need);
     const start0 = p;
     const o = out.buf;
@@ -493,12 +399,12 @@ export class Client implements ParserHandler, ConnHandler, Publisher {
     }
     out.end = p + size + 2;
     if (this.host.log.trace) this.traceOut(decoder.decode(o.subarray(start0, p - 2)));
-    this.outMsgs++;
-    this.outBytes += size;
-    if (!this.flushQueued) this.host.queueFlush(this);
+    link.outMsgs++;
+    link.outBytes += size;
+    if (!link.flushQueued) this.host.queueFlush(link);
     if (out.pending >= FLUSH_AT) {
-      this.flush();
-      if (out.pending > this.host.options.max_pending) this.slowConsumer(CloseReason.slowConsumerPending);
+      link.flush();
+      if (out.pending > this.host.options.max_pending) link.slowConsumer(CloseReason.slowConsumerPending);
     }
   }
 
@@ -508,110 +414,13 @@ export class Client implements ParserHandler, ConnHandler, Publisher {
     const op = `HMSG ${reply} ${sub.sid} ${hdr.length} ${hdr.length}`;
     if (this.host.log.trace) this.traceOut(op);
     const line = `${op}\r\n${hdr}\r\n`;
-    this.enqueue(encoder.encode(line));
-  }
-
-  // ---- output ---------------------------------------------------------------------------------------------
-
-  enqueue(data: Uint8Array): void {
-    if (this.closed) return;
-    this.out.append(data);
-    if (!this.flushQueued) this.host.queueFlush(this);
-  }
-
-  sendErr(text: string): void {
-    if (this.host.log.trace) this.host.log.tracef(`${this.traceId} - ->> [-ERR '${text}']`);
-    this.enqueue(errLine(text));
-  }
-
-  /** Hands pending bytes to the socket. */
-  flush(): void {
-    if (this.closed || this.stalledSince !== 0 || this.out.pending === 0) return;
-    const n = this.conn.write(this.out.view());
-    this.out.consume(n);
-    if (this.out.pending > 0) this.stalledSince = Date.now();
-    if (this.stalledProducers !== null && this.out.pending <= this.host.stallThreshold / 2) this.releaseStalledProducers();
-  }
-
-  /**
-   * Pauses this producer's reads until `receiver` drains or STALL_MAX_MS passes, like nats-server's fast
-   * producer stall: backpressure instead of letting the receiver's buffer grow to max_pending.
-   */
-  stallOn(receiver: Endpoint): void {
-    if (this.stallTimer !== null || this.closed || !(receiver instanceof Client)) return;
-    this.conn.pause();
-    (receiver.stalledProducers ??= []).push(this);
-    this.stallTimer = setTimeout(() => this.unstall(), STALL_MAX_MS);
-  }
-
-  private unstall(): void {
-    if (this.stallTimer === null) return;
-    clearTimeout(this.stallTimer);
-    this.stallTimer = null;
-    if (!this.closed) this.conn.resume();
-  }
-
-  private releaseStalledProducers(): void {
-    const list = this.stalledProducers;
-    this.stalledProducers = null;
-    if (list !== null) for (const c of list) c.unstall();
-  }
-
-  private onPingTimer(): void {
-    if (this.closed) return;
-    const o = this.host.options;
-    if (Date.now() - this.lastIn < o.ping_interval && this.pingsOut === 0) return;
-    if (this.pingsOut + 1 > o.ping_max) {
-      this.host.log.debugf(`${this.traceId} - Stale Client Connection - Closing`);
-      this.sendErr(ERR.staleConnection);
-      this.closeAfterFlush(CloseReason.staleConnection);
-      return;
-    }
-    this.pingsOut++;
-    if (this.host.log.trace) this.traceOut("PING");
-    this.enqueue(PING);
-    this.flush();
-  }
-
-  slowConsumer(reason: CloseReason): void {
-    if (this.closed) return;
-    const o = this.host.options;
-    if (reason === CloseReason.slowConsumerPending) {
-      this.host.log.notice(`${this.traceId} - Slow Consumer Detected: MaxPending of ${o.max_pending} Exceeded`);
-    } else {
-      this.host.log.notice(`${this.traceId} - Slow Consumer Detected: WriteDeadline of ${o.write_deadline / 1000}s Exceeded`);
-    }
-    this.host.slowConsumers++;
-    this.close(reason);
+    this.link.enqueue(encoder.encode(line));
   }
 
   removeSub(sub: Subscription): void {
     if (this.subs.get(sub.sid) !== sub) return;
     this.subs.delete(sub.sid);
     this.host.removeSub(sub);
-  }
-
-  /** Flushes what is queued (an -ERR, typically) and then closes. */
-  closeAfterFlush(reason: CloseReason): void {
-    if (this.closed) return;
-    this.flush();
-    this.close(reason, true);
-  }
-
-  close(reason: CloseReason, graceful = false): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.closeReason = reason;
-    if (this.pingTimer !== null) clearInterval(this.pingTimer);
-    if (this.tlsTimer !== null) clearTimeout(this.tlsTimer);
-    if (this.stallTimer !== null) clearTimeout(this.stallTimer);
-    this.releaseStalledProducers();
-    for (const sub of this.subs.values()) this.host.removeSub(sub);
-    if (graceful) this.conn.end();
-    else this.conn.destroy();
-    // Reported before the subscriptions are forgotten, so /connz?state=closed can still list them.
-    this.host.clientClosed(this);
-    this.subs.clear();
   }
 
   private subjectOf(pa: PubArg): string {

@@ -5,6 +5,7 @@
 import type { PubArg } from "../protocol/parser.ts";
 import type { Subscription } from "./subscription.ts";
 import type { MatchCache } from "./match_cache.ts";
+import type { Connection } from "../connection/connection.ts";
 
 export interface Endpoint {
   /** The connection id (0 for the server's own endpoint), as /connz and /subsz report it. */
@@ -20,10 +21,8 @@ export interface Endpoint {
    */
   deliver(sub: Subscription, pa: PubArg, payload: Uint8Array, subject: string): void;
   deliverNoResponders(sub: Subscription, reply: string, subject: string): void;
-  /** Outbound bytes not yet taken by the socket (backpressure); 0 for endpoints without one. */
-  readonly pendingBytes: number;
-  /** Pauses this publisher until `receiver` drains (fast-producer stall); a no-op without a socket. */
-  stallOn(receiver: Endpoint): void;
+  /** The connection under this endpoint (its outbound buffer, the fast-producer stall); null without a socket. */
+  readonly link: Connection | null;
   removeSub(sub: Subscription): void;
 }
 

@@ -33,7 +33,8 @@ export class InternalEndpoint implements Publisher {
   readonly matchCache = new MatchCache();
   readonly opts = { echo: true, noResponders: false };
   readonly checksDelivery = false;
-  readonly pendingBytes = 0;
+  /** No socket: nothing to pause, and the server's own publishes are bounded by the requests that cause them. */
+  readonly link = null;
   private nextSid = 1;
   private readonly handlers = new Map<Subscription, InternalHandler>();
   /** Deliveries waiting for the next drain: handler i gets message i (two arrays, no pair per message). */
@@ -164,9 +165,5 @@ export class InternalEndpoint implements Publisher {
 
   deliverNoResponders(): void {
     // The server never asks for no-responders statuses on its own requests.
-  }
-
-  stallOn(): void {
-    // Nothing to pause: the server's own publishes are bounded by the requests that cause them.
   }
 }

@@ -113,7 +113,8 @@ export class Router {
     sub.delivered++;
     if (sub.max > 0 && sub.delivered >= sub.max) this.finished.push(sub);
     c.deliver(sub, pa, payload, deliverSubject);
-    if (c.pendingBytes > this.stallThreshold && c !== from) from.stallOn(c);
+    const receiver = c.link;
+    if (receiver !== null && receiver.out.pending > this.stallThreshold && c !== from) from.link?.stallOn(receiver);
     return true;
   }
 

@@ -68,20 +68,20 @@ export class Lifecycle implements MonitorLifecycle {
   }
 
   clientClosed(c: Client): void {
-    this.gone.inMsgs += c.inMsgs;
-    this.gone.outMsgs += c.outMsgs;
-    this.gone.inBytes += c.inBytes;
-    this.gone.outBytes += c.outBytes;
+    this.gone.inMsgs += c.link.inMsgs;
+    this.gone.outMsgs += c.link.outMsgs;
+    this.gone.inBytes += c.link.inBytes;
+    this.gone.outBytes += c.link.outBytes;
     this.closed.add(snapshot(c, Date.now()));
   }
 
   totals(): Totals {
     const t = { ...this.gone };
     for (const c of this.srv.clients.values()) {
-      t.inMsgs += c.inMsgs;
-      t.outMsgs += c.outMsgs;
-      t.inBytes += c.inBytes;
-      t.outBytes += c.outBytes;
+      t.inMsgs += c.link.inMsgs;
+      t.outMsgs += c.link.outMsgs;
+      t.inBytes += c.link.inBytes;
+      t.outBytes += c.link.outBytes;
     }
     return t;
   }
