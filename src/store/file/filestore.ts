@@ -28,7 +28,7 @@ import { KeyFileAction, type Keyring, openKeyring, writeKeyFile } from "./keyrin
 import { Purpose, randomSalt } from "./keys.ts";
 import { consumerMetaPath, loadMeta, removeMetaFile, streamMetaPath, writeMetaFile } from "./meta_files.ts";
 import { type Block, indexBlock, msgAt, type PendingBlock, RecordWriter, subjectAt } from "./records.ts";
-import { type Damaged, type Recovered, recoverSegments } from "./recover.ts";
+import { type Recovered, recoverSegments } from "./recover.ts";
 import { scanSegment } from "./scan.ts";
 import { rewriteSegment } from "./rewrite.ts";
 import { type FrameRef, Segment, segmentFileName, segmentFor, summaryFileName, type Tomb } from "./segment.ts";
@@ -38,7 +38,7 @@ import { StoreClosedError, StoreError } from "../errors.ts";
 import { isLiteralFilter, type SubjectMatcher, subjectMatcher } from "../filter.ts";
 import { checkDiscardNew, type Limits, normalizeLimits } from "../limits.ts";
 import { purgeEx } from "../purge.ts";
-import type { LostRange, PurgeOptions, StoreAck, StoredMsg, StreamLimits, StreamState, StreamStore } from "../store.ts";
+import type { DamagedBlock, LostRange, PurgeOptions, StoreAck, StoredMsg, StreamLimits, StreamState, StreamStore, TruncatedTail } from "../store.ts";
 import { storedMsgSize } from "../store.ts";
 import { SubjectIndex } from "../subject_index.ts";
 import { AgeTimer } from "../age_timer.ts";
@@ -79,21 +79,10 @@ export interface FileStoreOptions {
   readonly onDamage?: (lost: LostRange) => void;
 }
 
-/**
- * What opening found and did: torn tails cut (with the sequences of the frame cut off, 0 when its header
- * was lost too), damaged blocks skipped, files converted to the current key.
- */
-export interface RecoveryReport {
-  readonly truncated: { readonly segment: number; readonly offset: number; readonly bytes: number; readonly first: number; readonly last: number }[];
-  readonly damaged: Damaged[];
-  /** Segments and metadata files re-sealed under the current key (plaintext ones are read as they are). */
-  readonly converted: string[];
-}
-
 export class FileStore implements StreamStore {
   readonly kind = "file";
   readonly name: string;
-  readonly recovery: RecoveryReport;
+  readonly recovery: { truncated: TruncatedTail[]; damaged: DamagedBlock[]; converted: string[] };
   readonly #dir: string;
   readonly #msgsDir: string;
   readonly #ring: Keyring;

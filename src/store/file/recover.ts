@@ -12,16 +12,7 @@ import { Purpose } from "./keys.ts";
 import { scanSegment } from "./scan.ts";
 import { Segment, segmentFor } from "./segment.ts";
 import { loadSummaryInto } from "./summary.ts";
-import type { LostRange } from "../store.ts";
-
-export interface Damaged {
-  readonly segment: number;
-  readonly offset: number;
-  readonly bytes: number;
-  readonly first: number;
-  readonly last: number;
-  readonly reason: string;
-}
+import type { DamagedBlock, LostRange } from "../store.ts";
 
 export interface Recovered {
   readonly segs: Segment[];
@@ -35,7 +26,7 @@ export interface Recovered {
   readonly unsummarized: Set<Segment>;
   /** Leftover temporary files and segments cut short at creation. */
   readonly junk: string[];
-  readonly damaged: Damaged[];
+  readonly damaged: DamagedBlock[];
   readonly lost: LostRange[];
 }
 
@@ -44,7 +35,7 @@ export function recoverSegments(msgsDir: string, stream: string, ring: Keyring):
   const torn: { seg: Segment; length: number; bytes: number; first: number; last: number }[] = [];
   const unsummarized = new Set<Segment>();
   const junk: string[] = [];
-  const damaged: Damaged[] = [];
+  const damaged: DamagedBlock[] = [];
   const lost: LostRange[] = [];
   let files: string[] = [];
   try {
