@@ -129,5 +129,16 @@ for (const key of [undefined, "k"]) {
       expect(s.subjectCounts().get("rec.1")).toBe(75);
       await s.close();
     });
+
+    test("when the newest block is the damaged one, its sequences are still not reused", async () => {
+      const dir = tempDir();
+      await build(dir, key);
+      for (const f of sums(dir)) rmSync(f);
+      flipInBlockOf(dir, 295);
+      const s = await FileStore.open({ dir, name: "REC", key });
+      expect(s.state()).toMatchObject({ msgs: 290, last_seq: 300 });
+      expect((await s.append("rec.x", null, enc("after"))).seq).toBe(301);
+      await s.close();
+    });
   });
 }

@@ -517,8 +517,9 @@ export class FileStore implements StreamStore {
     this.#lastTs = rec.floorTs;
     this.#lost = rec.lost;
     this.recovery.damaged.push(...rec.damaged);
-    // A torn frame's sequences were handed out (perhaps acknowledged): new messages must not reuse them.
+    // A torn or damaged frame's sequences were handed out (perhaps acknowledged): new messages must not reuse them.
     let newest = rec.torn.reduce((n, t) => Math.max(n, t.last), 0);
+    for (const d of rec.damaged) newest = Math.max(newest, d.last);
     for (const s of this.#segs) {
       this.#msgs += s.msgs;
       this.#bytes += s.bytes;
