@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { FileStore, locateStoreDir, StoreKeyError, StoreProvider } from "../../src/store/mod.ts";
 import { dec, enc, useTempDirs } from "./_fs.ts";
 
-const tempDir = useTempDirs("natsedge-provider-");
+const tempDir = useTempDirs();
 
 describe("StoreProvider", () => {
   test("opens a file store written at <store_dir>/jetstream/$G/streams/<name> and lists it", async () => {
