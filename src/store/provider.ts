@@ -4,8 +4,8 @@
  *
  *   <store_dir>/jetstream/$G/streams/<stream>/      one FileStore each (layout in file/filestore.ts)
  *
- * as nats-server lays them out. Later subsystems (STAN channels, MQTT sessions) get a folder of their own
- * beside `jetstream/` through the same provider.
+ * as nats-server lays them out. A provider opens, lists and removes its subsystem's stores; later
+ * subsystems (STAN channels, MQTT sessions) get a folder of their own beside `jetstream/` through it.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -37,6 +37,8 @@ export interface OpenOptions {
   readonly limits?: StreamLimits;
   /** See FileStoreOptions.onDamage. */
   readonly onDamage?: (lost: LostRange) => void;
+  /** See FileStoreOptions.repair: read every block and rewrite what is damaged, for good. */
+  readonly repair?: boolean;
 }
 
 export class StoreProvider {
@@ -78,8 +80,10 @@ export class StoreProvider {
       sync: p.sync,
       limits: o.limits,
       onDamage: o.onDamage,
+      repair: o.repair,
     });
   }
+
 
   /** Removes a file store's directory and everything in it; the store must be closed. */
   remove(name: string): void {

@@ -80,6 +80,8 @@ export interface RecoveryReport {
   readonly damaged: readonly DamagedBlock[];
   /** Segments and metadata files re-sealed under the current key (plaintext ones are read as they are). */
   readonly converted: readonly string[];
+  /** Segments rewritten without their damaged blocks (opened to repair). */
+  readonly rewritten: readonly string[];
 }
 
 export interface StreamState {
@@ -147,7 +149,7 @@ export interface StreamStore {
   close(): Promise<void>;
 }
 
-export const NOTHING_RECOVERED: RecoveryReport = { truncated: [], damaged: [], converted: [] };
+export const NOTHING_RECOVERED: RecoveryReport = { truncated: [], damaged: [], converted: [], rewritten: [] };
 
 /**
  * The size a message counts for in `bytes` and max_bytes: nats-server's file store record size (22-byte

@@ -18,7 +18,7 @@
  * matter); sparse segments and erased messages are compacted by rewriting the segment into a new file
  * (new salt and key) that replaces the old one by rename.
  */
-import { fsyncSync, ftruncateSync, mkdirSync, openSync, closeSync, fstatSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { fsyncSync, ftruncateSync, mkdirSync, openSync, closeSync, fstatSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { type Cipher, cipherId, defaultCipher, prepareCiphers, type SealObserver } from "./aead.ts";
 import { BlockCache } from "./block_cache.ts";
@@ -77,12 +77,18 @@ export interface FileStoreOptions {
    * still matched); what opening found is in `recovery`. The messages are already skipped and uncounted.
    */
   readonly onDamage?: (lost: LostRange) => void;
+  /**
+   * Repair what opening finds, for good (`natsedge store verify --repair`): every block is read, summaries or
+   * not, segments holding damaged blocks are rewritten without them (their sequences count as deleted from
+   * then on), and segment files with an unreadable header are set aside as `<file>.damaged`.
+   */
+  readonly repair?: boolean;
 }
 
 export class FileStore implements StreamStore {
   readonly kind = "file";
   readonly name: string;
-  readonly recovery: { truncated: TruncatedTail[]; damaged: DamagedBlock[]; converted: string[] };
+  readonly recovery: { truncated: TruncatedTail[]; damaged: DamagedBlock[]; converted: string[]; rewritten: string[] };
   readonly #dir: string;
   readonly #msgsDir: string;
   readonly #ring: Keyring;
@@ -146,7 +152,7 @@ export class FileStore implements StreamStore {
     this.#onDamage = o.onDamage;
     this.#limits = normalizeLimits(o.limits);
     this.#w = new RecordWriter(this.#blockSize);
-    this.recovery = { truncated: [], damaged: [], converted: [] };
+    this.recovery = { truncated: [], damaged: [], converted: [], rewritten: [] };
   }
 
   /**
@@ -165,14 +171,14 @@ export class FileStore implements StreamStore {
       const cipher = o.key ? cipherId(o.cipher ?? defaultCipher()) : 0;
       const ring = openKeyring(o.dir, name, { key: o.key, prevKey: o.prevKey, cipher });
       const meta = loadMeta(o.dir, name, ring);
-      const rec = recoverSegments(join(o.dir, "msgs"), name, ring);
+      const rec = recoverSegments(join(o.dir, "msgs"), name, ring, { scanAll: o.repair });
       // Everything above only read; from here on the store writes.
       const fs = new FileStore(o, ring);
       try {
         fs.#adopt(rec);
         fs.#meta = meta.stream;
         fs.#consumers = meta.consumers;
-        fs.#repair(rec, meta.stale.length > 0);
+        fs.#repair(rec, meta.stale.length > 0, o.repair === true);
       } catch (err) {
         fs.#closed = true;
         void fs.#gc.close();
@@ -546,9 +552,13 @@ export class FileStore implements StreamStore {
   }
 
   /** The write half of opening: fix what recovery found, convert to the current key, start a segment. */
-  #repair(plan: Recovered, metaStale: boolean): void {
+  #repair(plan: Recovered, metaStale: boolean, forGood: boolean): void {
     mkdirSync(this.#msgsDir, { recursive: true });
     for (const file of plan.junk) unlinkSync(join(this.#msgsDir, file));
+    if (forGood) {
+      for (const file of plan.unreadable) renameSync(join(this.#msgsDir, file), join(this.#msgsDir, `${file}.damaged`));
+      if (plan.unreadable.length > 0) fsyncDir(this.#msgsDir);
+    }
     for (const { seg, length, first, last } of plan.torn) {
       const fd = openSync(seg.path, "r+");
       try {
@@ -567,8 +577,12 @@ export class FileStore implements StreamStore {
       this.recovery.converted.push("metadata");
     }
     const cur = this.#ring.current;
+    const damagedSegs = new Set(plan.damaged.map((d) => d.segment));
     for (const seg of [...this.#segs]) {
-      if (cur !== null && seg.keyId !== 0 && seg.keyId !== cur.id) {
+      if (forGood && damagedSegs.has(seg.id)) {
+        this.#rewrite(seg);
+        this.recovery.rewritten.push(segmentFileName(seg.id));
+      } else if (cur !== null && seg.keyId !== 0 && seg.keyId !== cur.id) {
         // Under prev_key: re-seal under the current key (new file, fsync, rename: crash-safe).
         this.#rewrite(seg);
         this.recovery.converted.push(segmentFileName(seg.id));
