@@ -24,4 +24,5 @@ export { MemStore } from "./memstore.ts";
 export { FileStore } from "./file/filestore.ts";
 export type { FileStoreOptions } from "./file/filestore.ts";
 export { type Cipher, cipherName, defaultCipher } from "./file/aead.ts";
+export type { StreamVerification, UnreadableStretch } from "./file/verify.ts";
 export { locateStoreDir, type OpenOptions, StoreProvider, type StoreProviderOptions, type Subsystem } from "./provider.ts";

@@ -4,7 +4,7 @@
  *
  *   <store_dir>/jetstream/$G/streams/<stream>/      one FileStore each (layout in file/filestore.ts)
  *
- * as nats-server lays them out. A provider opens, lists and removes its subsystem's stores; later
+ * as nats-server lays them out. A provider opens, lists, verifies and removes its subsystem's stores; later
  * subsystems (STAN channels, MQTT sessions) get a folder of their own beside `jetstream/` through it.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { type Cipher, defaultCipher } from "./file/aead.ts";
 import { FileStore } from "./file/filestore.ts";
+import { type StreamVerification, verifyStream } from "./file/verify.ts";
 import { MemStore } from "./memstore.ts";
 import type { LostRange, StreamLimits, StreamStore } from "./store.ts";
 
@@ -84,6 +85,11 @@ export class StoreProvider {
     });
   }
 
+  /** Reads and checks every block of a file store, writing nothing (see file/verify.ts for what it throws). */
+  verify(name: string): StreamVerification {
+    const p = this.options;
+    return verifyStream(this.path(name), name, { key: p.key, prevKey: p.prevKey, cipher: p.cipher });
+  }
 
   /** Removes a file store's directory and everything in it; the store must be closed. */
   remove(name: string): void {
