@@ -1,8 +1,8 @@
 /**
  * Reading a stream directory back: every segment from its summary when the summary matches, by a scan
  * otherwise (or always, to verify every block); then the stream floor (the one segment it cuts through is
- * scanned again with it applied) and the tombstones. Writes nothing: what needs fixing (torn tails, leftovers, missing summaries) is returned
- * for the store to do once it is allowed to write.
+ * scanned again with it applied) and the tombstones. Writes nothing: what needs fixing (torn tails,
+ * leftovers, missing summaries) is returned for the store to do once it is allowed to write.
  */
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
 import { join } from "node:path";
