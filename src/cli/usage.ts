@@ -52,6 +52,8 @@ TLS Options:
 
 Commands:
     mkpasswd [-p] [--cost <n>]       Print a new random password and its bcrypt hash (-p: hash one you type)
+    store verify [<dir>] [--repair]  Check every block of every JetStream stream in a store directory
+                                     (-c <file> for its key); --repair fixes what it found, then checks again
 
 Common Options:
     -h, --help                       Show this message

@@ -1,16 +1,14 @@
 /**
- * The JetStream engine: owns the streams (one store each, under `<store_dir>/jetstream/$G/streams/<name>`),
+ * The JetStream engine: owns the streams (one store each, opened through the store provider),
  * subscribes to their subjects so that any publish into them is stored, and answers `$JS.API.>` (api.ts).
  */
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
-import { totalmem, tmpdir } from "node:os";
-import { join } from "node:path";
+import { totalmem } from "node:os";
 import type { JetStreamOptions } from "../config/options.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Router } from "../routing/router.ts";
 import type { InternalEndpoint, InternalMsg } from "../routing/internal.ts";
 import type { Subscription } from "../routing/subscription.ts";
-import { cipherName, defaultCipher, FileStore, type LostRange, MemStore, type StreamStore } from "../store/mod.ts";
+import { cipherName, type LostRange, StoreProvider, type StreamStore } from "../store/mod.ts";
 import { failureResponse, handleApi } from "./api.ts";
 import { type ConsumerConfig, type StreamConfig, subjectsCollide } from "./config.ts";
 import { Consumer, type ConsumerHost, type ConsumerState } from "./consumer.ts";
@@ -49,6 +47,7 @@ export class JetStream implements ConsumerHost {
   readonly storeDir: string;
   readonly maxMemory: number;
   readonly maxStore: number;
+  readonly #stores: StoreProvider;
   apiTotal = 0;
   apiErrors = 0;
   #apiSubs: Subscription[] = [];
@@ -62,7 +61,14 @@ export class JetStream implements ConsumerHost {
     private readonly host: JetStreamHost,
     readonly options: JetStreamOptions,
   ) {
-    this.storeDir = join(options.store_dir ?? join(tmpdir(), "nats"), "jetstream");
+    this.#stores = new StoreProvider("jetstream", {
+      storeDir: options.store_dir,
+      key: options.key,
+      prevKey: options.prev_key,
+      cipher: options.cipher,
+      sync: options.sync_interval,
+    });
+    this.storeDir = this.#stores.dir;
     this.maxMemory = options.max_memory_store ?? Math.floor(totalmem() * 0.75);
     this.maxStore = options.max_file_store ?? DEFAULT_MAX_FILE;
   }
@@ -75,10 +81,6 @@ export class JetStream implements ConsumerHost {
     return this.host.log;
   }
 
-  #streamsDir(): string {
-    return join(this.storeDir, "$G", "streams");
-  }
-
   async start(): Promise<void> {
     const log = this.host.log;
     const o = this.options;
@@ -87,9 +89,9 @@ export class JetStream implements ConsumerHost {
     log.notice(`  Max Storage:     ${formatBytes(this.maxStore)}`);
     log.notice(`  Store Directory: ${JSON.stringify(this.storeDir)}`);
     if (o.domain) log.notice(`  Domain:          ${o.domain}`);
-    if (o.key) log.notice(`  Encryption:      ${cipherName(o.cipher ?? defaultCipher())}`);
-    mkdirSync(this.#streamsDir(), { recursive: true });
-    for (const name of readdirSync(this.#streamsDir())) await this.#recover(name);
+    const cipher = this.#stores.cipher;
+    if (cipher !== null) log.notice(`  Encryption:      ${cipherName(cipher)}`);
+    for (const name of this.#stores.names()) await this.#recover(name);
     const api = (prefix: string) => (m: InternalMsg) => this.#onApi(prefix, m);
     this.#apiSubs.push(this.host.internal.subscribe("$JS.API.>", null, api("$JS.API.")));
     if (o.domain) this.#apiSubs.push(this.host.internal.subscribe(`$JS.${o.domain}.API.>`, null, api(`$JS.${o.domain}.API.`)));
@@ -111,7 +113,7 @@ export class JetStream implements ConsumerHost {
 
   async #recover(name: string): Promise<void> {
     try {
-      const store = await this.#openFileStore(name, undefined);
+      const store = await this.#open(name, undefined);
       const raw = store.readMeta();
       if (raw === null) {
         await store.close();
@@ -139,7 +141,7 @@ export class JetStream implements ConsumerHost {
   }
 
   /** What opening the store found and repaired, one line per damaged range, before the stream is served. */
-  #reportRecovery(name: string, store: FileStore): void {
+  #reportRecovery(name: string, store: StreamStore): void {
     const log = this.host.log;
     for (const t of store.recovery.truncated) {
       const msgs = t.first > 0 ? `, messages ${t.first}..${t.last} lost` : "";
@@ -158,16 +160,10 @@ export class JetStream implements ConsumerHost {
     if (s !== undefined) s.removals++;
   }
 
-  #openFileStore(name: string, cfg: StreamConfig | undefined): Promise<FileStore> {
-    const o = this.options;
-    const sync = o.sync_interval;
-    return FileStore.open({
-      dir: join(this.#streamsDir(), name),
-      name,
-      key: o.key,
-      prevKey: o.prev_key,
-      cipher: o.cipher,
-      sync: sync === "always" ? "always" : sync,
+  /** A stream's store: as configured, or (no config yet: recovery) the file store on disk. */
+  #open(name: string, cfg: StreamConfig | undefined): Promise<StreamStore> {
+    return this.#stores.open(name, {
+      storage: cfg?.storage ?? "file",
       limits: cfg === undefined ? undefined : storeLimits(cfg),
       onDamage: (lost) => this.#onDamage(name, lost),
     });
@@ -190,11 +186,9 @@ export class JetStream implements ConsumerHost {
     }
     if (this.unavailable.has(cfg.name)) throw jsError(JSErr.StreamOffline);
     this.#checkOverlap(cfg);
-    let store: StreamStore;
-    if (cfg.storage === "memory") store = new MemStore(storeLimits(cfg));
-    else store = await this.#openFileStore(cfg.name, cfg);
+    const store = await this.#open(cfg.name, cfg);
     const created = Date.now();
-    if (store instanceof FileStore) await store.writeMeta(encoder.encode(JSON.stringify({ config: cfg, created } satisfies StreamMeta)));
+    await store.writeMeta(encoder.encode(JSON.stringify({ config: cfg, created } satisfies StreamMeta)));
     const stream = new Stream(cfg, created, store);
     this.#attach(stream);
     return { stream, created: true };
@@ -218,7 +212,7 @@ export class JetStream implements ConsumerHost {
     await s.exclusive(() => s.update(cfg));
     this.#unsubscribe(s);
     this.#subscribe(s);
-    if (s.store instanceof FileStore) await s.store.writeMeta(encoder.encode(JSON.stringify({ config: cfg, created: s.created } satisfies StreamMeta)));
+    await s.store.writeMeta(encoder.encode(JSON.stringify({ config: cfg, created: s.created } satisfies StreamMeta)));
     return s;
   }
 
@@ -228,7 +222,7 @@ export class JetStream implements ConsumerHost {
     this.#unsubscribe(s);
     for (const c of [...s.consumers.values()]) this.#removeConsumer(c, true);
     await s.exclusive(() => s.store.close());
-    if (s.store instanceof FileStore) rmSync(join(this.#streamsDir(), name), { recursive: true, force: true });
+    if (s.store.kind === "file") this.#stores.remove(name);
   }
 
   #checkOverlap(cfg: StreamConfig): void {
