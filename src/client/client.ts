@@ -7,6 +7,7 @@ import { Parser, type ParserHandler, type PubArg } from "../protocol/parser.ts";
 import { ERR, ProtocolError } from "../protocol/errors.ts";
 import { OK, PONG, goQuote, writeDecimal } from "../protocol/encode.ts";
 import type { AuthUser, AuthVerdict } from "../auth/authenticator.ts";
+import { PermissionGuard } from "../auth/guard.ts";
 import { Subscription } from "../routing/subscription.ts";
 import { CloseReason } from "../connection/close_reason.ts";
 import type { Connection, ConnProtocol } from "../connection/connection.ts";
@@ -22,9 +23,6 @@ import type { Endpoint, Publisher } from "../routing/endpoint.ts";
  */
 const FLUSH_AT = 64 * 1024;
 
-/** Reply subjects remembered per client for allow_responses before old ones are pruned. */
-const MAX_TRACKED_REPLIES = 10_000;
-
 const HMSG_OP = new Uint8Array([72, 77, 83, 71, 32]); // "HMSG "
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -38,14 +36,10 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
   nonce: string | null = null;
   /** Who this connection authenticated as (null: no authentication configured). */
   user: AuthUser | null = null;
-  /**
-   * Delivery to this client needs a per-message check: a wildcard subscription overlaps a subscribe deny, or
-   * reply subjects are tracked for allow_responses.
-   */
+  /** The user's permissions applied to this connection; null when the user has none. */
+  private guard: PermissionGuard | null = null;
+  /** Delivery to this client needs a per-message check (the guard's; a field because the router reads it per message). */
   checksDelivery = false;
-  private denyFilter = false;
-  /** Reply subjects this client may answer (allow_responses): subject → when received and answers sent. */
-  private replies: Map<string, { t: number; n: number }> | null = null;
   /** Input read while CONNECT's asynchronous verdict is pending. */
   private held: Uint8Array | null = null;
   readonly matchCache = new MatchCache();
@@ -108,12 +102,10 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
   /** Applies an authenticated identity: its permissions govern everything from here on. */
   setUser(user: AuthUser | null): void {
     this.user = user;
-    this.replies = user?.perms?.responses ? new Map() : null;
-    // A reload can hand an existing connection new permissions: its live wildcard subscriptions may now
-    // overlap a deny and need the delivery filter.
+    // A reload can hand an existing connection new permissions: its live subscriptions count.
     const perms = user?.perms;
-    this.denyFilter = perms != null && [...this.subs.values()].some((s) => perms.needsDeliveryFilter(s.subject));
-    this.checksDelivery = this.replies !== null || this.denyFilter;
+    this.guard = perms ? new PermissionGuard(perms, [...this.subs.values()].map((s) => s.subject)) : null;
+    this.checksDelivery = this.guard?.checksDelivery ?? false;
   }
 
   onClose(): void {
@@ -165,8 +157,7 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
     this.link.inBytes += pa.size;
     if (this.host.log.trace) this.traceIn("MSG_PAYLOAD:", JSON.stringify(decoder.decode(buf.subarray(start, start + pa.size))));
     const subject = this.subjectOf(pa);
-    const perms = this.user?.perms;
-    if (perms?.checksPublish && !perms.canPublish(subject) && !this.mayRespond(subject)) {
+    if (this.guard !== null && !this.guard.canPublish(subject)) {
       this.host.log.error(`${this.traceId} - Publish Violation - ${this.userLabel()}, Subject ${goQuote(subject)}`);
       this.link.sendErr(`Permissions Violation for Publish to ${goQuote(subject)}`);
       return;
@@ -179,41 +170,9 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
     return `User ${goQuote(this.user?.name ?? "")}`;
   }
 
-  /** allow_responses: may this client publish to `subject` as an answer to a request it received? */
-  private mayRespond(subject: string): boolean {
-    const r = this.replies?.get(subject);
-    const limits = this.user?.perms?.responses;
-    if (r === undefined || !limits) return false;
-    r.n++;
-    if ((limits.max > 0 && r.n > limits.max) || (limits.expires > 0 && Date.now() - r.t > limits.expires)) {
-      this.replies!.delete(subject);
-      return false;
-    }
-    return true;
-  }
-
-  /**
-   * Per-message admission for clients with checksDelivery: drops messages on subjects a subscribe deny
-   * covers, and records reply subjects this client may then answer.
-   */
+  /** Per-message admission for clients with checksDelivery (PermissionGuard.admitDelivery). */
   admitDelivery(subject: string, pa: PubArg): boolean {
-    if (this.denyFilter && this.user?.perms?.deniesDelivery(subject)) return false;
-    if (this.replies !== null && pa.replyEnd > pa.replyStart) {
-      const reply = decoder.decode(pa.buf.subarray(pa.replyStart, pa.replyEnd));
-      if (this.replies.size >= MAX_TRACKED_REPLIES) this.pruneReplies();
-      this.replies.set(reply, { t: Date.now(), n: 0 });
-    }
-    return true;
-  }
-
-  private pruneReplies(): void {
-    const limits = this.user?.perms?.responses;
-    const now = Date.now();
-    for (const [k, r] of this.replies!) {
-      if (!limits || (limits.expires > 0 && now - r.t > limits.expires) || (limits.max > 0 && r.n >= limits.max)) this.replies!.delete(k);
-    }
-    // Still full of live entries: forget the oldest rather than grow without bound.
-    while (this.replies!.size >= MAX_TRACKED_REPLIES) this.replies!.delete(this.replies!.keys().next().value!);
+    return this.guard === null || this.guard.admitDelivery(subject, pa);
   }
 
   processSub(arg: string): void {
@@ -230,8 +189,7 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
       this.link.sendErr(ERR.maxSubscriptions);
       return;
     }
-    const perms = this.user?.perms;
-    if (perms && !perms.canSubscribe(subject, queue)) {
+    if (this.guard !== null && !this.guard.canSubscribe(subject, queue)) {
       const q = queue !== null ? ` using queue ${goQuote(queue)}` : "";
       this.host.log.error(`${this.traceId} - Subscription Violation - ${this.userLabel()}, Subject ${goQuote(subject)}${queue !== null ? `, Queue: ${goQuote(queue)}` : ""}, SID ${sid}`);
       this.link.sendErr(`Permissions Violation for Subscription to ${goQuote(subject)}${q}`);
@@ -248,9 +206,9 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
       return;
     }
     this.subs.set(sid, sub);
-    if (perms?.needsDeliveryFilter(subject)) {
-      this.denyFilter = true;
-      this.checksDelivery = true;
+    if (this.guard !== null) {
+      this.guard.subscribed(subject);
+      this.checksDelivery = this.guard.checksDelivery;
     }
     if (this.opts.verbose) this.sendOK();
   }
