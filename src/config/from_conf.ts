@@ -24,6 +24,7 @@ import {
   warningCollector,
 } from "./_read.ts";
 import { tlsFromConf } from "./_tls.ts";
+import { websocketFromConf } from "./_websocket.ts";
 
 /** nats-server keys that only tune logging, profiling or reporting: accepted and ignored with a warning. */
 const IGNORED_TOP_LEVEL = [
@@ -161,6 +162,9 @@ export function optionsFromConf(conf: ConfMap, base: ServerOptions): ConfResult 
     },
     ...aliases(["leafnodes", "leaf"], (n, k) => {
       o.leafnodes = leafnodesFromConf(n, k, warn);
+    }),
+    ...aliases(["websocket", "ws"], (n, k) => {
+      o.websocket = websocketFromConf(n, k, warn);
     }),
   });
 

@@ -104,6 +104,25 @@ export interface LeafNodeOptions {
   authorization?: AuthorizationOptions;
 }
 
+/** The `websocket {}` block (nats-server's WebsocketOpts). */
+export interface WebsocketOptions {
+  host?: string;
+  /** 0 or absent: no WebSocket listener; -1 picks a free port. */
+  port?: number;
+  advertise?: string;
+  no_tls?: boolean;
+  tls?: TLSOptions;
+  same_origin?: boolean;
+  allowed_origins?: string[];
+  compression?: boolean;
+  /** 0: none. */
+  handshake_timeout?: Millis;
+  /** Overrides the server's authorization for WebSocket clients: a single user or a token, and a timeout. */
+  authorization?: Pick<AuthorizationOptions, "user" | "password" | "token" | "timeout">;
+  no_auth_user?: string;
+  jwt_cookie?: string;
+}
+
 export interface ServerOptions {
   /** Path of the config file these options came from, if any. */
   config_file?: string;
@@ -151,6 +170,7 @@ export interface ServerOptions {
   jetstream?: JetStreamOptions;
   cluster?: ClusterOptions;
   leafnodes?: LeafNodeOptions;
+  websocket?: WebsocketOptions;
 }
 
 /** nats-server's baseline defaults (server/const.go, setBaselineOptions). */

@@ -79,7 +79,9 @@ export class Connection implements ConnHandler {
   }
 
   get traceId(): string {
-    return `${this.conn.remoteAddress}:${this.conn.remotePort} - cid:${this.cid}`;
+    // nats-server numbers WebSocket clients from the same counter but names them wid in its logs.
+    const tag = this.clientType === ClientType.WS ? "wid" : "cid";
+    return `${this.conn.remoteAddress}:${this.conn.remotePort} - ${tag}:${this.cid}`;
   }
 
   /** Sends INFO and arms the ping timer; called once the connection is accepted. */
@@ -236,6 +238,7 @@ export class Connection implements ConnHandler {
     if (this.stallTimer !== null) clearTimeout(this.stallTimer);
     this.releaseStalledProducers();
     this.proto.onClose();
+    this.conn.closing?.(reason);
     if (graceful) this.conn.end();
     else this.conn.destroy();
     this.host.connectionClosed(this);

@@ -1,6 +1,7 @@
 /** One connection as /connz reports it (nats-server's ConnInfo), from a live client or a closed one. */
 import type { Client } from "../client/client.ts";
 import { tlsVersionNumber } from "../config/tls_config.ts";
+import { clientTypeName } from "../protocol/kind.ts";
 
 /** A subscription in /connz?subs=detail and /subsz?subs=1 (nats-server's SubDetail). */
 export interface SubDetail {
@@ -16,6 +17,8 @@ export interface SubDetail {
 /** The numbers connz sorts and prints; times in ms since the epoch, 0 for "not stopped". */
 export interface ConnSnapshot {
   cid: number;
+  /** "nats", "websocket". */
+  type: string;
   ip: string;
   port: number;
   start: number;
@@ -58,6 +61,7 @@ export function snapshot(c: Client, stop = 0): ConnSnapshot {
   const l = c.link;
   return {
     cid: c.cid,
+    type: clientTypeName(l.clientType),
     ip: l.conn.remoteAddress,
     port: l.conn.remotePort,
     start: l.start,

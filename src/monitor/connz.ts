@@ -88,7 +88,7 @@ function connInfo(c: ConnSnapshot, now: number, o: { auth: boolean; subs: boolea
   return {
     cid: c.cid,
     kind: "Client",
-    type: "nats",
+    type: c.type,
     ip: c.ip,
     port: c.port,
     start: rfc3339(c.start),

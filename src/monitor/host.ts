@@ -41,6 +41,8 @@ export interface MonitorHost {
   readonly auth: { readonly required: boolean };
   readonly clients: ReadonlyMap<number, Client>;
   readonly totalConnections: number;
+  /** The WebSocket listener's bound port, 0 when there is none. */
+  readonly websocketPort: number;
   readonly slowConsumers: number;
   readonly router: { readonly sublist: Sublist<Subscription> };
   readonly lifecycle: MonitorLifecycle;

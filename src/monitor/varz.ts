@@ -56,13 +56,13 @@ export function varz(srv: MonitorHost): object {
     max_control_line: o.max_control_line,
     max_payload: o.max_payload,
     max_pending: o.max_pending,
-    // natsedge forms no cluster, gateway, MQTT or websocket listener, and JetStream is not served yet:
-    // nats-server reports such blocks as empty objects.
+    // natsedge forms no cluster, gateway or MQTT listener, and JetStream is not served yet: nats-server
+    // reports such blocks as empty objects.
     cluster: {},
     gateway: {},
     leaf: {},
     mqtt: {},
-    websocket: {},
+    websocket: websocketVarz(srv),
     jetstream: {},
     tls_timeout: tlsTimeout / 1000,
     write_deadline: nanos(o.write_deadline),
@@ -86,5 +86,25 @@ export function varz(srv: MonitorHost): object {
     subscriptions: srv.router.sublist.count(),
     http_req_stats: Object.fromEntries(lc.httpReqStats),
     config_load_time: rfc3339(lc.configLoadTime),
+  };
+}
+
+/** nats-server's WebsocketOptsVarz: zero values left out, as its omitempty tags do. */
+function websocketVarz(srv: MonitorHost): object {
+  const ws = srv.options.websocket;
+  if (ws === undefined || srv.websocketPort === 0) return {};
+  return {
+    host: ws.host ?? "0.0.0.0",
+    port: srv.websocketPort,
+    ...(ws.advertise !== undefined && { advertise: ws.advertise }),
+    ...(ws.no_auth_user !== undefined && { no_auth_user: ws.no_auth_user }),
+    ...(ws.jwt_cookie !== undefined && { jwt_cookie: ws.jwt_cookie }),
+    ...(ws.handshake_timeout ? { handshake_timeout: nanos(ws.handshake_timeout) } : {}),
+    ...(ws.authorization?.timeout ? { auth_timeout: ws.authorization.timeout / 1000 } : {}),
+    ...(ws.no_tls === true && { no_tls: true }),
+    ...(ws.tls?.verify_and_map === true && { tls_map: true }),
+    ...(ws.same_origin === true && { same_origin: true }),
+    ...(ws.allowed_origins !== undefined && ws.allowed_origins.length > 0 && { allowed_origins: ws.allowed_origins }),
+    ...(ws.compression === true && { compression: true }),
   };
 }

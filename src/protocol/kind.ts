@@ -21,6 +21,17 @@ export const ClientType = {
 } as const;
 export type ClientType = (typeof ClientType)[keyof typeof ClientType];
 
+const CLIENT_TYPE_NAMES: Record<ClientType, string> = {
+  [ClientType.NATS]: "nats",
+  [ClientType.MQTT]: "mqtt",
+  [ClientType.WS]: "websocket",
+};
+
+/** nats-server's clientTypeStringMap, as /connz prints it. */
+export function clientTypeName(t: ClientType): string {
+  return CLIENT_TYPE_NAMES[t];
+}
+
 const KIND_NAMES: Record<Kind, string> = {
   [Kind.CLIENT]: "Client",
   [Kind.ROUTER]: "Router",

@@ -72,6 +72,11 @@ export interface Conn {
    * TLS. ConnHandler.onTLS reports the end of the handshake; a certificate that does not verify is an Error.
    */
   startClientTLS(cfg: TLSClientConfig): void;
+  /**
+   * Why the core is about to end() or destroy() this connection (a CloseReason): a WebSocket carries it in
+   * its close frame. Plain sockets have nothing to say it with.
+   */
+  closing?(reason: string): void;
   /** Closes after what was already accepted by write() is sent. */
   end(): void;
   /** Closes at once, dropping anything unsent. */
@@ -131,6 +136,32 @@ export interface HTTPListener {
   close(): Promise<void>;
 }
 
+/**
+ * A WebSocket listener (RFC 6455 over HTTP/1.1, any path). The runtime does the HTTP upgrade, framing,
+ * masking, ping/pong and close frames; each upgraded socket is a Conn carrying the bytes of binary (or text)
+ * messages in both directions, sent as binary messages.
+ */
+export interface WebSocketServeOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  tls?: TLSServerConfig;
+  /** Negotiate permessage-deflate (no context takeover) when the client offers it. */
+  compression: boolean;
+  /** Outgoing messages of at most this many bytes go uncompressed: deflating them costs more than it saves. */
+  compressThreshold: number;
+  /** The largest message a client may send, in bytes; a larger one closes that connection with status 1009. */
+  maxMessage: number;
+  /** How long a client has to complete TLS and the upgrade request (absent: the runtime's default). */
+  handshakeTimeoutMs?: number;
+  /**
+   * Looks at an upgrade request first: a Response refuses it (nothing is upgraded), null lets it through.
+   * `peer` is "ip:port" of the requester.
+   */
+  check(req: Request, tls: boolean, peer: string): Response | null;
+  accept(conn: Conn): ConnHandler;
+}
+
 export interface Runtime {
   readonly name: string;
   readonly version: string;
@@ -146,4 +177,6 @@ export interface Runtime {
   dial(host: string, port: number, opts: DialOptions): Promise<Conn>;
   /** Absent where the runtime has no HTTP server (then monitoring cannot be configured). */
   serveHTTP?(opts: HTTPServeOptions): Promise<HTTPListener>;
+  /** Absent where the runtime has no WebSocket server (then a websocket block cannot be served). */
+  serveWebSocket?(opts: WebSocketServeOptions): Promise<HTTPListener>;
 }

@@ -6,6 +6,7 @@ import type { JetStream } from "../jetstream/mod.ts";
 import type { Monitor } from "../monitor/monitor.ts";
 import type { Server } from "./server.ts";
 import type { ServiceSpec } from "./services.ts";
+import type { WebSocketService } from "../websocket/service.ts";
 
 export const JETSTREAM: ServiceSpec<JetStream, Server> = {
   name: "jetstream",
@@ -34,4 +35,12 @@ export const MONITOR: ServiceSpec<Monitor, Server> = {
   start: async (srv) => (await import("../monitor/monitor.ts")).startMonitor(srv),
 };
 
-export const BUILTIN_SERVICES: readonly ServiceSpec<JetStream | Monitor, Server>[] = [JETSTREAM, MONITOR];
+export const WEBSOCKET: ServiceSpec<WebSocketService, Server> = {
+  name: "websocket",
+  phase: "listening",
+  enabled: (o) => (o.websocket?.port ?? 0) !== 0,
+  start: async (srv) => (await import("../websocket/service.ts")).WebSocketService.start(srv),
+};
+
+// The WebSocket listener before the monitor, which reports its port.
+export const BUILTIN_SERVICES: readonly ServiceSpec<JetStream | Monitor | WebSocketService, Server>[] = [JETSTREAM, WEBSOCKET, MONITOR];

@@ -10,7 +10,10 @@ import type { Conn, ConnHandler, Listener, Runtime } from "../runtime/types.ts";
 import { Client } from "../client/client.ts";
 import { CloseReason } from "../connection/close_reason.ts";
 import { Connection, type ConnectionHost } from "../connection/connection.ts";
-import { Kind } from "../protocol/kind.ts";
+import { ClientType, Kind } from "../protocol/kind.ts";
+import type { ClientListener } from "../client/listener.ts";
+import type { WebSocketHost } from "../websocket/host.ts";
+import { websocketOptionsError } from "../websocket/validate.ts";
 import type { ClientHost } from "../client/host.ts";
 import type { Subscription } from "../routing/subscription.ts";
 import type { PubArg } from "../protocol/parser.ts";
@@ -27,7 +30,7 @@ import { unsupportedOptions } from "./unsupported.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import type { MonitorHost } from "../monitor/host.ts";
 import { Services } from "./services.ts";
-import { BUILTIN_SERVICES, JETSTREAM } from "./builtin_services.ts";
+import { BUILTIN_SERVICES, JETSTREAM, WEBSOCKET } from "./builtin_services.ts";
 
 /**
  * nats-server stalls producers once a receiver has max_pending/2 queued; natsedge caps that at 8 MiB so a
@@ -38,7 +41,7 @@ const MAX_STALL_THRESHOLD = 8 * 1024 * 1024;
 /** How often stalled writers are checked against write_deadline. */
 const DEADLINE_SWEEP_MS = 1000;
 
-export class Server implements ClientHost, ConnectionHost, MonitorHost {
+export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocketHost {
   readonly id: string;
   readonly name: string;
   readonly router: Router;
@@ -62,6 +65,8 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost {
   /** JetStream, the monitor: whatever the options enable. */
   readonly services: Services<Server>;
   private shuttingDown = false;
+  /** Doors other than the client port, by the client type they admit. */
+  private readonly listeners = new Map<ClientType, ClientListener>();
 
   constructor(
     readonly options: ServerOptions,
@@ -97,6 +102,8 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost {
     if (unsupported.length > 0) {
       throw new Error(`natsedge does not support these configured options yet: ${unsupported.join(", ")}`);
     }
+    const wsError = websocketOptionsError(o);
+    if (wsError !== null) throw new Error(wsError);
     this.log.notice(`Starting natsedge`);
     this.log.notice(`  Version:  ${NATSEDGE_VERSION} (nats-server protocol ${ADVERTISED_VERSION})`);
     this.log.notice(`  Runtime:  ${this.runtime.name} ${this.runtime.version}`);
@@ -190,9 +197,22 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost {
     return this.acceptClient(conn);
   }
 
-  /** A NATS client connection: the Connection core with the client protocol on it. */
-  private acceptClient(conn: Conn): ConnHandler {
-    const link = new Connection(this.nextCid++, conn, this, Kind.CLIENT);
+  /** The WebSocket listener's bound port, 0 when there is none. */
+  get websocketPort(): number {
+    return this.services.get(WEBSOCKET)?.port ?? 0;
+  }
+
+  registerListener(l: ClientListener): void {
+    this.listeners.set(l.clientType, l);
+  }
+
+  /**
+   * A NATS client connection: the Connection core with the client protocol on it. `via` is the listener it
+   * came through when that is not the client port: its clients do no TLS in the stream and may have their own
+   * authorization.
+   */
+  acceptClient(conn: Conn, via?: ClientListener): ConnHandler {
+    const link = new Connection(this.nextCid++, conn, this, Kind.CLIENT, via?.clientType ?? ClientType.NATS);
     const c = new Client(link, this);
     this.totalConnections++;
     this.clients.set(link.cid, c);
@@ -201,10 +221,11 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost {
       link.close(CloseReason.serverShutdown);
       return link;
     }
-    if (this.auth.needsNonce) c.nonce = newNonce();
-    const info = { ...this.infoBase, client_id: link.cid, client_ip: conn.remoteAddress, ...(c.nonce ? { nonce: c.nonce } : {}) };
+    const auth = via?.auth() ?? this.auth;
+    if (auth.needsNonce) c.nonce = newNonce();
+    const info: Record<string, unknown> = { ...this.infoBase, ...via?.info(), client_id: link.cid, client_ip: conn.remoteAddress, ...(c.nonce ? { nonce: c.nonce } : {}) };
     const o = this.options;
-    if (this.tls !== null) {
+    if (this.tls !== null && via === undefined) {
       const timeout = o.tls?.timeout ?? DEFAULT_TLS_TIMEOUT_MS;
       if (o.tls?.handshake_first) {
         link.upgradeTLS(this.tls, timeout, info);
@@ -222,10 +243,10 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost {
       link.closeAfterFlush(CloseReason.maxConnections);
       return link;
     }
-    if (this.auth.noAuthUser !== null) c.setUser(this.auth.noAuthUser);
-    if (this.auth.required) c.parser.awaitingConnect = true;
+    if (auth.noAuthUser !== null) c.setUser(auth.noAuthUser);
+    if (info.auth_required === true) c.parser.awaitingConnect = true;
     // With no_auth_user a client may skip CONNECT, but nats-server still times it out without one.
-    if (this.auth.enabled) this.armAuthTimeout(c);
+    if (auth.enabled) this.armAuthTimeout(c, via?.authTimeoutMs);
     link.flush();
     return link;
   }
@@ -236,9 +257,9 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost {
     return plain(a?.password) || (a?.users ?? []).some((u) => plain(u.password));
   }
 
-  private armAuthTimeout(c: Client): void {
+  private armAuthTimeout(c: Client, override: number | undefined): void {
     const o = this.options;
-    const ms = o.authorization?.timeout ?? (o.tls ? (o.tls.timeout ?? DEFAULT_TLS_TIMEOUT_MS) + 1000 : 2000);
+    const ms = override ?? o.authorization?.timeout ?? (o.tls ? (o.tls.timeout ?? DEFAULT_TLS_TIMEOUT_MS) + 1000 : 2000);
     const t = setTimeout(() => {
       if (c.closed || c.connected) return;
       this.log.debugf(`${c.traceId} - Authentication Timeout`);
@@ -263,7 +284,8 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost {
   }
 
   authenticate(client: Client): AuthVerdict | Promise<AuthVerdict> {
-    return this.auth.authenticate(client.opts, client.nonce, client.link.tls);
+    const auth = this.listeners.get(client.link.clientType)?.auth() ?? this.auth;
+    return auth.authenticate(client.opts, client.nonce, client.link.tls);
   }
 
   // ---- ConnectionHost -------------------------------------------------------------------------------------

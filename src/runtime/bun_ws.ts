@@ -1,0 +1,137 @@
+/**
+ * WebSocket connections on Bun.serve: Bun (uWebSockets) parses and validates frames, unmasks, answers pings
+ * and close frames and reassembles fragments; this adapter turns each socket into a Conn.
+ */
+import type { Conn, ConnHandler, HTTPListener, TLSClientConfig, TLSServerConfig, WebSocketServeOptions } from "./types.ts";
+import { closeStatus } from "./ws_close.ts";
+
+interface SocketData {
+  conn: BunWSConn | null;
+  ip: string;
+  port: number;
+}
+
+type Socket = Bun.ServerWebSocket<SocketData>;
+
+const encoder = new TextEncoder();
+
+class BunWSConn implements Conn {
+  handler: ConnHandler | null = null;
+  /** Bun has queued a send beyond what the socket took: wait for drain before handing it more. */
+  busy = false;
+  private ended = false;
+  private status = 1000;
+  private reason = "";
+
+  constructor(
+    private readonly ws: Socket,
+    private readonly compressAbove: number,
+  ) {}
+
+  get remoteAddress(): string {
+    return this.ws.data.ip;
+  }
+
+  get remotePort(): number {
+    return this.ws.data.port;
+  }
+
+  write(data: Uint8Array): number {
+    if (this.busy || this.ended) return 0;
+    const sent = this.ws.sendBinary(data, data.length > this.compressAbove);
+    // -1: queued under backpressure (Bun copied it); 0: dropped.
+    if (sent <= 0) this.busy = true;
+    return sent === 0 ? 0 : data.length;
+  }
+
+  pause(): void {
+    this.ws.pause();
+  }
+
+  resume(): void {
+    this.ws.resume();
+  }
+
+  startTLS(_cfg: TLSServerConfig): void {
+    this.handler?.onTLS(new Error("TLS on a WebSocket is the listener's, not the connection's"));
+  }
+
+  startClientTLS(_cfg: TLSClientConfig): void {
+    this.handler?.onTLS(new Error("client TLS on an accepted WebSocket"));
+  }
+
+  closing(reason: string): void {
+    [this.status, this.reason] = closeStatus(reason);
+  }
+
+  end(): void {
+    this.ended = true;
+    this.handler = null;
+    this.ws.close(this.status, this.reason);
+  }
+
+  destroy(): void {
+    // A close frame still goes out: a client should learn why, as nats-server tells it.
+    this.end();
+  }
+}
+
+export function serveBunWebSocket(opts: WebSocketServeOptions): Promise<HTTPListener> {
+  const tls = opts.tls !== undefined;
+  const compressAbove = opts.compression ? opts.compressThreshold : Number.POSITIVE_INFINITY;
+  const server = Bun.serve<SocketData>({
+    hostname: opts.host,
+    port: opts.port,
+    // Bun's request idle timeout is the nearest it has to Go's ReadTimeout, which nats-server sets to it.
+    ...(opts.handshakeTimeoutMs !== undefined && { idleTimeout: Math.max(1, Math.ceil(opts.handshakeTimeoutMs / 1000)) }),
+    ...(opts.tls !== undefined && {
+      tls: {
+        cert: opts.tls.cert,
+        key: opts.tls.key,
+        ...(opts.tls.ca !== undefined && { ca: opts.tls.ca }),
+        requestCert: opts.tls.requestCert,
+        rejectUnauthorized: opts.tls.requestCert,
+      },
+    }),
+    fetch(req, srv) {
+      const addr = srv.requestIP(req);
+      const ip = addr?.address ?? "";
+      const port = addr?.port ?? 0;
+      const refusal = opts.check(req, tls, `${ip}:${port}`);
+      if (refusal !== null) return refusal;
+      if (srv.upgrade(req, { data: { conn: null, ip, port } })) return undefined;
+      return new Response("websocket handshake error", { status: 400, headers: { "Sec-Websocket-Version": "13" } });
+    },
+    websocket: {
+      perMessageDeflate: opts.compression,
+      maxPayloadLength: opts.maxMessage,
+      // Liveness is NATS PING/PONG inside messages, as with nats-server, which never sends WebSocket pings.
+      idleTimeout: 0,
+      sendPings: false,
+      open(ws) {
+        const c = new BunWSConn(ws, compressAbove);
+        ws.data.conn = c;
+        c.handler = opts.accept(c);
+      },
+      message(ws, msg) {
+        ws.data.conn?.handler?.onData(typeof msg === "string" ? encoder.encode(msg) : msg);
+      },
+      drain(ws) {
+        const c = ws.data.conn;
+        if (c === null) return;
+        c.busy = false;
+        c.handler?.onDrain();
+      },
+      close(ws) {
+        const c = ws.data.conn;
+        const h = c?.handler;
+        if (c) c.handler = null;
+        h?.onClose();
+      },
+    },
+  });
+  return Promise.resolve({
+    port: server.port ?? opts.port,
+    close: () => server.stop(true),
+  });
+}

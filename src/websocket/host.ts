@@ -1,0 +1,18 @@
+/** What the WebSocket listener needs from the server it serves clients of; keeps websocket/ free of server/. */
+import type { Authenticator } from "../auth/authenticator.ts";
+import type { ClientListener } from "../client/listener.ts";
+import type { ServerOptions } from "../config/options.ts";
+import type { Logger } from "../log/logger.ts";
+import type { Conn, ConnHandler, Runtime } from "../runtime/types.ts";
+
+export interface WebSocketHost {
+  readonly options: ServerOptions;
+  readonly log: Logger;
+  readonly runtime: Pick<Runtime, "name" | "serveWebSocket" | "prepareTLS">;
+  /** The client port's authenticator, which WebSocket clients share unless the block overrides it. */
+  readonly auth: Authenticator;
+  /** Serves `conn` as a NATS client that came in through `via`. */
+  acceptClient(conn: Conn, via: ClientListener): ConnHandler;
+  /** Makes `l`'s authenticator the one for its client type. */
+  registerListener(l: ClientListener): void;
+}
