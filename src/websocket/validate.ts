@@ -10,7 +10,7 @@ export function websocketOptionsError(o: ServerOptions): string | null {
     const users = o.authorization?.users ?? [];
     if (users.length === 0) return `no_auth_user: "${ws.no_auth_user}" present, but users/nkeys are not defined`;
     if (!users.some((u) => u.user === ws.no_auth_user || u.nkey === ws.no_auth_user)) {
-      return `no_auth_user: "${ws.no_auth_user}" not present as user or nkey in authorization block or account configuration`;
+      return `no_auth_user: "${ws.no_auth_user}" not present as user in authorization block or account configuration`;
     }
   }
   if ((o.authorization?.users ?? []).length > 0) {

@@ -1,0 +1,382 @@
+// The WebSocket listener (issue 18) with the official JS client's wsconnect and a hand-made WebSocket client
+// for what a real client never sends. Behaviour as nats-server 2.9.10 has it (run with
+// NATSEDGE_REFERENCE_SERVER to check the same assertions against it; natsedgeOnly marks where natsedge
+// deliberately differs): the NATS protocol inside binary frames, origin checks answered with HTTP 403,
+// permessage-deflate with no context takeover, the block's own authorization for WebSocket clients only, a
+// bad frame closing only its own connection.
+import { describe, expect, test } from "bun:test";
+import { constants, inflateRawSync } from "node:zlib";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { headers, wsconnect, type NatsConnection } from "@nats-io/nats-core";
+import { connect } from "@nats-io/transport-node";
+import { startWsServer, type WsServer } from "../_helpers/ws_server.ts";
+import { RawWs } from "../_helpers/ws_raw.ts";
+import { useCleanup } from "../_helpers/scope.ts";
+import { natsedgeOnly } from "../_helpers/security.ts";
+import { scratchDir, testCerts } from "../_helpers/certs.ts";
+import { startupError } from "../_helpers/conf_server.ts";
+
+const own = useCleanup();
+const PLAIN = "websocket { host: 127.0.0.1, port: -1, no_tls: true }";
+
+async function server(conf: string): Promise<WsServer> {
+  return own(await startWsServer(conf));
+}
+
+const ws = (srv: WsServer, opts: Record<string, unknown> = {}) => wsconnect({ servers: `ws://127.0.0.1:${srv.wsPort}`, ...opts }).then(own);
+const tcp = (srv: WsServer, opts: Record<string, unknown> = {}) => connect({ servers: `127.0.0.1:${srv.port}`, ...opts }).then(own);
+
+/** The INFO JSON a raw WebSocket client was sent first (uncompressed). */
+async function rawInfo(c: RawWs): Promise<Record<string, unknown>> {
+  await c.until(() => c.text.includes("\r\n"));
+  const m = /^INFO (\{.*\}) ?\r\n/.exec(c.text);
+  if (m === null) throw new Error(`no INFO: ${JSON.stringify(c.text.slice(0, 100))}`);
+  return JSON.parse(m[1]!) as Record<string, unknown>;
+}
+
+/** Resolves once `nc` has been closed by the server (or rejects after `ms`). */
+async function refusedConnect(p: Promise<NatsConnection>): Promise<string> {
+  try {
+    const nc = await p;
+    await nc.close();
+    return "connected";
+  } catch (e) {
+    return String(e);
+  }
+}
+
+describe("the NATS protocol over WebSocket", () => {
+  test("pub/sub both ways between a WebSocket client and a TCP client", async () => {
+    const srv = await server(PLAIN);
+    const w = await ws(srv);
+    const t = await tcp(srv);
+    const fromWs = t.subscribe("to.tcp", { max: 1 });
+    const fromTcp = w.subscribe("to.ws", { max: 1 });
+    await w.flush();
+    await t.flush();
+    w.publish("to.tcp", "hello tcp");
+    t.publish("to.ws", "x".repeat(100_000));
+    for await (const m of fromWs) expect(m.string()).toBe("hello tcp");
+    for await (const m of fromTcp) expect(m.data.length).toBe(100_000);
+  });
+
+  test("headers cross from WebSocket to TCP and back", async () => {
+    const srv = await server(PLAIN);
+    const w = await ws(srv);
+    const t = await tcp(srv);
+    const atTcp = t.subscribe("h.tcp", { max: 1 });
+    const atWs = w.subscribe("h.ws", { max: 1 });
+    await w.flush();
+    await t.flush();
+    const h = headers();
+    h.set("X-From", "ws");
+    w.publish("h.tcp", "a", { headers: h });
+    for await (const m of atTcp) {
+      expect(m.headers?.get("X-From")).toBe("ws");
+      const back = headers();
+      back.set("X-From", "tcp");
+      t.publish("h.ws", "b", { headers: back });
+    }
+    for await (const m of atWs) expect(m.headers?.get("X-From")).toBe("tcp");
+  });
+
+  test("request/reply: a WebSocket requester and a TCP responder, then the reverse", async () => {
+    const srv = await server(PLAIN);
+    const w = await ws(srv);
+    const t = await tcp(srv);
+    t.subscribe("svc.tcp", { callback: (_e, m) => void m.respond(`tcp:${m.string()}`) });
+    w.subscribe("svc.ws", { callback: (_e, m) => void m.respond(`ws:${m.string()}`) });
+    await t.flush();
+    await w.flush();
+    expect((await w.request("svc.tcp", "ping", { timeout: 2000 })).string()).toBe("tcp:ping");
+    expect((await t.request("svc.ws", "pong", { timeout: 2000 })).string()).toBe("ws:pong");
+  });
+
+  test("INFO comes first in a binary frame; ops split across frames at any byte are one stream", async () => {
+    const srv = await server(PLAIN);
+    const c = own(await RawWs.open(srv.wsPort));
+    expect(c.status).toBe(101);
+    await rawInfo(c);
+    expect(c.frames[0]!.opcode).toBe(2);
+    const script = 'CONNECT {"verbose":false,"protocol":1}\r\nSUB a 1\r\nPUB a 5\r\nhello\r\nPING\r\n';
+    for (let i = 0; i < script.length; i += 7) c.send(2, script.slice(i, i + 7), { fin: true });
+    await c.until(() => c.text.includes("PONG\r\n"));
+    expect(c.text).toContain("MSG a 1 5\r\nhello\r\n");
+  });
+
+  test("a WebSocket client shows in /connz with type websocket, and /varz has the websocket block", async () => {
+    const srv = await server(`http: "127.0.0.1:-1"\nwebsocket { host: 127.0.0.1, port: -1, no_tls: true, compression: true, handshake_timeout: "3s" }`);
+    const w = await ws(srv, { name: "ws-probe" });
+    await tcp(srv, { name: "tcp-probe" });
+    await w.flush();
+    const connz = (await (await fetch(`http://127.0.0.1:${srv.httpPort}/connz`)).json()) as { connections: { type: string; kind: string; name: string; lang: string }[] };
+    const byName = new Map(connz.connections.map((c) => [c.name, c]));
+    expect(byName.get("ws-probe")).toMatchObject({ kind: "Client", type: "websocket", lang: "nats.ws" });
+    expect(byName.get("tcp-probe")).toMatchObject({ kind: "Client", type: "nats" });
+    const varz = (await (await fetch(`http://127.0.0.1:${srv.httpPort}/varz`)).json()) as { websocket: Record<string, unknown> };
+    expect(varz.websocket).toEqual({ host: "127.0.0.1", port: srv.wsPort, handshake_timeout: 3_000_000_000, no_tls: true, compression: true });
+  });
+
+  natsedgeOnly("INFO to a WebSocket client names the WebSocket listener (2.9.10 still sent the client port)", async () => {
+    const srv = await server(PLAIN);
+    const c = own(await RawWs.open(srv.wsPort));
+    const info = await rawInfo(c);
+    expect(info.port).toBe(srv.wsPort);
+    expect(info.tls_required).toBeUndefined();
+  });
+});
+
+describe("wss", () => {
+  test("with a tls block the listener is wss, and a client trusting the test CA works", async () => {
+    const certs = testCerts();
+    const srv = await server(`websocket { host: 127.0.0.1, port: -1, tls { cert_file: ${JSON.stringify(certs.server.cert)}, key_file: ${JSON.stringify(certs.server.key)} } }`);
+    expect(srv.logs.some((l) => l.includes("Listening for websocket clients on wss://"))).toBe(true);
+    const ca = await Bun.file(certs.ca).text();
+    const w = await wsconnect({
+      servers: `wss://localhost:${srv.wsPort}`,
+      wsFactory: (u: string) => Promise.resolve({ socket: new WebSocket(u, { tls: { ca } } as unknown as string[]), encrypted: true }),
+    }).then(own);
+    const t = await tcp(srv);
+    const sub = t.subscribe("secure", { max: 1 });
+    await t.flush();
+    w.publish("secure", "over tls");
+    for await (const m of sub) expect(m.string()).toBe("over tls");
+  });
+
+  test("a client that does not trust the CA is refused at the TLS handshake", async () => {
+    const certs = testCerts();
+    const srv = await server(`websocket { host: 127.0.0.1, port: -1, tls { cert_file: ${JSON.stringify(certs.server.cert)}, key_file: ${JSON.stringify(certs.server.key)} } }`);
+    const r = await refusedConnect(wsconnect({ servers: `wss://localhost:${srv.wsPort}`, timeout: 2000, reconnect: false }));
+    expect(r).not.toBe("connected");
+  });
+});
+
+describe("compression", () => {
+  const offer = { "Sec-WebSocket-Extensions": "permessage-deflate; client_max_window_bits" };
+  const params = (v: string | undefined) => new Set((v ?? "").split(";").map((s) => s.trim()).filter((s) => s !== ""));
+
+  test("negotiated with no context takeover both ways when enabled and offered; INFO is deflated", async () => {
+    const srv = await server("websocket { host: 127.0.0.1, port: -1, no_tls: true, compression: true }");
+    const c = own(await RawWs.open(srv.wsPort, offer));
+    expect(c.status).toBe(101);
+    expect(params(c.headers.get("sec-websocket-extensions"))).toEqual(new Set(["permessage-deflate", "server_no_context_takeover", "client_no_context_takeover"]));
+    await c.until(() => c.frames.length > 0);
+    const first = c.frames[0]!;
+    expect(first.rsv1).toBe(true);
+    const text = inflateRawSync(Buffer.concat([first.payload, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: constants.Z_SYNC_FLUSH }).toString();
+    expect(text.startsWith("INFO {")).toBe(true);
+  });
+
+  test("not negotiated when the block leaves it off, or the client does not offer it", async () => {
+    const off = await server(PLAIN);
+    const a = own(await RawWs.open(off.wsPort, offer));
+    expect(a.headers.get("sec-websocket-extensions")).toBeUndefined();
+    await rawInfo(a);
+    expect(a.frames[0]!.rsv1).toBe(false);
+    const on = await server("websocket { host: 127.0.0.1, port: -1, no_tls: true, compression: true }");
+    const b = own(await RawWs.open(on.wsPort));
+    expect(b.headers.get("sec-websocket-extensions")).toBeUndefined();
+    await rawInfo(b);
+  });
+
+  test("the JS client exchanges large messages over a compressed connection", async () => {
+    const srv = await server("websocket { host: 127.0.0.1, port: -1, no_tls: true, compression: true }");
+    const w = await ws(srv);
+    const t = await tcp(srv);
+    const sub = w.subscribe("big", { max: 1 });
+    await w.flush();
+    t.publish("big", "z".repeat(200_000));
+    for await (const m of sub) expect(m.string()).toBe("z".repeat(200_000));
+  });
+});
+
+describe("origin checks", () => {
+  test("same_origin: the Host's origin upgrades, a foreign one gets 403, none at all upgrades", async () => {
+    const srv = await server("websocket { host: 127.0.0.1, port: -1, no_tls: true, same_origin: true }");
+    const same = own(await RawWs.open(srv.wsPort, { Origin: `http://127.0.0.1:${srv.wsPort}` }));
+    expect(same.status).toBe(101);
+    const foreign = own(await RawWs.open(srv.wsPort, { Origin: "http://evil.example" }));
+    expect(foreign.status).toBe(403);
+    const otherPort = own(await RawWs.open(srv.wsPort, { Origin: "http://127.0.0.1:1" }));
+    expect(otherPort.status).toBe(403);
+    const none = own(await RawWs.open(srv.wsPort));
+    expect(none.status).toBe(101);
+  });
+
+  test("allowed_origins matches scheme, host and port, with the scheme's default port", async () => {
+    const srv = await server('websocket { host: 127.0.0.1, port: -1, no_tls: true, allowed_origins: ["http://app.example:8080", "https://secure.example"] }');
+    const status = async (origin: string) => (own(await RawWs.open(srv.wsPort, { Origin: origin }))).status;
+    expect(await status("http://app.example:8080")).toBe(101);
+    expect(await status("http://APP.example:8080")).toBe(101);
+    expect(await status("https://app.example:8080")).toBe(403);
+    expect(await status("http://app.example")).toBe(403);
+    expect(await status("https://secure.example:443")).toBe(101);
+    expect(await status("https://secure.example")).toBe(101);
+    expect(await status("http://secure.example")).toBe(403);
+    expect(await status("http://other.example:8080")).toBe(403);
+  });
+
+  test("a refused upgrade is logged with the reason", async () => {
+    const srv = await server("websocket { host: 127.0.0.1, port: -1, no_tls: true, same_origin: true }");
+    own(await RawWs.open(srv.wsPort, { Origin: "http://evil.example" }));
+    await Bun.sleep(0);
+    const deadline = Date.now() + 3000;
+    while (!srv.logs.some((l) => l.includes("websocket handshake error: origin not allowed: not same origin")) && Date.now() < deadline) await Bun.sleep(20);
+    expect(srv.logs.some((l) => l.includes("websocket handshake error: origin not allowed: not same origin"))).toBe(true);
+  });
+
+  test("a request that is not an upgrade is refused with 400, a POST with 405", async () => {
+    const srv = await server(PLAIN);
+    const plain = await fetch(`http://127.0.0.1:${srv.wsPort}/`);
+    expect(plain.status).toBe(400);
+    const post = await fetch(`http://127.0.0.1:${srv.wsPort}/`, { method: "POST", body: "x" });
+    expect(post.status).toBe(405);
+  });
+});
+
+describe("the block's own authorization", () => {
+  test("user/password inside the block binds WebSocket clients only, and sets auth_required in their INFO", async () => {
+    const srv = await server('websocket { host: 127.0.0.1, port: -1, no_tls: true, authorization { user: wsu, password: wsp } }');
+    await tcp(srv);
+    const raw = own(await RawWs.open(srv.wsPort));
+    expect((await rawInfo(raw)).auth_required).toBe(true);
+    expect(await refusedConnect(wsconnect({ servers: `ws://127.0.0.1:${srv.wsPort}`, reconnect: false }))).toMatch(/Authorization Violation/i);
+    expect(await refusedConnect(wsconnect({ servers: `ws://127.0.0.1:${srv.wsPort}`, user: "wsu", pass: "bad", reconnect: false }))).toMatch(/Authorization Violation/i);
+    const w = await ws(srv, { user: "wsu", pass: "wsp" });
+    await w.flush();
+    expect(await refusedConnect(connect({ servers: `127.0.0.1:${srv.port}`, user: "wsu", pass: "wsp" }))).toBe("connected");
+  });
+
+  test("a token inside the block overrides the server's users for WebSocket clients", async () => {
+    const srv = await server('authorization { user: tcpu, password: tcpp }\nwebsocket { host: 127.0.0.1, port: -1, no_tls: true, authorization { token: "s3cret" } }');
+    expect(await refusedConnect(wsconnect({ servers: `ws://127.0.0.1:${srv.wsPort}`, user: "tcpu", pass: "tcpp", reconnect: false }))).toMatch(/Authorization Violation/i);
+    await ws(srv, { token: "s3cret" });
+    await tcp(srv, { user: "tcpu", pass: "tcpp" });
+    expect(await refusedConnect(connect({ servers: `127.0.0.1:${srv.port}`, token: "s3cret", reconnect: false }))).toMatch(/Authorization Violation/i);
+  });
+
+  test("no_auth_user inside the block applies to WebSocket clients, not TCP ones", async () => {
+    const srv = await server(
+      'authorization { users: [ { user: a, password: pa, permissions: { publish: "a.>" } }, { user: b, password: pb } ] }\n' +
+        "websocket { host: 127.0.0.1, port: -1, no_tls: true, no_auth_user: a }",
+    );
+    const w = await ws(srv);
+    await w.flush();
+    expect(await refusedConnect(connect({ servers: `127.0.0.1:${srv.port}`, reconnect: false }))).toMatch(/Authorization Violation/i);
+    const t = await tcp(srv, { user: "b", pass: "pb" });
+    const sub = t.subscribe(">");
+    await t.flush();
+    w.publish("b.x", "denied");
+    w.publish("a.x", "allowed");
+    for await (const m of sub) {
+      expect(m.subject).toBe("a.x");
+      break;
+    }
+  });
+
+  test("without an override WebSocket clients authenticate like TCP clients", async () => {
+    const srv = await server(`authorization { token: "t0k" }\n${PLAIN}`);
+    expect(await refusedConnect(wsconnect({ servers: `ws://127.0.0.1:${srv.wsPort}`, reconnect: false }))).toMatch(/Authorization Violation/i);
+    await ws(srv, { token: "t0k" });
+  });
+});
+
+describe("bad frames close only their own connection", () => {
+  const cases: [string, (c: RawWs) => void][] = [
+    ["an unmasked client frame", (c) => c.send(2, "PING\r\n", { mask: false })],
+    ["an oversized frame", (c) => c.send(2, `PUB x 70000\r\n${"y".repeat(70_000)}\r\n`)],
+    ["garbage after the upgrade", (c) => c.write(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x00, 0x13, 0x37, 0xff]))],
+    ["a reserved opcode", (c) => c.send(3, "x")],
+  ];
+  for (const [what, act] of cases) {
+    test(what, async () => {
+      const srv = await server("max_payload: 4096\nwebsocket { host: 127.0.0.1, port: -1, no_tls: true }");
+      const bystander = await ws(srv);
+      const t = await tcp(srv);
+      const c = own(await RawWs.open(srv.wsPort));
+      await rawInfo(c);
+      c.send(2, 'CONNECT {"verbose":false}\r\n');
+      act(c);
+      await c.until(() => c.closed, 5000);
+      t.subscribe("still", { callback: (_e, m) => void m.respond("here") });
+      await t.flush();
+      expect((await bystander.request("still", "", { timeout: 2000 })).string()).toBe("here");
+    });
+  }
+});
+
+describe("close frames", () => {
+  test("a close with a status is answered with a close frame carrying that status", async () => {
+    const srv = await server(PLAIN);
+    const c = own(await RawWs.open(srv.wsPort));
+    await rawInfo(c);
+    c.send(8, new Uint8Array([0x03, 0xe8]));
+    await c.until(() => c.closeFrame() !== undefined);
+    const p = c.closeFrame()!.payload;
+    expect((p[0]! << 8) | p[1]!).toBe(1000);
+  });
+
+  natsedgeOnly("a close without a status is answered with an empty close (2.9.10 sends the forbidden 1005)", async () => {
+    const srv = await server(PLAIN);
+    const c = own(await RawWs.open(srv.wsPort));
+    await rawInfo(c);
+    c.send(8, new Uint8Array());
+    await c.until(() => c.closeFrame() !== undefined);
+    expect(c.closeFrame()!.payload.length).toBe(0);
+  });
+
+  test("a server-side close (authentication failure) sends a close frame with a valid status", async () => {
+    const srv = await server("websocket { host: 127.0.0.1, port: -1, no_tls: true, authorization { token: t } }");
+    const c = own(await RawWs.open(srv.wsPort));
+    await rawInfo(c);
+    c.send(2, 'CONNECT {"verbose":false,"auth_token":"wrong"}\r\n');
+    await c.until(() => c.closeFrame() !== undefined || c.closed);
+    const f = c.closeFrame();
+    expect(f).toBeDefined();
+    const status = (f!.payload[0]! << 8) | f!.payload[1]!;
+    expect(status).toBe(1008);
+  });
+});
+
+describe("startup errors", () => {
+  const dir = scratchDir("natsedge-ws-conf-");
+  const confError = (conf: string) => {
+    const file = join(dir, `c${Math.random().toString(36).slice(2)}.conf`);
+    writeFileSync(file, conf);
+    return startupError(["-c", file]);
+  };
+
+  test("TLS is required unless no_tls is set", async () => {
+    expect(await confError("websocket { port: -1 }")).toContain("websocket requires TLS configuration");
+    expect(await confError("websocket { port: -1, no_tls: true }")).toBeNull();
+  });
+
+  test("a block without a port opens nothing and is not checked", async () => {
+    expect(await confError("websocket { compression: true }")).toBeNull();
+  });
+
+  test("no_auth_user must name a server user", async () => {
+    expect(await confError('authorization { users: [ { user: a, password: p } ] }\nwebsocket { port: -1, no_tls: true, no_auth_user: zed }')).toContain(
+      'no_auth_user: "zed" not present as user in authorization block or account configuration',
+    );
+  });
+
+  test("a username or token in the block cannot stand beside server users", async () => {
+    const users = "authorization { users: [ { user: a, password: p } ] }\n";
+    expect(await confError(`${users}websocket { port: -1, no_tls: true, authorization { user: x, password: y } }`)).toContain(
+      "websocket authentication username not compatible with presence of users/nkeys",
+    );
+    expect(await confError(`${users}websocket { port: -1, no_tls: true, authorization { token: x } }`)).toContain(
+      "websocket authentication token not compatible with presence of users/nkeys",
+    );
+  });
+
+  test("an unknown key in the block is an error", async () => {
+    expect(await confError("websocket { port: -1, no_tls: true, bogus: 1 }")).toMatch(/unknown field "bogus"/);
+  });
+
+  test("jwt_cookie needs trusted operators", async () => {
+    expect(await confError('websocket { port: -1, no_tls: true, jwt_cookie: "jwt" }')).toContain("trusted operators or trusted keys configuration is required");
+  });
+});
