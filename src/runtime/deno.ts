@@ -16,6 +16,7 @@ import type {
   TLSServerConfig,
 } from "./types.ts";
 import type { DenoConn, DenoNamespace } from "./deno_types.ts";
+import { serveDenoWebSocket } from "./deno_ws.ts";
 
 const READ_BUFFER = 64 * 1024;
 
@@ -161,4 +162,5 @@ export const denoRuntime: Runtime = {
       }, opts.fetch);
     });
   },
+  serveWebSocket: (opts) => serveDenoWebSocket(deno(), opts),
 };
