@@ -14,6 +14,8 @@ interface SocketData {
 type Socket = Bun.ServerWebSocket<SocketData>;
 
 const encoder = new TextEncoder();
+/** Bytes Bun may hold queued for one socket before writes wait for its drain. */
+const HIGH_WATER = 1024 * 1024;
 
 class BunWSConn implements Conn {
   handler: ConnHandler | null = null;
@@ -39,9 +41,14 @@ class BunWSConn implements Conn {
   write(data: Uint8Array): number {
     if (this.busy || this.ended) return 0;
     const sent = this.ws.sendBinary(data, data.length > this.compressAbove);
-    // -1: queued under backpressure (Bun copied it); 0: dropped.
-    if (sent <= 0) this.busy = true;
-    return sent === 0 ? 0 : data.length;
+    // 0: dropped. -1: queued under backpressure (Bun copied it); going on until Bun holds HIGH_WATER saves
+    // the core's buffer a grow-and-copy per burst, and the socket drains from Bun's buffer meanwhile.
+    if (sent === 0) {
+      this.busy = true;
+      return 0;
+    }
+    if (sent === -1 && this.ws.getBufferedAmount() > HIGH_WATER) this.busy = true;
+    return data.length;
   }
 
   pause(): void {
