@@ -89,8 +89,6 @@ export function serveBunWebSocket(opts: WebSocketServeOptions): Promise<HTTPList
   const server = Bun.serve<SocketData>({
     hostname: opts.host,
     port: opts.port,
-    // Bun's request idle timeout is the nearest it has to Go's ReadTimeout, which nats-server sets to it.
-    ...(opts.handshakeTimeoutMs !== undefined && { idleTimeout: Math.max(1, Math.ceil(opts.handshakeTimeoutMs / 1000)) }),
     ...(opts.tls !== undefined && {
       tls: {
         cert: opts.tls.cert,

@@ -152,8 +152,6 @@ export interface WebSocketServeOptions {
   compressThreshold: number;
   /** The largest message a client may send, in bytes; a larger one closes that connection with status 1009. */
   maxMessage: number;
-  /** How long a client has to complete TLS and the upgrade request (absent: the runtime's default). */
-  handshakeTimeoutMs?: number;
   /**
    * Looks at an upgrade request first: a Response refuses it (nothing is upgraded), null lets it through.
    * `peer` is "ip:port" of the requester.

@@ -118,6 +118,11 @@ describe("the NATS protocol over WebSocket", () => {
     expect(varz.websocket).toEqual({ host: "127.0.0.1", port: srv.wsPort, handshake_timeout: 3_000_000_000, no_tls: true, compression: true });
   });
 
+  natsedgeOnly("handshake_timeout is accepted with a warning that it is not applied (Bun.serve cannot time out a request head)", async () => {
+    const srv = await server('websocket { host: 127.0.0.1, port: -1, no_tls: true, handshake_timeout: "3s" }');
+    expect(srv.logs.some((l) => l.includes("[WRN] websocket handshake_timeout of 3s accepted but not applied"))).toBe(true);
+  });
+
   natsedgeOnly("INFO to a WebSocket client names the WebSocket listener (2.9.10 still sent the client port)", async () => {
     const srv = await server(PLAIN);
     const c = own(await RawWs.open(srv.wsPort));
