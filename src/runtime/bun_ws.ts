@@ -2,7 +2,7 @@
  * WebSocket connections on Bun.serve: Bun (uWebSockets) parses and validates frames, unmasks, answers pings
  * and close frames and reassembles fragments; this adapter turns each socket into a Conn.
  */
-import type { Conn, ConnHandler, HTTPListener, TLSClientConfig, TLSServerConfig, WebSocketServeOptions } from "./types.ts";
+import type { Conn, ConnHandler, TLSClientConfig, TLSServerConfig, WebSocketListener, WebSocketServeOptions } from "./types.ts";
 import { closeStatus } from "./ws_close.ts";
 
 interface SocketData {
@@ -83,7 +83,7 @@ class BunWSConn implements Conn {
   }
 }
 
-export function serveBunWebSocket(opts: WebSocketServeOptions): Promise<HTTPListener> {
+export function serveBunWebSocket(opts: WebSocketServeOptions): Promise<WebSocketListener> {
   const tls = opts.tls !== undefined;
   const compressAbove = opts.compression ? opts.compressThreshold : Number.POSITIVE_INFINITY;
   const server = Bun.serve<SocketData>({
@@ -137,6 +137,8 @@ export function serveBunWebSocket(opts: WebSocketServeOptions): Promise<HTTPList
   });
   return Promise.resolve({
     port: server.port ?? opts.port,
+    // stop(false) resolves only once every connection has closed: nothing to wait for here.
+    stopAccepting: () => void server.stop(false),
     close: () => server.stop(true),
   });
 }

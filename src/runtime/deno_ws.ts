@@ -5,7 +5,7 @@
  * only as bufferedAmount, which is polled.
  */
 import type { DenoNamespace, DenoWebSocket } from "./deno_types.ts";
-import type { Conn, ConnHandler, HTTPListener, TLSClientConfig, TLSServerConfig, WebSocketServeOptions } from "./types.ts";
+import type { Conn, ConnHandler, TLSClientConfig, TLSServerConfig, WebSocketListener, WebSocketServeOptions } from "./types.ts";
 import { closeStatus } from "./ws_close.ts";
 
 /** Above this many queued bytes a write is refused until the socket drains below half of it. */
@@ -90,18 +90,28 @@ class DenoWSConn implements Conn {
   }
 }
 
-export function serveDenoWebSocket(deno: DenoNamespace, opts: WebSocketServeOptions): Promise<HTTPListener> {
+export function serveDenoWebSocket(deno: DenoNamespace, opts: WebSocketServeOptions): Promise<WebSocketListener> {
   const tls = opts.tls !== undefined;
+  let accepting = true;
   return new Promise((resolve) => {
     const server = deno.serve(
       {
         hostname: opts.host,
         port: opts.port,
         ...(opts.tls !== undefined && { cert: opts.tls.cert, key: opts.tls.key }),
-        onListen: ({ port }) => resolve({ port, close: () => server.shutdown() }),
+        onListen: ({ port }) =>
+          resolve({
+            port,
+            // Deno.serve has no way to stop listening and keep upgraded sockets; refusing upgrades is the nearest.
+            stopAccepting: () => {
+              accepting = false;
+            },
+            close: () => server.shutdown(),
+          }),
       },
       (req, info) => {
         const { hostname, port } = info.remoteAddr;
+        if (!accepting) return new Response("server is shutting down", { status: 503 });
         const refusal = opts.check(req, tls, `${hostname}:${port}`);
         if (refusal !== null) return refusal;
         let up: ReturnType<DenoNamespace["upgradeWebSocket"]>;

@@ -160,6 +160,11 @@ export interface WebSocketServeOptions {
   accept(conn: Conn): ConnHandler;
 }
 
+export interface WebSocketListener extends HTTPListener {
+  /** Stops taking new connections and leaves the open ones be (lame duck mode); close() ends them too. */
+  stopAccepting(): void;
+}
+
 export interface Runtime {
   readonly name: string;
   readonly version: string;
@@ -176,5 +181,5 @@ export interface Runtime {
   /** Absent where the runtime has no HTTP server (then monitoring cannot be configured). */
   serveHTTP?(opts: HTTPServeOptions): Promise<HTTPListener>;
   /** Absent where the runtime has no WebSocket server (then a websocket block cannot be served). */
-  serveWebSocket?(opts: WebSocketServeOptions): Promise<HTTPListener>;
+  serveWebSocket?(opts: WebSocketServeOptions): Promise<WebSocketListener>;
 }

@@ -180,11 +180,12 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     this.infoBase = this.buildInfo(this.lifecycle.clientPort);
   }
 
-  /** Lame duck mode (lame_duck.ts): closes the client listener; connected clients stay. */
+  /** Lame duck mode (lame_duck.ts): closes the client and WebSocket listeners; connected clients stay. */
   async stopAccepting(): Promise<void> {
     const l = this.listener;
     this.listener = null;
     this.lifecycle.listening = false;
+    this.services.get(WEBSOCKET)?.stopAccepting();
     await l?.close();
   }
 

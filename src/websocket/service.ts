@@ -8,7 +8,7 @@ import type { ClientListener } from "../client/listener.ts";
 import type { WebsocketOptions } from "../config/options.ts";
 import { tlsServerConfig } from "../config/tls_config.ts";
 import { ClientType } from "../protocol/kind.ts";
-import type { HTTPListener } from "../runtime/types.ts";
+import type { WebSocketListener } from "../runtime/types.ts";
 import { websocketAuthenticator } from "./auth.ts";
 import { handshakeCheck } from "./handshake.ts";
 import type { WebSocketHost } from "./host.ts";
@@ -25,7 +25,7 @@ export class WebSocketService implements ClientListener {
   readonly authTimeoutMs: number | undefined;
   private constructor(
     private readonly host: WebSocketHost,
-    private readonly listener: HTTPListener,
+    private readonly listener: WebSocketListener,
     readonly opts: WebsocketOptions,
     readonly tls: boolean,
     private readonly override: Authenticator | null,
@@ -92,6 +92,11 @@ export class WebSocketService implements ClientListener {
       tls_verify: undefined,
       ...(this.override !== null && { auth_required: true }),
     };
+  }
+
+  /** Lame duck mode: no new WebSocket clients, the connected ones stay until the server closes them. */
+  stopAccepting(): void {
+    this.listener.stopAccepting();
   }
 
   stop(): Promise<void> {

@@ -16,6 +16,7 @@ import { useCleanup } from "../_helpers/scope.ts";
 import { natsedgeOnly } from "../_helpers/security.ts";
 import { scratchDir, testCerts } from "../_helpers/certs.ts";
 import { startupError } from "../_helpers/conf_server.ts";
+import { startServer } from "../../mod.ts";
 
 const own = useCleanup();
 const PLAIN = "websocket { host: 127.0.0.1, port: -1, no_tls: true }";
@@ -341,6 +342,23 @@ describe("close frames", () => {
     expect(f).toBeDefined();
     const status = (f!.payload[0]! << 8) | f!.payload[1]!;
     expect(status).toBe(1008);
+  });
+});
+
+describe("lame duck mode", () => {
+  natsedgeOnly("the WebSocket listener stops accepting; connected WebSocket clients stay until their turn", async () => {
+    const h = await startServer({ host: "127.0.0.1", port: -1, lame_duck_duration: 600, lame_duck_grace_period: 300, config: PLAIN, logSink: () => {} });
+    const wsPort = h.server.websocketPort;
+    const early = own(await RawWs.open(wsPort));
+    await rawInfo(early);
+    early.send(2, 'CONNECT {"verbose":false,"protocol":1}\r\nPING\r\n');
+    await early.until(() => early.text.includes("PONG"));
+    const done = h.lameDuck();
+    await early.until(() => early.text.includes('"ldm":true'));
+    await expect(RawWs.open(wsPort)).rejects.toThrow();
+    expect(early.closed).toBe(false);
+    await done;
+    await early.until(() => early.closed);
   });
 });
 
