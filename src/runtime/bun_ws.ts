@@ -19,7 +19,7 @@ const HIGH_WATER = 1024 * 1024;
 
 class BunWSConn implements Conn {
   handler: ConnHandler | null = null;
-  /** Bun has queued a send beyond what the socket took: wait for drain before handing it more. */
+  /** Bun holds more than HIGH_WATER unsent: wait for its drain before handing it more. */
   busy = false;
   private ended = false;
   private status = 1000;
@@ -41,8 +41,8 @@ class BunWSConn implements Conn {
   write(data: Uint8Array): number {
     if (this.busy || this.ended) return 0;
     const sent = this.ws.sendBinary(data, data.length > this.compressAbove);
-    // 0: dropped. -1: queued under backpressure (Bun copied it); going on until Bun holds HIGH_WATER saves
-    // the core's buffer a grow-and-copy per burst, and the socket drains from Bun's buffer meanwhile.
+    // 0: dropped (the socket is closing; backpressureLimit is off). -1: queued under backpressure, Bun copied
+    // it; going on until Bun holds HIGH_WATER saves the core's buffer a grow-and-copy per burst.
     if (sent === 0) {
       this.busy = true;
       return 0;
@@ -110,6 +110,9 @@ export function serveBunWebSocket(opts: WebSocketServeOptions): Promise<WebSocke
     websocket: {
       perMessageDeflate: opts.compression,
       maxPayloadLength: opts.maxMessage,
+      // The core bounds what is pending (max_pending, write_deadline); a Bun limit would drop a large flush
+      // with no drain to follow.
+      backpressureLimit: 0,
       // Liveness is NATS PING/PONG inside messages, as with nats-server, which never sends WebSocket pings.
       idleTimeout: 0,
       sendPings: false,
