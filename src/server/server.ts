@@ -108,11 +108,6 @@ export class Server implements ClientHost {
     if (o.cluster) this.log.warn("cluster: natsedge does not form route clusters; join a nats-server cluster as a leaf node instead");
     if (this.hasPlaintextPasswords()) this.log.warn("Plaintext passwords detected, use nkeys or bcrypt");
 
-    this.listener = await this.runtime.listen({
-      host: o.host,
-      port: o.port === -1 ? 0 : o.port,
-      accept: (conn) => this.accept(conn),
-    });
     if (o.jetstream?.enabled) {
       // Loaded only when enabled: JetStream and the store are most of natsedge's code and idle memory.
       const { JetStream } = await import("../jetstream/mod.ts");
@@ -123,6 +118,18 @@ export class Server implements ClientHost {
         await this.shutdown();
         throw err;
       }
+    }
+    // Listening only now, as nats-server does: a client accepted while streams were being restored got an
+    // INFO without server_id or version (nats.js stops reading on it) and no responders from $JS.API.
+    try {
+      this.listener = await this.runtime.listen({
+        host: o.host,
+        port: o.port === -1 ? 0 : o.port,
+        accept: (conn) => this.accept(conn),
+      });
+    } catch (err) {
+      await this.shutdown();
+      throw err;
     }
     this.infoBase = this.buildInfo(this.listener.port);
     this.sweepTimer = setInterval(() => this.sweepStalled(), DEADLINE_SWEEP_MS);
