@@ -7,7 +7,7 @@
  *
  * Env: CYCLES (100), MODES (e.g. "natsedge:plain,nats-server:encrypted"; all four by default), KILL_AFTER,
  * IN_FLIGHT, PAYLOAD, PUB_TIMEOUT_MS, ACK_WAIT_MS, RECONNECT_WAIT_MS, CIPHER (aes), NATS_SERVER, OUT (JSON
- * lines file for the results).
+ * lines file for the results), KEEP (leave the store directories), DEBUG (per-cycle lines, client events).
  */
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -117,7 +117,8 @@ async function runMode(kind: ServerKind, encrypted: boolean): Promise<RunResult>
     await pubLink.close().catch(() => {});
     await conLink.close().catch(() => {});
     await srv.kill();
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env.KEEP) console.log(`  store kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 
