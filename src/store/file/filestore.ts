@@ -165,8 +165,10 @@ export class FileStore implements StreamStore {
    * key, an encrypted store without a key, or data under a key that is not configured.
    */
   static async open(o: FileStoreOptions): Promise<FileStore> {
-    // Any segment may be sealed with ChaCha, whatever cipher new data uses: load that code first.
-    await prepareCiphers();
+    // Any segment may be sealed with ChaCha, whatever cipher new data uses: load that code first. Without a
+    // key nothing is sealed or opened (the keyring refuses a sealed store), and loading libsodium's
+    // WebAssembly is 15-25 ms of every restart.
+    if (o.key || o.prevKey) await prepareCiphers();
     return FileStore.#openPrepared(o);
   }
 
