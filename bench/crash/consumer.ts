@@ -20,11 +20,6 @@ export async function createStream(link: Link): Promise<void> {
   await jsm.consumers.add(STREAM, { durable_name: DURABLE, ack_policy: AckPolicy.Explicit, ack_wait: nanos(ACK_WAIT_MS) });
 }
 
-export interface ConsumerInfoBrief {
-  numPending: number;
-  numAckPending: number;
-}
-
 export class Consumer {
   /** Times the consume iterator ended on its own. */
   restarts = 0;
@@ -54,12 +49,6 @@ export class Consumer {
       this.restarts++;
       await new Promise((r) => setTimeout(r, 100));
     }
-  }
-
-  async info(): Promise<ConsumerInfoBrief> {
-    const jsm = await jetstreamManager(this.link.nc);
-    const ci = await jsm.consumers.info(STREAM, DURABLE);
-    return { numPending: ci.num_pending, numAckPending: ci.num_ack_pending };
   }
 
   async stop(): Promise<void> {

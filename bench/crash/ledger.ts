@@ -49,6 +49,10 @@ export class Ledger {
     return new Promise((r) => this.#ackWaiters.push(r));
   }
 
+  get deliveredCount(): number {
+    return this.#delivered;
+  }
+
   get ackedCount(): number {
     return this.#acked.size;
   }

@@ -45,6 +45,7 @@ export function watchConsole(h: Health): void {
 }
 
 export const RECONNECT_WAIT_MS = Number(process.env.RECONNECT_WAIT_MS ?? 100);
+const DIAL_TIMEOUT_MS = Number(process.env.DIAL_TIMEOUT_MS ?? 2000);
 
 export interface Link {
   readonly nc: NatsConnection;
@@ -69,6 +70,9 @@ export async function openLink(port: number, name: string, h: Health, kill: Kill
     // A connection that stopped reading (a parse error) is found stale within seconds, not minutes.
     pingInterval: 2000,
     maxPingOut: 2,
+    // A kill between the INFO and the PONG of a reconnect leaves nats.js waiting out this timeout (its
+    // default is 20 s) before it dials again, whichever server it is.
+    timeout: DIAL_TIMEOUT_MS,
   });
   let closing = false;
   let cut = Promise.withResolvers<void>();
