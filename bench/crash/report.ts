@@ -23,6 +23,8 @@ export interface RunResult {
   health: Health;
   pub: PubStats;
   consumerRestarts: number;
+  /** Acknowledged messages the loop's consumer had not received when the loop ended. */
+  backlog: number;
   ackedPerCycle: number[];
   recoveries: Recovery[];
 }
@@ -52,11 +54,11 @@ function spread(rs: Recovery[], f: (r: Recovery) => number | undefined): string 
 export function report(results: RunResult[]): string {
   const out: string[] = [];
   out.push(table(
-    ["server", "mode", "cycles", "acked", "acked/cycle", "lost", "redelivered", "repeated(unflagged)", "dup ids(diff seq)", "reused seqs", "garbled lines", "garbled bodies", "broken conns", "-ERR", "consumer restarts", "pub failed(503/timeout)", "acked/s"],
+    ["server", "mode", "cycles", "acked", "acked/cycle", "lost", "redelivered", "repeated(unflagged)", "dup ids(diff seq)", "reused seqs", "garbled lines", "garbled bodies", "broken conns", "-ERR", "consumer restarts", "backlog at end", "pub failed(503/timeout)", "acked/s"],
     results.map((r) => [
       r.kind, mode(r), r.cycles, r.tally.acked, Math.round(r.tally.acked / r.cycles), r.tally.lost, r.tally.redelivered,
       r.tally.repeatedUnflagged, r.tally.duplicateIds, r.tally.reusedSeqs, r.health.garbled, r.tally.garbledBodies,
-      r.health.broken, r.health.serverErrors, r.consumerRestarts, `${r.pub.failed}(${r.pub.noResponders}/${r.pub.timeouts})`,
+      r.health.broken, r.health.serverErrors, r.consumerRestarts, r.backlog, `${r.pub.failed}(${r.pub.noResponders}/${r.pub.timeouts})`,
       Math.round(r.tally.acked / (r.wallMs / 1000)),
     ]),
   ));
