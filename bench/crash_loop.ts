@@ -5,7 +5,7 @@
  * started (KILL_AFTER=spawn) or after its stream answered (KILL_AFTER=ready), and restarted on the same
  * directory and port. At the end a fresh consumer drains and the ledger says what was lost or doubled.
  *
- * Env: CYCLES (100), MODES (e.g. "natsedge:plain,nats-server:encrypted"; all four by default), KILL_AFTER,
+ * Env: CYCLES (100 per round), ROUNDS (1), MODES (e.g. "natsedge:plain,nats-server:encrypted"; all four by default), KILL_AFTER,
  * IN_FLIGHT, PAYLOAD, PUB_TIMEOUT_MS, ACK_WAIT_MS, RECONNECT_WAIT_MS, DIAL_TIMEOUT_MS, CIPHER (aes), NATS_SERVER, OUT (JSON
  * lines file for the results), KEEP (leave the store directories), DEBUG (per-cycle lines, client events).
  */
@@ -23,6 +23,8 @@ import { type Recovery, report, type RunResult } from "./crash/report.ts";
 import { type ServerKind, ServerProcess, type ServerSpec, writeConf } from "./crash/server.ts";
 
 const CYCLES = Number(process.env.CYCLES ?? 100);
+/** Modes take turns ROUNDS times, so a change in the machine's load falls on all of them alike. */
+const ROUNDS = Number(process.env.ROUNDS ?? 1);
 const KILL_AFTER = process.env.KILL_AFTER === "ready" ? "ready" : "spawn";
 const START_TIMEOUT_MS = 60_000;
 /** Disconnects this long after the stream answered again still count as caused by the kill. */
@@ -155,11 +157,13 @@ async function drain(ledger: Ledger): Promise<void> {
 }
 
 const results: RunResult[] = [];
-for (const m of modes) {
-  console.log(`${m.kind} ${m.encrypted ? "encrypted" : "plain"}: ${CYCLES} cycles, kill ${KILL_AFTER}`);
-  const r = await runMode(m.kind, m.encrypted);
-  results.push(r);
-  if (process.env.OUT) appendFileSync(process.env.OUT, JSON.stringify({ at: new Date().toISOString(), ...r }) + "\n");
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const m of modes) {
+    console.log(`${m.kind} ${m.encrypted ? "encrypted" : "plain"}: ${CYCLES} cycles, kill ${KILL_AFTER}, round ${round}/${ROUNDS}`);
+    const r = await runMode(m.kind, m.encrypted);
+    results.push(r);
+    if (process.env.OUT) appendFileSync(process.env.OUT, JSON.stringify({ at: new Date().toISOString(), round, ...r }) + "\n");
+  }
 }
 console.log("\n" + report(results));
 process.exit(0);
