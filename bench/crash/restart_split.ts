@@ -6,7 +6,8 @@
  * Fills a fresh store with MSGS messages (256 publishes in flight, a durable consumer beside the stream,
  * as in the loop) and kills the server with SIGKILL, then REPS times starts the server on a fresh copy of
  * that killed store and reads the startup log: median milliseconds after spawn of the first line, of
- * "Starting JetStream", of "Restored ... messages" and of "Server is ready". KEEP=1 leaves the killed store.
+ * "Starting JetStream", of "Restored ... messages" and of "Server is ready". KEEP=1 leaves the killed store;
+ * STORE=DIR restarts a store kept by `KEEP=1 npm run bench:crash` (DIR holds its store/) instead of filling one.
  */
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -58,8 +59,8 @@ const median = (xs: (number | undefined)[]) => {
 
 const base = mkdtempSync(join(tmpdir(), "restart-split-"));
 try {
-  const killed = join(base, "killed");
-  await killedStore(killed);
+  const killed = process.env.STORE ?? join(base, "killed");
+  if (process.env.STORE === undefined) await killedStore(killed);
   const runs: Milestones[] = [];
   for (let i = 0; i < reps; i++) {
     const dir = join(base, `run${i}`);
@@ -71,7 +72,7 @@ try {
     rmSync(dir, { recursive: true, force: true });
   }
   const m = (k: keyof Milestones) => median(runs.map((r) => r[k]));
-  console.log(`${kind} ${encrypted ? "encrypted" : "plain"}, ${msgs} messages, median of ${reps} restarts (ms after spawn): first line ${m("firstLine")}, Starting JetStream ${m("jetstream")}, Restored ${m("restored")}, ready ${m("ready")}`);
+  console.log(`${kind} ${encrypted ? "encrypted" : "plain"}, ${process.env.STORE ?? `${msgs} messages`}, median of ${reps} restarts (ms after spawn): first line ${m("firstLine")}, Starting JetStream ${m("jetstream")}, Restored ${m("restored")}, ready ${m("ready")}`);
 } finally {
   if (process.env.KEEP) console.log(`killed store kept in ${join(base, "killed")}`);
   else rmSync(base, { recursive: true, force: true });
