@@ -47,6 +47,12 @@ export class Stream {
   removals = 0;
   readonly #msgIds = new Map<string, MsgIdEntry>();
   #lastMsgId = "";
+  /**
+   * Whether #msgIds and #lastMsgId cover the messages stored before this Stream was made. Rebuilding them
+   * loads every message of the duplicate window, so it waits for the first publish that needs them (as
+   * nats-server's rebuildDedupe does): after a kill -9 in the middle of a burst it was most of a restart.
+   */
+  #msgIdsLoaded = false;
   #nameJson: string | undefined;
   #chain: Promise<unknown> = Promise.resolve();
   /** Exclusive operations queued or running; while any is, publishes queue behind them. */
@@ -63,7 +69,7 @@ export class Stream {
     readonly created: number,
     readonly store: StreamStore,
   ) {
-    this.#rebuildMsgIds();
+    this.#msgIdsLoaded = store.msgCount() === 0;
   }
 
   get name(): string {
@@ -142,13 +148,14 @@ export class Stream {
     const msgsBefore = store.msgCount();
     if (expSeq !== undefined && Number(expSeq) !== lastBefore) throw jsError(JSErr.StreamWrongLastSequence, { seq: lastBefore });
     const msgId = h.get("nats-msg-id") ?? "";
+    const expMsgId = h.get("nats-expected-last-msg-id");
+    if (!this.#msgIdsLoaded && (msgId !== "" || expMsgId !== undefined)) this.#rebuildMsgIds();
     if (msgId !== "") {
       const prior = this.#msgIds.get(msgId);
       if (prior !== undefined && Date.now() - prior.ts < cfg.duplicate_window / NS_PER_MS) {
         return Promise.resolve({ stream: cfg.name, seq: prior.seq, duplicate: true });
       }
     }
-    const expMsgId = h.get("nats-expected-last-msg-id");
     if (expMsgId !== undefined && expMsgId !== this.#lastMsgId) throw jsError(JSErr.StreamWrongLastMsgID, { id: this.#lastMsgId });
     const rollup = h.get("nats-rollup");
     if (rollup !== undefined) {
@@ -218,6 +225,7 @@ export class Stream {
 
   /** After a restart, dedupe still covers the messages stored within the duplicate window. */
   #rebuildMsgIds(): void {
+    this.#msgIdsLoaded = true;
     const st = this.store.state();
     const cutoff = Date.now() - this.config.duplicate_window / NS_PER_MS;
     const found: [string, MsgIdEntry][] = [];
