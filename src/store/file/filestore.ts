@@ -918,7 +918,7 @@ export class FileStore implements StreamStore {
     for (let q = Math.max(seg.first, this.#floor); q <= seg.last; q++) if (seg.has(q) && !again.has(q)) gone.push(q);
     for (const [subject, ss] of seg.fss) {
       const n = ss.msgs - (again.fss.get(subject)?.msgs ?? 0);
-      if (n > 0) this.#subjects.forget(subject, n);
+      if (n > 0) this.#subjects.removeMany(subject, n, true);
     }
     this.#msgs -= seg.msgs - again.msgs;
     this.#bytes -= seg.bytes - again.bytes;
