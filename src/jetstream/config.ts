@@ -230,6 +230,10 @@ export interface ConsumerConfig {
   flow_control?: boolean;
   idle_heartbeat?: number;
   headers_only?: boolean;
+  /** Pull consumers: the largest batch, expiry (ns) and max_bytes a request may ask for; absent = any. */
+  max_batch?: number;
+  max_expires?: number;
+  max_bytes?: number;
   [extra: string]: unknown;
 }
 
@@ -253,6 +257,7 @@ export function normalizeConsumerConfig(request: Json, streamSubjects: readonly 
     if (!push) throw jsError(JSErr.ConsumerFCRequiresPush);
     if (heartbeat <= 0) throw jsError(JSErr.ConsumerFlowControlNeedsHeartbeats);
   }
+  if (!push) checkRequestLimits(raw);
   if (push && raw.max_waiting !== undefined && raw.max_waiting !== 0) throw jsError(JSErr.ConsumerPushMaxWaiting);
   if (!push && typeof raw.rate_limit_bps === "number" && raw.rate_limit_bps > 0) throw jsError(JSErr.ConsumerPullWithRateLimit);
   const durable = typeof raw.durable_name === "string" && raw.durable_name !== "" ? raw.durable_name : undefined;
@@ -303,7 +308,16 @@ export function normalizeConsumerConfig(request: Json, streamSubjects: readonly 
   }
   if (startSeq === 0) delete cfg.opt_start_seq;
   if (startTime === undefined) delete cfg.opt_start_time;
+  // Zero means no limit, and nats-server omits it from the echoed config.
+  for (const f of ["max_batch", "max_expires", "max_bytes"] as const) if (cfg[f] === 0) delete cfg[f];
   return cfg;
+}
+
+/** A pull consumer's limits on the requests it takes; nats-server checks max_bytes only when a request comes. */
+function checkRequestLimits(raw: Json): void {
+  if (int(raw.max_batch, 0, "max_batch") < 0) throw jsError(JSErr.ConsumerMaxRequestBatchNegative);
+  const maxExpires = int(raw.max_expires, 0, "max_expires");
+  if (maxExpires !== 0 && maxExpires < NS_PER_MS) throw jsError(JSErr.ConsumerMaxRequestExpiresTooSmall);
 }
 
 /** nats-server's checkConsumerCfg: each deliver policy needs its own start option and no other. */

@@ -8,7 +8,7 @@ import { AckReplyWriter } from "./ack_reply.ts";
 import { matchLiteral } from "../subject/mod.ts";
 import { type ConsumerConfig, filtersOf, NS_PER_MS } from "./config.ts";
 import { statusHeader, withHeaders } from "./headers.ts";
-import { type PullArgs, type PullRequest, Status } from "./pull.ts";
+import { exceededLimit, type PullArgs, type PullRequest, Status } from "./pull.ts";
 import { FlowControl, PushStatus } from "./push.ts";
 import type { Stream } from "./stream.ts";
 import { rfc3339 } from "./time.ts";
@@ -212,6 +212,11 @@ export class Consumer {
     this.#touch();
     if (this.deliverSubject !== undefined) {
       this.host.status(reply, statusHeader(409, "Consumer is push based"));
+      return;
+    }
+    const refused = exceededLimit(this.config, args);
+    if (refused !== null) {
+      this.host.status(reply, refused);
       return;
     }
     const req: PullRequest = { reply, batch: args.batch, maxBytes: args.maxBytes, noWait: args.noWait, delivered: 0 };

@@ -1,6 +1,7 @@
 /** Pull requests (`CONSUMER.MSG.NEXT`): parsing the body and the status replies nats-server sends. */
-import { NS_PER_MS } from "./config.ts";
+import { type ConsumerConfig, NS_PER_MS } from "./config.ts";
 import { statusHeader } from "./headers.ts";
+import { goDuration } from "./time.ts";
 
 export interface PullRequest {
   readonly reply: string;
@@ -57,9 +58,23 @@ export const Status = {
   maxWaiting: () => statusHeader(409, "Exceeded MaxWaiting"),
   deleted: (r: PullRequest) => statusHeader(409, "Consumer Deleted", pendingHeaders(r)),
   badRequest: (text: string) => statusHeader(400, text),
+  exceeded: (limit: string, value: string | number) => statusHeader(409, `Exceeded MaxRequest${limit} of ${value}`),
   heartbeat: (dseq: number, sseq: number) =>
     statusHeader(100, "Idle Heartbeat", [["Nats-Last-Consumer", dseq], ["Nats-Last-Stream", sseq]]),
 };
+
+/**
+ * The 409 for a request asking more than the consumer's max_batch, max_expires or max_bytes allow (checked in
+ * that order, as nats-server's processNextMsgRequest does), or null when it is within them.
+ */
+export function exceededLimit(cfg: ConsumerConfig, args: PullArgs): Uint8Array | null {
+  if (cfg.max_batch !== undefined && cfg.max_batch > 0 && args.batch > cfg.max_batch) return Status.exceeded("Batch", cfg.max_batch);
+  if (cfg.max_expires !== undefined && cfg.max_expires > 0 && args.expiresMs > cfg.max_expires / NS_PER_MS) {
+    return Status.exceeded("Expires", goDuration(cfg.max_expires));
+  }
+  if (cfg.max_bytes !== undefined && cfg.max_bytes > 0 && args.maxBytes > cfg.max_bytes) return Status.exceeded("MaxBytes", cfg.max_bytes);
+  return null;
+}
 
 function pendingHeaders(r: PullRequest): [string, number][] {
   return [["Nats-Pending-Messages", r.batch], ["Nats-Pending-Bytes", r.maxBytes]];

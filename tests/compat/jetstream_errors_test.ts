@@ -1,5 +1,6 @@
 // The same invalid JetStream API requests to natsedge and to nats-server 2.9.10, side by side: every
-// answer's code, err_code and description must match (response type too). The cases run in order on both
+// answer's code, err_code and description must match (response type too), and where the answer is a status
+// message rather than JSON (pull requests), its status line. The cases run in order on both
 // servers, so the state each one sees (streams, consumers, messages made by earlier setup steps) is the same.
 // There is no deliberate difference. Skipped without nats-server.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -29,6 +30,9 @@ const consumer = (s: string, durable: string, cfg: Record<string, unknown> = {})
   { stream_name: s, config: { durable_name: durable, ack_policy: "explicit", ...cfg } },
 ];
 const publish = (subject: string, data = "x"): Req => [subject, data];
+const pull = (s: string, c: string, req: Record<string, unknown> | string): Req => [`${API}.CONSUMER.MSG.NEXT.${s}.${c}`, req];
+const SECOND = 1_000_000_000;
+const limited = (s: string) => consumer(s, "c", { max_batch: 5, max_expires: 1.5 * SECOND, max_bytes: 100 });
 
 const CASES: Case[] = [
   // Stream create.
@@ -113,12 +117,25 @@ const CASES: Case[] = [
   { name: "last_per_subject with opt_start_seq", setup: [stream("C28")], probe: consumer("C28", "c", { deliver_policy: "last_per_subject", opt_start_seq: 2 }) },
   { name: "by_start_sequence with opt_start_time too", setup: [stream("C29")], probe: consumer("C29", "c", { deliver_policy: "by_start_sequence", opt_start_seq: 2, opt_start_time: "2024-01-01T00:00:00Z" }) },
   { name: "consumer list of a missing stream", probe: [`${API}.CONSUMER.NAMES.NOPE`, ""] },
+  { name: "negative max_batch", setup: [stream("C30")], probe: consumer("C30", "c", { max_batch: -1 }) },
+  { name: "max_expires under 1ms", setup: [stream("C31")], probe: consumer("C31", "c", { max_expires: 500_000 }) },
+  // Pull requests above the consumer's limits: answered with 409 status messages.
+  { name: "pull above max_batch", setup: [stream("L1"), limited("L1")], probe: pull("L1", "c", { batch: 10 }) },
+  { name: "pull above max_batch as a bare number", setup: [stream("L2"), limited("L2")], probe: pull("L2", "c", "6") },
+  { name: "pull above max_expires", setup: [stream("L3"), limited("L3")], probe: pull("L3", "c", { batch: 2, expires: 3 * SECOND }) },
+  { name: "pull above max_expires in minutes", setup: [stream("L4"), consumer("L4", "c", { max_expires: 90.5 * SECOND })], probe: pull("L4", "c", { expires: 100 * SECOND }) },
+  { name: "pull above max_expires in milliseconds", setup: [stream("L5"), consumer("L5", "c", { max_expires: 1_234_567 })], probe: pull("L5", "c", { expires: SECOND }) },
+  { name: "pull above max_bytes", setup: [stream("L6"), limited("L6")], probe: pull("L6", "c", { batch: 2, max_bytes: 200, no_wait: true }) },
+  { name: "pull above every limit", setup: [stream("L7"), limited("L7")], probe: pull("L7", "c", { batch: 10, expires: 3 * SECOND, max_bytes: 200 }) },
+  { name: "pull above max_expires and max_bytes", setup: [stream("L8"), limited("L8")], probe: pull("L8", "c", { batch: 2, expires: 3 * SECOND, max_bytes: 200 }) },
 ];
 
 
 interface Answer {
   type?: string;
   error?: { code: number; err_code?: number; description: string };
+  /** A status message's code and description, as `409 Exceeded MaxWaiting`. */
+  status?: string;
 }
 
 async function ask(nc: NatsConnection, [subject, body]: Req): Promise<Answer | string> {
@@ -130,6 +147,7 @@ async function ask(nc: NatsConnection, [subject, body]: Req): Promise<Answer | s
   }
   try {
     const m = await nc.request(subject, payload, { timeout: 3000 });
+    if (m.data.length === 0 && m.headers?.hasError) return { status: `${m.headers.code} ${m.headers.description}` };
     const a = m.json<Answer>();
     return { ...(a.type !== undefined && { type: a.type }), ...(a.error !== undefined && { error: a.error }) };
   } catch (e) {
@@ -171,7 +189,8 @@ describe.skipIf(!HAVE_NATS_SERVER || REFERENCE_SERVER !== "")("JetStream API err
   test("covers at least 40 invalid requests, each refused by nats-server", () => {
     expect(CASES.length).toBeGreaterThanOrEqual(40);
     expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
-    const accepted = CASES.filter((c) => typeof answers.get(c.name)![1] !== "object" || (answers.get(c.name)![1] as Answer).error === undefined);
+    const refused = (a: Answer | string) => typeof a === "object" && (a.error !== undefined || a.status !== undefined);
+    const accepted = CASES.filter((c) => !refused(answers.get(c.name)![1]));
     expect(accepted.map((c) => c.name)).toEqual([]);
   });
 
