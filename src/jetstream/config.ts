@@ -2,7 +2,7 @@
  * Stream and consumer configurations: the JSON the API accepts, defaulted the way nats-server echoes it back
  * (clients compare the echoed config), and validated with nats-server's error codes.
  */
-import { isValidSubject, subjectIsSubsetMatch } from "../subject/mod.ts";
+import { isValidSubject, subjectIsSubsetMatch, subjectTransform, TransformError } from "../subject/mod.ts";
 import { JSErr, jsError } from "./errors.ts";
 
 /** Durations in the API are integer nanoseconds. */
@@ -39,7 +39,15 @@ export interface StreamConfig {
   allow_direct: boolean;
   mirror_direct: boolean;
   sealed: boolean;
+  republish?: RePublish;
   [extra: string]: unknown;
+}
+
+/** Every stored message matching `src` is also published to `dest` (mapped), with headers saying where it is stored. */
+export interface RePublish {
+  src: string;
+  dest: string;
+  headers_only?: boolean;
 }
 
 /** Fields nats-server 2.9–2.12 clients send; others are dropped (and reported), as nats-server ignores them. */
@@ -51,7 +59,7 @@ const STREAM_FIELDS = new Set([
   "allow_rollup_hdrs", "consumer_limits", "metadata", "allow_msg_ttl", "subject_delete_marker_ttl",
 ]);
 /** Known, but their behaviour is not implemented: accepting them would pretend it is. */
-const STREAM_UNSUPPORTED = ["mirror", "sources", "subject_transform", "republish", "allow_msg_ttl"];
+const STREAM_UNSUPPORTED = ["mirror", "sources", "subject_transform", "allow_msg_ttl"];
 
 const CONSUMER_FIELDS = new Set([
   "durable_name", "name", "description", "deliver_policy", "opt_start_seq", "opt_start_time", "ack_policy",
@@ -164,6 +172,7 @@ export function normalizeStreamConfig(request: Json, onUnknown: OnUnknownField =
   }
   if (raw.sealed === true) throw invalid("stream configuration for create can not be sealed");
   if (raw.deny_purge === true && raw.allow_rollup_hdrs === true) throw invalid("roll-ups require the purge permission");
+  const republish = republishConfig(raw.republish, subjects as string[]);
   const cfg: StreamConfig = {
     ...raw,
     name,
@@ -187,7 +196,27 @@ export function normalizeStreamConfig(request: Json, onUnknown: OnUnknownField =
     sealed: false,
   };
   if (raw.description === undefined) delete cfg.description;
+  if (republish !== undefined) cfg.republish = republish;
+  else delete cfg.republish;
   return cfg;
+}
+
+/** nats-server 2.9.10's republish checks, last in checkStreamCfg: source, cycle, then the transform. */
+function republishConfig(v: unknown, subjects: readonly string[]): RePublish | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "object" || Array.isArray(v)) throw jsError(JSErr.InvalidJSON);
+  const r = v as Json;
+  const src = typeof r.src === "string" && r.src !== "" ? r.src : ">";
+  const dest = typeof r.dest === "string" ? r.dest : "";
+  if (!subjects.some((s) => subjectsCollide(src, s))) throw invalid("stream configuration for republish source is not valid subset of subjects");
+  if (subjects.some((s) => subjectsCollide(dest, s))) throw invalid("stream configuration for republish destination forms a cycle");
+  try {
+    subjectTransform(src, dest);
+  } catch (err) {
+    if (err instanceof TransformError && err.unsupported) throw invalid(`stream configuration for republish: ${err.message}`);
+    throw invalid("stream configuration for republish not valid");
+  }
+  return { src, dest, ...(r.headers_only === true ? { headers_only: true } : {}) };
 }
 
 /** Whether two subjects (either may have wildcards) can match a common literal subject. */
