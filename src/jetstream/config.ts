@@ -248,7 +248,8 @@ export interface ConsumerConfig {
   backoff?: number[];
   filter_subject?: string;
   filter_subjects?: string[];
-  replay_policy: "instant";
+  /** original: messages go out spaced as they were stored (nats-server's ReplayOriginal). */
+  replay_policy: "instant" | "original";
   max_waiting?: number;
   max_ack_pending: number;
   inactive_threshold?: number;
@@ -312,7 +313,7 @@ export function normalizeConsumerConfig(request: Json, streamSubjects: readonly 
     // nats-server lets backoff[0] override any ack_wait given, without an error.
     ack_wait: backoff[0] ?? ackWait,
     max_deliver: maxDeliver,
-    replay_policy: "instant",
+    replay_policy: oneOf(raw.replay_policy, ["instant", "original"] as const, "instant", "replay_policy"),
     max_ack_pending: int(raw.max_ack_pending, ack === "none" ? -1 : DEFAULT_MAX_ACK_PENDING, "max_ack_pending"),
     num_replicas: int(raw.num_replicas, 0, "num_replicas"),
   };
@@ -326,7 +327,6 @@ export function normalizeConsumerConfig(request: Json, streamSubjects: readonly 
   else delete cfg.backoff;
   if (heartbeat > 0) cfg.idle_heartbeat = heartbeat;
   else delete cfg.idle_heartbeat;
-  if (raw.replay_policy !== undefined && raw.replay_policy !== "instant") throw bad("replay_policy original is not supported by natsedge yet");
   delete cfg.filter_subject;
   delete cfg.filter_subjects;
   if (filters.single !== undefined) cfg.filter_subject = filters.single;

@@ -93,6 +93,12 @@ export class Consumer {
   /** Cancels the wait for a subscriber on the deliver subject, while one is registered. */
   #unwatch: (() => void) | null = null;
   #lastSent = 0;
+  // replay_policy original only.
+  /** Stored time of the message delivered last (ms); 0 before the first. */
+  #replayLastTs = 0;
+  /** The message waiting out its original gap, and when it may go. */
+  #replayHold: { seq: number; until: number } | null = null;
+  #replayTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly stream: Stream,
@@ -297,7 +303,7 @@ export class Consumer {
         checked = req;
       }
       const next = this.#nextMsg();
-      if (next === null) return;
+      if (next === null || this.#replayWait(next)) return;
       const [msg, redelivery] = next;
       const size = msg.subject.length + msg.hdr.length + msg.payload.length;
       if (req.maxBytes > 0 && size > req.maxBytes) {
@@ -336,6 +342,32 @@ export class Consumer {
     return m === null ? null : [m, false];
   }
 
+  /**
+   * replay_policy original: whether `next` must wait for the gap between its stored time and that of the
+   * message delivered before it (nats-server waits out gaps over 1ms, from when it reached the message). A
+   * redelivery waiting here goes back to the front of its queue; a timer dispatches again once the gap passed.
+   */
+  #replayWait([msg, redelivery]: [StoredMsg, boolean]): boolean {
+    if (this.config.replay_policy !== "original") return false;
+    const gap = msg.ts - this.#replayLastTs;
+    if (this.#replayLastTs === 0 || gap <= 1) return false;
+    const now = Date.now();
+    let hold = this.#replayHold;
+    if (hold === null || hold.seq !== msg.seq) hold = this.#replayHold = { seq: msg.seq, until: now + gap };
+    if (now >= hold.until) {
+      this.#replayHold = null;
+      return false;
+    }
+    if (redelivery) this.#redeliver.unshift(msg.seq);
+    if (this.#replayTimer === null) {
+      this.#replayTimer = setTimeout(() => {
+        this.#replayTimer = null;
+        this.#dispatch();
+      }, hold.until - now);
+    }
+    return true;
+  }
+
   /** Moves the first-delivery cursor past `msg`. */
   #advance(msg: StoredMsg): void {
     const pc = this.#pendingCount;
@@ -357,6 +389,7 @@ export class Consumer {
     const dc = (p?.dc ?? 0) + 1;
     const cseq = ++this.#dseq;
     this.#lastDeliveredStream = Math.max(this.#lastDeliveredStream, msg.seq);
+    this.#replayLastTs = msg.ts;
     if (this.config.ack_policy === "none") {
       this.#ackFloorCache = { consumer_seq: cseq, stream_seq: msg.seq };
       this.stream.acknowledged([msg.seq]);
@@ -412,7 +445,7 @@ export class Consumer {
     }
     while (!this.#closed && this.#fc?.stalled !== true) {
       const next = this.#nextMsg();
-      if (next === null) return;
+      if (next === null || this.#replayWait(next)) return;
       const [msg, redelivery] = next;
       if (!redelivery) this.#advance(msg);
       const size = this.#send(ds, msg);
@@ -661,6 +694,7 @@ export class Consumer {
     if (this.#ackTimer !== null) clearTimeout(this.#ackTimer);
     if (this.#inactiveTimer !== null) clearTimeout(this.#inactiveTimer);
     if (this.#heartbeatTimer !== null) clearInterval(this.#heartbeatTimer);
+    if (this.#replayTimer !== null) clearTimeout(this.#replayTimer);
     this.#unwatch?.();
     this.#unwatch = null;
   }
