@@ -89,7 +89,7 @@ export class Consumer {
   readonly #filters: string[];
   // Push consumers only.
   readonly #fc: FlowControl | null;
-  #heartbeatTimer: ReturnType<typeof setInterval> | null = null;
+  #heartbeatTimer: ReturnType<typeof setTimeout> | null = null;
   /** Cancels the wait for a subscriber on the deliver subject, while one is registered. */
   #unwatch: (() => void) | null = null;
   #lastSent = 0;
@@ -405,13 +405,15 @@ export class Consumer {
     const headersOnly = this.config.headers_only === true;
     const hdr = headersOnly ? withHeaders(msg.hdr, [["Nats-Msg-Size", msg.payload.length]]) : msg.hdr;
     const data = headersOnly ? EMPTY : msg.payload;
+    // What nats-server's flow control counts (jsPubMsg.size): deliver subject, reply, headers and payload.
+    const size = inbox.length + ack.length + hdr.length + data.length;
     this.host.deliver(inbox, msg.subject, ack, hdr, data);
     this.#lastSent = now;
     // Without backoff a new delivery's deadline is never earlier than the one an armed timer waits for; a
     // shorter backoff can make it so, and only then is the timer re-armed (a rescan of everything pending).
     if (this.#ackTimer === null || now + this.#ackWaitMs(dc) < this.#ackDue) this.#armAckTimer();
     this.host.changed(this);
-    return msg.subject.length + hdr.length + data.length;
+    return size;
   }
 
   // ---- push -----------------------------------------------------------------------------------------------
@@ -421,15 +423,26 @@ export class Consumer {
     const ds = this.deliverSubject;
     if (ds === undefined || this.#closed) return;
     const hb = (this.config.idle_heartbeat ?? 0) / NS_PER_MS;
-    if (hb > 0) {
-      this.#heartbeatTimer = setInterval(() => {
-        if (Date.now() - this.#lastSent < hb || !this.host.hasInterest(ds)) return;
-        this.#lastSent = Date.now();
-        const stalled = this.#fc?.stalled === true ? this.#fc.outstanding : null;
-        this.host.status(ds, PushStatus.heartbeat(this.#dseq, this.#lastDeliveredStream, stalled));
-      }, hb);
-    }
+    if (hb > 0) this.#armHeartbeat(ds, hb, hb);
     this.#dispatch();
+  }
+
+  /**
+   * An idle heartbeat `hb` ms after the last delivery or heartbeat, as nats-server resets its heartbeat timer
+   * on each. The timer is not reset per delivery here (a clearTimeout and a setTimeout each): when it fires
+   * early it waits out the rest. It names the flow control request outstanding, if any.
+   */
+  #armHeartbeat(ds: string, hb: number, ms: number): void {
+    this.#heartbeatTimer = setTimeout(() => {
+      if (this.#closed) return;
+      const idle = Date.now() - this.#lastSent;
+      if (idle < hb) return this.#armHeartbeat(ds, hb, hb - idle);
+      if (this.host.hasInterest(ds)) {
+        this.host.status(ds, PushStatus.heartbeat(this.#dseq, this.#lastDeliveredStream, this.#fc?.outstanding ?? null));
+      }
+      this.#lastSent = Date.now();
+      this.#armHeartbeat(ds, hb, hb);
+    }, ms);
   }
 
   /** A publish on this consumer's flow control subject: the client caught up. */
@@ -693,7 +706,7 @@ export class Consumer {
     }
     if (this.#ackTimer !== null) clearTimeout(this.#ackTimer);
     if (this.#inactiveTimer !== null) clearTimeout(this.#inactiveTimer);
-    if (this.#heartbeatTimer !== null) clearInterval(this.#heartbeatTimer);
+    if (this.#heartbeatTimer !== null) clearTimeout(this.#heartbeatTimer);
     if (this.#replayTimer !== null) clearTimeout(this.#replayTimer);
     this.#unwatch?.();
     this.#unwatch = null;
