@@ -145,6 +145,10 @@ const CASES: Case[] = [
   { name: "pull above max_expires in milliseconds", setup: [stream("L5"), consumer("L5", "c", { max_expires: 1_234_567 })], probe: pull("L5", "c", { expires: SECOND }) },
   { name: "pull above max_bytes", setup: [stream("L6"), limited("L6")], probe: pull("L6", "c", { batch: 2, max_bytes: 200, no_wait: true }) },
   { name: "pull above every limit", setup: [stream("L7"), limited("L7")], probe: pull("L7", "c", { batch: 10, expires: 3 * SECOND, max_bytes: 200 }) },
+  { name: "pull from a push consumer", setup: [stream("L9"), consumer("L9", "c", { deliver_subject: "deliver.l9" })], probe: pull("L9", "c", { batch: 1 }) },
+  { name: "pull with a heartbeat over half the expiry", setup: [stream("L11"), consumer("L11", "c")], probe: pull("L11", "c", { expires: SECOND, idle_heartbeat: SECOND }) },
+  { name: "pull with a heartbeat and no expiry", setup: [stream("L12"), consumer("L12", "c")], probe: pull("L12", "c", { idle_heartbeat: SECOND }) },
+  { name: "pull no_wait from an empty stream", setup: [stream("L13"), consumer("L13", "c")], probe: pull("L13", "c", { batch: 1, no_wait: true }) },
   { name: "pull above max_expires and max_bytes", setup: [stream("L8"), limited("L8")], probe: pull("L8", "c", { batch: 2, expires: 3 * SECOND, max_bytes: 200 }) },
 ];
 
