@@ -1,9 +1,11 @@
 /*
- * The C client's (libnats) KV against a server: each check prints one JSON line {"check","ok","err"}, as
- * tests/compat/natsgo/main.go does, so tests/compat/libnats_test.ts can run it against natsedge and against
- * nats-server 2.9.10. Usage: kv <url>
+ * The C client (libnats) against a server: its KV on delete and purge markers, and an ordered consumer over
+ * a 100k-message stream. Each check prints one JSON line {"check","ok","err"}, as tests/compat/natsgo/main.go
+ * does, so tests/compat/libnats_test.ts can run it against natsedge and against nats-server 2.9.10.
+ * Usage: checks <url>
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <nats/nats.h>
 
@@ -55,6 +57,66 @@ static void checkMsgGet(jsCtx *js, uint64_t deleteRev)
     natsMsg_Destroy(msg);
 }
 
+/*
+ * 100k messages through one ordered consumer (push, flow control, idle heartbeats): in order to the end, and
+ * never recreated, which a missed heartbeat or an unanswered flow control request would make libnats do.
+ */
+static void checkOrdered(natsConnection *nc, jsCtx *js)
+{
+    enum { TOTAL = 100000 };
+    jsStreamConfig cfg;
+    jsStreamInfo *si = NULL;
+    jsErrCode jerr = 0;
+    const char *subjects[] = {"ord.>"};
+    char data[16], subj[16], err[128] = "";
+    jsStreamConfig_Init(&cfg);
+    cfg.Name = "ORD";
+    cfg.Subjects = subjects;
+    cfg.SubjectsLen = 1;
+    natsStatus s = js_AddStream(&si, js, &cfg, NULL, &jerr);
+    jsStreamInfo_Destroy(si);
+    for (int i = 0; s == NATS_OK && i < TOTAL; i++) {
+        snprintf(subj, sizeof(subj), "ord.%d", i % 7);
+        snprintf(data, sizeof(data), "%d", i);
+        s = natsConnection_PublishString(nc, subj, data);
+        if (s == NATS_OK && i % 1000 == 999) s = natsConnection_FlushTimeout(nc, 10000);
+    }
+    /* Core publishes: stored once the stream counts them all. */
+    for (uint64_t msgs = 0; s == NATS_OK && msgs < TOTAL;) {
+        si = NULL;
+        s = js_GetStreamInfo(&si, js, "ORD", NULL, &jerr);
+        if (s == NATS_OK) msgs = si->State.Msgs;
+        jsStreamInfo_Destroy(si);
+    }
+    natsSubscription *sub = NULL;
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    so.Ordered = true;
+    if (s == NATS_OK) s = js_SubscribeSync(&sub, js, "ord.>", NULL, &so, &jerr);
+    char *first = NULL;
+    for (int i = 1; s == NATS_OK && i <= TOTAL && err[0] == 0; i++) {
+        natsMsg *msg = NULL;
+        jsMsgMetaData *meta = NULL;
+        s = natsSubscription_NextMsg(&msg, sub, 10000);
+        if (s == NATS_OK) s = natsMsg_GetMetaData(&meta, msg);
+        if (s == NATS_OK) {
+            snprintf(data, sizeof(data), "%d", i - 1);
+            if (meta->Sequence.Stream != (uint64_t)i || strcmp(natsMsg_GetData(msg), data) != 0) {
+                snprintf(err, sizeof(err), "position %d: stream seq %llu", i, (unsigned long long)meta->Sequence.Stream);
+            } else if (first == NULL) {
+                first = strdup(meta->Consumer);
+            } else if (strcmp(first, meta->Consumer) != 0) {
+                snprintf(err, sizeof(err), "consumer recreated at %d (%s, then %s)", i, first, meta->Consumer);
+            }
+        }
+        jsMsgMetaData_Destroy(meta);
+        natsMsg_Destroy(msg);
+    }
+    report("ordered_consumer_100k", s == NATS_OK && err[0] == 0, s != NATS_OK ? text(s) : err);
+    free(first);
+    natsSubscription_Destroy(sub);
+}
+
 int main(int argc, char **argv)
 {
     natsConnection *nc = NULL;
@@ -65,7 +127,7 @@ int main(int argc, char **argv)
     uint64_t rev = 0;
 
     if (argc != 2) {
-        fprintf(stderr, "usage: kv <url>\n");
+        fprintf(stderr, "usage: checks <url>\n");
         return 2;
     }
     natsStatus s = natsConnection_ConnectTo(&nc, argv[1]);
@@ -109,6 +171,8 @@ int main(int argc, char **argv)
     ok = s == NATS_OK && keys.Count == 1 && strcmp(keys.Keys[0], "kept") == 0;
     report("keys_skip_markers", ok, s == NATS_OK ? (ok ? "" : "unexpected keys") : text(s));
     if (s == NATS_OK) kvKeysList_Destroy(&keys);
+
+    checkOrdered(nc, js);
 
     report("done", 1, "");
     kvStore_Destroy(kv);
