@@ -5,6 +5,7 @@
  */
 import { expect, test } from "bun:test";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
 import { headers, type Msg } from "@nats-io/transport-node";
 import { jetStreamFixture } from "../_helpers/jetstream.ts";
 
@@ -74,4 +75,16 @@ test("an empty src republishes everything, and reads back as >", async () => {
   await jetstream(fx.nc).publish("rpa.z", "z");
   expect((await copies)[0]!.subject).toBe("all.rpa.z");
   await jsm.streams.delete("RPA");
+});
+
+test("a KV bucket created with republish sends each put and delete out, markers included", async () => {
+  const kv = await new Kvm(fx.nc).create("RPKV", { republish: { src: "$KV.RPKV.>", dest: "cache.>" } });
+  expect((await kv.status()).republish).toEqual({ src: "$KV.RPKV.>", dest: "cache.>" });
+  const copies = collect("cache.>", 2);
+  await fx.nc.flush();
+  await kv.put("k", "v1");
+  await kv.delete("k");
+  const [put, del] = await copies;
+  expect([put!.subject, put!.string(), put!.headers!.get("Nats-Sequence")]).toEqual(["cache.k", "v1", "1"]);
+  expect([del!.subject, del!.data.length, del!.headers!.get("KV-Operation"), del!.headers!.get("Nats-Last-Sequence")]).toEqual(["cache.k", 0, "DEL", "1"]);
 });
