@@ -226,6 +226,11 @@ export class Consumer {
       return;
     }
     const req: PullRequest = { reply, batch: args.batch, maxBytes: args.maxBytes, noWait: args.noWait, delivered: 0 };
+    if (args.expiresMs < 0) {
+      // Expired on arrival: nats-server queues it and answers the timeout before delivering to it.
+      this.host.status(reply, Status.timeout(req));
+      return;
+    }
     if (args.noWait) {
       this.#waiting.unshift(req);
       this.#dispatch();
