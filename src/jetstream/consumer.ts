@@ -99,6 +99,8 @@ export class Consumer {
   /** The message waiting out its original gap, and when it may go. */
   #replayHold: { seq: number; until: number } | null = null;
   #replayTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The stream's last sequence when the consumer started: once past it, delivery is instant (caught up). */
+  #replayUpTo = 0;
 
   constructor(
     readonly stream: Stream,
@@ -110,6 +112,7 @@ export class Consumer {
     this.name = config.name;
     this.#filters = filtersOf(config);
     this.#fc = config.flow_control === true ? new FlowControl(this.flowControlPrefix) : null;
+    if (config.replay_policy === "original") this.#replayUpTo = stream.store.lastSeq();
     if (state !== undefined) this.#restore(state);
     else this.#start();
     this.#touch();
@@ -349,11 +352,16 @@ export class Consumer {
 
   /**
    * replay_policy original: whether `next` must wait for the gap between its stored time and that of the
-   * message delivered before it (nats-server waits out gaps over 1ms, from when it reached the message). A
-   * redelivery waiting here goes back to the front of its queue; a timer dispatches again once the gap passed.
+   * message delivered before it (nats-server waits out gaps over 1ms, from when it reached the message), until
+   * the consumer has caught up with what was stored when it started. A redelivery waiting here goes back to
+   * the front of its queue; a timer dispatches again once the gap passed.
    */
   #replayWait([msg, redelivery]: [StoredMsg, boolean]): boolean {
     if (this.config.replay_policy !== "original") return false;
+    if (msg.seq > this.#replayUpTo) {
+      this.#replayUpTo = 0;
+      return false;
+    }
     const gap = msg.ts - this.#replayLastTs;
     if (this.#replayLastTs === 0 || gap <= 1) return false;
     const now = Date.now();
