@@ -235,13 +235,17 @@ export class Consumer {
       return;
     }
     if (args.noWait) {
+      // Served at once with what there is; the end of what there is answers it (see #endOfStream).
       this.#waiting.unshift(req);
       this.#dispatch();
-      if (this.#waiting[0] === req) {
-        this.#waiting.shift();
-        this.host.status(reply, req.delivered === 0 ? Status.noMessages() : Status.timeout(req));
+      if (this.#waiting[0] !== req) return;
+      this.#waiting.shift();
+      // Nothing (more) to deliver now: without an expiry that ends it; with one and nothing delivered yet,
+      // nats-server waits for the first messages.
+      if (req.delivered > 0 || args.expiresMs === 0) {
+        this.host.status(reply, req.delivered > 0 ? Status.timeout(req) : Status.noMessages());
+        return;
       }
-      return;
     }
     if (this.#waiting.length >= (this.config.max_waiting ?? 0)) {
       this.host.status(reply, Status.maxWaiting());
@@ -311,7 +315,8 @@ export class Consumer {
         checked = req;
       }
       const next = this.#nextMsg();
-      if (next === null || this.#replayWait(next)) return;
+      if (next === null) return this.#endOfStream();
+      if (this.#replayWait(next)) return;
       const [msg, redelivery] = next;
       const size = msg.subject.length + msg.hdr.length + msg.payload.length;
       if (req.maxBytes > 0 && size > req.maxBytes) {
@@ -326,6 +331,16 @@ export class Consumer {
       req.batch--;
       if (req.maxBytes > 0) req.maxBytes -= size;
       if (req.batch <= 0) this.#finish(req);
+    }
+  }
+
+  /** Nothing more to deliver: a no_wait request that got messages is done (nats-server's 408 at end of stream). */
+  #endOfStream(): void {
+    for (const req of this.#waiting) {
+      if (!req.noWait || req.delivered === 0) continue;
+      this.#finish(req);
+      this.host.status(req.reply, Status.timeout(req));
+      return this.#endOfStream();
     }
   }
 

@@ -149,6 +149,7 @@ const CASES: Case[] = [
   { name: "pull with a heartbeat over half the expiry", setup: [stream("L11"), consumer("L11", "c")], probe: pull("L11", "c", { expires: SECOND, idle_heartbeat: SECOND }) },
   { name: "pull with a heartbeat and no expiry", setup: [stream("L12"), consumer("L12", "c")], probe: pull("L12", "c", { idle_heartbeat: SECOND }) },
   { name: "pull no_wait from an empty stream", setup: [stream("L13"), consumer("L13", "c")], probe: pull("L13", "c", { batch: 1, no_wait: true }) },
+  { name: "pull no_wait with an expiry from an empty stream", setup: [stream("L14"), consumer("L14", "c")], probe: pull("L14", "c", { batch: 5, no_wait: true, expires: SECOND / 2 }) },
   // Pull request bodies nats-server decodes with Go's encoding/json: its syntax and type errors, word for word.
   { name: "pull with invalid JSON", setup: [stream("Q1"), consumer("Q1", "c")], probe: pull("Q1", "c", "{nope") },
   { name: "pull with a string batch", setup: [stream("Q2"), consumer("Q2", "c")], probe: pull("Q2", "c", '{"batch":"x"}') },
