@@ -318,20 +318,37 @@ export class Consumer {
       if (next === null) return this.#endOfStream();
       if (this.#replayWait(next)) return;
       const [msg, redelivery] = next;
-      const size = msg.subject.length + msg.hdr.length + msg.payload.length;
-      if (req.maxBytes > 0 && size > req.maxBytes) {
-        if (redelivery) this.#redeliver.unshift(msg.seq);
-        this.#finish(req);
-        this.host.status(req.reply, req.delivered === 0 ? Status.sizeExceeded(req) : Status.batchCompleted(req));
-        continue;
+      if (req.maxBytes > 0) {
+        const size = this.#pullSize(msg, redelivery);
+        if (size > req.maxBytes) {
+          // nats-server 2.9.10 ends the request so whether or not it delivered some already.
+          if (redelivery) this.#redeliver.unshift(msg.seq);
+          this.#finish(req);
+          this.host.status(req.reply, Status.sizeExceeded(req));
+          continue;
+        }
+        req.maxBytes -= size;
       }
       if (!redelivery) this.#advance(msg);
       this.#send(req.reply, msg);
       req.delivered++;
       req.batch--;
-      if (req.maxBytes > 0) req.maxBytes -= size;
       if (req.batch <= 0) this.#finish(req);
     }
+  }
+
+  /**
+   * What a delivery of `msg` counts against a request's max_bytes, as nats-server sizes it: the subject, the
+   * ack reply it will carry, the headers (with Nats-Msg-Size for headers_only) and the payload. Called before
+   * the delivery moves the cursor, which takes a first delivery off the pending count in its reply.
+   */
+  #pullSize(msg: StoredMsg, redelivery: boolean): number {
+    const dc = (this.#pending.get(msg.seq)?.dc ?? 0) + 1;
+    const pending = this.numPending() - (redelivery ? 0 : 1);
+    const ack = (this.#ackReply ??= new AckReplyWriter(this.ackSubjectPrefix)).write(dc, msg.seq, this.#dseq + 1, msg.ts, pending);
+    if (this.config.headers_only !== true) return msg.subject.length + ack.length + msg.hdr.length + msg.payload.length;
+    const hdr = withHeaders(msg.hdr, [["Nats-Msg-Size", msg.payload.length]]);
+    return msg.subject.length + ack.length + hdr.length;
   }
 
   /** Nothing more to deliver: a no_wait request that got messages is done (nats-server's 408 at end of stream). */

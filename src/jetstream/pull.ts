@@ -70,7 +70,6 @@ export function parsePull(data: Uint8Array): PullArgs | string {
 export const Status = {
   noMessages: () => statusHeader(404, "No Messages"),
   timeout: (r: PullRequest) => statusHeader(408, "Request Timeout", pendingHeaders(r)),
-  batchCompleted: (r: PullRequest) => statusHeader(409, "Batch Completed", pendingHeaders(r)),
   sizeExceeded: (r: PullRequest) => statusHeader(409, "Message Size Exceeds MaxBytes", pendingHeaders(r)),
   maxWaiting: () => statusHeader(409, "Exceeded MaxWaiting"),
   deleted: (r: PullRequest) => statusHeader(409, "Consumer Deleted", pendingHeaders(r)),

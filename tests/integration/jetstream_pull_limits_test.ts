@@ -4,6 +4,7 @@
  */
 import { expect, test } from "bun:test";
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { createInbox } from "@nats-io/transport-node";
 import { jetStreamFixture, nanos } from "../_helpers/jetstream.ts";
 
 const fx = jetStreamFixture("pull-limits");
@@ -36,4 +37,27 @@ test("a fetch above the consumer's request limits fails with nats-server's 409 t
   expect(info.config.max_expires).toBe(nanos(1500));
   expect(info.config.max_bytes).toBe(1000);
   expect(info.num_waiting).toBe(0);
+});
+
+test("a request's max_bytes counts each message's subject, ack reply, headers and payload, as nats-server does", async () => {
+  const jsm = await jetstreamManager(fx.nc);
+  await jsm.streams.add({ name: "MB", subjects: ["mb"] });
+  await jsm.consumers.add("MB", { durable_name: "c", ack_policy: AckPolicy.Explicit });
+  const js = jetstream(fx.nc);
+  for (let i = 0; i < 5; i++) await js.publish("mb", "x".repeat(100));
+  const inbox = createInbox();
+  const got: string[] = [];
+  const done = new Promise<void>((resolve) => {
+    fx.nc.subscribe(inbox, {
+      callback: (_err, m) => {
+        got.push(m.headers?.code === undefined ? "msg" : `${m.headers.code} ${m.headers.description}`);
+        if (m.headers?.code !== undefined) resolve();
+      },
+    });
+  });
+  await fx.nc.flush();
+  // Three messages fit in 350 bytes by subject and payload alone (102 each), only two with their ack replies.
+  fx.nc.publish("$JS.API.CONSUMER.MSG.NEXT.MB.c", JSON.stringify({ batch: 5, max_bytes: 350, expires: nanos(1000) }), { reply: inbox });
+  await done;
+  expect(got).toEqual(["msg", "msg", "409 Message Size Exceeds MaxBytes"]);
 });
