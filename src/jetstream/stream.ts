@@ -8,6 +8,7 @@ import { NS_PER_MS, type StreamConfig } from "./config.ts";
 import type { Consumer } from "./consumer.ts";
 import { JSErr, jsError } from "./errors.ts";
 import { parseHeaders } from "./headers.ts";
+import { type Publish, Republisher } from "./republish.ts";
 import { releasable } from "./retention.ts";
 import { rfc3339 } from "./time.ts";
 
@@ -57,13 +58,22 @@ export class Stream {
    */
   #inflight = 0;
   #whenSettled: (() => void)[] = [];
+  #republisher: Republisher | null = null;
 
+  /** `publish` sends the republished copies (see republish.ts). */
   constructor(
     public config: StreamConfig,
     readonly created: number,
     readonly store: StreamStore,
+    private readonly publish: Publish = ignore,
   ) {
     this.#rebuildMsgIds();
+    this.#configure();
+  }
+
+  #configure(): void {
+    const rp = this.config.republish;
+    this.#republisher = rp === undefined ? null : new Republisher(rp, this.config.name, this.publish);
   }
 
   get name(): string {
@@ -158,6 +168,7 @@ export class Stream {
     const size = (hdr?.length ?? 0) + data.length;
     if (cfg.max_msg_size > 0 && size > cfg.max_msg_size) throw jsError(JSErr.StreamMessageExceedsMaximum);
 
+    const republish = this.#republisher?.target(subject, () => store.loadLast(subject)?.seq ?? 0) ?? null;
     const appended = store.append(subject, hdr, data);
     this.#inflight++;
     const lastAfter = store.lastSeq();
@@ -173,7 +184,10 @@ export class Stream {
     }
     if (rollup !== undefined) this.#exclusive++;
     return appended.then(
-      (ack) => this.#stored(ack.seq, subject, rollup),
+      (ack) => {
+        if (republish !== null) this.#republisher!.send(republish, subject, ack.seq, hdr, data);
+        return this.#stored(ack.seq, subject, rollup);
+      },
       (err) => {
         this.#landed();
         if (rollup !== undefined) this.#exclusive--;
@@ -286,6 +300,7 @@ export class Stream {
   async update(cfg: StreamConfig): Promise<void> {
     await this.store.updateLimits(storeLimits(cfg));
     this.config = cfg;
+    this.#configure();
     this.removals++;
   }
 
