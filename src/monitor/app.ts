@@ -12,6 +12,8 @@ import { connz } from "./connz.ts";
 import { QueryError } from "./format.ts";
 import { healthz } from "./healthz.ts";
 import { jsz } from "./jsz.ts";
+import { metrics } from "./metrics.ts";
+import { CONTENT_TYPE as PROMETHEUS_TEXT } from "./prom_text.ts";
 import { rootPage } from "./root.ts";
 import { subsz } from "./subsz.ts";
 import { varz } from "./varz.ts";
@@ -72,6 +74,11 @@ export function createMonitorApp(srv: MonitorHost): Hono {
       return respond(c, JSON.stringify(handler(srv, q), null, 2), 200);
     });
   }
+  app.get("/metrics", (c) => {
+    count("/metrics");
+    c.header("Content-Type", PROMETHEUS_TEXT);
+    return c.body(metrics(srv), 200);
+  });
   app.get("/healthz", (c) => {
     count("/healthz");
     const h = healthz(srv, new URL(c.req.url).searchParams);
