@@ -2,7 +2,7 @@
  * /jsz: the running JetStream as nats-server 2.9.10 reports it (JSInfo, monitor.go), or its "disabled"
  * answer. natsedge has one JetStream account ($G) and no cluster, so the account and meta blocks are fixed.
  */
-import type { JetStreamConsumerView, JetStreamStreamView, JetStreamView, MonitorHost } from "./host.ts";
+import type { JetStreamStreamView, JetStreamView, MonitorHost } from "./host.ts";
 import { queryBool, queryInt, rfc3339 } from "./format.ts";
 
 const GLOBAL_ACCOUNT = "$G";
@@ -27,7 +27,7 @@ export interface StreamState {
   consumer_count: number;
 }
 
-export interface StreamInfo {
+interface StreamInfo {
   config: Record<string, unknown>;
   created: string;
   state: StreamState;
@@ -46,7 +46,7 @@ export interface ConsumerInfo {
   num_pending: number;
 }
 
-export interface JszOptions {
+interface JszOptions {
   accounts: boolean;
   streams: boolean;
   consumers: boolean;
@@ -79,7 +79,7 @@ export function jetStreamStats(js: JetStreamView): object {
   };
 }
 
-export function parseJszOptions(q: URLSearchParams): JszOptions {
+function parseJszOptions(q: URLSearchParams): JszOptions {
   const consumers = queryBool(q, "consumers");
   // As nats-server: consumers imply streams, and streams imply accounts.
   const streams = queryBool(q, "streams") || consumers;
@@ -92,12 +92,8 @@ export function parseJszOptions(q: URLSearchParams): JszOptions {
   return { accounts, streams, consumers, config, acc: q.get("acc") ?? "", offset };
 }
 
-export function streamInfo(s: JetStreamStreamView): StreamInfo {
+function streamInfo(s: JetStreamStreamView): StreamInfo {
   return s.info() as unknown as StreamInfo;
-}
-
-export function consumerInfo(c: JetStreamConsumerView): ConsumerInfo {
-  return c.info() as unknown as ConsumerInfo;
 }
 
 /** nats-server 2.9.10's StreamInfo and ConsumerInfo carry no `ts`. */
