@@ -7,7 +7,8 @@
 # Both variants serve monitoring on the same port, so the only difference is the scrape. Each run gets a
 # fresh natsedge (bun src/main.ts); the scraper is curl in a loop, as Prometheus would poll from elsewhere.
 # The summary (medians and spread per scenario) goes to stdout and bench/results/metrics-scrape-<stamp>.md.
-# Env: SCALE (see run.sh), INTERVAL (seconds between scrapes, default 1).
+# Env: SCALE (see run.sh), INTERVAL (seconds between scrapes, default 1). On a shared machine the runs'
+# spread can exceed the budget itself; bench/metrics_cost.ts measures a scrape's CPU directly.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
