@@ -56,7 +56,7 @@ export interface JetStreamView {
   readonly domain: string | undefined;
   readonly apiTotal: number;
   readonly apiErrors: number;
-  /** The cipher new blocks are sealed with ("ChaCha20-Poly1305", "AES-GCM"), or null: never the key. */
+  /** The cipher new blocks are sealed with ("ChaCha20-Poly1305", "AES-256-GCM"), or null: never the key. */
   readonly cipher: string | null;
   usage(): { memory: number; storage: number; streams: number; consumers: number };
 }
