@@ -77,6 +77,12 @@ export class JetStream implements ConsumerHost {
     return this.options.domain;
   }
 
+  /** The cipher new blocks are sealed with, by name, or null when the store is not encrypted. */
+  get cipher(): string | null {
+    const c = this.#stores.cipher;
+    return c === null ? null : cipherName(c);
+  }
+
   get log(): Logger {
     return this.host.log;
   }
