@@ -21,6 +21,7 @@ class CountingHandler implements ParserHandler {
   processPing(): void {}
   processPong(): void {}
   processErr(_arg: string): void {}
+  processInfo(_info: unknown): void {}
 }
 
 /** Whole frames only, as many as fit in TOTAL bytes; the payload is a repeating printable pattern. */

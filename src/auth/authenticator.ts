@@ -5,7 +5,7 @@
  * and a promise when bcrypt or Ed25519 has to run.
  */
 import type { AuthorizationOptions, Permissions, ServerOptions, UserEntry } from "../config/options.ts";
-import type { ConnectOptions } from "../client/connect.ts";
+import type { ConnectOptions } from "../protocol/connect.ts";
 import type { TLSState } from "../runtime/types.ts";
 import { checkSecret } from "./password.ts";
 import { verifyNonceSignature } from "./nkey.ts";

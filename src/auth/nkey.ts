@@ -3,7 +3,7 @@
  * sends its public key and the signature in CONNECT. The signature is checked with WebCrypto's Ed25519,
  * much faster than the JavaScript implementation the nkeys package bundles.
  */
-import { decodeNkey, NkeyPrefix } from "./nkey_codec.ts";
+import { decodeNkey, NkeyPrefix } from "../protocol/nkey_codec.ts";
 
 const NONCE_BYTES = 11;
 

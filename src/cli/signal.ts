@@ -4,7 +4,7 @@
  */
 import process from "node:process";
 import fs from "node:fs";
-import type { SignalRequest } from "./flags.ts";
+import type { SignalRequest } from "../config/flags.ts";
 import type { ServerOptions } from "../config/options.ts";
 import type { Server } from "../server/server.ts";
 

@@ -1,20 +1,21 @@
 /**
- * One client connection: feeds the parser, answers protocol ops, and encodes MSG/HMSG into its outbound
- * buffer. Routing (who gets a message) is the router's job; this class only knows its own subscriptions.
+ * The NATS client protocol on a Connection (src/connection/): feeds the parser, answers protocol ops, and
+ * encodes MSG/HMSG into the connection's outbound buffer. Routing (who gets a message) is the router's job;
+ * this class only knows its own subscriptions.
  */
 import { Parser, type ParserHandler, type PubArg } from "../protocol/parser.ts";
 import { ERR, ProtocolError } from "../protocol/errors.ts";
-import { OK, PING, PONG, errLine, goQuote, infoLine, writeDecimal } from "../protocol/encode.ts";
-import type { Conn, ConnHandler, TLSServerConfig, TLSState } from "../runtime/types.ts";
+import { OK, PONG, goQuote, writeDecimal } from "../protocol/encode.ts";
 import type { AuthUser, AuthVerdict } from "../auth/authenticator.ts";
-import { goCipherName, tlsVersionNumber } from "../server/tls_config.ts";
-import { Subscription } from "./subscription.ts";
-import { Outbound } from "./outbound.ts";
+import { PermissionGuard } from "../auth/guard.ts";
+import { Subscription } from "../routing/subscription.ts";
+import { CloseReason } from "../connection/close_reason.ts";
+import type { Connection, ConnProtocol } from "../connection/connection.ts";
 import type { ClientHost } from "./host.ts";
-import { connectError, parseConnect, redactConnect, type ConnectOptions } from "./connect.ts";
+import { connectError, parseConnect, redactConnect, type ConnectOptions } from "../protocol/connect.ts";
 import { isValidLiteralSubject } from "../subject/subject.ts";
-import type { SublistResult } from "../subject/sublist.ts";
-import type { Endpoint } from "../routing/endpoint.ts";
+import { MatchCache } from "../routing/match_cache.ts";
+import type { Endpoint, Publisher } from "../routing/endpoint.ts";
 
 /**
  * Outbound bytes at which a receiver is written to at once instead of at the end of the read cycle: a single
@@ -22,112 +23,54 @@ import type { Endpoint } from "../routing/endpoint.ts";
  */
 const FLUSH_AT = 64 * 1024;
 
-/** Reply subjects remembered per client for allow_responses before old ones are pruned. */
-const MAX_TRACKED_REPLIES = 10_000;
-
-/** The longest a fast producer's reads stay paused for one slow receiver (nats-server 2.9's stallClientMaxDuration). */
-const STALL_MAX_MS = 1000;
-
 const HMSG_OP = new Uint8Array([72, 77, 83, 71, 32]); // "HMSG "
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
-/** Why a connection closed, in nats-server's words (ClosedState strings in /connz). */
-export const CloseReason = {
-  clientClosed: "Client Closed",
-  protocolViolation: "Protocol Violation",
-  authViolation: "Authentication Failure",
-  authTimeout: "Authentication Timeout",
-  slowConsumerPending: "Slow Consumer (Pending Bytes)",
-  slowConsumerDeadline: "Slow Consumer (Write Deadline)",
-  staleConnection: "Stale Connection",
-  tlsHandshakeError: "TLS Handshake Failure",
-  maxPayload: "Maximum Message Payload Exceeded",
-  maxControlLine: "Maximum Control Line Exceeded",
-  maxConnections: "Maximum Connections Exceeded",
-  parseError: "Parse Error",
-  serverShutdown: "Server Shutdown",
-} as const;
-export type CloseReason = (typeof CloseReason)[keyof typeof CloseReason];
-
-export class Client implements ParserHandler, ConnHandler, Endpoint {
+export class Client implements ParserHandler, ConnProtocol, Publisher {
   readonly parser: Parser;
-  readonly out = new Outbound();
   readonly subs = new Map<string, Subscription>();
   opts: ConnectOptions = { verbose: true, pedantic: true, echo: true, headers: false, noResponders: false, protocol: 0 };
   connected = false;
-  closed = false;
-  /** Queued in the host's list of connections to flush at the end of the current read cycle. */
-  flushQueued = false;
-  /** Waiting for the runtime's drain after a short write; the time it started, for write_deadline. */
-  stalledSince = 0;
-  pingsOut = 0;
-  lastIn = 0;
-  readonly start = Date.now();
-  inMsgs = 0;
-  inBytes = 0;
-  outMsgs = 0;
-  outBytes = 0;
-  closeReason: CloseReason | null = null;
   /** The nkey challenge sent in INFO, if any. */
   nonce: string | null = null;
-  tls: TLSState | null = null;
   /** Who this connection authenticated as (null: no authentication configured). */
   user: AuthUser | null = null;
-  /**
-   * Delivery to this client needs a per-message check: a wildcard subscription overlaps a subscribe deny, or
-   * reply subjects are tracked for allow_responses.
-   */
+  /** The user's permissions applied to this connection; null when the user has none. */
+  private guard: PermissionGuard | null = null;
+  /** Delivery to this client needs a per-message check (the guard's; a field because the router reads it per message). */
   checksDelivery = false;
-  private denyFilter = false;
-  /** Reply subjects this client may answer (allow_responses): subject → when received and answers sent. */
-  private replies: Map<string, { t: number; n: number }> | null = null;
   /** Input read while CONNECT's asynchronous verdict is pending. */
   private held: Uint8Array | null = null;
-  private tlsTimer: ReturnType<typeof setTimeout> | null = null;
-  /** The router's per-publisher match cache (see Router.route). */
-  lastMatch: SublistResult<Subscription> | null = null;
-  lastMatchSubject = "";
-  lastMatchGen = -1;
+  readonly matchCache = new MatchCache();
 
   /** The last published subject, as bytes and string: publishers mostly repeat one subject. */
   private lastSubj = new Uint8Array(128);
   private lastSubjLen = -1;
   private lastSubjStr = "";
-  private pingTimer: ReturnType<typeof setInterval> | null = null;
-  /** Producers whose reads are paused until this client's outbound drains (fast-producer stall). */
-  private stalledProducers: Client[] | null = null;
-  /** Set while this client's own reads are paused because a receiver fell behind. */
-  private stallTimer: ReturnType<typeof setTimeout> | null = null;
+
+  // Plain fields, not getters through link: the router reads them on every delivery, from clients and the
+  // internal endpoint alike.
+  readonly cid: number;
+  closed = false;
 
   constructor(
-    readonly cid: number,
-    readonly conn: Conn,
+    readonly link: Connection,
     readonly host: ClientHost,
   ) {
+    link.proto = this;
+    this.cid = link.cid;
     const o = host.options;
-    this.parser = new Parser(this, o.max_payload, o.max_control_line);
-  }
-
-  get pendingBytes(): number {
-    return this.out.pending;
+    this.parser = new Parser(this, o.max_payload, o.max_control_line, link.kind);
   }
 
   get traceId(): string {
-    return `${this.conn.remoteAddress}:${this.conn.remotePort} - cid:${this.cid}`;
+    return this.link.traceId;
   }
 
-  /** Sends INFO and arms the ping timer; called once the connection is accepted. */
-  begin(info: object): void {
-    this.lastIn = Date.now();
-    this.enqueue(infoLine(info));
-    const interval = this.host.options.ping_interval;
-    if (interval > 0) this.pingTimer = setInterval(() => this.onPingTimer(), interval);
-  }
+  // ---- ConnProtocol ---------------------------------------------------------------------------------------
 
   onData(data: Uint8Array): void {
-    if (this.closed) return;
-    this.lastIn = Date.now();
     if (this.parser.suspended) {
       this.hold(data);
       return;
@@ -145,7 +88,7 @@ export class Client implements ParserHandler, ConnHandler, Endpoint {
   private hold(data: Uint8Array): void {
     if (this.held === null) {
       this.held = data.slice();
-      this.conn.pause();
+      this.link.conn.pause();
     } else {
       const next = new Uint8Array(this.held.length + data.length);
       next.set(this.held, 0);
@@ -154,77 +97,27 @@ export class Client implements ParserHandler, ConnHandler, Endpoint {
     }
   }
 
-  // ---- TLS ------------------------------------------------------------------------------------------------
-
-  /**
-   * Continues the connection as TLS. `infoAfter` is the INFO to send once the handshake is done
-   * (handshake_first); otherwise INFO was already sent in the clear, as nats-server does by default.
-   */
-  upgradeTLS(cfg: TLSServerConfig, timeoutMs: number, infoAfter: object | null): void {
-    this.pendingInfo = infoAfter;
-    this.tlsVerify = cfg.requestCert;
-    this.host.log.debugf(`${this.traceId} - Starting TLS client connection handshake`);
-    this.tlsTimer = setTimeout(() => {
-      if (this.closed || this.tls !== null) return;
-      this.host.log.error(`${this.traceId} - TLS handshake timeout`);
-      this.close(CloseReason.tlsHandshakeError);
-    }, timeoutMs);
-    this.conn.startTLS(cfg);
-  }
-
-  private pendingInfo: object | null = null;
-  private tlsVerify = false;
-
-  onTLS(result: TLSState | Error): void {
-    if (this.closed) return;
-    if (this.tlsTimer !== null) clearTimeout(this.tlsTimer);
-    if (result instanceof Error) {
-      this.host.log.error(`${this.traceId} - TLS handshake error: ${result.message}`);
-      this.close(CloseReason.tlsHandshakeError);
-      return;
-    }
-    if (this.tlsVerify && (result.peer === null || result.verifyError !== null)) {
-      this.host.log.error(`${this.traceId} - TLS handshake error: client certificate: ${result.verifyError ?? "none presented"}`);
-      this.close(CloseReason.tlsHandshakeError);
-      return;
-    }
-    this.tls = result;
-    this.host.log.debugf(`${this.traceId} - TLS handshake complete`);
-    this.host.log.debugf(`${this.traceId} - TLS version ${tlsVersionNumber(result.version)}, cipher suite ${goCipherName(result.cipher)}`);
-    if (this.pendingInfo !== null) {
-      this.begin(this.pendingInfo);
-      this.pendingInfo = null;
-      this.flush();
-    }
-  }
-
   /** Applies an authenticated identity: its permissions govern everything from here on. */
   setUser(user: AuthUser | null): void {
     this.user = user;
-    this.replies = user?.perms?.responses ? new Map() : null;
-    // A reload can hand an existing connection new permissions: its live wildcard subscriptions may now
-    // overlap a deny and need the delivery filter.
+    // A reload can hand an existing connection new permissions: its live subscriptions count.
     const perms = user?.perms;
-    this.denyFilter = perms != null && [...this.subs.values()].some((s) => perms.needsDeliveryFilter(s.subject));
-    this.checksDelivery = this.replies !== null || this.denyFilter;
-  }
-
-  onDrain(): void {
-    this.stalledSince = 0;
-    this.flush();
+    this.guard = perms ? new PermissionGuard(perms, [...this.subs.values()].map((s) => s.subject)) : null;
+    this.checksDelivery = this.guard?.checksDelivery ?? false;
   }
 
   onClose(): void {
-    this.close(CloseReason.clientClosed);
+    this.closed = true;
+    for (const sub of this.subs.values()) this.host.removeSub(sub);
   }
 
   private onProtocolError(err: unknown): void {
     if (!(err instanceof ProtocolError)) {
       this.host.log.error(`${this.traceId} - internal error processing client input: ${String(err)}`);
-      this.close(CloseReason.protocolViolation);
+      this.link.close(CloseReason.protocolViolation);
       return;
     }
-    if (err.wire !== null) this.sendErr(err.wire);
+    if (err.wire !== null) this.link.sendErr(err.wire);
     if (err.detail) this.host.log.error(`${this.traceId} - ${err.detail}`);
     if (!err.fatal) return;
     let reason: CloseReason = CloseReason.protocolViolation;
@@ -232,7 +125,7 @@ export class Client implements ParserHandler, ConnHandler, Endpoint {
     else if (err.wire === ERR.maxControlLine) reason = CloseReason.maxControlLine;
     else if (err.wire === ERR.authorizationViolation) reason = CloseReason.authViolation;
     else if (err.wire === ERR.unknownProtocolOperation) reason = CloseReason.parseError;
-    this.closeAfterFlush(reason);
+    this.link.closeAfterFlush(reason);
   }
 
   // ---- ParserHandler --------------------------------------------------------------------------------------
@@ -248,25 +141,24 @@ export class Client implements ParserHandler, ConnHandler, Endpoint {
   /** Queues +OK (verbose mode). */
   private sendOK(): void {
     if (this.host.log.trace) this.traceOut("OK");
-    this.enqueue(OK);
+    this.link.enqueue(OK);
   }
 
   processPubArgs(pa: PubArg): void {
     if (this.host.log.trace) this.traceIn(pa.hdr >= 0 ? "HPUB" : "PUB", pubArgsText(pa));
     // nats-server's processHeaderPub refuses HPUB from a client that did not negotiate headers.
     if (pa.hdr >= 0 && !this.opts.headers) throw new ProtocolError(null, true, "processHeaderPub: message headers not supported");
-    if (this.opts.pedantic && !isValidLiteralSubject(this.subjectOf(pa))) this.sendErr(ERR.invalidPublishSubject);
+    if (this.opts.pedantic && !isValidLiteralSubject(this.subjectOf(pa))) this.link.sendErr(ERR.invalidPublishSubject);
   }
 
   processMsg(pa: PubArg, buf: Uint8Array, start: number): void {
-    this.inMsgs++;
-    this.inBytes += pa.size;
+    this.link.inMsgs++;
+    this.link.inBytes += pa.size;
     if (this.host.log.trace) this.traceIn("MSG_PAYLOAD:", JSON.stringify(decoder.decode(buf.subarray(start, start + pa.size))));
     const subject = this.subjectOf(pa);
-    const perms = this.user?.perms;
-    if (perms?.checksPublish && !perms.canPublish(subject) && !this.mayRespond(subject)) {
+    if (this.guard !== null && !this.guard.canPublish(subject)) {
       this.host.log.error(`${this.traceId} - Publish Violation - ${this.userLabel()}, Subject ${goQuote(subject)}`);
-      this.sendErr(`Permissions Violation for Publish to ${goQuote(subject)}`);
+      this.link.sendErr(`Permissions Violation for Publish to ${goQuote(subject)}`);
       return;
     }
     if (this.opts.verbose) this.sendOK();
@@ -277,41 +169,9 @@ export class Client implements ParserHandler, ConnHandler, Endpoint {
     return `User ${goQuote(this.user?.name ?? "")}`;
   }
 
-  /** allow_responses: may this client publish to `subject` as an answer to a request it received? */
-  private mayRespond(subject: string): boolean {
-    const r = this.replies?.get(subject);
-    const limits = this.user?.perms?.responses;
-    if (r === undefined || !limits) return false;
-    r.n++;
-    if ((limits.max > 0 && r.n > limits.max) || (limits.expires > 0 && Date.now() - r.t > limits.expires)) {
-      this.replies!.delete(subject);
-      return false;
-    }
-    return true;
-  }
-
-  /**
-   * Per-message admission for clients with checksDelivery: drops messages on subjects a subscribe deny
-   * covers, and records reply subjects this client may then answer.
-   */
+  /** Per-message admission for clients with checksDelivery (PermissionGuard.admitDelivery). */
   admitDelivery(subject: string, pa: PubArg): boolean {
-    if (this.denyFilter && this.user?.perms?.deniesDelivery(subject)) return false;
-    if (this.replies !== null && pa.replyEnd > pa.replyStart) {
-      const reply = decoder.decode(pa.buf.subarray(pa.replyStart, pa.replyEnd));
-      if (this.replies.size >= MAX_TRACKED_REPLIES) this.pruneReplies();
-      this.replies.set(reply, { t: Date.now(), n: 0 });
-    }
-    return true;
-  }
-
-  private pruneReplies(): void {
-    const limits = this.user?.perms?.responses;
-    const now = Date.now();
-    for (const [k, r] of this.replies!) {
-      if (!limits || (limits.expires > 0 && now - r.t > limits.expires) || (limits.max > 0 && r.n >= limits.max)) this.replies!.delete(k);
-    }
-    // Still full of live entries: forget the oldest rather than grow without bound.
-    while (this.replies!.size >= MAX_TRACKED_REPLIES) this.replies!.delete(this.replies!.keys().next().value!);
+    return this.guard === null || this.guard.admitDelivery(subject, pa);
   }
 
   processSub(arg: string): void {
@@ -325,14 +185,13 @@ export class Client implements ParserHandler, ConnHandler, Endpoint {
     const max = this.host.options.max_subscriptions;
     if (max > 0 && this.subs.size >= max) {
       this.host.log.error(`${this.traceId} - Maximum Subscriptions Exceeded`);
-      this.sendErr(ERR.maxSubscriptions);
+      this.link.sendErr(ERR.maxSubscriptions);
       return;
     }
-    const perms = this.user?.perms;
-    if (perms && !perms.canSubscribe(subject, queue)) {
+    if (this.guard !== null && !this.guard.canSubscribe(subject, queue)) {
       const q = queue !== null ? ` using queue ${goQuote(queue)}` : "";
       this.host.log.error(`${this.traceId} - Subscription Violation - ${this.userLabel()}, Subject ${goQuote(subject)}${queue !== null ? `, Queue: ${goQuote(queue)}` : ""}, SID ${sid}`);
-      this.sendErr(`Permissions Violation for Subscription to ${goQuote(subject)}${q}`);
+      this.link.sendErr(`Permissions Violation for Subscription to ${goQuote(subject)}${q}`);
       return;
     }
     if (this.subs.has(sid)) {
@@ -342,13 +201,13 @@ export class Client implements ParserHandler, ConnHandler, Endpoint {
     }
     const sub = new Subscription(this, subject, queue, sid);
     if (!this.host.addSub(sub)) {
-      this.sendErr(ERR.invalidSubject);
+      this.link.sendErr(ERR.invalidSubject);
       return;
     }
     this.subs.set(sid, sub);
-    if (perms?.needsDeliveryFilter(subject)) {
-      this.denyFilter = true;
-      this.checksDelivery = true;
+    if (this.guard !== null) {
+      this.guard.subscribed(subject);
+      this.checksDelivery = this.guard.checksDelivery;
     }
     if (this.opts.verbose) this.sendOK();
   }
@@ -390,7 +249,7 @@ export class Client implements ParserHandler, ConnHandler, Endpoint {
     if (this.finishConnect(v)) {
       const held = this.held;
       this.held = null;
-      this.conn.resume();
+      this.link.conn.resume();
       if (held !== null) {
         this.onData(held);
         return;
@@ -402,15 +261,15 @@ export class Client implements ParserHandler, ConnHandler, Endpoint {
   /** Applies the verdict on CONNECT; false when the connection is being closed. */
   private finishConnect(v: AuthVerdict): boolean {
     if (!v.ok) {
-      this.sendErr(ERR.authorizationViolation);
+      this.link.sendErr(ERR.authorizationViolation);
       this.host.log.error(`${this.traceId} - ${v.reason}`);
-      this.closeAfterFlush(CloseReason.authViolation);
+      this.link.closeAfterFlush(CloseReason.authViolation);
       return false;
     }
     const refused = connectError(this.opts);
     if (refused !== null) {
-      this.sendErr(refused);
-      this.closeAfterFlush(CloseReason.protocolViolation);
+      this.link.sendErr(refused);
+      this.link.closeAfterFlush(CloseReason.protocolViolation);
       return false;
     }
     if (v.user !== null || this.user === null) this.setUser(v.user);
@@ -425,13 +284,16 @@ export class Client implements ParserHandler, ConnHandler, Endpoint {
       this.traceIn("PING", "");
       this.traceOut("PONG");
     }
-    this.enqueue(PONG);
+    this.link.enqueue(PONG);
   }
 
   processPong(): void {
     if (this.host.log.trace) this.traceIn("PONG", "");
-    this.pingsOut = 0;
+    this.link.pingsOut = 0;
   }
+
+  /** A client's INFO tells a server nothing (the parser has checked it is JSON). */
+  processInfo(): void {}
 
   processErr(arg: string): void {
     this.host.log.error(`${this.traceId} - Client Error ${arg}`);
@@ -460,7 +322,8 @@ export class Client implements ParserHandler, ConnHandler, Endpoint {
     }
     // Upper bound of the control line: op + subject + sid + reply + two sizes + spaces and CRLF.
     const need = 5 + subjLen + 1 + sid.length + 1 + replyLen + 1 + 22 + 2 + size + 2;
-    const out = this.out;
+    const link = this.link;
+    const out = link.out;
     let p = out.reserve(need);
     const start0 = p;
     const o = out.buf;
@@ -493,12 +356,12 @@ export class Client implements ParserHandler, ConnHandler, Endpoint {
     }
     out.end = p + size + 2;
     if (this.host.log.trace) this.traceOut(decoder.decode(o.subarray(start0, p - 2)));
-    this.outMsgs++;
-    this.outBytes += size;
-    if (!this.flushQueued) this.host.queueFlush(this);
+    link.outMsgs++;
+    link.outBytes += size;
+    if (!link.flushQueued) this.host.queueFlush(link);
     if (out.pending >= FLUSH_AT) {
-      this.flush();
-      if (out.pending > this.host.options.max_pending) this.slowConsumer(CloseReason.slowConsumerPending);
+      link.flush();
+      if (out.pending > this.host.options.max_pending) link.slowConsumer(CloseReason.slowConsumerPending);
     }
   }
 
@@ -508,110 +371,13 @@ export class Client implements ParserHandler, ConnHandler, Endpoint {
     const op = `HMSG ${reply} ${sub.sid} ${hdr.length} ${hdr.length}`;
     if (this.host.log.trace) this.traceOut(op);
     const line = `${op}\r\n${hdr}\r\n`;
-    this.enqueue(encoder.encode(line));
-  }
-
-  // ---- output ---------------------------------------------------------------------------------------------
-
-  enqueue(data: Uint8Array): void {
-    if (this.closed) return;
-    this.out.append(data);
-    if (!this.flushQueued) this.host.queueFlush(this);
-  }
-
-  sendErr(text: string): void {
-    if (this.host.log.trace) this.host.log.tracef(`${this.traceId} - ->> [-ERR '${text}']`);
-    this.enqueue(errLine(text));
-  }
-
-  /** Hands pending bytes to the socket. */
-  flush(): void {
-    if (this.closed || this.stalledSince !== 0 || this.out.pending === 0) return;
-    const n = this.conn.write(this.out.view());
-    this.out.consume(n);
-    if (this.out.pending > 0) this.stalledSince = Date.now();
-    if (this.stalledProducers !== null && this.out.pending <= this.host.stallThreshold / 2) this.releaseStalledProducers();
-  }
-
-  /**
-   * Pauses this producer's reads until `receiver` drains or STALL_MAX_MS passes, like nats-server's fast
-   * producer stall: backpressure instead of letting the receiver's buffer grow to max_pending.
-   */
-  stallOn(receiver: Endpoint): void {
-    if (this.stallTimer !== null || this.closed || !(receiver instanceof Client)) return;
-    this.conn.pause();
-    (receiver.stalledProducers ??= []).push(this);
-    this.stallTimer = setTimeout(() => this.unstall(), STALL_MAX_MS);
-  }
-
-  private unstall(): void {
-    if (this.stallTimer === null) return;
-    clearTimeout(this.stallTimer);
-    this.stallTimer = null;
-    if (!this.closed) this.conn.resume();
-  }
-
-  private releaseStalledProducers(): void {
-    const list = this.stalledProducers;
-    this.stalledProducers = null;
-    if (list !== null) for (const c of list) c.unstall();
-  }
-
-  private onPingTimer(): void {
-    if (this.closed) return;
-    const o = this.host.options;
-    if (Date.now() - this.lastIn < o.ping_interval && this.pingsOut === 0) return;
-    if (this.pingsOut + 1 > o.ping_max) {
-      this.host.log.debugf(`${this.traceId} - Stale Client Connection - Closing`);
-      this.sendErr(ERR.staleConnection);
-      this.closeAfterFlush(CloseReason.staleConnection);
-      return;
-    }
-    this.pingsOut++;
-    if (this.host.log.trace) this.traceOut("PING");
-    this.enqueue(PING);
-    this.flush();
-  }
-
-  slowConsumer(reason: CloseReason): void {
-    if (this.closed) return;
-    const o = this.host.options;
-    if (reason === CloseReason.slowConsumerPending) {
-      this.host.log.notice(`${this.traceId} - Slow Consumer Detected: MaxPending of ${o.max_pending} Exceeded`);
-    } else {
-      this.host.log.notice(`${this.traceId} - Slow Consumer Detected: WriteDeadline of ${o.write_deadline / 1000}s Exceeded`);
-    }
-    this.host.slowConsumers++;
-    this.close(reason);
+    this.link.enqueue(encoder.encode(line));
   }
 
   removeSub(sub: Subscription): void {
     if (this.subs.get(sub.sid) !== sub) return;
     this.subs.delete(sub.sid);
     this.host.removeSub(sub);
-  }
-
-  /** Flushes what is queued (an -ERR, typically) and then closes. */
-  closeAfterFlush(reason: CloseReason): void {
-    if (this.closed) return;
-    this.flush();
-    this.close(reason, true);
-  }
-
-  close(reason: CloseReason, graceful = false): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.closeReason = reason;
-    if (this.pingTimer !== null) clearInterval(this.pingTimer);
-    if (this.tlsTimer !== null) clearTimeout(this.tlsTimer);
-    if (this.stallTimer !== null) clearTimeout(this.stallTimer);
-    this.releaseStalledProducers();
-    for (const sub of this.subs.values()) this.host.removeSub(sub);
-    if (graceful) this.conn.end();
-    else this.conn.destroy();
-    // Reported before the subscriptions are forgotten, so /connz?state=closed can still list them.
-    this.host.clientClosed(this);
-    this.subs.clear();
   }
 
   private subjectOf(pa: PubArg): string {

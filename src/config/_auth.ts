@@ -2,7 +2,7 @@
  * `authorization {}` blocks, user lists and permissions: nats-server's parseAuthorization, parseUsers,
  * parseUserPermissions and parseLeafAuthorization. Error texts are nats-server's.
  */
-import { decodeNkey, NkeyPrefix } from "../auth/nkey_codec.ts";
+import { decodeNkey, NkeyPrefix } from "../protocol/nkey_codec.ts";
 import type { AuthorizationOptions, Permissions, ResponsePermission, SubjectPermission, UserEntry } from "./options.ts";
 import type { ConfNode } from "./parser.ts";
 import { aliases, fail, type Handler, int, kindName, str, strings, timeout, type Warn, walk } from "./_read.ts";

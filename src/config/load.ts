@@ -3,11 +3,12 @@
  * file given with -c, then the command-line flags on top (flags win). Pure: the caller passes argv, the
  * environment and a file reader, and acts on the returned `action`.
  */
-import { FlagError, type FlagOverrides, parseFlags, type SignalRequest } from "../cli/flags.ts";
+import { FlagError, type FlagOverrides, parseFlags, type SignalRequest } from "./flags.ts";
 import { ConfigError } from "./errors.ts";
 import { optionsFromConf } from "./from_conf.ts";
 import { defaultOptions, type ServerOptions } from "./options.ts";
 import { parseConf } from "./parser.ts";
+import { parseToml } from "./toml.ts";
 
 export type LoadAction = "run" | "test" | "help" | "help_tls" | "version" | "signal";
 
@@ -67,7 +68,8 @@ export function loadOptions(
         column: 0,
       });
     }
-    const conf = parseConf(text, { file, env, readFile, warn: (w) => warnings.push(w) });
+    const ctx = { file, env, readFile, warn: (w: string) => warnings.push(w) };
+    const conf = /\.toml$/i.test(file) ? parseToml(text, ctx) : parseConf(text, ctx);
     const mapped = optionsFromConf(conf, options);
     options = { ...mapped.options, config_file: file };
     warnings.push(...mapped.warnings);

@@ -4,13 +4,13 @@
  */
 import { Buffer } from "node:buffer";
 import { randomBytes } from "node:crypto";
-import { checkName, type Json, normalizeConsumerConfig, normalizeStreamConfig, subjectsCollide } from "./config.ts";
+import { checkName, type Json, normalizeConsumerConfig, normalizeStreamConfig, type OnUnknownField, subjectsCollide } from "./config.ts";
 import type { Consumer } from "./consumer.ts";
 import { directGet, noResponders } from "./direct.ts";
-import { JSErr, JSError, jsError } from "./errors.ts";
+import { JSErr, JSError, type JSErrorData, jsError } from "./errors.ts";
 import type { JetStream } from "./engine.ts";
 import { parsePull, Status } from "./pull.ts";
-import { rfc3339 } from "./time.ts";
+import { rfc3339Nano } from "./time.ts";
 
 const decoder = new TextDecoder();
 const NAMES_LIMIT = 1024;
@@ -52,20 +52,29 @@ function responseKind(t: string[]): string {
   return "system_response"; // unknown requests
 }
 
-function body(data: Uint8Array, required: boolean): Json {
+/**
+ * The request's JSON object. An empty one is `{}` where the request is optional, and otherwise refused with
+ * `ifEmpty`: nats-server decodes configs (an empty body is invalid JSON) but checks message requests first.
+ */
+function body(data: Uint8Array, ifEmpty: JSErrorData | null): Json {
   const text = decoder.decode(data).trim();
   if (text === "") {
-    if (required) throw jsError(JSErr.BadRequest);
+    if (ifEmpty !== null) throw jsError(ifEmpty);
     return {};
   }
   let v: unknown;
   try {
     v = JSON.parse(text);
-  } catch (err) {
-    throw jsError(JSErr.InvalidJSON, { err: (err as Error).message });
+  } catch {
+    throw jsError(JSErr.InvalidJSON);
   }
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw jsError(JSErr.InvalidJSON, { err: "expected a JSON object" });
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw jsError(JSErr.InvalidJSON);
   return v as Json;
+}
+
+/** Logs, at debug level, a config field nats-server ignores too (a newer client's feature, or a typo). */
+function unknownField(js: JetStream, what: string): OnUnknownField {
+  return (field) => js.log.debugf(`JetStream: ${what}: ignoring unknown config field ${JSON.stringify(field)}`);
 }
 
 function noBody(data: Uint8Array): void {
@@ -82,14 +91,14 @@ async function route(js: JetStream, t: string[], reply: string, data: Uint8Array
     return null;
   }
   if (a === "STREAM") {
-    if (b === "NAMES" || b === "LIST") return streamList(js, b, body(data, false));
+    if (b === "NAMES" || b === "LIST") return streamList(js, b, body(data, null));
     if (b === "MSG" && t.length === 4) return msgOp(js, t[2]!, t[3]!, data);
     if (t.length === 3) return streamOp(js, b!, t[2]!, data);
   }
   if (a === "CONSUMER") {
     if (b === "CREATE" && t.length >= 3) return consumerCreate(js, t, data);
     if (b === "DURABLE" && t[2] === "CREATE" && t.length === 5) return consumerCreate(js, t, data);
-    if ((b === "NAMES" || b === "LIST") && t.length === 3) return consumerList(js, b, t[2]!, body(data, false));
+    if ((b === "NAMES" || b === "LIST") && t.length === 3) return consumerList(js, b, t[2]!, body(data, null));
     if (b === "MSG" && t[2] === "NEXT" && t.length === 5) return pullNext(js, t[3]!, t[4]!, reply, data);
     if ((b === "INFO" || b === "DELETE") && t.length === 4) return consumerOp(js, b, t[2]!, t[3]!, data);
   }
@@ -110,18 +119,18 @@ async function streamOp(js: JetStream, verb: string, name: string, data: Uint8Ar
   switch (verb) {
     case "CREATE":
     case "UPDATE": {
-      const raw = body(data, true);
-      if (raw.name !== undefined && raw.name !== name) throw jsError(JSErr.StreamMismatch);
+      const raw = body(data, JSErr.InvalidJSON);
+      if (raw.name !== name) throw jsError(JSErr.StreamMismatch);
       // normalizeStreamConfig refuses `sealed` as nats-server does on create; on update it seals the stream.
       const sealed = verb === "UPDATE" && raw.sealed === true;
-      const cfg = normalizeStreamConfig({ ...raw, name, ...(sealed ? { sealed: false } : {}) });
+      const cfg = normalizeStreamConfig({ ...raw, ...(sealed ? { sealed: false } : {}) }, unknownField(js, `stream ${name}`));
       if (verb === "UPDATE") return (await js.updateStream({ ...cfg, sealed })).info();
       const { stream, created } = await js.createStream(cfg);
       return { ...stream.info(), did_create: created };
     }
     case "INFO": {
       checkName(name, "stream");
-      const req = body(data, false);
+      const req = body(data, null);
       const s = js.stream(name);
       const info = s.info();
       if (req.deleted_details === true) {
@@ -140,10 +149,11 @@ async function streamOp(js: JetStream, verb: string, name: string, data: Uint8Ar
       await js.deleteStream(js.stream(name).name);
       return { success: true };
     case "PURGE": {
-      const req = body(data, false);
+      const req = body(data, null);
       const s = js.stream(name);
       if (s.config.sealed) throw jsError(JSErr.StreamSealed);
       if (s.config.deny_purge) throw jsError(JSErr.StreamPurgeFailed, { err: "stream purge not permitted" });
+      if (typeof req.seq === "number" && req.seq > 0 && typeof req.keep === "number" && req.keep > 0) throw jsError(JSErr.BadRequest);
       const purged = await s.purge({
         filter: typeof req.filter === "string" ? req.filter : undefined,
         seq: typeof req.seq === "number" ? req.seq : undefined,
@@ -172,17 +182,19 @@ function streamList(js: JetStream, verb: string, req: Json): Response {
 
 async function msgOp(js: JetStream, verb: string, name: string, data: Uint8Array): Promise<Response> {
   const s = js.stream(name);
-  const req = body(data, true);
+  const req = body(data, JSErr.BadRequest);
   if (verb === "GET") {
     const m = s.getMsg(req);
     const b64 = (u: Uint8Array) => Buffer.from(u).toString("base64");
+    // nats-server leaves out empty hdrs and data (Go's omitempty): a KV delete marker has no data field, and
+    // libnats refuses an empty one ("base64 content cannot be empty").
     return {
       message: {
         subject: m.subject,
         seq: m.seq,
         ...(m.hdr.length > 0 ? { hdrs: b64(m.hdr) } : {}),
-        data: b64(m.payload),
-        time: rfc3339(m.ts),
+        ...(m.payload.length > 0 ? { data: b64(m.payload) } : {}),
+        time: rfc3339Nano(m.ts),
       },
     };
   }
@@ -191,7 +203,10 @@ async function msgOp(js: JetStream, verb: string, name: string, data: Uint8Array
     if (s.config.deny_delete) throw jsError(JSErr.StreamMsgDeleteFailed, { err: "message delete not permitted" });
     if (typeof req.seq !== "number") throw jsError(JSErr.BadRequest);
     const ok = await s.removeMsg(req.seq, req.no_erase !== true);
-    if (!ok) throw jsError(JSErr.StreamMsgDeleteFailed, { err: "no message found" });
+    // nats-server's words depend on its store: the memory store names the sequence, the file store says
+    // whether it was never written or is gone.
+    if (!ok && s.config.storage === "memory") throw jsError(JSErr.SequenceNotFound, { seq: req.seq });
+    if (!ok) throw jsError(JSErr.StreamMsgDeleteFailed, { err: req.seq > s.store.lastSeq() ? "stream store EOF" : "no message found" });
     return { success: true };
   }
   throw jsError(JSErr.BadRequest);
@@ -206,7 +221,7 @@ async function consumerCreate(js: JetStream, t: string[], data: Uint8Array): Pro
   const streamName = durableForm ? t[3]! : t[2]!;
   const nameInSubject = durableForm ? t[4] : t[3];
   const filterInSubject = !durableForm && t.length > 4 ? t.slice(4).join(".") : undefined;
-  const req = body(data, true);
+  const req = body(data, JSErr.InvalidJSON);
   if (req.stream_name !== undefined && req.stream_name !== streamName) throw jsError(JSErr.StreamMismatch);
   const raw = (typeof req.config === "object" && req.config !== null ? req.config : {}) as Json;
   const durable = typeof raw.durable_name === "string" && raw.durable_name !== "" ? raw.durable_name : undefined;
@@ -225,7 +240,7 @@ async function consumerCreate(js: JetStream, t: string[], data: Uint8Array): Pro
   const stream = js.stream(streamName);
   const name = nameInSubject ?? named ?? ephemeralName();
   checkName(name, "consumer");
-  const cfg = normalizeConsumerConfig({ ...raw, name }, stream.config.subjects);
+  const cfg = normalizeConsumerConfig({ ...raw, name }, stream.config.subjects, unknownField(js, `consumer ${streamName} > ${name}`));
   const action = typeof req.action === "string" ? req.action : "";
   const c = await js.addConsumer(stream, cfg, action);
   return consumerInfo(js, c);

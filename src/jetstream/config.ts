@@ -2,7 +2,7 @@
  * Stream and consumer configurations: the JSON the API accepts, defaulted the way nats-server echoes it back
  * (clients compare the echoed config), and validated with nats-server's error codes.
  */
-import { isValidSubject, subjectIsSubsetMatch } from "../subject/mod.ts";
+import { isValidSubject, subjectIsSubsetMatch, subjectTransform, TransformError } from "../subject/mod.ts";
 import { JSErr, jsError } from "./errors.ts";
 
 /** Durations in the API are integer nanoseconds. */
@@ -39,10 +39,18 @@ export interface StreamConfig {
   allow_direct: boolean;
   mirror_direct: boolean;
   sealed: boolean;
+  republish?: RePublish;
   [extra: string]: unknown;
 }
 
-/** Fields nats-server knows; unknown ones are rejected so a typo is not silently dropped. */
+/** Every stored message matching `src` is also published to `dest` (mapped), with headers saying where it is stored. */
+export interface RePublish {
+  src: string;
+  dest: string;
+  headers_only?: boolean;
+}
+
+/** Fields nats-server 2.9–2.12 clients send; others are dropped (and reported), as nats-server ignores them. */
 const STREAM_FIELDS = new Set([
   "name", "description", "subjects", "retention", "max_consumers", "max_msgs", "max_bytes", "max_age",
   "max_msgs_per_subject", "max_msg_size", "discard", "discard_new_per_subject", "storage", "num_replicas",
@@ -51,7 +59,7 @@ const STREAM_FIELDS = new Set([
   "allow_rollup_hdrs", "consumer_limits", "metadata", "allow_msg_ttl", "subject_delete_marker_ttl",
 ]);
 /** Known, but their behaviour is not implemented: accepting them would pretend it is. */
-const STREAM_UNSUPPORTED = ["mirror", "sources", "subject_transform", "republish", "allow_msg_ttl"];
+const STREAM_UNSUPPORTED = ["mirror", "sources", "subject_transform", "allow_msg_ttl"];
 
 const CONSUMER_FIELDS = new Set([
   "durable_name", "name", "description", "deliver_policy", "opt_start_seq", "opt_start_time", "ack_policy",
@@ -61,10 +69,19 @@ const CONSUMER_FIELDS = new Set([
   "mem_storage", "metadata", "direct",
 ]);
 
-export function checkFields(obj: Json, known: Set<string>): void {
+/** Called with each field a request carries that nats-server does not know either. */
+export type OnUnknownField = (field: string) => void;
+
+/** `obj` without the fields outside `known`, each reported: Go's JSON decoding drops them silently. */
+function knownFields(obj: Json, known: Set<string>, onUnknown: OnUnknownField): Json {
+  let out = obj;
   for (const k of Object.keys(obj)) {
-    if (!known.has(k)) throw jsError(JSErr.InvalidJSON, { err: `json: unknown field ${JSON.stringify(k)}` });
+    if (known.has(k)) continue;
+    onUnknown(k);
+    if (out === obj) out = { ...obj };
+    delete out[k];
   }
+  return out;
 }
 
 /** Stream/consumer names: non-empty, ≤255 chars, none of whitespace `.` `*` `>`; path separators have their own code. */
@@ -114,8 +131,10 @@ function invalid(err: string) {
 }
 
 /** The stream config with nats-server's defaults applied; throws JSError when it is not acceptable. */
-export function normalizeStreamConfig(raw: Json): StreamConfig {
-  checkFields(raw, STREAM_FIELDS);
+export function normalizeStreamConfig(request: Json, onUnknown: OnUnknownField = () => {}): StreamConfig {
+  const raw = knownFields(request, STREAM_FIELDS, onUnknown);
+  const hasSubjects = Array.isArray(raw.subjects) && raw.subjects.length > 0;
+  if (raw.mirror !== undefined && raw.mirror !== null && hasSubjects) throw jsError(JSErr.MirrorWithSubjects);
   for (const f of STREAM_UNSUPPORTED) {
     if (raw[f] !== undefined && raw[f] !== null && raw[f] !== false) throw invalid(`${f} is not supported by natsedge yet`);
   }
@@ -125,28 +144,35 @@ export function normalizeStreamConfig(raw: Json): StreamConfig {
   const replicas = int(raw.num_replicas, 1, "num_replicas");
   if (replicas > 5 || replicas < 1) throw invalid("replicas > 5 not supported");
   if (replicas > 1) throw jsError(JSErr.StreamReplicasNotSupported);
-  const subjects = raw.subjects === undefined || raw.subjects === null || (Array.isArray(raw.subjects) && raw.subjects.length === 0)
-    ? [name]
-    : raw.subjects;
-  if (!Array.isArray(subjects) || subjects.some((s) => typeof s !== "string")) throw invalid("invalid subjects");
+  // nats-server 2.9.10's checkStreamCfg order: the duplicates window (defaulted from max_age, so a negative
+  // max_age shows as a negative window), then the subjects.
+  const maxAge = int(raw.max_age, 0, "max_age");
+  let dupWindow = int(raw.duplicate_window, 0, "duplicate_window");
+  if (dupWindow === 0) dupWindow = maxAge !== 0 && maxAge < DEFAULT_DUPLICATE_WINDOW_NS ? maxAge : DEFAULT_DUPLICATE_WINDOW_NS;
+  if (dupWindow < 0) throw invalid("duplicates window can not be negative");
+  if (maxAge !== 0 && dupWindow > maxAge) throw invalid("duplicates window can not be larger then max age");
+  if (maxAge < 0) throw invalid("max age needs to be >= 0");
+  const subjects = hasSubjects || (raw.subjects !== undefined && raw.subjects !== null && !Array.isArray(raw.subjects)) ? raw.subjects : [name];
+  if (!Array.isArray(subjects) || subjects.some((s) => typeof s !== "string")) throw jsError(JSErr.InvalidJSON);
   const seen = new Set<string>();
   for (const s of subjects as string[]) {
-    if (!isValidSubject(s)) throw invalid(`invalid subject ${JSON.stringify(s)}`);
     if (seen.has(s)) throw invalid("duplicate subjects detected");
-    for (const o of seen) {
-      if (subjectIsSubsetMatch(s, o) || subjectIsSubsetMatch(o, s)) throw invalid("subjects overlap");
-    }
+    if (subjectIsSubsetMatch(s, "$JS.API.>")) throw invalid("subjects overlap with jetstream api");
+    if (!isValidSubject(s)) throw invalid("invalid subject");
     seen.add(s);
-    if (subjectsCollide(s, "$JS.API.>") && raw.no_ack !== true) throw invalid("subjects that overlap with jetstream api require no-ack to be true");
   }
-  const maxAge = int(raw.max_age, 0, "max_age");
-  if (maxAge < 0) throw invalid("max age needs to be >= 0");
-  let dupWindow = int(raw.duplicate_window, 0, "duplicate_window");
-  if (dupWindow < 0) throw invalid("duplicates window can not be negative");
-  if (maxAge > 0 && dupWindow > maxAge) throw invalid("duplicates window can not be larger then max age");
-  if (dupWindow === 0) dupWindow = maxAge > 0 && maxAge < DEFAULT_DUPLICATE_WINDOW_NS ? maxAge : DEFAULT_DUPLICATE_WINDOW_NS;
+  for (const s of seen) {
+    for (const o of seen) if (o !== s && subjectsCollide(o, s)) throw invalid(`subject ${JSON.stringify(s)} overlaps with ${JSON.stringify(o)}`);
+  }
+  const discard = oneOf(raw.discard, ["old", "new"] as const, "old", "discard");
+  const maxPerSubject = int(raw.max_msgs_per_subject, -1, "max_msgs_per_subject");
+  if (raw.discard_new_per_subject === true) {
+    if (discard !== "new") throw invalid("discard new per subject requires discard new policy to be set");
+    if (maxPerSubject <= 0) throw invalid("discard new per subject requires max msgs per subject > 0");
+  }
   if (raw.sealed === true) throw invalid("stream configuration for create can not be sealed");
   if (raw.deny_purge === true && raw.allow_rollup_hdrs === true) throw invalid("roll-ups require the purge permission");
+  const republish = republishConfig(raw.republish, subjects as string[]);
   const cfg: StreamConfig = {
     ...raw,
     name,
@@ -156,9 +182,9 @@ export function normalizeStreamConfig(raw: Json): StreamConfig {
     max_msgs: int(raw.max_msgs, -1, "max_msgs"),
     max_bytes: int(raw.max_bytes, -1, "max_bytes"),
     max_age: maxAge,
-    max_msgs_per_subject: int(raw.max_msgs_per_subject, -1, "max_msgs_per_subject"),
+    max_msgs_per_subject: maxPerSubject,
     max_msg_size: int(raw.max_msg_size, -1, "max_msg_size"),
-    discard: oneOf(raw.discard, ["old", "new"] as const, "old", "discard"),
+    discard,
     storage: oneOf(raw.storage, ["file", "memory"] as const, "file", "storage"),
     num_replicas: replicas,
     duplicate_window: dupWindow,
@@ -170,7 +196,27 @@ export function normalizeStreamConfig(raw: Json): StreamConfig {
     sealed: false,
   };
   if (raw.description === undefined) delete cfg.description;
+  if (republish !== undefined) cfg.republish = republish;
+  else delete cfg.republish;
   return cfg;
+}
+
+/** nats-server 2.9.10's republish checks, last in checkStreamCfg: source, cycle, then the transform. */
+function republishConfig(v: unknown, subjects: readonly string[]): RePublish | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "object" || Array.isArray(v)) throw jsError(JSErr.InvalidJSON);
+  const r = v as Json;
+  const src = typeof r.src === "string" && r.src !== "" ? r.src : ">";
+  const dest = typeof r.dest === "string" ? r.dest : "";
+  if (!subjects.some((s) => subjectsCollide(src, s))) throw invalid("stream configuration for republish source is not valid subset of subjects");
+  if (subjects.some((s) => subjectsCollide(dest, s))) throw invalid("stream configuration for republish destination forms a cycle");
+  try {
+    subjectTransform(src, dest);
+  } catch (err) {
+    if (err instanceof TransformError && err.unsupported) throw invalid(`stream configuration for republish: ${err.message}`);
+    throw invalid("stream configuration for republish not valid");
+  }
+  return { src, dest, ...(r.headers_only === true ? { headers_only: true } : {}) };
 }
 
 /** Whether two subjects (either may have wildcards) can match a common literal subject. */
@@ -202,7 +248,8 @@ export interface ConsumerConfig {
   backoff?: number[];
   filter_subject?: string;
   filter_subjects?: string[];
-  replay_policy: "instant";
+  /** original: messages go out spaced as they were stored (nats-server's ReplayOriginal). */
+  replay_policy: "instant" | "original";
   max_waiting?: number;
   max_ack_pending: number;
   inactive_threshold?: number;
@@ -213,19 +260,25 @@ export interface ConsumerConfig {
   flow_control?: boolean;
   idle_heartbeat?: number;
   headers_only?: boolean;
+  /** Pull consumers: the largest batch, expiry (ns) and max_bytes a request may ask for; absent = any. */
+  max_batch?: number;
+  max_expires?: number;
+  max_bytes?: number;
   [extra: string]: unknown;
 }
 
 const MIN_HEARTBEAT_NS = 100 * NS_PER_MS;
 
 /** The consumer config with nats-server's defaults applied (pull and push). */
-export function normalizeConsumerConfig(raw: Json, streamSubjects: readonly string[]): ConsumerConfig {
-  checkFields(raw, CONSUMER_FIELDS);
+export function normalizeConsumerConfig(request: Json, streamSubjects: readonly string[], onUnknown: OnUnknownField = () => {}): ConsumerConfig {
+  const raw = knownFields(request, CONSUMER_FIELDS, onUnknown);
   const bad = (err: string) => jsError(JSErr.ConsumerInvalidPolicy, { err });
   const deliverSubject = typeof raw.deliver_subject === "string" && raw.deliver_subject !== "" ? raw.deliver_subject : undefined;
   const push = deliverSubject !== undefined;
   if (push && !isValidSubject(deliverSubject)) throw bad(`invalid deliver subject ${JSON.stringify(deliverSubject)}`);
   if (push && /(^|\.)[*>](\.|$)/.test(deliverSubject)) throw bad("consumer deliver subject has wildcards");
+  // Delivering into the stream's own subjects would store every delivery again.
+  if (push && streamSubjects.some((s) => subjectsCollide(s, deliverSubject))) throw jsError(JSErr.ConsumerDeliverCycle);
   const heartbeat = int(raw.idle_heartbeat, 0, "idle_heartbeat");
   // A pull consumer asks for heartbeats per request, not in its config; nats-server checks this first.
   if (heartbeat > 0 && !push) throw jsError(JSErr.ConsumerHBRequiresPush);
@@ -234,21 +287,18 @@ export function normalizeConsumerConfig(raw: Json, streamSubjects: readonly stri
     if (!push) throw jsError(JSErr.ConsumerFCRequiresPush);
     if (heartbeat <= 0) throw jsError(JSErr.ConsumerFlowControlNeedsHeartbeats);
   }
+  if (!push) checkRequestLimits(raw);
   if (push && raw.max_waiting !== undefined && raw.max_waiting !== 0) throw jsError(JSErr.ConsumerPushMaxWaiting);
-  if (!push && typeof raw.deliver_group === "string" && raw.deliver_group !== "") throw bad("consumer with deliver group requires a deliver subject");
+  if (!push && typeof raw.rate_limit_bps === "number" && raw.rate_limit_bps > 0) throw jsError(JSErr.ConsumerPullWithRateLimit);
   const durable = typeof raw.durable_name === "string" && raw.durable_name !== "" ? raw.durable_name : undefined;
   const deliver = oneOf(raw.deliver_policy === "undefined" ? "all" : raw.deliver_policy,
     ["all", "last", "new", "by_start_sequence", "by_start_time", "last_per_subject"] as const, "all", "deliver_policy");
   const startSeq = int(raw.opt_start_seq, 0, "opt_start_seq");
-  if (deliver === "by_start_sequence" && startSeq <= 0) throw bad("consumer delivery policy is deliver by start sequence, but optional start sequence is not set");
-  if (deliver !== "by_start_sequence" && startSeq > 0) throw bad("consumer delivery policy is not deliver by start sequence, but optional start sequence is set");
   const startTime = typeof raw.opt_start_time === "string" && raw.opt_start_time !== "" ? raw.opt_start_time : undefined;
-  if (startTime !== undefined && Number.isNaN(Date.parse(startTime))) {
-    throw jsError(JSErr.InvalidJSON, { err: `parsing time ${JSON.stringify(startTime)} as RFC 3339` });
-  }
-  if (deliver === "by_start_time" && startTime === undefined) throw bad("consumer delivery policy is deliver by start time, but optional start time is not set");
-  if (deliver !== "by_start_time" && startTime !== undefined) throw bad("consumer delivery policy is not deliver by start time, but optional start time is set");
+  if (startTime !== undefined && Number.isNaN(Date.parse(startTime))) throw jsError(JSErr.InvalidJSON);
+  checkStartPolicy(deliver, startSeq > 0, startTime !== undefined);
   const ack = oneOf(raw.ack_policy, ["none", "all", "explicit"] as const, "none", "ack_policy");
+  if (ack === "none" && typeof raw.max_ack_pending === "number" && raw.max_ack_pending > 0) throw jsError(JSErr.ConsumerMaxPendingAckPolicyRequired);
   const filters = consumerFilters(raw, streamSubjects);
   const maxDeliver = int(raw.max_deliver, -1, "max_deliver");
   const ackWait = int(raw.ack_wait, DEFAULT_ACK_WAIT_NS, "ack_wait");
@@ -263,7 +313,7 @@ export function normalizeConsumerConfig(raw: Json, streamSubjects: readonly stri
     // nats-server lets backoff[0] override any ack_wait given, without an error.
     ack_wait: backoff[0] ?? ackWait,
     max_deliver: maxDeliver,
-    replay_policy: "instant",
+    replay_policy: oneOf(raw.replay_policy, ["instant", "original"] as const, "instant", "replay_policy"),
     max_ack_pending: int(raw.max_ack_pending, ack === "none" ? -1 : DEFAULT_MAX_ACK_PENDING, "max_ack_pending"),
     num_replicas: int(raw.num_replicas, 0, "num_replicas"),
   };
@@ -277,7 +327,6 @@ export function normalizeConsumerConfig(raw: Json, streamSubjects: readonly stri
   else delete cfg.backoff;
   if (heartbeat > 0) cfg.idle_heartbeat = heartbeat;
   else delete cfg.idle_heartbeat;
-  if (raw.replay_policy !== undefined && raw.replay_policy !== "instant") throw bad("replay_policy original is not supported by natsedge yet");
   delete cfg.filter_subject;
   delete cfg.filter_subjects;
   if (filters.single !== undefined) cfg.filter_subject = filters.single;
@@ -288,7 +337,35 @@ export function normalizeConsumerConfig(raw: Json, streamSubjects: readonly stri
   }
   if (startSeq === 0) delete cfg.opt_start_seq;
   if (startTime === undefined) delete cfg.opt_start_time;
+  // Zero means no limit, and nats-server omits it from the echoed config.
+  for (const f of ["max_batch", "max_expires", "max_bytes"] as const) if (cfg[f] === 0) delete cfg[f];
   return cfg;
+}
+
+/** A pull consumer's limits on the requests it takes; nats-server checks max_bytes only when a request comes. */
+function checkRequestLimits(raw: Json): void {
+  if (int(raw.max_batch, 0, "max_batch") < 0) throw jsError(JSErr.ConsumerMaxRequestBatchNegative);
+  const maxExpires = int(raw.max_expires, 0, "max_expires");
+  if (maxExpires !== 0 && maxExpires < NS_PER_MS) throw jsError(JSErr.ConsumerMaxRequestExpiresTooSmall);
+}
+
+/** nats-server's checkConsumerCfg: each deliver policy needs its own start option and no other. */
+function checkStartPolicy(deliver: DeliverPolicy, hasSeq: boolean, hasTime: boolean): void {
+  const bad = (err: string) => jsError(JSErr.ConsumerInvalidPolicy, { err });
+  switch (deliver) {
+    case "by_start_sequence":
+      if (!hasSeq) throw bad("consumer delivery policy is deliver by start sequence, but optional start sequence is not set");
+      if (hasTime) throw bad("consumer delivery policy is deliver by start sequence, but optional start time is also set");
+      break;
+    case "by_start_time":
+      if (!hasTime) throw bad("consumer delivery policy is deliver by start time, but optional start time is not set");
+      if (hasSeq) throw bad("consumer delivery policy is deliver by start time, but optional start sequence is also set");
+      break;
+    default:
+      // nats-server's DeliverPolicy.String(): "all", "last", "new", "last per subject".
+      if (hasSeq) throw bad(`consumer delivery policy is deliver ${deliver.replace(/_/g, " ")}, but optional start sequence is also set`);
+      if (hasTime) throw bad(`consumer delivery policy is deliver ${deliver.replace(/_/g, " ")}, but optional start time is also set`);
+  }
 }
 
 /** `filter_subject` or `filter_subjects` (not both), each a valid subset of the stream's subjects, none overlapping. */

@@ -1,16 +1,14 @@
 /**
- * The JetStream engine: owns the streams (one store each, under `<store_dir>/jetstream/$G/streams/<name>`),
+ * The JetStream engine: owns the streams (one store each, opened through the store provider),
  * subscribes to their subjects so that any publish into them is stored, and answers `$JS.API.>` (api.ts).
  */
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
-import { totalmem, tmpdir } from "node:os";
-import { join } from "node:path";
+import { totalmem } from "node:os";
 import type { JetStreamOptions } from "../config/options.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Router } from "../routing/router.ts";
-import type { InternalEndpoint, InternalMsg } from "../server/internal.ts";
-import type { Subscription } from "../client/subscription.ts";
-import { cipherName, defaultCipher, FileStore, type LostRange, MemStore, type StreamStore } from "../store/mod.ts";
+import type { InternalEndpoint, InternalMsg } from "../routing/internal.ts";
+import type { Subscription } from "../routing/subscription.ts";
+import { cipherName, type LostRange, StoreProvider, type StreamStore } from "../store/mod.ts";
 import { failureResponse, handleApi } from "./api.ts";
 import { type ConsumerConfig, type StreamConfig, subjectsCollide } from "./config.ts";
 import { Consumer, type ConsumerHost, type ConsumerState } from "./consumer.ts";
@@ -49,6 +47,7 @@ export class JetStream implements ConsumerHost {
   readonly storeDir: string;
   readonly maxMemory: number;
   readonly maxStore: number;
+  readonly #stores: StoreProvider;
   apiTotal = 0;
   apiErrors = 0;
   #apiSubs: Subscription[] = [];
@@ -62,7 +61,14 @@ export class JetStream implements ConsumerHost {
     private readonly host: JetStreamHost,
     readonly options: JetStreamOptions,
   ) {
-    this.storeDir = join(options.store_dir ?? join(tmpdir(), "nats"), "jetstream");
+    this.#stores = new StoreProvider("jetstream", {
+      storeDir: options.store_dir,
+      key: options.key,
+      prevKey: options.prev_key,
+      cipher: options.cipher,
+      sync: options.sync_interval,
+    });
+    this.storeDir = this.#stores.dir;
     this.maxMemory = options.max_memory_store ?? Math.floor(totalmem() * 0.75);
     this.maxStore = options.max_file_store ?? DEFAULT_MAX_FILE;
   }
@@ -71,8 +77,14 @@ export class JetStream implements ConsumerHost {
     return this.options.domain;
   }
 
-  #streamsDir(): string {
-    return join(this.storeDir, "$G", "streams");
+  /** The cipher new blocks are sealed with, by name, or null when the store is not encrypted. */
+  get cipher(): string | null {
+    const c = this.#stores.cipher;
+    return c === null ? null : cipherName(c);
+  }
+
+  get log(): Logger {
+    return this.host.log;
   }
 
   async start(): Promise<void> {
@@ -83,9 +95,9 @@ export class JetStream implements ConsumerHost {
     log.notice(`  Max Storage:     ${formatBytes(this.maxStore)}`);
     log.notice(`  Store Directory: ${JSON.stringify(this.storeDir)}`);
     if (o.domain) log.notice(`  Domain:          ${o.domain}`);
-    if (o.key) log.notice(`  Encryption:      ${cipherName(o.cipher ?? defaultCipher())}`);
-    mkdirSync(this.#streamsDir(), { recursive: true });
-    for (const name of readdirSync(this.#streamsDir())) await this.#recover(name);
+    const cipher = this.#stores.cipher;
+    if (cipher !== null) log.notice(`  Encryption:      ${cipherName(cipher)}`);
+    for (const name of this.#stores.names()) await this.#recover(name);
     const api = (prefix: string) => (m: InternalMsg) => this.#onApi(prefix, m);
     this.#apiSubs.push(this.host.internal.subscribe("$JS.API.>", null, api("$JS.API.")));
     if (o.domain) this.#apiSubs.push(this.host.internal.subscribe(`$JS.${o.domain}.API.>`, null, api(`$JS.${o.domain}.API.`)));
@@ -107,7 +119,7 @@ export class JetStream implements ConsumerHost {
 
   async #recover(name: string): Promise<void> {
     try {
-      const store = await this.#openFileStore(name, undefined);
+      const store = await this.#open(name, undefined);
       const raw = store.readMeta();
       if (raw === null) {
         await store.close();
@@ -116,7 +128,7 @@ export class JetStream implements ConsumerHost {
       }
       const meta = JSON.parse(decoder.decode(raw)) as StreamMeta;
       await store.updateLimits(storeLimits(meta.config));
-      const stream = new Stream(meta.config, meta.created, store);
+      const stream = new Stream(meta.config, meta.created, store, this.#republish);
       this.#attach(stream);
       for (const cname of store.consumerNames()) {
         const blob = store.readConsumerMeta(cname);
@@ -135,7 +147,7 @@ export class JetStream implements ConsumerHost {
   }
 
   /** What opening the store found and repaired, one line per damaged range, before the stream is served. */
-  #reportRecovery(name: string, store: FileStore): void {
+  #reportRecovery(name: string, store: StreamStore): void {
     const log = this.host.log;
     for (const t of store.recovery.truncated) {
       const msgs = t.first > 0 ? `, messages ${t.first}..${t.last} lost` : "";
@@ -154,16 +166,10 @@ export class JetStream implements ConsumerHost {
     if (s !== undefined) s.removals++;
   }
 
-  #openFileStore(name: string, cfg: StreamConfig | undefined): Promise<FileStore> {
-    const o = this.options;
-    const sync = o.sync_interval;
-    return FileStore.open({
-      dir: join(this.#streamsDir(), name),
-      name,
-      key: o.key,
-      prevKey: o.prev_key,
-      cipher: o.cipher,
-      sync: sync === "always" ? "always" : sync,
+  /** A stream's store: as configured, or (no config yet: recovery) the file store on disk. */
+  #open(name: string, cfg: StreamConfig | undefined): Promise<StreamStore> {
+    return this.#stores.open(name, {
+      storage: cfg?.storage ?? "file",
       limits: cfg === undefined ? undefined : storeLimits(cfg),
       onDamage: (lost) => this.#onDamage(name, lost),
     });
@@ -186,12 +192,10 @@ export class JetStream implements ConsumerHost {
     }
     if (this.unavailable.has(cfg.name)) throw jsError(JSErr.StreamOffline);
     this.#checkOverlap(cfg);
-    let store: StreamStore;
-    if (cfg.storage === "memory") store = new MemStore(storeLimits(cfg));
-    else store = await this.#openFileStore(cfg.name, cfg);
+    const store = await this.#open(cfg.name, cfg);
     const created = Date.now();
-    if (store instanceof FileStore) await store.writeMeta(encoder.encode(JSON.stringify({ config: cfg, created } satisfies StreamMeta)));
-    const stream = new Stream(cfg, created, store);
+    await store.writeMeta(encoder.encode(JSON.stringify({ config: cfg, created } satisfies StreamMeta)));
+    const stream = new Stream(cfg, created, store, this.#republish);
     this.#attach(stream);
     return { stream, created: true };
   }
@@ -199,22 +203,23 @@ export class JetStream implements ConsumerHost {
   async updateStream(req: StreamConfig): Promise<Stream> {
     const s = this.stream(req.name);
     const old = s.config;
-    const fail = (err: string) => jsError(JSErr.StreamUpdate, { err });
     const invalid = (err: string) => jsError(JSErr.StreamInvalidConfig, { err });
-    if (req.storage !== old.storage) throw fail("stream configuration update can not change storage type");
-    if (req.max_consumers !== old.max_consumers) throw fail("stream configuration update can not change max consumers");
+    // nats-server 2.9.10's configUpdateCheck order and words.
+    if (req.max_consumers !== old.max_consumers) throw invalid("stream configuration update can not change MaxConsumers");
+    if (req.storage !== old.storage) throw invalid("stream configuration update can not change storage type");
     if (req.retention !== old.retention) throw invalid("stream configuration update can not change retention policy");
     // These only ever go from false to true, checked (in this order) on the request before sealing rewrites it.
     if (old.sealed && !req.sealed) throw invalid("stream configuration update can not unseal a sealed stream");
     if (old.deny_delete && !req.deny_delete) throw invalid("stream configuration update can not cancel deny message deletes");
     if (old.deny_purge && !req.deny_purge) throw invalid("stream configuration update can not cancel deny purge");
+    if (JSON.stringify(req.republish) !== JSON.stringify(old.republish)) throw invalid("stream configuration update can not change RePublish");
     // A sealed stream keeps what it has: nothing expires, is added, removed or rolled up (nats-server forces these).
     const cfg: StreamConfig = req.sealed ? { ...req, max_age: 0, discard: "new", deny_delete: true, deny_purge: true, allow_rollup_hdrs: false } : req;
     this.#checkOverlap(cfg);
     await s.exclusive(() => s.update(cfg));
     this.#unsubscribe(s);
     this.#subscribe(s);
-    if (s.store instanceof FileStore) await s.store.writeMeta(encoder.encode(JSON.stringify({ config: cfg, created: s.created } satisfies StreamMeta)));
+    await s.store.writeMeta(encoder.encode(JSON.stringify({ config: cfg, created: s.created } satisfies StreamMeta)));
     return s;
   }
 
@@ -224,7 +229,7 @@ export class JetStream implements ConsumerHost {
     this.#unsubscribe(s);
     for (const c of [...s.consumers.values()]) this.#removeConsumer(c, true);
     await s.exclusive(() => s.store.close());
-    if (s.store instanceof FileStore) rmSync(join(this.#streamsDir(), name), { recursive: true, force: true });
+    if (s.store.kind === "file") this.#stores.remove(name);
   }
 
   #checkOverlap(cfg: StreamConfig): void {
@@ -272,6 +277,10 @@ export class JetStream implements ConsumerHost {
     const domain = this.domain ? `,"domain":${JSON.stringify(this.domain)}` : "";
     return `{"stream":${stream.nameJson},"seq":${ack.seq}${domain}${ack.duplicate ? ',"duplicate":true' : ""}}`;
   }
+
+  readonly #republish = (subject: string, hdr: Uint8Array, data: Uint8Array): void => {
+    this.host.internal.publish(subject, null, hdr, data);
+  };
 
   #reply(reply: string | null, body: PubAck | Record<string, unknown>): void {
     if (reply === null) return;

@@ -18,6 +18,7 @@ export interface RetainingConsumer {
  * whose subjects overlap (an unfiltered one overlaps everything).
  */
 export function checkWorkQueueConsumer(cfg: ConsumerConfig, existing: Iterable<RetainingConsumer>): void {
+  if (cfg.deliver_subject === undefined && cfg.ack_policy === "none") throw jsError(JSErr.ConsumerPullRequiresAck);
   if (cfg.ack_policy !== "explicit") throw jsError(JSErr.ConsumerWQRequiresExplicitAck);
   if (cfg.deliver_policy !== "all") throw jsError(JSErr.ConsumerWQConsumerNotDeliverAll);
   const mine = filtersOf(cfg);

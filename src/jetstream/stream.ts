@@ -3,11 +3,12 @@
  * that "expected last sequence" checks and appends cannot interleave) and its consumers.
  */
 import { type PurgeOptions, StoreLimitError, type StoredMsg, type StreamLimits, type StreamStore } from "../store/mod.ts";
-import type { Subscription } from "../client/subscription.ts";
+import type { Subscription } from "../routing/subscription.ts";
 import { NS_PER_MS, type StreamConfig } from "./config.ts";
 import type { Consumer } from "./consumer.ts";
 import { JSErr, jsError } from "./errors.ts";
 import { parseHeaders } from "./headers.ts";
+import { type Publish, Republisher } from "./republish.ts";
 import { releasable } from "./retention.ts";
 import { rfc3339 } from "./time.ts";
 
@@ -63,13 +64,22 @@ export class Stream {
    */
   #inflight = 0;
   #whenSettled: (() => void)[] = [];
+  #republisher: Republisher | null = null;
 
+  /** `publish` sends the republished copies (see republish.ts). */
   constructor(
     public config: StreamConfig,
     readonly created: number,
     readonly store: StreamStore,
+    private readonly publish: Publish = ignore,
   ) {
     this.#msgIdsLoaded = store.msgCount() === 0;
+    this.#configure();
+  }
+
+  #configure(): void {
+    const rp = this.config.republish;
+    this.#republisher = rp === undefined ? null : new Republisher(rp, this.config.name, this.publish);
   }
 
   get name(): string {
@@ -165,6 +175,7 @@ export class Stream {
     const size = (hdr?.length ?? 0) + data.length;
     if (cfg.max_msg_size > 0 && size > cfg.max_msg_size) throw jsError(JSErr.StreamMessageExceedsMaximum);
 
+    const republish = this.#republisher?.target(subject, () => store.loadLast(subject)?.seq ?? 0) ?? null;
     const appended = store.append(subject, hdr, data);
     this.#inflight++;
     const lastAfter = store.lastSeq();
@@ -180,7 +191,10 @@ export class Stream {
     }
     if (rollup !== undefined) this.#exclusive++;
     return appended.then(
-      (ack) => this.#stored(ack.seq, subject, rollup),
+      (ack) => {
+        if (republish !== null) this.#republisher!.send(republish, subject, ack.seq, hdr, data);
+        return this.#stored(ack.seq, subject, rollup);
+      },
       (err) => {
         this.#landed();
         if (rollup !== undefined) this.#exclusive--;
@@ -294,6 +308,7 @@ export class Stream {
   async update(cfg: StreamConfig): Promise<void> {
     await this.store.updateLimits(storeLimits(cfg));
     this.config = cfg;
+    this.#configure();
     this.removals++;
   }
 
@@ -322,6 +337,11 @@ export class Stream {
 
   /** STREAM.MSG.GET: `{seq}`, `{last_by_subj}` or `{seq, next_by_subj}`. */
   getMsg(req: { seq?: number; last_by_subj?: string; next_by_subj?: string }): StoredMsg {
+    const seq = typeof req.seq === "number" && req.seq > 0;
+    const last = typeof req.last_by_subj === "string" && req.last_by_subj !== "";
+    const next = typeof req.next_by_subj === "string" && req.next_by_subj !== "";
+    // nats-server's combinations: a sequence and a last-by-subject, or both subjects, ask two things at once.
+    if ((seq && last) || (last && next)) throw jsError(JSErr.BadRequest);
     let m: StoredMsg | null;
     if (typeof req.last_by_subj === "string" && req.last_by_subj !== "") m = this.store.loadLast(req.last_by_subj);
     else if (typeof req.next_by_subj === "string" && req.next_by_subj !== "") m = this.store.loadNext(req.next_by_subj, req.seq ?? 0);

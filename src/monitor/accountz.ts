@@ -1,10 +1,10 @@
 /** /accountz: natsedge has one account, the global account $G, which every client is in. */
-import type { Server } from "../server/server.ts";
+import type { MonitorHost } from "./host.ts";
 import { QueryError, rfc3339 } from "./format.ts";
 
 const GLOBAL = "$G";
 
-export function accountz(srv: Server, q: URLSearchParams): object {
+export function accountz(srv: MonitorHost, q: URLSearchParams): object {
   const now = rfc3339(Date.now());
   const acc = q.get("acc") ?? "";
   if (acc === "") return { server_id: srv.id, now, accounts: [GLOBAL] };

@@ -5,18 +5,21 @@
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
-import type { Server } from "../server/server.ts";
+import type { MonitorHost } from "./host.ts";
 import { accountz } from "./accountz.ts";
 import { leafz, routez } from "./cluster.ts";
 import { connz } from "./connz.ts";
-import { QueryError } from "./format.ts";
+import { dashboardPage, dashboardStatus } from "./dashboard.ts";
+import { QueryError, queryInt } from "./format.ts";
 import { healthz } from "./healthz.ts";
 import { jsz } from "./jsz.ts";
+import { metrics } from "./metrics.ts";
+import { CONTENT_TYPE as PROMETHEUS_TEXT } from "./prom_text.ts";
 import { rootPage } from "./root.ts";
 import { subsz } from "./subsz.ts";
 import { varz } from "./varz.ts";
 
-type Endpoint = (srv: Server, q: URLSearchParams) => object;
+type Endpoint = (srv: MonitorHost, q: URLSearchParams) => object;
 
 const JSON_ENDPOINTS: [string, Endpoint][] = [
   ["/varz", (srv) => varz(srv)],
@@ -27,7 +30,12 @@ const JSON_ENDPOINTS: [string, Endpoint][] = [
   ["/leafz", leafz],
   ["/accountz", accountz],
   ["/jsz", jsz],
+  ["/dashboard/status", dashboardStatus],
 ];
+
+/** The dashboard's polling period by default, and the shortest it accepts (ms). */
+const DASHBOARD_REFRESH_MS = 2000;
+const DASHBOARD_MIN_REFRESH_MS = 250;
 
 /** nats-server's normalizeBasePath: always a leading slash, no trailing one ("" for the root). */
 export function normalizeBasePath(p: string | undefined): string {
@@ -47,7 +55,7 @@ function respond(c: Context, body: string, status: 200 | 503): Response {
   return c.body(body, status);
 }
 
-export function createMonitorApp(srv: Server): Hono {
+export function createMonitorApp(srv: MonitorHost): Hono {
   const base = normalizeBasePath(srv.options.http_base_path);
   // Not strict: "/base" and "/base/" both reach the index page, as in nats-server.
   const app = new Hono({ strict: false }).basePath(base === "" ? "/" : base);
@@ -72,6 +80,16 @@ export function createMonitorApp(srv: Server): Hono {
       return respond(c, JSON.stringify(handler(srv, q), null, 2), 200);
     });
   }
+  app.get("/dashboard", (c) => {
+    count("/dashboard");
+    const refresh = queryInt(new URL(c.req.url).searchParams, "refresh") || DASHBOARD_REFRESH_MS;
+    return c.html(dashboardPage(base, Math.max(DASHBOARD_MIN_REFRESH_MS, refresh)));
+  });
+  app.get("/metrics", (c) => {
+    count("/metrics");
+    c.header("Content-Type", PROMETHEUS_TEXT);
+    return c.body(metrics(srv), 200);
+  });
   app.get("/healthz", (c) => {
     count("/healthz");
     const h = healthz(srv, new URL(c.req.url).searchParams);

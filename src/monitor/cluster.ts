@@ -2,15 +2,15 @@
  * /routez and /leafz: natsedge forms no routes and does not serve leaf nodes yet, so both report none in
  * nats-server's shapes.
  */
-import type { Server } from "../server/server.ts";
+import type { MonitorHost } from "./host.ts";
 import { queryBool, rfc3339 } from "./format.ts";
 
-export function routez(srv: Server, q: URLSearchParams): object {
+export function routez(srv: MonitorHost, q: URLSearchParams): object {
   queryBool(q, "subs");
   return { server_id: srv.id, now: rfc3339(Date.now()), num_routes: 0, routes: [] };
 }
 
-export function leafz(srv: Server, q: URLSearchParams): object {
+export function leafz(srv: MonitorHost, q: URLSearchParams): object {
   queryBool(q, "subs");
   // nats-server writes `null` for no leafs (a nil Go slice); an empty list means the same to its readers.
   return { server_id: srv.id, now: rfc3339(Date.now()), leafnodes: 0, leafs: [] };

@@ -1,6 +1,6 @@
 /** One connection as /connz reports it (nats-server's ConnInfo), from a live client or a closed one. */
 import type { Client } from "../client/client.ts";
-import { tlsVersionNumber } from "../server/tls_config.ts";
+import { tlsVersionNumber } from "../config/tls_config.ts";
 
 /** A subscription in /connz?subs=detail and /subsz?subs=1 (nats-server's SubDetail). */
 export interface SubDetail {
@@ -55,25 +55,26 @@ export function subDetails(c: Client, account?: string): SubDetail[] {
 }
 
 export function snapshot(c: Client, stop = 0): ConnSnapshot {
+  const l = c.link;
   return {
     cid: c.cid,
-    ip: c.conn.remoteAddress,
-    port: c.conn.remotePort,
-    start: c.start,
-    last: c.lastIn || c.start,
+    ip: l.conn.remoteAddress,
+    port: l.conn.remotePort,
+    start: l.start,
+    last: l.lastIn || l.start,
     stop,
-    reason: stop > 0 ? (c.closeReason ?? "") : "",
-    pending: c.out.pending,
-    inMsgs: c.inMsgs,
-    outMsgs: c.outMsgs,
-    inBytes: c.inBytes,
-    outBytes: c.outBytes,
+    reason: stop > 0 ? (l.closeReason ?? "") : "",
+    pending: l.out.pending,
+    inMsgs: l.inMsgs,
+    outMsgs: l.outMsgs,
+    inBytes: l.inBytes,
+    outBytes: l.outBytes,
     numSubs: c.subs.size,
     name: c.opts.name ?? "",
     lang: c.opts.lang ?? "",
     version: c.opts.version ?? "",
-    tlsVersion: c.tls ? tlsVersionNumber(c.tls.version) : "",
-    tlsCipher: c.tls?.cipher ?? "",
+    tlsVersion: l.tls ? tlsVersionNumber(l.tls.version) : "",
+    tlsCipher: l.tls?.cipher ?? "",
     user: c.user?.name ?? c.opts.user ?? c.opts.nkey ?? "",
     subs: subDetails(c),
   };

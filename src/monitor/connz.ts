@@ -1,5 +1,5 @@
 /** /connz: open and recently closed client connections (nats-server's Connz, monitor.go). */
-import type { Server } from "../server/server.ts";
+import type { MonitorHost } from "./host.ts";
 import { type ConnSnapshot, snapshot } from "./conn_info.ts";
 import { QueryError, queryBool, queryInt, queryUint, rfc3339, uptime } from "./format.ts";
 
@@ -42,7 +42,7 @@ function decodeState(q: URLSearchParams): State {
   throw new QueryError(`Error decoding state for ${s}`);
 }
 
-export function connz(srv: Server, q: URLSearchParams): object {
+export function connz(srv: MonitorHost, q: URLSearchParams): object {
   const sortOpt = q.get("sort") ?? "";
   const auth = queryBool(q, "auth");
   const subsDetail = (q.get("subs") ?? "").toLowerCase() === "detail";

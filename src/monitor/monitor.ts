@@ -3,9 +3,9 @@
  * the top-level tls block's certificate, as nats-server does. Both serve the same hono app through the
  * runtime's HTTP server.
  */
-import type { Server } from "../server/server.ts";
+import type { MonitorHost } from "./host.ts";
 import type { HTTPListener } from "../runtime/types.ts";
-import { tlsServerConfig } from "../server/tls_config.ts";
+import { tlsServerConfig } from "../config/tls_config.ts";
 import { createMonitorApp } from "./app.ts";
 
 export interface Monitor {
@@ -15,7 +15,7 @@ export interface Monitor {
   readonly httpsPort: number;
   /** For the ports file: "http://host:port" and/or "https://host:port". */
   readonly urls: string[];
-  close(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 /** Go's net.JoinHostPort. */
@@ -28,9 +28,9 @@ function advertised(host: string): string {
   return host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host;
 }
 
-export async function startMonitor(srv: Server): Promise<Monitor | null> {
+/** Serves http_port and/or https_port, whichever the options set. */
+export async function startMonitor(srv: MonitorHost): Promise<Monitor> {
   const o = srv.options;
-  if (o.http_port === undefined && o.https_port === undefined) return null;
   const serve = srv.runtime.serveHTTP?.bind(srv.runtime);
   if (serve === undefined) throw new Error(`monitoring is configured, but the ${srv.runtime.name} transport has no HTTP server`);
   const host = o.http_host ?? o.host;
@@ -63,5 +63,5 @@ export async function startMonitor(srv: Server): Promise<Monitor | null> {
     await close();
     throw err;
   }
-  return { host, httpPort, httpsPort, urls, close };
+  return { host, httpPort, httpsPort, urls, stop: close };
 }

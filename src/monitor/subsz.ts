@@ -1,5 +1,5 @@
 /** /subsz (alias /subscriptionsz): sublist statistics and, with subs=1, the subscriptions themselves. */
-import type { Server } from "../server/server.ts";
+import type { MonitorHost } from "./host.ts";
 import { isValidLiteralSubject, matchLiteral } from "../subject/subject.ts";
 import type { SubDetail } from "./conn_info.ts";
 import { QueryError, queryBool, queryInt, rfc3339 } from "./format.ts";
@@ -7,7 +7,7 @@ import { QueryError, queryBool, queryInt, rfc3339 } from "./format.ts";
 /** nats-server's DefaultSubListSize. */
 const DEFAULT_LIMIT = 1024;
 
-export function subsz(srv: Server, q: URLSearchParams): object {
+export function subsz(srv: MonitorHost, q: URLSearchParams): object {
   const subs = queryBool(q, "subs");
   const offset = Math.max(0, queryInt(q, "offset"));
   let limit = queryInt(q, "limit");

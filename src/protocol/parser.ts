@@ -3,11 +3,16 @@
  * the same state names so the two can be compared line by line. It is pure: it reads bytes and calls a
  * handler, never a socket or a timer.
  *
+ * One parser serves one connection of one kind (nats-server's client.kind): a client may send PUB/HPUB and
+ * SUB/UNSUB, a route RS+/RS- and RMSG/HMSG, a leaf node LS+/LS- and LMSG/HMSG; an op its kind may not send
+ * is an unknown protocol operation, as nats-server answers it.
+ *
  * A PUB/HPUB whose arguments and payload sit in one read buffer is delivered without copying: the handler
  * gets offsets into that buffer. Only a frame split across reads is copied (arguments into a scratch buffer
  * bounded by max_control_line, the payload into a buffer of exactly its declared size).
  */
 import { ERR, ProtocolError } from "./errors.ts";
+import { Kind, kindName } from "./kind.ts";
 
 export const State = {
   OP_START: 0,
@@ -65,6 +70,20 @@ export const State = {
   OP_INF: 52,
   OP_INFO: 53,
   INFO_ARG: 54,
+  OP_HM: 55,
+  OP_HMS: 56,
+  OP_HMSG: 57,
+  OP_HMSG_SPC: 58,
+  HMSG_ARG: 59,
+  OP_L: 60,
+  OP_LS: 61,
+  OP_R: 62,
+  OP_RS: 63,
+  OP_M: 64,
+  OP_MS: 65,
+  OP_MSG: 66,
+  OP_MSG_SPC: 67,
+  MSG_ARG: 68,
 } as const;
 export type State = (typeof State)[keyof typeof State];
 
@@ -90,22 +109,31 @@ export interface PubArg {
   hdr: number;
   /** Total payload size (headers included for HPUB). */
   size: number;
+  /** RMSG only: the account, a [start, end) range in buf (empty otherwise). */
+  accStart: number;
+  accEnd: number;
+  /** RMSG/LMSG only: [start, end) pairs of the queue groups the message is for (empty otherwise). */
+  queues: number[];
 }
 
 export interface ParserHandler {
   /**
-   * A complete PUB/HPUB. The payload is buf[start, start + pa.size) and is followed by CRLF in the same
+   * A complete PUB/HPUB (or RMSG/LMSG/HMSG from a route or leaf node). The payload is buf[start, start + pa.size) and is followed by CRLF in the same
    * buffer. The handler must copy whatever it keeps: both buffers are reused after it returns.
    */
   processMsg(pa: PubArg, buf: Uint8Array, start: number): void;
   /** Called once the PUB/HPUB argument line is parsed, before the payload is read (permissions, pedantic). */
   processPubArgs(pa: PubArg): void;
+  /** SUB from a client, RS+ from a route, LS+ from a leaf node: the handler knows which kind it serves. */
   processSub(arg: string): void;
+  /** UNSUB, RS- or LS-. */
   processUnsub(arg: string): void;
   processConnect(arg: string): void;
   processPing(): void;
   processPong(): void;
   processErr(arg: string): void;
+  /** A peer's INFO, parsed: routes and leaf nodes learn the other side from it, a client's means nothing. */
+  processInfo(info: unknown): void;
 }
 
 const decoder = new TextDecoder();
@@ -128,9 +156,18 @@ export class Parser {
   private readonly scratch: Uint8Array;
   private msgBuf: Uint8Array | null = null;
   private msgLen = 0;
-  readonly pa: PubArg = { buf: new Uint8Array(0), subjStart: 0, subjEnd: 0, replyStart: 0, replyEnd: 0, hdr: -1, size: 0 };
+  readonly pa: PubArg = {
+    buf: new Uint8Array(0), subjStart: 0, subjEnd: 0, replyStart: 0, replyEnd: 0, hdr: -1, size: 0, accStart: 0, accEnd: 0, queues: [],
+  };
+  /** Token [start, end) offsets of a routed message's argument line, reused between messages. */
+  private readonly tok: number[] = [];
 
-  constructor(private readonly h: ParserHandler, maxPayload: number, maxControlLine: number) {
+  constructor(
+    private readonly h: ParserHandler,
+    maxPayload: number,
+    maxControlLine: number,
+    readonly kind: Kind = Kind.CLIENT,
+  ) {
     this.maxPayload = maxPayload;
     this.maxControlLine = maxControlLine;
     this.scratch = new Uint8Array(maxControlLine + 1);
@@ -157,6 +194,14 @@ export class Parser {
             case 85: case 117: this.state = State.OP_U; break; // U
             case 67: case 99: this.state = State.OP_C; break; // C
             case 73: case 105: this.state = State.OP_I; break; // I
+            case 82: case 114: // R
+              if (this.kind === Kind.CLIENT) this.fail(buf, i);
+              this.state = State.OP_R;
+              break;
+            case 76: case 108: // L
+              if (this.kind !== Kind.LEAF) this.fail(buf, i);
+              this.state = State.OP_L;
+              break;
             case 43: this.state = State.OP_PLUS; break; // +
             case 45: this.state = State.OP_MINUS; break; // -
             default: this.fail(buf, i);
@@ -164,7 +209,58 @@ export class Parser {
           break;
         case State.OP_H:
           if (b === 80 || b === 112) this.state = State.OP_HP;
+          else if ((b === 77 || b === 109) && this.kind !== Kind.CLIENT) this.state = State.OP_HM;
           else this.fail(buf, i);
+          break;
+        case State.OP_HM:
+          if (b === 83 || b === 115) this.state = State.OP_HMS;
+          else this.fail(buf, i);
+          break;
+        case State.OP_HMS:
+          if (b === 71 || b === 103) this.state = State.OP_HMSG;
+          else this.fail(buf, i);
+          break;
+        case State.OP_HMSG:
+          if (b === SPACE || b === TAB) this.state = State.OP_HMSG_SPC;
+          else this.fail(buf, i);
+          break;
+        case State.OP_HMSG_SPC:
+          if (b !== SPACE && b !== TAB) {
+            this.pa.hdr = 0;
+            this.state = State.HMSG_ARG;
+            this.as = i;
+          }
+          break;
+        case State.OP_L:
+        case State.OP_R:
+          if (b === 83 || b === 115) this.state = this.state === State.OP_L ? State.OP_LS : State.OP_RS;
+          else if (b === 77 || b === 109) this.state = State.OP_M;
+          else this.fail(buf, i);
+          break;
+        case State.OP_LS:
+        case State.OP_RS:
+          if (b === 43) this.state = State.OP_SUB;
+          else if (b === 45) this.state = State.OP_UNSUB;
+          else this.fail(buf, i);
+          break;
+        case State.OP_M:
+          if (b === 83 || b === 115) this.state = State.OP_MS;
+          else this.fail(buf, i);
+          break;
+        case State.OP_MS:
+          if (b === 71 || b === 103) this.state = State.OP_MSG;
+          else this.fail(buf, i);
+          break;
+        case State.OP_MSG:
+          if (b === SPACE || b === TAB) this.state = State.OP_MSG_SPC;
+          else this.fail(buf, i);
+          break;
+        case State.OP_MSG_SPC:
+          if (b !== SPACE && b !== TAB) {
+            this.pa.hdr = -1;
+            this.state = State.MSG_ARG;
+            this.as = i;
+          }
           break;
         case State.OP_HP:
           if (b === 85 || b === 117) this.state = State.OP_HPU;
@@ -209,18 +305,21 @@ export class Parser {
           }
           break;
         case State.PUB_ARG:
-        case State.HPUB_ARG: {
+        case State.HPUB_ARG:
+        case State.MSG_ARG:
+        case State.HMSG_ARG: {
           const nl = this.lineEnd(buf, i);
           if (nl < 0) {
             i = len;
             break;
           }
-          if (this.argBuf !== null) {
-            this.parsePubArgs(this.argBuf, 0, this.checkLine(this.argBuf, 0, this.argLen));
-            this.argBuf = null;
-          } else {
-            this.parsePubArgs(buf, this.as, this.checkLine(buf, this.as, nl));
-          }
+          const routed = this.state === State.MSG_ARG || this.state === State.HMSG_ARG;
+          const ab = this.argBuf ?? buf;
+          const as = this.argBuf !== null ? 0 : this.as;
+          const ae = this.checkLine(ab, as, this.argBuf !== null ? this.argLen : nl);
+          if (routed) this.parseRoutedArgs(ab, as, ae);
+          else this.parsePubArgs(ab, as, ae);
+          this.argBuf = null;
           i = nl;
           h.processPubArgs(this.pa);
           this.as = i + 1;
@@ -446,7 +545,8 @@ export class Parser {
     const st = this.state;
     if (
       st === State.PUB_ARG || st === State.HPUB_ARG || st === State.SUB_ARG || st === State.UNSUB_ARG ||
-      st === State.CONNECT_ARG || st === State.INFO_ARG || st === State.MINUS_ERR_ARG
+      st === State.CONNECT_ARG || st === State.INFO_ARG || st === State.MINUS_ERR_ARG ||
+      st === State.MSG_ARG || st === State.HMSG_ARG
     ) {
       if (this.argBuf === null) {
         const n = len - this.as;
@@ -510,14 +610,17 @@ export class Parser {
       case State.CONNECT_ARG:
         h.processConnect(arg);
         break;
-      case State.INFO_ARG:
-        // A client's INFO means nothing to a server, but like nats-server it must at least be JSON.
+      case State.INFO_ARG: {
+        // Whoever sends it, like nats-server it must at least be JSON.
+        let info: unknown;
         try {
-          JSON.parse(arg);
+          info = JSON.parse(arg);
         } catch {
           throw new ProtocolError(null, true, `processInfo: INFO argument is not JSON: ${JSON.stringify(arg.slice(0, 64))}`);
         }
+        h.processInfo(info);
         break;
+      }
       case State.MINUS_ERR_ARG: h.processErr(arg); break;
     }
   }
@@ -525,20 +628,100 @@ export class Parser {
   /** Keeps the PUB arguments across reads: the read buffer they point into is about to be released. */
   private clonePubArg(): void {
     const pa = this.pa;
-    const start = pa.subjStart;
-    const end = pa.replyEnd > pa.subjEnd ? pa.replyEnd : pa.subjEnd;
+    const q = pa.queues;
+    const routed = pa.accEnd > pa.accStart || q.length > 0;
+    // The account comes first on an RMSG line, queue names last; a client's PUB has neither.
+    const start = pa.accEnd > pa.accStart ? pa.accStart : pa.subjStart;
+    let end = pa.replyEnd > pa.subjEnd ? pa.replyEnd : pa.subjEnd;
+    if (q.length > 0 && q[q.length - 1]! > end) end = q[q.length - 1]!;
     this.scratch.set(pa.buf.subarray(start, end), 0);
     pa.buf = this.scratch;
+    pa.subjStart -= start;
     pa.subjEnd -= start;
-    pa.subjStart = 0;
     if (pa.replyStart !== pa.replyEnd) {
       pa.replyStart -= start;
       pa.replyEnd -= start;
     } else {
       pa.replyStart = pa.replyEnd = 0;
     }
+    if (routed) {
+      if (pa.accEnd > pa.accStart) {
+        pa.accStart -= start;
+        pa.accEnd -= start;
+      }
+      for (let k = 0; k < q.length; k++) q[k]! -= start;
+    }
     this.argBuf = this.scratch;
     this.argLen = end - start;
+  }
+
+  /**
+   * Splits a routed message's arguments into this.pa, as nats-server's processRoutedMsgArgs and
+   * processLeafMsgArgs (and their header variants) do:
+   * `[account] <subject> [reply | + <reply> <queue>... | \| <queue>...] [hdr] <size>`,
+   * the account on RMSG from a route only.
+   */
+  private parseRoutedArgs(buf: Uint8Array, start: number, end: number): void {
+    const t = this.tok;
+    t.length = 0;
+    for (let i = start; i < end;) {
+      let b = buf[i]!;
+      if (b === SPACE || b === TAB) { i++; continue; }
+      const ts = i;
+      while (i < end) {
+        b = buf[i]!;
+        if (b === SPACE || b === TAB) break;
+        i++;
+      }
+      t.push(ts, i);
+    }
+    const pa = this.pa;
+    const isH = pa.hdr >= 0;
+    const leaf = this.kind === Kind.LEAF;
+    const what = `process${leaf ? "Leaf" : "Routed"}${isH ? "HeaderMsgArgs" : "MsgArgs"}`;
+    const n = t.length / 2;
+    // Account (routes), subject, then sizes: at least this many tokens.
+    const fixed = (leaf ? 1 : 2) + (isH ? 2 : 1);
+    if (n < fixed) throw new ProtocolError(null, true, `${what} Parse Error: ${quote(buf, start, end)}`);
+    pa.buf = buf;
+    let k = 0;
+    if (leaf) {
+      pa.accStart = pa.accEnd = 0;
+    } else {
+      pa.accStart = t[0]!;
+      pa.accEnd = t[1]!;
+      k = 1;
+    }
+    pa.subjStart = t[2 * k]!;
+    pa.subjEnd = t[2 * k + 1]!;
+    k++;
+    pa.replyStart = pa.replyEnd = 0;
+    pa.queues.length = 0;
+    const sizes = n - (isH ? 2 : 1);
+    if (n === fixed + 1) {
+      pa.replyStart = t[2 * k]!;
+      pa.replyEnd = t[2 * k + 1]!;
+    } else if (n > fixed + 1) {
+      const ind = t[2 * k]!;
+      const indicator = t[2 * k + 1]! - ind === 1 ? buf[ind] : -1;
+      if (indicator === 43) { // '+': a reply, then queues
+        k++;
+        pa.replyStart = t[2 * k]!;
+        pa.replyEnd = t[2 * k + 1]!;
+      } else if (indicator !== 124) { // '|': queues, no reply
+        throw new ProtocolError(null, true, `${what} Bad or Missing Reply Indicator`);
+      }
+      for (k++; k < sizes; k++) pa.queues.push(t[2 * k]!, t[2 * k + 1]!);
+    }
+    if (isH) {
+      pa.hdr = parseSize(buf, t[2 * sizes]!, t[2 * sizes + 1]!);
+      if (pa.hdr < 0) throw new ProtocolError(null, true, `${what} Bad or Missing Header Size: ${quote(buf, start, end)}`);
+    }
+    pa.size = parseSize(buf, t[2 * n - 2]!, t[2 * n - 1]!);
+    if (pa.size < 0) throw new ProtocolError(null, true, `${what} Bad or Missing Size: ${quote(buf, start, end)}`);
+    if (isH && pa.hdr > pa.size) throw new ProtocolError(null, true, `${what} Header Size larger then TotalSize: ${quote(buf, start, end)}`);
+    // nats-server trusts its peers' sizes; an edge box bounds what one declared size can make it allocate.
+    if (pa.size > this.maxPayload) throw new ProtocolError(ERR.maxPayloadViolation, true, `maximum payload exceeded: ${pa.size} vs ${this.maxPayload}`);
   }
 
   /**
@@ -605,7 +788,7 @@ export class Parser {
   }
 
   private fail(buf: Uint8Array, i: number): never {
-    throw new ProtocolError(ERR.unknownProtocolOperation, true, `client parser ERROR, state=${this.state}, i=${i}: proto=${quote(buf, i, Math.min(buf.length, i + 32))}...`);
+    throw new ProtocolError(ERR.unknownProtocolOperation, true, `${kindName(this.kind).toLowerCase()} parser ERROR, state=${this.state}, i=${i}: proto=${quote(buf, i, Math.min(buf.length, i + 32))}...`);
   }
 }
 

@@ -3,8 +3,9 @@
  * the server (JetStream's API, system services) that has no socket.
  */
 import type { PubArg } from "../protocol/parser.ts";
-import type { Subscription } from "../client/subscription.ts";
-import type { SublistResult } from "../subject/sublist.ts";
+import type { Subscription } from "./subscription.ts";
+import type { MatchCache } from "./match_cache.ts";
+import type { Connection } from "../connection/connection.ts";
 
 export interface Endpoint {
   /** The connection id (0 for the server's own endpoint), as /connz and /subsz report it. */
@@ -14,17 +15,18 @@ export interface Endpoint {
   /** When true, admitDelivery is asked before each delivery (permissions, reply tracking). */
   readonly checksDelivery: boolean;
   admitDelivery(subject: string, pa: PubArg): boolean;
-  /** `payload` is the payload followed by CRLF; valid only during the call. */
-  /** `subject` is pa's subject as a string (receivers that need a string need not decode it again). */
+  /**
+   * `payload` is the payload followed by CRLF; valid only during the call. `subject` is pa's subject as a
+   * string (receivers that need a string need not decode it again).
+   */
   deliver(sub: Subscription, pa: PubArg, payload: Uint8Array, subject: string): void;
   deliverNoResponders(sub: Subscription, reply: string, subject: string): void;
-  /** Outbound bytes not yet taken by the socket (backpressure); 0 for endpoints without one. */
-  readonly pendingBytes: number;
-  /** Pauses this publisher until `receiver` drains (fast-producer stall); a no-op without a socket. */
-  stallOn(receiver: Endpoint): void;
+  /** The connection under this endpoint (its outbound buffer, the fast-producer stall); null without a socket. */
+  readonly link: Connection | null;
   removeSub(sub: Subscription): void;
-  /** The router's per-publisher match cache: a publisher usually repeats one subject. */
-  lastMatch: SublistResult<Subscription> | null;
-  lastMatchSubject: string;
-  lastMatchGen: number;
+}
+
+/** An endpoint that publishes: it carries the router's match cache for it. */
+export interface Publisher extends Endpoint {
+  readonly matchCache: MatchCache;
 }

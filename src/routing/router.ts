@@ -4,8 +4,9 @@
  */
 import { Sublist, SublistError, type SublistResult } from "../subject/sublist.ts";
 import { matchLiteral } from "../subject/subject.ts";
-import type { Endpoint } from "./endpoint.ts";
-import type { Subscription } from "../client/subscription.ts";
+import type { Endpoint, Publisher } from "./endpoint.ts";
+import { InterestStream } from "./interest.ts";
+import type { Subscription } from "./subscription.ts";
 import type { PubArg } from "../protocol/parser.ts";
 
 const decoder = new TextDecoder();
@@ -23,54 +24,41 @@ export class Router {
     this.stallThreshold = stallThreshold;
   }
 
-  /** Literal subjects someone waits to see a subscriber for (push consumers' deliver subjects), and their callbacks. */
-  private readonly interestWatches = new Set<{ subject: string; notify: () => void }>();
+  /** Every subscription added or removed, for whoever forwards or waits on interest. */
+  readonly interest = new InterestStream();
 
   /**
    * Calls `notify` once, on a later microtask, after a subscription that matches the literal `subject` is
    * added; returns a function that cancels the watch.
    */
   watchInterest(subject: string, notify: () => void): () => void {
-    const w = { subject, notify };
-    this.interestWatches.add(w);
-    return () => this.interestWatches.delete(w);
+    const cancel = this.interest.subscribe((op, sub) => {
+      if (op !== "add" || !matchLiteral(subject, sub.subject)) return;
+      cancel();
+      // Not from inside the subscriber's SUB processing: the watcher may deliver at once.
+      queueMicrotask(notify);
+    });
+    return cancel;
   }
 
   addSub(sub: Subscription): boolean {
     try {
       this.sublist.insert(sub);
-      if (this.interestWatches.size > 0) this.notifyInterest(sub.subject);
-      return true;
     } catch (err) {
       if (err instanceof SublistError) return false;
       throw err;
     }
-  }
-
-  private notifyInterest(pattern: string): void {
-    for (const w of this.interestWatches) {
-      if (!matchLiteral(w.subject, pattern)) continue;
-      this.interestWatches.delete(w);
-      // Not from inside the subscriber's SUB processing: the watcher may deliver at once.
-      queueMicrotask(w.notify);
-    }
+    if (this.interest.watched) this.interest.emit("add", sub);
+    return true;
   }
 
   removeSub(sub: Subscription): void {
-    this.sublist.remove(sub);
+    if (this.sublist.remove(sub) && this.interest.watched) this.interest.emit("remove", sub);
   }
 
   /** Routes on `subject`; receivers see `deliverSubject` (pa's own subject, which differs only for JetStream). */
-  route(from: Endpoint, subject: string, pa: PubArg, buf: Uint8Array, start: number, deliverSubject = subject): void {
-    // A publisher usually repeats one subject; its last result stays valid until the sublist changes.
-    const sl = this.sublist;
-    let r = from.lastMatch;
-    if (from.lastMatchSubject !== subject || from.lastMatchGen !== sl.genId || r === null) {
-      r = sl.match(subject);
-      from.lastMatch = r;
-      from.lastMatchSubject = subject;
-      from.lastMatchGen = sl.genId;
-    }
+  route(from: Publisher, subject: string, pa: PubArg, buf: Uint8Array, start: number, deliverSubject = subject): void {
+    const r = from.matchCache.match(this.sublist, subject);
     const psubs = r.psubs;
     const qsubs = r.qsubs;
     let delivered = false;
@@ -125,7 +113,8 @@ export class Router {
     sub.delivered++;
     if (sub.max > 0 && sub.delivered >= sub.max) this.finished.push(sub);
     c.deliver(sub, pa, payload, deliverSubject);
-    if (c.pendingBytes > this.stallThreshold && c !== from) from.stallOn(c);
+    const receiver = c.link;
+    if (receiver !== null && receiver.out.pending > this.stallThreshold && c !== from) from.link?.stallOn(receiver);
     return true;
   }
 

@@ -1,13 +1,16 @@
-/** The Bun transport: Bun.listen, whose write() takes what the kernel accepts and never buffers. */
+/** The Bun transport: Bun.listen and Bun.connect, whose write() takes what the kernel accepts and never buffers. */
+import { dialWith } from "./dial_attempt.ts";
 import type {
   Conn,
   ConnHandler,
+  DialOptions,
   HTTPListener,
   HTTPServeOptions,
   Listener,
   ListenOptions,
   PeerCertificate,
   Runtime,
+  TLSClientConfig,
   TLSServerConfig,
   TLSState,
 } from "./types.ts";
@@ -33,65 +36,119 @@ function peerOf(s: BunSocket): PeerCertificate | null {
   return { subject: x.subject.split("\n").filter((r) => r.length > 0), emails: pick("email:"), dns: pick("DNS:"), uris: pick("URI:") };
 }
 
+/** Bun's TLS settings beside the callback that turns the handshake's outcome into a TLSState or an Error. */
+interface Upgrade {
+  tls: Bun.TLSOptions;
+  handshake(t: BunSocket, ok: boolean, err: Error | null): TLSState | Error;
+}
+
+function serverUpgrade(cfg: TLSServerConfig): Upgrade {
+  return {
+    tls: {
+      cert: cfg.cert,
+      key: cfg.key,
+      ...(cfg.ca !== undefined && { ca: cfg.ca }),
+      requestCert: cfg.requestCert,
+      rejectUnauthorized: false,
+      secureOptions: NO_OLD_TLS,
+      ...(cfg.ciphers !== undefined && { ciphers: cfg.ciphers }),
+    },
+    handshake(t, ok, err) {
+      if (!ok) return new Error(err?.message ?? "TLS handshake failed");
+      return {
+        ...negotiated(t),
+        peer: cfg.requestCert ? peerOf(t) : null,
+        verifyError: cfg.requestCert && err ? ((err as { code?: string }).code ?? err.message) : null,
+      };
+    },
+  };
+}
+
+function clientUpgrade(cfg: TLSClientConfig, host: string): Upgrade {
+  return {
+    tls: {
+      ...(cfg.ca !== undefined && { ca: cfg.ca }),
+      ...(cfg.cert !== undefined && { cert: cfg.cert }),
+      ...(cfg.key !== undefined && { key: cfg.key }),
+      serverName: cfg.servername ?? host,
+      rejectUnauthorized: cfg.rejectUnauthorized ?? true,
+      secureOptions: NO_OLD_TLS,
+    },
+    handshake(t, ok, err) {
+      if (!ok) return new Error(err?.message ?? "TLS handshake failed");
+      return { ...negotiated(t), peer: null, verifyError: err ? ((err as { code?: string }).code ?? err.message) : null };
+    },
+  };
+}
+
+function negotiated(t: BunSocket): { version: string; cipher: string } {
+  const c = t.getCipher() as { standardName?: string; name?: string } | undefined;
+  return { version: t.getTLSVersion() ?? "", cipher: c?.standardName ?? c?.name ?? "" };
+}
+
 class BunConn implements Conn {
   handler: ConnHandler | null = null;
   /** Bun keeps calling the plain socket's data handler with the encrypted bytes after upgradeTLS. */
   tlsStarted = false;
   readonly remoteAddress: string;
   readonly remotePort: number;
-  constructor(private s: BunSocket) {
+  /** `dialled` is the host this side connected to, null for an accepted connection: it fixes the TLS role. */
+  constructor(
+    private s: BunSocket,
+    private readonly dialled: string | null,
+  ) {
     this.remoteAddress = s.remoteAddress;
     this.remotePort = s.remotePort;
   }
 
   startTLS(cfg: TLSServerConfig): void {
+    if (this.dialled !== null) this.handler?.onTLS(new Error("server TLS on a dialled connection"));
+    else this.upgrade(serverUpgrade(cfg));
+  }
+
+  startClientTLS(cfg: TLSClientConfig): void {
+    if (this.dialled === null) this.handler?.onTLS(new Error("client TLS on an accepted connection"));
+    else this.upgrade(clientUpgrade(cfg, this.dialled));
+  }
+
+  private upgrade(u: Upgrade): void {
     const self = this;
+    let tls: BunSocket;
     this.tlsStarted = true;
-    const [, tls] = this.s.upgradeTLS<BunConn>({
-      data: this,
-      tls: {
-        cert: cfg.cert,
-        key: cfg.key,
-        ...(cfg.ca !== undefined && { ca: cfg.ca }),
-        requestCert: cfg.requestCert,
-        rejectUnauthorized: false,
-        secureOptions: NO_OLD_TLS,
-        ...(cfg.ciphers !== undefined && { ciphers: cfg.ciphers }),
-      },
-      socket: {
-        handshake(t, ok, err) {
-          const h = self.handler;
-          if (!h) return;
-          if (!ok) {
-            h.onTLS(new Error(err?.message ?? "TLS handshake failed"));
-            return;
-          }
-          const state: TLSState = {
-            version: t.getTLSVersion() ?? "",
-            cipher: (t.getCipher() as { standardName?: string; name?: string } | undefined)?.standardName ?? t.getCipher()?.name ?? "",
-            peer: cfg.requestCert ? peerOf(t) : null,
-            verifyError: cfg.requestCert && err ? ((err as { code?: string }).code ?? err.message) : null,
-          };
-          h.onTLS(state);
+    try {
+      [, tls] = this.s.upgradeTLS<BunConn>({
+        data: this,
+        tls: u.tls,
+        socket: {
+          handshake(t, ok, err) {
+            const h = self.handler;
+            if (h) h.onTLS(u.handshake(t, ok, err));
+          },
+          data(_t, d) {
+            self.handler?.onData(d);
+          },
+          drain() {
+            self.handler?.onDrain();
+          },
+          close() {
+            const h = self.handler;
+            self.handler = null;
+            h?.onClose();
+          },
+          error() {
+            const h = self.handler;
+            self.handler = null;
+            h?.onClose();
+          },
         },
-        data(_t, d) {
-          self.handler?.onData(d);
-        },
-        drain() {
-          self.handler?.onDrain();
-        },
-        close() {
-          const h = self.handler;
-          self.handler = null;
-          h?.onClose();
-        },
-        error() {
-          const h = self.handler;
-          self.handler = null;
-          h?.onClose();
-        },
-      },
-    });
+      });
+    } catch (err) {
+      this.tlsStarted = false;
+      // A certificate or key Bun cannot load throws here; OpenSSL's reason names no key material.
+      this.handler?.onTLS(new Error(`certificate or key does not load: ${err instanceof Error ? err.message : String(err)}`));
+      this.destroy();
+      return;
+    }
     this.s = tls;
   }
 
@@ -113,6 +170,31 @@ class BunConn implements Conn {
   }
 }
 
+/** The plain socket's callbacks, shared by accepted and dialled sockets; `open` differs. */
+const plainSocket = {
+  binaryType: "uint8array",
+  data(s: BunSocket, d: Uint8Array) {
+    if (!s.data.tlsStarted) s.data.handler?.onData(d);
+  },
+  drain(s: BunSocket) {
+    if (!s.data.tlsStarted) s.data.handler?.onDrain();
+  },
+  close(s: BunSocket) {
+    const h = s.data?.handler;
+    if (h) {
+      s.data.handler = null;
+      h.onClose();
+    }
+  },
+  error(s: BunSocket) {
+    const h = s.data?.handler;
+    if (h) {
+      s.data.handler = null;
+      h.onClose();
+    }
+  },
+} as const;
+
 export const bunRuntime: Runtime = {
   name: "bun",
   version: Bun.version,
@@ -125,32 +207,12 @@ export const bunRuntime: Runtime = {
       hostname: opts.host,
       port: opts.port,
       socket: {
-        binaryType: "uint8array",
+        ...plainSocket,
         open(s) {
-          const c = new BunConn(s);
+          const c = new BunConn(s, null);
           s.data = c;
           s.setNoDelay(true);
           c.handler = opts.accept(c);
-        },
-        data(s, d) {
-          if (!s.data.tlsStarted) s.data.handler?.onData(d);
-        },
-        drain(s) {
-          if (!s.data.tlsStarted) s.data.handler?.onDrain();
-        },
-        close(s) {
-          const h = s.data?.handler;
-          if (h) {
-            s.data.handler = null;
-            h.onClose();
-          }
-        },
-        error(s) {
-          const h = s.data?.handler;
-          if (h) {
-            s.data.handler = null;
-            h.onClose();
-          }
         },
       },
     });
@@ -161,6 +223,30 @@ export const bunRuntime: Runtime = {
         server.stop(false);
         return Promise.resolve();
       },
+    });
+  },
+  dial(host: string, port: number, opts: DialOptions): Promise<Conn> {
+    return dialWith(host, port, opts, (attempt) => {
+      Bun.connect<BunConn>({
+        hostname: host,
+        port,
+        socket: {
+          ...plainSocket,
+          open(s) {
+            if (attempt.abandoned) {
+              s.terminate();
+              return;
+            }
+            const c = new BunConn(s, host);
+            s.data = c;
+            s.setNoDelay(true);
+            attempt.connected(c);
+          },
+          connectError(_s, err) {
+            attempt.failed(err);
+          },
+        },
+      }).catch((err: unknown) => attempt.failed(err));
     });
   },
   serveHTTP(opts: HTTPServeOptions): Promise<HTTPListener> {

@@ -1,9 +1,20 @@
 /**
  * The Deno transport: Deno.listen with an async read loop. Deno's writes are promises, so this adapter owns
  * at most one write in flight and reports a busy socket as a 0-byte write; the core keeps the bytes and
- * retries on onDrain, exactly as it does for a short write under Bun.
+ * retries on onDrain, exactly as it does for a short write under Bun. Dialling goes through node_dial.ts.
  */
-import type { Conn, ConnHandler, HTTPListener, HTTPServeOptions, Listener, ListenOptions, Runtime, TLSServerConfig } from "./types.ts";
+import type {
+  Conn,
+  ConnHandler,
+  DialOptions,
+  HTTPListener,
+  HTTPServeOptions,
+  Listener,
+  ListenOptions,
+  Runtime,
+  TLSClientConfig,
+  TLSServerConfig,
+} from "./types.ts";
 import type { DenoConn, DenoNamespace } from "./deno_types.ts";
 
 const READ_BUFFER = 64 * 1024;
@@ -62,6 +73,10 @@ class DenoAdapterConn implements Conn {
   /** Deno can only start TLS as a client on an accepted socket; the server refuses TLS configs on Deno. */
   startTLS(_cfg: TLSServerConfig): void {
     this.handler?.onTLS(new Error("TLS is not available on the Deno transport"));
+  }
+
+  startClientTLS(_cfg: TLSClientConfig): void {
+    this.handler?.onTLS(new Error("client TLS on an accepted connection"));
   }
 
   end(): void {
@@ -127,6 +142,13 @@ export const denoRuntime: Runtime = {
         return Promise.resolve();
       },
     });
+  },
+  /**
+   * Over node:net and node:tls, loaded on the first dial: Deno.startTls cannot present a client
+   * certificate, which a leaf connecting to a server that verifies clients needs.
+   */
+  async dial(host: string, port: number, opts: DialOptions): Promise<Conn> {
+    return (await import("./node_dial.ts")).nodeDial(host, port, opts);
   },
   serveHTTP(opts: HTTPServeOptions): Promise<HTTPListener> {
     return new Promise((resolve) => {

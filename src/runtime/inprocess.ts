@@ -12,7 +12,7 @@
  * `InProcessTransport` adapts the client end to nats.js's `Transport` interface (nats-core's transport.ts),
  * declared structurally here so nothing in the server depends on the client library.
  */
-import type { Conn, ConnHandler, TLSServerConfig } from "./types.ts";
+import type { Conn, ConnHandler, TLSClientConfig, TLSServerConfig } from "./types.ts";
 
 /** What the server sends the client may hold unread before the server's writes come up short. */
 export const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
@@ -195,6 +195,9 @@ class ServerEnd implements Conn {
   startTLS(_cfg: TLSServerConfig): void {
     // Called from inside accept, before the handler is attached: look it up on the next turn.
     setImmediate(() => this.p.handler?.onTLS(new Error("TLS is not available on an in-process connection")));
+  }
+  startClientTLS(_cfg: TLSClientConfig): void {
+    setImmediate(() => this.p.handler?.onTLS(new Error("client TLS on an accepted connection")));
   }
   end(): void {
     this.p.serverEnd();

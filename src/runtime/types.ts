@@ -23,17 +23,35 @@ export interface PeerCertificate {
   uris: string[];
 }
 
+/**
+ * Client-side TLS for a dialled connection (a leaf or route connecting out), PEM text. The server's
+ * certificate must chain to `ca` (the system roots when absent) and carry `servername`.
+ */
+export interface TLSClientConfig {
+  ca?: string;
+  /** Client certificate and its key, for a server that verifies clients. */
+  cert?: string;
+  key?: string;
+  /** The name the server's certificate must carry, also sent as SNI. Default: the dialled host. */
+  servername?: string;
+  /** false accepts any server certificate (nats-server's `insecure`). Default true. */
+  rejectUnauthorized?: boolean;
+}
+
 export interface TLSState {
   /** e.g. "TLSv1.3". */
   version: string;
   /** IANA name, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256. */
   cipher: string;
   peer: PeerCertificate | null;
-  /** Why the client certificate did not verify against the CA (null when it did, or none was asked for). */
+  /**
+   * Why the peer's certificate did not verify (null when it did, or nothing was checked): the client's
+   * when serving TLS, the server's when dialling with rejectUnauthorized false.
+   */
   verifyError: string | null;
 }
 
-/** One accepted connection, as the core sees it. */
+/** One connection, accepted or dialled, as the core sees it. */
 export interface Conn {
   /**
    * Writes as much of `data` as the runtime takes right now and returns how many bytes it took (0 when it
@@ -49,6 +67,11 @@ export interface Conn {
    * ConnHandler.onTLS reports the end of the handshake.
    */
   startTLS(cfg: TLSServerConfig): void;
+  /**
+   * Continues a dialled connection as a TLS client, as a leaf does after reading a plain INFO that asks for
+   * TLS. ConnHandler.onTLS reports the end of the handshake; a certificate that does not verify is an Error.
+   */
+  startClientTLS(cfg: TLSClientConfig): void;
   /** Closes after what was already accepted by write() is sent. */
   end(): void;
   /** Closes at once, dropping anything unsent. */
@@ -57,7 +80,7 @@ export interface Conn {
   readonly remotePort: number;
 }
 
-/** What the core gives the runtime for each accepted connection. */
+/** What the core gives the runtime for each accepted or dialled connection. */
 export interface ConnHandler {
   /** Bytes read. The buffer is only valid during the call. */
   onData(data: Uint8Array): void;
@@ -73,6 +96,18 @@ export interface ListenOptions {
   /** 0 picks a free port. */
   port: number;
   accept(conn: Conn): ConnHandler;
+}
+
+export interface DialOptions {
+  /** Gets the connection once TCP is connected, before any byte is read, as ListenOptions.accept does. */
+  open(conn: Conn): ConnHandler;
+  /**
+   * TLS from the first byte (a server with handshake_first). To read a plain INFO first, dial without it
+   * and call conn.startClientTLS.
+   */
+  tls?: TLSClientConfig;
+  /** Gives up when TCP and the TLS handshake have not completed in this long. Default 2000 ms. */
+  timeoutMs?: number;
 }
 
 export interface Listener {
@@ -104,6 +139,11 @@ export interface Runtime {
   /** Loads what TLS needs; the server awaits it before accepting when TLS is configured. */
   prepareTLS?(): Promise<void>;
   listen(opts: ListenOptions): Promise<Listener>;
+  /**
+   * Connects out. Resolves once connected (and, with opts.tls, the handshake verified); rejects with an
+   * Error naming host:port and the cause. After open() the handler hears onClose whichever way it ends.
+   */
+  dial(host: string, port: number, opts: DialOptions): Promise<Conn>;
   /** Absent where the runtime has no HTTP server (then monitoring cannot be configured). */
   serveHTTP?(opts: HTTPServeOptions): Promise<HTTPListener>;
 }

@@ -7,7 +7,7 @@
  * nats-server's config file refuses a lame_duck_duration under 30s; options given through the embedding API
  * (startServer) are not checked, which is how tests use short durations.
  */
-import { CloseReason } from "../client/client.ts";
+import { CloseReason } from "../connection/close_reason.ts";
 import { infoLine } from "../protocol/encode.ts";
 import type { Server } from "./server.ts";
 
@@ -52,14 +52,14 @@ export async function enterLameDuck(srv: Server): Promise<void> {
   const ldm = { ...srv.info, ldm: true };
   for (const c of clients) {
     if (c.closed || !c.connected || c.opts.protocol < 1) continue;
-    c.enqueue(infoLine({ ...ldm, client_id: c.cid, client_ip: c.conn.remoteAddress }));
+    c.link.enqueue(infoLine({ ...ldm, client_id: c.cid, client_ip: c.link.conn.remoteAddress }));
   }
   srv.flushPending();
 
   if (!(await wait(srv, grace))) return;
   srv.log.notice("Closing existing clients");
   for (let i = 0; i < clients.length; i++) {
-    clients[i]!.closeAfterFlush(CloseReason.serverShutdown);
+    clients[i]!.link.closeAfterFlush(CloseReason.serverShutdown);
     if (i === clients.length - 1) break;
     if (batch === 1 || i % batch === 0) {
       // A random pause of at least half the spacing, as nats-server.

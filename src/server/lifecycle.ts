@@ -1,24 +1,17 @@
 /**
- * What the server does around its client listener: the monitoring HTTP listeners, the ports file, the
- * ring of closed connections and the counters /varz needs, health checks, and a promise that settles when
- * the server has shut down (the CLI exits on it after lame duck mode).
+ * What the server does around its client listener: the ports file, the ring of closed connections and the
+ * counters /varz needs, and a promise that settles when the server has shut down (the CLI exits on it after
+ * lame duck mode).
  */
 import type { Client } from "../client/client.ts";
 import { ClosedRing, DEFAULT_MAX_CLOSED_CLIENTS } from "../monitor/closed.ts";
 import { snapshot } from "../monitor/conn_info.ts";
-import type { HealthCheck } from "../monitor/healthz.ts";
-import type { Monitor } from "../monitor/monitor.ts";
+import type { MonitorLifecycle, Totals } from "../monitor/host.ts";
+import { MONITOR } from "./builtin_services.ts";
 import { deletePortsFile, writePortsFile } from "./lifecycle_ports.ts";
 import type { Server } from "./server.ts";
 
-export interface Totals {
-  inMsgs: number;
-  outMsgs: number;
-  inBytes: number;
-  outBytes: number;
-}
-
-export class Lifecycle {
+export class Lifecycle implements MonitorLifecycle {
   readonly startedAt = Date.now();
   configLoadTime = Date.now();
   /** The bound client port, kept after lame duck mode closes the listener (for /varz). */
@@ -30,9 +23,6 @@ export class Lifecycle {
   readonly closed: ClosedRing;
   /** Request counts per monitoring path (/varz http_req_stats). */
   readonly httpReqStats = new Map<string, number>();
-  /** Extra /healthz checks; subsystems such as the store register theirs here. */
-  readonly healthChecks: HealthCheck[] = [];
-  private monitor: Monitor | null = null;
   private portsDir: string | null = null;
   /** Traffic of connections that have closed, so server totals never go backwards. */
   private readonly gone: Totals = { inMsgs: 0, outMsgs: 0, inBytes: 0, outBytes: 0 };
@@ -45,23 +35,18 @@ export class Lifecycle {
   }
 
   get httpHost(): string {
-    return this.monitor?.host ?? this.srv.options.http_host ?? this.srv.options.host;
+    return this.srv.services.get(MONITOR)?.host ?? this.srv.options.http_host ?? this.srv.options.host;
   }
   get httpPort(): number {
-    return this.monitor?.httpPort ?? 0;
+    return this.srv.services.get(MONITOR)?.httpPort ?? 0;
   }
   get httpsPort(): number {
-    return this.monitor?.httpsPort ?? 0;
+    return this.srv.services.get(MONITOR)?.httpsPort ?? 0;
   }
 
-  /** Called once the client listener is bound: starts monitoring, then writes the ports file. */
-  async start(clientPort: number): Promise<void> {
+  /** Called once the client listener is bound and the services that report it have started. */
+  start(clientPort: number): void {
     this.clientPort = clientPort;
-    const o = this.srv.options;
-    // The monitor (hono and every endpoint) is loaded only when asked for: it costs idle memory.
-    if (o.http_port !== undefined || o.https_port !== undefined) {
-      this.monitor = await (await import("../monitor/monitor.ts")).startMonitor(this.srv);
-    }
     this.listening = true;
     this.movePortsFile(this.srv.options.ports_file_dir);
   }
@@ -73,39 +58,38 @@ export class Lifecycle {
     if (dir === undefined) return;
     const host = this.srv.options.host;
     const h = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+    const monitor = this.srv.services.get(MONITOR);
     const file = writePortsFile(dir, {
       nats: [`nats://${h}:${this.clientPort}`],
-      ...(this.monitor !== null && { monitoring: this.monitor.urls }),
+      ...(monitor !== undefined && { monitoring: monitor.urls }),
     });
     this.portsDir = dir;
     this.srv.log.debugf(`Ports file ${file} written`);
   }
 
   clientClosed(c: Client): void {
-    this.gone.inMsgs += c.inMsgs;
-    this.gone.outMsgs += c.outMsgs;
-    this.gone.inBytes += c.inBytes;
-    this.gone.outBytes += c.outBytes;
+    this.gone.inMsgs += c.link.inMsgs;
+    this.gone.outMsgs += c.link.outMsgs;
+    this.gone.inBytes += c.link.inBytes;
+    this.gone.outBytes += c.link.outBytes;
     this.closed.add(snapshot(c, Date.now()));
   }
 
   totals(): Totals {
     const t = { ...this.gone };
     for (const c of this.srv.clients.values()) {
-      t.inMsgs += c.inMsgs;
-      t.outMsgs += c.outMsgs;
-      t.inBytes += c.inBytes;
-      t.outBytes += c.outBytes;
+      t.inMsgs += c.link.inMsgs;
+      t.outMsgs += c.link.outMsgs;
+      t.inBytes += c.link.inBytes;
+      t.outBytes += c.link.outBytes;
     }
     return t;
   }
 
-  /** After the client listener closed: stop monitoring, remove the ports file, settle `done`. */
+  /** After the client listener closed and the services stopped: remove the ports file, settle `done`. */
   async stop(): Promise<void> {
     this.listening = false;
     this.movePortsFile(undefined);
-    await this.monitor?.close();
-    this.monitor = null;
     this.resolveDone();
   }
 }

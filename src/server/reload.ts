@@ -14,12 +14,13 @@ import fs from "node:fs";
 import process from "node:process";
 import type { ServerOptions } from "../config/options.ts";
 import { Authenticator, type AuthVerdict } from "../auth/authenticator.ts";
-import { type Client, CloseReason } from "../client/client.ts";
+import type { Client } from "../client/client.ts";
+import { CloseReason } from "../connection/close_reason.ts";
 import { ERR } from "../protocol/errors.ts";
 import { goQuote } from "../protocol/encode.ts";
 import type { TLSServerConfig } from "../runtime/types.ts";
 import type { Server } from "./server.ts";
-import { tlsServerConfig } from "./tls_config.ts";
+import { tlsServerConfig } from "../config/tls_config.ts";
 
 import { ReloadError } from "./reload_error.ts";
 
@@ -141,6 +142,7 @@ export async function reloadOptions(srv: Server, loaded: ServerOptions): Promise
   srv.applyReload(auth, tls);
   if (changed.includes("max_connections")) enforceMaxConnections(srv);
   if (authChanged) await recheckClients(srv, auth);
+  await srv.services.reload(next);
   srv.lifecycle.configLoadTime = Date.now();
   srv.flushPending();
   srv.log.notice("Reloaded server configuration");
@@ -154,8 +156,8 @@ function enforceMaxConnections(srv: Server): void {
   let closed = 0;
   for (const c of [...srv.clients.values()]) {
     if (closed >= excess) break;
-    c.sendErr(ERR.maxConnections);
-    c.closeAfterFlush(CloseReason.maxConnections);
+    c.link.sendErr(ERR.maxConnections);
+    c.link.closeAfterFlush(CloseReason.maxConnections);
     closed++;
   }
   srv.log.notice(`Closed ${closed} connections to fall within max_connections`);
@@ -167,20 +169,20 @@ async function recheckClients(srv: Server, auth: Authenticator): Promise<void> {
     // A named user that is gone from the users list "moved accounts" in nats-server's terms: plain close.
     const named = c.opts.nkey ?? c.opts.user;
     if (users.size > 0 && named !== undefined && !users.has(named)) {
-      c.close(CloseReason.clientClosed);
+      c.link.close(CloseReason.clientClosed);
       return;
     }
     let v: AuthVerdict;
     try {
-      v = await auth.authenticate(c.opts, c.nonce, c.tls);
+      v = await auth.authenticate(c.opts, c.nonce, c.link.tls);
     } catch {
       v = { ok: false, reason: "authentication error" };
     }
     if (c.closed) return;
     if (!v.ok) {
       srv.log.error(`${c.traceId} - ${v.reason}`);
-      c.sendErr(ERR.authorizationViolation);
-      c.closeAfterFlush(CloseReason.authViolation);
+      c.link.sendErr(ERR.authorizationViolation);
+      c.link.closeAfterFlush(CloseReason.authViolation);
       return;
     }
     c.setUser(v.user);
@@ -195,7 +197,7 @@ function removeForbiddenSubs(srv: Server, c: Client): void {
   for (const sub of [...c.subs.values()]) {
     if (perms.canSubscribe(sub.subject, sub.queue)) continue;
     c.removeSub(sub);
-    c.sendErr(`Permissions Violation for Subscription to ${goQuote(sub.subject)} (sid ${goQuote(sub.sid)})`);
+    c.link.sendErr(`Permissions Violation for Subscription to ${goQuote(sub.subject)} (sid ${goQuote(sub.sid)})`);
     srv.log.notice(`Removed sub ${goQuote(sub.subject)} (sid ${goQuote(sub.sid)}) for User ${goQuote(c.user?.name ?? "N/A")} - not authorized`);
   }
 }

@@ -7,22 +7,27 @@ import { serverId } from "./server_id.ts";
 import type { ServerOptions } from "../config/options.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Conn, ConnHandler, Listener, Runtime } from "../runtime/types.ts";
-import { Client, CloseReason } from "../client/client.ts";
+import { Client } from "../client/client.ts";
+import { CloseReason } from "../connection/close_reason.ts";
+import { Connection, type ConnectionHost } from "../connection/connection.ts";
+import { Kind } from "../protocol/kind.ts";
 import type { ClientHost } from "../client/host.ts";
-import type { Subscription } from "../client/subscription.ts";
+import type { Subscription } from "../routing/subscription.ts";
 import type { PubArg } from "../protocol/parser.ts";
 import { ERR } from "../protocol/errors.ts";
 import { configureDecimalFaults } from "../protocol/encode.ts";
 import { Router } from "../routing/router.ts";
-import { InternalEndpoint } from "./internal.ts";
+import { InternalEndpoint } from "../routing/internal.ts";
 import { Authenticator, type AuthVerdict } from "../auth/authenticator.ts";
 import { newNonce } from "../auth/nkey.ts";
-import { DEFAULT_TLS_TIMEOUT_MS, tlsServerConfig } from "./tls_config.ts";
+import { DEFAULT_TLS_TIMEOUT_MS, tlsServerConfig } from "../config/tls_config.ts";
 import type { TLSServerConfig } from "../runtime/types.ts";
 import { ADVERTISED_VERSION, NATSEDGE_VERSION, PROTO, buildKind, hostTarget } from "../version.ts";
 import { unsupportedOptions } from "./unsupported.ts";
 import { Lifecycle } from "./lifecycle.ts";
-import type { JetStream } from "../jetstream/mod.ts";
+import type { JetStreamView, MonitorHost } from "../monitor/host.ts";
+import { Services } from "./services.ts";
+import { BUILTIN_SERVICES, JETSTREAM } from "./builtin_services.ts";
 
 /**
  * nats-server stalls producers once a receiver has max_pending/2 queued; natsedge caps that at 8 MiB so a
@@ -33,29 +38,30 @@ const MAX_STALL_THRESHOLD = 8 * 1024 * 1024;
 /** How often stalled writers are checked against write_deadline. */
 const DEADLINE_SWEEP_MS = 1000;
 
-export class Server implements ClientHost {
+export class Server implements ClientHost, ConnectionHost, MonitorHost {
   readonly id: string;
   readonly name: string;
   readonly router: Router;
   /** Subscriptions and publishes of the server's own services (JetStream API, system requests). */
   readonly internal: InternalEndpoint;
+  /** Open client connections by cid; leaf and route connections will have sets of their own. */
   readonly clients = new Map<number, Client>();
   slowConsumers = 0;
   totalConnections = 0;
   readonly stallThreshold: number;
   private nextCid = 1;
-  private readonly dirty: Client[] = [];
+  private readonly dirty: Connection[] = [];
   private listener: Listener | null = null;
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
   private infoBase: Record<string, unknown> = {};
   /** Replaced by a config reload (reload.ts), so read it per use. */
   auth: Authenticator;
   private tls: TLSServerConfig | null = null;
-  /** Monitoring, ports file, closed connections, shutdown promise. */
+  /** Ports file, closed connections, shutdown promise. */
   readonly lifecycle: Lifecycle;
+  /** JetStream, the monitor: whatever the options enable. */
+  readonly services: Services<Server>;
   private shuttingDown = false;
-  /** Set once JetStream has started (options.jetstream.enabled). */
-  jetstream: JetStream | null = null;
 
   constructor(
     readonly options: ServerOptions,
@@ -74,10 +80,16 @@ export class Server implements ClientHost {
     this.auth = new Authenticator(options);
     configureDecimalFaults({ report: reportBadDecimal(this.log) });
     this.lifecycle = new Lifecycle(this);
+    this.services = new Services<Server>(BUILTIN_SERVICES, log);
   }
 
   get port(): number {
     return this.listener?.port ?? 0;
+  }
+
+  /** For the monitor's /jsz, /varz and /metrics. */
+  jetstream(): JetStreamView | null {
+    return this.services.get(JETSTREAM) ?? null;
   }
 
   async start(): Promise<void> {
@@ -108,24 +120,14 @@ export class Server implements ClientHost {
     if (o.cluster) this.log.warn("cluster: natsedge does not form route clusters; join a nats-server cluster as a leaf node instead");
     if (this.hasPlaintextPasswords()) this.log.warn("Plaintext passwords detected, use nkeys or bcrypt");
 
-    if (o.jetstream?.enabled) {
-      // Loaded only when enabled: JetStream and the store are most of natsedge's code and idle memory.
-      const { JetStream } = await import("../jetstream/mod.ts");
-      this.jetstream = new JetStream(this, o.jetstream);
-      try {
-        await this.jetstream.start();
-      } catch (err) {
-        await this.shutdown();
-        throw err;
-      }
-    }
-    // Listening only now, as nats-server does: a client accepted while streams were being restored got an
-    // INFO without server_id or version (nats.js stops reading on it) and no responders from $JS.API.
     try {
+      await this.services.start("core", this, o);
+      // Listening only now, as nats-server does: a client accepted while streams were being restored got an
+      // INFO without server_id or version (nats.js stops reading on it) and no responders from $JS.API.
       this.listener = await this.runtime.listen({
         host: o.host,
         port: o.port === -1 ? 0 : o.port,
-        accept: (conn) => this.accept(conn),
+        accept: (conn) => this.acceptClient(conn),
       });
     } catch (err) {
       await this.shutdown();
@@ -136,7 +138,8 @@ export class Server implements ClientHost {
     this.log.notice(`Listening for client connections on ${hostPort(o.host, this.listener.port)}`);
     if (this.tls) this.log.notice("TLS required for client connections");
     try {
-      await this.lifecycle.start(this.listener.port);
+      await this.services.start("listening", this, o);
+      this.lifecycle.start(this.listener.port);
     } catch (err) {
       await this.shutdown();
       throw err;
@@ -155,7 +158,7 @@ export class Server implements ClientHost {
       host: o.host,
       port,
       headers: !o.no_header_support,
-      ...(this.jetstream ? { jetstream: true } : {}),
+      ...(this.services.get(JETSTREAM) !== undefined ? { jetstream: true } : {}),
       ...(this.auth.required ? { auth_required: true } : {}),
       ...(this.tls ? { tls_required: true } : {}),
       ...(this.tls?.requestCert ? { tls_verify: true } : {}),
@@ -189,46 +192,47 @@ export class Server implements ClientHost {
    */
   acceptConn(conn: Conn): ConnHandler {
     if (this.listener === null || this.shuttingDown) throw new Error("natsedge is not accepting connections");
-    return this.accept(conn);
+    return this.acceptClient(conn);
   }
 
-  private accept(conn: Conn): ConnHandler {
-    const cid = this.nextCid++;
-    const c = new Client(cid, conn, this);
+  /** A NATS client connection: the Connection core with the client protocol on it. */
+  private acceptClient(conn: Conn): ConnHandler {
+    const link = new Connection(this.nextCid++, conn, this, Kind.CLIENT);
+    const c = new Client(link, this);
     this.totalConnections++;
-    this.clients.set(cid, c);
-    this.log.debugf(`${c.traceId} - Client connection created`);
+    this.clients.set(link.cid, c);
+    this.log.debugf(`${link.traceId} - Client connection created`);
     if (this.shuttingDown) {
-      c.close(CloseReason.serverShutdown);
-      return c;
+      link.close(CloseReason.serverShutdown);
+      return link;
     }
     if (this.auth.needsNonce) c.nonce = newNonce();
-    const info = { ...this.infoBase, client_id: cid, client_ip: conn.remoteAddress, ...(c.nonce ? { nonce: c.nonce } : {}) };
+    const info = { ...this.infoBase, client_id: link.cid, client_ip: conn.remoteAddress, ...(c.nonce ? { nonce: c.nonce } : {}) };
     const o = this.options;
     if (this.tls !== null) {
       const timeout = o.tls?.timeout ?? DEFAULT_TLS_TIMEOUT_MS;
       if (o.tls?.handshake_first) {
-        c.upgradeTLS(this.tls, timeout, info);
+        link.upgradeTLS(this.tls, timeout, info);
       } else {
-        c.begin(info);
-        c.flush();
-        c.upgradeTLS(this.tls, timeout, null);
+        link.begin(info);
+        link.flush();
+        link.upgradeTLS(this.tls, timeout, null);
       }
     } else {
-      c.begin(info);
+      link.begin(info);
     }
     if (this.clients.size > o.max_connections) {
-      this.log.error(`${c.traceId} - Maximum connections exceeded`);
-      c.sendErr(ERR.maxConnections);
-      c.closeAfterFlush(CloseReason.maxConnections);
-      return c;
+      this.log.error(`${link.traceId} - Maximum connections exceeded`);
+      link.sendErr(ERR.maxConnections);
+      link.closeAfterFlush(CloseReason.maxConnections);
+      return link;
     }
     if (this.auth.noAuthUser !== null) c.setUser(this.auth.noAuthUser);
     if (this.auth.required) c.parser.awaitingConnect = true;
     // With no_auth_user a client may skip CONNECT, but nats-server still times it out without one.
     if (this.auth.enabled) this.armAuthTimeout(c);
-    c.flush();
-    return c;
+    link.flush();
+    return link;
   }
 
   private hasPlaintextPasswords(): boolean {
@@ -243,8 +247,8 @@ export class Server implements ClientHost {
     const t = setTimeout(() => {
       if (c.closed || c.connected) return;
       this.log.debugf(`${c.traceId} - Authentication Timeout`);
-      c.sendErr(ERR.authenticationTimeout);
-      c.closeAfterFlush(CloseReason.authTimeout);
+      c.link.sendErr(ERR.authenticationTimeout);
+      c.link.closeAfterFlush(CloseReason.authTimeout);
     }, ms);
     (t as { unref?: () => void }).unref?.();
   }
@@ -264,12 +268,14 @@ export class Server implements ClientHost {
   }
 
   authenticate(client: Client): AuthVerdict | Promise<AuthVerdict> {
-    return this.auth.authenticate(client.opts, client.nonce, client.tls);
+    return this.auth.authenticate(client.opts, client.nonce, client.link.tls);
   }
 
-  queueFlush(client: Client): void {
-    client.flushQueued = true;
-    this.dirty.push(client);
+  // ---- ConnectionHost -------------------------------------------------------------------------------------
+
+  queueFlush(c: Connection): void {
+    c.flushQueued = true;
+    this.dirty.push(c);
   }
 
   flushPending(): void {
@@ -283,17 +289,20 @@ export class Server implements ClientHost {
     d.length = 0;
   }
 
-  clientClosed(client: Client): void {
-    this.clients.delete(client.cid);
-    this.lifecycle.clientClosed(client);
-    this.log.debugf(`${client.traceId} - Client connection closed: ${client.closeReason}`);
+  connectionClosed(link: Connection): void {
+    const c = this.clients.get(link.cid);
+    if (c === undefined) return;
+    this.clients.delete(link.cid);
+    // Its subscriptions are still listed, so /connz?state=closed can show them.
+    this.lifecycle.clientClosed(c);
+    this.log.debugf(`${link.traceId} - Client connection closed: ${link.closeReason}`);
   }
 
   private sweepStalled(): void {
     const deadline = this.options.write_deadline;
     const now = Date.now();
-    for (const c of this.clients.values()) {
-      if (c.stalledSince !== 0 && now - c.stalledSince > deadline) c.slowConsumer(CloseReason.slowConsumerDeadline);
+    for (const { link } of this.clients.values()) {
+      if (link.stalledSince !== 0 && now - link.stalledSince > deadline) link.slowConsumer(CloseReason.slowConsumerDeadline);
     }
   }
 
@@ -303,8 +312,8 @@ export class Server implements ClientHost {
     this.shuttingDown = true;
     if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
     await this.listener?.close();
-    for (const c of [...this.clients.values()]) c.closeAfterFlush(CloseReason.serverShutdown);
-    await this.jetstream?.stop();
+    for (const c of [...this.clients.values()]) c.link.closeAfterFlush(CloseReason.serverShutdown);
+    await this.services.stop();
     this.log.notice("Server Exiting..");
     // Last: it settles lifecycle.done, on which the CLI exits.
     await this.lifecycle.stop();

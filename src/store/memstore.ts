@@ -7,7 +7,7 @@ import { isLiteralFilter, type SubjectMatcher, subjectMatcher } from "./filter.t
 import { checkDiscardNew, type Limits, normalizeLimits } from "./limits.ts";
 import { purgeEx } from "./purge.ts";
 import type { PurgeOptions, StoreAck, StoredMsg, StreamLimits, StreamState, StreamStore } from "./store.ts";
-import { storedMsgSize } from "./store.ts";
+import { NOTHING_RECOVERED, storedMsgSize } from "./store.ts";
 import { SubjectIndex } from "./subject_index.ts";
 import { AgeTimer } from "./age_timer.ts";
 
@@ -15,6 +15,7 @@ const EMPTY = new Uint8Array(0);
 
 export class MemStore implements StreamStore {
   readonly kind = "memory";
+  readonly recovery = NOTHING_RECOVERED;
   #msgs = new Map<number, StoredMsg>();
   #limits: Limits;
   #first = 1;

@@ -55,6 +55,35 @@ export interface LostRange {
   readonly bytes: number;
 }
 
+/** A block found damaged when a stream was opened: where it is, the sequences it held (0 when unknown), why. */
+export interface DamagedBlock {
+  readonly segment: number;
+  readonly offset: number;
+  readonly bytes: number;
+  readonly first: number;
+  readonly last: number;
+  readonly reason: string;
+}
+
+/** A torn tail cut off a segment at open, with the sequences of the frame cut off (0 when its header was lost too). */
+export interface TruncatedTail {
+  readonly segment: number;
+  readonly offset: number;
+  readonly bytes: number;
+  readonly first: number;
+  readonly last: number;
+}
+
+/** What opening a store found and did; a memory store has nothing to recover. */
+export interface RecoveryReport {
+  readonly truncated: readonly TruncatedTail[];
+  readonly damaged: readonly DamagedBlock[];
+  /** Segments and metadata files re-sealed under the current key (plaintext ones are read as they are). */
+  readonly converted: readonly string[];
+  /** Segments rewritten without their damaged blocks (opened to repair). */
+  readonly rewritten: readonly string[];
+}
+
 export interface StreamState {
   readonly msgs: number;
   readonly bytes: number;
@@ -76,6 +105,8 @@ export interface PurgeOptions {
 
 export interface StreamStore {
   readonly kind: "memory" | "file";
+  /** What opening the store found and repaired, for the owner to report before serving the stream. */
+  readonly recovery: RecoveryReport;
   /** Stores a message; rejects with a `StoreLimitError` under discard new, `StoreClosedError` after close. */
   append(subject: string, hdr: Uint8Array | null, payload: Uint8Array, ts?: number): Promise<StoreAck>;
   /**
@@ -117,6 +148,8 @@ export interface StreamStore {
   /** Flushes, syncs and releases the store; later calls reject with `StoreClosedError`. */
   close(): Promise<void>;
 }
+
+export const NOTHING_RECOVERED: RecoveryReport = { truncated: [], damaged: [], converted: [], rewritten: [] };
 
 /**
  * The size a message counts for in `bytes` and max_bytes: nats-server's file store record size (22-byte

@@ -15,6 +15,7 @@
  * share one generation; the directory is built under a temporary name and renamed into place, so concurrent
  * processes never see half a set. Certificates are regenerated after MAX_AGE_DAYS.
  */
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -81,9 +82,10 @@ authorityKeyIdentifier = keyid
 `;
 
 function openssl(cwd: string, args: string[]): void {
-  const r = Bun.spawnSync(["openssl", ...args], { cwd, stdout: "pipe", stderr: "pipe" });
-  if (r.exitCode !== 0) {
-    throw new Error(`openssl ${args.join(" ")} failed (${r.exitCode}): ${r.stderr.toString()}`);
+  // node:child_process rather than Bun.spawnSync: Deno-run tests need the same PKI.
+  const r = spawnSync("openssl", args, { cwd, encoding: "utf8" });
+  if (r.status !== 0) {
+    throw new Error(`openssl ${args.join(" ")} failed (${r.status ?? r.error?.message}): ${r.stderr}`);
   }
 }
 

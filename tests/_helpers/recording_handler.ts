@@ -5,6 +5,7 @@
  */
 import { ProtocolError } from "../../src/protocol/errors.ts";
 import { Parser, type ParserHandler, type PubArg } from "../../src/protocol/parser.ts";
+import { Kind } from "../../src/protocol/kind.ts";
 
 export type ParserEvent =
   | { op: "pubArgs"; subject: string; reply: string | null; hdr: number; size: number }
@@ -12,6 +13,10 @@ export type ParserEvent =
     op: "msg";
     subject: string;
     reply: string | null;
+    /** RMSG only. */
+    account?: string;
+    /** RMSG/LMSG with queue groups only. */
+    queues?: string[];
     hdr: number;
     size: number;
     payload: Uint8Array;
@@ -23,7 +28,8 @@ export type ParserEvent =
   | { op: "connect"; arg: string }
   | { op: "ping" }
   | { op: "pong" }
-  | { op: "err"; arg: string };
+  | { op: "err"; arg: string }
+  | { op: "info"; info: unknown };
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -42,14 +48,20 @@ export class RecordingHandler implements ParserHandler {
   /** Called after a CONNECT is recorded (the real client clears parser.awaitingConnect here). */
   onConnect: (() => void) | null = null;
 
-  constructor(private readonly recordPubArgs = true) {}
+  /** INFO is recorded for route and leaf parsers only: a client's INFO is JSON-checked and means nothing. */
+  constructor(private readonly recordPubArgs = true, private readonly recordInfo = false) {}
 
   processMsg(pa: PubArg, buf: Uint8Array, start: number): void {
     const end = start + pa.size;
+    const text = (s: number, e: number) => decoder.decode(pa.buf.subarray(s, e));
+    const queues: string[] = [];
+    for (let k = 0; k < pa.queues.length; k += 2) queues.push(text(pa.queues[k]!, pa.queues[k + 1]!));
     this.events.push({
       op: "msg",
       subject: paSubject(pa),
       reply: paReply(pa),
+      ...(pa.accEnd > pa.accStart && { account: text(pa.accStart, pa.accEnd) }),
+      ...(queues.length > 0 && { queues }),
       hdr: pa.hdr,
       size: pa.size,
       payload: buf.slice(start, end),
@@ -86,6 +98,10 @@ export class RecordingHandler implements ParserHandler {
   processErr(arg: string): void {
     this.events.push({ op: "err", arg });
   }
+
+  processInfo(info: unknown): void {
+    if (this.recordInfo) this.events.push({ op: "info", info });
+  }
 }
 
 export interface ParserOptions {
@@ -94,12 +110,14 @@ export interface ParserOptions {
   /** Sets parser.awaitingConnect; a recorded CONNECT clears it, as the real client does after auth. */
   awaitingConnect?: boolean;
   recordPubArgs?: boolean;
+  /** The connection kind the parser serves (default: a client). */
+  kind?: Kind;
 }
 
 /** nats-server defaults: max_payload 1 MiB, max_control_line 4 KiB. */
 export function newParser(opts: ParserOptions = {}): { parser: Parser; handler: RecordingHandler } {
-  const handler = new RecordingHandler(opts.recordPubArgs ?? true);
-  const parser = new Parser(handler, opts.maxPayload ?? 1024 * 1024, opts.maxControlLine ?? 4096);
+  const handler = new RecordingHandler(opts.recordPubArgs ?? true, (opts.kind ?? Kind.CLIENT) !== Kind.CLIENT);
+  const parser = new Parser(handler, opts.maxPayload ?? 1024 * 1024, opts.maxControlLine ?? 4096, opts.kind ?? Kind.CLIENT);
   if (opts.awaitingConnect) {
     parser.awaitingConnect = true;
     handler.onConnect = () => {

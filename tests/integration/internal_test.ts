@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { headers } from "@nats-io/transport-node";
 import { client, runServer, type TestServer } from "../_helpers/server.ts";
-import type { InternalMsg } from "../../src/server/internal.ts";
+import type { InternalMsg } from "../../src/routing/internal.ts";
 
 let srv: TestServer;
 beforeAll(async () => {

@@ -161,10 +161,11 @@ describe("monitoring endpoints", () => {
       const r = await fetch(`${base}/healthz${q}`);
       expect([r.status, await r.text()]).toEqual([200, `{"status":"ok"}`]);
     }
-    srv.server.lifecycle.healthChecks.push(() => "store: cannot read /data");
+    const check = { health: (): string | null => "store: cannot read /data", stop: async () => {} };
+    srv.server.services.add("store-check", check);
     let r = await fetch(`${base}/healthz`);
     expect([r.status, await r.json()]).toEqual([503, { status: "unavailable", error: "store: cannot read /data" }]);
-    srv.server.lifecycle.healthChecks.length = 0;
+    check.health = () => null;
     await srv.server.stopAccepting();
     r = await fetch(`${base}/healthz`);
     expect([r.status, await r.json()]).toEqual([503, { status: "error", error: "failed to be ready for connections after 1ms: server" }]);

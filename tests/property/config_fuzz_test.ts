@@ -7,7 +7,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { readdirSync, readFileSync } from "node:fs";
-import { FlagError, parseFlags } from "../../src/cli/flags.ts";
+import { FlagError, parseFlags } from "../../src/config/flags.ts";
 import { ConfigError } from "../../src/config/errors.ts";
 import { optionsFromConf } from "../../src/config/from_conf.ts";
 import { defaultOptions } from "../../src/config/options.ts";

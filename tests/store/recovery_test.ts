@@ -129,5 +129,61 @@ for (const key of [undefined, "k"]) {
       expect(s.subjectCounts().get("rec.1")).toBe(75);
       await s.close();
     });
+
+    test("repair reads past a matching summary, rewrites the segment without the damaged block, and a restart is clean", async () => {
+      const dir = tempDir();
+      await build(dir, key);
+      flipInBlockOf(dir, 105);
+      const s = await FileStore.open({ dir, name: "REC", key, repair: true });
+      expect(s.recovery.damaged).toEqual([expect.objectContaining({ segment: 1, first: 101, last: 110 })]);
+      expect(s.recovery.rewritten).toEqual(["0000000001.seg"]);
+      expect(s.state()).toMatchObject({ msgs: 290, last_seq: 300, num_deleted: 10 });
+      await s.close();
+      const again = await FileStore.open({ dir, name: "REC", key, repair: true });
+      expect(again.recovery.damaged).toEqual([]);
+      expect(again.recovery.rewritten).toEqual([]);
+      expect(again.state()).toMatchObject({ msgs: 290, last_seq: 300, num_deleted: 10 });
+      for (let q = 1; q <= 300; q++) expect(again.load(q)?.seq ?? null).toBe(q > 100 && q <= 110 ? null : q);
+      await again.close();
+    });
+
+    test("repair sets a segment with an unreadable header aside as .damaged; the other segments are served", async () => {
+      const dir = tempDir();
+      const w = await FileStore.open({ dir, name: "REC", key, segmentSize: 2048 });
+      for (let i = 1; i <= 60; i++) await w.append("rec.a", null, enc(`pay-${String(i).padStart(8, "0")}`.padEnd(100, ".")));
+      await w.close();
+      const all = segs(dir);
+      expect(all.length).toBeGreaterThan(3);
+      const victim = all[1];
+      const b = readFileSync(victim);
+      b.fill(0, 0, 32);
+      writeFileSync(victim, b);
+      const s = await FileStore.open({ dir, name: "REC", key, repair: true });
+      expect(s.recovery.damaged).toEqual([expect.objectContaining({ segment: 2, first: 0, reason: "damaged segment header" })]);
+      const kept = s.state().msgs;
+      expect(kept).toBeLessThan(60);
+      await s.close();
+      expect(files(join(dir, "msgs"))).toContain(`${victim}.damaged`);
+      expect(segs(dir)).not.toContain(victim);
+      const again = await FileStore.open({ dir, name: "REC", key });
+      expect(again.recovery.damaged).toEqual([]);
+      expect(again.state().msgs).toBe(kept);
+      expect(dec(again.load(1)!.payload)).toStartWith("pay-00000001");
+      expect(dec(again.load(60)!.payload)).toStartWith("pay-00000060");
+      await again.close();
+    });
+
+    test("when the newest block is the damaged one, its sequences are still not reused, repaired or not", async () => {
+      for (const repair of [false, true]) {
+        const dir = tempDir();
+        await build(dir, key);
+        for (const f of sums(dir)) rmSync(f);
+        flipInBlockOf(dir, 295);
+        const s = await FileStore.open({ dir, name: "REC", key, repair });
+        expect(s.state()).toMatchObject({ msgs: 290, last_seq: 300 });
+        expect((await s.append("rec.x", null, enc("after"))).seq).toBe(301);
+        await s.close();
+      }
+    });
   });
 }

@@ -18,7 +18,7 @@
  * matter); sparse segments and erased messages are compacted by rewriting the segment into a new file
  * (new salt and key) that replaces the old one by rename.
  */
-import { fsyncSync, ftruncateSync, mkdirSync, openSync, closeSync, fstatSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { fsyncSync, ftruncateSync, mkdirSync, openSync, closeSync, fstatSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { type Cipher, cipherId, defaultCipher, prepareCiphers, type SealObserver } from "./aead.ts";
 import { BlockCache } from "./block_cache.ts";
@@ -28,7 +28,7 @@ import { KeyFileAction, type Keyring, openKeyring, writeKeyFile } from "./keyrin
 import { Purpose, randomSalt } from "./keys.ts";
 import { consumerMetaPath, loadMeta, removeMetaFile, streamMetaPath, writeMetaFile } from "./meta_files.ts";
 import { type Block, indexBlock, msgAt, type PendingBlock, RecordWriter, subjectAt } from "./records.ts";
-import { type Damaged, type Recovered, recoverSegments } from "./recover.ts";
+import { type Recovered, recoverSegments } from "./recover.ts";
 import { scanSegment } from "./scan.ts";
 import { rewriteSegment } from "./rewrite.ts";
 import { type FrameRef, Segment, segmentFileName, segmentFor, summaryFileName, type Tomb } from "./segment.ts";
@@ -38,7 +38,7 @@ import { StoreClosedError, StoreError } from "../errors.ts";
 import { isLiteralFilter, type SubjectMatcher, subjectMatcher } from "../filter.ts";
 import { checkDiscardNew, type Limits, normalizeLimits } from "../limits.ts";
 import { purgeEx } from "../purge.ts";
-import type { LostRange, PurgeOptions, StoreAck, StoredMsg, StreamLimits, StreamState, StreamStore } from "../store.ts";
+import type { DamagedBlock, LostRange, PurgeOptions, StoreAck, StoredMsg, StreamLimits, StreamState, StreamStore, TruncatedTail } from "../store.ts";
 import { storedMsgSize } from "../store.ts";
 import { SubjectIndex } from "../subject_index.ts";
 import { AgeTimer } from "../age_timer.ts";
@@ -77,23 +77,18 @@ export interface FileStoreOptions {
    * still matched); what opening found is in `recovery`. The messages are already skipped and uncounted.
    */
   readonly onDamage?: (lost: LostRange) => void;
-}
-
-/**
- * What opening found and did: torn tails cut (with the sequences of the frame cut off, 0 when its header
- * was lost too), damaged blocks skipped, files converted to the current key.
- */
-export interface RecoveryReport {
-  readonly truncated: { readonly segment: number; readonly offset: number; readonly bytes: number; readonly first: number; readonly last: number }[];
-  readonly damaged: Damaged[];
-  /** Segments and metadata files re-sealed under the current key (plaintext ones are read as they are). */
-  readonly converted: string[];
+  /**
+   * Repair what opening finds, for good (`natsedge store verify --repair`): every block is read, summaries or
+   * not, segments holding damaged blocks are rewritten without them (their sequences count as deleted from
+   * then on), and segment files with an unreadable header are set aside as `<file>.damaged`.
+   */
+  readonly repair?: boolean;
 }
 
 export class FileStore implements StreamStore {
   readonly kind = "file";
   readonly name: string;
-  readonly recovery: RecoveryReport;
+  readonly recovery: { truncated: TruncatedTail[]; damaged: DamagedBlock[]; converted: string[]; rewritten: string[] };
   readonly #dir: string;
   readonly #msgsDir: string;
   readonly #ring: Keyring;
@@ -157,7 +152,7 @@ export class FileStore implements StreamStore {
     this.#onDamage = o.onDamage;
     this.#limits = normalizeLimits(o.limits);
     this.#w = new RecordWriter(this.#blockSize);
-    this.recovery = { truncated: [], damaged: [], converted: [] };
+    this.recovery = { truncated: [], damaged: [], converted: [], rewritten: [] };
   }
 
   /**
@@ -178,14 +173,14 @@ export class FileStore implements StreamStore {
       const cipher = o.key ? cipherId(o.cipher ?? defaultCipher()) : 0;
       const ring = openKeyring(o.dir, name, { key: o.key, prevKey: o.prevKey, cipher });
       const meta = loadMeta(o.dir, name, ring);
-      const rec = recoverSegments(join(o.dir, "msgs"), name, ring);
+      const rec = recoverSegments(join(o.dir, "msgs"), name, ring, { scanAll: o.repair });
       // Everything above only read; from here on the store writes.
       const fs = new FileStore(o, ring);
       try {
         fs.#adopt(rec);
         fs.#meta = meta.stream;
         fs.#consumers = meta.consumers;
-        fs.#repair(rec, meta.stale.length > 0);
+        fs.#repair(rec, meta.stale.length > 0, o.repair === true);
       } catch (err) {
         fs.#closed = true;
         void fs.#gc.close();
@@ -530,8 +525,9 @@ export class FileStore implements StreamStore {
     this.#lastTs = rec.floorTs;
     this.#lost = rec.lost;
     this.recovery.damaged.push(...rec.damaged);
-    // A torn frame's sequences were handed out (perhaps acknowledged): new messages must not reuse them.
+    // A torn or damaged frame's sequences were handed out (perhaps acknowledged): new messages must not reuse them.
     let newest = rec.torn.reduce((n, t) => Math.max(n, t.last), 0);
+    for (const d of rec.damaged) newest = Math.max(newest, d.last);
     for (const s of this.#segs) {
       this.#msgs += s.msgs;
       this.#bytes += s.bytes;
@@ -558,9 +554,13 @@ export class FileStore implements StreamStore {
   }
 
   /** The write half of opening: fix what recovery found, convert to the current key, start a segment. */
-  #repair(plan: Recovered, metaStale: boolean): void {
+  #repair(plan: Recovered, metaStale: boolean, forGood: boolean): void {
     mkdirSync(this.#msgsDir, { recursive: true });
     for (const file of plan.junk) unlinkSync(join(this.#msgsDir, file));
+    if (forGood) {
+      for (const file of plan.unreadable) renameSync(join(this.#msgsDir, file), join(this.#msgsDir, `${file}.damaged`));
+      if (plan.unreadable.length > 0) fsyncDir(this.#msgsDir);
+    }
     for (const { seg, length, first, last } of plan.torn) {
       const fd = openSync(seg.path, "r+");
       try {
@@ -579,8 +579,12 @@ export class FileStore implements StreamStore {
       this.recovery.converted.push("metadata");
     }
     const cur = this.#ring.current;
+    const damagedSegs = new Set(plan.damaged.map((d) => d.segment));
     for (const seg of [...this.#segs]) {
-      if (cur !== null && seg.keyId !== 0 && seg.keyId !== cur.id) {
+      if (forGood && damagedSegs.has(seg.id)) {
+        this.#rewrite(seg);
+        this.recovery.rewritten.push(segmentFileName(seg.id));
+      } else if (cur !== null && seg.keyId !== 0 && seg.keyId !== cur.id) {
         // Under prev_key: re-seal under the current key (new file, fsync, rename: crash-safe).
         this.#rewrite(seg);
         this.recovery.converted.push(segmentFileName(seg.id));
@@ -916,7 +920,7 @@ export class FileStore implements StreamStore {
     for (let q = Math.max(seg.first, this.#floor); q <= seg.last; q++) if (seg.has(q) && !again.has(q)) gone.push(q);
     for (const [subject, ss] of seg.fss) {
       const n = ss.msgs - (again.fss.get(subject)?.msgs ?? 0);
-      if (n > 0) this.#subjects.forget(subject, n);
+      if (n > 0) this.#subjects.removeMany(subject, n, true);
     }
     this.#msgs -= seg.msgs - again.msgs;
     this.#bytes -= seg.bytes - again.bytes;

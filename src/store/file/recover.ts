@@ -1,8 +1,8 @@
 /**
  * Reading a stream directory back: every segment from its summary when the summary matches, by a scan
- * otherwise; then the stream floor (the one segment it cuts through is scanned again with it applied) and
- * the tombstones. Writes nothing: what needs fixing (torn tails, leftovers, missing summaries) is returned
- * for the store to do once it is allowed to write.
+ * otherwise (or always, to verify every block); then the stream floor (the one segment it cuts through is
+ * scanned again with it applied) and the tombstones. Writes nothing: what needs fixing (torn tails,
+ * leftovers, missing summaries) is returned for the store to do once it is allowed to write.
  */
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
 import { join } from "node:path";
@@ -12,16 +12,7 @@ import { Purpose } from "./keys.ts";
 import { scanSegment } from "./scan.ts";
 import { Segment, segmentFor } from "./segment.ts";
 import { loadSummaryInto } from "./summary.ts";
-import type { LostRange } from "../store.ts";
-
-export interface Damaged {
-  readonly segment: number;
-  readonly offset: number;
-  readonly bytes: number;
-  readonly first: number;
-  readonly last: number;
-  readonly reason: string;
-}
+import type { DamagedBlock, LostRange } from "../store.ts";
 
 export interface Recovered {
   readonly segs: Segment[];
@@ -33,18 +24,26 @@ export interface Recovered {
   /** Segments to cut at `length`; `first`..`last` are the sequences of the frame cut off, when its header says. */
   readonly torn: { readonly seg: Segment; readonly length: number; readonly bytes: number; readonly first: number; readonly last: number }[];
   readonly unsummarized: Set<Segment>;
+  /** Segment files whose header is unreadable: not in `segs`, their messages unknown. */
+  readonly unreadable: string[];
   /** Leftover temporary files and segments cut short at creation. */
   readonly junk: string[];
-  readonly damaged: Damaged[];
+  readonly damaged: DamagedBlock[];
   readonly lost: LostRange[];
 }
 
-export function recoverSegments(msgsDir: string, stream: string, ring: Keyring): Recovered {
+export interface RecoverOptions {
+  /** Read every block, summaries or not: damage a matching summary hides is found (and cannot be missed). */
+  readonly scanAll?: boolean;
+}
+
+export function recoverSegments(msgsDir: string, stream: string, ring: Keyring, o: RecoverOptions = {}): Recovered {
   const segs: Segment[] = [];
   const torn: { seg: Segment; length: number; bytes: number; first: number; last: number }[] = [];
   const unsummarized = new Set<Segment>();
   const junk: string[] = [];
-  const damaged: Damaged[] = [];
+  const unreadable: string[] = [];
+  const damaged: DamagedBlock[] = [];
   const lost: LostRange[] = [];
   let files: string[] = [];
   try {
@@ -63,14 +62,20 @@ export function recoverSegments(msgsDir: string, stream: string, ring: Keyring):
     if (h === null) {
       // A segment whose creation was cut short has no complete header and holds nothing.
       if (size < SEGMENT_HEADER) junk.push(file);
-      else damaged.push({ segment: id, offset: 0, bytes: size, first: 0, last: 0, reason: "damaged segment header" });
+      else {
+        unreadable.push(file);
+        damaged.push({ segment: id, offset: 0, bytes: size, first: 0, last: 0, reason: "damaged segment header" });
+      }
       continue;
     }
     const key = keyFor(ring, h.keyId);
     if (key === undefined) throw unknownKeyError(stream, ring, `segment ${file}`);
     const seg = new Segment(id, path, h.cipher, h.keyId, h.salt, key === null ? new Uint8Array(0) : key.fileKey(Purpose.Frames, h.cipher, h.salt));
-    if (!loadSummaryInto(msgsDir, seg, size, ring)) {
-      unsummarized.add(seg);
+    // When scanning anyway, the summary is only checked (into a scratch copy): is it there and does it match?
+    const into = o.scanAll === true ? new Segment(id, path, seg.cipher, seg.keyId, seg.salt, seg.key) : seg;
+    const summarized = loadSummaryInto(msgsDir, into, size, ring);
+    if (!summarized) unsummarized.add(seg);
+    if (!summarized || o.scanAll === true) {
       const bytes = new Uint8Array(readFileSync(path));
       const r = scanSegment(seg, bytes, 0);
       seg.size = r.validLength;
@@ -126,7 +131,7 @@ export function recoverSegments(msgsDir: string, stream: string, ring: Keyring):
     for (let q = Math.max(t.first, floor); q <= t.last; q++) msgs.push(q);
     lost.push({ first: t.first, last: t.last, reason: `segment ${t.seg.id} at offset ${t.length}: torn write`, msgs, bytes: t.bytes });
   }
-  return { segs, floor, floorLast, floorTs, torn, unsummarized, junk, damaged, lost };
+  return { segs, floor, floorLast, floorTs, torn, unsummarized, unreadable, junk, damaged, lost };
 }
 
 function readHead(path: string): { head: Uint8Array; size: number } {

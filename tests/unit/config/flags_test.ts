@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { FlagError, parseFlags } from "../../../src/cli/flags.ts";
+import { FlagError, parseFlags } from "../../../src/config/flags.ts";
 
 function flagError(argv: string[]): string {
   try {

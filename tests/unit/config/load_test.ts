@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { FlagError } from "../../../src/cli/flags.ts";
+import { FlagError } from "../../../src/config/flags.ts";
 import { ConfigError } from "../../../src/config/errors.ts";
 import { type LoadResult, loadOptions } from "../../../src/config/load.ts";
 import { defaultOptions } from "../../../src/config/options.ts";

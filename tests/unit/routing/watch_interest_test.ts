@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { Router } from "../../../src/routing/router.ts";
-import { Subscription } from "../../../src/client/subscription.ts";
+import { Subscription } from "../../../src/routing/subscription.ts";
 import type { Endpoint } from "../../../src/routing/endpoint.ts";
 
 const endpoint = {} as Endpoint;

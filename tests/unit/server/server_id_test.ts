@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { Codec } from "@nats-io/nkeys/lib/codec.js";
 import { createUser, fromPublic, Prefix } from "@nats-io/nkeys";
 import { serverId } from "../../../src/server/server_id.ts";
-import { decodeNkey, NkeyPrefix } from "../../../src/auth/nkey_codec.ts";
+import { decodeNkey, NkeyPrefix } from "../../../src/protocol/nkey_codec.ts";
 
 test("serverId() encodes a server public key exactly as @nats-io/nkeys does", () => {
   for (let i = 0; i < 50; i++) {

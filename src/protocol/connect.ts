@@ -1,5 +1,5 @@
 /** CONNECT handling: nats-server's ClientOpts defaults and checks (server/client.go processConnect). */
-import { ERR, ProtocolError } from "../protocol/errors.ts";
+import { ERR, ProtocolError } from "./errors.ts";
 
 export interface ConnectOptions {
   verbose: boolean;

@@ -6,10 +6,10 @@
  * handler that publishes cannot re-enter the router while it iterates a match result.
  */
 import type { PubArg } from "../protocol/parser.ts";
-import { Subscription } from "../client/subscription.ts";
-import type { Endpoint } from "../routing/endpoint.ts";
-import type { Router } from "../routing/router.ts";
-import type { SublistResult } from "../subject/sublist.ts";
+import { Subscription } from "./subscription.ts";
+import type { Publisher } from "./endpoint.ts";
+import type { Router } from "./router.ts";
+import { MatchCache } from "./match_cache.ts";
 
 export interface InternalMsg {
   subject: string;
@@ -24,16 +24,17 @@ export type InternalHandler = (msg: InternalMsg) => void;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+/** Internal publishes never carry a route's queue groups; shared, never written. */
+const NO_QUEUES: number[] = [];
 
-export class InternalEndpoint implements Endpoint {
+export class InternalEndpoint implements Publisher {
   readonly cid = 0;
   readonly closed = false;
-  lastMatch: SublistResult<Subscription> | null = null;
-  lastMatchSubject = "";
-  lastMatchGen = -1;
+  readonly matchCache = new MatchCache();
   readonly opts = { echo: true, noResponders: false };
   readonly checksDelivery = false;
-  readonly pendingBytes = 0;
+  /** No socket: nothing to pause, and the server's own publishes are bounded by the requests that cause them. */
+  readonly link = null;
   private nextSid = 1;
   private readonly handlers = new Map<Subscription, InternalHandler>();
   /** Deliveries waiting for the next drain: handler i gets message i (two arrays, no pair per message). */
@@ -99,7 +100,7 @@ export class InternalEndpoint implements Endpoint {
     buf.set(data, start + hlen);
     buf[start + size] = 13;
     buf[start + size + 1] = 10;
-    const pa: PubArg = { buf, subjStart: 0, subjEnd, replyStart: subjEnd, replyEnd, hdr: hlen > 0 ? hlen : -1, size };
+    const pa: PubArg = { buf, subjStart: 0, subjEnd, replyStart: subjEnd, replyEnd, hdr: hlen > 0 ? hlen : -1, size, accStart: 0, accEnd: 0, queues: NO_QUEUES };
     this.routing = true;
     try {
       this.router.route(this, routeSubject, pa, buf, start, subject);
@@ -164,9 +165,5 @@ export class InternalEndpoint implements Endpoint {
 
   deliverNoResponders(): void {
     // The server never asks for no-responders statuses on its own requests.
-  }
-
-  stallOn(): void {
-    // Nothing to pause: the server's own publishes are bounded by the requests that cause them.
   }
 }

@@ -4,7 +4,7 @@
  * fixed), and so does this mapping: TLS 1.3 names are accepted and left out.
  */
 import { nodeFs } from "../runtime/lazy_fs.ts";
-import type { TLSOptions } from "../config/options.ts";
+import type { TLSOptions } from "./options.ts";
 import type { TLSServerConfig } from "../runtime/types.ts";
 
 const OPENSSL_CIPHER: Record<string, string> = {

@@ -1,4 +1,4 @@
-import type { Endpoint } from "../routing/endpoint.ts";
+import type { Endpoint } from "./endpoint.ts";
 
 const encoder = new TextEncoder();
 

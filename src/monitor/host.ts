@@ -1,0 +1,80 @@
+/**
+ * What the monitor reads from the server it reports on. The monitor is loaded lazily by the server, so it
+ * must not import the server back: the server implements this, and tests or another host could too.
+ */
+import type { Client } from "../client/client.ts";
+import type { ServerOptions } from "../config/options.ts";
+import type { Logger } from "../log/logger.ts";
+import type { Subscription } from "../routing/subscription.ts";
+import type { Runtime } from "../runtime/types.ts";
+import type { Sublist } from "../subject/sublist.ts";
+import type { ClosedRing } from "./closed.ts";
+
+/** Message and byte counters summed over open and closed connections. */
+export interface Totals {
+  inMsgs: number;
+  outMsgs: number;
+  inBytes: number;
+  outBytes: number;
+}
+
+/** The server's lifecycle as /varz, /connz, /accountz and /healthz see it. */
+export interface MonitorLifecycle {
+  readonly startedAt: number;
+  readonly configLoadTime: number;
+  readonly clientPort: number;
+  readonly listening: boolean;
+  readonly closed: ClosedRing;
+  readonly httpReqStats: Map<string, number>;
+  readonly httpHost: string;
+  readonly httpPort: number;
+  readonly httpsPort: number;
+  totals(): Totals;
+}
+
+/**
+ * A stream or consumer as the monitor reads it: `info()` answers in the `$JS.API` STREAM.INFO / CONSUMER.INFO
+ * shape (jsz.ts names the fields it reads).
+ */
+export interface JetStreamConsumerView {
+  readonly name: string;
+  info(): Record<string, unknown>;
+}
+
+export interface JetStreamStreamView {
+  readonly name: string;
+  readonly consumers: ReadonlyMap<string, JetStreamConsumerView>;
+  info(): Record<string, unknown>;
+}
+
+/** The running JetStream engine, which the monitor must not import (it is loaded only when enabled). */
+export interface JetStreamView {
+  readonly streams: ReadonlyMap<string, JetStreamStreamView>;
+  readonly storeDir: string;
+  readonly maxMemory: number;
+  readonly maxStore: number;
+  readonly domain: string | undefined;
+  readonly apiTotal: number;
+  readonly apiErrors: number;
+  /** The cipher new blocks are sealed with ("ChaCha20-Poly1305", "AES-256-GCM"), or null: never the key. */
+  readonly cipher: string | null;
+  usage(): { memory: number; storage: number; streams: number; consumers: number };
+}
+
+export interface MonitorHost {
+  readonly id: string;
+  readonly name: string;
+  readonly options: ServerOptions;
+  readonly runtime: Pick<Runtime, "name" | "version" | "serveHTTP">;
+  readonly log: Logger;
+  readonly auth: { readonly required: boolean };
+  readonly clients: ReadonlyMap<number, Client>;
+  readonly totalConnections: number;
+  readonly slowConsumers: number;
+  readonly router: { readonly sublist: Sublist<Subscription> };
+  readonly lifecycle: MonitorLifecycle;
+  /** The server's services (JetStream, …): the first unhealthy one's reason, or null. */
+  readonly services: { health(): string | null };
+  /** The running JetStream, or null when it is not enabled. */
+  jetstream(): JetStreamView | null;
+}

@@ -1,0 +1,37 @@
+/**
+ * The services natsedge has today, in start order. NATS Streaming and MQTT add their spec here; each module
+ * is imported only when its options enable it.
+ */
+import type { JetStream } from "../jetstream/mod.ts";
+import type { Monitor } from "../monitor/monitor.ts";
+import type { Server } from "./server.ts";
+import type { ServiceSpec } from "./services.ts";
+
+export const JETSTREAM: ServiceSpec<JetStream, Server> = {
+  name: "jetstream",
+  phase: "core",
+  enabled: (o) => o.jetstream?.enabled === true,
+  async start(srv) {
+    // JetStream and the store are most of natsedge's code and idle memory.
+    const { JetStream } = await import("../jetstream/mod.ts");
+    const js = new JetStream(srv, srv.options.jetstream!);
+    try {
+      await js.start();
+    } catch (err) {
+      // Streams restored before the failure hold files and subscriptions.
+      await js.stop();
+      throw err;
+    }
+    return js;
+  },
+};
+
+export const MONITOR: ServiceSpec<Monitor, Server> = {
+  name: "monitor",
+  phase: "listening",
+  enabled: (o) => o.http_port !== undefined || o.https_port !== undefined,
+  // hono and every endpoint cost idle memory.
+  start: async (srv) => (await import("../monitor/monitor.ts")).startMonitor(srv),
+};
+
+export const BUILTIN_SERVICES: readonly ServiceSpec<JetStream | Monitor, Server>[] = [JETSTREAM, MONITOR];

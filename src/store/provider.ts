@@ -1,0 +1,109 @@
+/**
+ * Where a subsystem keeps its stores and how they are opened: the directory layout under `store_dir`, the
+ * encryption key and cipher, memory or file. JetStream's streams, each holding its consumers, live in
+ *
+ *   <store_dir>/jetstream/$G/streams/<stream>/      one FileStore each (layout in file/filestore.ts)
+ *
+ * as nats-server lays them out. A provider opens, lists, verifies and removes its subsystem's stores; later
+ * subsystems (STAN channels, MQTT sessions) get a folder of their own beside `jetstream/` through it.
+ */
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { type Cipher, defaultCipher } from "./file/aead.ts";
+import { FileStore } from "./file/filestore.ts";
+import { type StreamVerification, verifyStream } from "./file/verify.ts";
+import { MemStore } from "./memstore.ts";
+import type { LostRange, StreamLimits, StreamStore } from "./store.ts";
+
+/** The subsystem folders under store_dir and, inside each, where its stores are (nats-server's names). */
+const LAYOUT = {
+  jetstream: { folder: "jetstream", stores: join("$G", "streams") },
+} as const;
+export type Subsystem = keyof typeof LAYOUT;
+
+export interface StoreProviderOptions {
+  /** `store_dir`; nats-server's default is `<tmp>/nats`. */
+  readonly storeDir?: string;
+  /** `key`: file stores are encrypted when set. Never written anywhere. */
+  readonly key?: string;
+  readonly prevKey?: string;
+  readonly cipher?: Cipher;
+  /** `sync_interval`: "always" or milliseconds between fsyncs. */
+  readonly sync?: "always" | number;
+}
+
+export interface OpenOptions {
+  readonly storage: "memory" | "file";
+  readonly limits?: StreamLimits;
+  /** See FileStoreOptions.onDamage. */
+  readonly onDamage?: (lost: LostRange) => void;
+  /** See FileStoreOptions.repair: read every block and rewrite what is damaged, for good. */
+  readonly repair?: boolean;
+}
+
+export class StoreProvider {
+  /** The subsystem's folder under store_dir (JetStream logs it as its Store Directory). */
+  readonly dir: string;
+  readonly #stores: string;
+
+  constructor(readonly subsystem: Subsystem, private readonly options: StoreProviderOptions) {
+    const layout = LAYOUT[subsystem];
+    this.dir = join(options.storeDir ?? join(tmpdir(), "nats"), layout.folder);
+    this.#stores = join(this.dir, layout.stores);
+  }
+
+  /** The cipher new blocks are sealed with, or null when the stores are not encrypted. */
+  get cipher(): Cipher | null {
+    return this.options.key ? this.options.cipher ?? defaultCipher() : null;
+  }
+
+  /** The names of the file stores on disk (creating the folder when there is none yet). */
+  names(): string[] {
+    mkdirSync(this.#stores, { recursive: true });
+    return readdirSync(this.#stores);
+  }
+
+  /** The directory a file store of this name lives in. */
+  path(name: string): string {
+    return join(this.#stores, name);
+  }
+
+  open(name: string, o: OpenOptions): Promise<StreamStore> {
+    if (o.storage === "memory") return Promise.resolve(new MemStore(o.limits));
+    const p = this.options;
+    return FileStore.open({
+      dir: this.path(name),
+      name,
+      key: p.key,
+      prevKey: p.prevKey,
+      cipher: p.cipher,
+      sync: p.sync,
+      limits: o.limits,
+      onDamage: o.onDamage,
+      repair: o.repair,
+    });
+  }
+
+  /** Reads and checks every block of a file store, writing nothing (see file/verify.ts for what it throws). */
+  verify(name: string): StreamVerification {
+    const p = this.options;
+    return verifyStream(this.path(name), name, { key: p.key, prevKey: p.prevKey, cipher: p.cipher });
+  }
+
+  /** Removes a file store's directory and everything in it; the store must be closed. */
+  remove(name: string): void {
+    rmSync(this.path(name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * The store_dir holding `dir`'s stores of `subsystem`, for `dir` given as the store_dir itself or as the
+ * subsystem's folder in it (`…/jetstream`); null when neither holds any.
+ */
+export function locateStoreDir(subsystem: Subsystem, dir: string): string | null {
+  const layout = LAYOUT[subsystem];
+  if (existsSync(join(dir, layout.folder, layout.stores))) return dir;
+  if (basename(dir) === layout.folder && existsSync(join(dir, layout.stores))) return dirname(dir);
+  return null;
+}
