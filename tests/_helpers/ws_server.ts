@@ -29,6 +29,7 @@ function portFrom(logs: string[], re: RegExp): number {
 
 export async function startWsServer(conf: string): Promise<WsServer> {
   if (REFERENCE_SERVER !== "") {
+    // startNatsServer runs $NATS_SERVER: make that the binary reference mode names.
     process.env.NATS_SERVER = REFERENCE_SERVER;
     const ref = await startNatsServer(conf);
     return { port: ref.port, wsPort: portFrom(ref.logs, WS_LISTENING), httpPort: portFrom(ref.logs, MONITOR), logs: ref.logs, close: () => ref.close() };
