@@ -90,6 +90,7 @@ export interface ClusterOptions {
 
 export interface LeafRemote {
   urls: string[];
+  no_randomize?: boolean;
   credentials?: string;
   nkey?: string;
   account?: string;
@@ -100,8 +101,15 @@ export interface LeafNodeOptions {
   host?: string;
   port?: number;
   remotes?: LeafRemote[];
+  /** Wait between attempts to dial a remote; nats-server 2.9 takes whole seconds. Default 1s. */
+  reconnect?: Millis;
   tls?: TLSOptions;
   authorization?: AuthorizationOptions;
+  /**
+   * nats-server 2.9.10 keys that were given but natsedge does not apply yet, as `leafnodes.<key>` or
+   * `leafnodes.remotes.<key>`: the server refuses to start naming them.
+   */
+  unapplied?: string[];
 }
 
 export interface ServerOptions {

@@ -32,6 +32,20 @@ export interface MonitorLifecycle {
   totals(): Totals;
 }
 
+/** One leaf connection as /leafz lists it (nats-server 2.9.10's LeafInfo). */
+export interface LeafzEntry {
+  account: string;
+  ip: string;
+  port: number;
+  rtt: string;
+  in_msgs: number;
+  out_msgs: number;
+  in_bytes: number;
+  out_bytes: number;
+  subscriptions: number;
+  subscriptions_list?: string[];
+}
+
 export interface MonitorHost {
   readonly id: string;
   readonly name: string;
@@ -44,6 +58,8 @@ export interface MonitorHost {
   readonly slowConsumers: number;
   readonly router: { readonly sublist: Sublist<Subscription> };
   readonly lifecycle: MonitorLifecycle;
+  /** The leaf connections that are set up, with their peer's interest when `subs`. */
+  leafz(subs: boolean): LeafzEntry[];
   /** The server's services (JetStream, …): the first unhealthy one's reason, or null. */
   readonly services: { health(): string | null };
 }

@@ -3,6 +3,7 @@
  * is imported only when its options enable it.
  */
 import type { JetStream } from "../jetstream/mod.ts";
+import type { LeafNodes } from "../leaf/mod.ts";
 import type { Monitor } from "../monitor/monitor.ts";
 import type { Server } from "./server.ts";
 import type { ServiceSpec } from "./services.ts";
@@ -34,4 +35,22 @@ export const MONITOR: ServiceSpec<Monitor, Server> = {
   start: async (srv) => (await import("../monitor/monitor.ts")).startMonitor(srv),
 };
 
-export const BUILTIN_SERVICES: readonly ServiceSpec<JetStream | Monitor, Server>[] = [JETSTREAM, MONITOR];
+export const LEAFNODES: ServiceSpec<LeafNodes, Server> = {
+  name: "leafnodes",
+  // Once the client listener is bound: the leafnode INFO carries the same server fields as a client's.
+  phase: "listening",
+  enabled: (o) => o.leafnodes !== undefined,
+  async start(srv) {
+    const { LeafNodes } = await import("../leaf/mod.ts");
+    const leaf = new LeafNodes(srv);
+    try {
+      await leaf.start();
+    } catch (err) {
+      await leaf.stop();
+      throw err;
+    }
+    return leaf;
+  },
+};
+
+export const BUILTIN_SERVICES: readonly ServiceSpec<JetStream | Monitor | LeafNodes, Server>[] = [JETSTREAM, LEAFNODES, MONITOR];

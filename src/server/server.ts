@@ -27,7 +27,9 @@ import { unsupportedOptions } from "./unsupported.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import type { MonitorHost } from "../monitor/host.ts";
 import { Services } from "./services.ts";
-import { BUILTIN_SERVICES, JETSTREAM } from "./builtin_services.ts";
+import { BUILTIN_SERVICES, JETSTREAM, LEAFNODES } from "./builtin_services.ts";
+import type { LeafHost } from "../leaf/host.ts";
+import type { LeafzEntry } from "../monitor/host.ts";
 
 /**
  * nats-server stalls producers once a receiver has max_pending/2 queued; natsedge caps that at 8 MiB so a
@@ -38,7 +40,7 @@ const MAX_STALL_THRESHOLD = 8 * 1024 * 1024;
 /** How often stalled writers are checked against write_deadline. */
 const DEADLINE_SWEEP_MS = 1000;
 
-export class Server implements ClientHost, ConnectionHost, MonitorHost {
+export class Server implements ClientHost, ConnectionHost, MonitorHost, LeafHost {
   readonly id: string;
   readonly name: string;
   readonly router: Router;
@@ -192,7 +194,7 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost {
 
   /** A NATS client connection: the Connection core with the client protocol on it. */
   private acceptClient(conn: Conn): ConnHandler {
-    const link = new Connection(this.nextCid++, conn, this, Kind.CLIENT);
+    const link = new Connection(this.newCid(), conn, this, Kind.CLIENT);
     const c = new Client(link, this);
     this.totalConnections++;
     this.clients.set(link.cid, c);
@@ -228,6 +230,15 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost {
     if (this.auth.enabled) this.armAuthTimeout(c);
     link.flush();
     return link;
+  }
+
+  /** The next connection id; clients and leaf connections share one sequence, as in nats-server. */
+  newCid(): number {
+    return this.nextCid++;
+  }
+
+  leafz(subs: boolean): LeafzEntry[] {
+    return this.services.get(LEAFNODES)?.leafz(subs) ?? [];
   }
 
   private hasPlaintextPasswords(): boolean {

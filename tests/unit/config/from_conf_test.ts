@@ -273,8 +273,8 @@ describe("optionsFromConf errors name the file, line, column and key", () => {
     expect(confError("jetstream {\n  store_dir: x\n  bogus: 1\n}").message).toBe('test.conf:3:3: unknown field "bogus"');
     expect(confError("cluster { nope: 1 }").message).toBe('test.conf:1:11: unknown field "nope"');
     expect(confError("authorization {\n  users = [ {user: a, pw: b} ]\n}").message).toBe('test.conf:2:23: unknown field "pw"');
-    expect(confError("leafnodes { remotes = [ { url: nats://h:7422, hub: true } ] }").message).toBe(
-      'test.conf:1:47: unknown field "hub"',
+    expect(confError("leafnodes { remotes = [ { url: nats://h:7422, hubb: true } ] }").message).toBe(
+      'test.conf:1:47: unknown field "hubb"',
     );
     expect(confError("tls { cert: x }").message).toBe('test.conf:1:7: error parsing tls config, unknown field ["cert"]');
     expect(confError("authorization { permissions { pubb: x } }").message).toBe(
