@@ -81,6 +81,9 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
   /** The interest we advertised to the peer. */
   readonly advertised = new InterestMap();
   private unwatch: (() => void) | null = null;
+  /** When the PING that measures the round trip was sent, and the last measurement (ms). */
+  private rttStart = 0;
+  rtt = 0;
 
   constructor(
     readonly link: Connection,
@@ -116,6 +119,7 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
     // The accepting side logged the connection when it came in, as nats-server does.
     if (this.solicited) this.host.log.notice(`${this.traceId} - Leafnode connection created for account: ${GLOBAL_ACCOUNT} ${peer.name}`);
     this.link.startPings();
+    this.sendRttPing();
     this.unwatch = this.host.router.interest.subscribe((op, sub) => this.onInterest(op, sub));
     this.sendLine(`LS+ ${this.host.lds}`);
     for (const sub of this.host.router.sublist.all()) this.onInterest("add", sub);
@@ -147,6 +151,12 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
     if (this.closed || !this.forwards(sub)) return;
     const line = op === "add" ? this.advertised.add(sub) : this.advertised.remove(sub);
     if (line !== null) this.sendLine(line);
+  }
+
+  /** nats-server pings a new link at once, and /leafz reports the round trip it measured. */
+  private sendRttPing(): void {
+    this.rttStart = performance.now();
+    this.sendLine("PING");
   }
 
   private sendLine(line: string): void {
@@ -272,6 +282,10 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
   processPong(): void {
     if (this.host.log.trace) this.traceIn("PONG", "");
     this.link.pingsOut = 0;
+    if (this.rttStart !== 0) {
+      this.rtt = performance.now() - this.rttStart;
+      this.rttStart = 0;
+    }
   }
 
   /** nats-server's leafProcessErr: the peer closes after its -ERR; some errors mean waiting longer to redial. */

@@ -3,6 +3,7 @@
  * is configured (accept.ts), keeps the leaf connections, and reports them for /leafz. It is the
  * ConnectionHost of its connections, so closing one reaches it rather than the server's client table.
  */
+import { formatGoDuration } from "../config/_duration.ts";
 import type { ServerOptions } from "../config/options.ts";
 import { CloseReason } from "../connection/close_reason.ts";
 import type { Connection, ConnectionHost } from "../connection/connection.ts";
@@ -162,7 +163,7 @@ export class LeafNodes implements ConnectionHost, LeafLinkHost {
         account: GLOBAL_ACCOUNT,
         ip: l.conn.remoteAddress,
         port: l.conn.remotePort,
-        rtt: "0s",
+        rtt: formatGoDuration(leaf.rtt),
         in_msgs: l.inMsgs,
         out_msgs: l.outMsgs,
         in_bytes: l.inBytes,

@@ -30,6 +30,7 @@ export interface LeafzEntry {
   account: string;
   ip: string;
   port: number;
+  rtt?: string;
   subscriptions: number;
   subscriptions_list?: string[];
   in_msgs: number;
