@@ -46,7 +46,7 @@ async function leafSees(leaf: Leaf, key: string, present = true): Promise<void> 
 
 function collect(nc: NatsConnection, subject: string, opts: { queue?: string } = {}): { got: string[] } {
   const got: string[] = [];
-  nc.subscribe(subject, { ...opts, callback: (_e, m) => got.push(`${m.subject}:${m.string()}`) });
+  nc.subscribe(subject, { ...opts, callback: (_e, m) => void got.push(`${m.subject}:${m.string()}`) });
   return { got };
 }
 
@@ -139,8 +139,8 @@ describe("nats-server leaf -> natsedge hub", () => {
     const leaf = await startLeaf(leafPort);
     await linked(srv, leaf);
     const hnc = own(await client(srv));
-    hnc.subscribe("svc.hub", { callback: (_e, m) => m.respond(`hub ${m.string()} ${m.headers?.get("X-Id") ?? "-"}`) });
-    leaf.nc.subscribe("svc.leaf", { callback: (_e, m) => m.respond(`leaf ${m.string()} ${m.headers?.get("X-Id") ?? "-"}`) });
+    hnc.subscribe("svc.hub", { callback: (_e, m) => void m.respond(`hub ${m.string()} ${m.headers?.get("X-Id") ?? "-"}`) });
+    leaf.nc.subscribe("svc.leaf", { callback: (_e, m) => void m.respond(`leaf ${m.string()} ${m.headers?.get("X-Id") ?? "-"}`) });
     await hnc.flush();
     await leaf.nc.flush();
     await leafSees(leaf, "svc.hub");

@@ -46,7 +46,7 @@ async function edgeSees(edge: TestServer, key: string, present = true): Promise<
 /** Collects the messages a subscription gets. */
 function collect(nc: NatsConnection, subject: string, opts: { queue?: string } = {}): { got: string[]; sub: ReturnType<NatsConnection["subscribe"]> } {
   const got: string[] = [];
-  const sub = nc.subscribe(subject, { ...opts, callback: (_e, m) => got.push(`${m.subject}:${m.string()}`) });
+  const sub = nc.subscribe(subject, { ...opts, callback: (_e, m) => void got.push(`${m.subject}:${m.string()}`) });
   return { got, sub };
 }
 
@@ -139,8 +139,8 @@ describe("natsedge leaf -> nats-server hub", () => {
     const edge = await startEdge(hub);
     await linked(hub, edge);
     const enc = own(await client(edge));
-    enc.subscribe("svc.edge", { callback: (_e, m) => m.respond(`edge got ${m.string()} ${m.headers?.get("X-Trace") ?? "-"}`) });
-    hub.nc.subscribe("svc.hub", { callback: (_e, m) => m.respond(`hub got ${m.string()} ${m.headers?.get("X-Trace") ?? "-"}`) });
+    enc.subscribe("svc.edge", { callback: (_e, m) => void m.respond(`edge got ${m.string()} ${m.headers?.get("X-Trace") ?? "-"}`) });
+    hub.nc.subscribe("svc.hub", { callback: (_e, m) => void m.respond(`hub got ${m.string()} ${m.headers?.get("X-Trace") ?? "-"}`) });
     await enc.flush();
     await hub.nc.flush();
     await hubSees(hub, "svc.edge");
