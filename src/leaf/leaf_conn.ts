@@ -122,7 +122,8 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
     this.sendRttPing();
     this.unwatch = this.host.router.interest.subscribe((op, sub) => this.onInterest(op, sub));
     this.sendLine(`LS+ ${this.host.lds}`);
-    for (const sub of this.host.router.sublist.all()) this.onInterest("add", sub);
+    const local = this.host.router.sublist.all().filter((sub) => this.forwards(sub));
+    for (const line of this.advertised.addAll(local)) this.sendLine(line);
     this.host.activated(this);
     this.link.flush();
   }

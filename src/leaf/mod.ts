@@ -144,6 +144,8 @@ export class LeafNodes implements ConnectionHost, LeafLinkHost {
     const leaf = this.leafs.get(link.cid);
     if (leaf === undefined) return;
     this.leafs.delete(link.cid);
+    // Its peer's interest is gone: LS- may be queued on the other links, outside any read cycle.
+    queueMicrotask(() => this.srv.flushPending());
     // nats-server logs leaf closes as notices, with the account once the link was set up.
     const account = leaf.active ? ` - Account: ${GLOBAL_ACCOUNT}` : "";
     this.log.notice(`${link.traceId} - Leafnode connection closed: ${link.closeReason}${account}`);

@@ -41,9 +41,23 @@ export class InterestMap {
     return sub.queue !== null ? `LS+ ${key} ${n}` : null;
   }
 
-  /** The advertised keys, for /leafz?subs=1. */
-  keys(): string[] {
-    return [...this.counts.keys()];
+  /**
+   * Counts every subscription in `subs` and returns one line per key with its final count, as nats-server's
+   * initial burst does (a group of two goes out as `LS+ foo q 2`, not `1` then `2`).
+   */
+  addAll(subs: Iterable<Subscription>): InterestLine[] {
+    const touched = new Set<string>();
+    for (const sub of subs) {
+      if (this.counted.has(sub)) continue;
+      this.add(sub);
+      touched.add(keyOf(sub));
+    }
+    const lines: InterestLine[] = [];
+    for (const key of touched) {
+      const n = this.counts.get(key)!;
+      lines.push(key.includes(" ") ? `LS+ ${key} ${n}` : `LS+ ${key}`);
+    }
+    return lines;
   }
 }
 

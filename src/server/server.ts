@@ -299,6 +299,9 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, LeafHost
     const c = this.clients.get(link.cid);
     if (c === undefined) return;
     this.clients.delete(link.cid);
+    // Removing its subscriptions may have queued LS- on leaf links, outside any read cycle; not from inside
+    // this call, which may itself run during a flush.
+    if (this.dirty.length > 0) queueMicrotask(() => this.flushPending());
     // Its subscriptions are still listed, so /connz?state=closed can show them.
     this.lifecycle.clientClosed(c);
     this.log.debugf(`${link.traceId} - Client connection closed: ${link.closeReason}`);
