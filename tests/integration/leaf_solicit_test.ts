@@ -196,3 +196,11 @@ describe("natsedge leaf -> nats-server hub", () => {
     await linked(hub, edge);
   });
 });
+
+describe("leafnodes options natsedge does not apply yet", () => {
+  test("refuse to start, naming each key", async () => {
+    const config = `leafnodes { remotes = [ { url: "nats-leaf://127.0.0.1:1", deny_imports: ["x.>"], credentials: "/x.creds" } ] }`;
+    const err = await runServer({ config }).then(() => null, (e: Error) => e);
+    expect(err?.message).toBe("natsedge does not support these configured options yet: leafnodes.remotes.deny_imports, leafnodes.remotes.credentials");
+  });
+});

@@ -560,6 +560,33 @@ describe("optionsFromConf cluster and leafnodes", () => {
   test("a remote needs a url", () => {
     expect(confError("leafnodes { remotes = [ { account: A } ] }").detail).toBe("Expected remote leafnode entry to have a url");
   });
+
+  test("reconnect is whole seconds under any of its names; no_randomize", () => {
+    expect(fromText("leafnodes { reconnect: 3 }").options.leafnodes).toEqual({ reconnect: 3000 });
+    expect(fromText("leafnodes { reconnect_delay: 2 }").options.leafnodes).toEqual({ reconnect: 2000 });
+    expect(fromText("leafnodes { reconnect_interval: 0 }").options.leafnodes).toEqual({ reconnect: 0 });
+    expect(confError('leafnodes { reconnect: "2s" }').detail).toBe('expected an integer for "reconnect", got a string');
+    expect(fromText("leafnodes { remotes = [ { url: nats-leaf://h, dont_randomize: true } ] }").options.leafnodes?.remotes).toEqual([
+      { urls: ["nats-leaf://h"], no_randomize: true },
+    ]);
+  });
+
+  test("2.9.10 keys natsedge does not apply yet are read and listed by name, aliases under one name", () => {
+    const text = `leafnodes {
+  advertise: "lb:7422"
+  leafnode_advertise: "lb:7422"
+  min_version: 2.8.0
+  remotes = [ { url: nats-leaf://h, hub: true, deny_import: [a], deny_exports: [b], ws_compression: true } ]
+}`;
+    expect(fromText(text).options.leafnodes?.unapplied).toEqual([
+      "leafnodes.advertise",
+      "leafnodes.min_version",
+      "leafnodes.remotes.hub",
+      "leafnodes.remotes.deny_imports",
+      "leafnodes.remotes.deny_exports",
+      "leafnodes.remotes.ws_compression",
+    ]);
+  });
 });
 
 describe("optionsFromConf never puts secrets in errors or warnings", () => {
