@@ -88,9 +88,9 @@ export class LeafNodes implements ConnectionHost, LeafLinkHost {
     return this.options.cluster?.name ?? this.srv.name;
   }
 
-  /** The leafnode listener's port, 0 when there is none. */
-  get port(): number {
-    return this.acceptor?.port ?? 0;
+  /** The leafnode listener's address, null when there is none. */
+  get listen(): { host: string; port: number } | null {
+    return this.acceptor !== null ? { host: this.acceptor.host, port: this.acceptor.port } : null;
   }
 
   async start(): Promise<void> {

@@ -60,6 +60,8 @@ export interface MonitorHost {
   readonly lifecycle: MonitorLifecycle;
   /** The leaf connections that are set up, with their peer's interest when `subs`. */
   leafz(subs: boolean): LeafzEntry[];
+  /** The leafnode listener's address, null when natsedge accepts no leaf connections. */
+  leafListen(): { host: string; port: number } | null;
   /** The server's services (JetStream, …): the first unhealthy one's reason, or null. */
   readonly services: { health(): string | null };
 }

@@ -60,7 +60,7 @@ export function varz(srv: MonitorHost): object {
     // nats-server reports such blocks as empty objects.
     cluster: {},
     gateway: {},
-    leaf: {},
+    leaf: leafVarz(srv),
     mqtt: {},
     websocket: {},
     jetstream: {},
@@ -77,7 +77,7 @@ export function varz(srv: MonitorHost): object {
     total_connections: srv.totalConnections,
     routes: 0,
     remotes: 0,
-    leafnodes: 0,
+    leafnodes: srv.leafz(false).length,
     in_msgs: t.inMsgs,
     out_msgs: t.outMsgs,
     in_bytes: t.inBytes,
@@ -87,4 +87,21 @@ export function varz(srv: MonitorHost): object {
     http_req_stats: Object.fromEntries(lc.httpReqStats),
     config_load_time: rfc3339(lc.configLoadTime),
   };
+}
+
+/** nats-server 2.9.10's LeafNodeOptsVarz: the listener (when there is one) and each remote's URLs, without credentials. */
+function leafVarz(srv: MonitorHost): object {
+  const l = srv.options.leafnodes;
+  if (l === undefined) return {};
+  const listen = srv.leafListen();
+  return {
+    ...(listen !== null ? { host: listen.host, port: listen.port, auth_timeout: (l.authorization?.timeout ?? 2000) / 1000, tls_timeout: (l.tls?.timeout ?? DEFAULT_TLS_TIMEOUT_MS) / 1000 } : {}),
+    ...(l.remotes !== undefined && l.remotes.length > 0
+      ? { remotes: l.remotes.map((r) => ({ local_account: r.account ?? "$G", urls: r.urls.map(withoutUserInfo), ...(r.tls ? { tls_timeout: (r.tls.timeout ?? 2000) / 1000 } : {}) })) }
+      : {}),
+  };
+}
+
+function withoutUserInfo(url: string): string {
+  return url.replace(/\/\/[^/@]*@/, "//");
 }

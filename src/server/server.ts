@@ -241,6 +241,10 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, LeafHost
     return this.services.get(LEAFNODES)?.leafz(subs) ?? [];
   }
 
+  leafListen(): { host: string; port: number } | null {
+    return this.services.get(LEAFNODES)?.listen ?? null;
+  }
+
   private hasPlaintextPasswords(): boolean {
     const a = this.options.authorization;
     const plain = (p: string | undefined) => p !== undefined && !/^\$2[abxy]\$\d{2}\$/.test(p);

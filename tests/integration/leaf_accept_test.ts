@@ -61,6 +61,9 @@ describe("nats-server leaf -> natsedge hub", () => {
     expect(l!.account).toBe("$G");
     expect(l!.ip).toBe("127.0.0.1");
     expect(l!.subscriptions_list!.some((s) => s.startsWith("$LDS."))).toBe(true);
+    const varz = (await (await fetch(`http://127.0.0.1:${monitorPort}/varz`)).json()) as { leafnodes: number; leaf: { host: string; port: number } };
+    expect(varz.leafnodes).toBe(1);
+    expect(varz.leaf).toMatchObject({ host: "127.0.0.1", port: leafPort, auth_timeout: 2 });
     // A Go duration, measured by the PING natsedge sends when the link comes up.
     await until(async () => {
       const rtt = (await httpLeafz(monitorPort))[0]?.rtt ?? "0s";
