@@ -15,6 +15,5 @@ export const CloseReason = {
   serverShutdown: "Server Shutdown",
   wrongPort: "Incorrect Port",
   duplicateLeaf: "Duplicate Remote LeafNode Connection",
-  leafLoop: "Leafnode Loop Detected",
 } as const;
 export type CloseReason = (typeof CloseReason)[keyof typeof CloseReason];

@@ -250,7 +250,7 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
     const text = leafLoopError(GLOBAL_ACCOUNT);
     this.host.log.error(`${this.traceId} - ${text}`);
     this.redialDelayMs = LEAF_REJECTED_DELAY_MS;
-    this.refuse(text, CloseReason.leafLoop);
+    this.refuse(text, CloseReason.protocolViolation);
   }
 
   processMsg(pa: PubArg, buf: Uint8Array, start: number): void {

@@ -146,8 +146,8 @@ export class LeafNodes implements ConnectionHost, LeafLinkHost {
     this.leafs.delete(link.cid);
     // Its peer's interest is gone: LS- may be queued on the other links, outside any read cycle.
     queueMicrotask(() => this.srv.flushPending());
-    // nats-server logs leaf closes as notices, with the account once the link was set up.
-    const account = leaf.active ? ` - Account: ${GLOBAL_ACCOUNT}` : "";
+    // nats-server 2.9.10 logs leaf closes as notices, with the account once the link was set up.
+    const account = leaf.active ? ` account: ${GLOBAL_ACCOUNT}` : "";
     this.log.notice(`${link.traceId} - Leafnode connection closed: ${link.closeReason}${account}`);
   }
 
