@@ -38,8 +38,6 @@ export interface LeafLinkHost {
   /** This server's loop-detection subject, `$LDS.<nuid>`. */
   readonly lds: string;
   flushPending(): void;
-  /** The handshake is over: the link carries interest and messages from now on. */
-  activated(leaf: LeafConn): void;
 }
 
 /** One side's part of setting up the link. */
@@ -124,7 +122,6 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
     this.sendLine(`LS+ ${this.host.lds}`);
     const local = this.host.router.sublist.all().filter((sub) => this.forwards(sub));
     for (const line of this.advertised.addAll(local)) this.sendLine(line);
-    this.host.activated(this);
     this.link.flush();
   }
 

@@ -32,6 +32,9 @@ export interface LeafInfo {
   subscriptions_list?: string[];
 }
 
+/** How often stalled links are checked against write_deadline (as the server does for clients). */
+const DEADLINE_SWEEP_MS = 1000;
+
 const NUID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /** A 22-character random id in nats.io/nuid's alphabet. */
@@ -49,6 +52,7 @@ export class LeafNodes implements ConnectionHost, LeafLinkHost {
   private readonly solicitors: Solicitor[] = [];
   private acceptor: LeafAcceptor | null = null;
   private stopping = false;
+  private sweepTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(readonly srv: LeafHost) {}
 
@@ -102,6 +106,7 @@ export class LeafNodes implements ConnectionHost, LeafLinkHost {
     if ((lo.remotes?.length ?? 0) > 0 && this.options.server_name === undefined && this.options.cluster?.name === undefined) {
       this.log.warn("leafnode remotes without server_name: set a unique server_name, or two edge boxes dialling one hub will suppress each other's traffic");
     }
+    this.sweepTimer = setInterval(() => this.sweepStalled(), DEADLINE_SWEEP_MS);
     for (const remote of lo.remotes ?? []) {
       const s = new Solicitor(this, remote);
       this.solicitors.push(s);
@@ -127,8 +132,6 @@ export class LeafNodes implements ConnectionHost, LeafLinkHost {
       }
     }
   }
-
-  activated(): void {}
 
   // ---- ConnectionHost -------------------------------------------------------------------------------------
 
@@ -181,9 +184,19 @@ export class LeafNodes implements ConnectionHost, LeafLinkHost {
     return null;
   }
 
+  /** A link whose peer has not taken our writes for write_deadline is a slow consumer, as a client would be. */
+  private sweepStalled(): void {
+    const deadline = this.options.write_deadline;
+    const now = Date.now();
+    for (const { link } of this.leafs.values()) {
+      if (link.stalledSince !== 0 && now - link.stalledSince > deadline) link.slowConsumer(CloseReason.slowConsumerDeadline);
+    }
+  }
+
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
     for (const s of this.solicitors) s.stop();
     await this.acceptor?.close();
     for (const leaf of [...this.leafs.values()]) leaf.link.closeAfterFlush(CloseReason.serverShutdown);
