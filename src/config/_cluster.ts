@@ -3,7 +3,7 @@ import type { ClusterOptions, LeafNodeOptions, LeafRemote } from "./options.ts";
 import type { ConfNode } from "./parser.ts";
 import { authorizationFromConf, leafAuthorizationFromConf } from "./_auth.ts";
 import { tlsFromConf } from "./_tls.ts";
-import { aliases, bool, fail, type Handler, hostPort, int, kindName, list, port, str, url, type Warn, walk } from "./_read.ts";
+import { aliases, bool, fail, type Handler, hostPort, int, kindName, list, port, str, strings, url, type Warn, walk } from "./_read.ts";
 
 /** nats-server 2.9.10 leafnodes keys natsedge reads but does not apply yet (aliases grouped under one name). */
 const UNAPPLIED_BLOCK: Record<string, string[]> = {
@@ -13,8 +13,6 @@ const UNAPPLIED_BLOCK: Record<string, string[]> = {
 };
 const UNAPPLIED_REMOTE: Record<string, string[]> = {
   hub: ["hub"],
-  deny_imports: ["deny_imports", "deny_import"],
-  deny_exports: ["deny_exports", "deny_export"],
   ws_compression: ["ws_compress", "ws_compression", "websocket_compress", "websocket_compression"],
   ws_no_masking: ["ws_no_masking", "websocket_no_masking"],
   jetstream_cluster_migrate: ["jetstream_cluster_migrate", "js_cluster_migrate"],
@@ -105,6 +103,12 @@ function remoteFromConf(node: ConfNode, key: string, later: string[]): LeafRemot
   const remote: LeafRemote = { urls: [] };
   walk(node.value, {
     ...unapplied(UNAPPLIED_REMOTE, "leafnodes.remotes.", later),
+    ...aliases(["deny_imports", "deny_import"], (n, k) => {
+      remote.deny_imports = strings(n, k);
+    }),
+    ...aliases(["deny_exports", "deny_export"], (n, k) => {
+      remote.deny_exports = strings(n, k);
+    }),
     ...aliases(["no_randomize", "dont_randomize"], (n, k) => {
       remote.no_randomize = bool(n, k);
     }),

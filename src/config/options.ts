@@ -95,6 +95,10 @@ export interface LeafRemote {
   nkey?: string;
   account?: string;
   tls?: TLSOptions;
+  /** Subjects the hub's messages may not bring in (also sent to the hub as CONNECT deny_pub). */
+  deny_imports?: string[];
+  /** Subjects local messages may not take out to the hub. */
+  deny_exports?: string[];
 }
 
 export interface LeafNodeOptions {

@@ -16,6 +16,7 @@ import type { InterestOp } from "../routing/interest.ts";
 import { MatchCache } from "../routing/match_cache.ts";
 import type { Router } from "../routing/router.ts";
 import { Subscription } from "../routing/subscription.ts";
+import { matchLiteral, subjectIsSubsetMatch } from "../subject/subject.ts";
 import { jetStreamDenied } from "./deny.ts";
 import { writeLeafMsg } from "./lmsg.ts";
 import { InterestMap, keyOf } from "./smap.ts";
@@ -29,6 +30,28 @@ export const GLOBAL_ACCOUNT = "$G";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+export interface LinkDeny {
+  readonly imports: readonly string[];
+  readonly exports: readonly string[];
+}
+
+const NO_DENY: LinkDeny = { imports: [], exports: [] };
+
+/** Whether a published subject falls under one of the deny patterns. */
+function deniedMsg(subject: string, patterns: readonly string[]): boolean {
+  for (const p of patterns) if (matchLiteral(subject, p)) return true;
+  return false;
+}
+
+/**
+ * Whether a subscription lies wholly under a deny pattern (nats-server does not advertise it). One that only
+ * overlaps, like `>` with `private.>`, is advertised and its denied messages are dropped as they come.
+ */
+function deniedSub(subject: string, patterns: readonly string[]): boolean {
+  for (const p of patterns) if (subjectIsSubsetMatch(subject, p)) return true;
+  return false;
+}
 
 /** What a leaf connection needs from the leaf node service. */
 export interface LeafLinkHost {
@@ -89,6 +112,8 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
     readonly handshake: Handshake,
     /** true on the side that dialled (a spoke): it advertises only local interest. */
     readonly solicited: boolean,
+    /** A remote's deny_imports and deny_exports: what may not come in from the peer, and go out to it. */
+    readonly deny: LinkDeny = NO_DENY,
   ) {
     link.proto = this;
     const o = host.options;
@@ -136,13 +161,13 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
   /**
    * Whether a subscription is advertised on this link: never the peer's own; a soliciting side only local
    * interest and what leaves below it have, never what it learned from a hub it dialled (nats-server's
-   * spoke rule); JetStream's API subjects never.
+   * spoke rule); JetStream's API subjects and what deny_imports refuses never.
    */
   private forwards(sub: Subscription): boolean {
     const c = sub.client;
     if (c === this) return false;
     if (this.solicited && c instanceof LeafConn && c.solicited) return false;
-    return !jetStreamDenied(sub.subject);
+    return !jetStreamDenied(sub.subject) && !deniedSub(sub.subject, this.deny.imports);
   }
 
   private onInterest(op: InterestOp, sub: Subscription): void {
@@ -256,7 +281,7 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
     link.inBytes += pa.size;
     const subject = decoder.decode(pa.buf.subarray(pa.subjStart, pa.subjEnd));
     if (this.host.log.trace) this.traceIn(pa.hdr >= 0 ? "HMSG" : "LMSG", `${subject} ${pa.size}`);
-    if (!this.active || jetStreamDenied(subject)) return;
+    if (!this.active || jetStreamDenied(subject) || deniedMsg(subject, this.deny.imports)) return;
     const q = pa.queues;
     const queues: string[] = [];
     for (let i = 0; i < q.length; i += 2) queues.push(decoder.decode(pa.buf.subarray(q[i]!, q[i + 1]!)));
@@ -298,7 +323,7 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
   // ---- Endpoint -------------------------------------------------------------------------------------------
 
   admitDelivery(subject: string): boolean {
-    return !jetStreamDenied(subject);
+    return !jetStreamDenied(subject) && !deniedMsg(subject, this.deny.exports);
   }
 
   deliver(_sub: Subscription, pa: PubArg, payload: Uint8Array): void {

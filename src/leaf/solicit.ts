@@ -89,7 +89,7 @@ export class Solicitor {
   private open(conn: Conn, url: LeafURL): ConnHandler {
     const link = new Connection(this.svc.newCid(), conn, this.svc, Kind.LEAF);
     const hs = new SolicitHandshake(this, url);
-    const leaf = new LeafConn(link, this.svc, hs, true);
+    const leaf = new LeafConn(link, this.svc, hs, true, { imports: this.remote.deny_imports ?? [], exports: this.remote.deny_exports ?? [] });
     hs.begin(leaf);
     this.current = leaf;
     this.svc.track(leaf);
@@ -194,6 +194,8 @@ class SolicitHandshake implements Handshake {
       cluster: svc.clusterName,
       ...(headers ? { headers } : {}),
       ...(jetstream ? { jetstream } : {}),
+      // The hub need not send what we would drop.
+      ...(leaf.deny.imports.length > 0 ? { deny_pub: leaf.deny.imports } : {}),
     };
     if (svc.log.trace) svc.log.tracef(`${leaf.traceId} - ->> [CONNECT ${JSON.stringify({ ...connect, pass: connect.pass !== undefined ? "[REDACTED]" : undefined })}]`);
     leaf.link.enqueue(new TextEncoder().encode(`CONNECT ${JSON.stringify(connect)}\r\n`));

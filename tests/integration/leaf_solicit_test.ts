@@ -190,6 +190,37 @@ describe("natsedge leaf -> nats-server hub", () => {
     await until(() => local.got.length === 1, "local traffic on the edge");
   });
 
+  test("deny_imports and deny_exports: of four subjects only the two public ones cross", async () => {
+    const hub = await startHub();
+    const url = `nats-leaf://127.0.0.1:${hub.leafPort}`;
+    const edge = own(
+      await runServer({
+        config: `server_name: edge1\nleafnodes { remotes = [ { url: "${url}", deny_imports: ["hub.private.>"], deny_exports: ["edge.private.>"] } ] }`,
+      }),
+    );
+    await linked(hub, edge);
+    const enc = own(await client(edge));
+    const atHub = collect(hub.nc, "edge.>");
+    const atEdge = collect(enc, "hub.>");
+    // Wholly denied interest is not even advertised.
+    enc.subscribe("hub.private.only");
+    await hub.nc.flush();
+    await enc.flush();
+    await edgeSees(edge, "edge.>");
+    await hubSees(hub, "hub.>");
+    expect(hasInterest(await httpLeafz(hub.httpPort), "hub.private.only")).toBe(false);
+    // Each side sends its private message first: had it crossed, it would arrive before the public one.
+    hub.nc.publish("hub.private.x", "no");
+    hub.nc.publish("hub.public.x", "yes");
+    enc.publish("edge.private.y", "no");
+    enc.publish("edge.public.y", "yes");
+    await until(() => atHub.got.length >= 1 && atEdge.got.length >= 1, "the public messages");
+    await enc.flush();
+    await hub.nc.flush();
+    expect(atEdge.got).toEqual(["hub.public.x:yes"]);
+    expect(atHub.got).toEqual(["edge.public.y:yes"]);
+  });
+
   test("right credentials in the URL link", async () => {
     const hub = await startHub(undefined, "authorization { user: leaf, password: right }");
     const edge = await startEdge(hub, `nats-leaf://leaf:right@127.0.0.1:${hub.leafPort}`);
@@ -199,8 +230,8 @@ describe("natsedge leaf -> nats-server hub", () => {
 
 describe("leafnodes options natsedge does not apply yet", () => {
   test("refuse to start, naming each key", async () => {
-    const config = `leafnodes { remotes = [ { url: "nats-leaf://127.0.0.1:1", deny_imports: ["x.>"], credentials: "/x.creds" } ] }`;
+    const config = `leafnodes { remotes = [ { url: "nats-leaf://127.0.0.1:1", hub: true, credentials: "/x.creds" } ] }`;
     const err = await runServer({ config }).then(() => null, (e: Error) => e);
-    expect(err?.message).toBe("natsedge does not support these configured options yet: leafnodes.remotes.deny_imports, leafnodes.remotes.credentials");
+    expect(err?.message).toBe("natsedge does not support these configured options yet: leafnodes.remotes.hub, leafnodes.remotes.credentials");
   });
 });

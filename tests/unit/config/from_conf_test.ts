@@ -582,10 +582,9 @@ describe("optionsFromConf cluster and leafnodes", () => {
       "leafnodes.advertise",
       "leafnodes.min_version",
       "leafnodes.remotes.hub",
-      "leafnodes.remotes.deny_imports",
-      "leafnodes.remotes.deny_exports",
       "leafnodes.remotes.ws_compression",
     ]);
+    expect(fromText(text).options.leafnodes?.remotes?.[0]).toMatchObject({ deny_imports: ["a"], deny_exports: ["b"] });
   });
 });
 
