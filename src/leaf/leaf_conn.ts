@@ -18,7 +18,7 @@ import type { Router } from "../routing/router.ts";
 import { Subscription } from "../routing/subscription.ts";
 import { matchLiteral, subjectIsSubsetMatch } from "../subject/subject.ts";
 import { jetStreamDenied } from "./deny.ts";
-import { writeLeafMsg } from "./lmsg.ts";
+import { sameSubject, splitJetStreamReply, writeLeafMsg } from "./lmsg.ts";
 import { InterestMap, keyOf } from "./smap.ts";
 
 /** Outbound bytes at which the link is written at once rather than at the end of the read cycle. */
@@ -102,6 +102,11 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
   /** The interest we advertised to the peer. */
   readonly advertised = new InterestMap();
   private unwatch: (() => void) | null = null;
+  /**
+   * `$JS.<our domain>.API.`: requests for our own domain never leave (nats-server's deny against two servers
+   * with one domain); null without a domain.
+   */
+  private readonly ownDomainApi: string | null;
   /** When the PING that measures the round trip was sent, and the last measurement (ms). */
   private rttStart = 0;
   rtt = 0;
@@ -118,6 +123,7 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
     link.proto = this;
     const o = host.options;
     this.parser = new Parser(this, o.max_payload, o.max_control_line, link.kind);
+    this.ownDomainApi = o.jetstream?.enabled && o.jetstream.domain ? `$JS.${o.jetstream.domain}.API.` : null;
   }
 
   get cid(): number {
@@ -285,7 +291,9 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
     const q = pa.queues;
     const queues: string[] = [];
     for (let i = 0; i < q.length; i += 2) queues.push(decoder.decode(pa.buf.subarray(q[i]!, q[i + 1]!)));
-    this.host.router.route(this, subject, pa, buf, start, subject, queues);
+    // A JetStream delivery from the far side: routed on its inbox, seen under the stored subject.
+    const seen = splitJetStreamReply(pa) ? decoder.decode(pa.buf.subarray(pa.subjStart, pa.subjEnd)) : subject;
+    this.host.router.route(this, subject, pa, buf, start, seen, queues);
   }
 
   processConnect(arg: string): void {
@@ -323,6 +331,7 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
   // ---- Endpoint -------------------------------------------------------------------------------------------
 
   admitDelivery(subject: string): boolean {
+    if (this.ownDomainApi !== null && subject.startsWith(this.ownDomainApi)) return false;
     return !jetStreamDenied(subject) && !deniedMsg(subject, this.deny.exports);
   }
 
@@ -330,11 +339,12 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
     this.deliverRemote(pa, payload, "", []);
   }
 
-  deliverRemote(pa: PubArg, payload: Uint8Array, _subject: string, queues: readonly string[]): void {
+  deliverRemote(pa: PubArg, payload: Uint8Array, subject: string, queues: readonly string[]): void {
     if (!this.active) return;
     const link = this.link;
     const out = link.out;
-    const w = writeLeafMsg(out, pa, payload, queues, this.peer.headers);
+    const routed = subject === "" || sameSubject(subject, pa) ? null : encoder.encode(subject);
+    const w = writeLeafMsg(out, pa, payload, queues, this.peer.headers, routed);
     if (this.host.log.trace) this.host.log.tracef(`${this.traceId} - ->> [${decoder.decode(out.buf.subarray(w.lineStart, w.lineEnd))}]`);
     link.outMsgs++;
     link.outBytes += w.size;

@@ -12,8 +12,11 @@ const HMSG_OP = new Uint8Array([72, 77, 83, 71, 32]); // "HMSG "
 const encoder = new TextEncoder();
 
 /**
- * Appends one message to `out`; `payload` is the payload followed by CRLF. Returns the control line's
- * [start, end) in out.buf (for tracing) and the payload size written.
+ * Appends one message to `out`; `payload` is the payload followed by CRLF. `routeSubject`, when given, is
+ * the subject the message was routed on and differs from pa's (a JetStream delivery to an inbox): the LMSG
+ * carries it, and the reply gets `@<pa's subject>` so the far side can restore what its client sees
+ * (nats-server's msgHeaderForRouteOrLeaf). Returns the control line's [start, end) in out.buf (for
+ * tracing) and the payload size written.
  */
 export function writeLeafMsg(
   out: Outbound,
@@ -21,6 +24,7 @@ export function writeLeafMsg(
   payload: Uint8Array,
   queues: readonly string[],
   headers: boolean,
+  routeSubject: Uint8Array | null = null,
 ): { lineStart: number; lineEnd: number; size: number } {
   let hdr = pa.hdr;
   let size = pa.size;
@@ -31,8 +35,11 @@ export function writeLeafMsg(
     hdr = -1;
   }
   const q = queues.length > 0 ? queues.map((s) => encoder.encode(s)) : null;
-  const subjLen = pa.subjEnd - pa.subjStart;
-  const replyLen = pa.replyEnd - pa.replyStart;
+  const paSubjLen = pa.subjEnd - pa.subjStart;
+  const subjLen = routeSubject !== null ? routeSubject.length : paSubjLen;
+  // The stored subject rides after the reply only when there is a reply to carry it.
+  const suffix = routeSubject !== null && pa.replyEnd > pa.replyStart ? 1 + paSubjLen : 0;
+  const replyLen = pa.replyEnd - pa.replyStart + suffix;
   let need = 5 + subjLen + 3 + replyLen + 1 + 22 + 2 + size + 2;
   if (q !== null) for (const b of q) need += b.length + 1;
   let p = out.reserve(need);
@@ -40,16 +47,24 @@ export function writeLeafMsg(
   const o = out.buf;
   o.set(hdr >= 0 ? HMSG_OP : LMSG_OP, p);
   p += 5;
-  o.set(pa.buf.subarray(pa.subjStart, pa.subjEnd), p);
+  o.set(routeSubject ?? pa.buf.subarray(pa.subjStart, pa.subjEnd), p);
   p += subjLen;
   o[p++] = 32;
+  const writeReply = (): void => {
+    o.set(pa.buf.subarray(pa.replyStart, pa.replyEnd), p);
+    p += pa.replyEnd - pa.replyStart;
+    if (suffix > 0) {
+      o[p++] = 64; // '@'
+      o.set(pa.buf.subarray(pa.subjStart, pa.subjEnd), p);
+      p += paSubjLen;
+    }
+    o[p++] = 32;
+  };
   if (q !== null) {
     if (replyLen > 0) {
       o[p++] = 43; // '+'
       o[p++] = 32;
-      o.set(pa.buf.subarray(pa.replyStart, pa.replyEnd), p);
-      p += replyLen;
-      o[p++] = 32;
+      writeReply();
     } else {
       o[p++] = 124; // '|'
       o[p++] = 32;
@@ -60,9 +75,7 @@ export function writeLeafMsg(
       o[p++] = 32;
     }
   } else if (replyLen > 0) {
-    o.set(pa.buf.subarray(pa.replyStart, pa.replyEnd), p);
-    p += replyLen;
-    o[p++] = 32;
+    writeReply();
   }
   if (hdr >= 0) {
     p = writeDecimal(o, p, hdr);
@@ -76,3 +89,40 @@ export function writeLeafMsg(
   out.end = p + size + 2;
   return { lineStart, lineEnd, size };
 }
+
+/** Whether the string `s` is exactly pa's subject bytes (ASCII fast path; anything else compares as bytes). */
+export function sameSubject(s: string, pa: PubArg): boolean {
+  const n = pa.subjEnd - pa.subjStart;
+  const b = pa.buf;
+  if (s.length === n) {
+    let i = 0;
+    while (i < n && s.charCodeAt(i) === b[pa.subjStart + i]) i++;
+    if (i === n) return true;
+  }
+  const e = encoder.encode(s);
+  if (e.length !== n) return false;
+  for (let i = 0; i < n; i++) if (e[i] !== b[pa.subjStart + i]) return false;
+  return true;
+}
+
+/**
+ * The receiving half of the `@` rewrite: a JetStream reply `$JS.ACK....@<subject>` from a link is split at
+ * its last '@', in place, so pa's subject becomes the stored subject and its reply the bare ack subject.
+ * Returns false when the reply carries no such suffix.
+ */
+export function splitJetStreamReply(pa: PubArg): boolean {
+  const b = pa.buf;
+  const rs = pa.replyStart;
+  const re = pa.replyEnd;
+  if (re - rs < JS_ACK.length) return false;
+  for (let i = 0; i < JS_ACK.length; i++) if (b[rs + i] !== JS_ACK[i]) return false;
+  let at = re - 1;
+  while (at > rs && b[at] !== 64) at--;
+  if (at === rs || at === re - 1) return false;
+  pa.subjStart = at + 1;
+  pa.subjEnd = re;
+  pa.replyEnd = at;
+  return true;
+}
+
+const JS_ACK = encoder.encode("$JS.ACK.");

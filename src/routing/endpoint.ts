@@ -44,6 +44,9 @@ export interface RemoteEndpoint extends Publisher {
   routeMark: number;
   /** The queue groups collected for the message being routed; the router's bookkeeping. */
   readonly routeQueues: string[];
-  /** `payload` is the payload followed by CRLF, valid only during the call. */
+  /**
+   * `payload` is the payload followed by CRLF, valid only during the call. `subject` is the subject the
+   * message was routed on, which differs from pa's for a JetStream delivery to an inbox.
+   */
   deliverRemote(pa: PubArg, payload: Uint8Array, subject: string, queues: readonly string[]): void;
 }

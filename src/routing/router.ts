@@ -124,7 +124,8 @@ export class Router {
     if (remotes.length > 0) {
       for (let i = 0; i < remotes.length; i++) {
         const c = remotes[i]!;
-        c.deliverRemote(pa, payload, deliverSubject, c.routeQueues);
+        // A link gets the subject routed on: the far side routes on it again.
+        c.deliverRemote(pa, payload, subject, c.routeQueues);
         this.checkStall(c, from);
       }
       remotes.length = 0;
