@@ -138,6 +138,10 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
     return this.link.traceId;
   }
 
+  get origin(): string {
+    return this.peer.cluster;
+  }
+
   // ---- handshake results ----------------------------------------------------------------------------------
 
   /** The link is up: advertise our interest and follow it from now on. */
@@ -172,7 +176,11 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
   private forwards(sub: Subscription): boolean {
     const c = sub.client;
     if (c === this) return false;
-    if (this.solicited && c instanceof LeafConn && c.solicited) return false;
+    if (c instanceof LeafConn) {
+      if (this.solicited && c.solicited) return false;
+      // Loop detection must see every path, so $LDS. crosses whatever the origin.
+      if (c.origin !== "" && c.origin === this.origin && !sub.subject.startsWith("$LDS.")) return false;
+    }
     return !jetStreamDenied(sub.subject) && !deniedSub(sub.subject, this.deny.imports);
   }
 

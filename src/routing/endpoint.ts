@@ -40,6 +40,11 @@ export interface Publisher extends Endpoint {
  */
 export interface RemoteEndpoint extends Publisher {
   readonly remote: true;
+  /**
+   * The cluster name on the other side ("" when unknown): a message never goes from one link to another
+   * whose peer has the same origin (nats-server's cluster-wide no-echo).
+   */
+  readonly origin: string;
   /** Which route() call last collected this endpoint; the router's bookkeeping. */
   routeMark: number;
   /** The queue groups collected for the message being routed; the router's bookkeeping. */

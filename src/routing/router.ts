@@ -177,8 +177,9 @@ export class Router {
   /** Notes a remote endpoint as a receiver of the message being routed, with the queue group it takes it for. */
   private collect(sub: Subscription, from: Endpoint, subject: string, pa: PubArg, mark: number, queue: string | null): boolean {
     const c = sub.client as RemoteEndpoint;
-    // Never back over the link it came from: links are always no-echo.
+    // Never back over the link it came from, nor to another link from the same origin: links are no-echo.
     if (c.closed || c === from) return false;
+    if (from.remote === true && c.origin !== "" && (from as RemoteEndpoint).origin === c.origin) return false;
     if (c.checksDelivery && !c.admitDelivery(subject, pa)) return false;
     if (c.routeMark !== mark) {
       c.routeMark = mark;

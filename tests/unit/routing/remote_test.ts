@@ -32,6 +32,9 @@ class Local implements Publisher {
 
 class Remote extends Local implements RemoteEndpoint {
   readonly remote = true;
+  constructor(readonly origin = "") {
+    super();
+  }
   routeMark = 0;
   readonly routeQueues: string[] = [];
   override readonly opts = { echo: false, noResponders: false };
@@ -116,4 +119,20 @@ test("a message from a link reaches only the queue groups it names, never the li
   publish(router, from, "m", ["yes"]);
   expect([plain.got, named.got, unnamed.got]).toEqual([2, 1, 0]);
   expect(from.copies).toEqual([]);
+});
+
+test("a message from a link never goes to another link from the same origin cluster", () => {
+  const router = new Router(true, 1 << 20);
+  const from = new Remote("site-a");
+  const twin = new Remote("site-a");
+  const other = new Remote("site-b");
+  const local = new Local();
+  add(router, twin, "t");
+  add(router, other, "t");
+  add(router, local, "t");
+  publish(router, from, "t", []);
+  expect([twin.copies.length, other.copies.length, local.got]).toEqual([0, 1, 1]);
+  // From a local client, both links get it.
+  publish(router, local, "t");
+  expect([twin.copies.length, other.copies.length]).toEqual([1, 2]);
 });
