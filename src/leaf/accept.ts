@@ -130,11 +130,13 @@ class AcceptHandshake implements Handshake {
       this.connected(leaf, j, verdict);
       return;
     }
+    // bcrypt runs asynchronously: the parser stops after CONNECT and the link holds what follows.
     this.connecting = true;
+    leaf.parser.suspended = true;
     void verdict.then((ok) => {
       this.connecting = false;
       if (!leaf.closed) this.connected(leaf, j, ok);
-      this.svc.flushPending();
+      leaf.resume();
     });
   }
 

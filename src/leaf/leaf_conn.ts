@@ -102,6 +102,8 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
   /** The interest we advertised to the peer. */
   readonly advertised = new InterestMap();
   private unwatch: (() => void) | null = null;
+  /** Input read while parsing is suspended. */
+  private held: Uint8Array | null = null;
   /**
    * `$JS.<our domain>.API.`: requests for our own domain never leave (nats-server's deny against two servers
    * with one domain); null without a domain.
@@ -204,12 +206,41 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
   // ---- ConnProtocol ---------------------------------------------------------------------------------------
 
   onData(data: Uint8Array): void {
+    if (this.parser.suspended) {
+      this.hold(data);
+      return;
+    }
     try {
-      this.parser.parse(data);
+      const n = this.parser.parse(data);
+      if (n < data.length) this.hold(data.subarray(n));
     } catch (err) {
       this.onProtocolError(err);
     }
     this.host.flushPending();
+  }
+
+  /** Keeps input that arrives while a CONNECT is checked asynchronously (bcrypt); the read buffer is only ours during onData. */
+  private hold(data: Uint8Array): void {
+    if (this.held === null) {
+      this.held = data.slice();
+      this.link.conn.pause();
+      return;
+    }
+    const next = new Uint8Array(this.held.length + data.length);
+    next.set(this.held, 0);
+    next.set(data, this.held.length);
+    this.held = next;
+  }
+
+  /** Parsing goes on after an asynchronous CONNECT check, with what arrived meanwhile. */
+  resume(): void {
+    this.parser.suspended = false;
+    const held = this.held;
+    this.held = null;
+    if (this.closed) return;
+    this.link.conn.resume();
+    if (held !== null) this.onData(held);
+    else this.host.flushPending();
   }
 
   onClose(): void {

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { connect, headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import { startNatsServer, type NatsServerProcess } from "../_helpers/nats_server.ts";
-import { client, runServer, type TestServer } from "../_helpers/server.ts";
+import { client, RawConn, runServer, type TestServer } from "../_helpers/server.ts";
 import { useCleanup } from "../_helpers/scope.ts";
 import { edgeLeafz, freePort, hasInterest, httpLeafz, until } from "../_helpers/leaf.ts";
 
@@ -179,5 +179,21 @@ describe("nats-server leaf -> natsedge hub", () => {
     expect(edgeLeafz(srv)).toEqual([]);
     const good = await startLeaf(leafPort, "leafy:s3cret@");
     await linked(srv, good);
+  });
+});
+
+describe("a bcrypt leaf password", () => {
+  test("what the leaf sends right after CONNECT waits for the check and is then processed", async () => {
+    const { default: bcrypt } = await import("bcryptjs");
+    const hash = bcrypt.hashSync("s3cret", 6);
+    const { srv, leafPort } = await startHub(undefined, `authorization { user: leafy, password: "${hash}" }`);
+    const leaf = own(await RawConn.open(leafPort));
+    await leaf.waitFor(/^INFO .*\r\n/);
+    leaf.send('CONNECT {"user":"leafy","pass":"s3cret"}\r\nLS+ after.connect\r\nPING\r\n');
+    await leaf.waitFor("PONG\r\n");
+    await hubSees(srv, "after.connect");
+    const hnc = own(await client(srv));
+    hnc.publish("after.connect", "ok");
+    await leaf.waitFor("LMSG after.connect 2\r\nok\r\n");
   });
 });
