@@ -15,7 +15,8 @@ import { infoLine } from "../protocol/encode.ts";
 import { parseConnect } from "../protocol/connect.ts";
 import { ERR, ProtocolError } from "../protocol/errors.ts";
 import { Kind } from "../protocol/kind.ts";
-import type { Conn, ConnHandler, Listener } from "../runtime/types.ts";
+import type { Conn, ConnHandler, Listener, TLSServerConfig } from "../runtime/types.ts";
+import { DEFAULT_TLS_TIMEOUT_MS, tlsServerConfig } from "../config/tls_config.ts";
 import { GLOBAL_ACCOUNT, type Handshake, LeafConn } from "./leaf_conn.ts";
 import type { LeafNodes } from "./mod.ts";
 import { DEFAULT_LEAF_PORT, hostPortOf } from "./urls.ts";
@@ -25,6 +26,8 @@ const DEFAULT_LEAF_AUTH_TIMEOUT_MS = 2000;
 
 export class LeafAcceptor {
   private listener: Listener | null = null;
+  /** The leafnodes block's TLS, when it has one: every leaf upgrades after natsedge's plain INFO. */
+  private tls: TLSServerConfig | null = null;
   /** INFO fields of every accepted leaf connection; built once the port is known. */
   private infoBase: Record<string, unknown> = {};
 
@@ -40,6 +43,12 @@ export class LeafAcceptor {
 
   async start(): Promise<void> {
     const lo = this.svc.options.leafnodes!;
+    if (lo.tls !== undefined) {
+      const rt = this.svc.runtime;
+      if (!rt.serverTLS) throw new Error(`leafnodes TLS is configured, but the ${rt.name} transport cannot serve TLS`);
+      this.tls = tlsServerConfig(lo.tls);
+      await rt.prepareTLS?.();
+    }
     const port = lo.port === undefined ? DEFAULT_LEAF_PORT : lo.port === -1 ? 0 : lo.port;
     this.listener = await this.svc.runtime.listen({ host: this.host, port, accept: (conn) => this.accept(conn) });
     const advertised = hostPortOf({ host: advertisedHost(this.host), port: this.listener.port });
@@ -55,6 +64,8 @@ export class LeafAcceptor {
       headers: base.headers,
       // Always on the leaf port, even with no authorization configured (nats-server does the same).
       auth_required: true,
+      ...(this.tls !== null ? { tls_required: true } : {}),
+      ...(this.tls?.requestCert ? { tls_verify: true } : {}),
       max_payload: base.max_payload,
       ...(base.jetstream === true ? { jetstream: true } : {}),
       ip: advertised,
@@ -81,8 +92,9 @@ export class LeafAcceptor {
     leaf.parser.awaitingConnect = true;
     hs.nonce = nonce;
     link.enqueue(infoLine({ ...this.infoBase, client_id: link.cid, nonce, info_on_connect: true }));
-    const auth = this.svc.options.leafnodes?.authorization;
-    const ms = auth?.timeout ?? DEFAULT_LEAF_AUTH_TIMEOUT_MS;
+    const lo = this.svc.options.leafnodes;
+    const tlsTimeout = lo?.tls?.timeout ?? DEFAULT_TLS_TIMEOUT_MS;
+    const ms = lo?.authorization?.timeout ?? (this.tls !== null ? tlsTimeout + 1000 : DEFAULT_LEAF_AUTH_TIMEOUT_MS);
     const t = setTimeout(() => {
       if (leaf.closed || leaf.active || hs.connecting) return;
       this.svc.log.debugf(`${link.traceId} - Authentication Timeout`);
@@ -90,6 +102,8 @@ export class LeafAcceptor {
     }, ms);
     (t as { unref?: () => void }).unref?.();
     link.flush();
+    // 2.9.10 upgrades after the plain INFO, as for clients without handshake_first.
+    if (this.tls !== null) link.upgradeTLS(this.tls, tlsTimeout, null);
     return link;
   }
 }

@@ -12,7 +12,8 @@ export function unsupportedOptions(o: ServerOptions): string[] {
   const leaf = o.leafnodes;
   if (leaf !== undefined) {
     out.push(...(leaf.unapplied ?? []));
-    if (leaf.tls !== undefined) out.push("leafnodes.tls");
+    if (leaf.tls?.verify_and_map) out.push("leafnodes.tls.verify_and_map");
+    if (leaf.tls?.pinned_certs) out.push("leafnodes.tls.pinned_certs");
     if (leaf.authorization?.users?.some((u) => u.account !== undefined && u.account !== "$G")) out.push("leafnodes.authorization.users.account");
     if (leaf.authorization?.account !== undefined && leaf.authorization.account !== "$G") out.push("leafnodes.authorization.account");
     for (const r of leaf.remotes ?? []) {

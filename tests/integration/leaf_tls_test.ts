@@ -61,3 +61,50 @@ leafnodes { remotes = [ { url: "nats-leaf://127.0.0.1:${hub.leafPort}", tls { ca
     expect((await httpLeafz(hub.httpPort)).length).toBe(0);
   });
 });
+
+describe("nats-server leaf -> natsedge hub over mutual TLS", () => {
+  async function tlsEdgeHub(): Promise<{ leafPort: number; srv: Awaited<ReturnType<typeof runServer>> }> {
+    const leafPort = await freePort();
+    const srv = own(
+      await runServer({
+        config: `server_name: ehub
+leafnodes {
+  listen: "127.0.0.1:${leafPort}"
+  tls { cert_file: "${certs.server.cert}", key_file: "${certs.server.key}", ca_file: "${certs.ca}", verify: true }
+}`,
+      }),
+    );
+    return { leafPort, srv };
+  }
+
+  test("the leaf upgrades after natsedge's INFO, presents its certificate and links", async () => {
+    const hub = await tlsEdgeHub();
+    const leafHttp = await freePort();
+    const leaf = own(
+      await startNatsServer(`server_name: leaf1
+http: "127.0.0.1:${leafHttp}"
+leafnodes { remotes = [ { url: "nats-leaf://127.0.0.1:${hub.leafPort}", tls { cert_file: "${certs.client.cert}", key_file: "${certs.client.key}", ca_file: "${certs.ca}" } } ] }`),
+    );
+    await until(async () => edgeLeafz(hub.srv).length === 1 && (await httpLeafz(leafHttp)).length === 1, "the TLS link");
+    const lnc = own(await connect({ servers: `127.0.0.1:${leaf.port}`, reconnect: false }));
+    const got: string[] = [];
+    lnc.subscribe("to.leaf", { callback: (_e, m) => void got.push(m.string()) });
+    await lnc.flush();
+    await until(() => hasInterest(edgeLeafz(hub.srv), "to.leaf"), "interest over TLS");
+    const hnc = own(await client(hub.srv));
+    hnc.publish("to.leaf", "sealed");
+    await until(() => got.length === 1, "the message over TLS");
+  });
+
+  test("a leaf without a client certificate is refused at the handshake; natsedge stays up", async () => {
+    const hub = await tlsEdgeHub();
+    const leaf = own(
+      await startNatsServer(`server_name: leaf1
+leafnodes { remotes = [ { url: "nats-leaf://127.0.0.1:${hub.leafPort}", tls { ca_file: "${certs.ca}" } } ] }`),
+    );
+    await until(() => hub.srv.logs.filter((l) => l.includes("TLS handshake error")).length >= 2, "two refused handshakes");
+    expect(edgeLeafz(hub.srv)).toEqual([]);
+    // The leaf sees its link close each time rather than come up.
+    expect(leaf.logs.some((l) => l.includes("Leafnode connection closed"))).toBe(true);
+  });
+});
