@@ -15,6 +15,7 @@ import { ADVERTISED_VERSION } from "../version.ts";
 import { type Handshake, LeafConn } from "./leaf_conn.ts";
 import type { LeafNodes } from "./mod.ts";
 import { hostPortOf, type LeafURL, LeafURLs } from "./urls.ts";
+import { type Credentials, readCredentials, signNonce } from "./creds.ts";
 
 /** nats-server's DEFAULT_LEAFNODE_INFO_WAIT: the hub's INFO must come this soon after connecting. */
 const INFO_WAIT_MS = 1000;
@@ -153,6 +154,9 @@ class SolicitHandshake implements Handshake {
       return;
     }
     this.hub = info;
+    // The INFO came in time; TLS and the CONNECT's own wait take over from here.
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
     const tls = this.solicitor.remote.tls;
     if (info.tls_required === true || tls !== undefined) {
       this.state = "tls";
@@ -176,17 +180,49 @@ class SolicitHandshake implements Handshake {
     return { ...(t !== undefined ? tlsClientConfig(t) : {}), servername };
   }
 
+  /** CONNECT with the remote's credentials file if it has one (its nonce signature is asynchronous). */
   private sendConnect(leaf: LeafConn): void {
+    const path = this.solicitor.remote.credentials;
+    if (path === undefined) {
+      this.writeConnect(leaf, {});
+      return;
+    }
+    const log = this.solicitor.svc.log;
+    let creds: Credentials;
+    try {
+      creds = readCredentials(path);
+    } catch (err) {
+      log.error(`${leaf.traceId} - ${(err as Error).message}`);
+      leaf.link.close(CloseReason.authViolation);
+      return;
+    }
+    const nonce = typeof this.hub.nonce === "string" ? this.hub.nonce : "";
+    signNonce(creds.seed, nonce).then(
+      (sig) => {
+        if (leaf.closed) return;
+        this.writeConnect(leaf, { jwt: creds.jwt, sig });
+        this.solicitor.svc.flushPending();
+      },
+      (err: unknown) => {
+        log.error(`${leaf.traceId} - signing the nonce with the credentials of ${JSON.stringify(path)}: ${String(err)}`);
+        leaf.link.close(CloseReason.authViolation);
+      },
+    );
+  }
+
+  private writeConnect(leaf: LeafConn, auth: { jwt?: string; sig?: string }): void {
     const svc = this.solicitor.svc;
     const o = svc.options;
     const headers = !o.no_header_support;
     const jetstream = svc.srv.info.jetstream === true;
     const domain = o.jetstream?.domain;
     // Field order and omissions follow 2.9.10's leafConnectInfo; `lang` must never be there (the hub
-    // would take us for a client on the wrong port).
+    // would take us for a client on the wrong port). Credentials win over user info in the URL.
+    const userinfo = auth.jwt === undefined && this.url.user !== undefined ? { user: this.url.user, pass: this.url.pass ?? "" } : {};
     const connect: Record<string, unknown> = {
       version: ADVERTISED_VERSION,
-      ...(this.url.user !== undefined ? { user: this.url.user, pass: this.url.pass ?? "" } : {}),
+      ...auth,
+      ...userinfo,
       tls_required: leaf.link.tls !== null,
       server_id: svc.srv.id,
       ...(domain ? { domain } : {}),
@@ -197,7 +233,10 @@ class SolicitHandshake implements Handshake {
       // The hub need not send what we would drop.
       ...(leaf.deny.imports.length > 0 ? { deny_pub: leaf.deny.imports } : {}),
     };
-    if (svc.log.trace) svc.log.tracef(`${leaf.traceId} - ->> [CONNECT ${JSON.stringify({ ...connect, pass: connect.pass !== undefined ? "[REDACTED]" : undefined })}]`);
+    if (svc.log.trace) {
+      const shown = { ...connect, ...(connect.pass !== undefined ? { pass: "[REDACTED]" } : {}), ...(connect.sig !== undefined ? { sig: "[REDACTED]" } : {}) };
+      svc.log.tracef(`${leaf.traceId} - ->> [CONNECT ${JSON.stringify(shown)}]`);
+    }
     leaf.link.enqueue(new TextEncoder().encode(`CONNECT ${JSON.stringify(connect)}\r\n`));
     leaf.link.flush();
     if (this.hub.info_on_connect === true) {

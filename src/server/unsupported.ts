@@ -17,7 +17,6 @@ export function unsupportedOptions(o: ServerOptions): string[] {
     if (leaf.authorization?.users?.some((u) => u.account !== undefined && u.account !== "$G")) out.push("leafnodes.authorization.users.account");
     if (leaf.authorization?.account !== undefined && leaf.authorization.account !== "$G") out.push("leafnodes.authorization.account");
     for (const r of leaf.remotes ?? []) {
-      if (r.credentials !== undefined) out.push("leafnodes.remotes.credentials");
       if (r.nkey !== undefined) out.push("leafnodes.remotes.nkey");
       if (r.account !== undefined && r.account !== "$G") out.push("leafnodes.remotes.account");
     }

@@ -230,8 +230,8 @@ describe("natsedge leaf -> nats-server hub", () => {
 
 describe("leafnodes options natsedge does not apply yet", () => {
   test("refuse to start, naming each key", async () => {
-    const config = `leafnodes { remotes = [ { url: "nats-leaf://127.0.0.1:1", hub: true, credentials: "/x.creds" } ] }`;
+    const config = `leafnodes { min_version: 2.8.0, remotes = [ { url: "nats-leaf://127.0.0.1:1", hub: true } ] }`;
     const err = await runServer({ config }).then(() => null, (e: Error) => e);
-    expect(err?.message).toBe("natsedge does not support these configured options yet: leafnodes.remotes.hub, leafnodes.remotes.credentials");
+    expect(err?.message).toBe("natsedge does not support these configured options yet: leafnodes.min_version, leafnodes.remotes.hub");
   });
 });
