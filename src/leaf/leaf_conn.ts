@@ -10,6 +10,7 @@ import type { Connection, ConnProtocol } from "../connection/connection.ts";
 import type { Logger } from "../log/logger.ts";
 import { PONG } from "../protocol/encode.ts";
 import { leafLoopError, ProtocolError } from "../protocol/errors.ts";
+import { LastSubject } from "../protocol/last_subject.ts";
 import { Parser, type ParserHandler, type PubArg } from "../protocol/parser.ts";
 import type { RemoteEndpoint } from "../routing/endpoint.ts";
 import type { InterestOp } from "../routing/interest.ts";
@@ -30,6 +31,8 @@ export const GLOBAL_ACCOUNT = "$G";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+/** An LMSG without a queue list: queue subscribers get nothing. Shared, never written. */
+const NO_QUEUES: readonly string[] = [];
 
 export interface LinkDeny {
   readonly imports: readonly string[];
@@ -102,6 +105,7 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
   /** The interest we advertised to the peer. */
   readonly advertised = new InterestMap();
   private unwatch: (() => void) | null = null;
+  private readonly lastSubject = new LastSubject();
   /** Input read while parsing is suspended. */
   private held: Uint8Array | null = null;
   /**
@@ -324,14 +328,18 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
     const link = this.link;
     link.inMsgs++;
     link.inBytes += pa.size;
-    const subject = decoder.decode(pa.buf.subarray(pa.subjStart, pa.subjEnd));
+    const subject = this.lastSubject.of(pa);
     if (this.host.log.trace) this.traceIn(pa.hdr >= 0 ? "HMSG" : "LMSG", `${subject} ${pa.size}`);
     if (!this.active || jetStreamDenied(subject) || deniedMsg(subject, this.deny.imports)) return;
     const q = pa.queues;
-    const queues: string[] = [];
-    for (let i = 0; i < q.length; i += 2) queues.push(decoder.decode(pa.buf.subarray(q[i]!, q[i + 1]!)));
+    let queues: readonly string[] = NO_QUEUES;
+    if (q.length > 0) {
+      const named: string[] = [];
+      for (let i = 0; i < q.length; i += 2) named.push(decoder.decode(pa.buf.subarray(q[i]!, q[i + 1]!)));
+      queues = named;
+    }
     // A JetStream delivery from the far side: routed on its inbox, seen under the stored subject.
-    const seen = splitJetStreamReply(pa) ? decoder.decode(pa.buf.subarray(pa.subjStart, pa.subjEnd)) : subject;
+    const seen = pa.replyEnd > pa.replyStart && splitJetStreamReply(pa) ? decoder.decode(pa.buf.subarray(pa.subjStart, pa.subjEnd)) : subject;
     this.host.router.route(this, subject, pa, buf, start, seen, queues);
   }
 

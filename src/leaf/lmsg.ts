@@ -11,12 +11,20 @@ const LMSG_OP = new Uint8Array([76, 77, 83, 71, 32]); // "LMSG "
 const HMSG_OP = new Uint8Array([72, 77, 83, 71, 32]); // "HMSG "
 const encoder = new TextEncoder();
 
+/** Where writeLeafMsg put the control line (for tracing) and the payload size it wrote; reused per call. */
+export interface LeafMsgWritten {
+  lineStart: number;
+  lineEnd: number;
+  size: number;
+}
+
+const written: LeafMsgWritten = { lineStart: 0, lineEnd: 0, size: 0 };
+
 /**
  * Appends one message to `out`; `payload` is the payload followed by CRLF. `routeSubject`, when given, is
  * the subject the message was routed on and differs from pa's (a JetStream delivery to an inbox): the LMSG
  * carries it, and the reply gets `@<pa's subject>` so the far side can restore what its client sees
- * (nats-server's msgHeaderForRouteOrLeaf). Returns the control line's [start, end) in out.buf (for
- * tracing) and the payload size written.
+ * (nats-server's msgHeaderForRouteOrLeaf). The result is only valid until the next call.
  */
 export function writeLeafMsg(
   out: Outbound,
@@ -25,57 +33,56 @@ export function writeLeafMsg(
   queues: readonly string[],
   headers: boolean,
   routeSubject: Uint8Array | null = null,
-): { lineStart: number; lineEnd: number; size: number } {
+): LeafMsgWritten {
   let hdr = pa.hdr;
   let size = pa.size;
+  let pstart = 0;
   if (hdr >= 0 && !headers) {
     // A peer without headers gets the payload alone (nats-server strips the header block).
-    payload = payload.subarray(hdr);
+    pstart = hdr;
     size -= hdr;
     hdr = -1;
   }
-  const q = queues.length > 0 ? queues.map((s) => encoder.encode(s)) : null;
+  const ab = pa.buf;
   const paSubjLen = pa.subjEnd - pa.subjStart;
   const subjLen = routeSubject !== null ? routeSubject.length : paSubjLen;
+  const plainReply = pa.replyEnd - pa.replyStart;
   // The stored subject rides after the reply only when there is a reply to carry it.
-  const suffix = routeSubject !== null && pa.replyEnd > pa.replyStart ? 1 + paSubjLen : 0;
-  const replyLen = pa.replyEnd - pa.replyStart + suffix;
-  let need = 5 + subjLen + 3 + replyLen + 1 + 22 + 2 + size + 2;
-  if (q !== null) for (const b of q) need += b.length + 1;
+  const suffix = routeSubject !== null && plainReply > 0 ? 1 + paSubjLen : 0;
+  let need = 5 + subjLen + 3 + plainReply + suffix + 1 + 22 + 2 + size + 2;
+  for (let i = 0; i < queues.length; i++) need += 3 * queues[i]!.length + 1;
   let p = out.reserve(need);
   const lineStart = p;
   const o = out.buf;
   o.set(hdr >= 0 ? HMSG_OP : LMSG_OP, p);
   p += 5;
-  o.set(routeSubject ?? pa.buf.subarray(pa.subjStart, pa.subjEnd), p);
-  p += subjLen;
+  if (routeSubject !== null) {
+    o.set(routeSubject, p);
+    p += subjLen;
+  } else {
+    p = copyInto(o, p, ab, pa.subjStart, pa.subjEnd);
+  }
   o[p++] = 32;
-  const writeReply = (): void => {
-    o.set(pa.buf.subarray(pa.replyStart, pa.replyEnd), p);
-    p += pa.replyEnd - pa.replyStart;
-    if (suffix > 0) {
-      o[p++] = 64; // '@'
-      o.set(pa.buf.subarray(pa.subjStart, pa.subjEnd), p);
-      p += paSubjLen;
-    }
-    o[p++] = 32;
-  };
-  if (q !== null) {
-    if (replyLen > 0) {
+  if (queues.length > 0) {
+    if (plainReply > 0) {
       o[p++] = 43; // '+'
       o[p++] = 32;
-      writeReply();
     } else {
       o[p++] = 124; // '|'
       o[p++] = 32;
     }
-    for (const b of q) {
-      o.set(b, p);
-      p += b.length;
-      o[p++] = 32;
+  }
+  if (plainReply > 0) {
+    p = copyInto(o, p, ab, pa.replyStart, pa.replyEnd);
+    if (suffix > 0) {
+      o[p++] = 64; // '@'
+      p = copyInto(o, p, ab, pa.subjStart, pa.subjEnd);
     }
-  } else if (replyLen > 0) {
-    writeReply();
+    o[p++] = 32;
+  }
+  for (let i = 0; i < queues.length; i++) {
+    p += encoder.encodeInto(queues[i]!, o.subarray(p)).written;
+    o[p++] = 32;
   }
   if (hdr >= 0) {
     p = writeDecimal(o, p, hdr);
@@ -85,9 +92,23 @@ export function writeLeafMsg(
   const lineEnd = p;
   o[p++] = 13;
   o[p++] = 10;
-  o.set(payload.subarray(0, size + 2), p);
+  if (pstart === 0) o.set(payload, p);
+  else o.set(payload.subarray(pstart), p);
   out.end = p + size + 2;
-  return { lineStart, lineEnd, size };
+  written.lineStart = lineStart;
+  written.lineEnd = lineEnd;
+  written.size = size;
+  return written;
+}
+
+function copyInto(dst: Uint8Array, p: number, src: Uint8Array, s: number, e: number): number {
+  const n = e - s;
+  if (n < 32) {
+    for (let i = 0; i < n; i++) dst[p + i] = src[s + i]!;
+  } else {
+    dst.set(src.subarray(s, e), p);
+  }
+  return p + n;
 }
 
 /** Whether the string `s` is exactly pa's subject bytes (ASCII fast path; anything else compares as bytes). */
