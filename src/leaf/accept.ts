@@ -19,7 +19,7 @@ import type { Conn, ConnHandler, Listener, TLSServerConfig } from "../runtime/ty
 import { DEFAULT_TLS_TIMEOUT_MS, tlsServerConfig } from "../config/tls_config.ts";
 import { GLOBAL_ACCOUNT, type Handshake, LeafConn } from "./leaf_conn.ts";
 import type { LeafNodes } from "./mod.ts";
-import { DEFAULT_LEAF_PORT, hostPortOf } from "./urls.ts";
+import { hostPortOf } from "./urls.ts";
 
 /** nats-server's leaf auth timeout when the authorization block gives none (TLS timeout + 1 s with TLS). */
 const DEFAULT_LEAF_AUTH_TIMEOUT_MS = 2000;
@@ -49,7 +49,7 @@ export class LeafAcceptor {
       this.tls = tlsServerConfig(lo.tls);
       await rt.prepareTLS?.();
     }
-    const port = lo.port === undefined ? DEFAULT_LEAF_PORT : lo.port === -1 ? 0 : lo.port;
+    const port = lo.port === -1 ? 0 : lo.port!;
     this.listener = await this.svc.runtime.listen({ host: this.host, port, accept: (conn) => this.accept(conn) });
     const advertised = hostPortOf({ host: advertisedHost(this.host), port: this.listener.port });
     const base = this.svc.srv.info;

@@ -99,7 +99,8 @@ export class LeafNodes implements ConnectionHost, LeafLinkHost {
 
   async start(): Promise<void> {
     const lo = this.options.leafnodes!;
-    if (lo.port !== undefined || lo.host !== undefined || lo.authorization !== undefined) {
+    // As in nats-server, only a port (listen's, or port's; -1 for a random one) opens the leafnode listener.
+    if (lo.port !== undefined && lo.port !== 0) {
       this.acceptor = new LeafAcceptor(this);
       await this.acceptor.start();
     }
