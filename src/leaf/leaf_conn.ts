@@ -17,15 +17,14 @@ import type { InterestOp } from "../routing/interest.ts";
 import { MatchCache } from "../routing/match_cache.ts";
 import type { Router } from "../routing/router.ts";
 import { Subscription } from "../routing/subscription.ts";
-import { matchLiteral, subjectIsSubsetMatch } from "../subject/subject.ts";
-import { jetStreamDenied } from "./deny.ts";
+import { deniedMsg, deniedSub, jetStreamDenied, type LinkDeny, NO_DENY } from "./deny.ts";
 import { sameSubject, splitJetStreamReply, writeLeafMsg } from "./lmsg.ts";
 import { InterestMap, keyOf } from "./smap.ts";
 
 /** Outbound bytes at which the link is written at once rather than at the end of the read cycle. */
 const FLUSH_AT = 64 * 1024;
 /** How long a soliciting side waits before redialing after a loop or a refusal (nats-server's 30 s). */
-export const LEAF_REJECTED_DELAY_MS = 30_000;
+const LEAF_REJECTED_DELAY_MS = 30_000;
 /** The only account natsedge has until accounts land. */
 export const GLOBAL_ACCOUNT = "$G";
 
@@ -33,28 +32,6 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 /** An LMSG without a queue list: queue subscribers get nothing. Shared, never written. */
 const NO_QUEUES: readonly string[] = [];
-
-export interface LinkDeny {
-  readonly imports: readonly string[];
-  readonly exports: readonly string[];
-}
-
-const NO_DENY: LinkDeny = { imports: [], exports: [] };
-
-/** Whether a published subject falls under one of the deny patterns. */
-function deniedMsg(subject: string, patterns: readonly string[]): boolean {
-  for (const p of patterns) if (matchLiteral(subject, p)) return true;
-  return false;
-}
-
-/**
- * Whether a subscription lies wholly under a deny pattern (nats-server does not advertise it). One that only
- * overlaps, like `>` with `private.>`, is advertised and its denied messages are dropped as they come.
- */
-function deniedSub(subject: string, patterns: readonly string[]): boolean {
-  for (const p of patterns) if (subjectIsSubsetMatch(subject, p)) return true;
-  return false;
-}
 
 /** What a leaf connection needs from the leaf node service. */
 export interface LeafLinkHost {
@@ -96,8 +73,6 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
   readonly parser: Parser;
   active = false;
   peer: LeafPeer = { id: "", name: "", cluster: "", headers: false };
-  /** The account name on the other side (INFO remote_account on the soliciting side). */
-  remoteAccount = GLOBAL_ACCOUNT;
   /** Set when the peer refused us in a way nats-server answers with a longer wait before redialing. */
   redialDelayMs: number | null = null;
   /** The peer's interest, by key (`subject` or `subject queue`). */
@@ -191,8 +166,9 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
   }
 
   private onInterest(op: InterestOp, sub: Subscription): void {
-    if (this.closed || !this.forwards(sub)) return;
-    const line = op === "add" ? this.advertised.add(sub) : this.advertised.remove(sub);
+    if (this.closed) return;
+    // A removal needs no filter: only what was advertised is counted, so only that can be withdrawn.
+    const line = op === "remove" ? this.advertised.remove(sub) : this.forwards(sub) ? this.advertised.add(sub) : null;
     if (line !== null) this.sendLine(line);
   }
 

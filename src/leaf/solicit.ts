@@ -143,7 +143,7 @@ class SolicitHandshake implements Handshake {
     const urls = Array.isArray(info.leafnode_urls) ? info.leafnode_urls.filter((u): u is string => typeof u === "string") : null;
     if (urls !== null && urls.length > 0) this.solicitor.learn(urls, this.url);
     if (this.state === "info") this.firstInfo(leaf, info, urls);
-    else if (this.state === "connect_info" && info.connect_info === true) this.finish(leaf, info);
+    else if (this.state === "connect_info" && info.connect_info === true) this.finish(leaf);
   }
 
   /** nats-server's processLeafnodeInfo on the first INFO: it must be a hub's leaf port, then TLS if asked. */
@@ -243,15 +243,14 @@ class SolicitHandshake implements Handshake {
       this.state = "connect_info";
       this.arm(CONNECT_INFO_WAIT_MS, "did not receive the leafnode INFO after CONNECT in time", leaf);
     } else {
-      this.finish(leaf, {});
+      this.finish(leaf);
     }
   }
 
-  private finish(leaf: LeafConn, info: Record<string, unknown>): void {
+  private finish(leaf: LeafConn): void {
     this.state = "done";
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    if (typeof info.remote_account === "string") leaf.remoteAccount = info.remote_account;
     const hub = this.hub;
     const id = typeof hub.server_id === "string" ? hub.server_id : "";
     leaf.activate({
