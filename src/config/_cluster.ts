@@ -3,14 +3,10 @@ import type { ClusterOptions, LeafNodeOptions, LeafRemote } from "./options.ts";
 import type { ConfNode } from "./parser.ts";
 import { authorizationFromConf, leafAuthorizationFromConf } from "./_auth.ts";
 import { tlsFromConf } from "./_tls.ts";
+import { parseVersion, versionAtLeast } from "../protocol/semver.ts";
 import { aliases, bool, fail, type Handler, hostPort, int, kindName, list, port, str, strings, url, type Warn, walk } from "./_read.ts";
 
-/** nats-server 2.9.10 leafnodes keys natsedge reads but does not apply yet (aliases grouped under one name). */
-const UNAPPLIED_BLOCK: Record<string, string[]> = {
-  advertise: ["advertise", "leafnode_advertise"],
-  no_advertise: ["no_advertise"],
-  min_version: ["min_version", "minimum_version"],
-};
+/** nats-server 2.9.10 remote keys natsedge reads but does not apply yet (aliases grouped under one name). */
 const UNAPPLIED_REMOTE: Record<string, string[]> = {
   hub: ["hub"],
   ws_compression: ["ws_compress", "ws_compression", "websocket_compress", "websocket_compression"],
@@ -76,7 +72,6 @@ export function leafnodesFromConf(node: ConfNode, key: string, warn: Warn): Leaf
   if (node.kind !== "map") throw fail(node, key, `Expected map to define a leafnode, got ${kindName(node)}`);
   walk(node.value, {
     ...listenHandlers(leaf),
-    ...unapplied(UNAPPLIED_BLOCK, "leafnodes.", later),
     authorization: (n, k) => {
       leaf.authorization = leafAuthorizationFromConf(n, k, warn);
     },
@@ -84,6 +79,15 @@ export function leafnodesFromConf(node: ConfNode, key: string, warn: Warn): Leaf
       if (n.kind !== "array") throw fail(n, k, `Expected remotes field to be an array, got ${kindName(n)}`);
       leaf.remotes = n.value.map((r) => remoteFromConf(r, k, later));
     },
+    ...aliases(["advertise", "leafnode_advertise"], (n, k) => {
+      leaf.advertise = str(n, k);
+    }),
+    no_advertise: (n, k) => {
+      leaf.no_advertise = bool(n, k);
+    },
+    ...aliases(["min_version", "minimum_version"], (n, k) => {
+      leaf.min_version = minVersion(n, k);
+    }),
     ...aliases(["reconnect", "reconnect_delay", "reconnect_interval"], (n, k) => {
       // nats-server 2.9 reads an integer number of seconds here, not a duration.
       const s = int(n, k);
@@ -96,6 +100,14 @@ export function leafnodesFromConf(node: ConfNode, key: string, warn: Warn): Leaf
   });
   if (later.length > 0) leaf.unapplied = later;
   return leaf;
+}
+
+/** nats-server's checkLeafMinVersionConfig: a semantic version, at least 2.8.0. */
+function minVersion(n: ConfNode, k: string): string {
+  const v = str(n, k);
+  if (parseVersion(v) === null) throw fail(n, k, `invalid leafnode's minimum version: ${v}`);
+  if (!versionAtLeast(v, "2.8.0")) throw fail(n, k, "the minimum version should be at least 2.8.0");
+  return v;
 }
 
 function remoteFromConf(node: ConfNode, key: string, later: string[]): LeafRemote {

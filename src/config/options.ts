@@ -105,6 +105,12 @@ export interface LeafNodeOptions {
   host?: string;
   port?: number;
   remotes?: LeafRemote[];
+  /** `host:port` leaves are told to reconnect to, instead of the listen address. */
+  advertise?: string;
+  /** Not to gossip our leaf URL to route peers; natsedge has no routes, so it changes nothing. */
+  no_advertise?: boolean;
+  /** Leaves older than this are refused after CONNECT (at least 2.8.0). */
+  min_version?: string;
   /** Wait between attempts to dial a remote; nats-server 2.9 takes whole seconds. Default 1s. */
   reconnect?: Millis;
   tls?: TLSOptions;

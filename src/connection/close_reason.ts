@@ -15,5 +15,6 @@ export const CloseReason = {
   serverShutdown: "Server Shutdown",
   wrongPort: "Incorrect Port",
   duplicateLeaf: "Duplicate Remote LeafNode Connection",
+  minVersion: "Minimum Version Required",
 } as const;
 export type CloseReason = (typeof CloseReason)[keyof typeof CloseReason];

@@ -15,12 +15,15 @@ import { infoLine } from "../protocol/encode.ts";
 import { parseConnect } from "../protocol/connect.ts";
 import { ERR, ProtocolError } from "../protocol/errors.ts";
 import { Kind } from "../protocol/kind.ts";
+import { versionAtLeast } from "../protocol/semver.ts";
 import type { Conn, ConnHandler, Listener, TLSServerConfig } from "../runtime/types.ts";
 import { DEFAULT_TLS_TIMEOUT_MS, tlsServerConfig } from "../config/tls_config.ts";
 import { GLOBAL_ACCOUNT, type Handshake, LeafConn } from "./leaf_conn.ts";
 import type { LeafNodes } from "./mod.ts";
 import { hostPortOf } from "./urls.ts";
 
+/** How long a leaf refused for its version is held before the close (nats-server's 5 s). */
+const MIN_VERSION_HOLD_MS = 5000;
 /** nats-server's leaf auth timeout when the authorization block gives none (TLS timeout + 1 s with TLS). */
 const DEFAULT_LEAF_AUTH_TIMEOUT_MS = 2000;
 
@@ -51,7 +54,7 @@ export class LeafAcceptor {
     }
     const port = lo.port === -1 ? 0 : lo.port!;
     this.listener = await this.svc.runtime.listen({ host: this.host, port, accept: (conn) => this.accept(conn) });
-    const advertised = hostPortOf({ host: advertisedHost(this.host), port: this.listener.port });
+    const advertised = lo.advertise ?? hostPortOf({ host: advertisedHost(this.host), port: this.listener.port });
     const base = this.svc.srv.info;
     this.infoBase = {
       server_id: base.server_id,
@@ -96,7 +99,7 @@ export class LeafAcceptor {
     const tlsTimeout = lo?.tls?.timeout ?? DEFAULT_TLS_TIMEOUT_MS;
     const ms = lo?.authorization?.timeout ?? (this.tls !== null ? tlsTimeout + 1000 : DEFAULT_LEAF_AUTH_TIMEOUT_MS);
     const t = setTimeout(() => {
-      if (leaf.closed || leaf.active || hs.connecting) return;
+      if (leaf.closed || hs.gotConnect) return;
       this.svc.log.debugf(`${link.traceId} - Authentication Timeout`);
       leaf.refuse(ERR.authenticationTimeout, CloseReason.authTimeout);
     }, ms);
@@ -111,8 +114,8 @@ export class LeafAcceptor {
 /** The accepting side's handshake on one leaf connection. */
 class AcceptHandshake implements Handshake {
   nonce: string | null = null;
-  /** A CONNECT is being checked (bcrypt runs asynchronously). */
-  connecting = false;
+  /** A CONNECT came: the auth timeout no longer applies, whatever its verdict. */
+  gotConnect = false;
 
   constructor(
     private readonly svc: LeafNodes,
@@ -124,7 +127,8 @@ class AcceptHandshake implements Handshake {
 
   connect(leaf: LeafConn, arg: string): void {
     if (this.svc.log.trace) this.svc.log.tracef(`${leaf.traceId} - <<- [CONNECT ${arg.replace(/"pass"\s*:\s*"[^"]*"/, '"pass":"[REDACTED]"')}]`);
-    if (leaf.active || this.connecting) throw new ProtocolError(null, true, "second CONNECT on a leafnode connection");
+    if (this.gotConnect) throw new ProtocolError(null, true, "second CONNECT on a leafnode connection");
+    this.gotConnect = true;
     let j: Record<string, unknown>;
     try {
       const v: unknown = JSON.parse(arg);
@@ -145,12 +149,13 @@ class AcceptHandshake implements Handshake {
       return;
     }
     // bcrypt runs asynchronously: the parser stops after CONNECT and the link holds what follows.
-    this.connecting = true;
     leaf.parser.suspended = true;
     void verdict.then((ok) => {
-      this.connecting = false;
-      if (!leaf.closed) this.connected(leaf, j, ok);
-      leaf.resume();
+      if (leaf.closed) return;
+      this.connected(leaf, j, ok);
+      // A refused link stays suspended until it closes; an accepted one goes on with what it held.
+      if (leaf.active) leaf.resume();
+      else this.svc.flushPending();
     });
   }
 
@@ -187,9 +192,31 @@ class AcceptHandshake implements Handshake {
       leaf.refuse(ERR.leafSameCluster, CloseReason.protocolViolation);
       return;
     }
+    const min = this.svc.options.leafnodes?.min_version;
+    const version = typeof j.version === "string" ? j.version : "";
+    if (min !== undefined && !versionAtLeast(version, min)) {
+      this.refuseOldVersion(leaf, min, version);
+      return;
+    }
     this.svc.replaceDuplicate(leaf, name, cluster);
     leaf.link.enqueue(infoLine({ ...this.infoBase, client_id: leaf.cid, connect_info: true, remote_account: GLOBAL_ACCOUNT }));
     leaf.activate({ id, name, cluster, headers: j.headers === true && !this.svc.options.no_header_support });
+  }
+
+  /**
+   * As nats-server: the connect_info INFO still goes out (so the leaf reads the -ERR as the hub's), then the
+   * refusal, and the link is held for 5 s before it closes, so the leaf does not redial in a tight loop.
+   */
+  private refuseOldVersion(leaf: LeafConn, min: string, version: string): void {
+    const text = `connection rejected since minimum version required is ${JSON.stringify(min)}`;
+    this.svc.log.error(`${leaf.traceId} - Leafnode version ${JSON.stringify(version)} is lower than the minimum ${JSON.stringify(min)}`);
+    leaf.link.enqueue(infoLine({ ...this.infoBase, client_id: leaf.cid, connect_info: true, remote_account: GLOBAL_ACCOUNT }));
+    leaf.link.sendErr(text);
+    leaf.link.flush();
+    // Whatever the leaf sends meanwhile waits unread: the link is going away.
+    leaf.parser.suspended = true;
+    const t = setTimeout(() => leaf.link.close(CloseReason.minVersion), MIN_VERSION_HOLD_MS);
+    (t as { unref?: () => void }).unref?.();
   }
 
   closed(): void {}

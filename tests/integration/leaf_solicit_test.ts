@@ -221,6 +221,19 @@ describe("natsedge leaf -> nats-server hub", () => {
     expect(atHub.got).toEqual(["edge.public.y:yes"]);
   });
 
+  test("a hub whose min_version natsedge does not meet: the refusal is logged and redials are paced by the hub's 5 s hold", async () => {
+    const hub = await startHub(undefined, 'min_version: "2.10.0"');
+    const edge = await startEdge(hub);
+    const REFUSED = `Leafnode Error 'connection rejected since minimum version required is "2.10.0"'`;
+    const at: number[] = [];
+    await until(() => {
+      const n = edge.logs.filter((l) => l.includes(REFUSED)).length;
+      if (n > at.length) at.push(Date.now());
+      return at.length >= 2;
+    }, "two refusals", 15_000);
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(4500);
+  });
+
   test("right credentials in the URL link", async () => {
     const hub = await startHub(undefined, "authorization { user: leaf, password: right }");
     const edge = await startEdge(hub, `nats-leaf://leaf:right@127.0.0.1:${hub.leafPort}`);
@@ -230,8 +243,8 @@ describe("natsedge leaf -> nats-server hub", () => {
 
 describe("leafnodes options natsedge does not apply yet", () => {
   test("refuse to start, naming each key", async () => {
-    const config = `leafnodes { min_version: 2.8.0, remotes = [ { url: "nats-leaf://127.0.0.1:1", hub: true } ] }`;
+    const config = `leafnodes { remotes = [ { url: "nats-leaf://127.0.0.1:1", hub: true, account: ACC } ] }`;
     const err = await runServer({ config }).then(() => null, (e: Error) => e);
-    expect(err?.message).toBe("natsedge does not support these configured options yet: leafnodes.min_version, leafnodes.remotes.hub");
+    expect(err?.message).toBe("natsedge does not support these configured options yet: leafnodes.remotes.hub, leafnodes.remotes.account");
   });
 });

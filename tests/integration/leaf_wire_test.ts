@@ -189,3 +189,48 @@ for (const [name, start] of Object.entries(targets)) {
     });
   });
 }
+
+const limitedTargets: Record<string, () => Promise<Target>> = {
+  natsedge: async () => {
+    const leafPort = await freePort();
+    const srv: TestServer = await runServer({ config: `leafnodes { listen: "127.0.0.1:${leafPort}", min_version: "2.8.0", advertise: "lb.example:7422" }` });
+    return { clientPort: srv.port, leafPort, close: () => srv.close() };
+  },
+  "nats-server": async () => {
+    const leafPort = await freePort();
+    const p = await startNatsServer(`leafnodes { listen: "127.0.0.1:${leafPort}", min_version: "2.8.0", advertise: "lb.example:7422" }`);
+    return { clientPort: p.port, leafPort, close: () => p.close() };
+  },
+};
+
+for (const [name, start] of Object.entries(limitedTargets)) {
+  describe(`leaf wire, min_version and advertise: ${name}`, () => {
+    let t: Target;
+    beforeAll(async () => {
+      t = await start();
+    });
+    afterAll(async () => {
+      await t.close();
+    });
+
+    test("leafnode_urls carries the advertised address", async () => {
+      const c = own(await RawConn.open(t.leafPort));
+      await c.waitFor(INFO_LINE);
+      expect(infos(c)[0]!.leafnode_urls).toEqual(["lb.example:7422"]);
+    });
+
+    test("an older leaf gets the connect_info INFO, then the refusal, and is held 5 s before the close", async () => {
+      const c = own(await RawConn.open(t.leafPort));
+      await c.waitFor(INFO_LINE);
+      const sent = Date.now();
+      c.send('CONNECT {"version":"2.7.0","name":"old"}\r\n');
+      await c.waitFor(`-ERR 'connection rejected since minimum version required is "2.8.0"'\r\n`);
+      expect(infos(c)[1]!.connect_info).toBe(true);
+      // Input during the hold is not acted on: no LS- or error comes back for it.
+      c.send("LS+ ignored\r\n");
+      await c.waitClosed(8000);
+      expect(Date.now() - sent).toBeGreaterThanOrEqual(4500);
+      expect(c.received).not.toContain("LS+ ignored");
+    });
+  });
+}

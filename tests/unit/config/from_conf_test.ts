@@ -571,19 +571,18 @@ describe("optionsFromConf cluster and leafnodes", () => {
     ]);
   });
 
-  test("2.9.10 keys natsedge does not apply yet are read and listed by name, aliases under one name", () => {
+  test("advertise, no_advertise and min_version (at least 2.8.0)", () => {
+    const text = 'leafnodes { leafnode_advertise: "lb:7422", no_advertise: true, minimum_version: "2.9.0" }';
+    expect(fromText(text).options.leafnodes).toEqual({ advertise: "lb:7422", no_advertise: true, min_version: "2.9.0" });
+    expect(confError('leafnodes { min_version: "2.7.9" }').detail).toBe("the minimum version should be at least 2.8.0");
+    expect(confError('leafnodes { min_version: "two" }').detail).toBe("invalid leafnode's minimum version: two");
+  });
+
+  test("2.9.10 remote keys natsedge does not apply yet are read and listed by name, aliases under one name", () => {
     const text = `leafnodes {
-  advertise: "lb:7422"
-  leafnode_advertise: "lb:7422"
-  min_version: 2.8.0
-  remotes = [ { url: nats-leaf://h, hub: true, deny_import: [a], deny_exports: [b], ws_compression: true } ]
+  remotes = [ { url: nats-leaf://h, hub: true, deny_import: [a], deny_exports: [b], ws_compression: true, websocket_compress: true } ]
 }`;
-    expect(fromText(text).options.leafnodes?.unapplied).toEqual([
-      "leafnodes.advertise",
-      "leafnodes.min_version",
-      "leafnodes.remotes.hub",
-      "leafnodes.remotes.ws_compression",
-    ]);
+    expect(fromText(text).options.leafnodes?.unapplied).toEqual(["leafnodes.remotes.hub", "leafnodes.remotes.ws_compression"]);
     expect(fromText(text).options.leafnodes?.remotes?.[0]).toMatchObject({ deny_imports: ["a"], deny_exports: ["b"] });
   });
 });
