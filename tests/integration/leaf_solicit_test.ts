@@ -8,6 +8,7 @@ import { startNatsServer, type NatsServerProcess } from "../_helpers/nats_server
 import { client, runServer, type TestServer } from "../_helpers/server.ts";
 import { useCleanup } from "../_helpers/scope.ts";
 import { edgeLeafz, freePort, hasInterest, httpLeafz, until } from "../_helpers/leaf.ts";
+import { startTcpProxy } from "../_helpers/tcp_proxy.ts";
 
 const own = useCleanup();
 
@@ -246,5 +247,29 @@ describe("leafnodes options natsedge does not apply yet", () => {
     const config = `leafnodes { remotes = [ { url: "nats-leaf://127.0.0.1:1", hub: true, account: ACC } ] }`;
     const err = await runServer({ config }).then(() => null, (e: Error) => e);
     expect(err?.message).toBe("natsedge does not support these configured options yet: leafnodes.remotes.hub, leafnodes.remotes.account");
+  });
+});
+
+describe("natsedge leaf -> proxy -> nats-server hub", () => {
+  test("a delayed path carries traffic; when it is cut the leaf comes back through the advertised proxy", async () => {
+    const leafPort = await freePort();
+    const proxy = own(await startTcpProxy(leafPort, 30));
+    const hub = await startHub(leafPort, `advertise: "127.0.0.1:${proxy.port}"`);
+    const edge = await startEdge(hub, `nats-leaf://127.0.0.1:${proxy.port}`);
+    await linked(hub, edge);
+    const enc = own(await client(edge));
+    const atEdge = collect(enc, "through.proxy");
+    await enc.flush();
+    await hubSees(hub, "through.proxy");
+    hub.nc.publish("through.proxy", "1");
+    await until(() => atEdge.got.length === 1, "a message over the delayed path");
+
+    const before = proxy.accepted;
+    proxy.cut();
+    await until(() => proxy.accepted > before && edgeLeafz(edge).length === 1, "the leaf back through the proxy");
+    await hubSees(hub, "through.proxy");
+    hub.nc.publish("through.proxy", "2");
+    await until(() => atEdge.got.length === 2, "a message after the cut");
+    expect(atEdge.got).toEqual(["through.proxy:1", "through.proxy:2"]);
   });
 });
