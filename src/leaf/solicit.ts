@@ -24,7 +24,7 @@ const CONNECT_INFO_WAIT_MS = 2000;
 /** Route and leaf dial timeout (nats-server's DEFAULT_ROUTE_DIAL). */
 const DIAL_TIMEOUT_MS = 1000;
 /** nats-server's leafnodes reconnect default. */
-export const DEFAULT_LEAF_RECONNECT_MS = 1000;
+const DEFAULT_LEAF_RECONNECT_MS = 1000;
 /** DEFAULT_LEAF_TLS_TIMEOUT. */
 const LEAF_TLS_TIMEOUT_MS = 2000;
 /** nats-server's connect_error_reports: failures before the first success are logged this rarely. */
