@@ -53,6 +53,8 @@ export class LeafNodes implements ConnectionHost, LeafLinkHost {
   private acceptor: LeafAcceptor | null = null;
   private stopping = false;
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
+  /** Traffic of leaf connections that have closed, so /varz totals never go backwards. */
+  private readonly gone = { inMsgs: 0, outMsgs: 0, inBytes: 0, outBytes: 0 };
 
   constructor(readonly srv: LeafHost) {}
 
@@ -148,6 +150,10 @@ export class LeafNodes implements ConnectionHost, LeafLinkHost {
     const leaf = this.leafs.get(link.cid);
     if (leaf === undefined) return;
     this.leafs.delete(link.cid);
+    this.gone.inMsgs += link.inMsgs;
+    this.gone.outMsgs += link.outMsgs;
+    this.gone.inBytes += link.inBytes;
+    this.gone.outBytes += link.outBytes;
     // Its peer's interest is gone: LS- may be queued on the other links, outside any read cycle.
     queueMicrotask(() => this.srv.flushPending());
     // nats-server 2.9.10 logs leaf closes as notices, with the account once the link was set up.
@@ -179,6 +185,18 @@ export class LeafNodes implements ConnectionHost, LeafLinkHost {
       });
     }
     return out;
+  }
+
+  /** Message and byte counters of every leaf connection, open and closed (they count in /varz as in nats-server). */
+  totals(): { inMsgs: number; outMsgs: number; inBytes: number; outBytes: number } {
+    const t = { ...this.gone };
+    for (const { link } of this.leafs.values()) {
+      t.inMsgs += link.inMsgs;
+      t.outMsgs += link.outMsgs;
+      t.inBytes += link.inBytes;
+      t.outBytes += link.outBytes;
+    }
+    return t;
   }
 
   health(): string | null {

@@ -61,9 +61,17 @@ describe("nats-server leaf -> natsedge hub", () => {
     expect(l!.account).toBe("$G");
     expect(l!.ip).toBe("127.0.0.1");
     expect(l!.subscriptions_list!.some((s) => s.startsWith("$LDS."))).toBe(true);
-    const varz = (await (await fetch(`http://127.0.0.1:${monitorPort}/varz`)).json()) as { leafnodes: number; leaf: { host: string; port: number } };
+    const varz = (await (await fetch(`http://127.0.0.1:${monitorPort}/varz`)).json()) as { leafnodes: number; leaf: { host: string; port: number }; in_msgs: number };
     expect(varz.leafnodes).toBe(1);
     expect(varz.leaf).toMatchObject({ host: "127.0.0.1", port: leafPort, auth_timeout: 2 });
+    // Messages over the link count in the server totals, as in nats-server.
+    const hnc = own(await client(srv));
+    hnc.subscribe("counted");
+    await hnc.flush();
+    await leafSees(leaf, "counted");
+    leaf.nc.publish("counted", "x");
+    await leaf.nc.flush();
+    await until(async () => ((await (await fetch(`http://127.0.0.1:${monitorPort}/varz`)).json()) as { in_msgs: number }).in_msgs > varz.in_msgs, "in_msgs counting the link");
     // A Go duration, measured by the PING natsedge sends when the link comes up.
     await until(async () => {
       const rtt = (await httpLeafz(monitorPort))[0]?.rtt ?? "0s";
