@@ -30,6 +30,7 @@ function logSink(file: string | undefined, sizeLimit: number | undefined): LogSi
 export async function runCli(argv: string[]): Promise<number | undefined> {
   if (argv[0] === "mkpasswd") return (await import("./mkpasswd.ts")).mkpasswd(argv.slice(1));
   if (argv[0] === "store") return (await import("./store_verify.ts")).storeCommand(argv.slice(1));
+  if (argv[0] === "config") return (await import("./config_cmd.ts")).configCommand(argv.slice(1));
   let loaded;
   try {
     loaded = loadOptions(argv, process.env, (p) => nodeFs().readFileSync(p, "utf8"));

@@ -15,7 +15,7 @@ Server Options:
     -P, --pid <file>                 File to store PID
     -m, --http_port <port>           Use port for http monitoring
     -ms,--https_port <port>          Use port for https monitoring
-    -c, --config <file>              Configuration file
+    -c, --config <file>              Configuration file (NATS format, or TOML for a .toml file)
     -t                               Test configuration and exit
     -sl,--signal <signal>[=<pid>]    Send signal to natsedge process (ldm, stop, quit, term, reopen, reload)
                                      <pid> can be either a PID (e.g. 1) or the path to a PID file (e.g. /var/run/natsedge.pid)
@@ -54,6 +54,7 @@ Commands:
     mkpasswd [-p] [--cost <n>]       Print a new random password and its bcrypt hash (-p: hash one you type)
     store verify [<dir>] [--repair]  Check every block of every JetStream stream in a store directory
                                      (-c <file> for its key); --repair fixes what it found, then checks again
+    config --to-toml <file>          Print a NATS config file as TOML (a .toml file given to -c is read as TOML)
 
 Common Options:
     -h, --help                       Show this message

@@ -47,21 +47,19 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
 
   private readonly lastSubject = new LastSubject();
 
+  // Plain fields, not getters through link: the router reads them on every delivery, from clients and the
+  // internal endpoint alike.
+  readonly cid: number;
+  closed = false;
+
   constructor(
     readonly link: Connection,
     readonly host: ClientHost,
   ) {
     link.proto = this;
+    this.cid = link.cid;
     const o = host.options;
     this.parser = new Parser(this, o.max_payload, o.max_control_line, link.kind);
-  }
-
-  get cid(): number {
-    return this.link.cid;
-  }
-
-  get closed(): boolean {
-    return this.link.closed;
   }
 
   get traceId(): string {
@@ -107,6 +105,7 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
   }
 
   onClose(): void {
+    this.closed = true;
     for (const sub of this.subs.values()) this.host.removeSub(sub);
   }
 

@@ -8,6 +8,7 @@ import { ConfigError } from "./errors.ts";
 import { optionsFromConf } from "./from_conf.ts";
 import { defaultOptions, type ServerOptions } from "./options.ts";
 import { parseConf } from "./parser.ts";
+import { parseToml } from "./toml.ts";
 
 export type LoadAction = "run" | "test" | "help" | "help_tls" | "version" | "signal";
 
@@ -67,7 +68,8 @@ export function loadOptions(
         column: 0,
       });
     }
-    const conf = parseConf(text, { file, env, readFile, warn: (w) => warnings.push(w) });
+    const ctx = { file, env, readFile, warn: (w: string) => warnings.push(w) };
+    const conf = /\.toml$/i.test(file) ? parseToml(text, ctx) : parseConf(text, ctx);
     const mapped = optionsFromConf(conf, options);
     options = { ...mapped.options, config_file: file };
     warnings.push(...mapped.warnings);

@@ -14,6 +14,11 @@ interface NodeBase {
   file?: string;
   /** Set when a `$name` reference read this entry; nats-server then exempts it from unknown-field checks. */
   usedVariable?: boolean;
+  /**
+   * The `$name` this value was read through, when the name is the environment's or a top-level key: a
+   * converter writes the reference again rather than the value, which may be a secret.
+   */
+  variable?: string;
 }
 
 export type ConfNode = NodeBase &
@@ -43,6 +48,16 @@ export interface ParseContext {
 export function parseConf(text: string, ctx: ParseContext): ConfMap {
   const chain = ctx.file === undefined ? [] : [resolveFrom(".", ctx.file)];
   return new Parser(text.replace(/^\uFEFF/, ""), { ...ctx, envRefs: new Set(), chain }).parse();
+}
+
+/** Environment values are config values too: JS_KEY=1GB is the integer 1073741824. */
+function envValue(raw: string, opts: ParserOptions): ConfNode | undefined {
+  return new Parser(`${ENV_KEY}=${raw}`, { ...opts, file: undefined }).parse().get(ENV_KEY);
+}
+
+/** An environment variable's text as a config value, read the way a `$NAME` reference reads it. */
+export function parseEnvValue(raw: string, ctx: ParseContext): ConfNode | undefined {
+  return envValue(raw, { ...ctx, envRefs: new Set(), chain: [] });
 }
 
 /** The config as plain JS values (objects, arrays, strings, numbers, booleans, Dates), without positions. */
@@ -146,7 +161,7 @@ class Parser {
       case ItemType.Datetime:
         return this.setValue({ kind: "datetime", value: this.datetime(it), ...this.at(it) });
       case ItemType.Variable:
-        return this.setValue({ ...this.resolve(it), ...this.at(it), usedVariable: false });
+        return this.setValue(this.resolve(it));
       case ItemType.Include:
         return this.include(it);
     }
@@ -232,27 +247,30 @@ class Parser {
     const name = it.value;
     // Never echo a bcrypt hash: show only its `2b$11$` prefix.
     const shown = OTHER_BCRYPT.test(name) ? `${name.slice(0, 6)}...` : name;
-    let found: ConfNode | undefined;
+    let found: { node: ConfNode; keep: boolean } | undefined;
     try {
       found = this.lookup(name);
     } catch (e) {
       const detail = e instanceof ConfigError ? e.detail : (e as Error).message;
       throw this.error(`variable reference for '${shown}' on line ${it.line} could not be parsed: ${detail}`, it);
     }
-    if (found !== undefined) return found;
+    if (found !== undefined) return { ...found.node, ...this.at(it), usedVariable: false, ...(found.keep && { variable: name }) };
     const hint = OTHER_BCRYPT.test(name) ? " (bcrypt hashes not starting with $2a$ must be quoted)" : "";
     throw this.error(`variable reference for '${shown}' on line ${it.line} can not be found${hint}`, it);
   }
 
-  /** Enclosing maps innermost-out (keys defined earlier only), then the environment. */
-  private lookup(name: string): ConfNode | undefined {
-    if (name.startsWith(BCRYPT_PREFIX)) return { kind: "string", value: `$${name}`, line: 0, col: 0 };
+  /**
+   * Enclosing maps innermost-out (keys defined earlier only), then the environment. `keep` when the name
+   * is a top-level key or the environment's, which a reference in another format can name again.
+   */
+  private lookup(name: string): { node: ConfNode; keep: boolean } | undefined {
+    if (name.startsWith(BCRYPT_PREFIX)) return { node: { kind: "string", value: `$${name}`, line: 0, col: 0 }, keep: false };
     for (let i = this.frames.length - 1; i >= 0; i--) {
       const container = this.frames[i].container;
       const node = container instanceof Map ? container.get(name) : undefined;
       if (node !== undefined) {
         node.usedVariable = true;
-        return node;
+        return { node, keep: i === 0 };
       }
     }
     const raw = Object.hasOwn(this.opts.env, name) ? this.opts.env[name] : undefined;
@@ -260,9 +278,8 @@ class Parser {
     if (this.opts.envRefs.has(name)) throw new Error(`variable reference cycle for '${name}'`);
     this.opts.envRefs.add(name);
     try {
-      // Environment values are config values too: JS_KEY=1GB is the integer 1073741824.
-      const parsed = new Parser(`${ENV_KEY}=${raw}`, { ...this.opts, file: undefined }).parse();
-      return parsed.get(ENV_KEY);
+      const node = envValue(raw, this.opts);
+      return node === undefined ? undefined : { node, keep: true };
     } finally {
       this.opts.envRefs.delete(name);
     }
