@@ -15,6 +15,7 @@ import type { ClientHost } from "./host.ts";
 import { connectError, parseConnect, redactConnect, type ConnectOptions } from "../protocol/connect.ts";
 import { isValidLiteralSubject } from "../subject/subject.ts";
 import { MatchCache } from "../routing/match_cache.ts";
+import { LastSubject } from "../protocol/last_subject.ts";
 import type { Endpoint, Publisher } from "../routing/endpoint.ts";
 
 /**
@@ -44,10 +45,7 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
   private held: Uint8Array | null = null;
   readonly matchCache = new MatchCache();
 
-  /** The last published subject, as bytes and string: publishers mostly repeat one subject. */
-  private lastSubj = new Uint8Array(128);
-  private lastSubjLen = -1;
-  private lastSubjStr = "";
+  private readonly lastSubject = new LastSubject();
 
   // Plain fields, not getters through link: the router reads them on every delivery, from clients and the
   // internal endpoint alike.
@@ -381,23 +379,9 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
   }
 
   private subjectOf(pa: PubArg): string {
-    const b = pa.buf;
-    const s = pa.subjStart;
-    const n = pa.subjEnd - s;
-    const last = this.lastSubj;
-    if (n === this.lastSubjLen) {
-      let i = 0;
-      while (i < n && last[i] === b[s + i]) i++;
-      if (i === n) return this.lastSubjStr;
-    }
-    const str = decoder.decode(b.subarray(s, s + n));
-    if (n <= last.length) {
-      last.set(b.subarray(s, s + n), 0);
-      this.lastSubjLen = n;
-      this.lastSubjStr = str;
-    }
-    return str;
+    return this.lastSubject.of(pa);
   }
+
 }
 
 function pubArgsText(pa: PubArg): string {

@@ -3,7 +3,27 @@ import type { ClusterOptions, LeafNodeOptions, LeafRemote } from "./options.ts";
 import type { ConfNode } from "./parser.ts";
 import { authorizationFromConf, leafAuthorizationFromConf } from "./_auth.ts";
 import { tlsFromConf } from "./_tls.ts";
-import { aliases, fail, type Handler, hostPort, kindName, list, port, str, url, type Warn, walk } from "./_read.ts";
+import { parseVersion, versionAtLeast } from "../protocol/semver.ts";
+import { aliases, bool, fail, type Handler, hostPort, int, kindName, list, port, str, strings, url, type Warn, walk } from "./_read.ts";
+
+/** nats-server 2.9.10 remote keys natsedge reads but does not apply yet (aliases grouped under one name). */
+const UNAPPLIED_REMOTE: Record<string, string[]> = {
+  hub: ["hub"],
+  ws_compression: ["ws_compress", "ws_compression", "websocket_compress", "websocket_compression"],
+  ws_no_masking: ["ws_no_masking", "websocket_no_masking"],
+  jetstream_cluster_migrate: ["jetstream_cluster_migrate", "js_cluster_migrate"],
+};
+
+/** Handlers that record each given key under its canonical name, in `into`. */
+function unapplied(table: Record<string, string[]>, prefix: string, into: string[]): Record<string, Handler> {
+  const out: Record<string, Handler> = {};
+  for (const [name, keys] of Object.entries(table)) {
+    Object.assign(out, aliases(keys, () => {
+      if (!into.includes(prefix + name)) into.push(prefix + name);
+    }));
+  }
+  return out;
+}
 
 /** listen / port / host handlers shared by both blocks. */
 function listenHandlers(target: { host?: string; port?: number }): Record<string, Handler> {
@@ -48,6 +68,7 @@ export function clusterFromConf(node: ConfNode, key: string, warn: Warn): Cluste
 
 export function leafnodesFromConf(node: ConfNode, key: string, warn: Warn): LeafNodeOptions {
   const leaf: LeafNodeOptions = {};
+  const later: string[] = [];
   if (node.kind !== "map") throw fail(node, key, `Expected map to define a leafnode, got ${kindName(node)}`);
   walk(node.value, {
     ...listenHandlers(leaf),
@@ -56,19 +77,53 @@ export function leafnodesFromConf(node: ConfNode, key: string, warn: Warn): Leaf
     },
     remotes: (n, k) => {
       if (n.kind !== "array") throw fail(n, k, `Expected remotes field to be an array, got ${kindName(n)}`);
-      leaf.remotes = n.value.map((r) => remoteFromConf(r, k));
+      leaf.remotes = n.value.map((r) => remoteFromConf(r, k, later));
     },
+    ...aliases(["advertise", "leafnode_advertise"], (n, k) => {
+      leaf.advertise = str(n, k);
+    }),
+    no_advertise: (n, k) => {
+      leaf.no_advertise = bool(n, k);
+    },
+    ...aliases(["min_version", "minimum_version"], (n, k) => {
+      leaf.min_version = minVersion(n, k);
+    }),
+    ...aliases(["reconnect", "reconnect_delay", "reconnect_interval"], (n, k) => {
+      // nats-server 2.9 reads an integer number of seconds here, not a duration.
+      const s = int(n, k);
+      if (s < 0) throw fail(n, k, `invalid ${k}: must not be negative`);
+      leaf.reconnect = s * 1000;
+    }),
     tls: (n, k) => {
       leaf.tls = tlsFromConf(n, k, true);
     },
   });
+  if (later.length > 0) leaf.unapplied = later;
   return leaf;
 }
 
-function remoteFromConf(node: ConfNode, key: string): LeafRemote {
+/** nats-server's checkLeafMinVersionConfig: a semantic version, at least 2.8.0. */
+function minVersion(n: ConfNode, k: string): string {
+  const v = str(n, k);
+  if (parseVersion(v) === null) throw fail(n, k, `invalid leafnode's minimum version: ${v}`);
+  if (!versionAtLeast(v, "2.8.0")) throw fail(n, k, "the minimum version should be at least 2.8.0");
+  return v;
+}
+
+function remoteFromConf(node: ConfNode, key: string, later: string[]): LeafRemote {
   if (node.kind !== "map") throw fail(node, key, `Expected remote leafnode entry to be a map/struct, got ${kindName(node)}`);
   const remote: LeafRemote = { urls: [] };
   walk(node.value, {
+    ...unapplied(UNAPPLIED_REMOTE, "leafnodes.remotes.", later),
+    ...aliases(["deny_imports", "deny_import"], (n, k) => {
+      remote.deny_imports = strings(n, k);
+    }),
+    ...aliases(["deny_exports", "deny_export"], (n, k) => {
+      remote.deny_exports = strings(n, k);
+    }),
+    ...aliases(["no_randomize", "dont_randomize"], (n, k) => {
+      remote.no_randomize = bool(n, k);
+    }),
     ...aliases(["url", "urls"], (n, k) => {
       if (n.kind === "string") remote.urls = [url(n, k, "leafnode")];
       else if (n.kind === "array") remote.urls = n.value.map((u) => url(u, k, "leafnode"));

@@ -90,18 +90,36 @@ export interface ClusterOptions {
 
 export interface LeafRemote {
   urls: string[];
+  no_randomize?: boolean;
   credentials?: string;
   nkey?: string;
   account?: string;
   tls?: TLSOptions;
+  /** Subjects the hub's messages may not bring in (also sent to the hub as CONNECT deny_pub). */
+  deny_imports?: string[];
+  /** Subjects local messages may not take out to the hub. */
+  deny_exports?: string[];
 }
 
 export interface LeafNodeOptions {
   host?: string;
   port?: number;
   remotes?: LeafRemote[];
+  /** `host:port` leaves are told to reconnect to, instead of the listen address. */
+  advertise?: string;
+  /** Not to gossip our leaf URL to route peers; natsedge has no routes, so it changes nothing. */
+  no_advertise?: boolean;
+  /** Leaves older than this are refused after CONNECT (at least 2.8.0). */
+  min_version?: string;
+  /** Wait between attempts to dial a remote; nats-server 2.9 takes whole seconds. Default 1s. */
+  reconnect?: Millis;
   tls?: TLSOptions;
   authorization?: AuthorizationOptions;
+  /**
+   * nats-server 2.9.10 keys that were given but natsedge does not apply yet, as `leafnodes.<key>` or
+   * `leafnodes.remotes.<key>`: the server refuses to start naming them.
+   */
+  unapplied?: string[];
 }
 
 /** The `websocket {}` block (nats-server's WebsocketOpts). */

@@ -5,7 +5,7 @@
  */
 import { nodeFs } from "../runtime/lazy_fs.ts";
 import type { TLSOptions } from "./options.ts";
-import type { TLSServerConfig } from "../runtime/types.ts";
+import type { TLSClientConfig, TLSServerConfig } from "../runtime/types.ts";
 
 const OPENSSL_CIPHER: Record<string, string> = {
   TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: "ECDHE-ECDSA-AES128-GCM-SHA256",
@@ -50,15 +50,26 @@ const DEFAULT_CIPHERS = [
 /** nats-server's default TLS timeout. */
 export const DEFAULT_TLS_TIMEOUT_MS = 2000;
 
+function read(what: string, path: string | undefined): string {
+  if (path === undefined) throw new Error(`missing '${what}' in TLS configuration`);
+  try {
+    return nodeFs().readFileSync(path, "utf8");
+  } catch (err) {
+    throw new Error(`error parsing X509 certificate/key pair: ${what} ${JSON.stringify(path)}: ${(err as Error).message}`);
+  }
+}
+
+/** A dialling side's tls block (a leaf remote's): CA, client certificate and key as PEM, `insecure`. */
+export function tlsClientConfig(t: TLSOptions): TLSClientConfig {
+  const cfg: TLSClientConfig = {};
+  if (t.ca_file !== undefined) cfg.ca = read("ca_file", t.ca_file);
+  if (t.cert_file !== undefined) cfg.cert = read("cert_file", t.cert_file);
+  if (t.key_file !== undefined) cfg.key = read("key_file", t.key_file);
+  if (t.insecure === true) cfg.rejectUnauthorized = false;
+  return cfg;
+}
+
 export function tlsServerConfig(t: TLSOptions): TLSServerConfig {
-  const read = (what: string, path: string | undefined): string => {
-    if (path === undefined) throw new Error(`missing '${what}' in TLS configuration`);
-    try {
-      return nodeFs().readFileSync(path, "utf8");
-    } catch (err) {
-      throw new Error(`error parsing X509 certificate/key pair: ${what} ${JSON.stringify(path)}: ${(err as Error).message}`);
-    }
-  };
   const cfg: TLSServerConfig = {
     cert: read("cert_file", t.cert_file),
     key: read("key_file", t.key_file),

@@ -13,5 +13,8 @@ export const CloseReason = {
   maxConnections: "Maximum Connections Exceeded",
   parseError: "Parse Error",
   serverShutdown: "Server Shutdown",
+  wrongPort: "Incorrect Port",
+  duplicateLeaf: "Duplicate Remote LeafNode Connection",
+  minVersion: "Minimum Version Required",
 } as const;
 export type CloseReason = (typeof CloseReason)[keyof typeof CloseReason];

@@ -11,7 +11,7 @@ import type { Logger } from "../log/logger.ts";
 import { ERR } from "../protocol/errors.ts";
 import { errLine, infoLine, PING } from "../protocol/encode.ts";
 import { ClientType, Kind } from "../protocol/kind.ts";
-import type { Conn, ConnHandler, TLSServerConfig, TLSState } from "../runtime/types.ts";
+import type { Conn, ConnHandler, TLSClientConfig, TLSServerConfig, TLSState } from "../runtime/types.ts";
 import { CloseReason } from "./close_reason.ts";
 import { Outbound } from "./outbound.ts";
 
@@ -36,6 +36,8 @@ export interface ConnProtocol {
   onData(data: Uint8Array): void;
   /** The connection is closing (its reason is set): let go of what the protocol holds, such as subscriptions. */
   onClose(): void;
+  /** A TLS handshake this side started as a client (startClientTLS) has completed. */
+  onTLSReady?(): void;
 }
 
 export class Connection implements ConnHandler {
@@ -79,17 +81,23 @@ export class Connection implements ConnHandler {
   }
 
   get traceId(): string {
-    // nats-server numbers WebSocket clients from the same counter but names them wid in its logs.
-    const tag = this.clientType === ClientType.WS ? "wid" : "cid";
+    // nats-server numbers every connection from one counter but names leaf connections lid and WebSocket
+    // clients wid in its logs.
+    const tag = this.kind === Kind.LEAF ? "lid" : this.clientType === ClientType.WS ? "wid" : "cid";
     return `${this.conn.remoteAddress}:${this.conn.remotePort} - ${tag}:${this.cid}`;
   }
 
   /** Sends INFO and arms the ping timer; called once the connection is accepted. */
   begin(info: object): void {
-    this.lastIn = Date.now();
     this.enqueue(infoLine(info));
+    this.startPings();
+  }
+
+  /** Arms the ping timer; a dialled connection, which sends no INFO, starts here. */
+  startPings(): void {
+    this.lastIn = Date.now();
     const interval = this.host.options.ping_interval;
-    if (interval > 0) this.pingTimer = setInterval(() => this.onPingTimer(), interval);
+    if (interval > 0 && this.pingTimer === null) this.pingTimer = setInterval(() => this.onPingTimer(), interval);
   }
 
   // ---- ConnHandler ----------------------------------------------------------------------------------------
@@ -146,6 +154,18 @@ export class Connection implements ConnHandler {
       this.pendingInfo = null;
       this.flush();
     }
+    this.proto.onTLSReady?.();
+  }
+
+  /** Continues a dialled connection as a TLS client, with the same handshake timeout as upgradeTLS. */
+  upgradeClientTLS(cfg: TLSClientConfig, timeoutMs: number): void {
+    this.host.log.debugf(`${this.traceId} - Starting TLS leafnode client handshake`);
+    this.tlsTimer = setTimeout(() => {
+      if (this.closed || this.tls !== null) return;
+      this.host.log.error(`${this.traceId} - TLS handshake timeout`);
+      this.close(CloseReason.tlsHandshakeError);
+    }, timeoutMs);
+    this.conn.startClientTLS(cfg);
   }
 
   // ---- output ---------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ export function accountz(srv: MonitorHost, q: URLSearchParams): object {
       expired: false,
       complete: true,
       jetstream_enabled: false,
-      leafnode_connections: 0,
+      leafnode_connections: srv.leafz(false).length,
       client_connections: srv.clients.size,
       subscriptions: srv.router.sublist.count(),
       sublist_stats: srv.router.sublist.stats(),

@@ -1,6 +1,6 @@
 /**
- * /routez and /leafz: natsedge forms no routes and does not serve leaf nodes yet, so both report none in
- * nats-server's shapes.
+ * /routez and /leafz in nats-server's shapes: natsedge forms no routes, so /routez reports none; /leafz lists
+ * the leaf node connections, both those natsedge dialled and those it accepted.
  */
 import type { MonitorHost } from "./host.ts";
 import { queryBool, rfc3339 } from "./format.ts";
@@ -11,7 +11,7 @@ export function routez(srv: MonitorHost, q: URLSearchParams): object {
 }
 
 export function leafz(srv: MonitorHost, q: URLSearchParams): object {
-  queryBool(q, "subs");
+  const leafs = srv.leafz(queryBool(q, "subs"));
   // nats-server writes `null` for no leafs (a nil Go slice); an empty list means the same to its readers.
-  return { server_id: srv.id, now: rfc3339(Date.now()), leafnodes: 0, leafs: [] };
+  return { server_id: srv.id, now: rfc3339(Date.now()), leafnodes: leafs.length, leafs };
 }

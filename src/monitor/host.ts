@@ -32,6 +32,20 @@ export interface MonitorLifecycle {
   totals(): Totals;
 }
 
+/** One leaf connection as /leafz lists it (nats-server 2.9.10's LeafInfo). */
+export interface LeafzEntry {
+  account: string;
+  ip: string;
+  port: number;
+  rtt: string;
+  in_msgs: number;
+  out_msgs: number;
+  in_bytes: number;
+  out_bytes: number;
+  subscriptions: number;
+  subscriptions_list?: string[];
+}
+
 /**
  * A stream or consumer as the monitor reads it: `info()` answers in the `$JS.API` STREAM.INFO / CONSUMER.INFO
  * shape (jsz.ts names the fields it reads).
@@ -75,6 +89,10 @@ export interface MonitorHost {
   readonly slowConsumers: number;
   readonly router: { readonly sublist: Sublist<Subscription> };
   readonly lifecycle: MonitorLifecycle;
+  /** The leaf connections that are set up, with their peer's interest when `subs`. */
+  leafz(subs: boolean): LeafzEntry[];
+  /** The leafnode listener's address, null when natsedge accepts no leaf connections. */
+  leafListen(): { host: string; port: number } | null;
   /** The server's services (JetStream, …): the first unhealthy one's reason, or null. */
   readonly services: { health(): string | null };
   /** The running JetStream, or null when it is not enabled. */

@@ -62,7 +62,7 @@ export function varz(srv: MonitorHost): object {
     // when disabled) as empty objects.
     cluster: {},
     gateway: {},
-    leaf: {},
+    leaf: leafVarz(srv),
     mqtt: {},
     websocket: websocketVarz(srv),
     jetstream: js === null ? {} : { config: jetStreamConfig(js), stats: jetStreamStats(js) },
@@ -79,7 +79,7 @@ export function varz(srv: MonitorHost): object {
     total_connections: srv.totalConnections,
     routes: 0,
     remotes: 0,
-    leafnodes: 0,
+    leafnodes: srv.leafz(false).length,
     in_msgs: t.inMsgs,
     out_msgs: t.outMsgs,
     in_bytes: t.inBytes,
@@ -109,4 +109,21 @@ function websocketVarz(srv: MonitorHost): object {
     ...(ws.allowed_origins !== undefined && ws.allowed_origins.length > 0 && { allowed_origins: ws.allowed_origins }),
     ...(ws.compression === true && { compression: true }),
   };
+}
+
+/** nats-server 2.9.10's LeafNodeOptsVarz: the listener (when there is one) and each remote's URLs, without credentials. */
+function leafVarz(srv: MonitorHost): object {
+  const l = srv.options.leafnodes;
+  if (l === undefined) return {};
+  const listen = srv.leafListen();
+  return {
+    ...(listen !== null ? { host: listen.host, port: listen.port, auth_timeout: (l.authorization?.timeout ?? 2000) / 1000, tls_timeout: (l.tls?.timeout ?? DEFAULT_TLS_TIMEOUT_MS) / 1000 } : {}),
+    ...(l.remotes !== undefined && l.remotes.length > 0
+      ? { remotes: l.remotes.map((r) => ({ local_account: r.account ?? "$G", urls: r.urls.map(withoutUserInfo), ...(r.tls ? { tls_timeout: (r.tls.timeout ?? 2000) / 1000 } : {}) })) }
+      : {}),
+  };
+}
+
+function withoutUserInfo(url: string): string {
+  return url.replace(/\/\/[^/@]*@/, "//");
 }

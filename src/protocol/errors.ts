@@ -16,7 +16,16 @@ export const ERR = {
   invalidClientProtocol: "invalid client protocol",
   noRespondersRequiresHeaders: "no responders requires headers support",
   secureConnectionRequired: "Secure Connection - TLS Required",
+  leafWrongPort: "attempted to connect to leaf node port",
+  staleLeaf: "Stale Leaf Node Connection - Closing",
+  duplicateLeaf: "Duplicate Remote LeafNode Connection",
+  leafSameCluster: "remote leafnode has same cluster name",
 } as const;
+
+/** nats-server's loop-detection error and log text (leafnode.go, ErrLeafNodeLoop's message). */
+export function leafLoopError(account: string): string {
+  return `Loop detected for leafnode account=${JSON.stringify(account)}. Delaying attempt to reconnect for 30s`;
+}
 
 /**
  * A protocol error found while parsing or processing a client's input.

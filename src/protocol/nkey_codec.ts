@@ -71,3 +71,18 @@ export function decodeNkey(prefix: number, text: string): Uint8Array | null {
   if (crc16(raw.subarray(0, 1 + KEY_LENGTH)) !== crc) return null;
   return raw.slice(1, 1 + KEY_LENGTH);
 }
+
+/** nats-server's PrefixByteSeed: a seed's first 5 bits; the next 5 name the kind of key it is for. */
+const SEED_PREFIX = 18 << 3;
+
+/** The 32-byte Ed25519 seed of an nkey seed of the given kind (`SU...` for User), or null if it is not one. */
+export function decodeSeed(prefix: number, text: string): Uint8Array | null {
+  const raw = base32Decode(text);
+  if (raw === null || raw.length !== 2 + KEY_LENGTH + 2) return null;
+  if ((raw[0]! & 0xf8) !== SEED_PREFIX) return null;
+  const kind = ((raw[0]! & 7) << 5) | ((raw[1]! & 0xf8) >> 3);
+  if (kind !== prefix) return null;
+  const crc = raw[2 + KEY_LENGTH]! | (raw[3 + KEY_LENGTH]! << 8);
+  if (crc16(raw.subarray(0, 2 + KEY_LENGTH)) !== crc) return null;
+  return raw.slice(2, 2 + KEY_LENGTH);
+}

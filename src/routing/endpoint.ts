@@ -23,10 +23,35 @@ export interface Endpoint {
   deliverNoResponders(sub: Subscription, reply: string, subject: string): void;
   /** The connection under this endpoint (its outbound buffer, the fast-producer stall); null without a socket. */
   readonly link: Connection | null;
+  /** True for a RemoteEndpoint: a link to another server, which takes each message once. */
+  readonly remote?: boolean;
   removeSub(sub: Subscription): void;
 }
 
 /** An endpoint that publishes: it carries the router's match cache for it. */
 export interface Publisher extends Endpoint {
   readonly matchCache: MatchCache;
+}
+
+/**
+ * A link to another server (a leaf node connection; a route later). Its subscriptions stand for the peer's
+ * interest, so, as nats-server's processMsgResults does, the router sends it each message at most once,
+ * naming the queue groups it picked the link for, and prefers local queue members over it.
+ */
+export interface RemoteEndpoint extends Publisher {
+  readonly remote: true;
+  /**
+   * The cluster name on the other side ("" when unknown): a message never goes from one link to another
+   * whose peer has the same origin (nats-server's cluster-wide no-echo).
+   */
+  readonly origin: string;
+  /** Which route() call last collected this endpoint; the router's bookkeeping. */
+  routeMark: number;
+  /** The queue groups collected for the message being routed; the router's bookkeeping. */
+  readonly routeQueues: string[];
+  /**
+   * `payload` is the payload followed by CRLF, valid only during the call. `subject` is the subject the
+   * message was routed on, which differs from pa's for a JetStream delivery to an inbox.
+   */
+  deliverRemote(pa: PubArg, payload: Uint8Array, subject: string, queues: readonly string[]): void;
 }

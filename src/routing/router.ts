@@ -1,10 +1,12 @@
 /**
  * Fan-out of a published message: every plain subscription whose subject matches gets a copy, and each queue
- * group gets exactly one, picked at random like nats-server does.
+ * group gets exactly one, picked at random like nats-server does. A link to another server (RemoteEndpoint)
+ * gets one copy naming the queue groups it was picked for, and is picked for a group only when no local
+ * member can take the message.
  */
 import { Sublist, SublistError, type SublistResult } from "../subject/sublist.ts";
 import { matchLiteral } from "../subject/subject.ts";
-import type { Endpoint, Publisher } from "./endpoint.ts";
+import type { Endpoint, Publisher, RemoteEndpoint } from "./endpoint.ts";
 import { InterestStream } from "./interest.ts";
 import type { Subscription } from "./subscription.ts";
 import type { PubArg } from "../protocol/parser.ts";
@@ -15,6 +17,9 @@ export class Router {
   readonly sublist: Sublist<Subscription>;
   /** Subscriptions that reached their auto-unsubscribe limit during the current route() call. */
   private readonly finished: Subscription[] = [];
+  /** Remote endpoints collected during the current route() call, and that call's mark. */
+  private readonly remotes: RemoteEndpoint[] = [];
+  private mark = 0;
 
   /** Outbound bytes pending on a receiver above which its producers are paused. */
   private readonly stallThreshold: number;
@@ -56,13 +61,27 @@ export class Router {
     if (this.sublist.remove(sub) && this.interest.watched) this.interest.emit("remove", sub);
   }
 
-  /** Routes on `subject`; receivers see `deliverSubject` (pa's own subject, which differs only for JetStream). */
-  route(from: Publisher, subject: string, pa: PubArg, buf: Uint8Array, start: number, deliverSubject = subject): void {
+  /**
+   * Routes on `subject`; receivers see `deliverSubject` (pa's own subject, which differs only for JetStream).
+   * `queues`, for a message from another server, names the only queue groups that get it (nats-server's
+   * LMSG/RMSG queue list: without one, queue subscribers get nothing).
+   */
+  route(
+    from: Publisher,
+    subject: string,
+    pa: PubArg,
+    buf: Uint8Array,
+    start: number,
+    deliverSubject = subject,
+    queues: readonly string[] | null = null,
+  ): void {
     const r = from.matchCache.match(this.sublist, subject);
     const psubs = r.psubs;
     const qsubs = r.qsubs;
     let delivered = false;
-    if (psubs.length > 0 || qsubs.length > 0) delivered = this.fanOut(r, from, subject, pa, buf.subarray(start, start + pa.size + 2), deliverSubject);
+    if (psubs.length > 0 || qsubs.length > 0) {
+      delivered = this.fanOut(r, from, subject, pa, buf.subarray(start, start + pa.size + 2), deliverSubject, queues);
+    }
     if (!delivered && pa.replyEnd > pa.replyStart && from.opts.noResponders) {
       const reply = decoder.decode(pa.buf.subarray(pa.replyStart, pa.replyEnd));
       this.noResponders(from, reply, subject);
@@ -73,24 +92,43 @@ export class Router {
    * `payload` is one view of payload+CRLF shared by every delivery: creating a view costs more than copying
    * 128 bytes out of it. Returns whether anyone received the message.
    */
-  private fanOut(r: SublistResult<Subscription>, from: Endpoint, subject: string, pa: PubArg, payload: Uint8Array, deliverSubject: string): boolean {
+  private fanOut(
+    r: SublistResult<Subscription>,
+    from: Endpoint,
+    subject: string,
+    pa: PubArg,
+    payload: Uint8Array,
+    deliverSubject: string,
+    queues: readonly string[] | null,
+  ): boolean {
     let delivered = false;
+    const mark = ++this.mark;
     const psubs = r.psubs;
     for (let i = 0; i < psubs.length; i++) {
-      if (this.deliverTo(psubs[i]!, from, subject, pa, payload, deliverSubject)) delivered = true;
+      const sub = psubs[i]!;
+      if (sub.client.remote === true) {
+        if (this.collect(sub, from, subject, pa, mark, null)) delivered = true;
+      } else if (this.deliverTo(sub, from, subject, pa, payload, deliverSubject)) {
+        delivered = true;
+      }
     }
 
     const qsubs = r.qsubs;
     for (let g = 0; g < qsubs.length; g++) {
       const group = qsubs[g]!;
-      const n = group.length;
-      const first = (Math.random() * n) | 0;
-      for (let k = 0; k < n; k++) {
-        if (this.deliverTo(group[(first + k) % n]!, from, subject, pa, payload, deliverSubject)) {
-          delivered = true;
-          break;
-        }
+      if (queues !== null && !queues.includes(group[0]!.queue!)) continue;
+      if (this.pickMember(group, from, subject, pa, payload, deliverSubject, mark)) delivered = true;
+    }
+
+    const remotes = this.remotes;
+    if (remotes.length > 0) {
+      for (let i = 0; i < remotes.length; i++) {
+        const c = remotes[i]!;
+        // A link gets the subject routed on: the far side routes on it again.
+        c.deliverRemote(pa, payload, subject, c.routeQueues);
+        this.checkStall(c, from);
       }
+      remotes.length = 0;
     }
 
     // Removal waits until the loops are done: the result being iterated belongs to the sublist.
@@ -99,6 +137,62 @@ export class Router {
       this.finished.length = 0;
     }
     return delivered;
+  }
+
+  /**
+   * One member of a queue group: a local one at random; only when none can take the message, a remote one,
+   * each weighing as many members as it stands for.
+   */
+  private pickMember(
+    group: readonly Subscription[],
+    from: Endpoint,
+    subject: string,
+    pa: PubArg,
+    payload: Uint8Array,
+    deliverSubject: string,
+    mark: number,
+  ): boolean {
+    const n = group.length;
+    const first = (Math.random() * n) | 0;
+    let remoteWeight = 0;
+    for (let k = 0; k < n; k++) {
+      const sub = group[(first + k) % n]!;
+      if (sub.client.remote === true) {
+        if (!sub.client.closed && sub.client !== from) remoteWeight += sub.weight;
+      } else if (this.deliverTo(sub, from, subject, pa, payload, deliverSubject)) {
+        return true;
+      }
+    }
+    if (remoteWeight === 0) return false;
+    let pick = Math.random() * remoteWeight;
+    for (let k = 0; k < n; k++) {
+      const sub = group[k]!;
+      if (sub.client.remote !== true || sub.client.closed || sub.client === from) continue;
+      pick -= sub.weight;
+      if (pick < 0 && this.collect(sub, from, subject, pa, mark, sub.queue)) return true;
+    }
+    return false;
+  }
+
+  /** Notes a remote endpoint as a receiver of the message being routed, with the queue group it takes it for. */
+  private collect(sub: Subscription, from: Endpoint, subject: string, pa: PubArg, mark: number, queue: string | null): boolean {
+    const c = sub.client as RemoteEndpoint;
+    // Never back over the link it came from, nor to another link from the same origin: links are no-echo.
+    if (c.closed || c === from) return false;
+    if (from.remote === true && c.origin !== "" && (from as RemoteEndpoint).origin === c.origin) return false;
+    if (c.checksDelivery && !c.admitDelivery(subject, pa)) return false;
+    if (c.routeMark !== mark) {
+      c.routeMark = mark;
+      c.routeQueues.length = 0;
+      this.remotes.push(c);
+    }
+    if (queue !== null) c.routeQueues.push(queue);
+    return true;
+  }
+
+  private checkStall(c: Endpoint, from: Endpoint): void {
+    const receiver = c.link;
+    if (receiver !== null && receiver.out.pending > this.stallThreshold && c !== from) from.link?.stallOn(receiver);
   }
 
   /**
@@ -113,8 +207,7 @@ export class Router {
     sub.delivered++;
     if (sub.max > 0 && sub.delivered >= sub.max) this.finished.push(sub);
     c.deliver(sub, pa, payload, deliverSubject);
-    const receiver = c.link;
-    if (receiver !== null && receiver.out.pending > this.stallThreshold && c !== from) from.link?.stallOn(receiver);
+    this.checkStall(c, from);
     return true;
   }
 

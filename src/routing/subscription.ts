@@ -9,6 +9,8 @@ export class Subscription {
   /** Auto-unsubscribe limit (UNSUB <sid> <max>); 0 means none. */
   max = 0;
   delivered = 0;
+  /** A remote queue subscription stands for this many members of its group (the LS+ weight). */
+  weight = 1;
 
   constructor(
     readonly client: Endpoint,

@@ -3,6 +3,7 @@
  * is imported only when its options enable it.
  */
 import type { JetStream } from "../jetstream/mod.ts";
+import type { LeafNodes } from "../leaf/mod.ts";
 import type { Monitor } from "../monitor/monitor.ts";
 import type { Server } from "./server.ts";
 import type { ServiceSpec } from "./services.ts";
@@ -42,5 +43,23 @@ export const WEBSOCKET: ServiceSpec<WebSocketService, Server> = {
   start: async (srv) => (await import("../websocket/service.ts")).WebSocketService.start(srv),
 };
 
-// The WebSocket listener before the monitor, which reports its port.
-export const BUILTIN_SERVICES: readonly ServiceSpec<JetStream | Monitor | WebSocketService, Server>[] = [JETSTREAM, WEBSOCKET, MONITOR];
+export const LEAFNODES: ServiceSpec<LeafNodes, Server> = {
+  name: "leafnodes",
+  // Once the client listener is bound: the leafnode INFO carries the same server fields as a client's.
+  phase: "listening",
+  enabled: (o) => o.leafnodes !== undefined,
+  async start(srv) {
+    const { LeafNodes } = await import("../leaf/mod.ts");
+    const leaf = new LeafNodes(srv);
+    try {
+      await leaf.start();
+    } catch (err) {
+      await leaf.stop();
+      throw err;
+    }
+    return leaf;
+  },
+};
+
+// The WebSocket and leafnode listeners before the monitor, which reports their ports.
+export const BUILTIN_SERVICES: readonly ServiceSpec<JetStream | Monitor | WebSocketService | LeafNodes, Server>[] = [JETSTREAM, WEBSOCKET, LEAFNODES, MONITOR];

@@ -7,7 +7,7 @@ import type { Client } from "../client/client.ts";
 import { ClosedRing, DEFAULT_MAX_CLOSED_CLIENTS } from "../monitor/closed.ts";
 import { snapshot } from "../monitor/conn_info.ts";
 import type { MonitorLifecycle, Totals } from "../monitor/host.ts";
-import { MONITOR } from "./builtin_services.ts";
+import { LEAFNODES, MONITOR } from "./builtin_services.ts";
 import { deletePortsFile, writePortsFile } from "./lifecycle_ports.ts";
 import type { Server } from "./server.ts";
 
@@ -82,6 +82,13 @@ export class Lifecycle implements MonitorLifecycle {
       t.outMsgs += c.link.outMsgs;
       t.inBytes += c.link.inBytes;
       t.outBytes += c.link.outBytes;
+    }
+    const leafs = this.srv.services.get(LEAFNODES)?.totals();
+    if (leafs !== undefined) {
+      t.inMsgs += leafs.inMsgs;
+      t.outMsgs += leafs.outMsgs;
+      t.inBytes += leafs.inBytes;
+      t.outBytes += leafs.outBytes;
     }
     return t;
   }

@@ -30,7 +30,9 @@ import { unsupportedOptions } from "./unsupported.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import type { JetStreamView, MonitorHost } from "../monitor/host.ts";
 import { Services } from "./services.ts";
-import { BUILTIN_SERVICES, JETSTREAM, WEBSOCKET } from "./builtin_services.ts";
+import { BUILTIN_SERVICES, JETSTREAM, LEAFNODES, WEBSOCKET } from "./builtin_services.ts";
+import type { LeafHost } from "../leaf/host.ts";
+import type { LeafzEntry } from "../monitor/host.ts";
 
 /**
  * nats-server stalls producers once a receiver has max_pending/2 queued; natsedge caps that at 8 MiB so a
@@ -41,7 +43,7 @@ const MAX_STALL_THRESHOLD = 8 * 1024 * 1024;
 /** How often stalled writers are checked against write_deadline. */
 const DEADLINE_SWEEP_MS = 1000;
 
-export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocketHost {
+export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocketHost, LeafHost {
   readonly id: string;
   readonly name: string;
   readonly router: Router;
@@ -218,7 +220,7 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
    * authorization.
    */
   acceptClient(conn: Conn, via?: ClientListener): ConnHandler {
-    const link = new Connection(this.nextCid++, conn, this, Kind.CLIENT, via?.clientType ?? ClientType.NATS);
+    const link = new Connection(this.newCid(), conn, this, Kind.CLIENT, via?.clientType ?? ClientType.NATS);
     const c = new Client(link, this);
     this.totalConnections++;
     this.clients.set(link.cid, c);
@@ -255,6 +257,19 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     if (auth.enabled) this.armAuthTimeout(c, via?.authTimeoutMs);
     link.flush();
     return link;
+  }
+
+  /** The next connection id; clients and leaf connections share one sequence, as in nats-server. */
+  newCid(): number {
+    return this.nextCid++;
+  }
+
+  leafz(subs: boolean): LeafzEntry[] {
+    return this.services.get(LEAFNODES)?.leafz(subs) ?? [];
+  }
+
+  leafListen(): { host: string; port: number } | null {
+    return this.services.get(LEAFNODES)?.listen ?? null;
   }
 
   private hasPlaintextPasswords(): boolean {
@@ -316,6 +331,9 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     const c = this.clients.get(link.cid);
     if (c === undefined) return;
     this.clients.delete(link.cid);
+    // Removing its subscriptions may have queued LS- on leaf links, outside any read cycle; not from inside
+    // this call, which may itself run during a flush.
+    if (this.dirty.length > 0) queueMicrotask(() => this.flushPending());
     // Its subscriptions are still listed, so /connz?state=closed can show them.
     this.lifecycle.clientClosed(c);
     this.log.debugf(`${link.traceId} - Client connection closed: ${link.closeReason}`);

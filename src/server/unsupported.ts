@@ -9,6 +9,17 @@ export function unsupportedOptions(o: ServerOptions): string[] {
   if (o.tls?.pinned_certs) out.push("tls.pinned_certs");
   if (o.authorization?.users?.some((u) => u.allowed_connection_types !== undefined)) out.push("authorization.users.allowed_connection_types");
   if (o.authorization?.users?.some((u) => u.account !== undefined)) out.push("authorization.users.account");
-  if (o.leafnodes) out.push("leafnodes");
+  const leaf = o.leafnodes;
+  if (leaf !== undefined) {
+    out.push(...(leaf.unapplied ?? []));
+    if (leaf.tls?.verify_and_map) out.push("leafnodes.tls.verify_and_map");
+    if (leaf.tls?.pinned_certs) out.push("leafnodes.tls.pinned_certs");
+    if (leaf.authorization?.users?.some((u) => u.account !== undefined && u.account !== "$G")) out.push("leafnodes.authorization.users.account");
+    if (leaf.authorization?.account !== undefined && leaf.authorization.account !== "$G") out.push("leafnodes.authorization.account");
+    for (const r of leaf.remotes ?? []) {
+      if (r.nkey !== undefined) out.push("leafnodes.remotes.nkey");
+      if (r.account !== undefined && r.account !== "$G") out.push("leafnodes.remotes.account");
+    }
+  }
   return out;
 }

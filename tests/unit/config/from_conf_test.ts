@@ -273,8 +273,8 @@ describe("optionsFromConf errors name the file, line, column and key", () => {
     expect(confError("jetstream {\n  store_dir: x\n  bogus: 1\n}").message).toBe('test.conf:3:3: unknown field "bogus"');
     expect(confError("cluster { nope: 1 }").message).toBe('test.conf:1:11: unknown field "nope"');
     expect(confError("authorization {\n  users = [ {user: a, pw: b} ]\n}").message).toBe('test.conf:2:23: unknown field "pw"');
-    expect(confError("leafnodes { remotes = [ { url: nats://h:7422, hub: true } ] }").message).toBe(
-      'test.conf:1:47: unknown field "hub"',
+    expect(confError("leafnodes { remotes = [ { url: nats://h:7422, hubb: true } ] }").message).toBe(
+      'test.conf:1:47: unknown field "hubb"',
     );
     expect(confError("tls { cert: x }").message).toBe('test.conf:1:7: error parsing tls config, unknown field ["cert"]');
     expect(confError("authorization { permissions { pubb: x } }").message).toBe(
@@ -559,6 +559,31 @@ describe("optionsFromConf cluster and leafnodes", () => {
 
   test("a remote needs a url", () => {
     expect(confError("leafnodes { remotes = [ { account: A } ] }").detail).toBe("Expected remote leafnode entry to have a url");
+  });
+
+  test("reconnect is whole seconds under any of its names; no_randomize", () => {
+    expect(fromText("leafnodes { reconnect: 3 }").options.leafnodes).toEqual({ reconnect: 3000 });
+    expect(fromText("leafnodes { reconnect_delay: 2 }").options.leafnodes).toEqual({ reconnect: 2000 });
+    expect(fromText("leafnodes { reconnect_interval: 0 }").options.leafnodes).toEqual({ reconnect: 0 });
+    expect(confError('leafnodes { reconnect: "2s" }').detail).toBe('expected an integer for "reconnect", got a string');
+    expect(fromText("leafnodes { remotes = [ { url: nats-leaf://h, dont_randomize: true } ] }").options.leafnodes?.remotes).toEqual([
+      { urls: ["nats-leaf://h"], no_randomize: true },
+    ]);
+  });
+
+  test("advertise, no_advertise and min_version (at least 2.8.0)", () => {
+    const text = 'leafnodes { leafnode_advertise: "lb:7422", no_advertise: true, minimum_version: "2.9.0" }';
+    expect(fromText(text).options.leafnodes).toEqual({ advertise: "lb:7422", no_advertise: true, min_version: "2.9.0" });
+    expect(confError('leafnodes { min_version: "2.7.9" }').detail).toBe("the minimum version should be at least 2.8.0");
+    expect(confError('leafnodes { min_version: "two" }').detail).toBe("invalid leafnode's minimum version: two");
+  });
+
+  test("2.9.10 remote keys natsedge does not apply yet are read and listed by name, aliases under one name", () => {
+    const text = `leafnodes {
+  remotes = [ { url: nats-leaf://h, hub: true, deny_import: [a], deny_exports: [b], ws_compression: true, websocket_compress: true } ]
+}`;
+    expect(fromText(text).options.leafnodes?.unapplied).toEqual(["leafnodes.remotes.hub", "leafnodes.remotes.ws_compression"]);
+    expect(fromText(text).options.leafnodes?.remotes?.[0]).toMatchObject({ deny_imports: ["a"], deny_exports: ["b"] });
   });
 });
 

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# natsedge as a leaf vs nats-server as a leaf, side by side in one session, with ../shared/bench's natsbench.
+#
+#   bench/leaf_compare.sh [REPS]     # default 3 interleaved repetitions
+#
+# One nats-server 2.9.10 hub for the whole run. Per repetition and leaf kind, a fresh leaf dials the hub,
+# then natsbench pubsub measures msgs/s at the subscriber, publishing at the leaf and subscribing at the hub
+# ("up") and the other way ("down"), at 128 B and 1 KiB; the leaf's RSS is sampled by natsbench
+# (-server-pid). The two leaves never run at the same time. Env: N (messages per run, default 500000),
+# RUNTIME=bun|deno. Results: bench/results/leaf-<kind>-<stamp>.jsonl and a summary table on stdout and in
+# bench/results/leaf-compare-<stamp>.md.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+SHARED="$ROOT/../shared/bench"
+REPS=${1:-3}
+N=${N:-500000}
+RUNTIME=${RUNTIME:-bun}
+HUB_PORT=${HUB_PORT:-4351}
+HUB_LEAF_PORT=${HUB_LEAF_PORT:-7451}
+HUB_HTTP=${HUB_HTTP:-8351}
+LEAF_PORT=${LEAF_PORT:-4352}
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+OUTDIR="$HERE/results"
+mkdir -p "$OUTDIR"
+DIR=$(mktemp -d)
+HUB_PID=""
+LEAF_PID=""
+cleanup() {
+  [ -n "$LEAF_PID" ] && kill "$LEAF_PID" 2>/dev/null || true
+  [ -n "$HUB_PID" ] && kill "$HUB_PID" 2>/dev/null || true
+  rm -rf "$DIR"
+}
+trap cleanup EXIT
+
+command -v nats-server >/dev/null || { echo "leaf_compare.sh: nats-server is not installed" >&2; exit 1; }
+[ -x "$SHARED/bin/natsbench" ] || "$SHARED/build.sh" >&2
+
+cat > "$DIR/hub.conf" <<EOF
+server_name: hub
+listen: 127.0.0.1:$HUB_PORT
+http: 127.0.0.1:$HUB_HTTP
+leafnodes { listen: 127.0.0.1:$HUB_LEAF_PORT }
+EOF
+cat > "$DIR/leaf.conf" <<EOF
+server_name: edge1
+listen: 127.0.0.1:$LEAF_PORT
+leafnodes { remotes = [ { url: "nats-leaf://127.0.0.1:$HUB_LEAF_PORT" } ] }
+EOF
+
+wait_leafs() { # the hub's /leafz shows $1 leaf connections
+  for _ in $(seq 1 100); do
+    if curl -s "http://127.0.0.1:$HUB_HTTP/leafz" | grep -q "\"leafnodes\": *$1\b"; then return 0; fi
+    sleep 0.1
+  done
+  echo "leaf_compare.sh: the hub never showed $1 leaf connection(s)" >&2
+  return 1
+}
+
+start_leaf() {
+  case "$1" in
+    nats-server) nats-server -c "$DIR/leaf.conf" >/dev/null 2>&1 & ;;
+    natsedge)
+      if [ "$RUNTIME" = deno ]; then "$ROOT/node_modules/.bin/deno" run -A "$ROOT/src/main.ts" -c "$DIR/leaf.conf" >/dev/null 2>&1 &
+      else "$ROOT/node_modules/.bin/bun" "$ROOT/src/main.ts" -c "$DIR/leaf.conf" >/dev/null 2>&1 &
+      fi ;;
+  esac
+  LEAF_PID=$!
+  wait_leafs 1
+}
+
+stop_leaf() {
+  kill "$LEAF_PID"; wait "$LEAF_PID" 2>/dev/null || true
+  LEAF_PID=""
+  wait_leafs 0
+}
+
+nats-server -c "$DIR/hub.conf" >/dev/null 2>&1 &
+HUB_PID=$!
+wait_leafs 0
+
+for rep in $(seq 1 "$REPS"); do
+  for kind in nats-server natsedge; do
+    echo "== repetition $rep/$REPS: $kind leaf" >&2
+    start_leaf "$kind"
+    out="$OUTDIR/leaf-$kind-$stamp.jsonl"
+    for size in 128 1024; do
+      "$SHARED/bin/natsbench" pubsub -url "nats://127.0.0.1:$LEAF_PORT" -sub-url "nats://127.0.0.1:$HUB_PORT" -settle 1s \
+        -size "$size" -n "$N" -server-pid "$LEAF_PID" -label "$kind-leaf-up" -rep "$rep" >> "$out"
+      "$SHARED/bin/natsbench" pubsub -url "nats://127.0.0.1:$HUB_PORT" -sub-url "nats://127.0.0.1:$LEAF_PORT" -settle 1s \
+        -size "$size" -n "$N" -server-pid "$LEAF_PID" -label "$kind-leaf-down" -rep "$rep" >> "$out"
+    done
+    stop_leaf
+  done
+done
+
+"$SHARED/bin/natsbench" summarize "$OUTDIR/leaf-nats-server-$stamp.jsonl" "$OUTDIR/leaf-natsedge-$stamp.jsonl" | tee "$OUTDIR/leaf-compare-$stamp.md"

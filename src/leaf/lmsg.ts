@@ -1,0 +1,149 @@
+/**
+ * Encodes a message for a leaf connection (nats-server's msgHeaderForRouteOrLeaf): `LMSG`, or `HMSG` when it
+ * has headers and the link carries them, with no sid and the queue groups the link was picked for:
+ * `LMSG <subject> [<reply> | + <reply> <queue>... | \| <queue>...] <size>`.
+ */
+import type { Outbound } from "../connection/outbound.ts";
+import { writeDecimal } from "../protocol/encode.ts";
+import type { PubArg } from "../protocol/parser.ts";
+
+const LMSG_OP = new Uint8Array([76, 77, 83, 71, 32]); // "LMSG "
+const HMSG_OP = new Uint8Array([72, 77, 83, 71, 32]); // "HMSG "
+const encoder = new TextEncoder();
+
+/** Where writeLeafMsg put the control line (for tracing) and the payload size it wrote; reused per call. */
+export interface LeafMsgWritten {
+  lineStart: number;
+  lineEnd: number;
+  size: number;
+}
+
+const written: LeafMsgWritten = { lineStart: 0, lineEnd: 0, size: 0 };
+
+/**
+ * Appends one message to `out`; `payload` is the payload followed by CRLF. `routeSubject`, when given, is
+ * the subject the message was routed on and differs from pa's (a JetStream delivery to an inbox): the LMSG
+ * carries it, and the reply gets `@<pa's subject>` so the far side can restore what its client sees
+ * (nats-server's msgHeaderForRouteOrLeaf). The result is only valid until the next call.
+ */
+export function writeLeafMsg(
+  out: Outbound,
+  pa: PubArg,
+  payload: Uint8Array,
+  queues: readonly string[],
+  headers: boolean,
+  routeSubject: Uint8Array | null = null,
+): LeafMsgWritten {
+  let hdr = pa.hdr;
+  let size = pa.size;
+  let pstart = 0;
+  if (hdr >= 0 && !headers) {
+    // A peer without headers gets the payload alone (nats-server strips the header block).
+    pstart = hdr;
+    size -= hdr;
+    hdr = -1;
+  }
+  const ab = pa.buf;
+  const paSubjLen = pa.subjEnd - pa.subjStart;
+  const subjLen = routeSubject !== null ? routeSubject.length : paSubjLen;
+  const plainReply = pa.replyEnd - pa.replyStart;
+  // The stored subject rides after the reply only when there is a reply to carry it.
+  const suffix = routeSubject !== null && plainReply > 0 ? 1 + paSubjLen : 0;
+  let need = 5 + subjLen + 3 + plainReply + suffix + 1 + 22 + 2 + size + 2;
+  for (let i = 0; i < queues.length; i++) need += 3 * queues[i]!.length + 1;
+  let p = out.reserve(need);
+  const lineStart = p;
+  const o = out.buf;
+  o.set(hdr >= 0 ? HMSG_OP : LMSG_OP, p);
+  p += 5;
+  if (routeSubject !== null) {
+    o.set(routeSubject, p);
+    p += subjLen;
+  } else {
+    p = copyInto(o, p, ab, pa.subjStart, pa.subjEnd);
+  }
+  o[p++] = 32;
+  if (queues.length > 0) {
+    if (plainReply > 0) {
+      o[p++] = 43; // '+'
+      o[p++] = 32;
+    } else {
+      o[p++] = 124; // '|'
+      o[p++] = 32;
+    }
+  }
+  if (plainReply > 0) {
+    p = copyInto(o, p, ab, pa.replyStart, pa.replyEnd);
+    if (suffix > 0) {
+      o[p++] = 64; // '@'
+      p = copyInto(o, p, ab, pa.subjStart, pa.subjEnd);
+    }
+    o[p++] = 32;
+  }
+  for (let i = 0; i < queues.length; i++) {
+    p += encoder.encodeInto(queues[i]!, o.subarray(p)).written;
+    o[p++] = 32;
+  }
+  if (hdr >= 0) {
+    p = writeDecimal(o, p, hdr);
+    o[p++] = 32;
+  }
+  p = writeDecimal(o, p, size);
+  const lineEnd = p;
+  o[p++] = 13;
+  o[p++] = 10;
+  if (pstart === 0) o.set(payload, p);
+  else o.set(payload.subarray(pstart), p);
+  out.end = p + size + 2;
+  written.lineStart = lineStart;
+  written.lineEnd = lineEnd;
+  written.size = size;
+  return written;
+}
+
+function copyInto(dst: Uint8Array, p: number, src: Uint8Array, s: number, e: number): number {
+  const n = e - s;
+  if (n < 32) {
+    for (let i = 0; i < n; i++) dst[p + i] = src[s + i]!;
+  } else {
+    dst.set(src.subarray(s, e), p);
+  }
+  return p + n;
+}
+
+/** Whether the string `s` is exactly pa's subject bytes (ASCII fast path; anything else compares as bytes). */
+export function sameSubject(s: string, pa: PubArg): boolean {
+  const n = pa.subjEnd - pa.subjStart;
+  const b = pa.buf;
+  if (s.length === n) {
+    let i = 0;
+    while (i < n && s.charCodeAt(i) === b[pa.subjStart + i]) i++;
+    if (i === n) return true;
+  }
+  const e = encoder.encode(s);
+  if (e.length !== n) return false;
+  for (let i = 0; i < n; i++) if (e[i] !== b[pa.subjStart + i]) return false;
+  return true;
+}
+
+/**
+ * The receiving half of the `@` rewrite: a JetStream reply `$JS.ACK....@<subject>` from a link is split at
+ * its last '@', in place, so pa's subject becomes the stored subject and its reply the bare ack subject.
+ * Returns false when the reply carries no such suffix.
+ */
+export function splitJetStreamReply(pa: PubArg): boolean {
+  const b = pa.buf;
+  const rs = pa.replyStart;
+  const re = pa.replyEnd;
+  if (re - rs < JS_ACK.length) return false;
+  for (let i = 0; i < JS_ACK.length; i++) if (b[rs + i] !== JS_ACK[i]) return false;
+  let at = re - 1;
+  while (at > rs && b[at] !== 64) at--;
+  if (at === rs || at === re - 1) return false;
+  pa.subjStart = at + 1;
+  pa.subjEnd = re;
+  pa.replyEnd = at;
+  return true;
+}
+
+const JS_ACK = encoder.encode("$JS.ACK.");
