@@ -79,6 +79,23 @@ export interface JetStreamOptions {
   sync_interval?: "always" | Millis;
 }
 
+/** nats-streaming-server's settings (the `streaming {}` block and its flags); STAN runs when present. */
+export interface StreamingOptions {
+  /** `cluster_id`; clients connect with it (nats-streaming-server's default is "test-cluster"). */
+  cluster_id: string;
+  store: "memory" | "file";
+  /** `dir`: the FILE store's root. */
+  dir?: string;
+  discover_prefix?: string;
+  encrypt: boolean;
+  encryption_cipher?: "chacha" | "aes";
+  /** Resolved key: NATS_STREAMING_ENCRYPTION_KEY, else `encryption_key`. Never log it. */
+  encryption_key?: string;
+  hb_interval?: Millis;
+  hb_timeout?: Millis;
+  hb_fail_count?: number;
+}
+
 export interface ClusterOptions {
   name?: string;
   host?: string;
@@ -149,6 +166,7 @@ export interface ServerOptions {
   authorization?: AuthorizationOptions;
   no_auth_user?: string;
   jetstream?: JetStreamOptions;
+  streaming?: StreamingOptions;
   cluster?: ClusterOptions;
   leafnodes?: LeafNodeOptions;
 }
