@@ -1,9 +1,10 @@
 /**
- * The services natsedge has today, in start order. NATS Streaming and MQTT add their spec here; each module
+ * The services natsedge has today, in start order. MQTT adds its spec here; each module
  * is imported only when its options enable it.
  */
 import type { JetStream } from "../jetstream/mod.ts";
 import type { Monitor } from "../monitor/monitor.ts";
+import type { StanServer } from "../stan/mod.ts";
 import type { Server } from "./server.ts";
 import type { ServiceSpec } from "./services.ts";
 
@@ -26,6 +27,13 @@ export const JETSTREAM: ServiceSpec<JetStream, Server> = {
   },
 };
 
+export const STAN: ServiceSpec<StanServer, Server> = {
+  name: "stan",
+  phase: "core",
+  enabled: (o) => o.streaming !== undefined,
+  start: async (srv) => (await import("../stan/mod.ts")).startStan(srv, srv.options.streaming!),
+};
+
 export const MONITOR: ServiceSpec<Monitor, Server> = {
   name: "monitor",
   phase: "listening",
@@ -34,4 +42,4 @@ export const MONITOR: ServiceSpec<Monitor, Server> = {
   start: async (srv) => (await import("../monitor/monitor.ts")).startMonitor(srv),
 };
 
-export const BUILTIN_SERVICES: readonly ServiceSpec<JetStream | Monitor, Server>[] = [JETSTREAM, MONITOR];
+export const BUILTIN_SERVICES: readonly ServiceSpec<JetStream | StanServer | Monitor, Server>[] = [JETSTREAM, STAN, MONITOR];

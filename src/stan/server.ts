@@ -1,0 +1,437 @@
+/**
+ * The NATS Streaming server protocol over core NATS (nats-streaming-server's server/server.go): discover
+ * and connect, publish, subscribe, unsubscribe and sub-close, ack inboxes, client pings, server heartbeats
+ * and close, all as internal subscriptions answering protobufs. Channels are opened through the
+ * `StoreProvider` on first publish or subscription, and every one on disk is reopened at start.
+ */
+import { createHmac } from "node:crypto";
+import type { StreamingOptions } from "../config/options.ts";
+import type { Logger } from "../log/logger.ts";
+import type { InternalEndpoint, InternalMsg } from "../routing/internal.ts";
+import type { Subscription } from "../routing/subscription.ts";
+import type { StoreProvider } from "../store/provider.ts";
+import { Channel, type ChannelHost } from "./channel.ts";
+import { ERR, isValidChannel, isValidClientID } from "./errors.ts";
+import {
+  Ack,
+  CloseRequest,
+  CloseResponse,
+  ConnectRequest,
+  ConnectResponse,
+  Ping,
+  PingResponse,
+  PubAck,
+  PubMsg,
+  SubscriptionRequest,
+  SubscriptionResponse,
+  UnsubscribeRequest,
+} from "./proto.ts";
+import { Requester } from "./requester.ts";
+import type { Sub } from "./sub.ts";
+
+export interface StanHost {
+  readonly internal: InternalEndpoint;
+  readonly log: Logger;
+}
+
+/** nats-streaming-server's defaults (server/server.go). */
+const DEFAULT_HB_INTERVAL_MS = 30_000;
+const DEFAULT_HB_TIMEOUT_MS = 10_000;
+const DEFAULT_HB_FAIL_COUNT = 10;
+/** How long the registered client of a duplicate client ID has to answer before it is replaced. */
+const DUP_CID_TIMEOUT_MS = 500;
+/** nats-streaming-server's default store limits: per channel, dropping the oldest past them. */
+const DEFAULT_MAX_MSGS = 1_000_000;
+const DEFAULT_MAX_BYTES = 1_000_000 * 1024;
+
+const EMPTY = new Uint8Array(0);
+const textDecoder = new TextDecoder();
+
+interface StanClient {
+  readonly id: string;
+  readonly hbInbox: string;
+  readonly connID: string;
+  readonly subs: Set<{ channel: Channel; sub: Sub }>;
+  hbFails: number;
+}
+
+function nuid(): string {
+  return crypto.randomUUID().replaceAll("-", "").slice(0, 22).toUpperCase();
+}
+
+export class StanServer implements ChannelHost {
+  readonly clusterID: string;
+  readonly #clients = new Map<string, StanClient>();
+  readonly #byConnID = new Map<string, StanClient>();
+  /** Client IDs whose duplicate check is running: a third connect for them is refused. */
+  readonly #checking = new Set<string>();
+  readonly #channels = new Map<string, Promise<Channel>>();
+  readonly #open = new Map<string, Channel>();
+  readonly #subs: Subscription[] = [];
+  readonly #requester: Requester;
+  readonly #ackPrefix: string;
+  #nextSub = 1;
+  #hbTimer: ReturnType<typeof setInterval> | null = null;
+  readonly #subjects: {
+    discover: string;
+    pub: string;
+    sub: string;
+    unsub: string;
+    subClose: string;
+    close: string;
+    ping: string;
+  };
+
+  constructor(
+    private readonly host: StanHost,
+    private readonly options: StreamingOptions,
+    private readonly stores: StoreProvider,
+  ) {
+    this.clusterID = options.cluster_id;
+    const id = this.clusterID;
+    const discover = `${options.discover_prefix ?? "_STAN.discover"}.${id}`;
+    this.#subjects = {
+      discover,
+      pub: `_STAN.pub.${id}`,
+      sub: `_STAN.sub.${id}`,
+      unsub: `_STAN.unsub.${id}`,
+      subClose: `_STAN.subclose.${id}`,
+      close: `_STAN.close.${id}`,
+      ping: `${discover}.pings`,
+    };
+    const server = nuid();
+    this.#ackPrefix = `_STAN.ack.${server}`;
+    this.#requester = new Requester(host.internal, server);
+  }
+
+  get log(): Logger {
+    return this.host.log;
+  }
+
+  async start(): Promise<void> {
+    if (this.options.store === "file") {
+      for (const dir of this.stores.names()) await this.#reopen(dir);
+    }
+    const s = this.#subjects;
+    const on = (subject: string, f: (m: InternalMsg) => void | Promise<void>) =>
+      this.#subs.push(this.host.internal.subscribe(subject, null, (m) => void this.#guard(subject, f(m))));
+    on(s.discover, (m) => this.#connect(m));
+    on(`${s.pub}.>`, (m) => this.#publish(m));
+    on(s.sub, (m) => this.#subscribe(m));
+    on(s.unsub, (m) => this.#unsubscribe(m, false));
+    on(s.subClose, (m) => this.#unsubscribe(m, true));
+    on(s.close, (m) => this.#close(m));
+    on(s.ping, (m) => this.#ping(m));
+    on(`${this.#ackPrefix}.*`, (m) => this.#ack(m));
+    const every = this.options.hb_interval ?? DEFAULT_HB_INTERVAL_MS;
+    this.#hbTimer = setInterval(() => this.#heartbeat(), every);
+    this.log.notice(`STREAM: Starting nats-streaming protocol for cluster ID "${this.clusterID}"`);
+    this.log.notice(`STREAM: Store type: ${this.options.store === "file" ? "FILE" : "MEMORY"}`);
+    if (this.options.store === "file") this.log.notice(`STREAM: Store directory: ${this.stores.dir}`);
+    if (this.stores.cipher !== null) this.log.notice(`STREAM: Encryption: ${this.stores.cipher.toUpperCase()}, every record sealed`);
+    this.log.notice(`STREAM: Recovered ${this.#open.size} channel(s)`);
+  }
+
+  async #guard(subject: string, p: void | Promise<void>): Promise<void> {
+    try {
+      await p;
+    } catch (err) {
+      this.log.error(`STREAM: handling ${JSON.stringify(subject)}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  #reply(m: InternalMsg, data: Uint8Array): void {
+    if (m.reply !== null) this.host.internal.publish(m.reply, null, null, data);
+  }
+
+  // ---------------------------------------------------------------- ChannelHost
+
+  send(subject: string, data: Uint8Array): void {
+    this.host.internal.publish(subject, null, null, data);
+  }
+
+  nextSubId(): number {
+    return this.#nextSub++;
+  }
+
+  sawSubId(id: number): void {
+    if (id >= this.#nextSub) this.#nextSub = id + 1;
+  }
+
+  ackInbox(sub: number): string {
+    return `${this.#ackPrefix}.${sub}`;
+  }
+
+  // ---------------------------------------------------------------- channels
+
+  /** A channel's file store directory: with a key it is named by a keyed digest, so no client text is in the tree. */
+  #dirName(channel: string): string {
+    const key = this.options.encryption_key;
+    if (!key) return channel;
+    return `c-${createHmac("sha256", key).update(channel).digest("hex").slice(0, 40)}`;
+  }
+
+  #lookupOrCreate(name: string): Promise<Channel> {
+    let p = this.#channels.get(name);
+    if (p === undefined) {
+      p = this.#openChannel(name, this.#dirName(name), true);
+      this.#channels.set(name, p);
+      p.catch(() => this.#channels.delete(name));
+    }
+    return p;
+  }
+
+  async #openChannel(name: string, dir: string, create: boolean): Promise<Channel> {
+    const store = await this.stores.open(dir, {
+      storage: this.options.store,
+      limits: { max_msgs: DEFAULT_MAX_MSGS, max_bytes: DEFAULT_MAX_BYTES, discard: "old" },
+    });
+    if (create) await store.writeMeta(new TextEncoder().encode(JSON.stringify({ name })));
+    const ch = new Channel(name, store, this);
+    this.#open.set(name, ch);
+    return ch;
+  }
+
+  async #reopen(dir: string): Promise<void> {
+    try {
+      const store = await this.stores.open(dir, { storage: "file" });
+      const meta = store.readMeta();
+      await store.close();
+      if (meta === null) return;
+      const { name } = JSON.parse(textDecoder.decode(meta)) as { name: string };
+      const p = this.#openChannel(name, dir, false);
+      this.#channels.set(name, p);
+      await p;
+    } catch (err) {
+      this.log.error(`STREAM: Unable to recover channel in ${JSON.stringify(dir)}: ${(err as Error).message}`);
+    }
+  }
+
+  // ---------------------------------------------------------------- connect and close
+
+  async #connect(m: InternalMsg): Promise<void> {
+    const refuse = (error: string) => this.#reply(m, ConnectResponse.encode({ error }));
+    let req;
+    try {
+      req = ConnectRequest.decode(m.data);
+    } catch {
+      return refuse(ERR.invalidConnReq);
+    }
+    if (req.heartbeatInbox === "" || req.clientID === "") return refuse(ERR.invalidConnReq);
+    if (!isValidClientID(req.clientID)) return refuse(ERR.invalidClientID);
+    if (this.#checking.has(req.clientID)) return refuse(ERR.dupClientID);
+    const old = this.#clients.get(req.clientID);
+    if (old !== undefined) {
+      this.#checking.add(req.clientID);
+      let alive: boolean;
+      try {
+        alive = await this.#requester.ask(old.hbInbox, DUP_CID_TIMEOUT_MS);
+      } finally {
+        this.#checking.delete(req.clientID);
+      }
+      if (alive) return refuse(ERR.dupClientID);
+      this.log.notice(`STREAM: [Client:${req.clientID}] Replacing old client that did not answer its heartbeat`);
+      await this.#removeClient(old);
+    }
+    const client: StanClient = {
+      id: req.clientID,
+      hbInbox: req.heartbeatInbox,
+      connID: textDecoder.decode(req.connID),
+      subs: new Set(),
+      hbFails: 0,
+    };
+    this.#clients.set(client.id, client);
+    if (client.connID !== "") this.#byConnID.set(client.connID, client);
+    const s = this.#subjects;
+    this.#reply(
+      m,
+      ConnectResponse.encode({
+        pubPrefix: s.pub,
+        subRequests: s.sub,
+        unsubRequests: s.unsub,
+        closeRequests: s.close,
+        subCloseRequests: s.subClose,
+        protocol: 1,
+        ...(req.protocol >= 1 && { pingRequests: s.ping, pingInterval: req.pingInterval, pingMaxOut: req.pingMaxOut }),
+      }),
+    );
+  }
+
+  async #close(m: InternalMsg): Promise<void> {
+    let req;
+    try {
+      req = CloseRequest.decode(m.data);
+    } catch {
+      return this.#reply(m, CloseResponse.encode({ error: ERR.invalidCloseReq }));
+    }
+    const client = this.#clients.get(req.clientID);
+    if (client === undefined) return this.#reply(m, CloseResponse.encode({ error: ERR.unknownClient }));
+    await this.#removeClient(client);
+    this.#reply(m, CloseResponse.encode({}));
+  }
+
+  /** Non-durable subscriptions go, durables go offline (nats-streaming-server's closeClient). */
+  async #removeClient(client: StanClient): Promise<void> {
+    this.#clients.delete(client.id);
+    if (this.#byConnID.get(client.connID) === client) this.#byConnID.delete(client.connID);
+    for (const { channel, sub } of client.subs) await channel.close(sub);
+    client.subs.clear();
+  }
+
+  #ping(m: InternalMsg): void {
+    if (m.data.length === 0) return;
+    let connID: string;
+    try {
+      connID = textDecoder.decode(Ping.decode(m.data).connID);
+    } catch {
+      return;
+    }
+    const client = this.#byConnID.get(connID);
+    if (client === undefined) return this.#reply(m, PingResponse.encode({ error: ERR.clientReplaced }));
+    if (client.hbFails > 0) void this.#heartbeatOne(client);
+    this.#reply(m, EMPTY);
+  }
+
+  #heartbeat(): void {
+    for (const c of this.#clients.values()) void this.#heartbeatOne(c);
+  }
+
+  async #heartbeatOne(c: StanClient): Promise<void> {
+    const answered = await this.#requester.ask(c.hbInbox, this.options.hb_timeout ?? DEFAULT_HB_TIMEOUT_MS);
+    if (this.#clients.get(c.id) !== c) return;
+    if (answered) {
+      c.hbFails = 0;
+      return;
+    }
+    c.hbFails++;
+    if (c.hbFails > (this.options.hb_fail_count ?? DEFAULT_HB_FAIL_COUNT)) {
+      this.log.notice(`STREAM: [Client:${c.id}] Timed out on heartbeats`);
+      await this.#removeClient(c);
+    }
+  }
+
+  // ---------------------------------------------------------------- publish
+
+  async #publish(m: InternalMsg): Promise<void> {
+    let pm;
+    try {
+      pm = PubMsg.decode(m.data);
+    } catch {
+      return this.#reply(m, PubAck.encode({ error: ERR.invalidPubReq }));
+    }
+    const fail = () => this.#reply(m, PubAck.encode({ guid: pm.guid, error: ERR.invalidPubReq }));
+    if (pm.guid === "" || !isValidChannel(pm.subject)) return fail();
+    const client = pm.connID.length > 0 ? this.#byConnID.get(textDecoder.decode(pm.connID)) : this.#clients.get(pm.clientID);
+    if (client === undefined || client.id !== pm.clientID) return fail();
+    const channel = await this.#lookupOrCreate(pm.subject);
+    try {
+      await channel.publish(pm.data);
+    } catch (err) {
+      this.log.error(`STREAM: [Client:${pm.clientID}] Error storing message on ${JSON.stringify(pm.subject)}: ${(err as Error).message}`);
+      return this.#reply(m, PubAck.encode({ guid: pm.guid, error: (err as Error).message }));
+    }
+    this.#reply(m, PubAck.encode({ guid: pm.guid }));
+  }
+
+  // ---------------------------------------------------------------- subscriptions
+
+  async #subscribe(m: InternalMsg): Promise<void> {
+    const refuse = (error: string) => this.#reply(m, SubscriptionResponse.encode({ error }));
+    let req;
+    try {
+      req = SubscriptionRequest.decode(m.data);
+    } catch {
+      return refuse(ERR.invalidSubReq);
+    }
+    if (req.clientID === "") return refuse(ERR.missingClientID);
+    if (req.ackWaitInSecs < 1) return refuse(ERR.invalidAckWait);
+    if (req.maxInFlight < 1) return refuse(ERR.invalidMaxInflight);
+    if (req.startPosition < 0 || req.startPosition > 4) return refuse(ERR.invalidStart);
+    if (!isValidChannel(req.subject)) return refuse(ERR.invalidSubject);
+    const client = this.#clients.get(req.clientID);
+    if (client === undefined) return refuse(ERR.unknownClient);
+    const channel = await this.#lookupOrCreate(req.subject);
+    const sub = await channel.subscribe({
+      owner: client,
+      clientID: req.clientID,
+      inbox: req.inbox,
+      qGroup: req.qGroup,
+      durable: req.durableName,
+      maxInFlight: req.maxInFlight,
+      ackWaitMs: req.ackWaitInSecs * 1000,
+      startPosition: req.startPosition,
+      startSequence: req.startSequence,
+      startTimeDeltaNs: req.startTimeDelta,
+    });
+    if (typeof sub === "string") return refuse(sub);
+    if (this.#clients.get(client.id) !== client) {
+      // The client closed while the subscription was being stored.
+      await channel.close(sub);
+      return refuse(ERR.unknownClient);
+    }
+    client.subs.add({ channel, sub });
+    // The response goes out before the first message: the client acks to the inbox it names.
+    this.#reply(m, SubscriptionResponse.encode({ ackInbox: sub.ackInbox }));
+    channel.start(sub);
+  }
+
+  async #unsubscribe(m: InternalMsg, keepDurable: boolean): Promise<void> {
+    const refuse = (error: string) => this.#reply(m, SubscriptionResponse.encode({ error }));
+    let req;
+    try {
+      req = UnsubscribeRequest.decode(m.data);
+    } catch {
+      return refuse(ERR.invalidUnsubReq);
+    }
+    const client = this.#clients.get(req.clientID);
+    if (client === undefined) return refuse(ERR.unknownClient);
+    const channel = this.#open.get(req.subject);
+    if (channel === undefined) return refuse(ERR.unknownChannel);
+    let entry: { channel: Channel; sub: Sub } | undefined;
+    // Clients name the ack inbox; the Go client names the delivery inbox after a subscribe timeout.
+    for (const e of client.subs) if (e.channel === channel && e.sub.ackInbox === req.inbox) entry = e;
+    if (entry === undefined) for (const e of client.subs) if (e.channel === channel && e.sub.inbox === req.inbox) entry = e;
+    if (entry === undefined) return refuse(ERR.invalidSub);
+    client.subs.delete(entry);
+    if (keepDurable) await channel.close(entry.sub);
+    else await channel.unsubscribe(entry.sub);
+    this.#reply(m, SubscriptionResponse.encode({}));
+  }
+
+  #ack(m: InternalMsg): void {
+    const id = m.subject.slice(this.#ackPrefix.length + 1);
+    let ack;
+    try {
+      ack = Ack.decode(m.data);
+    } catch {
+      this.log.error(`STREAM: Unable to decode ack on ${id}`);
+      return;
+    }
+    const channel = this.#open.get(ack.subject);
+    const sub = channel?.byAckInbox.get(m.subject);
+    if (channel === undefined || sub === undefined) return;
+    channel.ack(sub, Number(ack.sequence));
+  }
+
+  // ---------------------------------------------------------------- stop
+
+  health(): string | null {
+    return null;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#hbTimer !== null) clearInterval(this.#hbTimer);
+    for (const s of this.#subs) this.host.internal.removeSub(s);
+    this.#subs.length = 0;
+    this.#requester.close();
+    for (const ch of this.#open.values()) {
+      try {
+        await ch.shutdown();
+      } catch (err) {
+        this.log.error(`STREAM: closing channel ${JSON.stringify(ch.name)}: ${(err as Error).message}`);
+      }
+    }
+    this.#open.clear();
+    this.#channels.clear();
+  }
+}
