@@ -1,0 +1,233 @@
+/**
+ * NATS Streaming with the real npm client (node-nats-streaming 0.3.2) against an in-process server with
+ * a memory store: connect, publish with acks, every start position, durables, queue groups, manual acks,
+ * redelivery, max in flight, duplicate client IDs, and garbage protobufs.
+ */
+import { afterEach, expect, test } from "bun:test";
+import { connect } from "@nats-io/transport-node";
+import { runServer, type TestServer } from "../../_helpers/server.ts";
+import { Collected, type Stan, stanClose, stanConnect, stanPublish } from "../../_helpers/stan.ts";
+import { ConnectResponse, PubAck, PubMsg, SubscriptionResponse } from "../../../src/stan/proto.ts";
+
+let srv: TestServer | null = null;
+const open: Stan[] = [];
+afterEach(async () => {
+  for (const sc of open.splice(0)) await stanClose(sc).catch(() => {});
+  await srv?.close();
+  srv = null;
+});
+
+async function start(config?: string): Promise<number> {
+  srv = config === undefined
+    ? await runServer({ streaming: { cluster_id: "test-cluster", store: "memory", encrypt: false } })
+    : await runServer({ config });
+  return srv.port;
+}
+
+async function client(port: number, id: string, cluster?: string): Promise<Stan> {
+  const sc = await stanConnect(port, id, cluster);
+  open.push(sc);
+  return sc;
+}
+
+async function publishAll(sc: Stan, channel: string, texts: string[]): Promise<void> {
+  for (const t of texts) await stanPublish(sc, channel, t);
+}
+
+test("publish is acknowledged with the message's guid and subscribers get sequence, data and timestamp", async () => {
+  const sc = await client(await start(), "pub1");
+  const before = Date.now();
+  const sub = await Collected.subscribe(sc, "orders", sc.subscriptionOptions());
+  const guid = await stanPublish(sc, "orders", "first");
+  expect(guid).toMatch(/^[A-Z0-9]+$/);
+  await sub.until(1);
+  const m = sub.msgs[0]!;
+  expect([m.getSequence(), m.getSubject(), String(m.getData()), m.isRedelivered()]).toEqual([1, "orders", "first", false]);
+  expect(m.getTimestamp().getTime()).toBeGreaterThanOrEqual(before - 1);
+});
+
+test("every start position: new only, last received, sequence, time delta, all available", async () => {
+  const sc = await client(await start(), "starts");
+  await publishAll(sc, "pos", ["a", "b", "c", "d"]);
+  const o = () => sc.subscriptionOptions();
+  const newOnly = await Collected.subscribe(sc, "pos", o());
+  const last = await Collected.subscribe(sc, "pos", o().setStartWithLastReceived());
+  const fromSeq = await Collected.subscribe(sc, "pos", o().setStartAtSequence(3));
+  const all = await Collected.subscribe(sc, "pos", o().setDeliverAllAvailable());
+  const delta = await Collected.subscribe(sc, "pos", o().setStartAtTimeDelta(60_000));
+  await stanPublish(sc, "pos", "e");
+  await Promise.all([newOnly.until(1), last.until(2), fromSeq.until(3), all.until(5), delta.until(5)]);
+  expect(newOnly.texts()).toEqual(["e"]);
+  expect(last.texts()).toEqual(["d", "e"]);
+  expect(fromSeq.texts()).toEqual(["c", "d", "e"]);
+  expect(all.texts()).toEqual(["a", "b", "c", "d", "e"]);
+  expect(delta.texts()).toEqual(["a", "b", "c", "d", "e"]);
+});
+
+test("a time delta start skips messages older than the delta", async () => {
+  const sc = await client(await start(), "delta");
+  await stanPublish(sc, "td", "old");
+  const oldAt = Date.now();
+  while (Date.now() - oldAt < 30) await Bun.sleep(5);
+  await stanPublish(sc, "td", "new");
+  const sub = await Collected.subscribe(sc, "td", sc.subscriptionOptions().setStartAtTimeDelta(Date.now() - oldAt));
+  await sub.until(1);
+  expect(sub.texts()).toEqual(["new"]);
+});
+
+test("a durable resumes after its client reconnects: what was missed, nothing twice", async () => {
+  const port = await start();
+  const first = await stanConnect(port, "dur-client");
+  const opts = () => first.subscriptionOptions().setDurableName("d1").setDeliverAllAvailable();
+  const sub = await Collected.subscribe(first, "dur", opts());
+  await publishAll(first, "dur", ["1", "2", "3"]);
+  await sub.until(3);
+  await stanClose(first);
+  const other = await client(port, "publisher");
+  await publishAll(other, "dur", ["4", "5"]);
+  const again = await client(port, "dur-client");
+  const resumed = await Collected.subscribe(again, "dur", again.subscriptionOptions().setDurableName("d1").setDeliverAllAvailable());
+  await resumed.until(2);
+  await stanPublish(other, "dur", "6");
+  await resumed.until(3);
+  expect(resumed.texts()).toEqual(["4", "5", "6"]);
+});
+
+test("an unsubscribed durable starts over; a closed one resumes", async () => {
+  const port = await start();
+  const sc = await client(port, "unsub-client");
+  await publishAll(sc, "uc", ["1", "2"]);
+  const opts = () => sc.subscriptionOptions().setDurableName("d").setDeliverAllAvailable();
+  const a = await Collected.subscribe(sc, "uc", opts());
+  await a.until(2);
+  await new Promise<void>((resolve) => { a.sub.once("closed", () => resolve()); a.sub.close(); });
+  await stanPublish(sc, "uc", "3");
+  const b = await Collected.subscribe(sc, "uc", opts());
+  await b.until(1);
+  expect(b.texts()).toEqual(["3"]);
+  await new Promise<void>((resolve) => { b.sub.once("unsubscribed", () => resolve()); b.sub.unsubscribe(); });
+  const c = await Collected.subscribe(sc, "uc", opts());
+  await c.until(3);
+  expect(c.texts()).toEqual(["1", "2", "3"]);
+});
+
+test("an active durable cannot be registered twice", async () => {
+  const sc = await client(await start(), "twice");
+  const opts = () => sc.subscriptionOptions().setDurableName("same");
+  await Collected.subscribe(sc, "dd", opts());
+  await expect(Collected.subscribe(sc, "dd", opts())).rejects.toThrow("stan: duplicate durable registration");
+});
+
+test("a queue group shares the messages: each goes to exactly one member", async () => {
+  const port = await start();
+  const a = await client(port, "qa");
+  const b = await client(port, "qb");
+  const qa = await Collected.subscribe(a, "work", a.subscriptionOptions(), "workers");
+  const qb = await Collected.subscribe(b, "work", b.subscriptionOptions(), "workers");
+  const texts = Array.from({ length: 20 }, (_, i) => `m${i}`);
+  await publishAll(a, "work", texts);
+  let total = 0;
+  await new Promise<void>((resolve) => {
+    const check = () => ++total === texts.length && resolve();
+    qa.sub.on("message", check);
+    qb.sub.on("message", check);
+    total = qa.msgs.length + qb.msgs.length;
+    if (total >= texts.length) resolve();
+  });
+  expect([...qa.texts(), ...qb.texts()].sort()).toEqual([...texts].sort());
+  expect(qa.msgs.length).toBeGreaterThan(0);
+  expect(qb.msgs.length).toBeGreaterThan(0);
+});
+
+test("a durable queue group resumes where it was when a member comes back", async () => {
+  const port = await start();
+  const pub = await client(port, "qpub");
+  const m1 = await stanConnect(port, "qm1");
+  const opts = () => m1.subscriptionOptions().setDurableName("dq").setDeliverAllAvailable();
+  const g = await Collected.subscribe(m1, "dqc", opts(), "grp");
+  await publishAll(pub, "dqc", ["1", "2"]);
+  await g.until(2);
+  await stanClose(m1);
+  await publishAll(pub, "dqc", ["3"]);
+  const m2 = await client(port, "qm2");
+  const back = await Collected.subscribe(m2, "dqc", m2.subscriptionOptions().setDurableName("dq").setDeliverAllAvailable(), "grp");
+  await back.until(1);
+  expect(back.texts()).toEqual(["3"]);
+});
+
+test("manual ack: an unacknowledged message is redelivered after ack wait, flagged redelivered", async () => {
+  const sc = await client(await start(), "manual");
+  let acked = false;
+  const sub = await Collected.subscribe(sc, "redo", sc.subscriptionOptions().setManualAckMode(true).setAckWait(1000), undefined, (m) => {
+    if (m.isRedelivered()) {
+      m.ack();
+      acked = true;
+    }
+  });
+  await stanPublish(sc, "redo", "x");
+  await sub.until(2);
+  expect(sub.msgs.map((m) => [m.getSequence(), m.isRedelivered()])).toEqual([[1, false], [1, true]]);
+  expect(acked).toBe(true);
+});
+
+test("max in flight: no more than that many unacknowledged messages are ever outstanding", async () => {
+  const sc = await client(await start(), "inflight");
+  let outstanding = 0;
+  let most = 0;
+  const held: (() => void)[] = [];
+  const sub = await Collected.subscribe(sc, "mif", sc.subscriptionOptions().setManualAckMode(true).setMaxInFlight(2).setDeliverAllAvailable(), undefined, (m) => {
+    most = Math.max(most, ++outstanding);
+    held.push(() => {
+      outstanding--;
+      m.ack();
+    });
+  });
+  await publishAll(sc, "mif", ["1", "2", "3", "4", "5"]);
+  await sub.until(2);
+  for (let n = 3; n <= 5; n++) {
+    held.shift()!();
+    await sub.until(n);
+  }
+  expect(sub.texts()).toEqual(["1", "2", "3", "4", "5"]);
+  expect(most).toBe(2);
+});
+
+test("a second client with a registered, live client ID is refused", async () => {
+  const port = await start();
+  await client(port, "dup");
+  await expect(stanConnect(port, "dup")).rejects.toThrow("stan: clientID already registered");
+});
+
+test("the cluster ID and the subjects come from the streaming block of a config file", async () => {
+  const port = await start(`streaming { cluster_id: "edge-1", store: "MEMORY" }\n`);
+  const sc = await client(port, "conf", "edge-1");
+  const sub = await Collected.subscribe(sc, "c", sc.subscriptionOptions());
+  await stanPublish(sc, "c", "hi");
+  await sub.until(1);
+  await expect(stanConnect(port, "wrong", "test-cluster", { connectTimeout: 300 } as never)).rejects.toThrow("stan: connect request timeout");
+});
+
+test("garbage protobufs get the reference's errors and the server goes on serving", async () => {
+  const port = await start();
+  const nc = await connect({ servers: `127.0.0.1:${port}`, reconnect: false });
+  const garbage = new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x01]);
+  try {
+    const conn = ConnectResponse.decode((await nc.request("_STAN.discover.test-cluster", garbage)).data);
+    expect(conn.error).toBe("stan: invalid connection request");
+    const sub = SubscriptionResponse.decode((await nc.request("_STAN.sub.test-cluster", garbage)).data);
+    expect(sub.error).toBe("stan: invalid subscription request");
+    const unsub = SubscriptionResponse.decode((await nc.request("_STAN.unsub.test-cluster", garbage)).data);
+    expect(unsub.error).toBe("stan: invalid unsubscribe request");
+    const pub = PubAck.decode((await nc.request("_STAN.pub.test-cluster.foo", garbage)).data);
+    expect(pub.error).toBe("stan: invalid publish request");
+    const noGuid = PubAck.decode((await nc.request("_STAN.pub.test-cluster.foo", PubMsg.encode({ clientID: "x", subject: "foo" }))).data);
+    expect(noGuid.error).toBe("stan: invalid publish request");
+  } finally {
+    await nc.close();
+  }
+  const sc = await client(port, "after-garbage");
+  const sub = await Collected.subscribe(sc, "foo", sc.subscriptionOptions().setDeliverAllAvailable());
+  await stanPublish(sc, "foo", "still here");
+  await sub.until(1);
+  expect(sub.texts()).toEqual(["still here"]);
+});
