@@ -167,6 +167,17 @@ export class Channel {
     return lo;
   }
 
+  /**
+   * Gives a recovered durable back to its recovered client, on the inboxes it had: the client kept its
+   * subscription across the restart. False when the durable was offline when the server stopped.
+   */
+  reattach(sub: Sub, owner: SubOwner): boolean {
+    if (sub.ackInbox === "" || sub.owner !== null) return false;
+    sub.owner = owner;
+    this.byAckInbox.set(sub.ackInbox, sub);
+    return true;
+  }
+
   /** `sub.unsubscribe()`: the subscription is gone, durable or not. */
   async unsubscribe(sub: Sub): Promise<void> {
     this.#detach(sub);
@@ -200,6 +211,7 @@ export class Channel {
     if (group === null && sub.durable !== "") {
       this.#detach(sub);
       sub.owner = null;
+      sub.ackInbox = "";
       await this.#write(sub);
       return;
     }
@@ -372,6 +384,7 @@ export class Channel {
         durable: s.durable,
         qGroup: "",
         inbox: s.inbox,
+        ackInbox: s.ackInbox,
         maxInFlight: s.maxInFlight,
         ackWaitMs: s.ackWaitMs,
         lastSent: s.lastSent,
@@ -411,7 +424,7 @@ export class Channel {
       this.groups.set(group.key, group);
       return;
     }
-    const sub = new Sub(rec.id, rec.clientID, null, rec.inbox, "", rec.maxInFlight, rec.ackWaitMs, rec.durable, null);
+    const sub = new Sub(rec.id, rec.clientID, null, rec.inbox, rec.ackInbox ?? "", rec.maxInFlight, rec.ackWaitMs, rec.durable, null);
     sub.lastSent = rec.lastSent;
     for (const [seq, p] of pending) sub.pending.set(seq, p);
     this.durables.set(durableKey(rec.clientID, rec.durable), sub);

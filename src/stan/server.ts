@@ -26,6 +26,7 @@ import {
   SubscriptionResponse,
   UnsubscribeRequest,
 } from "./proto.ts";
+import { CLIENTS_STORE, ClientStore } from "./clients.ts";
 import { Requester } from "./requester.ts";
 import type { Sub } from "./sub.ts";
 
@@ -70,7 +71,9 @@ export class StanServer implements ChannelHost {
   readonly #subs: Subscription[] = [];
   readonly #requester: Requester;
   readonly #ackPrefix: string;
+  readonly #ackSubject: string;
   #nextSub = 1;
+  #clientStore: ClientStore | null = null;
   #hbTimer: ReturnType<typeof setInterval> | null = null;
   readonly #subjects: {
     discover: string;
@@ -99,9 +102,11 @@ export class StanServer implements ChannelHost {
       close: `_STAN.close.${id}`,
       ping: `${discover}.pings`,
     };
-    const server = nuid();
-    this.#ackPrefix = `_STAN.ack.${server}`;
-    this.#requester = new Requester(host.internal, server);
+    const run = nuid();
+    // Stable across restarts (durables keep their ack inboxes); each run's subscriptions are apart under it.
+    this.#ackSubject = `_STAN.ack.${id}.>`;
+    this.#ackPrefix = `_STAN.ack.${id}.${run}`;
+    this.#requester = new Requester(host.internal, run);
   }
 
   get log(): Logger {
@@ -109,8 +114,13 @@ export class StanServer implements ChannelHost {
   }
 
   async start(): Promise<void> {
+    const clients = new ClientStore(await this.stores.open(CLIENTS_STORE, { storage: this.options.store }));
+    this.#clientStore = clients;
+    for (const rec of clients.recover((name, err) => this.log.error(`STREAM: Unable to recover client record ${name}: ${err.message}`))) {
+      this.#register({ ...rec, subs: new Set(), hbFails: 0 });
+    }
     if (this.options.store === "file") {
-      for (const dir of this.stores.names()) await this.#reopen(dir);
+      for (const dir of this.stores.names()) if (dir !== CLIENTS_STORE) await this.#reopen(dir);
     }
     const s = this.#subjects;
     const on = (subject: string, f: (m: InternalMsg) => void | Promise<void>) =>
@@ -122,14 +132,27 @@ export class StanServer implements ChannelHost {
     on(s.subClose, (m) => this.#unsubscribe(m, true));
     on(s.close, (m) => this.#close(m));
     on(s.ping, (m) => this.#ping(m));
-    on(`${this.#ackPrefix}.*`, (m) => this.#ack(m));
+    on(this.#ackSubject, (m) => this.#ack(m));
+    this.#reattach();
     const every = this.options.hb_interval ?? DEFAULT_HB_INTERVAL_MS;
     this.#hbTimer = setInterval(() => this.#heartbeat(), every);
     this.log.notice(`STREAM: Starting nats-streaming protocol for cluster ID "${this.clusterID}"`);
     this.log.notice(`STREAM: Store type: ${this.options.store === "file" ? "FILE" : "MEMORY"}`);
     if (this.options.store === "file") this.log.notice(`STREAM: Store directory: ${this.stores.dir}`);
     if (this.stores.cipher !== null) this.log.notice(`STREAM: Encryption: ${this.stores.cipher.toUpperCase()}, every record sealed`);
-    this.log.notice(`STREAM: Recovered ${this.#open.size} channel(s)`);
+    this.log.notice(`STREAM: Recovered ${this.#open.size} channel(s) and ${this.#clients.size} client(s)`);
+  }
+
+  /** Recovered clients take their durables back, as nats-streaming-server restores a client's subscriptions. */
+  #reattach(): void {
+    for (const channel of this.#open.values()) {
+      for (const sub of channel.durables.values()) {
+        const client = this.#clients.get(sub.clientID);
+        if (client === undefined || !channel.reattach(sub, client)) continue;
+        client.subs.add({ channel, sub });
+        channel.start(sub);
+      }
+    }
   }
 
   async #guard(subject: string, p: void | Promise<void>): Promise<void> {
@@ -240,8 +263,8 @@ export class StanServer implements ChannelHost {
       subs: new Set(),
       hbFails: 0,
     };
-    this.#clients.set(client.id, client);
-    if (client.connID !== "") this.#byConnID.set(client.connID, client);
+    await this.#clientStore!.add({ id: client.id, hbInbox: client.hbInbox, connID: client.connID });
+    this.#register(client);
     const s = this.#subjects;
     this.#reply(
       m,
@@ -255,6 +278,11 @@ export class StanServer implements ChannelHost {
         ...(req.protocol >= 1 && { pingRequests: s.ping, pingInterval: req.pingInterval, pingMaxOut: req.pingMaxOut }),
       }),
     );
+  }
+
+  #register(client: StanClient): void {
+    this.#clients.set(client.id, client);
+    if (client.connID !== "") this.#byConnID.set(client.connID, client);
   }
 
   async #close(m: InternalMsg): Promise<void> {
@@ -276,6 +304,7 @@ export class StanServer implements ChannelHost {
     if (this.#byConnID.get(client.connID) === client) this.#byConnID.delete(client.connID);
     for (const { channel, sub } of client.subs) await channel.close(sub);
     client.subs.clear();
+    await this.#clientStore?.remove(client.id);
   }
 
   #ping(m: InternalMsg): void {
@@ -399,12 +428,11 @@ export class StanServer implements ChannelHost {
   }
 
   #ack(m: InternalMsg): void {
-    const id = m.subject.slice(this.#ackPrefix.length + 1);
     let ack;
     try {
       ack = Ack.decode(m.data);
     } catch {
-      this.log.error(`STREAM: Unable to decode ack on ${id}`);
+      this.log.error(`STREAM: Unable to decode ack on ${m.subject}`);
       return;
     }
     const channel = this.#open.get(ack.subject);
@@ -433,5 +461,7 @@ export class StanServer implements ChannelHost {
     }
     this.#open.clear();
     this.#channels.clear();
+    await this.#clientStore?.close();
+    this.#clientStore = null;
   }
 }

@@ -91,6 +91,8 @@ export interface SubRecord {
   /** The queue group of a durable queue group, "" for a durable subscription. */
   readonly qGroup: string;
   readonly inbox: string;
+  /** Where its client acks, so a client that outlives a restart goes on acking (durable subscriptions only). */
+  readonly ackInbox?: string;
   readonly maxInFlight: number;
   readonly ackWaitMs: number;
   readonly lastSent: number;

@@ -7,7 +7,17 @@ import { afterEach, expect, test } from "bun:test";
 import { connect } from "@nats-io/transport-node";
 import { runServer, type TestServer } from "../../_helpers/server.ts";
 import { Collected, type Stan, stanClose, stanConnect, stanPublish } from "../../_helpers/stan.ts";
-import { ConnectResponse, PubAck, PubMsg, SubscriptionResponse } from "../../../src/stan/proto.ts";
+import {
+  CloseRequest,
+  CloseResponse,
+  ConnectRequest,
+  ConnectResponse,
+  Ping,
+  PingResponse,
+  PubAck,
+  PubMsg,
+  SubscriptionResponse,
+} from "../../../src/stan/proto.ts";
 
 let srv: TestServer | null = null;
 const open: Stan[] = [];
@@ -196,6 +206,27 @@ test("a second client with a registered, live client ID is refused", async () =>
   const port = await start();
   await client(port, "dup");
   await expect(stanConnect(port, "dup")).rejects.toThrow("stan: clientID already registered");
+});
+
+test("a registered client that does not answer its heartbeat is replaced; its pings are then refused", async () => {
+  const port = await start();
+  const nc = await connect({ servers: `127.0.0.1:${port}`, reconnect: false });
+  try {
+    const connID = new TextEncoder().encode("GHOSTCONNID");
+    const req = ConnectRequest.encode({ clientID: "ghost", heartbeatInbox: "_INBOX.nobody.listens", protocol: 1, connID, pingInterval: 5, pingMaxOut: 3 });
+    const res = ConnectResponse.decode((await nc.request("_STAN.discover.test-cluster", req)).data);
+    expect(res.error).toBe("");
+    expect(res.pingRequests).toBe("_STAN.discover.test-cluster.pings");
+    const alive = await nc.request(res.pingRequests, Ping.encode({ connID }));
+    expect(alive.data.length).toBe(0);
+    await client(port, "ghost");
+    const replaced = PingResponse.decode((await nc.request(res.pingRequests, Ping.encode({ connID }))).data);
+    expect(replaced.error).toBe("client has been replaced or is no longer registered");
+    const unknown = CloseResponse.decode((await nc.request(res.closeRequests, CloseRequest.encode({ clientID: "nobody" }))).data);
+    expect(unknown.error).toBe("stan: unknown clientID");
+  } finally {
+    await nc.close();
+  }
 });
 
 test("the cluster ID and the subjects come from the streaming block of a config file", async () => {

@@ -4,6 +4,7 @@
  * message and no durable's position, and nothing a client sent is on disk in plaintext.
  */
 import { afterEach, expect, test } from "bun:test";
+import { createServer } from "node:net";
 import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { scratchDir } from "../../_helpers/certs.ts";
@@ -110,6 +111,37 @@ test("after a clean stop a durable's unacknowledged messages come first, flagged
   const after = await Collected.subscribe(again, "jobs", opts());
   await after.until(2);
   expect(after.msgs.map((m) => [String(m.getData()), m.isRedelivered()])).toEqual([["b", true], ["c", true]]);
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+test("a client whose connection reconnects after kill -9 goes on publishing and its durable goes on delivering", async () => {
+  dir = scratchDir("natsedge-stan-");
+  const datastore = join(dir, "datastore");
+  const port = String(await freePort());
+  const args = ["-a", "127.0.0.1", "-p", port, "-store", "file", "-dir", datastore, "-encrypt"];
+  const first = own(await CliChild.start(args, KEY));
+  const sc = await stanConnect(first.port, "survivor", "test-cluster", { reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 50 } as never);
+  open.push(sc);
+  const sub = await Collected.subscribe(sc, "log", sc.subscriptionOptions().setDurableName("tail").setDeliverAllAvailable());
+  await stanPublish(sc, "log", "before");
+  await sub.until(1);
+  await first.close();
+  const reconnected = new Promise<void>((resolve) => sc.nc.once("reconnect", () => resolve()));
+  own(await CliChild.start(args, KEY));
+  await reconnected;
+  await stanPublish(sc, "log", "after");
+  await sub.until(2);
+  expect(sub.texts().at(-1)).toBe("after");
 });
 
 test("-encrypt without any key does not start, and says how to give one", async () => {
