@@ -136,7 +136,7 @@ test("a client whose connection reconnects after kill -9 goes on publishing and 
   await stanPublish(sc, "log", "before");
   await sub.until(1);
   await first.close();
-  const reconnected = new Promise<void>((resolve) => sc.nc.once("reconnect", () => resolve()));
+  const reconnected = new Promise<void>((resolve) => (sc as unknown as { nc: { once(e: string, f: () => void): void } }).nc.once("reconnect", () => resolve()));
   own(await CliChild.start(args, KEY));
   await reconnected;
   await stanPublish(sc, "log", "after");
