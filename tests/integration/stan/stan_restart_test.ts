@@ -144,6 +144,24 @@ test("a client whose connection reconnects after kill -9 goes on publishing and 
   expect(sub.texts().at(-1)).toBe("after");
 });
 
+test("a plaintext store opened with -encrypt is served, and AES and CHACHA records are read after each switch", async () => {
+  dir = scratchDir("natsedge-stan-");
+  const datastore = join(dir, "datastore");
+  const runs: [string[], string][] = [[[], "plain"], [["-encrypt", "-encryption_cipher", "AES"], "aes"], [["-encrypt", "-encryption_cipher", "CHACHA"], "chacha"], [["-encrypt", "-encryption_cipher", "AES"], "aes-again"]];
+  const written: string[] = [];
+  for (const [flags, text] of runs) {
+    const srv = own(await CliChild.start(["-a", "127.0.0.1", "-p", "-1", "-store", "file", "-dir", datastore, ...flags], KEY));
+    const sc = await client(srv.port, `switch-${text}`);
+    await stanPublish(sc, "mixed", text);
+    written.push(text);
+    const all = await Collected.subscribe(sc, "mixed", sc.subscriptionOptions().setDeliverAllAvailable());
+    await all.until(written.length);
+    expect(all.texts()).toEqual(written);
+    await stanClose(open.pop()!);
+    await srv.close();
+  }
+});
+
 test("-encrypt without any key does not start, and says how to give one", async () => {
   dir = scratchDir("natsedge-stan-");
   const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "../../../src/main.ts"), "-p", "-1", "-store", "file", "-dir", join(dir, "d"), "-encrypt"], {
