@@ -10,6 +10,7 @@ import type { Logger } from "../log/logger.ts";
 import type { InternalEndpoint, InternalMsg } from "../routing/internal.ts";
 import type { Subscription } from "../routing/subscription.ts";
 import type { StoreProvider } from "../store/provider.ts";
+import type { StreamStore } from "../store/store.ts";
 import { Channel, type ChannelHost } from "./channel.ts";
 import { ERR, isValidChannel, isValidClientID } from "./errors.ts";
 import {
@@ -114,7 +115,7 @@ export class StanServer implements ChannelHost {
   }
 
   async start(): Promise<void> {
-    const clients = new ClientStore(await this.stores.open(CLIENTS_STORE, { storage: this.options.store }));
+    const clients = new ClientStore(await this.#openClientStore());
     this.#clientStore = clients;
     for (const rec of clients.recover((name, err) => this.log.error(`STREAM: Unable to recover client record ${name}: ${err.message}`))) {
       this.#register({ ...rec, subs: new Set(), hbFails: 0 });
@@ -141,6 +142,19 @@ export class StanServer implements ChannelHost {
     if (this.options.store === "file") this.log.notice(`STREAM: Store directory: ${this.stores.dir}`);
     if (this.stores.cipher !== null) this.log.notice(`STREAM: Encryption: ${this.stores.cipher.toUpperCase()}, every record sealed`);
     this.log.notice(`STREAM: Recovered ${this.#open.size} channel(s) and ${this.#clients.size} client(s)`);
+  }
+
+  /**
+   * A clients' store that cannot be opened (a wrong key) must not keep STAN down or be overwritten: this run
+   * keeps its clients in memory, and a restart with the right key finds them all.
+   */
+  async #openClientStore(): Promise<StreamStore> {
+    try {
+      return await this.stores.open(CLIENTS_STORE, { storage: this.options.store });
+    } catch (err) {
+      this.log.error(`STREAM: Unable to recover clients, keeping them in memory until restart: ${(err as Error).message}`);
+      return await this.stores.open(CLIENTS_STORE, { storage: "memory" });
+    }
   }
 
   /** Recovered clients take their durables back, as nats-streaming-server restores a client's subscriptions. */

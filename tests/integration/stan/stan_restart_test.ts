@@ -162,6 +162,29 @@ test("a plaintext store opened with -encrypt is served, and AES and CHACHA recor
   }
 });
 
+test("a wrong key: STAN starts and serves connects, logs what it cannot open, and the right key serves everything again", async () => {
+  dir = scratchDir("natsedge-stan-");
+  const datastore = join(dir, "datastore");
+  const right = await serve(datastore);
+  const sc = await stanConnect(right.port, "keeper");
+  await stanPublish(sc, "vault", "kept");
+  await stanClose(sc);
+  await right.close();
+
+  const wrong = await serve(datastore, [], { NATS_STREAMING_ENCRYPTION_KEY: "not-my-key" });
+  expect(wrong.lines.some((l) => /\[ERR\] STREAM: Unable to recover channel .*authentication failed/.test(l))).toBe(true);
+  const other = await client(wrong.port, "keeper");
+  await stanPublish(other, "elsewhere", "fine");
+  await stanClose(open.pop()!);
+  await wrong.close();
+
+  const again = await serve(datastore);
+  const reader = await client(again.port, "keeper");
+  const all = await Collected.subscribe(reader, "vault", reader.subscriptionOptions().setDeliverAllAvailable());
+  await all.until(1);
+  expect(all.texts()).toEqual(["kept"]);
+});
+
 test("-encrypt without any key does not start, and says how to give one", async () => {
   dir = scratchDir("natsedge-stan-");
   const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "../../../src/main.ts"), "-p", "-1", "-store", "file", "-dir", join(dir, "d"), "-encrypt"], {
