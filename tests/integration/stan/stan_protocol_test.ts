@@ -4,7 +4,7 @@
  * redelivery, max in flight, duplicate client IDs, and garbage protobufs.
  */
 import { afterEach, expect, test } from "bun:test";
-import { connect } from "@nats-io/transport-node";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { runServer, type TestServer } from "../../_helpers/server.ts";
 import { Collected, type Stan, stanClose, stanConnect, stanPublish } from "../../_helpers/stan.ts";
 import {
@@ -32,6 +32,12 @@ async function start(config?: string): Promise<number> {
     ? await runServer({ streaming: { cluster_id: "test-cluster", store: "memory", encrypt: false } })
     : await runServer({ config });
   return srv.port;
+}
+
+/** Registers a client the way the real ones do, from a plain NATS connection that answers nothing. */
+async function registerSilent(nc: NatsConnection, clientID: string, connID: Uint8Array): Promise<ReturnType<typeof ConnectResponse.decode>> {
+  const req = ConnectRequest.encode({ clientID, heartbeatInbox: `_INBOX.${clientID}.hb`, protocol: 1, connID, pingInterval: 5, pingMaxOut: 3 });
+  return ConnectResponse.decode((await nc.request("_STAN.discover.test-cluster", req)).data);
 }
 
 async function client(port: number, id: string, cluster?: string): Promise<Stan> {
@@ -213,8 +219,7 @@ test("a registered client that does not answer its heartbeat is replaced; its pi
   const nc = await connect({ servers: `127.0.0.1:${port}`, reconnect: false });
   try {
     const connID = new TextEncoder().encode("GHOSTCONNID");
-    const req = ConnectRequest.encode({ clientID: "ghost", heartbeatInbox: "_INBOX.nobody.listens", protocol: 1, connID, pingInterval: 5, pingMaxOut: 3 });
-    const res = ConnectResponse.decode((await nc.request("_STAN.discover.test-cluster", req)).data);
+    const res = await registerSilent(nc, "ghost", connID);
     expect(res.error).toBe("");
     expect(res.pingRequests).toBe("_STAN.discover.test-cluster.pings");
     const alive = await nc.request(res.pingRequests, Ping.encode({ connID }));
@@ -224,6 +229,28 @@ test("a registered client that does not answer its heartbeat is replaced; its pi
     expect(replaced.error).toBe("client has been replaced or is no longer registered");
     const unknown = CloseResponse.decode((await nc.request(res.closeRequests, CloseRequest.encode({ clientID: "nobody" }))).data);
     expect(unknown.error).toBe("stan: unknown clientID");
+  } finally {
+    await nc.close();
+  }
+});
+
+test("server heartbeats close a client that stops answering and keep one that answers", async () => {
+  srv = await runServer({ streaming: { cluster_id: "test-cluster", store: "memory", encrypt: false, hb_interval: 100, hb_timeout: 500, hb_fail_count: 1 } });
+  const live = await client(srv.port, "alive");
+  const nc = await connect({ servers: srv.url, reconnect: false });
+  try {
+    const connID = new TextEncoder().encode("SILENTCONNID");
+    const res = await registerSilent(nc, "silent", connID);
+    const closed = new Promise<void>((resolve) => {
+      const check = () => (srv!.logs.some((l) => l.includes("[Client:silent] Timed out on heartbeats")) ? resolve() : setTimeout(check, 20));
+      check();
+    });
+    await closed;
+    const gone = PingResponse.decode((await nc.request(res.pingRequests, Ping.encode({ connID }))).data);
+    expect(gone.error).toBe("client has been replaced or is no longer registered");
+    const sub = await Collected.subscribe(live, "hb", live.subscriptionOptions());
+    await stanPublish(live, "hb", "still registered");
+    await sub.until(1);
   } finally {
     await nc.close();
   }
