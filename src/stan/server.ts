@@ -55,6 +55,8 @@ interface StanClient {
   readonly connID: string;
   readonly subs: Set<{ channel: Channel; sub: Sub }>;
   hbFails: number;
+  /** A heartbeat is waiting for its answer: the next waits for it, as each client has one heartbeat timer. */
+  hbOut?: boolean;
 }
 
 function nuid(): string {
@@ -340,7 +342,10 @@ export class StanServer implements ChannelHost {
   }
 
   async #heartbeatOne(c: StanClient): Promise<void> {
+    if (c.hbOut) return;
+    c.hbOut = true;
     const answered = await this.#requester.ask(c.hbInbox, this.options.hb_timeout ?? DEFAULT_HB_TIMEOUT_MS);
+    c.hbOut = false;
     if (this.#clients.get(c.id) !== c) return;
     if (answered) {
       c.hbFails = 0;
