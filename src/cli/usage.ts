@@ -48,6 +48,11 @@ NATS Streaming Options (any of them runs NATS Streaming beside core NATS):
     -hbi, --hb_interval <duration>   Interval at which server sends heartbeat to a client (default: 30s)
     -hbt, --hb_timeout <duration>    How long server waits for a heartbeat response (default: 10s)
     -hbf, --hb_fail_count <int>      Failed heartbeats before server closes the client connection (default: 10)
+    -mc, --max_channels <int>        Max number of channels (0 for unlimited, default: 100)
+    -msu, --max_subs <int>           Max number of subscriptions per channel (0 for unlimited, default: 1000)
+    -mm, --max_msgs <int>            Max number of messages per channel (0 for unlimited, default: 1000000)
+    -mb, --max_bytes <size>          Max messages total size per channel (0 for unlimited, default: 1000000KB)
+    -ma, --max_age <duration>        Max duration a message can be stored ("0s" for unlimited)
 
 Authorization Options:
         --user <user>                User required for connections

@@ -1,13 +1,14 @@
 /**
  * NATS Streaming's settings: the `streaming { ... }` block with nats-streaming-server's keys (server/conf.go),
  * and the checks its flags and the environment go through too. Keys natsedge does not act on yet (store
- * limits, file tuning) are accepted with a warning, as nats-streaming-server ignores keys it does not know.
+ * tuning, SQL, TLS to NATS) are accepted with a warning, as nats-streaming-server ignores keys it does not know.
  */
 import { ConfigError } from "./errors.ts";
 import type { StreamingOptions } from "./options.ts";
 import type { ConfNode } from "./parser.ts";
 import { aliases, bool, fail, type Handler, int, kindName, map, str, type Warn } from "./_read.ts";
 import { parseGoDuration } from "./_duration.ts";
+import { storeLimitsFromConf } from "./_store_limits.ts";
 
 export const DEFAULT_CLUSTER_ID = "test-cluster";
 /** The environment variable that wins over `encryption_key` (nats-streaming-server's). */
@@ -83,6 +84,9 @@ export function streamingFromConf(node: ConfNode, key: string, current: Streamin
     }),
     ...aliases(["hbf", "hb_fail_count", "server_to_client_hb_fail_count"], (n, k) => {
       s.hb_fail_count = int(n, k);
+    }),
+    ...aliases(["limits", "store_limits", "storelimits"], (n, k) => {
+      s.store_limits = storeLimitsFromConf(n, k, s.store_limits);
     }),
     ...aliases(["ft_group", "ft_group_name"], (n, k) => {
       throw fail(n, k, "fault-tolerance groups (ft_group) are not supported by natsedge: run one server per store");

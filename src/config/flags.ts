@@ -43,6 +43,12 @@ export interface FlagOverrides {
   hb_interval?: string;
   hb_timeout?: string;
   hb_fail_count?: number;
+  stan_max_channels?: number;
+  stan_max_subs?: number;
+  stan_max_msgs?: number;
+  stan_max_bytes?: string;
+  stan_max_age?: string;
+  stan_max_inactivity?: string;
 }
 
 export interface SignalRequest {
@@ -129,6 +135,12 @@ const FLAGS: ReadonlyMap<string, FlagDef> = new Map([
   ...def("string", "hb_interval", "hbi", "hb_interval"),
   ...def("string", "hb_timeout", "hbt", "hb_timeout"),
   ...def("int", "hb_fail_count", "hbf", "hb_fail_count"),
+  ...def("int", "stan_max_channels", "mc", "max_channels"),
+  ...def("int", "stan_max_subs", "msu", "max_subs"),
+  ...def("int", "stan_max_msgs", "mm", "max_msgs"),
+  ...def("string", "stan_max_bytes", "mb", "max_bytes"),
+  ...def("string", "stan_max_age", "ma", "max_age"),
+  ...def("string", "stan_max_inactivity", "mi", "max_inactivity"),
 ]);
 
 const INT64_MIN = -(2n ** 63n);

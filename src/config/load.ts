@@ -11,6 +11,7 @@ import { parseConf } from "./parser.ts";
 import { parseToml } from "./toml.ts";
 import { defaultStreaming, encryptionCipher, finishStreaming, storeType } from "./_streaming.ts";
 import { parseGoDuration } from "./_duration.ts";
+import { parseSize } from "./_store_limits.ts";
 
 export type LoadAction = "run" | "test" | "help" | "help_tls" | "version" | "signal";
 
@@ -87,10 +88,12 @@ function applyFlags(o: ServerOptions, flags: FlagOverrides): void {
   const {
     jetstream, store_dir, user, pass, auth, tls, tlscert, tlskey, tlsverify, tlscacert,
     cluster_id, stan_store, stan_dir, encrypt, encryption_cipher, encryption_key, hb_interval, hb_timeout, hb_fail_count,
+    stan_max_channels, stan_max_subs, stan_max_msgs, stan_max_bytes, stan_max_age, stan_max_inactivity,
     ...direct
   } = flags;
   Object.assign(o, direct);
-  const stan = { cluster_id, stan_store, stan_dir, encrypt, encryption_cipher, encryption_key, hb_interval, hb_timeout, hb_fail_count };
+  const limitFlags = { stan_max_channels, stan_max_subs, stan_max_msgs, stan_max_bytes, stan_max_age, stan_max_inactivity };
+  const stan = { cluster_id, stan_store, stan_dir, encrypt, encryption_cipher, encryption_key, hb_interval, hb_timeout, hb_fail_count, ...limitFlags };
   if (Object.values(stan).some((v) => v !== undefined)) {
     const s = { ...defaultStreaming(), ...o.streaming };
     if (cluster_id !== undefined) s.cluster_id = cluster_id;
@@ -112,6 +115,19 @@ function applyFlags(o: ServerOptions, flags: FlagOverrides): void {
     if (hb_interval !== undefined) s.hb_interval = checked("hb_interval", () => parseGoDuration(hb_interval));
     if (hb_timeout !== undefined) s.hb_timeout = checked("hb_timeout", () => parseGoDuration(hb_timeout));
     if (hb_fail_count !== undefined) s.hb_fail_count = hb_fail_count;
+    if (Object.values(limitFlags).some((v) => v !== undefined)) {
+      const l = { ...s.store_limits };
+      if (stan_max_channels !== undefined) l.max_channels = stan_max_channels;
+      if (stan_max_subs !== undefined) l.max_subs = stan_max_subs;
+      if (stan_max_msgs !== undefined) l.max_msgs = stan_max_msgs;
+      if (stan_max_bytes !== undefined) l.max_bytes = checked("max_bytes", () => parseSize(stan_max_bytes));
+      if (stan_max_age !== undefined) l.max_age = checked("max_age", () => parseGoDuration(stan_max_age));
+      if (stan_max_inactivity !== undefined) l.max_inactivity = checked("max_inactivity", () => parseGoDuration(stan_max_inactivity));
+      for (const [k, v] of Object.entries(l)) {
+        if (typeof v === "number" && v < 0) throw new FlagError(`${k} limit cannot be negative (${v})`);
+      }
+      s.store_limits = l;
+    }
     o.streaming = s;
   }
   if (jetstream !== undefined || store_dir !== undefined) {

@@ -79,6 +79,21 @@ export interface JetStreamOptions {
   sync_interval?: "always" | Millis;
 }
 
+/** One channel's limits; absent inherits, 0 (or -1 from an explicit 0 in a per-channel block) is unlimited. */
+export interface ChannelLimits {
+  max_subs?: number;
+  max_msgs?: number;
+  max_bytes?: number;
+  max_age?: Millis;
+  max_inactivity?: Millis;
+}
+
+export interface StoreLimitsOptions extends ChannelLimits {
+  max_channels?: number;
+  /** Per-channel overrides by channel name or wildcard pattern. */
+  channels?: Record<string, ChannelLimits>;
+}
+
 /** nats-streaming-server's settings (the `streaming {}` block and its flags); STAN runs when present. */
 export interface StreamingOptions {
   /** `cluster_id`; clients connect with it (nats-streaming-server's default is "test-cluster"). */
@@ -94,6 +109,7 @@ export interface StreamingOptions {
   hb_interval?: Millis;
   hb_timeout?: Millis;
   hb_fail_count?: number;
+  store_limits?: StoreLimitsOptions;
 }
 
 export interface ClusterOptions {

@@ -58,6 +58,13 @@ export class Channel {
     for (const name of store.consumerNames()) this.#restore(name);
   }
 
+  /** Subscriptions counted against max_subs: active ones and offline durables (nats-streaming-server's). */
+  subCount(): number {
+    let offline = 0;
+    for (const d of this.durables.values()) if (d.owner === null) offline++;
+    return this.byAckInbox.size + offline;
+  }
+
   // ---------------------------------------------------------------- publish
 
   /** Stores a message; resolves with its sequence once it is durable, after delivering it. */

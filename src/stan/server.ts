@@ -28,6 +28,7 @@ import {
   UnsubscribeRequest,
 } from "./proto.ts";
 import { CLIENTS_STORE, ClientStore } from "./clients.ts";
+import { channelLimits, maxChannels } from "./limits.ts";
 import { Requester } from "./requester.ts";
 import type { Sub } from "./sub.ts";
 
@@ -42,9 +43,6 @@ const DEFAULT_HB_TIMEOUT_MS = 10_000;
 const DEFAULT_HB_FAIL_COUNT = 10;
 /** How long the registered client of a duplicate client ID has to answer before it is replaced. */
 const DUP_CID_TIMEOUT_MS = 500;
-/** nats-streaming-server's default store limits: per channel, dropping the oldest past them. */
-const DEFAULT_MAX_MSGS = 1_000_000;
-const DEFAULT_MAX_BYTES = 1_000_000 * 1024;
 
 const EMPTY = new Uint8Array(0);
 const textDecoder = new TextDecoder();
@@ -210,9 +208,12 @@ export class StanServer implements ChannelHost {
     return `c-${createHmac("sha256", key).update(channel).digest("hex").slice(0, 40)}`;
   }
 
-  #lookupOrCreate(name: string): Promise<Channel> {
+  /** The channel, opened or created; a string is nats-streaming-server's error for a channel it cannot create. */
+  #lookupOrCreate(name: string): Promise<Channel> | string {
     let p = this.#channels.get(name);
     if (p === undefined) {
+      const max = maxChannels(this.options.store_limits);
+      if (max > 0 && this.#channels.size >= max) return "too many channels";
       p = this.#openChannel(name, this.#dirName(name), true);
       this.#channels.set(name, p);
       p.catch(() => this.#channels.delete(name));
@@ -221,10 +222,14 @@ export class StanServer implements ChannelHost {
   }
 
   async #openChannel(name: string, dir: string, create: boolean): Promise<Channel> {
+    const l = channelLimits(this.options.store_limits, name);
+    // Limits drop the oldest messages, never refuse a publish (nats-streaming-server's rule).
     const store = await this.stores.open(dir, {
       storage: this.options.store,
-      limits: { max_msgs: DEFAULT_MAX_MSGS, max_bytes: DEFAULT_MAX_BYTES, discard: "old" },
+      limits: { max_msgs: l.max_msgs, max_bytes: l.max_bytes, max_age_ms: l.max_age, discard: "old" },
     });
+    // Limits changed in the config since the channel was created apply on restart.
+    if (!create) await store.updateLimits({ max_msgs: l.max_msgs, max_bytes: l.max_bytes, max_age_ms: l.max_age, discard: "old" });
     if (create) await store.writeMeta(new TextEncoder().encode(JSON.stringify({ name })));
     const ch = new Channel(name, store, this);
     this.#open.set(name, ch);
@@ -371,7 +376,9 @@ export class StanServer implements ChannelHost {
     if (pm.guid === "" || !isValidChannel(pm.subject)) return fail();
     const client = pm.connID.length > 0 ? this.#byConnID.get(textDecoder.decode(pm.connID)) : this.#clients.get(pm.clientID);
     if (client === undefined || client.id !== pm.clientID) return fail();
-    const channel = await this.#lookupOrCreate(pm.subject);
+    const found = this.#lookupOrCreate(pm.subject);
+    if (typeof found === "string") return this.#reply(m, PubAck.encode({ guid: pm.guid, error: found }));
+    const channel = await found;
     try {
       await channel.publish(pm.data);
     } catch (err) {
@@ -398,7 +405,11 @@ export class StanServer implements ChannelHost {
     if (!isValidChannel(req.subject)) return refuse(ERR.invalidSubject);
     const client = this.#clients.get(req.clientID);
     if (client === undefined) return refuse(ERR.unknownClient);
-    const channel = await this.#lookupOrCreate(req.subject);
+    const found = this.#lookupOrCreate(req.subject);
+    if (typeof found === "string") return refuse(found);
+    const channel = await found;
+    const maxSubs = channelLimits(this.options.store_limits, req.subject).max_subs;
+    if (maxSubs > 0 && channel.subCount() >= maxSubs) return refuse("too many subscriptions per channel");
     const sub = await channel.subscribe({
       owner: client,
       clientID: req.clientID,

@@ -265,6 +265,27 @@ test("the cluster ID and the subjects come from the streaming block of a config 
   await expect(stanConnect(port, "wrong", "test-cluster", { connectTimeout: 300 } as never)).rejects.toThrow("stan: connect request timeout");
 });
 
+test("store limits: the oldest messages are dropped past max_msgs, per-channel overrides win, too many channels and subscriptions are refused", async () => {
+  const port = await start(`streaming {
+  store_limits {
+    max_channels: 2
+    max_subs: 1
+    max_msgs: 3
+    channels { "big": { max_msgs: 0 } }
+  }
+}`);
+  const sc = await client(port, "limits");
+  await publishAll(sc, "small", ["1", "2", "3", "4", "5"]);
+  await publishAll(sc, "big", ["1", "2", "3", "4", "5"]);
+  const small = await Collected.subscribe(sc, "small", sc.subscriptionOptions().setDeliverAllAvailable());
+  const big = await Collected.subscribe(sc, "big", sc.subscriptionOptions().setDeliverAllAvailable());
+  await Promise.all([small.until(3), big.until(5)]);
+  expect(small.seqs()).toEqual([3, 4, 5]);
+  expect(big.texts()).toEqual(["1", "2", "3", "4", "5"]);
+  await expect(stanPublish(sc, "third", "x")).rejects.toThrow("too many channels");
+  await expect(Collected.subscribe(sc, "small", sc.subscriptionOptions())).rejects.toThrow("too many subscriptions per channel");
+});
+
 test("garbage protobufs get the reference's errors and the server goes on serving", async () => {
   const port = await start();
   const nc = await connect({ servers: `127.0.0.1:${port}`, reconnect: false });

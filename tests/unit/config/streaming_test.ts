@@ -52,3 +52,36 @@ test("flags win over the streaming block; no streaming flag or block, no NATS St
   expect(load(["-cid", "flagged"], {}, `streaming { cluster_id: "filed" }`)?.cluster_id).toBe("flagged");
   expect(load(["-p", "4222"])).toBeUndefined();
 });
+
+test("store_limits: global keys and aliases, sizes and durations, per-channel 0 as unlimited, inheritance left to the server", () => {
+  const conf = `streaming {
+  store_limits {
+    max_channels: 10
+    msu: 5
+    max_msgs: 100
+    mb: "1MB"
+    max_age: "1h"
+    channels {
+      "orders.*": { max_msgs: 0 }
+      "logs": { maxage: "10s", max_bytes: 2048 }
+    }
+  }
+}`;
+  expect(load([], {}, conf)?.store_limits).toEqual({
+    max_channels: 10,
+    max_subs: 5,
+    max_msgs: 100,
+    max_bytes: 1024 * 1024,
+    max_age: 3_600_000,
+    channels: { "orders.*": { max_msgs: -1 }, logs: { max_age: 10_000, max_bytes: 2048 } },
+  });
+  expect(() => load([], {}, `streaming { store_limits { max_msgs: -1 } }`)).toThrow("max_msgs limit cannot be negative (-1)");
+  expect(() => load([], {}, `streaming { store_limits { mc: 1, channels { a: {}, b: {} } } }`)).toThrow(
+    "too many channels defined (2). The max channels limit is set to 1",
+  );
+});
+
+test("the limit flags: -mc -msu -mm -mb -ma -mi, over the file's", () => {
+  const s = load(["-mc", "3", "-msu", "4", "-mm", "50", "-mb", "10KB", "-ma", "1m", "-mi", "30s"], {}, `streaming { store_limits { max_msgs: 7, max_subs: 9 } }`);
+  expect(s?.store_limits).toEqual({ max_channels: 3, max_subs: 4, max_msgs: 50, max_bytes: 10 * 1024, max_age: 60_000, max_inactivity: 30_000 });
+});
