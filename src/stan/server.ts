@@ -214,6 +214,11 @@ export class StanServer implements ChannelHost {
     if (p === undefined) {
       const max = maxChannels(this.options.store_limits);
       if (max > 0 && this.#channels.size >= max) return "too many channels";
+      // Channels once named directories, so names differing only in case are one too many (typo is the reference's).
+      const lower = name.toLowerCase();
+      for (const other of this.#channels.keys()) {
+        if (other.toLowerCase() === lower) return `rejecting channel ${JSON.stringify(name)} because channel ${JSON.stringify(other)} alreay exists (different cases not allowed)`;
+      }
       p = this.#openChannel(name, this.#dirName(name), true);
       this.#channels.set(name, p);
       p.catch(() => this.#channels.delete(name));

@@ -286,6 +286,12 @@ test("store limits: the oldest messages are dropped past max_msgs, per-channel o
   await expect(Collected.subscribe(sc, "small", sc.subscriptionOptions())).rejects.toThrow("too many subscriptions per channel");
 });
 
+test("a channel whose name differs from another's only in case is refused", async () => {
+  const sc = await client(await start(), "cases");
+  await stanPublish(sc, "Orders", "1");
+  await expect(stanPublish(sc, "orders", "2")).rejects.toThrow('rejecting channel "orders" because channel "Orders" alreay exists (different cases not allowed)');
+});
+
 test("garbage protobufs get the reference's errors and the server goes on serving", async () => {
   const port = await start();
   const nc = await connect({ servers: `127.0.0.1:${port}`, reconnect: false });
