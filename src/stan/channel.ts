@@ -342,10 +342,26 @@ export class Channel {
         sub.pending.delete(seq);
         continue;
       }
+      const to = this.#redeliveryTarget(sub);
+      if (to !== sub) {
+        // The member that let the ack wait pass is relieved of it; another gets the message.
+        sub.pending.delete(seq);
+        this.#send(to, m, true, p.count + 1);
+        continue;
+      }
       this.#send(sub, m, true, p.count + 1);
       next = Math.min(next, now + sub.ackWaitMs);
     }
     if (next !== Infinity) this.#arm(sub, next - now);
+  }
+
+  /** A queue member's overdue message goes to another member, the least busy (nats-streaming-server's). */
+  #redeliveryTarget(sub: Sub): Sub {
+    const group = sub.group;
+    if (group === null || group.members.length < 2) return sub;
+    let best: Sub | null = null;
+    for (const m of group.members) if (m !== sub && (best === null || m.pending.size < best.pending.size)) best = m;
+    return best ?? sub;
   }
 
   /** An Ack on the subscription's ack inbox; acks for sequences it is not waiting for are ignored. */

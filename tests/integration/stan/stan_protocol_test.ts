@@ -155,6 +155,22 @@ test("a queue group shares the messages: each goes to exactly one member", async
   expect(qb.msgs.length).toBeGreaterThan(0);
 });
 
+test("a queue member's overdue message is redelivered to another member, flagged redelivered", async () => {
+  const port = await start();
+  const a = await client(port, "slow");
+  const b = await client(port, "fast");
+  const opts = (sc: Stan) => sc.subscriptionOptions().setManualAckMode(true).setAckWait(1000);
+  const slow = await Collected.subscribe(a, "rq", opts(a), "g");
+  const fast = await Collected.subscribe(b, "rq", opts(b), "g", (m) => m.ack());
+  await publishAll(a, "rq", ["1", "2"]);
+  await Promise.all([slow.until(1), fast.until(1)]);
+  const stuck = slow.msgs[0]!.getSequence();
+  await fast.until(2);
+  const again = fast.msgs[1]!;
+  expect([again.getSequence(), again.isRedelivered()]).toEqual([stuck, true]);
+  expect(slow.msgs.length).toBe(1);
+});
+
 test("a durable queue group resumes where it was when a member comes back", async () => {
   const port = await start();
   const pub = await client(port, "qpub");
