@@ -69,6 +69,9 @@ export class StanServer implements ChannelHost {
   readonly #checking = new Set<string>();
   readonly #channels = new Map<string, Promise<Channel>>();
   readonly #open = new Map<string, Channel>();
+  /** Each open channel's store directory name, and its max_inactivity timer while it has no subscription. */
+  readonly #dirs = new Map<string, string>();
+  readonly #inactive = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #subs: Subscription[] = [];
   readonly #requester: Requester;
   readonly #ackPrefix: string;
@@ -238,7 +241,35 @@ export class StanServer implements ChannelHost {
     if (create) await store.writeMeta(new TextEncoder().encode(JSON.stringify({ name })));
     const ch = new Channel(name, store, this);
     this.#open.set(name, ch);
+    this.#dirs.set(name, dir);
+    this.#watchInactivity(ch);
     return ch;
+  }
+
+  /**
+   * max_inactivity: a channel with no subscription (durables and durable queue groups count) that gets no
+   * message for that long is deleted, messages and all (nats-streaming-server's channel GC).
+   */
+  #watchInactivity(ch: Channel): void {
+    const ms = channelLimits(this.options.store_limits, ch.name).max_inactivity;
+    if (ms <= 0) return;
+    const t = this.#inactive.get(ch.name);
+    if (t !== undefined) clearTimeout(t);
+    this.#inactive.delete(ch.name);
+    if (ch.subCount() > 0 || ch.groups.size > 0) return;
+    this.#inactive.set(ch.name, setTimeout(() => void this.#guard(ch.name, this.#deleteChannel(ch, ms)), ms));
+  }
+
+  async #deleteChannel(ch: Channel, ms: number): Promise<void> {
+    this.#inactive.delete(ch.name);
+    if (this.#open.get(ch.name) !== ch || ch.subCount() > 0 || ch.groups.size > 0) return;
+    this.#open.delete(ch.name);
+    this.#channels.delete(ch.name);
+    const dir = this.#dirs.get(ch.name)!;
+    this.#dirs.delete(ch.name);
+    await ch.shutdown();
+    if (this.options.store === "file") this.stores.remove(dir);
+    this.log.notice(`STREAM: Channel ${JSON.stringify(ch.name)} has been inactive for ${ms / 1000}s, deleting`);
   }
 
   async #reopen(dir: string): Promise<void> {
@@ -328,7 +359,10 @@ export class StanServer implements ChannelHost {
   async #removeClient(client: StanClient): Promise<void> {
     this.#clients.delete(client.id);
     if (this.#byConnID.get(client.connID) === client) this.#byConnID.delete(client.connID);
-    for (const { channel, sub } of client.subs) await channel.close(sub);
+    for (const { channel, sub } of client.subs) {
+      await channel.close(sub);
+      this.#watchInactivity(channel);
+    }
     client.subs.clear();
     await this.#clientStore?.remove(client.id);
   }
@@ -386,6 +420,7 @@ export class StanServer implements ChannelHost {
     const channel = await found;
     try {
       await channel.publish(pm.data);
+      this.#watchInactivity(channel);
     } catch (err) {
       this.log.error(`STREAM: [Client:${pm.clientID}] Error storing message on ${JSON.stringify(pm.subject)}: ${(err as Error).message}`);
       return this.#reply(m, PubAck.encode({ guid: pm.guid, error: (err as Error).message }));
@@ -434,6 +469,7 @@ export class StanServer implements ChannelHost {
       return refuse(ERR.unknownClient);
     }
     client.subs.add({ channel, sub });
+    this.#watchInactivity(channel);
     // The response goes out before the first message: the client acks to the inbox it names.
     this.#reply(m, SubscriptionResponse.encode({ ackInbox: sub.ackInbox }));
     channel.start(sub);
@@ -459,6 +495,7 @@ export class StanServer implements ChannelHost {
     client.subs.delete(entry);
     if (keepDurable) await channel.close(entry.sub);
     else await channel.unsubscribe(entry.sub);
+    this.#watchInactivity(channel);
     this.#reply(m, SubscriptionResponse.encode({}));
   }
 
@@ -494,6 +531,8 @@ export class StanServer implements ChannelHost {
         this.log.error(`STREAM: closing channel ${JSON.stringify(ch.name)}: ${(err as Error).message}`);
       }
     }
+    for (const t of this.#inactive.values()) clearTimeout(t);
+    this.#inactive.clear();
     this.#open.clear();
     this.#channels.clear();
     await this.#clientStore?.close();

@@ -302,6 +302,27 @@ test("store limits: the oldest messages are dropped past max_msgs, per-channel o
   await expect(Collected.subscribe(sc, "small", sc.subscriptionOptions())).rejects.toThrow("too many subscriptions per channel");
 });
 
+test("max_inactivity deletes a channel with no subscription and no new message, and spares one with a subscription", async () => {
+  const port = await start(`streaming { store_limits { channels { "tmp.*": { max_inactivity: "200ms" } } } }`);
+  const sc = await client(port, "inactive");
+  await stanPublish(sc, "tmp.idle", "gone soon");
+  const watched = await Collected.subscribe(sc, "tmp.watched", sc.subscriptionOptions());
+  await stanPublish(sc, "tmp.watched", "kept");
+  await watched.until(1);
+  const deleted = new Promise<void>((resolve) => {
+    const check = () => (srv!.logs.some((l) => l.includes('Channel "tmp.idle" has been inactive')) ? resolve() : setTimeout(check, 20));
+    check();
+  });
+  await deleted;
+  const idle = await Collected.subscribe(sc, "tmp.idle", sc.subscriptionOptions().setDeliverAllAvailable());
+  const all = await Collected.subscribe(sc, "tmp.watched", sc.subscriptionOptions().setDeliverAllAvailable());
+  await stanPublish(sc, "tmp.idle", "new");
+  await Promise.all([idle.until(1), all.until(1)]);
+  expect(idle.texts()).toEqual(["new"]);
+  expect(all.texts()).toEqual(["kept"]);
+  expect(srv!.logs.some((l) => l.includes('Channel "tmp.watched" has been inactive'))).toBe(false);
+});
+
 test("a channel whose name differs from another's only in case is refused", async () => {
   const sc = await client(await start(), "cases");
   await stanPublish(sc, "Orders", "1");
