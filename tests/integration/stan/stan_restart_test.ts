@@ -185,6 +185,26 @@ test("a wrong key: STAN starts and serves connects, logs what it cannot open, an
   expect(all.texts()).toEqual(["kept"]);
 });
 
+test("core NATS, JetStream and NATS Streaming in one process, their stores side by side under one directory", async () => {
+  dir = scratchDir("natsedge-stan-");
+  const datastore = join(dir, "datastore");
+  const srv = own(await CliChild.start(["-a", "127.0.0.1", "-p", "-1", "-js", "-sd", datastore, "-store", "file", "-dir", datastore, "-encrypt"], KEY));
+  const { connect } = await import("@nats-io/transport-node");
+  const { jetstream, jetstreamManager } = await import("@nats-io/jetstream");
+  const nc = await connect({ servers: `127.0.0.1:${srv.port}`, reconnect: false });
+  try {
+    await (await jetstreamManager(nc)).streams.add({ name: "JS", subjects: ["js.>"] });
+    expect((await jetstream(nc).publish("js.a", "j")).seq).toBe(1);
+    const sc = await client(srv.port, "both");
+    const sub = await Collected.subscribe(sc, "stan", sc.subscriptionOptions());
+    await stanPublish(sc, "stan", "s");
+    await sub.until(1);
+    expect(readdirSync(datastore).sort()).toEqual(["jetstream", "streaming"]);
+  } finally {
+    await nc.close();
+  }
+});
+
 test("-encrypt without any key does not start, and says how to give one", async () => {
   dir = scratchDir("natsedge-stan-");
   const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "../../../src/main.ts"), "-p", "-1", "-store", "file", "-dir", join(dir, "d"), "-encrypt"], {
