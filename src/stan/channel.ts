@@ -1,7 +1,8 @@
 /**
  * One STAN channel: its message log on a StreamStore, its subscriptions and queue groups, and delivery with
- * max in flight, ack wait and redelivery. Durable subscriptions and durable queue groups are kept as the
- * store's consumer metadata, so they are sealed with the channel and come back after a restart.
+ * max in flight, ack wait and redelivery. Every subscription and queue group is kept as the store's consumer
+ * metadata (nats-streaming-server's subs.dat), sealed with the channel: after a restart durables resume, and
+ * a client that outlived the restart keeps all its subscriptions.
  */
 import type { Logger } from "../log/logger.ts";
 import type { StoredMsg, StreamStore } from "../store/store.ts";
@@ -50,6 +51,8 @@ export class Channel {
   #durableSeq: number;
   #lastTs: number;
   readonly #dirty = new Set<Sub | QueueGroup>();
+  /** Records of plain subscriptions and queue members, waiting for `recover` to find their clients. */
+  #recovered: SubRecord[] = [];
   #persistTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(readonly name: string, readonly store: StreamStore, private readonly host: ChannelHost) {
@@ -103,11 +106,11 @@ export class Channel {
         sub.lastSent = this.#startAt(a);
         this.durables.set(key, sub);
       }
-      await this.#write(sub);
     } else {
       sub = this.#newSub(a, null);
       sub.lastSent = this.#startAt(a);
     }
+    await this.#write(sub);
     this.byAckInbox.set(sub.ackInbox, sub);
     return sub;
   }
@@ -118,7 +121,7 @@ export class Channel {
     let group = this.groups.get(key);
     const fresh = group === undefined;
     if (group === undefined) {
-      group = new QueueGroup(a.durable === "" ? 0 : this.host.nextSubId(), a.qGroup, a.durable);
+      group = new QueueGroup(this.host.nextSubId(), a.qGroup, a.durable);
       this.groups.set(key, group);
     }
     const sub = this.#newSub(a, group);
@@ -128,7 +131,8 @@ export class Channel {
     for (const [seq, p] of group.shadowPending) sub.pending.set(seq, { deadline: now, count: p.count });
     group.shadowPending.clear();
     group.members.push(sub);
-    if (group.durable !== "") await this.#write(group);
+    await this.#write(group);
+    await this.#write(sub);
     this.byAckInbox.set(sub.ackInbox, sub);
     return sub;
   }
@@ -175,33 +179,71 @@ export class Channel {
   }
 
   /**
-   * Gives a recovered durable back to its recovered client, on the inboxes it had: the client kept its
-   * subscription across the restart. False when the durable was offline when the server stopped.
+   * Gives recovered subscriptions back to the recovered clients they belong to, on the inboxes they had (the
+   * client kept them across the restart), and drops those whose client is gone: durables go offline, a
+   * queue member's unacknowledged messages go to its group. Returns the subscriptions now active.
    */
-  reattach(sub: Sub, owner: SubOwner): boolean {
-    if (sub.ackInbox === "" || sub.owner !== null) return false;
-    sub.owner = owner;
-    this.byAckInbox.set(sub.ackInbox, sub);
-    return true;
+  async recover(clientOf: (id: string) => SubOwner | undefined): Promise<Sub[]> {
+    const active: Sub[] = [];
+    for (const sub of this.durables.values()) {
+      if (sub.ackInbox === "") continue;
+      const owner = clientOf(sub.clientID);
+      if (owner === undefined) {
+        sub.ackInbox = "";
+        this.#markDirty(sub);
+        continue;
+      }
+      sub.owner = owner;
+      this.byAckInbox.set(sub.ackInbox, sub);
+      active.push(sub);
+    }
+    const groups = new Map([...this.groups.values()].map((g) => [g.id, g]));
+    for (const rec of this.#recovered) {
+      const owner = clientOf(rec.clientID);
+      const group = rec.group !== 0 ? groups.get(rec.group) : null;
+      if (owner === undefined || group === undefined) {
+        for (const seq of rec.pending) group?.shadowPending.set(seq, { deadline: 0, count: 0 });
+        if (group) this.#markDirty(group);
+        await this.store.deleteConsumerMeta(recordName(rec.id));
+        continue;
+      }
+      const sub = new Sub(rec.id, rec.clientID, owner, rec.inbox, rec.ackInbox, rec.maxInFlight, rec.ackWaitMs, rec.durable, group);
+      sub.lastSent = rec.lastSent;
+      for (const seq of rec.pending) sub.pending.set(seq, { deadline: 0, count: 0 });
+      if (group !== null) {
+        for (const [seq, p] of group.shadowPending) sub.pending.set(seq, p);
+        group.shadowPending.clear();
+        group.members.push(sub);
+      }
+      this.byAckInbox.set(sub.ackInbox, sub);
+      active.push(sub);
+    }
+    this.#recovered = [];
+    for (const g of [...this.groups.values()]) {
+      if (g.members.length > 0 || g.durable !== "") continue;
+      this.groups.delete(g.key);
+      this.#dirty.delete(g);
+      await this.store.deleteConsumerMeta(recordName(g.id));
+    }
+    return active;
   }
 
   /** `sub.unsubscribe()`: the subscription is gone, durable or not. */
   async unsubscribe(sub: Sub): Promise<void> {
     this.#detach(sub);
     const group = sub.group;
+    this.#dirty.delete(sub);
+    await this.store.deleteConsumerMeta(recordName(sub.id));
     if (group !== null) {
       this.#leaveGroup(sub, group);
       if (group.members.length === 0) {
         this.groups.delete(group.key);
-        if (group.durable !== "") await this.store.deleteConsumerMeta(recordName(group.id));
+        this.#dirty.delete(group);
+        await this.store.deleteConsumerMeta(recordName(group.id));
       }
       return;
     }
-    if (sub.durable !== "") {
-      this.durables.delete(durableKey(sub.clientID, sub.durable));
-      this.#dirty.delete(sub);
-      await this.store.deleteConsumerMeta(recordName(sub.id));
-    }
+    if (sub.durable !== "") this.durables.delete(durableKey(sub.clientID, sub.durable));
   }
 
   /** `sub.close()` or the client's close: durables stay, offline, and resume where they were. */
@@ -212,6 +254,8 @@ export class Channel {
       group.members.length = 0;
       for (const [seq, p] of sub.pending) group.shadowPending.set(seq, p);
       sub.pending.clear();
+      this.#dirty.delete(sub);
+      await this.store.deleteConsumerMeta(recordName(sub.id));
       await this.#write(group);
       return;
     }
@@ -242,8 +286,10 @@ export class Channel {
       to.pending.set(seq, { deadline: due, count: p.count });
     }
     sub.pending.clear();
-    for (const m of group.members) this.#arm(m, REDISTRIBUTE_DELAY_MS);
-    if (group.durable !== "") this.#markDirty(group);
+    for (const m of group.members) {
+      this.#arm(m, REDISTRIBUTE_DELAY_MS);
+      this.#markDirty(m);
+    }
   }
 
   // ---------------------------------------------------------------- delivery
@@ -276,7 +322,7 @@ export class Channel {
       }
       sub.lastSent = m.seq;
       this.#send(sub, m, false, 0);
-      if (sub.durable !== "") this.#markDirty(sub);
+      this.#markDirty(sub);
     }
   }
 
@@ -291,7 +337,8 @@ export class Channel {
       if (member === null) break;
       group.lastSent = m.seq;
       this.#send(member, m, false, 0);
-      if (group.durable !== "") this.#markDirty(group);
+      this.#markDirty(group);
+      this.#markDirty(member);
     }
   }
 
@@ -367,13 +414,9 @@ export class Channel {
   /** An Ack on the subscription's ack inbox; acks for sequences it is not waiting for are ignored. */
   ack(sub: Sub, seq: number): void {
     if (!sub.pending.delete(seq)) return;
-    if (sub.group !== null) {
-      if (sub.group.durable !== "") this.#markDirty(sub.group);
-      this.#pumpGroup(sub.group);
-    } else {
-      if (sub.durable !== "") this.#markDirty(sub);
-      this.#pump(sub);
-    }
+    this.#markDirty(sub);
+    if (sub.group !== null) this.#pumpGroup(sub.group);
+    else this.#pump(sub);
   }
 
   // ---------------------------------------------------------------- persistence
@@ -402,10 +445,12 @@ export class Channel {
     this.#dirty.delete(s);
     const rec: SubRecord = s instanceof Sub
       ? {
+        kind: "sub",
         id: s.id,
         clientID: s.clientID,
         durable: s.durable,
-        qGroup: "",
+        qGroup: s.group?.name ?? "",
+        group: s.group?.id ?? 0,
         inbox: s.inbox,
         ackInbox: s.ackInbox,
         maxInFlight: s.maxInFlight,
@@ -414,15 +459,18 @@ export class Channel {
         pending: [...s.pending.keys()],
       }
       : {
+        kind: "group",
         id: s.id,
         clientID: "",
         durable: s.durable,
         qGroup: s.name,
+        group: 0,
         inbox: "",
+        ackInbox: "",
         maxInFlight: 0,
         ackWaitMs: 0,
         lastSent: s.lastSent,
-        pending: [...s.shadowPending.keys(), ...s.members.flatMap((m) => [...m.pending.keys()])],
+        pending: [...s.shadowPending.keys()],
       };
     return this.store.writeConsumerMeta(recordName(s.id), encoder.encode(JSON.stringify(rec)));
   }
@@ -438,26 +486,32 @@ export class Channel {
       return;
     }
     this.host.sawSubId(rec.id);
-    // Messages that were waiting for an ack when the server stopped come first on resume, flagged redelivered.
-    const pending = new Map<number, Pending>(rec.pending.map((seq) => [seq, { deadline: 0, count: 0 }]));
-    if (rec.qGroup !== "") {
+    if (rec.kind === "group") {
       const group = new QueueGroup(rec.id, rec.qGroup, rec.durable);
       group.lastSent = rec.lastSent;
-      for (const [seq, p] of pending) group.shadowPending.set(seq, p);
+      // Messages that were waiting for an ack when the server stopped come first on resume, flagged redelivered.
+      for (const seq of rec.pending) group.shadowPending.set(seq, { deadline: 0, count: 0 });
       this.groups.set(group.key, group);
       return;
     }
-    const sub = new Sub(rec.id, rec.clientID, null, rec.inbox, rec.ackInbox ?? "", rec.maxInFlight, rec.ackWaitMs, rec.durable, null);
+    if (rec.durable === "" || rec.group !== 0) {
+      this.#recovered.push(rec);
+      return;
+    }
+    const sub = new Sub(rec.id, rec.clientID, null, rec.inbox, rec.ackInbox, rec.maxInFlight, rec.ackWaitMs, rec.durable, null);
     sub.lastSent = rec.lastSent;
-    for (const [seq, p] of pending) sub.pending.set(seq, p);
+    for (const seq of rec.pending) sub.pending.set(seq, { deadline: 0, count: 0 });
     this.durables.set(durableKey(rec.clientID, rec.durable), sub);
   }
 
   /** Writes what is pending and closes the store. */
   async shutdown(): Promise<void> {
-    for (const sub of this.byAckInbox.values()) sub.clearTimer();
+    for (const sub of this.byAckInbox.values()) {
+      sub.clearTimer();
+      this.#dirty.add(sub);
+    }
     for (const sub of this.durables.values()) this.#dirty.add(sub);
-    for (const g of this.groups.values()) if (g.durable !== "") this.#dirty.add(g);
+    for (const g of this.groups.values()) this.#dirty.add(g);
     await this.flushState();
     await this.store.close();
   }

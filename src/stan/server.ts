@@ -137,7 +137,7 @@ export class StanServer implements ChannelHost {
     on(s.close, (m) => this.#close(m));
     on(s.ping, (m) => this.#ping(m));
     on(this.#ackSubject, (m) => this.#ack(m));
-    this.#reattach();
+    await this.#reattach();
     const every = this.options.hb_interval ?? DEFAULT_HB_INTERVAL_MS;
     this.#hbTimer = setInterval(() => this.#heartbeat(), every);
     this.log.notice(`STREAM: Starting nats-streaming protocol for cluster ID "${this.clusterID}"`);
@@ -160,15 +160,15 @@ export class StanServer implements ChannelHost {
     }
   }
 
-  /** Recovered clients take their durables back, as nats-streaming-server restores a client's subscriptions. */
-  #reattach(): void {
+  /** Recovered clients take their subscriptions back, as nats-streaming-server restores a client's. */
+  async #reattach(): Promise<void> {
     for (const channel of this.#open.values()) {
-      for (const sub of channel.durables.values()) {
-        const client = this.#clients.get(sub.clientID);
-        if (client === undefined || !channel.reattach(sub, client)) continue;
-        client.subs.add({ channel, sub });
+      const subs = await channel.recover((id) => this.#clients.get(id));
+      for (const sub of subs) {
+        this.#clients.get(sub.clientID)!.subs.add({ channel, sub });
         channel.start(sub);
       }
+      this.#watchInactivity(channel);
     }
   }
 

@@ -83,16 +83,20 @@ export class QueueGroup {
   }
 }
 
-/** What a durable subscription or durable queue group keeps in its channel's store (sealed with it). */
+/** What a subscription or a queue group keeps in its channel's store (sealed with it). */
 export interface SubRecord {
+  readonly kind: "sub" | "group";
   readonly id: number;
   readonly clientID: string;
+  /** Durable name, "" for none. */
   readonly durable: string;
-  /** The queue group of a durable queue group, "" for a durable subscription. */
+  /** The queue group's name, "" for a subscription outside one. */
   readonly qGroup: string;
+  /** A queue member's group id, 0 otherwise. */
+  readonly group: number;
   readonly inbox: string;
-  /** Where its client acks, so a client that outlives a restart goes on acking (durable subscriptions only). */
-  readonly ackInbox?: string;
+  /** Where its client acks, so a client that outlives a restart goes on acking; "" for an offline durable. */
+  readonly ackInbox: string;
   readonly maxInFlight: number;
   readonly ackWaitMs: number;
   readonly lastSent: number;

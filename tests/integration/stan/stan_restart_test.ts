@@ -124,7 +124,7 @@ function freePort(): Promise<number> {
   });
 }
 
-test("a client whose connection reconnects after kill -9 goes on publishing and its durable goes on delivering", async () => {
+test("a client whose connection reconnects after kill -9 goes on publishing, and its durable, plain and queue subscriptions on delivering", async () => {
   dir = scratchDir("natsedge-stan-");
   const datastore = join(dir, "datastore");
   const port = String(await freePort());
@@ -133,15 +133,17 @@ test("a client whose connection reconnects after kill -9 goes on publishing and 
   const sc = await stanConnect(first.port, "survivor", "test-cluster", { reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 50 } as never);
   open.push(sc);
   const sub = await Collected.subscribe(sc, "log", sc.subscriptionOptions().setDurableName("tail").setDeliverAllAvailable());
+  const plain = await Collected.subscribe(sc, "log", sc.subscriptionOptions());
+  const member = await Collected.subscribe(sc, "log", sc.subscriptionOptions(), "readers");
   await stanPublish(sc, "log", "before");
-  await sub.until(1);
+  await Promise.all([sub.until(1), plain.until(1), member.until(1)]);
   await first.close();
   const reconnected = new Promise<void>((resolve) => (sc as unknown as { nc: { once(e: string, f: () => void): void } }).nc.once("reconnect", () => resolve()));
   own(await CliChild.start(args, KEY));
   await reconnected;
   await stanPublish(sc, "log", "after");
-  await sub.until(2);
-  expect(sub.texts().at(-1)).toBe("after");
+  await Promise.all([sub.until(2), plain.until(2), member.until(2)]);
+  for (const c of [sub, plain, member]) expect(c.texts().at(-1)).toBe("after");
 });
 
 test("a plaintext store opened with -encrypt is served, and AES and CHACHA records are read after each switch", async () => {
