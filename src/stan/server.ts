@@ -320,7 +320,13 @@ export class StanServer implements ChannelHost {
       subs: new Set(),
       hbFails: 0,
     };
-    await this.#clientStore!.add({ id: client.id, hbInbox: client.hbInbox, connID: client.connID });
+    // Another connect for this ID while the record is written is refused, as during the duplicate check.
+    this.#checking.add(client.id);
+    try {
+      await this.#clientStore!.add({ id: client.id, hbInbox: client.hbInbox, connID: client.connID });
+    } finally {
+      this.#checking.delete(client.id);
+    }
     this.#register(client);
     const s = this.#subjects;
     this.#reply(
