@@ -6,7 +6,8 @@
  */
 import type { Logger } from "../log/logger.ts";
 import type { StoredMsg, StreamStore } from "../store/store.ts";
-import { MsgProto, StartPosition } from "./proto.ts";
+import { MsgProto } from "./proto.ts";
+import { startLastSent } from "./start_position.ts";
 import { type Pending, QueueGroup, Sub, type SubOwner, type SubRecord } from "./sub.ts";
 
 export interface ChannelHost {
@@ -142,40 +143,8 @@ export class Channel {
     return new Sub(id, a.clientID, a.owner, a.inbox, this.host.ackInbox(id), a.maxInFlight, a.ackWaitMs, a.durable, group);
   }
 
-  /** The lastSent a new subscription starts from (nats-streaming-server's setSubStartSequence). */
   #startAt(a: SubscribeArgs): number {
-    const first = this.store.firstSeq();
-    const last = this.#durableSeq;
-    if (this.store.msgCount() === 0) return last;
-    switch (a.startPosition) {
-      case StartPosition.LastReceived:
-        return last - 1;
-      case StartPosition.TimeDeltaStart:
-        return this.#firstAtOrAfter(performance.timeOrigin + performance.now() - Number(a.startTimeDeltaNs) / 1e6) - 1;
-      case StartPosition.SequenceStart: {
-        const seq = Number(a.startSequence);
-        if (seq > last) return last;
-        return Math.max(seq, first) - 1;
-      }
-      case StartPosition.First:
-        return first - 1;
-      default:
-        return last;
-    }
-  }
-
-  /** The first sequence whose timestamp is at or after `ts`, or last + 1 when none is. */
-  #firstAtOrAfter(ts: number): number {
-    let lo = this.store.firstSeq();
-    let hi = this.#durableSeq + 1;
-    while (lo < hi) {
-      const mid = Math.floor((lo + hi) / 2);
-      const m = this.store.loadNext(">", mid);
-      if (m === null || m.seq > this.#durableSeq) hi = mid;
-      else if (m.ts >= ts) hi = mid;
-      else lo = m.seq + 1;
-    }
-    return lo;
+    return startLastSent(this.store, this.#durableSeq, a.startPosition, a.startSequence, a.startTimeDeltaNs);
   }
 
   /**
