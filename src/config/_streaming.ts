@@ -85,6 +85,9 @@ export function streamingFromConf(node: ConfNode, key: string, current: Streamin
     ...aliases(["hbf", "hb_fail_count", "server_to_client_hb_fail_count"], (n, k) => {
       s.hb_fail_count = int(n, k);
     }),
+    ...aliases(["replace_durable", "replace_durables", "replace_duplicate_durable", "replace_duplicate_durables"], (n, k) => {
+      s.replace_durable = bool(n, k);
+    }),
     ...aliases(["limits", "store_limits", "storelimits"], (n, k) => {
       s.store_limits = storeLimitsFromConf(n, k, s.store_limits);
     }),

@@ -49,6 +49,7 @@ export interface FlagOverrides {
   stan_max_bytes?: string;
   stan_max_age?: string;
   stan_max_inactivity?: string;
+  replace_durable?: boolean;
 }
 
 export interface SignalRequest {
@@ -141,6 +142,7 @@ const FLAGS: ReadonlyMap<string, FlagDef> = new Map([
   ...def("string", "stan_max_bytes", "mb", "max_bytes"),
   ...def("string", "stan_max_age", "ma", "max_age"),
   ...def("string", "stan_max_inactivity", "mi", "max_inactivity"),
+  ...def("bool", "replace_durable", "replace_durable"),
 ]);
 
 const INT64_MIN = -(2n ** 63n);

@@ -88,12 +88,12 @@ function applyFlags(o: ServerOptions, flags: FlagOverrides): void {
   const {
     jetstream, store_dir, user, pass, auth, tls, tlscert, tlskey, tlsverify, tlscacert,
     cluster_id, stan_store, stan_dir, encrypt, encryption_cipher, encryption_key, hb_interval, hb_timeout, hb_fail_count,
-    stan_max_channels, stan_max_subs, stan_max_msgs, stan_max_bytes, stan_max_age, stan_max_inactivity,
+    stan_max_channels, stan_max_subs, stan_max_msgs, stan_max_bytes, stan_max_age, stan_max_inactivity, replace_durable,
     ...direct
   } = flags;
   Object.assign(o, direct);
   const limitFlags = { stan_max_channels, stan_max_subs, stan_max_msgs, stan_max_bytes, stan_max_age, stan_max_inactivity };
-  const stan = { cluster_id, stan_store, stan_dir, encrypt, encryption_cipher, encryption_key, hb_interval, hb_timeout, hb_fail_count, ...limitFlags };
+  const stan = { cluster_id, stan_store, stan_dir, encrypt, encryption_cipher, encryption_key, hb_interval, hb_timeout, hb_fail_count, replace_durable, ...limitFlags };
   if (Object.values(stan).some((v) => v !== undefined)) {
     const s = { ...defaultStreaming(), ...o.streaming };
     if (cluster_id !== undefined) s.cluster_id = cluster_id;
@@ -115,6 +115,7 @@ function applyFlags(o: ServerOptions, flags: FlagOverrides): void {
     if (hb_interval !== undefined) s.hb_interval = checked("hb_interval", () => parseGoDuration(hb_interval));
     if (hb_timeout !== undefined) s.hb_timeout = checked("hb_timeout", () => parseGoDuration(hb_timeout));
     if (hb_fail_count !== undefined) s.hb_fail_count = hb_fail_count;
+    if (replace_durable !== undefined) s.replace_durable = replace_durable;
     if (Object.values(limitFlags).some((v) => v !== undefined)) {
       const l = { ...s.store_limits };
       if (stan_max_channels !== undefined) l.max_channels = stan_max_channels;

@@ -110,6 +110,8 @@ export interface StreamingOptions {
   hb_timeout?: Millis;
   hb_fail_count?: number;
   store_limits?: StoreLimitsOptions;
+  /** A durable subscribing while its twin is active replaces it instead of being refused. */
+  replace_durable?: boolean;
 }
 
 export interface ClusterOptions {

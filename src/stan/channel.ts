@@ -19,6 +19,8 @@ export interface ChannelHost {
   sawSubId(id: number): void;
   /** A fresh ack inbox for a subscription. */
   ackInbox(sub: number): string;
+  /** An active durable was replaced by its twin (replace_durable): its client no longer has it. */
+  replaced(sub: Sub): void;
 }
 
 /** Acks are written at most this often per channel (ms): after kill -9 the acks of the last interval come back as redeliveries. */
@@ -40,6 +42,8 @@ export interface SubscribeArgs {
   readonly startPosition: number;
   readonly startSequence: bigint;
   readonly startTimeDeltaNs: bigint;
+  /** replace_durable: an active twin is closed instead of refusing this one. */
+  readonly replaceDurable: boolean;
 }
 
 export class Channel {
@@ -91,7 +95,12 @@ export class Channel {
     if (a.durable !== "") {
       const key = durableKey(a.clientID, a.durable);
       const existing = this.durables.get(key);
-      if (existing !== undefined && existing.owner !== null) return "stan: duplicate durable registration";
+      if (existing !== undefined && existing.owner !== null) {
+        if (!a.replaceDurable) return "stan: duplicate durable registration";
+        this.#detach(existing);
+        this.host.replaced(existing);
+        existing.owner = null;
+      }
       if (existing !== undefined) {
         // A resumed durable keeps its position; the request's start position is ignored, as in nats-streaming-server.
         sub = existing;

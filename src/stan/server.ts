@@ -202,6 +202,12 @@ export class StanServer implements ChannelHost {
     return `${this.#ackPrefix}.${sub}`;
   }
 
+  replaced(sub: Sub): void {
+    const client = this.#clients.get(sub.clientID);
+    if (client === undefined) return;
+    for (const e of client.subs) if (e.sub === sub) client.subs.delete(e);
+  }
+
   // ---------------------------------------------------------------- channels
 
   /** A channel's file store directory: with a key it is named by a keyed digest, so no client text is in the tree. */
@@ -467,6 +473,7 @@ export class StanServer implements ChannelHost {
       startPosition: req.startPosition,
       startSequence: req.startSequence,
       startTimeDeltaNs: req.startTimeDelta,
+      replaceDurable: this.options.replace_durable === true,
     });
     if (typeof sub === "string") return refuse(sub);
     if (this.#clients.get(client.id) !== client) {

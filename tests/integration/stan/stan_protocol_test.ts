@@ -135,6 +135,16 @@ test("an active durable cannot be registered twice", async () => {
   await expect(Collected.subscribe(sc, "dd", opts())).rejects.toThrow("stan: duplicate durable registration");
 });
 
+test("with replace_durable the twin of an active durable takes over from it", async () => {
+  const sc = await client(await start(`streaming { replace_durable: true }`), "replacer");
+  const opts = () => sc.subscriptionOptions().setDurableName("same");
+  const old = await Collected.subscribe(sc, "rd", opts());
+  const twin = await Collected.subscribe(sc, "rd", opts());
+  await stanPublish(sc, "rd", "to the twin");
+  await twin.until(1);
+  expect(old.msgs.length).toBe(0);
+});
+
 test("a queue group shares the messages: each goes to exactly one member", async () => {
   const port = await start();
   const a = await client(port, "qa");

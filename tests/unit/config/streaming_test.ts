@@ -51,6 +51,8 @@ test("the streaming block: nats-streaming-server's keys and aliases, durations a
 test("flags win over the streaming block; no streaming flag or block, no NATS Streaming", () => {
   expect(load(["-cid", "flagged"], {}, `streaming { cluster_id: "filed" }`)?.cluster_id).toBe("flagged");
   expect(load(["-p", "4222"])).toBeUndefined();
+  expect(load(["--replace_durable"])?.replace_durable).toBe(true);
+  expect(load([], {}, `streaming { replace_duplicate_durables: true }`)?.replace_durable).toBe(true);
 });
 
 test("store_limits: global keys and aliases, sizes and durations, per-channel 0 as unlimited, inheritance left to the server", () => {
