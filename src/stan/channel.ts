@@ -66,6 +66,11 @@ export class Channel {
     for (const name of store.consumerNames()) this.#restore(name);
   }
 
+  /** No subscription at all, offline durables and durable queue groups included (max_inactivity's test). */
+  idle(): boolean {
+    return this.subCount() === 0 && this.groups.size === 0;
+  }
+
   /** Subscriptions counted against max_subs: active ones and offline durables (nats-streaming-server's). */
   subCount(): number {
     let offline = 0;

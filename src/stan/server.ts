@@ -4,14 +4,14 @@
  * and close, all as internal subscriptions answering protobufs. Channels are opened through the
  * `StoreProvider` on first publish or subscription, and every one on disk is reopened at start.
  */
-import { createHmac } from "node:crypto";
 import type { StreamingOptions } from "../config/options.ts";
 import type { Logger } from "../log/logger.ts";
 import type { InternalEndpoint, InternalMsg } from "../routing/internal.ts";
 import type { Subscription } from "../routing/subscription.ts";
 import type { StoreProvider } from "../store/provider.ts";
 import type { StreamStore } from "../store/store.ts";
-import { Channel, type ChannelHost } from "./channel.ts";
+import type { Channel, ChannelHost } from "./channel.ts";
+import { ChannelRegistry } from "./channels.ts";
 import { ERR, isValidChannel, isValidClientID } from "./errors.ts";
 import {
   Ack,
@@ -28,7 +28,7 @@ import {
   UnsubscribeRequest,
 } from "./proto.ts";
 import { CLIENTS_STORE, ClientStore } from "./clients.ts";
-import { channelLimits, maxChannels } from "./limits.ts";
+import { channelLimits } from "./limits.ts";
 import { Requester } from "./requester.ts";
 import type { Sub } from "./sub.ts";
 
@@ -67,11 +67,7 @@ export class StanServer implements ChannelHost {
   readonly #byConnID = new Map<string, StanClient>();
   /** Client IDs whose duplicate check is running: a third connect for them is refused. */
   readonly #checking = new Set<string>();
-  readonly #channels = new Map<string, Promise<Channel>>();
-  readonly #open = new Map<string, Channel>();
-  /** Each open channel's store directory name, and its max_inactivity timer while it has no subscription. */
-  readonly #dirs = new Map<string, string>();
-  readonly #inactive = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #channels: ChannelRegistry;
   readonly #subs: Subscription[] = [];
   readonly #requester: Requester;
   readonly #ackPrefix: string;
@@ -111,6 +107,7 @@ export class StanServer implements ChannelHost {
     this.#ackSubject = `_STAN.ack.${id}.>`;
     this.#ackPrefix = `_STAN.ack.${id}.${run}`;
     this.#requester = new Requester(host.internal, run);
+    this.#channels = new ChannelRegistry(options, stores, this, (what, p) => void this.#guard(what, p));
   }
 
   get log(): Logger {
@@ -123,9 +120,7 @@ export class StanServer implements ChannelHost {
     for (const rec of clients.recover((name, err) => this.log.error(`STREAM: Unable to recover client record ${name}: ${err.message}`))) {
       this.#register({ ...rec, subs: new Set(), hbFails: 0 });
     }
-    if (this.options.store === "file") {
-      for (const dir of this.stores.names()) if (dir !== CLIENTS_STORE) await this.#reopen(dir);
-    }
+    await this.#channels.recover();
     const s = this.#subjects;
     const on = (subject: string, f: (m: InternalMsg) => void | Promise<void>) =>
       this.#subs.push(this.host.internal.subscribe(subject, null, (m) => void this.#guard(subject, f(m))));
@@ -144,7 +139,7 @@ export class StanServer implements ChannelHost {
     this.log.notice(`STREAM: Store type: ${this.options.store === "file" ? "FILE" : "MEMORY"}`);
     if (this.options.store === "file") this.log.notice(`STREAM: Store directory: ${this.stores.dir}`);
     if (this.stores.cipher !== null) this.log.notice(`STREAM: Encryption: ${this.stores.cipher.toUpperCase()}, every record sealed`);
-    this.log.notice(`STREAM: Recovered ${this.#open.size} channel(s) and ${this.#clients.size} client(s)`);
+    this.log.notice(`STREAM: Recovered ${this.#channels.size} channel(s) and ${this.#clients.size} client(s)`);
   }
 
   /**
@@ -162,13 +157,13 @@ export class StanServer implements ChannelHost {
 
   /** Recovered clients take their subscriptions back, as nats-streaming-server restores a client's. */
   async #reattach(): Promise<void> {
-    for (const channel of this.#open.values()) {
+    for (const channel of this.#channels.values()) {
       const subs = await channel.recover((id) => this.#clients.get(id));
       for (const sub of subs) {
         this.#clients.get(sub.clientID)!.subs.add({ channel, sub });
         channel.start(sub);
       }
-      this.#watchInactivity(channel);
+      this.#channels.watchInactivity(channel);
     }
   }
 
@@ -206,91 +201,6 @@ export class StanServer implements ChannelHost {
     const client = this.#clients.get(sub.clientID);
     if (client === undefined) return;
     for (const e of client.subs) if (e.sub === sub) client.subs.delete(e);
-  }
-
-  // ---------------------------------------------------------------- channels
-
-  /** A channel's file store directory: with a key it is named by a keyed digest, so no client text is in the tree. */
-  #dirName(channel: string): string {
-    const key = this.options.encryption_key;
-    if (!key) return channel;
-    return `c-${createHmac("sha256", key).update(channel).digest("hex").slice(0, 40)}`;
-  }
-
-  /** The channel, opened or created; a string is nats-streaming-server's error for a channel it cannot create. */
-  #lookupOrCreate(name: string): Promise<Channel> | string {
-    let p = this.#channels.get(name);
-    if (p === undefined) {
-      const max = maxChannels(this.options.store_limits);
-      if (max > 0 && this.#channels.size >= max) return "too many channels";
-      // Channels once named directories, so names differing only in case are one too many (typo is the reference's).
-      const lower = name.toLowerCase();
-      for (const other of this.#channels.keys()) {
-        if (other.toLowerCase() === lower) return `rejecting channel ${JSON.stringify(name)} because channel ${JSON.stringify(other)} alreay exists (different cases not allowed)`;
-      }
-      p = this.#openChannel(name, this.#dirName(name), true);
-      this.#channels.set(name, p);
-      p.catch(() => this.#channels.delete(name));
-    }
-    return p;
-  }
-
-  async #openChannel(name: string, dir: string, create: boolean): Promise<Channel> {
-    const l = channelLimits(this.options.store_limits, name);
-    // Limits drop the oldest messages, never refuse a publish (nats-streaming-server's rule).
-    const store = await this.stores.open(dir, {
-      storage: this.options.store,
-      limits: { max_msgs: l.max_msgs, max_bytes: l.max_bytes, max_age_ms: l.max_age, discard: "old" },
-    });
-    // Limits changed in the config since the channel was created apply on restart.
-    if (!create) await store.updateLimits({ max_msgs: l.max_msgs, max_bytes: l.max_bytes, max_age_ms: l.max_age, discard: "old" });
-    if (create) await store.writeMeta(new TextEncoder().encode(JSON.stringify({ name })));
-    const ch = new Channel(name, store, this);
-    this.#open.set(name, ch);
-    this.#dirs.set(name, dir);
-    this.#watchInactivity(ch);
-    return ch;
-  }
-
-  /**
-   * max_inactivity: a channel with no subscription (durables and durable queue groups count) that gets no
-   * message for that long is deleted, messages and all (nats-streaming-server's channel GC).
-   */
-  #watchInactivity(ch: Channel): void {
-    const ms = channelLimits(this.options.store_limits, ch.name).max_inactivity;
-    if (ms <= 0) return;
-    const t = this.#inactive.get(ch.name);
-    if (t !== undefined) clearTimeout(t);
-    this.#inactive.delete(ch.name);
-    if (ch.subCount() > 0 || ch.groups.size > 0) return;
-    this.#inactive.set(ch.name, setTimeout(() => void this.#guard(ch.name, this.#deleteChannel(ch, ms)), ms));
-  }
-
-  async #deleteChannel(ch: Channel, ms: number): Promise<void> {
-    this.#inactive.delete(ch.name);
-    if (this.#open.get(ch.name) !== ch || ch.subCount() > 0 || ch.groups.size > 0) return;
-    this.#open.delete(ch.name);
-    this.#channels.delete(ch.name);
-    const dir = this.#dirs.get(ch.name)!;
-    this.#dirs.delete(ch.name);
-    await ch.shutdown();
-    if (this.options.store === "file") this.stores.remove(dir);
-    this.log.notice(`STREAM: Channel ${JSON.stringify(ch.name)} has been inactive for ${ms / 1000}s, deleting`);
-  }
-
-  async #reopen(dir: string): Promise<void> {
-    try {
-      const store = await this.stores.open(dir, { storage: "file" });
-      const meta = store.readMeta();
-      await store.close();
-      if (meta === null) return;
-      const { name } = JSON.parse(textDecoder.decode(meta)) as { name: string };
-      const p = this.#openChannel(name, dir, false);
-      this.#channels.set(name, p);
-      await p;
-    } catch (err) {
-      this.log.error(`STREAM: Unable to recover channel in ${JSON.stringify(dir)}: ${(err as Error).message}`);
-    }
   }
 
   // ---------------------------------------------------------------- connect and close
@@ -373,7 +283,7 @@ export class StanServer implements ChannelHost {
     if (this.#byConnID.get(client.connID) === client) this.#byConnID.delete(client.connID);
     for (const { channel, sub } of client.subs) {
       await channel.close(sub);
-      this.#watchInactivity(channel);
+      this.#channels.watchInactivity(channel);
     }
     client.subs.clear();
     await this.#clientStore?.remove(client.id);
@@ -427,12 +337,12 @@ export class StanServer implements ChannelHost {
     if (pm.guid === "" || !isValidChannel(pm.subject)) return fail();
     const client = pm.connID.length > 0 ? this.#byConnID.get(textDecoder.decode(pm.connID)) : this.#clients.get(pm.clientID);
     if (client === undefined || client.id !== pm.clientID) return fail();
-    const found = this.#lookupOrCreate(pm.subject);
+    const found = this.#channels.lookupOrCreate(pm.subject);
     if (typeof found === "string") return this.#reply(m, PubAck.encode({ guid: pm.guid, error: found }));
     const channel = await found;
     try {
       await channel.publish(pm.data);
-      this.#watchInactivity(channel);
+      this.#channels.watchInactivity(channel);
     } catch (err) {
       this.log.error(`STREAM: [Client:${pm.clientID}] Error storing message on ${JSON.stringify(pm.subject)}: ${(err as Error).message}`);
       return this.#reply(m, PubAck.encode({ guid: pm.guid, error: (err as Error).message }));
@@ -457,7 +367,7 @@ export class StanServer implements ChannelHost {
     if (!isValidChannel(req.subject)) return refuse(ERR.invalidSubject);
     const client = this.#clients.get(req.clientID);
     if (client === undefined) return refuse(ERR.unknownClient);
-    const found = this.#lookupOrCreate(req.subject);
+    const found = this.#channels.lookupOrCreate(req.subject);
     if (typeof found === "string") return refuse(found);
     const channel = await found;
     const maxSubs = channelLimits(this.options.store_limits, req.subject).max_subs;
@@ -482,7 +392,7 @@ export class StanServer implements ChannelHost {
       return refuse(ERR.unknownClient);
     }
     client.subs.add({ channel, sub });
-    this.#watchInactivity(channel);
+    this.#channels.watchInactivity(channel);
     // The response goes out before the first message: the client acks to the inbox it names.
     this.#reply(m, SubscriptionResponse.encode({ ackInbox: sub.ackInbox }));
     channel.start(sub);
@@ -498,7 +408,7 @@ export class StanServer implements ChannelHost {
     }
     const client = this.#clients.get(req.clientID);
     if (client === undefined) return refuse(ERR.unknownClient);
-    const channel = this.#open.get(req.subject);
+    const channel = this.#channels.get(req.subject);
     if (channel === undefined) return refuse(ERR.unknownChannel);
     let entry: { channel: Channel; sub: Sub } | undefined;
     // Clients name the ack inbox; the Go client names the delivery inbox after a subscribe timeout.
@@ -508,7 +418,7 @@ export class StanServer implements ChannelHost {
     client.subs.delete(entry);
     if (keepDurable) await channel.close(entry.sub);
     else await channel.unsubscribe(entry.sub);
-    this.#watchInactivity(channel);
+    this.#channels.watchInactivity(channel);
     this.#reply(m, SubscriptionResponse.encode({}));
   }
 
@@ -520,7 +430,7 @@ export class StanServer implements ChannelHost {
       this.log.error(`STREAM: Unable to decode ack on ${m.subject}`);
       return;
     }
-    const channel = this.#open.get(ack.subject);
+    const channel = this.#channels.get(ack.subject);
     const sub = channel?.byAckInbox.get(m.subject);
     if (channel === undefined || sub === undefined) return;
     channel.ack(sub, Number(ack.sequence));
@@ -537,17 +447,7 @@ export class StanServer implements ChannelHost {
     for (const s of this.#subs) this.host.internal.removeSub(s);
     this.#subs.length = 0;
     this.#requester.close();
-    for (const ch of this.#open.values()) {
-      try {
-        await ch.shutdown();
-      } catch (err) {
-        this.log.error(`STREAM: closing channel ${JSON.stringify(ch.name)}: ${(err as Error).message}`);
-      }
-    }
-    for (const t of this.#inactive.values()) clearTimeout(t);
-    this.#inactive.clear();
-    this.#open.clear();
-    this.#channels.clear();
+    await this.#channels.stop();
     await this.#clientStore?.close();
     this.#clientStore = null;
   }
