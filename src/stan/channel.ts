@@ -357,6 +357,11 @@ export class Channel {
   /** Resends every message whose ack wait has passed, past max in flight, and re-arms for the next. */
   #redeliver(sub: Sub): void {
     if (sub.owner === null) return;
+    if (sub.group === null && sub.owner.hbFails > 0) {
+      // Resending to a client that does not answer its heartbeats only piles up; try again an ack wait later.
+      this.#arm(sub, sub.ackWaitMs);
+      return;
+    }
     const now = Date.now();
     let next = Infinity;
     const due: [number, Pending][] = [];

@@ -318,6 +318,7 @@ export class StanServer implements ChannelHost {
       return;
     }
     c.hbFails++;
+    this.log.debugf(`STREAM: [Client:${c.id}] Missed heartbeat (${c.hbFails} in a row)`);
     if (c.hbFails > (this.options.hb_fail_count ?? DEFAULT_HB_FAIL_COUNT)) {
       this.log.notice(`STREAM: [Client:${c.id}] Timed out on heartbeats`);
       await this.#removeClient(c);

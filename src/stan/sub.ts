@@ -14,6 +14,8 @@ export interface Pending {
 /** The client a subscription delivers to: an offline durable has none. */
 export interface SubOwner {
   readonly id: string;
+  /** Heartbeats missed in a row: a client that misses them gets no redeliveries and is a queue's last pick. */
+  readonly hbFails: number;
 }
 
 export class Sub {
@@ -69,14 +71,22 @@ export class QueueGroup {
     return this.durable === "" ? this.name : `${this.durable}:${this.name}`;
   }
 
-  /** The member with the fewest messages outstanding that is not stalled, round-robin among equals. */
+  /**
+   * The member with the fewest messages outstanding that is not stalled, round-robin among equals; members
+   * whose client misses heartbeats only when no other can take it.
+   */
   pick(): Sub | null {
     let best: Sub | null = null;
     const n = this.members.length;
+    const worse = (a: Sub, b: Sub) => {
+      const fa = (a.owner?.hbFails ?? 0) > 0;
+      const fb = (b.owner?.hbFails ?? 0) > 0;
+      return fa !== fb ? fa : a.pending.size > b.pending.size;
+    };
     for (let i = 0; i < n; i++) {
       const m = this.members[(this.#next + i) % n]!;
       if (m.stalled) continue;
-      if (best === null || m.pending.size < best.pending.size) best = m;
+      if (best === null || worse(best, m)) best = m;
     }
     if (best !== null) this.#next = (this.members.indexOf(best) + 1) % Math.max(n, 1);
     return best;

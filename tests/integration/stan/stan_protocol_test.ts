@@ -16,6 +16,7 @@ import {
   PingResponse,
   PubAck,
   PubMsg,
+  SubscriptionRequest,
   SubscriptionResponse,
 } from "../../../src/stan/proto.ts";
 
@@ -278,6 +279,30 @@ test("server heartbeats close a client that stops answering and keep one that an
     const sub = await Collected.subscribe(live, "hb", live.subscriptionOptions());
     await stanPublish(live, "hb", "still registered");
     await sub.until(1);
+  } finally {
+    await nc.close();
+  }
+});
+
+test("a queue member whose client misses heartbeats is picked only when no other member can take the message", async () => {
+  srv = await runServer({ debug: true, streaming: { cluster_id: "test-cluster", store: "memory", encrypt: false, hb_interval: 50, hb_timeout: 50, hb_fail_count: 1000 } });
+  const nc = await connect({ servers: srv.url, reconnect: false });
+  try {
+    await registerSilent(nc, "lagging", new TextEncoder().encode("LAGGINGCONNID"));
+    const lagged: number[] = [];
+    nc.subscribe("_INBOX.lagging.msgs", { callback: () => void lagged.push(1) });
+    const req = SubscriptionRequest.encode({ clientID: "lagging", subject: "hq", qGroup: "q", inbox: "_INBOX.lagging.msgs", maxInFlight: 100, ackWaitInSecs: 30 });
+    expect(SubscriptionResponse.decode((await nc.request("_STAN.sub.test-cluster", req)).data).error).toBe("");
+    const live = await client(srv.port, "healthy");
+    const member = await Collected.subscribe(live, "hq", live.subscriptionOptions(), "q");
+    await new Promise<void>((resolve) => {
+      const check = () => (srv!.logs.some((l) => l.includes("[Client:lagging] Missed heartbeat")) ? resolve() : setTimeout(check, 10));
+      check();
+    });
+    await publishAll(live, "hq", ["1", "2", "3", "4"]);
+    await member.until(4);
+    await nc.flush();
+    expect(lagged.length).toBe(0);
   } finally {
     await nc.close();
   }
