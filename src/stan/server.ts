@@ -213,7 +213,7 @@ export class StanServer implements ChannelHost {
     } catch {
       return refuse(ERR.invalidConnReq);
     }
-    if (req.heartbeatInbox === "" || req.clientID === "") return refuse(ERR.invalidConnReq);
+    if (req.heartbeatInbox === "") return refuse(ERR.invalidConnReq);
     if (!isValidClientID(req.clientID)) return refuse(ERR.invalidClientID);
     if (this.#checking.has(req.clientID)) return refuse(ERR.dupClientID);
     const old = this.#clients.get(req.clientID);

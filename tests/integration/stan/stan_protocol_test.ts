@@ -372,6 +372,10 @@ test("garbage protobufs get the reference's errors and the server goes on servin
   try {
     const conn = ConnectResponse.decode((await nc.request("_STAN.discover.test-cluster", garbage)).data);
     expect(conn.error).toBe("stan: invalid connection request");
+    const badID = ConnectRequest.encode({ clientID: "has space", heartbeatInbox: "_INBOX.x" });
+    expect(ConnectResponse.decode((await nc.request("_STAN.discover.test-cluster", badID)).data).error).toBe(
+      "stan: invalid clientID: only alphanumeric and `-` or `_` characters allowed",
+    );
     const sub = SubscriptionResponse.decode((await nc.request("_STAN.sub.test-cluster", garbage)).data);
     expect(sub.error).toBe("stan: invalid subscription request");
     const unsub = SubscriptionResponse.decode((await nc.request("_STAN.unsub.test-cluster", garbage)).data);
