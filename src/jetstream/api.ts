@@ -10,7 +10,7 @@ import { directGet, noResponders } from "./direct.ts";
 import { JSErr, JSError, type JSErrorData, jsError } from "./errors.ts";
 import type { JetStream } from "./engine.ts";
 import { parsePull, Status } from "./pull.ts";
-import { rfc3339 } from "./time.ts";
+import { rfc3339Nano } from "./time.ts";
 
 const decoder = new TextDecoder();
 const NAMES_LIMIT = 1024;
@@ -186,13 +186,15 @@ async function msgOp(js: JetStream, verb: string, name: string, data: Uint8Array
   if (verb === "GET") {
     const m = s.getMsg(req);
     const b64 = (u: Uint8Array) => Buffer.from(u).toString("base64");
+    // nats-server leaves out empty hdrs and data (Go's omitempty): a KV delete marker has no data field, and
+    // libnats refuses an empty one ("base64 content cannot be empty").
     return {
       message: {
         subject: m.subject,
         seq: m.seq,
         ...(m.hdr.length > 0 ? { hdrs: b64(m.hdr) } : {}),
-        data: b64(m.payload),
-        time: rfc3339(m.ts),
+        ...(m.payload.length > 0 ? { data: b64(m.payload) } : {}),
+        time: rfc3339Nano(m.ts),
       },
     };
   }

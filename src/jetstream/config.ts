@@ -2,7 +2,7 @@
  * Stream and consumer configurations: the JSON the API accepts, defaulted the way nats-server echoes it back
  * (clients compare the echoed config), and validated with nats-server's error codes.
  */
-import { isValidSubject, subjectIsSubsetMatch } from "../subject/mod.ts";
+import { isValidSubject, subjectIsSubsetMatch, subjectTransform, TransformError } from "../subject/mod.ts";
 import { JSErr, jsError } from "./errors.ts";
 
 /** Durations in the API are integer nanoseconds. */
@@ -39,7 +39,15 @@ export interface StreamConfig {
   allow_direct: boolean;
   mirror_direct: boolean;
   sealed: boolean;
+  republish?: RePublish;
   [extra: string]: unknown;
+}
+
+/** Every stored message matching `src` is also published to `dest` (mapped), with headers saying where it is stored. */
+export interface RePublish {
+  src: string;
+  dest: string;
+  headers_only?: boolean;
 }
 
 /** Fields nats-server 2.9–2.12 clients send; others are dropped (and reported), as nats-server ignores them. */
@@ -51,7 +59,7 @@ const STREAM_FIELDS = new Set([
   "allow_rollup_hdrs", "consumer_limits", "metadata", "allow_msg_ttl", "subject_delete_marker_ttl",
 ]);
 /** Known, but their behaviour is not implemented: accepting them would pretend it is. */
-const STREAM_UNSUPPORTED = ["mirror", "sources", "subject_transform", "republish", "allow_msg_ttl"];
+const STREAM_UNSUPPORTED = ["mirror", "sources", "subject_transform", "allow_msg_ttl"];
 
 const CONSUMER_FIELDS = new Set([
   "durable_name", "name", "description", "deliver_policy", "opt_start_seq", "opt_start_time", "ack_policy",
@@ -164,6 +172,7 @@ export function normalizeStreamConfig(request: Json, onUnknown: OnUnknownField =
   }
   if (raw.sealed === true) throw invalid("stream configuration for create can not be sealed");
   if (raw.deny_purge === true && raw.allow_rollup_hdrs === true) throw invalid("roll-ups require the purge permission");
+  const republish = republishConfig(raw.republish, subjects as string[]);
   const cfg: StreamConfig = {
     ...raw,
     name,
@@ -187,7 +196,27 @@ export function normalizeStreamConfig(request: Json, onUnknown: OnUnknownField =
     sealed: false,
   };
   if (raw.description === undefined) delete cfg.description;
+  if (republish !== undefined) cfg.republish = republish;
+  else delete cfg.republish;
   return cfg;
+}
+
+/** nats-server 2.9.10's republish checks, last in checkStreamCfg: source, cycle, then the transform. */
+function republishConfig(v: unknown, subjects: readonly string[]): RePublish | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "object" || Array.isArray(v)) throw jsError(JSErr.InvalidJSON);
+  const r = v as Json;
+  const src = typeof r.src === "string" && r.src !== "" ? r.src : ">";
+  const dest = typeof r.dest === "string" ? r.dest : "";
+  if (!subjects.some((s) => subjectsCollide(src, s))) throw invalid("stream configuration for republish source is not valid subset of subjects");
+  if (subjects.some((s) => subjectsCollide(dest, s))) throw invalid("stream configuration for republish destination forms a cycle");
+  try {
+    subjectTransform(src, dest);
+  } catch (err) {
+    if (err instanceof TransformError && err.unsupported) throw invalid(`stream configuration for republish: ${err.message}`);
+    throw invalid("stream configuration for republish not valid");
+  }
+  return { src, dest, ...(r.headers_only === true ? { headers_only: true } : {}) };
 }
 
 /** Whether two subjects (either may have wildcards) can match a common literal subject. */
@@ -219,7 +248,8 @@ export interface ConsumerConfig {
   backoff?: number[];
   filter_subject?: string;
   filter_subjects?: string[];
-  replay_policy: "instant";
+  /** original: messages go out spaced as they were stored (nats-server's ReplayOriginal). */
+  replay_policy: "instant" | "original";
   max_waiting?: number;
   max_ack_pending: number;
   inactive_threshold?: number;
@@ -230,6 +260,10 @@ export interface ConsumerConfig {
   flow_control?: boolean;
   idle_heartbeat?: number;
   headers_only?: boolean;
+  /** Pull consumers: the largest batch, expiry (ns) and max_bytes a request may ask for; absent = any. */
+  max_batch?: number;
+  max_expires?: number;
+  max_bytes?: number;
   [extra: string]: unknown;
 }
 
@@ -253,6 +287,7 @@ export function normalizeConsumerConfig(request: Json, streamSubjects: readonly 
     if (!push) throw jsError(JSErr.ConsumerFCRequiresPush);
     if (heartbeat <= 0) throw jsError(JSErr.ConsumerFlowControlNeedsHeartbeats);
   }
+  if (!push) checkRequestLimits(raw);
   if (push && raw.max_waiting !== undefined && raw.max_waiting !== 0) throw jsError(JSErr.ConsumerPushMaxWaiting);
   if (!push && typeof raw.rate_limit_bps === "number" && raw.rate_limit_bps > 0) throw jsError(JSErr.ConsumerPullWithRateLimit);
   const durable = typeof raw.durable_name === "string" && raw.durable_name !== "" ? raw.durable_name : undefined;
@@ -278,7 +313,7 @@ export function normalizeConsumerConfig(request: Json, streamSubjects: readonly 
     // nats-server lets backoff[0] override any ack_wait given, without an error.
     ack_wait: backoff[0] ?? ackWait,
     max_deliver: maxDeliver,
-    replay_policy: "instant",
+    replay_policy: oneOf(raw.replay_policy, ["instant", "original"] as const, "instant", "replay_policy"),
     max_ack_pending: int(raw.max_ack_pending, ack === "none" ? -1 : DEFAULT_MAX_ACK_PENDING, "max_ack_pending"),
     num_replicas: int(raw.num_replicas, 0, "num_replicas"),
   };
@@ -292,7 +327,6 @@ export function normalizeConsumerConfig(request: Json, streamSubjects: readonly 
   else delete cfg.backoff;
   if (heartbeat > 0) cfg.idle_heartbeat = heartbeat;
   else delete cfg.idle_heartbeat;
-  if (raw.replay_policy !== undefined && raw.replay_policy !== "instant") throw bad("replay_policy original is not supported by natsedge yet");
   delete cfg.filter_subject;
   delete cfg.filter_subjects;
   if (filters.single !== undefined) cfg.filter_subject = filters.single;
@@ -303,7 +337,16 @@ export function normalizeConsumerConfig(request: Json, streamSubjects: readonly 
   }
   if (startSeq === 0) delete cfg.opt_start_seq;
   if (startTime === undefined) delete cfg.opt_start_time;
+  // Zero means no limit, and nats-server omits it from the echoed config.
+  for (const f of ["max_batch", "max_expires", "max_bytes"] as const) if (cfg[f] === 0) delete cfg[f];
   return cfg;
+}
+
+/** A pull consumer's limits on the requests it takes; nats-server checks max_bytes only when a request comes. */
+function checkRequestLimits(raw: Json): void {
+  if (int(raw.max_batch, 0, "max_batch") < 0) throw jsError(JSErr.ConsumerMaxRequestBatchNegative);
+  const maxExpires = int(raw.max_expires, 0, "max_expires");
+  if (maxExpires !== 0 && maxExpires < NS_PER_MS) throw jsError(JSErr.ConsumerMaxRequestExpiresTooSmall);
 }
 
 /** nats-server's checkConsumerCfg: each deliver policy needs its own start option and no other. */

@@ -8,7 +8,7 @@ import { AckReplyWriter } from "./ack_reply.ts";
 import { matchLiteral } from "../subject/mod.ts";
 import { type ConsumerConfig, filtersOf, NS_PER_MS } from "./config.ts";
 import { statusHeader, withHeaders } from "./headers.ts";
-import { type PullArgs, type PullRequest, Status } from "./pull.ts";
+import { exceededLimit, type PullArgs, type PullRequest, Status } from "./pull.ts";
 import { FlowControl, PushStatus } from "./push.ts";
 import type { Stream } from "./stream.ts";
 import { rfc3339 } from "./time.ts";
@@ -89,10 +89,18 @@ export class Consumer {
   readonly #filters: string[];
   // Push consumers only.
   readonly #fc: FlowControl | null;
-  #heartbeatTimer: ReturnType<typeof setInterval> | null = null;
+  #heartbeatTimer: ReturnType<typeof setTimeout> | null = null;
   /** Cancels the wait for a subscriber on the deliver subject, while one is registered. */
   #unwatch: (() => void) | null = null;
   #lastSent = 0;
+  // replay_policy original only.
+  /** Stored time of the message delivered last (ms); 0 before the first. */
+  #replayLastTs = 0;
+  /** The message waiting out its original gap, and when it may go. */
+  #replayHold: { seq: number; until: number } | null = null;
+  #replayTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The stream's last sequence when the consumer started: once past it, delivery is instant (caught up). */
+  #replayUpTo = 0;
 
   constructor(
     readonly stream: Stream,
@@ -104,6 +112,7 @@ export class Consumer {
     this.name = config.name;
     this.#filters = filtersOf(config);
     this.#fc = config.flow_control === true ? new FlowControl(this.flowControlPrefix) : null;
+    if (config.replay_policy === "original") this.#replayUpTo = stream.store.lastSeq();
     if (state !== undefined) this.#restore(state);
     else this.#start();
     this.#touch();
@@ -214,15 +223,29 @@ export class Consumer {
       this.host.status(reply, statusHeader(409, "Consumer is push based"));
       return;
     }
+    const refused = exceededLimit(this.config, args);
+    if (refused !== null) {
+      this.host.status(reply, refused);
+      return;
+    }
     const req: PullRequest = { reply, batch: args.batch, maxBytes: args.maxBytes, noWait: args.noWait, delivered: 0 };
+    if (args.expiresMs < 0) {
+      // Expired on arrival: nats-server queues it and answers the timeout before delivering to it.
+      this.host.status(reply, Status.timeout(req));
+      return;
+    }
     if (args.noWait) {
+      // Served at once with what there is; the end of what there is answers it (see #endOfStream).
       this.#waiting.unshift(req);
       this.#dispatch();
-      if (this.#waiting[0] === req) {
-        this.#waiting.shift();
-        this.host.status(reply, req.delivered === 0 ? Status.noMessages() : Status.timeout(req));
+      if (this.#waiting[0] !== req) return;
+      this.#waiting.shift();
+      // Nothing (more) to deliver now: without an expiry that ends it; with one and nothing delivered yet,
+      // nats-server waits for the first messages.
+      if (req.delivered > 0 || args.expiresMs === 0) {
+        this.host.status(reply, req.delivered > 0 ? Status.timeout(req) : Status.noMessages());
+        return;
       }
-      return;
     }
     if (this.#waiting.length >= (this.config.max_waiting ?? 0)) {
       this.host.status(reply, Status.maxWaiting());
@@ -292,21 +315,49 @@ export class Consumer {
         checked = req;
       }
       const next = this.#nextMsg();
-      if (next === null) return;
+      if (next === null) return this.#endOfStream();
+      if (this.#replayWait(next)) return;
       const [msg, redelivery] = next;
-      const size = msg.subject.length + msg.hdr.length + msg.payload.length;
-      if (req.maxBytes > 0 && size > req.maxBytes) {
-        if (redelivery) this.#redeliver.unshift(msg.seq);
-        this.#finish(req);
-        this.host.status(req.reply, req.delivered === 0 ? Status.sizeExceeded(req) : Status.batchCompleted(req));
-        continue;
+      if (req.maxBytes > 0) {
+        const size = this.#pullSize(msg, redelivery);
+        if (size > req.maxBytes) {
+          // nats-server 2.9.10 ends the request so whether or not it delivered some already.
+          if (redelivery) this.#redeliver.unshift(msg.seq);
+          this.#finish(req);
+          this.host.status(req.reply, Status.sizeExceeded(req));
+          continue;
+        }
+        req.maxBytes -= size;
       }
       if (!redelivery) this.#advance(msg);
       this.#send(req.reply, msg);
       req.delivered++;
       req.batch--;
-      if (req.maxBytes > 0) req.maxBytes -= size;
       if (req.batch <= 0) this.#finish(req);
+    }
+  }
+
+  /**
+   * What a delivery of `msg` counts against a request's max_bytes, as nats-server sizes it: the subject, the
+   * ack reply it will carry, the headers (with Nats-Msg-Size for headers_only) and the payload. Called before
+   * the delivery moves the cursor, which takes a first delivery off the pending count in its reply.
+   */
+  #pullSize(msg: StoredMsg, redelivery: boolean): number {
+    const dc = (this.#pending.get(msg.seq)?.dc ?? 0) + 1;
+    const pending = this.numPending() - (redelivery ? 0 : 1);
+    const ack = (this.#ackReply ??= new AckReplyWriter(this.ackSubjectPrefix)).write(dc, msg.seq, this.#dseq + 1, msg.ts, pending);
+    if (this.config.headers_only !== true) return msg.subject.length + ack.length + msg.hdr.length + msg.payload.length;
+    const hdr = withHeaders(msg.hdr, [["Nats-Msg-Size", msg.payload.length]]);
+    return msg.subject.length + ack.length + hdr.length;
+  }
+
+  /** Nothing more to deliver: a no_wait request that got messages is done (nats-server's 408 at end of stream). */
+  #endOfStream(): void {
+    for (const req of this.#waiting) {
+      if (!req.noWait || req.delivered === 0) continue;
+      this.#finish(req);
+      this.host.status(req.reply, Status.timeout(req));
+      return this.#endOfStream();
     }
   }
 
@@ -331,6 +382,37 @@ export class Consumer {
     return m === null ? null : [m, false];
   }
 
+  /**
+   * replay_policy original: whether `next` must wait for the gap between its stored time and that of the
+   * message delivered before it (nats-server waits out gaps over 1ms, from when it reached the message), until
+   * the consumer has caught up with what was stored when it started. A redelivery waiting here goes back to
+   * the front of its queue; a timer dispatches again once the gap passed.
+   */
+  #replayWait([msg, redelivery]: [StoredMsg, boolean]): boolean {
+    if (this.config.replay_policy !== "original") return false;
+    if (msg.seq > this.#replayUpTo) {
+      this.#replayUpTo = 0;
+      return false;
+    }
+    const gap = msg.ts - this.#replayLastTs;
+    if (this.#replayLastTs === 0 || gap <= 1) return false;
+    const now = Date.now();
+    let hold = this.#replayHold;
+    if (hold === null || hold.seq !== msg.seq) hold = this.#replayHold = { seq: msg.seq, until: now + gap };
+    if (now >= hold.until) {
+      this.#replayHold = null;
+      return false;
+    }
+    if (redelivery) this.#redeliver.unshift(msg.seq);
+    if (this.#replayTimer === null) {
+      this.#replayTimer = setTimeout(() => {
+        this.#replayTimer = null;
+        this.#dispatch();
+      }, hold.until - now);
+    }
+    return true;
+  }
+
   /** Moves the first-delivery cursor past `msg`. */
   #advance(msg: StoredMsg): void {
     const pc = this.#pendingCount;
@@ -352,6 +434,7 @@ export class Consumer {
     const dc = (p?.dc ?? 0) + 1;
     const cseq = ++this.#dseq;
     this.#lastDeliveredStream = Math.max(this.#lastDeliveredStream, msg.seq);
+    this.#replayLastTs = msg.ts;
     if (this.config.ack_policy === "none") {
       this.#ackFloorCache = { consumer_seq: cseq, stream_seq: msg.seq };
       this.stream.acknowledged([msg.seq]);
@@ -367,13 +450,15 @@ export class Consumer {
     const headersOnly = this.config.headers_only === true;
     const hdr = headersOnly ? withHeaders(msg.hdr, [["Nats-Msg-Size", msg.payload.length]]) : msg.hdr;
     const data = headersOnly ? EMPTY : msg.payload;
+    // What nats-server's flow control counts (jsPubMsg.size): deliver subject, reply, headers and payload.
+    const size = inbox.length + ack.length + hdr.length + data.length;
     this.host.deliver(inbox, msg.subject, ack, hdr, data);
     this.#lastSent = now;
     // Without backoff a new delivery's deadline is never earlier than the one an armed timer waits for; a
     // shorter backoff can make it so, and only then is the timer re-armed (a rescan of everything pending).
     if (this.#ackTimer === null || now + this.#ackWaitMs(dc) < this.#ackDue) this.#armAckTimer();
     this.host.changed(this);
-    return msg.subject.length + hdr.length + data.length;
+    return size;
   }
 
   // ---- push -----------------------------------------------------------------------------------------------
@@ -383,15 +468,26 @@ export class Consumer {
     const ds = this.deliverSubject;
     if (ds === undefined || this.#closed) return;
     const hb = (this.config.idle_heartbeat ?? 0) / NS_PER_MS;
-    if (hb > 0) {
-      this.#heartbeatTimer = setInterval(() => {
-        if (Date.now() - this.#lastSent < hb || !this.host.hasInterest(ds)) return;
-        this.#lastSent = Date.now();
-        const stalled = this.#fc?.stalled === true ? this.#fc.outstanding : null;
-        this.host.status(ds, PushStatus.heartbeat(this.#dseq, this.#lastDeliveredStream, stalled));
-      }, hb);
-    }
+    if (hb > 0) this.#armHeartbeat(ds, hb, hb);
     this.#dispatch();
+  }
+
+  /**
+   * An idle heartbeat `hb` ms after the last delivery or heartbeat, as nats-server resets its heartbeat timer
+   * on each. The timer is not reset per delivery here (a clearTimeout and a setTimeout each): when it fires
+   * early it waits out the rest. It names the flow control request outstanding, if any.
+   */
+  #armHeartbeat(ds: string, hb: number, ms: number): void {
+    this.#heartbeatTimer = setTimeout(() => {
+      if (this.#closed) return;
+      const idle = Date.now() - this.#lastSent;
+      if (idle < hb) return this.#armHeartbeat(ds, hb, hb - idle);
+      if (this.host.hasInterest(ds)) {
+        this.host.status(ds, PushStatus.heartbeat(this.#dseq, this.#lastDeliveredStream, this.#fc?.outstanding ?? null));
+      }
+      this.#lastSent = Date.now();
+      this.#armHeartbeat(ds, hb, hb);
+    }, ms);
   }
 
   /** A publish on this consumer's flow control subject: the client caught up. */
@@ -407,7 +503,7 @@ export class Consumer {
     }
     while (!this.#closed && this.#fc?.stalled !== true) {
       const next = this.#nextMsg();
-      if (next === null) return;
+      if (next === null || this.#replayWait(next)) return;
       const [msg, redelivery] = next;
       if (!redelivery) this.#advance(msg);
       const size = this.#send(ds, msg);
@@ -655,7 +751,8 @@ export class Consumer {
     }
     if (this.#ackTimer !== null) clearTimeout(this.#ackTimer);
     if (this.#inactiveTimer !== null) clearTimeout(this.#inactiveTimer);
-    if (this.#heartbeatTimer !== null) clearInterval(this.#heartbeatTimer);
+    if (this.#heartbeatTimer !== null) clearTimeout(this.#heartbeatTimer);
+    if (this.#replayTimer !== null) clearTimeout(this.#replayTimer);
     this.#unwatch?.();
     this.#unwatch = null;
   }

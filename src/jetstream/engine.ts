@@ -77,6 +77,12 @@ export class JetStream implements ConsumerHost {
     return this.options.domain;
   }
 
+  /** The cipher new blocks are sealed with, by name, or null when the store is not encrypted. */
+  get cipher(): string | null {
+    const c = this.#stores.cipher;
+    return c === null ? null : cipherName(c);
+  }
+
   get log(): Logger {
     return this.host.log;
   }
@@ -122,7 +128,7 @@ export class JetStream implements ConsumerHost {
       }
       const meta = JSON.parse(decoder.decode(raw)) as StreamMeta;
       await store.updateLimits(storeLimits(meta.config));
-      const stream = new Stream(meta.config, meta.created, store);
+      const stream = new Stream(meta.config, meta.created, store, this.#republish);
       this.#attach(stream);
       for (const cname of store.consumerNames()) {
         const blob = store.readConsumerMeta(cname);
@@ -189,7 +195,7 @@ export class JetStream implements ConsumerHost {
     const store = await this.#open(cfg.name, cfg);
     const created = Date.now();
     await store.writeMeta(encoder.encode(JSON.stringify({ config: cfg, created } satisfies StreamMeta)));
-    const stream = new Stream(cfg, created, store);
+    const stream = new Stream(cfg, created, store, this.#republish);
     this.#attach(stream);
     return { stream, created: true };
   }
@@ -206,6 +212,7 @@ export class JetStream implements ConsumerHost {
     if (old.sealed && !req.sealed) throw invalid("stream configuration update can not unseal a sealed stream");
     if (old.deny_delete && !req.deny_delete) throw invalid("stream configuration update can not cancel deny message deletes");
     if (old.deny_purge && !req.deny_purge) throw invalid("stream configuration update can not cancel deny purge");
+    if (JSON.stringify(req.republish) !== JSON.stringify(old.republish)) throw invalid("stream configuration update can not change RePublish");
     // A sealed stream keeps what it has: nothing expires, is added, removed or rolled up (nats-server forces these).
     const cfg: StreamConfig = req.sealed ? { ...req, max_age: 0, discard: "new", deny_delete: true, deny_purge: true, allow_rollup_hdrs: false } : req;
     this.#checkOverlap(cfg);
@@ -270,6 +277,10 @@ export class JetStream implements ConsumerHost {
     const domain = this.domain ? `,"domain":${JSON.stringify(this.domain)}` : "";
     return `{"stream":${stream.nameJson},"seq":${ack.seq}${domain}${ack.duplicate ? ',"duplicate":true' : ""}}`;
   }
+
+  readonly #republish = (subject: string, hdr: Uint8Array, data: Uint8Array): void => {
+    this.host.internal.publish(subject, null, hdr, data);
+  };
 
   #reply(reply: string | null, body: PubAck | Record<string, unknown>): void {
     if (reply === null) return;

@@ -61,6 +61,8 @@ export const JSErr = {
   ConsumerFCRequiresPush: { code: 400, err_code: 10089, description: "consumer flow control requires a push based consumer" },
   ConsumerFlowControlNeedsHeartbeats: { code: 400, err_code: 10108, description: "consumer with flow control also needs heartbeats" },
   ConsumerMaxDeliverBackoff: { code: 400, err_code: 10116, description: "max deliver is required to be > length of backoff values" },
+  ConsumerMaxRequestBatchNegative: { code: 400, err_code: 10114, description: "consumer max request batch needs to be > 0" },
+  ConsumerMaxRequestExpiresTooSmall: { code: 400, err_code: 10115, description: "consumer max request expires needs to be >= 1ms" },
   ConsumerDuplicateFilterSubjects: { code: 500, err_code: 10136, description: "consumer cannot have both FilterSubject and FilterSubjects specified" },
   ConsumerOverlappingSubjectFilters: { code: 500, err_code: 10138, description: "consumer subject filters cannot overlap" },
   ConsumerWQRequiresExplicitAck: { code: 400, err_code: 10098, description: "workqueue stream requires explicit ack" },

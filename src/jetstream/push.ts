@@ -4,8 +4,8 @@
  */
 import { statusHeader } from "./headers.ts";
 
-/** Bytes delivered between flow control requests; a second window is not started until the first is answered. */
-export const FC_WINDOW_BYTES = 256 * 1024;
+/** nats-server's JsFlowControlMaxPending: the largest window a consumer grows to. */
+export const FC_MAX_PENDING_BYTES = 32 * 1024 * 1024;
 
 export const PushStatus = {
   flowControl: () => statusHeader(100, "FlowControl Request"),
@@ -18,11 +18,16 @@ export const PushStatus = {
 };
 
 /**
- * Flow control: after a window of bytes a `100 FlowControl Request` goes out with a reply subject; the
- * consumer stalls once another window is delivered before the client answered it.
+ * Flow control as nats-server 2.9.10 runs it (consumer.go needFlowControl/processFlowControl): deliveries
+ * count their bytes as pending; once half the window is pending a `100 FlowControl Request` goes out with a
+ * reply subject, and delivery stops while more than the window is pending. Each answer takes the bytes
+ * pending at the request off and doubles the window, from 1/16 of the maximum up to it.
  */
 export class FlowControl {
-  #bytes = 0;
+  #window = FC_MAX_PENDING_BYTES / 16;
+  #pending = 0;
+  /** Pending bytes the outstanding request covers: released when it is answered. */
+  #covered = 0;
   #serial = 0;
   /** The reply subject of the unanswered request, if any. */
   outstanding: string | null = null;
@@ -30,21 +35,28 @@ export class FlowControl {
   constructor(readonly replyPrefix: string) {}
 
   get stalled(): boolean {
-    return this.outstanding !== null && this.#bytes >= FC_WINDOW_BYTES;
+    return this.#pending > this.#window;
   }
 
-  /** Counts a delivery; returns the reply subject of a flow control request to send now, or null. */
+  /** Counts a delivery of `size` bytes; returns the reply subject of a flow control request to send now, or null. */
   delivered(size: number): string | null {
-    this.#bytes += size;
-    if (this.outstanding !== null || this.#bytes < FC_WINDOW_BYTES) return null;
-    this.#bytes = 0;
-    this.outstanding = `${this.replyPrefix}.${++this.#serial}`;
-    return this.outstanding;
+    this.#pending += size;
+    if (this.outstanding === null) {
+      if (this.#pending <= this.#window / 2) return null;
+      this.#covered = this.#pending;
+      this.outstanding = `${this.replyPrefix}.${++this.#serial}`;
+      return this.outstanding;
+    }
+    if (this.#pending - this.#covered >= this.#window) this.#covered += size;
+    return null;
   }
 
-  /** The client answered `subject`; true when that lifts the outstanding request. */
+  /** The client answered `subject`; true when that was the outstanding request. */
   answered(subject: string): boolean {
     if (subject !== this.outstanding) return false;
+    this.#window = Math.min(this.#window * 2, FC_MAX_PENDING_BYTES);
+    this.#pending = Math.max(0, this.#pending - this.#covered);
+    this.#covered = 0;
     this.outstanding = null;
     return true;
   }

@@ -8,6 +8,7 @@ import { NS_PER_MS, type StreamConfig } from "./config.ts";
 import type { Consumer } from "./consumer.ts";
 import { JSErr, jsError } from "./errors.ts";
 import { parseHeaders } from "./headers.ts";
+import { type Publish, Republisher } from "./republish.ts";
 import { releasable } from "./retention.ts";
 import { rfc3339 } from "./time.ts";
 
@@ -47,6 +48,12 @@ export class Stream {
   removals = 0;
   readonly #msgIds = new Map<string, MsgIdEntry>();
   #lastMsgId = "";
+  /**
+   * Whether #msgIds and #lastMsgId cover the messages stored before this Stream was made. Rebuilding them
+   * loads every message of the duplicate window, so it waits for the first publish that needs them (as
+   * nats-server's rebuildDedupe does): after a kill -9 in the middle of a burst it was most of a restart.
+   */
+  #msgIdsLoaded = false;
   #nameJson: string | undefined;
   #chain: Promise<unknown> = Promise.resolve();
   /** Exclusive operations queued or running; while any is, publishes queue behind them. */
@@ -57,13 +64,22 @@ export class Stream {
    */
   #inflight = 0;
   #whenSettled: (() => void)[] = [];
+  #republisher: Republisher | null = null;
 
+  /** `publish` sends the republished copies (see republish.ts). */
   constructor(
     public config: StreamConfig,
     readonly created: number,
     readonly store: StreamStore,
+    private readonly publish: Publish = ignore,
   ) {
-    this.#rebuildMsgIds();
+    this.#msgIdsLoaded = store.msgCount() === 0;
+    this.#configure();
+  }
+
+  #configure(): void {
+    const rp = this.config.republish;
+    this.#republisher = rp === undefined ? null : new Republisher(rp, this.config.name, this.publish);
   }
 
   get name(): string {
@@ -142,13 +158,14 @@ export class Stream {
     const msgsBefore = store.msgCount();
     if (expSeq !== undefined && Number(expSeq) !== lastBefore) throw jsError(JSErr.StreamWrongLastSequence, { seq: lastBefore });
     const msgId = h.get("nats-msg-id") ?? "";
+    const expMsgId = h.get("nats-expected-last-msg-id");
+    if (!this.#msgIdsLoaded && (msgId !== "" || expMsgId !== undefined)) this.#rebuildMsgIds();
     if (msgId !== "") {
       const prior = this.#msgIds.get(msgId);
       if (prior !== undefined && Date.now() - prior.ts < cfg.duplicate_window / NS_PER_MS) {
         return Promise.resolve({ stream: cfg.name, seq: prior.seq, duplicate: true });
       }
     }
-    const expMsgId = h.get("nats-expected-last-msg-id");
     if (expMsgId !== undefined && expMsgId !== this.#lastMsgId) throw jsError(JSErr.StreamWrongLastMsgID, { id: this.#lastMsgId });
     const rollup = h.get("nats-rollup");
     if (rollup !== undefined) {
@@ -158,6 +175,7 @@ export class Stream {
     const size = (hdr?.length ?? 0) + data.length;
     if (cfg.max_msg_size > 0 && size > cfg.max_msg_size) throw jsError(JSErr.StreamMessageExceedsMaximum);
 
+    const republish = this.#republisher?.target(subject, () => store.loadLast(subject)?.seq ?? 0) ?? null;
     const appended = store.append(subject, hdr, data);
     this.#inflight++;
     const lastAfter = store.lastSeq();
@@ -173,7 +191,10 @@ export class Stream {
     }
     if (rollup !== undefined) this.#exclusive++;
     return appended.then(
-      (ack) => this.#stored(ack.seq, subject, rollup),
+      (ack) => {
+        if (republish !== null) this.#republisher!.send(republish, subject, ack.seq, hdr, data);
+        return this.#stored(ack.seq, subject, rollup);
+      },
       (err) => {
         this.#landed();
         if (rollup !== undefined) this.#exclusive--;
@@ -218,6 +239,7 @@ export class Stream {
 
   /** After a restart, dedupe still covers the messages stored within the duplicate window. */
   #rebuildMsgIds(): void {
+    this.#msgIdsLoaded = true;
     const st = this.store.state();
     const cutoff = Date.now() - this.config.duplicate_window / NS_PER_MS;
     const found: [string, MsgIdEntry][] = [];
@@ -286,6 +308,7 @@ export class Stream {
   async update(cfg: StreamConfig): Promise<void> {
     await this.store.updateLimits(storeLimits(cfg));
     this.config = cfg;
+    this.#configure();
     this.removals++;
   }
 

@@ -21,6 +21,9 @@ function pad(n: number, w: number): string {
   return String(n).padStart(w, "0");
 }
 
+/** How many warnings and errors `recent` keeps. */
+const RECENT_PROBLEMS = 20;
+
 export class Logger {
   debug: boolean;
   trace: boolean;
@@ -28,6 +31,8 @@ export class Logger {
   logtime: boolean;
   logtimeUTC: boolean;
   private readonly prefix: string;
+  /** The last warnings and errors with their time, oldest first: the dashboard shows them without the log file. */
+  readonly recent: string[] = [];
 
   constructor(private readonly o: LoggerOptions) {
     this.debug = o.debug;
@@ -56,17 +61,25 @@ export class Logger {
     this.o.sink(`${this.prefix}${this.stamp()}[${level}] ${msg}`);
   }
 
+  private problem(level: string, msg: string): void {
+    // Stamped even without logtime: a dashboard line needs its time.
+    const line = `${new Date().toISOString()} [${level}] ${msg}`;
+    this.recent.push(line);
+    if (this.recent.length > RECENT_PROBLEMS) this.recent.shift();
+    this.write(level, msg);
+  }
+
   notice(msg: string): void {
     this.write("INF", msg);
   }
   warn(msg: string): void {
-    this.write("WRN", msg);
+    this.problem("WRN", msg);
   }
   error(msg: string): void {
-    this.write("ERR", msg);
+    this.problem("ERR", msg);
   }
   fatal(msg: string): void {
-    this.write("FTL", msg);
+    this.problem("FTL", msg);
   }
   debugf(msg: string): void {
     if (this.debug) this.write("DBG", msg);

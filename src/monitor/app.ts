@@ -9,9 +9,12 @@ import type { MonitorHost } from "./host.ts";
 import { accountz } from "./accountz.ts";
 import { leafz, routez } from "./cluster.ts";
 import { connz } from "./connz.ts";
-import { QueryError } from "./format.ts";
+import { dashboardPage, dashboardStatus } from "./dashboard.ts";
+import { QueryError, queryInt } from "./format.ts";
 import { healthz } from "./healthz.ts";
 import { jsz } from "./jsz.ts";
+import { metrics } from "./metrics.ts";
+import { CONTENT_TYPE as PROMETHEUS_TEXT } from "./prom_text.ts";
 import { rootPage } from "./root.ts";
 import { subsz } from "./subsz.ts";
 import { varz } from "./varz.ts";
@@ -27,7 +30,12 @@ const JSON_ENDPOINTS: [string, Endpoint][] = [
   ["/leafz", leafz],
   ["/accountz", accountz],
   ["/jsz", jsz],
+  ["/dashboard/status", dashboardStatus],
 ];
+
+/** The dashboard's polling period by default, and the shortest it accepts (ms). */
+const DASHBOARD_REFRESH_MS = 2000;
+const DASHBOARD_MIN_REFRESH_MS = 250;
 
 /** nats-server's normalizeBasePath: always a leading slash, no trailing one ("" for the root). */
 export function normalizeBasePath(p: string | undefined): string {
@@ -72,6 +80,16 @@ export function createMonitorApp(srv: MonitorHost): Hono {
       return respond(c, JSON.stringify(handler(srv, q), null, 2), 200);
     });
   }
+  app.get("/dashboard", (c) => {
+    count("/dashboard");
+    const refresh = queryInt(new URL(c.req.url).searchParams, "refresh") || DASHBOARD_REFRESH_MS;
+    return c.html(dashboardPage(base, Math.max(DASHBOARD_MIN_REFRESH_MS, refresh)));
+  });
+  app.get("/metrics", (c) => {
+    count("/metrics");
+    c.header("Content-Type", PROMETHEUS_TEXT);
+    return c.body(metrics(srv), 200);
+  });
   app.get("/healthz", (c) => {
     count("/healthz");
     const h = healthz(srv, new URL(c.req.url).searchParams);

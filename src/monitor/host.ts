@@ -32,6 +32,35 @@ export interface MonitorLifecycle {
   totals(): Totals;
 }
 
+/**
+ * A stream or consumer as the monitor reads it: `info()` answers in the `$JS.API` STREAM.INFO / CONSUMER.INFO
+ * shape (jsz.ts names the fields it reads).
+ */
+export interface JetStreamConsumerView {
+  readonly name: string;
+  info(): Record<string, unknown>;
+}
+
+export interface JetStreamStreamView {
+  readonly name: string;
+  readonly consumers: ReadonlyMap<string, JetStreamConsumerView>;
+  info(): Record<string, unknown>;
+}
+
+/** The running JetStream engine, which the monitor must not import (it is loaded only when enabled). */
+export interface JetStreamView {
+  readonly streams: ReadonlyMap<string, JetStreamStreamView>;
+  readonly storeDir: string;
+  readonly maxMemory: number;
+  readonly maxStore: number;
+  readonly domain: string | undefined;
+  readonly apiTotal: number;
+  readonly apiErrors: number;
+  /** The cipher new blocks are sealed with ("ChaCha20-Poly1305", "AES-256-GCM"), or null: never the key. */
+  readonly cipher: string | null;
+  usage(): { memory: number; storage: number; streams: number; consumers: number };
+}
+
 export interface MonitorHost {
   readonly id: string;
   readonly name: string;
@@ -46,4 +75,6 @@ export interface MonitorHost {
   readonly lifecycle: MonitorLifecycle;
   /** The server's services (JetStream, …): the first unhealthy one's reason, or null. */
   readonly services: { health(): string | null };
+  /** The running JetStream, or null when it is not enabled. */
+  jetstream(): JetStreamView | null;
 }

@@ -10,6 +10,8 @@ const LINKS: [string, string][] = [
   ["routez", "Routes"],
   ["leafz", "LeafNodes"],
   ["healthz", "Health Probe"],
+  ["metrics", "Prometheus Metrics"],
+  ["dashboard", "Dashboard"],
 ];
 
 export function rootPage(base: string): string {

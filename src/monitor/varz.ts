@@ -5,6 +5,7 @@ import type { MonitorHost } from "./host.ts";
 import { DEFAULT_TLS_TIMEOUT_MS } from "../config/tls_config.ts";
 import { ADVERTISED_VERSION, NATSEDGE_VERSION, PROTO } from "../version.ts";
 import { nanos, rfc3339, uptime } from "./format.ts";
+import { jetStreamConfig, jetStreamStats } from "./jsz.ts";
 
 const CORES = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
 
@@ -31,6 +32,7 @@ export function varz(srv: MonitorHost): object {
   const lc = srv.lifecycle;
   const now = Date.now();
   const t = lc.totals();
+  const js = srv.jetstream();
   const tlsTimeout = o.tls?.timeout ?? DEFAULT_TLS_TIMEOUT_MS;
   const authTimeout = o.authorization?.timeout ?? (o.tls ? tlsTimeout + 1000 : 2000);
   return {
@@ -56,14 +58,14 @@ export function varz(srv: MonitorHost): object {
     max_control_line: o.max_control_line,
     max_payload: o.max_payload,
     max_pending: o.max_pending,
-    // natsedge forms no cluster, gateway, MQTT or websocket listener, and JetStream is not served yet:
-    // nats-server reports such blocks as empty objects.
+    // natsedge forms no cluster, gateway, MQTT or websocket listener: nats-server reports such blocks (and
+    // JetStream when disabled) as empty objects.
     cluster: {},
     gateway: {},
     leaf: {},
     mqtt: {},
     websocket: {},
-    jetstream: {},
+    jetstream: js === null ? {} : { config: jetStreamConfig(js), stats: jetStreamStats(js) },
     tls_timeout: tlsTimeout / 1000,
     write_deadline: nanos(o.write_deadline),
     start: rfc3339(lc.startedAt),

@@ -25,7 +25,7 @@ import type { TLSServerConfig } from "../runtime/types.ts";
 import { ADVERTISED_VERSION, NATSEDGE_VERSION, PROTO, buildKind, hostTarget } from "../version.ts";
 import { unsupportedOptions } from "./unsupported.ts";
 import { Lifecycle } from "./lifecycle.ts";
-import type { MonitorHost } from "../monitor/host.ts";
+import type { JetStreamView, MonitorHost } from "../monitor/host.ts";
 import { Services } from "./services.ts";
 import { BUILTIN_SERVICES, JETSTREAM } from "./builtin_services.ts";
 
@@ -85,6 +85,11 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost {
 
   get port(): number {
     return this.listener?.port ?? 0;
+  }
+
+  /** For the monitor's /jsz, /varz and /metrics. */
+  jetstream(): JetStreamView | null {
+    return this.services.get(JETSTREAM) ?? null;
   }
 
   async start(): Promise<void> {

@@ -74,8 +74,11 @@ export class SubjectIndex {
     ss.last = Math.max(ss.last, last);
   }
 
-  /** Forgets `n` of the oldest messages of `subject` at once (a whole segment dropped). */
-  removeMany(subject: string, n: number): void {
+  /**
+   * Forgets `n` messages of `subject` at once: its oldest (a whole segment dropped), or, with `anywhere`,
+   * from anywhere in its range (a damaged block), when its last one is found again too.
+   */
+  removeMany(subject: string, n: number, anywhere = false): void {
     const ss = this.#map.get(subject);
     if (ss === undefined) return;
     if (ss.msgs <= n) {
@@ -84,19 +87,7 @@ export class SubjectIndex {
     }
     ss.msgs -= n;
     ss.firstStale = true;
-  }
-
-  /** Forgets `n` messages of `subject` from anywhere in its range (a damaged block); both ends are found again. */
-  forget(subject: string, n: number): void {
-    const ss = this.#map.get(subject);
-    if (ss === undefined) return;
-    if (ss.msgs <= n) {
-      this.#map.delete(subject);
-      return;
-    }
-    ss.msgs -= n;
-    ss.firstStale = true;
-    ss.lastStale = true;
+    if (anywhere) ss.lastStale = true;
   }
 
   count(subject: string): number {

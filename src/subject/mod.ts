@@ -9,4 +9,5 @@ export {
   subjectIsSubsetMatch,
 } from "./subject.ts";
 export { Sublist, SublistError } from "./sublist.ts";
+export { SubjectTransform, subjectTransform, TransformError } from "./transform.ts";
 export type { SubLike, SublistResult, SublistStats } from "./sublist.ts";

@@ -117,22 +117,24 @@ test("a deliver group shares the messages between the group's subscribers", asyn
   await jsm.streams.delete("GRP");
 });
 
-// The window sizes are natsedge's (256 KiB per flow control request): nats-server 2.9.10 sizes its windows
-// from the consumer's pending limits, so it sends no request for these 768 KB.
-test.skipIf(REFERENCE_SERVER !== "")("flow control stalls delivery until the client answers; heartbeats report the last sequences", async () => {
+// nats-server 2.9.10's windows: the first is 2 MiB (1/16 of 32 MiB), a request goes out once half of it is
+// pending and delivery stops past all of it; each answer doubles the window. A delivery counts its deliver
+// subject, reply, headers and payload, so 64 KiB payloads make the request follow the 16th message and the
+// stall the 32nd.
+test("flow control stalls delivery until the client answers; heartbeats report the last sequences", async () => {
   const jsm = await jetstreamManager(fx.nc);
   await jsm.streams.add({ name: "FC", subjects: ["fc"], storage: "memory" as never });
   const js = jetstream(fx.nc);
   const payload = new Uint8Array(64 * 1024);
-  for (let i = 0; i < 12; i++) await js.publish("fc", payload); // 768 KB: three flow control windows
+  for (let i = 0; i < 48; i++) await js.publish("fc", payload);
   const deliver = createInbox();
   const data: Msg[] = [];
-  const fcRequests: Msg[] = [];
+  const fcRequests: [Msg, number][] = [];
   const heartbeats: Msg[] = [];
   let onChange = () => {};
   const sub = fx.nc.subscribe(deliver, {
     callback: (_err, m) => {
-      if (m.headers?.code === 100 && m.headers.description === "FlowControl Request") fcRequests.push(m);
+      if (m.headers?.code === 100 && m.headers.description === "FlowControl Request") fcRequests.push([m, data.length]);
       else if (m.headers?.code === 100) heartbeats.push(m);
       else data.push(m);
       onChange();
@@ -148,23 +150,59 @@ test.skipIf(REFERENCE_SERVER !== "")("flow control stalls delivery until the cli
   await fx.nc.flush();
   await jsm.consumers.add("FC", { durable_name: "fc", deliver_subject: deliver, ack_policy: AckPolicy.None, flow_control: true, idle_heartbeat: nanos(200) });
 
-  // Unanswered: delivery stops after the second window and heartbeats name the stalled request.
+  // Unanswered: delivery stops past the first window and heartbeats name the outstanding request.
   await until(() => fcRequests.length === 1 && heartbeats.length >= 1);
-  expect(data.length).toBe(8);
-  const fc = fcRequests[0]!;
+  expect(data.length).toBe(32);
+  const [fc, after] = fcRequests[0]!;
+  expect(after).toBe(16);
   expect(fc.reply).toStartWith("$JS.FC.FC.fc.");
   const hb = heartbeats[heartbeats.length - 1]!;
-  expect(hb.headers?.get("Nats-Last-Consumer")).toBe("8");
-  expect(hb.headers?.get("Nats-Last-Stream")).toBe("8");
+  expect(hb.headers?.get("Nats-Last-Consumer")).toBe("32");
+  expect(hb.headers?.get("Nats-Last-Stream")).toBe("32");
   expect(hb.headers?.get("Nats-Consumer-Stalled")).toBe(fc.reply!);
 
-  // Answering releases the rest.
+  // Answering releases the rest, in a window twice as large: the next request follows the last message.
   fc.respond();
-  await until(() => data.length === 12);
+  await until(() => data.length === 48 && fcRequests.length === 2);
+  expect(fcRequests[1]![1]).toBe(48);
   // In order, each with its stream sequence in the ack reply subject ($JS.ACK.<s>.<c>.<dc>.<sseq>...).
-  expect(data.map((m) => Number(m.reply?.split(".")[5]))).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+  expect(data.map((m) => Number(m.reply?.split(".")[5]))).toEqual(Array.from({ length: 48 }, (_, i) => i + 1));
   sub.unsubscribe();
   await jsm.streams.delete("FC");
+});
+
+// nats-server resets its heartbeat timer on every delivery, so clients that count a heartbeat missed after
+// twice the interval (nats.go's ordered consumer) never see one go missing after a delivery.
+test("an idle heartbeat follows the last delivery by the interval, not up to twice it", async () => {
+  const HB_MS = 300;
+  const jsm = await jetstreamManager(fx.nc);
+  await jsm.streams.add({ name: "HBT", subjects: ["hbt"], storage: "memory" as never });
+  const deliver = createInbox();
+  const events: [kind: "hb" | "msg", at: number][] = [];
+  let onChange = () => {};
+  const sub = fx.nc.subscribe(deliver, {
+    callback: (_err, m) => {
+      events.push([m.headers?.code === 100 ? "hb" : "msg", Date.now()]);
+      onChange();
+    },
+  });
+  const until = (cond: () => boolean) =>
+    new Promise<void>((resolve) => {
+      onChange = () => cond() && resolve();
+      onChange();
+    });
+  await fx.nc.flush();
+  await jsm.consumers.add("HBT", { durable_name: "h", deliver_subject: deliver, ack_policy: AckPolicy.None, idle_heartbeat: nanos(HB_MS) });
+  await until(() => events.length === 1);
+  // Published right after a heartbeat: a timer ticking every interval would skip its next tick as too soon.
+  await jetstream(fx.nc).publish("hbt", "x");
+  await until(() => events.length === 3);
+  expect(events.map(([k]) => k)).toEqual(["hb", "msg", "hb"]);
+  const gap = events[2]![1] - events[1]![1];
+  expect(gap).toBeGreaterThanOrEqual(HB_MS - 25);
+  expect(gap).toBeLessThan(HB_MS * 1.5);
+  sub.unsubscribe();
+  await jsm.streams.delete("HBT");
 });
 
 test("ordered push consumers: nats.js's config is accepted and messages arrive in order from a start sequence", async () => {

@@ -160,8 +160,10 @@ export class FileStore implements StreamStore {
    * key, an encrypted store without a key, or data under a key that is not configured.
    */
   static async open(o: FileStoreOptions): Promise<FileStore> {
-    // Any segment may be sealed with ChaCha, whatever cipher new data uses: load that code first.
-    await prepareCiphers();
+    // Any segment may be sealed with ChaCha, whatever cipher new data uses: load that code first. Without a
+    // key nothing is sealed or opened (the keyring refuses a sealed store), and loading libsodium's
+    // WebAssembly is 15-25 ms of every restart.
+    if (o.key || o.prevKey) await prepareCiphers();
     return FileStore.#openPrepared(o);
   }
 
@@ -918,7 +920,7 @@ export class FileStore implements StreamStore {
     for (let q = Math.max(seg.first, this.#floor); q <= seg.last; q++) if (seg.has(q) && !again.has(q)) gone.push(q);
     for (const [subject, ss] of seg.fss) {
       const n = ss.msgs - (again.fss.get(subject)?.msgs ?? 0);
-      if (n > 0) this.#subjects.forget(subject, n);
+      if (n > 0) this.#subjects.removeMany(subject, n, true);
     }
     this.#msgs -= seg.msgs - again.msgs;
     this.#bytes -= seg.bytes - again.bytes;

@@ -1191,6 +1191,57 @@ func pushChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
+	run("ordered_consumer_100k", func() error {
+		// The whole stream through one ordered consumer: flow control is answered and heartbeats tell no gap,
+		// so nats.go never recreates the consumer (a recreated one has another name).
+		if err := addStream(js, "ORD100K", "o100k.>"); err != nil {
+			return err
+		}
+		const total = 100000
+		// In windows of 1000, under nats.go's limit of outstanding async publishes.
+		for i := 0; i < total; i++ {
+			if _, err := js.PublishAsync(fmt.Sprintf("o100k.%d", i%7), []byte(fmt.Sprintf("%d", i))); err != nil {
+				return err
+			}
+			if i%1000 == 999 {
+				select {
+				case <-js.PublishAsyncComplete():
+				case <-time.After(bound):
+					return fail("publishes up to %d not acknowledged", i)
+				}
+			}
+		}
+		sub, err := js.SubscribeSync("o100k.>", nats.OrderedConsumer())
+		if err != nil {
+			return err
+		}
+		defer sub.Unsubscribe()
+		first := ""
+		for i := 1; i <= total; i++ {
+			m, err := sub.NextMsg(bound)
+			if err != nil {
+				return fail("message %d: %v", i, err)
+			}
+			md, err := meta(m)
+			if err != nil {
+				return err
+			}
+			if md.Sequence.Stream != uint64(i) || string(m.Data) != fmt.Sprintf("%d", i-1) {
+				return fail("position %d: stream seq %d data %q", i, md.Sequence.Stream, m.Data)
+			}
+			if i == 1 {
+				first = md.Consumer
+			}
+		}
+		ci, err := sub.ConsumerInfo()
+		if err != nil {
+			return err
+		}
+		if ci.Name != first || !ci.Config.FlowControl || ci.Delivered.Stream != total {
+			return fail("consumer %s (first %s) fc=%v delivered=%d", ci.Name, first, ci.Config.FlowControl, ci.Delivered.Stream)
+		}
+		return js.DeleteStream("ORD100K")
+	})
 }
 
 // ---- consumer management -------------------------------------------------------------------------------
