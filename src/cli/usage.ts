@@ -53,8 +53,8 @@ NATS Streaming Options (any of them runs NATS Streaming beside core NATS):
     -mm, --max_msgs <int>            Max number of messages per channel (0 for unlimited, default: 1000000)
     -mb, --max_bytes <size>          Max messages total size per channel (0 for unlimited, default: 1000000KB)
     -ma, --max_age <duration>        Max duration a message can be stored ("0s" for unlimited)
+    -mi, --max_inactivity <duration> Delete a channel with no subscription and no new message for this long ("0s": never)
          --replace_durable           Replace an active durable subscription instead of refusing its twin
-    -mi, --max_inactivity <duration> Max inactivity (no new message, no subscription) after which a channel can be garbage collected ("0s" for unlimited)
 
 Authorization Options:
         --user <user>                User required for connections
