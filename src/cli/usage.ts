@@ -38,6 +38,24 @@ JetStream Options:
     -js, --jetstream                 Enable JetStream functionality
     -sd, --store_dir <dir>           Set the storage directory
 
+NATS Streaming Options (any of them runs NATS Streaming beside core NATS):
+    -cid, --cluster_id <string>      Cluster ID (default: test-cluster)
+    -st, --store <string>            Store type: MEMORY|FILE (default: MEMORY)
+         --dir <string>              For FILE store type, this is the root directory
+         --encrypt                   Seal every stored record (messages, subscriptions, clients)
+         --encryption_cipher <s>     AES or CHACHA (default: CHACHA on ARM, AES elsewhere)
+         --encryption_key <string>   Encryption key; NATS_STREAMING_ENCRYPTION_KEY wins and is recommended
+    -hbi, --hb_interval <duration>   Interval at which server sends heartbeat to a client (default: 30s)
+    -hbt, --hb_timeout <duration>    How long server waits for a heartbeat response (default: 10s)
+    -hbf, --hb_fail_count <int>      Failed heartbeats before server closes the client connection (default: 10)
+    -mc, --max_channels <int>        Max number of channels (0 for unlimited, default: 100)
+    -msu, --max_subs <int>           Max number of subscriptions per channel (0 for unlimited, default: 1000)
+    -mm, --max_msgs <int>            Max number of messages per channel (0 for unlimited, default: 1000000)
+    -mb, --max_bytes <size>          Max messages total size per channel (0 for unlimited, default: 1000000KB)
+    -ma, --max_age <duration>        Max duration a message can be stored ("0s" for unlimited)
+    -mi, --max_inactivity <duration> Delete a channel with no subscription and no new message for this long ("0s": never)
+         --replace_durable           Replace an active durable subscription instead of refusing its twin
+
 Authorization Options:
         --user <user>                User required for connections
         --pass <password>            Password required for connections

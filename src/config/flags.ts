@@ -33,6 +33,23 @@ export interface FlagOverrides {
   tlskey?: string;
   tlsverify?: boolean;
   tlscacert?: string;
+  /** nats-streaming-server's flags; any of them runs NATS Streaming. */
+  cluster_id?: string;
+  stan_store?: string;
+  stan_dir?: string;
+  encrypt?: boolean;
+  encryption_cipher?: string;
+  encryption_key?: string;
+  hb_interval?: string;
+  hb_timeout?: string;
+  hb_fail_count?: number;
+  stan_max_channels?: number;
+  stan_max_subs?: number;
+  stan_max_msgs?: number;
+  stan_max_bytes?: string;
+  stan_max_age?: string;
+  stan_max_inactivity?: string;
+  replace_durable?: boolean;
 }
 
 export interface SignalRequest {
@@ -110,6 +127,22 @@ const FLAGS: ReadonlyMap<string, FlagDef> = new Map([
   ...def("bool", "helpTls", "help_tls"),
   ...def("int", "max_traced_msg_len", "max_traced_msg_len"),
   ...def("int", "log_size_limit", "log_size_limit"),
+  ...def("string", "cluster_id", "cid", "cluster_id"),
+  ...def("string", "stan_store", "st", "store"),
+  ...def("string", "stan_dir", "dir"),
+  ...def("bool", "encrypt", "encrypt"),
+  ...def("string", "encryption_cipher", "encryption_cipher"),
+  ...def("string", "encryption_key", "encryption_key"),
+  ...def("string", "hb_interval", "hbi", "hb_interval"),
+  ...def("string", "hb_timeout", "hbt", "hb_timeout"),
+  ...def("int", "hb_fail_count", "hbf", "hb_fail_count"),
+  ...def("int", "stan_max_channels", "mc", "max_channels"),
+  ...def("int", "stan_max_subs", "msu", "max_subs"),
+  ...def("int", "stan_max_msgs", "mm", "max_msgs"),
+  ...def("string", "stan_max_bytes", "mb", "max_bytes"),
+  ...def("string", "stan_max_age", "ma", "max_age"),
+  ...def("string", "stan_max_inactivity", "mi", "max_inactivity"),
+  ...def("bool", "replace_durable", "replace_durable"),
 ]);
 
 const INT64_MIN = -(2n ** 63n);

@@ -9,6 +9,7 @@ import { authorizationFromConf } from "./_auth.ts";
 import { clusterFromConf, leafnodesFromConf } from "./_cluster.ts";
 import { formatGoDuration } from "./_duration.ts";
 import { jetstreamFromConf } from "./_jetstream.ts";
+import { streamingFromConf } from "./_streaming.ts";
 import {
   aliases,
   bool,
@@ -157,6 +158,9 @@ export function optionsFromConf(conf: ConfMap, base: ServerOptions): ConfResult 
       claimStoreDir(n, k);
       o.jetstream = { ...o.jetstream, enabled: o.jetstream?.enabled ?? false, store_dir: str(n, k) };
     }),
+    streaming: (n, k) => {
+      o.streaming = streamingFromConf(n, k, o.streaming, warn);
+    },
     cluster: (n, k) => {
       o.cluster = clusterFromConf(n, k, warn);
     },

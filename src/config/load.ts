@@ -9,6 +9,9 @@ import { optionsFromConf } from "./from_conf.ts";
 import { defaultOptions, type ServerOptions } from "./options.ts";
 import { parseConf } from "./parser.ts";
 import { parseToml } from "./toml.ts";
+import { defaultStreaming, encryptionCipher, finishStreaming, storeType } from "./_streaming.ts";
+import { parseGoDuration } from "./_duration.ts";
+import { parseSize } from "./_store_limits.ts";
 
 export type LoadAction = "run" | "test" | "help" | "help_tls" | "version" | "signal";
 
@@ -77,12 +80,57 @@ export function loadOptions(
     throw new FlagError("must specify [-c, --config] option to check configuration file syntax");
   }
   applyFlags(options, flags.overrides);
+  if (options.streaming !== undefined) options.streaming = finishStreaming(options.streaming, env);
   return result(flags.test ? "test" : "run", options, warnings);
 }
 
 function applyFlags(o: ServerOptions, flags: FlagOverrides): void {
-  const { jetstream, store_dir, user, pass, auth, tls, tlscert, tlskey, tlsverify, tlscacert, ...direct } = flags;
+  const {
+    jetstream, store_dir, user, pass, auth, tls, tlscert, tlskey, tlsverify, tlscacert,
+    cluster_id, stan_store, stan_dir, encrypt, encryption_cipher, encryption_key, hb_interval, hb_timeout, hb_fail_count,
+    stan_max_channels, stan_max_subs, stan_max_msgs, stan_max_bytes, stan_max_age, stan_max_inactivity, replace_durable,
+    ...direct
+  } = flags;
   Object.assign(o, direct);
+  const limitFlags = { stan_max_channels, stan_max_subs, stan_max_msgs, stan_max_bytes, stan_max_age, stan_max_inactivity };
+  const stan = { cluster_id, stan_store, stan_dir, encrypt, encryption_cipher, encryption_key, hb_interval, hb_timeout, hb_fail_count, replace_durable, ...limitFlags };
+  if (Object.values(stan).some((v) => v !== undefined)) {
+    const s = { ...defaultStreaming(), ...o.streaming };
+    if (cluster_id !== undefined) s.cluster_id = cluster_id;
+    if (stan_dir !== undefined) s.dir = stan_dir;
+    if (encrypt !== undefined) s.encrypt = encrypt;
+    if (encryption_key !== undefined) {
+      s.encryption_key = encryption_key;
+      s.encrypt = true;
+    }
+    const checked = <T>(flag: string, f: () => T): T => {
+      try {
+        return f();
+      } catch (e) {
+        throw new FlagError(`invalid value for -${flag}: ${(e as Error).message}`);
+      }
+    };
+    if (stan_store !== undefined) s.store = checked("store", () => storeType(stan_store));
+    if (encryption_cipher !== undefined) s.encryption_cipher = checked("encryption_cipher", () => encryptionCipher(encryption_cipher));
+    if (hb_interval !== undefined) s.hb_interval = checked("hb_interval", () => parseGoDuration(hb_interval));
+    if (hb_timeout !== undefined) s.hb_timeout = checked("hb_timeout", () => parseGoDuration(hb_timeout));
+    if (hb_fail_count !== undefined) s.hb_fail_count = hb_fail_count;
+    if (replace_durable !== undefined) s.replace_durable = replace_durable;
+    if (Object.values(limitFlags).some((v) => v !== undefined)) {
+      const l = { ...s.store_limits };
+      if (stan_max_channels !== undefined) l.max_channels = stan_max_channels;
+      if (stan_max_subs !== undefined) l.max_subs = stan_max_subs;
+      if (stan_max_msgs !== undefined) l.max_msgs = stan_max_msgs;
+      if (stan_max_bytes !== undefined) l.max_bytes = checked("max_bytes", () => parseSize(stan_max_bytes));
+      if (stan_max_age !== undefined) l.max_age = checked("max_age", () => parseGoDuration(stan_max_age));
+      if (stan_max_inactivity !== undefined) l.max_inactivity = checked("max_inactivity", () => parseGoDuration(stan_max_inactivity));
+      for (const [k, v] of Object.entries(l)) {
+        if (typeof v === "number" && v < 0) throw new FlagError(`${k} limit cannot be negative (${v})`);
+      }
+      s.store_limits = l;
+    }
+    o.streaming = s;
+  }
   if (jetstream !== undefined || store_dir !== undefined) {
     o.jetstream = {
       ...o.jetstream,

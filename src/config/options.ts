@@ -79,6 +79,41 @@ export interface JetStreamOptions {
   sync_interval?: "always" | Millis;
 }
 
+/** One channel's limits; absent inherits, 0 (or -1 from an explicit 0 in a per-channel block) is unlimited. */
+export interface ChannelLimits {
+  max_subs?: number;
+  max_msgs?: number;
+  max_bytes?: number;
+  max_age?: Millis;
+  max_inactivity?: Millis;
+}
+
+export interface StoreLimitsOptions extends ChannelLimits {
+  max_channels?: number;
+  /** Per-channel overrides by channel name or wildcard pattern. */
+  channels?: Record<string, ChannelLimits>;
+}
+
+/** nats-streaming-server's settings (the `streaming {}` block and its flags); STAN runs when present. */
+export interface StreamingOptions {
+  /** `cluster_id`; clients connect with it (nats-streaming-server's default is "test-cluster"). */
+  cluster_id: string;
+  store: "memory" | "file";
+  /** `dir`: the FILE store's root. */
+  dir?: string;
+  discover_prefix?: string;
+  encrypt: boolean;
+  encryption_cipher?: "chacha" | "aes";
+  /** Resolved key: NATS_STREAMING_ENCRYPTION_KEY, else `encryption_key`. Never log it. */
+  encryption_key?: string;
+  hb_interval?: Millis;
+  hb_timeout?: Millis;
+  hb_fail_count?: number;
+  store_limits?: StoreLimitsOptions;
+  /** A durable subscribing while its twin is active replaces it instead of being refused. */
+  replace_durable?: boolean;
+}
+
 export interface ClusterOptions {
   name?: string;
   host?: string;
@@ -186,6 +221,7 @@ export interface ServerOptions {
   authorization?: AuthorizationOptions;
   no_auth_user?: string;
   jetstream?: JetStreamOptions;
+  streaming?: StreamingOptions;
   cluster?: ClusterOptions;
   leafnodes?: LeafNodeOptions;
   websocket?: WebsocketOptions;

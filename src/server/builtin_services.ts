@@ -1,10 +1,11 @@
 /**
- * The services natsedge has today, in start order. NATS Streaming and MQTT add their spec here; each module
+ * The services natsedge has today, in start order. MQTT adds its spec here; each module
  * is imported only when its options enable it.
  */
 import type { JetStream } from "../jetstream/mod.ts";
 import type { LeafNodes } from "../leaf/mod.ts";
 import type { Monitor } from "../monitor/monitor.ts";
+import type { StanServer } from "../stan/mod.ts";
 import type { Server } from "./server.ts";
 import type { ServiceSpec } from "./services.ts";
 import type { WebSocketService } from "../websocket/service.ts";
@@ -26,6 +27,13 @@ export const JETSTREAM: ServiceSpec<JetStream, Server> = {
     }
     return js;
   },
+};
+
+export const STAN: ServiceSpec<StanServer, Server> = {
+  name: "stan",
+  phase: "core",
+  enabled: (o) => o.streaming !== undefined,
+  start: async (srv) => (await import("../stan/mod.ts")).startStan(srv, srv.options.streaming!),
 };
 
 export const MONITOR: ServiceSpec<Monitor, Server> = {
@@ -62,4 +70,10 @@ export const LEAFNODES: ServiceSpec<LeafNodes, Server> = {
 };
 
 // The WebSocket and leafnode listeners before the monitor, which reports their ports.
-export const BUILTIN_SERVICES: readonly ServiceSpec<JetStream | Monitor | WebSocketService | LeafNodes, Server>[] = [JETSTREAM, WEBSOCKET, LEAFNODES, MONITOR];
+export const BUILTIN_SERVICES: readonly ServiceSpec<JetStream | StanServer | Monitor | WebSocketService | LeafNodes, Server>[] = [
+  JETSTREAM,
+  STAN,
+  WEBSOCKET,
+  LEAFNODES,
+  MONITOR,
+];

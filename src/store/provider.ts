@@ -3,6 +3,8 @@
  * encryption key and cipher, memory or file. JetStream's streams, each holding its consumers, live in
  *
  *   <store_dir>/jetstream/$G/streams/<stream>/      one FileStore each (layout in file/filestore.ts)
+ *   <dir>/streaming/channels/<channel>/             NATS Streaming's channels, one FileStore each (named by a
+ *                                                   keyed digest when encrypted; the name is in the sealed meta)
  *
  * as nats-server lays them out. A provider opens, lists, verifies and removes its subsystem's stores; later
  * subsystems (STAN channels, MQTT sessions) get a folder of their own beside `jetstream/` through it.
@@ -19,6 +21,7 @@ import type { LostRange, StreamLimits, StreamStore } from "./store.ts";
 /** The subsystem folders under store_dir and, inside each, where its stores are (nats-server's names). */
 const LAYOUT = {
   jetstream: { folder: "jetstream", stores: join("$G", "streams") },
+  stan: { folder: "streaming", stores: "channels" },
 } as const;
 export type Subsystem = keyof typeof LAYOUT;
 

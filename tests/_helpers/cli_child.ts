@@ -18,8 +18,13 @@ export class CliChild {
   }
 
   /** Starts `natsedge <args>` and resolves once it logged "Server is ready" (rejects if it exits first). */
-  static async start(args: string[]): Promise<CliChild> {
-    const proc = Bun.spawn([process.execPath, MAIN, ...args], { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+  static async start(args: string[], env: Record<string, string> = {}): Promise<CliChild> {
+    const proc = Bun.spawn([process.execPath, MAIN, ...args], {
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "pipe",
+      env: { ...process.env, ...env },
+    });
     const c = new CliChild(proc);
     await c.waitLog(/Server is ready/);
     return c;
