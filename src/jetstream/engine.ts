@@ -8,7 +8,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Router } from "../routing/router.ts";
 import type { InternalEndpoint, InternalMsg } from "../routing/internal.ts";
 import type { Subscription } from "../routing/subscription.ts";
-import { cipherName, type LostRange, StoreProvider, type StreamStore } from "../store/mod.ts";
+import { chachaImplementation, cipherName, type LostRange, StoreProvider, type StreamStore } from "../store/mod.ts";
 import { failureResponse, handleApi } from "./api.ts";
 import { type ConsumerConfig, type StreamConfig, subjectsCollide } from "./config.ts";
 import { Consumer, type ConsumerHost, type ConsumerState } from "./consumer.ts";
@@ -96,7 +96,7 @@ export class JetStream implements ConsumerHost {
     log.notice(`  Store Directory: ${JSON.stringify(this.storeDir)}`);
     if (o.domain) log.notice(`  Domain:          ${o.domain}`);
     const cipher = this.#stores.cipher;
-    if (cipher !== null) log.notice(`  Encryption:      ${cipherName(cipher)}`);
+    if (cipher !== null) log.notice(`  Encryption:      ${cipherName(cipher)}${cipher === "chacha" ? ` (${await chachaImplementation()})` : ""}`);
     for (const name of this.#stores.names()) await this.#recover(name);
     const api = (prefix: string) => (m: InternalMsg) => this.#onApi(prefix, m);
     this.#apiSubs.push(this.host.internal.subscribe("$JS.API.>", null, api("$JS.API.")));

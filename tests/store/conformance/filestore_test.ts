@@ -4,10 +4,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileStore, type StreamStore } from "../../../src/store/mod.ts";
+import { prepareCiphers } from "../../../src/store/file/aead.ts";
 import type { Cipher } from "../../../src/store/mod.ts";
 import { storeConformance } from "./suite.ts";
 
-function fileFactory(cipher: Cipher | null) {
+/** `nativeChaCha` false runs ChaCha20-Poly1305 on libsodium instead of the system's libcrypto. */
+function fileFactory(cipher: Cipher | null, nativeChaCha = true) {
   let dirs: string[] = [];
   let open: StreamStore[] = [];
   const options = (dir: string) => ({
@@ -20,6 +22,7 @@ function fileFactory(cipher: Cipher | null) {
   });
   return {
     async open(limits?: Parameters<typeof FileStore.open>[0]["limits"]) {
+      await prepareCiphers(nativeChaCha);
       const dir = mkdtempSync(join(tmpdir(), "natsedge-store-"));
       dirs.push(dir);
       const s = await FileStore.open({ ...options(dir), limits });
@@ -28,6 +31,7 @@ function fileFactory(cipher: Cipher | null) {
     },
     async reopen(store: StreamStore, limits?: Parameters<typeof FileStore.open>[0]["limits"]) {
       await store.close();
+      await prepareCiphers(nativeChaCha);
       const dir = dirs[open.indexOf(store)];
       const s = await FileStore.open({ ...options(dir), limits });
       open.push(s);
@@ -45,5 +49,6 @@ function fileFactory(cipher: Cipher | null) {
 
 storeConformance("file", fileFactory(null));
 storeConformance("file + ChaCha20-Poly1305", fileFactory("chacha"));
+storeConformance("file + ChaCha20-Poly1305 on libsodium", fileFactory("chacha", false));
 storeConformance("file + AES-256-GCM", fileFactory("aes"));
 storeConformance("file + XChaCha20-Poly1305", fileFactory("xchacha"));
