@@ -5,12 +5,13 @@
  */
 import { Parser, type ParserHandler, type PubArg } from "../protocol/parser.ts";
 import { ERR, ProtocolError } from "../protocol/errors.ts";
-import { OK, PONG, goQuote, writeDecimal } from "../protocol/encode.ts";
+import { OK, PONG, copyInto, goQuote, writeDecimal } from "../protocol/encode.ts";
 import type { AuthUser, AuthVerdict } from "../auth/authenticator.ts";
 import { PermissionGuard } from "../auth/guard.ts";
 import { Subscription } from "../routing/subscription.ts";
 import { CloseReason } from "../connection/close_reason.ts";
 import type { Connection, ConnProtocol } from "../connection/connection.ts";
+import { ParsedInput } from "../connection/parsed_input.ts";
 import type { ClientHost } from "./host.ts";
 import { connectError, parseConnect, redactConnect, type ConnectOptions } from "../protocol/connect.ts";
 import { isValidLiteralSubject } from "../subject/subject.ts";
@@ -41,8 +42,7 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
   private guard: PermissionGuard | null = null;
   /** Delivery to this client needs a per-message check (the guard's; a field because the router reads it per message). */
   checksDelivery = false;
-  /** Input read while CONNECT's asynchronous verdict is pending. */
-  private held: Uint8Array | null = null;
+  private readonly input: ParsedInput;
   readonly matchCache = new MatchCache();
 
   private readonly lastSubject = new LastSubject();
@@ -60,6 +60,7 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
     this.cid = link.cid;
     const o = host.options;
     this.parser = new Parser(this, o.max_payload, o.max_control_line, link.kind);
+    this.input = new ParsedInput(this.parser, link, (err) => this.onProtocolError(err), () => host.flushPending());
   }
 
   get traceId(): string {
@@ -69,30 +70,7 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
   // ---- ConnProtocol ---------------------------------------------------------------------------------------
 
   onData(data: Uint8Array): void {
-    if (this.parser.suspended) {
-      this.hold(data);
-      return;
-    }
-    try {
-      const n = this.parser.parse(data);
-      if (n < data.length) this.hold(data.subarray(n));
-    } catch (err) {
-      this.onProtocolError(err);
-    }
-    this.host.flushPending();
-  }
-
-  /** Keeps input that arrives while parsing is suspended; the read buffer is only ours during onData. */
-  private hold(data: Uint8Array): void {
-    if (this.held === null) {
-      this.held = data.slice();
-      this.link.conn.pause();
-    } else {
-      const next = new Uint8Array(this.held.length + data.length);
-      next.set(this.held, 0);
-      next.set(data, this.held.length);
-      this.held = next;
-    }
+    this.input.feed(data);
   }
 
   /** Applies an authenticated identity: its permissions govern everything from here on. */
@@ -244,16 +222,8 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
   private resumeAfterConnect(v: AuthVerdict): void {
     this.parser.suspended = false;
     if (this.closed) return;
-    if (this.finishConnect(v)) {
-      const held = this.held;
-      this.held = null;
-      this.link.conn.resume();
-      if (held !== null) {
-        this.onData(held);
-        return;
-      }
-    }
-    this.host.flushPending();
+    if (this.finishConnect(v)) this.input.resume();
+    else this.host.flushPending();
   }
 
   /** Applies the verdict on CONNECT; false when the connection is being closed. */
@@ -394,15 +364,5 @@ function pubArgsText(pa: PubArg): string {
 
 function splitArgs(arg: string): string[] {
   return arg.split(/[ \t\r\n]+/).filter((s) => s.length > 0);
-}
-
-function copyInto(dst: Uint8Array, p: number, src: Uint8Array, s: number, e: number): number {
-  const n = e - s;
-  if (n < 32) {
-    for (let i = 0; i < n; i++) dst[p + i] = src[s + i]!;
-  } else {
-    dst.set(src.subarray(s, e), p);
-  }
-  return p + n;
 }
 

@@ -7,6 +7,7 @@
 import type { ServerOptions } from "../config/options.ts";
 import { CloseReason } from "../connection/close_reason.ts";
 import type { Connection, ConnProtocol } from "../connection/connection.ts";
+import { ParsedInput } from "../connection/parsed_input.ts";
 import type { Logger } from "../log/logger.ts";
 import { PONG } from "../protocol/encode.ts";
 import { leafLoopError, ProtocolError } from "../protocol/errors.ts";
@@ -81,8 +82,7 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
   readonly advertised = new InterestMap();
   private unwatch: (() => void) | null = null;
   private readonly lastSubject = new LastSubject();
-  /** Input read while parsing is suspended. */
-  private held: Uint8Array | null = null;
+  private readonly input: ParsedInput;
   /**
    * `$JS.<our domain>.API.`: requests for our own domain never leave (nats-server's deny against two servers
    * with one domain); null without a domain.
@@ -104,6 +104,7 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
     link.proto = this;
     const o = host.options;
     this.parser = new Parser(this, o.max_payload, o.max_control_line, link.kind);
+    this.input = new ParsedInput(this.parser, link, (err) => this.onProtocolError(err), () => host.flushPending());
     this.ownDomainApi = o.jetstream?.enabled && o.jetstream.domain ? `$JS.${o.jetstream.domain}.API.` : null;
   }
 
@@ -186,41 +187,13 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
   // ---- ConnProtocol ---------------------------------------------------------------------------------------
 
   onData(data: Uint8Array): void {
-    if (this.parser.suspended) {
-      this.hold(data);
-      return;
-    }
-    try {
-      const n = this.parser.parse(data);
-      if (n < data.length) this.hold(data.subarray(n));
-    } catch (err) {
-      this.onProtocolError(err);
-    }
-    this.host.flushPending();
-  }
-
-  /** Keeps input that arrives while a CONNECT is checked asynchronously (bcrypt); the read buffer is only ours during onData. */
-  private hold(data: Uint8Array): void {
-    if (this.held === null) {
-      this.held = data.slice();
-      this.link.conn.pause();
-      return;
-    }
-    const next = new Uint8Array(this.held.length + data.length);
-    next.set(this.held, 0);
-    next.set(data, this.held.length);
-    this.held = next;
+    this.input.feed(data);
   }
 
   /** Parsing goes on after an asynchronous CONNECT check, with what arrived meanwhile. */
   resume(): void {
     this.parser.suspended = false;
-    const held = this.held;
-    this.held = null;
-    if (this.closed) return;
-    this.link.conn.resume();
-    if (held !== null) this.onData(held);
-    else this.host.flushPending();
+    if (!this.closed) this.input.resume();
   }
 
   onClose(): void {

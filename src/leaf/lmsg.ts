@@ -4,7 +4,7 @@
  * `LMSG <subject> [<reply> | + <reply> <queue>... | \| <queue>...] <size>`.
  */
 import type { Outbound } from "../connection/outbound.ts";
-import { writeDecimal } from "../protocol/encode.ts";
+import { copyInto, writeDecimal } from "../protocol/encode.ts";
 import type { PubArg } from "../protocol/parser.ts";
 
 const LMSG_OP = new Uint8Array([76, 77, 83, 71, 32]); // "LMSG "
@@ -99,16 +99,6 @@ export function writeLeafMsg(
   written.lineEnd = lineEnd;
   written.size = size;
   return written;
-}
-
-function copyInto(dst: Uint8Array, p: number, src: Uint8Array, s: number, e: number): number {
-  const n = e - s;
-  if (n < 32) {
-    for (let i = 0; i < n; i++) dst[p + i] = src[s + i]!;
-  } else {
-    dst.set(src.subarray(s, e), p);
-  }
-  return p + n;
 }
 
 /** Whether the string `s` is exactly pa's subject bytes (ASCII fast path; anything else compares as bytes). */

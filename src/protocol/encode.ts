@@ -64,3 +64,14 @@ export function writeDecimal(b: Uint8Array, p: number, v: number): number {
   for (let t = v; t > 0; t = (t / 10) | 0) b[q--] = 48 + (t - ((t / 10) | 0) * 10);
   return p + digits;
 }
+
+/** Copies src[s, e) into dst at p and returns the end: a byte loop for the short subjects and sids MSG lines carry, set() beyond. */
+export function copyInto(dst: Uint8Array, p: number, src: Uint8Array, s: number, e: number): number {
+  const n = e - s;
+  if (n < 32) {
+    for (let i = 0; i < n; i++) dst[p + i] = src[s + i]!;
+  } else {
+    dst.set(src.subarray(s, e), p);
+  }
+  return p + n;
+}
