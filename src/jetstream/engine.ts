@@ -16,6 +16,7 @@ import { JSErr, JSError, jsError } from "./errors.ts";
 import { checkWorkQueueConsumer } from "./retention.ts";
 import { parsePull } from "./pull.ts";
 import { type PubAck, storeLimits, Stream } from "./stream.ts";
+import { linkStream } from "./stream_links.ts";
 
 /** What the engine needs from the server (Server provides all of it). */
 export interface JetStreamHost {
@@ -213,6 +214,7 @@ export class JetStream implements ConsumerHost {
     if (old.deny_delete && !req.deny_delete) throw invalid("stream configuration update can not cancel deny message deletes");
     if (old.deny_purge && !req.deny_purge) throw invalid("stream configuration update can not cancel deny purge");
     if (JSON.stringify(req.republish) !== JSON.stringify(old.republish)) throw invalid("stream configuration update can not change RePublish");
+    if (JSON.stringify(req.mirror) !== JSON.stringify(old.mirror)) throw jsError(JSErr.StreamMirrorNotUpdatable);
     // A sealed stream keeps what it has: nothing expires, is added, removed or rolled up (nats-server forces these).
     const cfg: StreamConfig = req.sealed ? { ...req, max_age: 0, discard: "new", deny_delete: true, deny_purge: true, allow_rollup_hdrs: false } : req;
     this.#checkOverlap(cfg);
@@ -248,11 +250,15 @@ export class JetStream implements ConsumerHost {
 
   #subscribe(stream: Stream): void {
     stream.subs = stream.config.subjects.map((subj) => this.host.internal.subscribe(subj, null, (m) => this.#onPublish(stream, m)));
+    stream.links = linkStream(stream, this.host.internal, (msg) => this.host.log.warn(msg));
+    for (const l of stream.links) l.start();
   }
 
   #unsubscribe(stream: Stream): void {
     for (const sub of stream.subs) this.host.internal.removeSub(sub);
     stream.subs = [];
+    for (const l of stream.links) l.stop();
+    stream.links = [];
   }
 
   #onPublish(stream: Stream, m: InternalMsg): void {
