@@ -57,6 +57,8 @@ export class JetStream implements ConsumerHost {
   #dirty = new Set<Consumer>();
   #writeTimer: ReturnType<typeof setTimeout> | null = null;
   #writing: Promise<void> = Promise.resolve();
+  /** Whether mirrors and sources run: from the end of start() (see there) to stop(). */
+  #linking = false;
 
   constructor(
     private readonly host: JetStreamHost,
@@ -102,10 +104,14 @@ export class JetStream implements ConsumerHost {
     const api = (prefix: string) => (m: InternalMsg) => this.#onApi(prefix, m);
     this.#apiSubs.push(this.host.internal.subscribe("$JS.API.>", null, api("$JS.API.")));
     if (o.domain) this.#apiSubs.push(this.host.internal.subscribe(`$JS.${o.domain}.API.>`, null, api(`$JS.${o.domain}.API.`)));
+    // Links ask their origin's API, which may be a stream recovered after theirs: they start once all are.
+    this.#linking = true;
+    for (const s of this.streams.values()) this.#link(s);
     log.notice(`JetStream started: ${this.streams.size} stream(s) recovered`);
   }
 
   async stop(): Promise<void> {
+    this.#linking = false;
     for (const s of this.#apiSubs) this.host.internal.removeSub(s);
     this.#apiSubs = [];
     if (this.#writeTimer !== null) clearTimeout(this.#writeTimer);
@@ -250,6 +256,10 @@ export class JetStream implements ConsumerHost {
 
   #subscribe(stream: Stream): void {
     stream.subs = stream.config.subjects.map((subj) => this.host.internal.subscribe(subj, null, (m) => this.#onPublish(stream, m)));
+    if (this.#linking) this.#link(stream);
+  }
+
+  #link(stream: Stream): void {
     stream.links = linkStream(stream, this.host.internal, (msg) => this.host.log.warn(msg));
     for (const l of stream.links) l.start();
   }
