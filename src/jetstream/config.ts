@@ -183,7 +183,7 @@ export function normalizeStreamConfig(request: Json, onUnknown: OnUnknownField =
   const republish = republishConfig(raw.republish, subjects as string[]);
   const mirror = hasMirror ? streamSource(raw.mirror, "mirror") : undefined;
   const sources = hasSources ? (raw.sources as unknown[]).map((x) => streamSource(x, "sources")) : undefined;
-  if (mirror?.name === name || sources?.some((x) => x.name === name && x.external === undefined)) throw invalid("detected cycle");
+  if ((mirror?.name === name && mirror.external === undefined) || sources?.some((x) => x.name === name && x.external === undefined)) throw invalid("detected cycle");
   const cfg: StreamConfig = {
     ...raw,
     name,
