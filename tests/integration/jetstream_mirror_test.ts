@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { client, runServer } from "../_helpers/server.ts";
 import { jetStreamFixture } from "../_helpers/jetstream.ts";
+import { REFERENCE_SERVER } from "../_helpers/reference_server.ts";
 
 const fx = jetStreamFixture("mirror");
 
@@ -118,6 +119,32 @@ test("after a restart of the server, a mirror and a source resume with no gap an
     await nc.close();
     await srv.close();
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// The monitor port of an in-process server only: srv.server does not exist in reference mode.
+test.skipIf(REFERENCE_SERVER !== "")("/jsz stream details show a mirror's and a source's link, as nats-server's do", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "natsedge-mirror-jsz-"));
+  const srv = await runServer({ http_port: -1, jetstream: { enabled: true, store_dir: dir } });
+  const nc = await client(srv);
+  try {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: "JO", subjects: ["jo.>"] });
+    await jetstream(nc).publish("jo.x", "1");
+    await jsm.streams.add({ name: "JM", mirror: { name: "JO" } });
+    await jsm.streams.add({ name: "JS", sources: [{ name: "JO" }] });
+    await untilMessages(jsm, "JM", 1);
+    await untilMessages(jsm, "JS", 1);
+    const jsz = await (await fetch(`http://127.0.0.1:${srv.server.lifecycle.httpPort}/jsz?streams=1`)).json() as { account_details: { stream_detail: Record<string, unknown>[] }[] };
+    const details = Object.fromEntries(jsz.account_details[0]!.stream_detail.map((d) => [d.name, d]));
+    expect(Object.keys(details.JM!)).toEqual(["name", "created", "cluster", "state", "mirror"]);
+    expect(details.JM!.mirror).toMatchObject({ name: "JO", lag: 0 });
+    expect(details.JS!.sources).toMatchObject([{ name: "JO", lag: 0 }]);
+    expect(details.JO!.mirror ?? details.JO!.sources).toBeUndefined();
+  } finally {
+    await nc.close();
+    await srv.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

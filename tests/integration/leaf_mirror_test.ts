@@ -52,7 +52,7 @@ test("a natsedge mirror of a hub stream across a leaf link receives what the hub
   const got: [number, string][] = [];
   for (let seq = 1; seq <= 12; seq++) {
     const m = await jsm.streams.getMessage("CMD", { seq });
-    got.push([m.seq, m.string()]);
+    got.push([m!.seq, m!.string()]);
   }
   expect(got).toEqual(Array.from({ length: 12 }, (_, i) => [i + 1, String(i + 1)]));
   const info = await jsm.streams.info("CMD");
