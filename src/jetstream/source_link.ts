@@ -68,10 +68,19 @@ export function parseAckReply(reply: string): [number, number, number, number] |
   if (o < 0) return null;
   const sseq = Number(t[o + 3]);
   const dseq = Number(t[o + 4]);
-  const tsNs = Number(t[o + 5]);
   const pending = Number(t[o + 6]);
   if (!(sseq > 0) || !(dseq > 0)) return null;
-  return [sseq, dseq, tsNs / NS_PER_MS, Number.isFinite(pending) ? pending : 0];
+  return [sseq, dseq, nanosToMs(t[o + 5] ?? ""), Number.isFinite(pending) ? pending : 0];
+}
+
+/**
+ * Decimal nanoseconds as float ms, split at the millisecond: the whole number of nanoseconds is past 2^53,
+ * while both halves are exact (the inverse of the ack reply's writing, ack_reply.ts).
+ */
+function nanosToMs(ns: string): number {
+  if (!/^\d+$/.test(ns)) return 0;
+  const cut = Math.max(0, ns.length - 6);
+  return Number(ns.slice(0, cut) || "0") + Number(ns.slice(cut)) / 1e6;
 }
 
 export class SourceLink {
