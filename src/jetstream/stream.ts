@@ -375,11 +375,18 @@ export class Stream {
         num_subjects: st.num_subjects,
         ...(st.num_deleted > 0 ? { num_deleted: st.num_deleted } : {}),
         ...(st.lost.length > 0 ? { lost: { msgs: lostMsgs, bytes: lostBytes } } : {}),
-        consumer_count: this.consumers.size,
+        consumer_count: this.#publicConsumers(),
       },
       ...this.#linkInfo(),
       ts: new Date().toISOString(),
     };
+  }
+
+  /** Consumers other than other streams' links (direct ones), which nats-server leaves out of the count. */
+  #publicConsumers(): number {
+    let n = 0;
+    for (const c of this.consumers.values()) if (c.config.direct !== true) n++;
+    return n;
   }
 
   #linkInfo(): Record<string, unknown> {

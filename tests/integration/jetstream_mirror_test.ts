@@ -73,6 +73,47 @@ test("a stream sources from two streams, filtered, each message marked with its 
   expect(info.sources!.map((s) => s.name).sort()).toEqual(["SA", "SB"]);
 });
 
+test("the origin's consumers for mirrors are not listed or counted, as nats-server's direct consumers are not", async () => {
+  const jsm = await jetstreamManager(fx.nc);
+  await jsm.streams.add({ name: "HIDE", subjects: ["hide.>"] });
+  await jsm.streams.add({ name: "HIDEM", mirror: { name: "HIDE" } });
+  await jetstream(fx.nc).publish("hide.x", "1");
+  await untilMessages(jsm, "HIDEM", 1);
+  expect(await jsm.consumers.list("HIDE").next()).toEqual([]);
+  expect((await jsm.streams.info("HIDE")).state.consumer_count).toBe(0);
+});
+
+// Finding the hidden consumer takes the engine itself, which reference mode does not have.
+test.skipIf(REFERENCE_SERVER !== "")("a mirror whose origin consumer was deleted recreates it and carries on from where it was", async () => {
+  const jsm = await jetstreamManager(fx.nc);
+  const js = jetstream(fx.nc);
+  await jsm.streams.add({ name: "LOSS", subjects: ["loss.>"] });
+  await js.publish("loss.x", "1");
+  await jsm.streams.add({ name: "LOSSM", mirror: { name: "LOSS" } });
+  await untilMessages(jsm, "LOSSM", 1);
+  const names = [...fx.srv.server.jetstream()!.streams.get("LOSS")!.consumers.keys()];
+  expect(names.length).toBe(1);
+  await jsm.consumers.delete("LOSS", names[0]!);
+  await js.publish("loss.x", "2");
+  // No heartbeat arrives any more: the link notices within three and asks again after sequence 1.
+  await untilMessages(jsm, "LOSSM", 2);
+  expect((await contents(jsm, "LOSSM")).map(([seq, , data]) => [seq, data])).toEqual([[1, "1"], [2, "2"]]);
+});
+
+test("sources can be added to a stream by an update; the new one starts from its origin's beginning", async () => {
+  const jsm = await jetstreamManager(fx.nc);
+  const js = jetstream(fx.nc);
+  await jsm.streams.add({ name: "UA", subjects: ["ua.>"] });
+  await jsm.streams.add({ name: "UB", subjects: ["ub.>"] });
+  await js.publish("ua.x", "a");
+  await js.publish("ub.x", "b");
+  const cfg = (await jsm.streams.add({ name: "UAGG", sources: [{ name: "UA" }] })).config;
+  await untilMessages(jsm, "UAGG", 1);
+  await jsm.streams.update("UAGG", { ...cfg, sources: [{ name: "UA" }, { name: "UB" }] });
+  await untilMessages(jsm, "UAGG", 2);
+  expect((await contents(jsm, "UAGG")).map(([, , data, src]) => [data, src])).toEqual([["a", "UA 1"], ["b", "UB 1"]]);
+});
+
 test("a source of a stream that does not exist reports the origin's error and leaves the others running", async () => {
   const jsm = await jetstreamManager(fx.nc);
   await jsm.streams.add({ name: "LONELY", subjects: ["lonely.>"] });
