@@ -20,9 +20,11 @@ export function linkStream(stream: Stream, internal: InternalEndpoint, log: (msg
     };
     return [new SourceLink("mirror", stream.name, cfg.mirror, internal, target, stream.store.lastSeq())];
   }
-  const sources = cfg.sources ?? [];
+  // nats-server keys sources by index name: one listed twice is one link.
+  const byName = new Map((cfg.sources ?? []).map((src) => [indexName(src), src]));
+  const sources = [...byName.values()];
   if (sources.length === 0) return [];
-  const inames = sources.map(indexName);
+  const inames = [...byName.keys()];
   const last = lastSourcedSeqs(stream.store, inames);
   return sources.map((src, i) => {
     const iname = inames[i]!;

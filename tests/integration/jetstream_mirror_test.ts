@@ -114,6 +114,16 @@ test("sources can be added to a stream by an update; the new one starts from its
   expect((await contents(jsm, "UAGG")).map(([, , data, src]) => [data, src])).toEqual([["a", "UA 1"], ["b", "UB 1"]]);
 });
 
+test("a source listed twice is sourced once", async () => {
+  const jsm = await jetstreamManager(fx.nc);
+  await jsm.streams.add({ name: "TWICE", subjects: ["twice.>"] });
+  await jsm.streams.add({ name: "TWICEAGG", sources: [{ name: "TWICE" }, { name: "TWICE" }] });
+  await jetstream(fx.nc).publish("twice.x", "1");
+  await jetstream(fx.nc).publish("twice.x", "2");
+  await untilMessages(jsm, "TWICEAGG", 2);
+  expect((await jsm.streams.info("TWICEAGG")).sources!.map((s) => s.name)).toEqual(["TWICE"]);
+});
+
 test("a source of a stream that does not exist reports the origin's error and leaves the others running", async () => {
   const jsm = await jetstreamManager(fx.nc);
   await jsm.streams.add({ name: "LONELY", subjects: ["lonely.>"] });
