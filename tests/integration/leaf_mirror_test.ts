@@ -25,11 +25,13 @@ test("a natsedge mirror of a hub stream across a leaf link receives what the hub
   const hubDir = own(tempDir("natsedge-hubmirror-"));
   const edgeDir = own(tempDir("natsedge-edgemirror-"));
   const leafPort = await freePort();
-  const hub = own(await startNatsServer(`server_name: hub\njetstream { store_dir: "${hubDir.path}", domain: hub }\nleafnodes { listen: "127.0.0.1:${leafPort}" }`));
+  const hubConf = `server_name: hub\njetstream { store_dir: "${hubDir.path}", domain: hub }\nleafnodes { listen: "127.0.0.1:${leafPort}" }`;
+  let hub = await startNatsServer(hubConf);
+  own({ close: () => hub.close() });
   const edgeConf = `server_name: edge\njetstream { store_dir: "${edgeDir.path}", domain: edge }\nleafnodes { remotes = [ { url: "nats-leaf://127.0.0.1:${leafPort}" } ] }`;
-  const hnc = own(await connect({ servers: `127.0.0.1:${hub.port}`, reconnect: false }));
+  let hnc = await connect({ servers: `127.0.0.1:${hub.port}`, reconnect: false });
   await (await jetstreamManager(hnc)).streams.add({ name: "CMD", subjects: ["cmd.>"] });
-  const hubJs = jetstream(hnc);
+  let hubJs = jetstream(hnc);
   for (let i = 1; i <= 5; i++) await hubJs.publish("cmd.x", String(i));
 
   let edge: TestServer = await runServer({ config: edgeConf });
@@ -57,6 +59,18 @@ test("a natsedge mirror of a hub stream across a leaf link receives what the hub
   expect(got).toEqual(Array.from({ length: 12 }, (_, i) => [i + 1, String(i + 1)]));
   const info = await jsm.streams.info("CMD");
   expect(info.mirror).toMatchObject({ name: "CMD", external: { api: "$JS.hub.API", deliver: "" }, lag: 0 });
+
+  // Now the hub goes away under a running link, which has to notice and keep asking until it is back.
+  await hnc.close();
+  await hub.close();
+  hub = await startNatsServer(hubConf);
+  hnc = await connect({ servers: `127.0.0.1:${hub.port}`, reconnect: false });
+  hubJs = jetstream(hnc);
+  for (let i = 13; i <= 15; i++) await hubJs.publish("cmd.x", String(i));
+  await until(async () => (await messages()) === 15, "the mirror caught up after the hub's restart", 30_000);
+  expect((await jsm.streams.getMessage("CMD", { seq: 15 }))!.string()).toBe("15");
+  await hnc.close();
+  await hub.close();
   await enc.close();
   await edge.close();
-}, 60_000);
+}, 90_000);
