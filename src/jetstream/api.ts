@@ -257,7 +257,8 @@ async function consumerOp(js: JetStream, verb: string, streamName: string, name:
 
 function consumerList(js: JetStream, verb: string, streamName: string, req: Json): Response {
   const offset = typeof req.offset === "number" && req.offset > 0 ? req.offset : 0;
-  const all = [...js.stream(streamName).consumers.values()].sort((x, y) => (x.name < y.name ? -1 : 1));
+  // Direct consumers (a mirror's or source's link) are not listed, as nats-server's getPublicConsumers.
+  const all = [...js.stream(streamName).consumers.values()].filter((c) => c.config.direct !== true).sort((x, y) => (x.name < y.name ? -1 : 1));
   const limit = verb === "NAMES" ? NAMES_LIMIT : LIST_LIMIT;
   const page = all.slice(offset, offset + limit);
   const base = { total: all.length, offset, limit };

@@ -4,6 +4,7 @@
  */
 import { isValidSubject, subjectIsSubsetMatch, subjectTransform, TransformError } from "../subject/mod.ts";
 import { JSErr, jsError } from "./errors.ts";
+import type { StreamSource } from "./stream_source.ts";
 
 /** Durations in the API are integer nanoseconds. */
 export const NS_PER_MS = 1_000_000;
@@ -40,6 +41,8 @@ export interface StreamConfig {
   mirror_direct: boolean;
   sealed: boolean;
   republish?: RePublish;
+  mirror?: StreamSource;
+  sources?: StreamSource[];
   [extra: string]: unknown;
 }
 
@@ -59,7 +62,7 @@ const STREAM_FIELDS = new Set([
   "allow_rollup_hdrs", "consumer_limits", "metadata", "allow_msg_ttl", "subject_delete_marker_ttl",
 ]);
 /** Known, but their behaviour is not implemented: accepting them would pretend it is. */
-const STREAM_UNSUPPORTED = ["mirror", "sources", "subject_transform", "allow_msg_ttl"];
+const STREAM_UNSUPPORTED = ["subject_transform", "allow_msg_ttl"];
 
 const CONSUMER_FIELDS = new Set([
   "durable_name", "name", "description", "deliver_policy", "opt_start_seq", "opt_start_time", "ack_policy",
@@ -134,7 +137,10 @@ function invalid(err: string) {
 export function normalizeStreamConfig(request: Json, onUnknown: OnUnknownField = () => {}): StreamConfig {
   const raw = knownFields(request, STREAM_FIELDS, onUnknown);
   const hasSubjects = Array.isArray(raw.subjects) && raw.subjects.length > 0;
-  if (raw.mirror !== undefined && raw.mirror !== null && hasSubjects) throw jsError(JSErr.MirrorWithSubjects);
+  const hasMirror = raw.mirror !== undefined && raw.mirror !== null;
+  if (hasMirror && hasSubjects) throw jsError(JSErr.MirrorWithSubjects);
+  const hasSources = Array.isArray(raw.sources) && raw.sources.length > 0;
+  if (hasMirror && hasSources) throw jsError(JSErr.MirrorWithSources);
   for (const f of STREAM_UNSUPPORTED) {
     if (raw[f] !== undefined && raw[f] !== null && raw[f] !== false) throw invalid(`${f} is not supported by natsedge yet`);
   }
@@ -152,7 +158,9 @@ export function normalizeStreamConfig(request: Json, onUnknown: OnUnknownField =
   if (dupWindow < 0) throw invalid("duplicates window can not be negative");
   if (maxAge !== 0 && dupWindow > maxAge) throw invalid("duplicates window can not be larger then max age");
   if (maxAge < 0) throw invalid("max age needs to be >= 0");
-  const subjects = hasSubjects || (raw.subjects !== undefined && raw.subjects !== null && !Array.isArray(raw.subjects)) ? raw.subjects : [name];
+  // Only a stream that takes nothing from other streams listens on its own name by default.
+  const dflt = hasMirror || hasSources ? [] : [name];
+  const subjects = hasSubjects || (raw.subjects !== undefined && raw.subjects !== null && !Array.isArray(raw.subjects)) ? raw.subjects : dflt;
   if (!Array.isArray(subjects) || subjects.some((s) => typeof s !== "string")) throw jsError(JSErr.InvalidJSON);
   const seen = new Set<string>();
   for (const s of subjects as string[]) {
@@ -173,6 +181,9 @@ export function normalizeStreamConfig(request: Json, onUnknown: OnUnknownField =
   if (raw.sealed === true) throw invalid("stream configuration for create can not be sealed");
   if (raw.deny_purge === true && raw.allow_rollup_hdrs === true) throw invalid("roll-ups require the purge permission");
   const republish = republishConfig(raw.republish, subjects as string[]);
+  const mirror = hasMirror ? streamSource(raw.mirror, "mirror") : undefined;
+  const sources = hasSources ? (raw.sources as unknown[]).map((x) => streamSource(x, "sources")) : undefined;
+  if ((mirror?.name === name && mirror.external === undefined) || sources?.some((x) => x.name === name && x.external === undefined)) throw invalid("detected cycle");
   const cfg: StreamConfig = {
     ...raw,
     name,
@@ -198,6 +209,10 @@ export function normalizeStreamConfig(request: Json, onUnknown: OnUnknownField =
   if (raw.description === undefined) delete cfg.description;
   if (republish !== undefined) cfg.republish = republish;
   else delete cfg.republish;
+  if (mirror !== undefined) cfg.mirror = mirror;
+  else delete cfg.mirror;
+  if (sources !== undefined) cfg.sources = sources;
+  else delete cfg.sources;
   return cfg;
 }
 
@@ -217,6 +232,27 @@ function republishConfig(v: unknown, subjects: readonly string[]): RePublish | u
     throw invalid("stream configuration for republish not valid");
   }
   return { src, dest, ...(r.headers_only === true ? { headers_only: true } : {}) };
+}
+
+/** A mirror or source as given: the origin's name, where to start, a filter, and another domain's prefixes. */
+function streamSource(v: unknown, field: string): StreamSource {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw jsError(JSErr.InvalidJSON, { err: `json: cannot unmarshal into field ${field}` });
+  const r = v as Json;
+  const out: StreamSource = { name: typeof r.name === "string" ? r.name : "" };
+  const seq = int(r.opt_start_seq, 0, "opt_start_seq");
+  if (seq > 0) out.opt_start_seq = seq;
+  if (typeof r.opt_start_time === "string" && r.opt_start_time !== "") out.opt_start_time = r.opt_start_time;
+  if (typeof r.filter_subject === "string" && r.filter_subject !== "") {
+    if (!isValidSubject(r.filter_subject)) {
+      throw invalid(`source ${JSON.stringify(out.name).replace(/"/g, "'")} filter subject ${JSON.stringify(r.filter_subject).replace(/"/g, "'")} does not overlap with any origin stream subject`);
+    }
+    out.filter_subject = r.filter_subject;
+  }
+  if (typeof r.external === "object" && r.external !== null) {
+    const e = r.external as Json;
+    out.external = { api: typeof e.api === "string" ? e.api : "", deliver: typeof e.deliver === "string" ? e.deliver : "" };
+  }
+  return out;
 }
 
 /** Whether two subjects (either may have wildcards) can match a common literal subject. */

@@ -16,6 +16,7 @@ import { JSErr, JSError, jsError } from "./errors.ts";
 import { checkWorkQueueConsumer } from "./retention.ts";
 import { parsePull } from "./pull.ts";
 import { type PubAck, storeLimits, Stream } from "./stream.ts";
+import { linkStream } from "./stream_links.ts";
 
 /** What the engine needs from the server (Server provides all of it). */
 export interface JetStreamHost {
@@ -56,6 +57,8 @@ export class JetStream implements ConsumerHost {
   #dirty = new Set<Consumer>();
   #writeTimer: ReturnType<typeof setTimeout> | null = null;
   #writing: Promise<void> = Promise.resolve();
+  /** Whether mirrors and sources run: from the end of start() (see there) to stop(). */
+  #linking = false;
 
   constructor(
     private readonly host: JetStreamHost,
@@ -101,10 +104,14 @@ export class JetStream implements ConsumerHost {
     const api = (prefix: string) => (m: InternalMsg) => this.#onApi(prefix, m);
     this.#apiSubs.push(this.host.internal.subscribe("$JS.API.>", null, api("$JS.API.")));
     if (o.domain) this.#apiSubs.push(this.host.internal.subscribe(`$JS.${o.domain}.API.>`, null, api(`$JS.${o.domain}.API.`)));
+    // Links ask their origin's API, which may be a stream recovered after theirs: they start once all are.
+    this.#linking = true;
+    for (const s of this.streams.values()) this.#link(s);
     log.notice(`JetStream started: ${this.streams.size} stream(s) recovered`);
   }
 
   async stop(): Promise<void> {
+    this.#linking = false;
     for (const s of this.#apiSubs) this.host.internal.removeSub(s);
     this.#apiSubs = [];
     if (this.#writeTimer !== null) clearTimeout(this.#writeTimer);
@@ -213,6 +220,7 @@ export class JetStream implements ConsumerHost {
     if (old.deny_delete && !req.deny_delete) throw invalid("stream configuration update can not cancel deny message deletes");
     if (old.deny_purge && !req.deny_purge) throw invalid("stream configuration update can not cancel deny purge");
     if (JSON.stringify(req.republish) !== JSON.stringify(old.republish)) throw invalid("stream configuration update can not change RePublish");
+    if (JSON.stringify(req.mirror) !== JSON.stringify(old.mirror)) throw jsError(JSErr.StreamMirrorNotUpdatable);
     // A sealed stream keeps what it has: nothing expires, is added, removed or rolled up (nats-server forces these).
     const cfg: StreamConfig = req.sealed ? { ...req, max_age: 0, discard: "new", deny_delete: true, deny_purge: true, allow_rollup_hdrs: false } : req;
     this.#checkOverlap(cfg);
@@ -248,11 +256,19 @@ export class JetStream implements ConsumerHost {
 
   #subscribe(stream: Stream): void {
     stream.subs = stream.config.subjects.map((subj) => this.host.internal.subscribe(subj, null, (m) => this.#onPublish(stream, m)));
+    if (this.#linking) this.#link(stream);
+  }
+
+  #link(stream: Stream): void {
+    stream.links = linkStream(stream, this.host.internal, (msg) => this.host.log.warn(msg));
+    for (const l of stream.links) l.start();
   }
 
   #unsubscribe(stream: Stream): void {
     for (const sub of stream.subs) this.host.internal.removeSub(sub);
     stream.subs = [];
+    for (const l of stream.links) l.stop();
+    stream.links = [];
   }
 
   #onPublish(stream: Stream, m: InternalMsg): void {

@@ -27,6 +27,8 @@ export const JSErr = {
   StreamMsgDeleteFailed: { code: 500, err_code: 10057, description: "{err}" },
   SequenceNotFound: { code: 400, err_code: 10043, description: "sequence {seq} not found" },
   MirrorWithSubjects: { code: 400, err_code: 10034, description: "stream mirrors can not contain subjects" },
+  MirrorWithSources: { code: 400, err_code: 10031, description: "stream mirrors can not also contain other sources" },
+  StreamMirrorNotUpdatable: { code: 400, err_code: 10055, description: "stream mirror configuration can not be updated" },
   StreamGeneral: { code: 500, err_code: 10051, description: "{err}" },
   StreamStoreFailed: { code: 503, err_code: 10077, description: "{err}" },
   StreamMessageExceedsMaximum: { code: 400, err_code: 10054, description: "message size exceeds maximum allowed" },

@@ -31,3 +31,12 @@ export function withHeaders(hdr: Uint8Array, extra: readonly [string, string | n
   for (const [k, v] of extra) s += `${k}: ${v}\r\n`;
   return encoder.encode(s + "\r\n");
 }
+
+/** A header block without the header `name` (any case); null when nothing is left but the status line. */
+export function withoutHeader(hdr: Uint8Array | null, name: string): Uint8Array | null {
+  if (hdr === null || hdr.length === 0) return null;
+  const lower = name.toLowerCase();
+  const lines = decoder.decode(hdr).split("\r\n").filter((l, i) => i === 0 || !l.toLowerCase().startsWith(`${lower}:`));
+  const kept = lines.filter((l) => l !== "");
+  return kept.length <= 1 && kept[0] === "NATS/1.0" ? null : encoder.encode(kept.join("\r\n") + "\r\n\r\n");
+}

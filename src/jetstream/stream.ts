@@ -11,6 +11,9 @@ import { parseHeaders } from "./headers.ts";
 import { type Publish, Republisher } from "./republish.ts";
 import { releasable } from "./retention.ts";
 import { rfc3339 } from "./time.ts";
+import type { SourceLink } from "./source_link.ts";
+
+const NO_HEADERS: ReadonlyMap<string, string> = new Map();
 
 export interface PubAck {
   stream: string;
@@ -25,6 +28,13 @@ interface MsgIdEntry {
 }
 
 const ignore = (): void => {};
+
+/** How a message from another stream is stored: at its origin time, and (mirrors) without the header checks. */
+export interface IngestOptions {
+  ts?: number;
+  /** A mirror stores a copy: expectations, dedupe and rollups were applied where it was first stored. */
+  raw?: boolean;
+}
 
 export function storeLimits(cfg: StreamConfig): StreamLimits {
   return {
@@ -41,6 +51,8 @@ export class Stream {
   readonly consumers = new Map<string, Consumer>();
   /** Internal subscriptions on the stream's subjects (owned by the engine). */
   subs: Subscription[] = [];
+  /** The links to the streams this one mirrors or sources from (owned by the engine). */
+  links: SourceLink[] = [];
   /**
    * Bumped whenever messages leave the stream other than through consumers moving on (purge, delete, limits),
    * so consumers know their cached pending counts are stale.
@@ -99,15 +111,15 @@ export class Stream {
    * shares one write (group commit). Only an exclusive operation (purge, delete, a rollup) makes later
    * publishes wait.
    */
-  ingest(subject: string, hdr: Uint8Array | null, data: Uint8Array): Promise<PubAck> {
+  ingest(subject: string, hdr: Uint8Array | null, data: Uint8Array, opts: IngestOptions = {}): Promise<PubAck> {
     if (this.#exclusive > 0) {
-      const queued = this.#chain.then(() => this.#ingest(subject, hdr, data));
+      const queued = this.#chain.then(() => this.#ingest(subject, hdr, data, opts));
       this.#chain = queued.then(ignore, ignore);
       return queued;
     }
     let p: Promise<PubAck>;
     try {
-      p = this.#ingest(subject, hdr, data);
+      p = this.#ingest(subject, hdr, data, opts);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -141,9 +153,9 @@ export class Stream {
   }
 
   /** Synchronous up to the store append; the returned promise settles when the append is durable. */
-  #ingest(subject: string, hdr: Uint8Array | null, data: Uint8Array): Promise<PubAck> {
+  #ingest(subject: string, hdr: Uint8Array | null, data: Uint8Array, opts: IngestOptions = {}): Promise<PubAck> {
     const cfg = this.config;
-    const h = parseHeaders(hdr);
+    const h = opts.raw === true ? NO_HEADERS : parseHeaders(hdr);
     const expStream = h.get("nats-expected-stream");
     if (expStream !== undefined && expStream !== cfg.name) throw jsError(JSErr.StreamNotMatch);
     const expSubjSeq = h.get("nats-expected-last-subject-sequence");
@@ -176,7 +188,7 @@ export class Stream {
     if (cfg.max_msg_size > 0 && size > cfg.max_msg_size) throw jsError(JSErr.StreamMessageExceedsMaximum);
 
     const republish = this.#republisher?.target(subject, () => store.loadLast(subject)?.seq ?? 0) ?? null;
-    const appended = store.append(subject, hdr, data);
+    const appended = store.append(subject, hdr, data, opts.ts);
     this.#inflight++;
     const lastAfter = store.lastSeq();
     if (lastAfter !== lastBefore) {
@@ -226,6 +238,40 @@ export class Stream {
     } finally {
       this.#landed();
     }
+  }
+
+  /**
+   * Stores a mirrored message under its origin sequence `seq`, skipping the sequences the origin no longer
+   * has; resolves to null when `seq` is already stored. In order, it goes straight to the store as a publish
+   * does (so a catch-up shares group commits); a gap is closed in an exclusive step.
+   */
+  storeAt(seq: number, subject: string, hdr: Uint8Array | null, data: Uint8Array, ts: number): Promise<PubAck | null> {
+    const opts = { ts, raw: true };
+    if (this.#exclusive === 0) {
+      const last = this.store.lastSeq();
+      if (seq <= last) return Promise.resolve(null);
+      if (seq === last + 1) return this.ingest(subject, hdr, data, opts);
+    }
+    return this.exclusive(async () => {
+      const last = this.store.lastSeq();
+      if (seq <= last) return null;
+      if (seq > last + 1) await this.#skip(seq, subject);
+      return this.#ingest(subject, hdr, data, opts);
+    });
+  }
+
+  /** Moves the last sequence to `seq - 1` (nats-server's SkipMsg for each sequence in between). */
+  async #skip(seq: number, subject: string): Promise<void> {
+    const store = this.store;
+    if (store.msgCount() === 0) {
+      await store.compact(seq);
+    } else {
+      while (store.lastSeq() < seq - 1) {
+        const { seq: placeholder } = await store.append(subject, null, new Uint8Array(0));
+        await store.remove(placeholder);
+      }
+    }
+    this.removals++;
   }
 
   /** Forgets message IDs older than the duplicate window; the map is in insertion (= time) order. */
@@ -329,10 +375,27 @@ export class Stream {
         num_subjects: st.num_subjects,
         ...(st.num_deleted > 0 ? { num_deleted: st.num_deleted } : {}),
         ...(st.lost.length > 0 ? { lost: { msgs: lostMsgs, bytes: lostBytes } } : {}),
-        consumer_count: this.consumers.size,
+        consumer_count: this.#publicConsumers(),
       },
+      ...this.#linkInfo(),
       ts: new Date().toISOString(),
     };
+  }
+
+  /** Consumers other than other streams' links (direct ones), which nats-server leaves out of the count. */
+  #publicConsumers(): number {
+    let n = 0;
+    for (const c of this.consumers.values()) if (c.config.direct !== true) n++;
+    return n;
+  }
+
+  #linkInfo(): Record<string, unknown> {
+    if (this.config.mirror !== undefined) {
+      const l = this.links.find((x) => x.kind === "mirror");
+      return l === undefined ? {} : { mirror: l.info() };
+    }
+    if (this.config.sources === undefined) return {};
+    return { sources: this.links.filter((x) => x.kind === "source").map((x) => x.info()) };
   }
 
   /** STREAM.MSG.GET: `{seq}`, `{last_by_subj}` or `{seq, next_by_subj}`. */

@@ -31,6 +31,8 @@ interface StreamInfo {
   config: Record<string, unknown>;
   created: string;
   state: StreamState;
+  mirror?: Record<string, unknown>;
+  sources?: Record<string, unknown>[];
 }
 
 /** The fields of a `$JS.API` CONSUMER.INFO the monitor reads. */
@@ -113,6 +115,8 @@ function streamDetail(srv: MonitorHost, js: JetStreamView, o: JszOptions): objec
       ...(o.config ? { config: info.config } : {}),
       state: info.state,
       ...(consumers.length > 0 ? { consumer_detail: consumers } : {}),
+      ...(info.mirror !== undefined ? { mirror: info.mirror } : {}),
+      ...(info.sources !== undefined ? { sources: info.sources } : {}),
     };
   });
 }

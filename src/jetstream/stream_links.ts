@@ -1,0 +1,41 @@
+/**
+ * What a stream's mirror or sources store, and where each resumes after a restart: a mirror stores each
+ * message under its origin sequence and resumes after its own last sequence; a source stores with a
+ * `Nats-Stream-Source` header naming the origin sequence and resumes after the last one it finds.
+ */
+import type { InternalEndpoint } from "../routing/internal.ts";
+import { withHeaders, withoutHeader } from "./headers.ts";
+import { type Inbound, SourceLink } from "./source_link.ts";
+import type { Stream } from "./stream.ts";
+import { indexName, lastSourcedSeqs, STREAM_SOURCE_HEADER } from "./stream_source.ts";
+
+const EMPTY = new Uint8Array(0);
+
+export function linkStream(stream: Stream, internal: InternalEndpoint, log: (msg: string) => void): SourceLink[] {
+  const cfg = stream.config;
+  if (cfg.mirror !== undefined) {
+    const target = {
+      store: (m: Inbound) => stream.storeAt(m.seq, m.subject, m.hdr, m.data, m.ts).then(() => {}),
+      log,
+    };
+    return [new SourceLink("mirror", stream.name, cfg.mirror, internal, target, stream.store.lastSeq())];
+  }
+  // nats-server keys sources by index name: one listed twice is one link.
+  const byName = new Map((cfg.sources ?? []).map((src) => [indexName(src), src]));
+  const sources = [...byName.values()];
+  if (sources.length === 0) return [];
+  const inames = [...byName.keys()];
+  const last = lastSourcedSeqs(stream.store, inames);
+  return sources.map((src, i) => {
+    const iname = inames[i]!;
+    const target = {
+      // A message sourced twice over (a daisy chain) names only the nearest origin.
+      store: (m: Inbound) => {
+        const hdr = withHeaders(withoutHeader(m.hdr, STREAM_SOURCE_HEADER) ?? EMPTY, [[STREAM_SOURCE_HEADER, `${iname} ${m.seq}`]]);
+        return stream.ingest(m.subject, hdr, m.data).then(() => {});
+      },
+      log,
+    };
+    return new SourceLink("source", stream.name, src, internal, target, last.get(iname) ?? 0);
+  });
+}
