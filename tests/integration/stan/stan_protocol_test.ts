@@ -85,10 +85,13 @@ test("a time delta start skips messages older than the delta", async () => {
   const sc = await client(await start(), "delta");
   await stanPublish(sc, "td", "old");
   const oldAt = Date.now();
-  // The start position is about time itself: the clock has to move past the old message.
-  while (Date.now() - oldAt < 30) await new Promise((resolve) => setTimeout(resolve, 5));
+  // The start position is about time itself: the clock has to move well past the old message.
+  while (Date.now() - oldAt < 500) await new Promise((resolve) => setTimeout(resolve, 10));
+  const newAt = Date.now();
   await stanPublish(sc, "td", "new");
-  const sub = await Collected.subscribe(sc, "td", sc.subscriptionOptions().setStartAtTimeDelta(Date.now() - oldAt));
+  // A start halfway between the two: the subscribe request may take up to half the gap to reach the server
+  // (which computes the start from its own clock) before "new" falls outside, and "old" never falls inside.
+  const sub = await Collected.subscribe(sc, "td", sc.subscriptionOptions().setStartAtTimeDelta(Date.now() - newAt + (newAt - oldAt) / 2));
   await sub.until(1);
   expect(sub.texts()).toEqual(["new"]);
 });
