@@ -30,9 +30,9 @@ import { unsupportedOptions } from "./unsupported.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import type { JetStreamView, MonitorHost } from "../monitor/host.ts";
 import { Services } from "./services.ts";
-import { BUILTIN_SERVICES, JETSTREAM, LEAFNODES, WEBSOCKET } from "./builtin_services.ts";
+import { BUILTIN_SERVICES, JETSTREAM, LEAFNODES, ROUTES, WEBSOCKET } from "./builtin_services.ts";
 import type { LeafHost } from "../leaf/host.ts";
-import type { LeafzEntry } from "../monitor/host.ts";
+import type { LeafzEntry, RoutezEntry } from "../monitor/host.ts";
 
 /**
  * nats-server stalls producers once a receiver has max_pending/2 queued; natsedge caps that at 8 MiB so a
@@ -126,7 +126,6 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
         this.log.warn(`curve_preferences ${JSON.stringify(o.tls.curve_preferences)} accepted but not applied: the ${this.runtime.name} TLS stack chooses the curves`);
       }
     }
-    if (o.cluster) this.log.warn("cluster: natsedge does not form route clusters; join a nats-server cluster as a leaf node instead");
     if (this.hasPlaintextPasswords()) this.log.warn("Plaintext passwords detected, use nkeys or bcrypt");
 
     try {
@@ -266,6 +265,14 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
 
   leafz(subs: boolean): LeafzEntry[] {
     return this.services.get(LEAFNODES)?.leafz(subs) ?? [];
+  }
+
+  routez(subs: boolean): RoutezEntry[] {
+    return this.services.get(ROUTES)?.routez(subs) ?? [];
+  }
+
+  clusterVarz(): Record<string, unknown> {
+    return this.services.get(ROUTES)?.varz() ?? {};
   }
 
   leafListen(): { host: string; port: number } | null {
