@@ -7,7 +7,7 @@ import { queryBool, rfc3339 } from "./format.ts";
 
 export function routez(srv: MonitorHost, q: URLSearchParams): object {
   const routes = srv.routez(queryBool(q, "subs"));
-  return { server_id: srv.id, server_name: srv.name, now: rfc3339(Date.now()), num_routes: routes.length, routes };
+  return { server_id: srv.id, now: rfc3339(Date.now()), num_routes: routes.length, routes };
 }
 
 export function leafz(srv: MonitorHost, q: URLSearchParams): object {
