@@ -18,6 +18,8 @@ export interface RouteHost {
   readonly info: Readonly<Record<string, unknown>>;
   /** A connection id from the server's one sequence (clients, leafs and routes share it, as in nats-server). */
   newCid(): number;
+  /** The cluster's client URLs, ours first, for the connect_urls clients are given. */
+  setConnectUrls(urls: string[]): void;
   queueFlush(c: Connection): void;
   flushPending(): void;
 }

@@ -111,14 +111,26 @@ export class Routes implements ConnectionHost, RouteLinkHost {
       this.log.notice(`Listening for route connections on ${routeHostPort({ host: this.host, port: this.listener.port })}`);
     }
     this.infoBase = this.buildInfo();
+    this.publishConnectUrls();
     for (const r of co.routes ?? []) this.solicit(r, true);
+  }
+
+  /** Our client listener as peers' clients should dial it. */
+  private get clientUrl(): string {
+    const base = this.srv.info;
+    return routeHostPort({ host: advertisedHost(String(base.host ?? this.options.host)), port: Number(base.port) });
+  }
+
+  /** Our client URL and every peer's, unless no_advertise keeps peers' URLs from our clients. */
+  private publishConnectUrls(): void {
+    const peers = this.options.cluster?.no_advertise === true ? [] : [...this.byId.values()].flatMap((r) => r.peer.connectUrls);
+    this.srv.setConnectUrls([...new Set([this.clientUrl, ...peers])]);
   }
 
   /** nats-server's routeInfo: what every route INFO carries. */
   private buildInfo(): Record<string, unknown> {
     const co = this.options.cluster!;
     const base = this.srv.info;
-    const clientUrl = routeHostPort({ host: advertisedHost(String(base.host ?? this.options.host)), port: Number(base.port) });
     const port = this.listener?.port ?? 0;
     return {
       server_id: base.server_id,
@@ -133,7 +145,7 @@ export class Routes implements ConnectionHost, RouteLinkHost {
       max_payload: base.max_payload,
       ...(base.jetstream === true ? { jetstream: true } : {}),
       ...(co.advertise !== undefined ? { ip: `nats-route://${co.advertise}/` } : {}),
-      ...(co.no_advertise === true ? {} : { connect_urls: [clientUrl] }),
+      ...(co.no_advertise === true ? {} : { connect_urls: [this.clientUrl] }),
       cluster: this.clusterName,
       ...(co.name === undefined ? { cluster_dynamic: true } : {}),
       lnoc: true,
@@ -277,6 +289,7 @@ export class Routes implements ConnectionHost, RouteLinkHost {
     };
     this.byId.set(id, route);
     route.activate(peer);
+    this.publishConnectUrls();
     for (const s of this.solicitors) if (s.current === route) s.connected(route);
     // Tell the others about the newcomer, so that each dials it and the mesh completes.
     const gossip = infoLine(peer.info);
@@ -323,6 +336,7 @@ export class Routes implements ConnectionHost, RouteLinkHost {
     if (registered) {
       this.byId.delete(route.peer.id);
       this.log.notice(`${route.traceId} - Router connection closed: ${route.link.closeReason}`);
+      if (!this.stopping) this.publishConnectUrls();
     }
     for (const s of [...this.solicitors]) s.closed(route, self);
     if (registered && !this.stopping) for (const s of this.solicitors) if (s.remoteId === route.peer.id) s.wake();
@@ -372,12 +386,6 @@ export class Routes implements ConnectionHost, RouteLinkHost {
       auth_timeout: (co.authorization?.timeout ?? DEFAULT_ROUTE_AUTH_TIMEOUT_MS) / 1000,
       urls: (co.routes ?? []).map(routeKey),
     };
-  }
-
-  /** Peers' client URLs, for the connect_urls our clients are given. */
-  peerClientUrls(): string[] {
-    if (this.options.cluster?.no_advertise === true) return [];
-    return [...this.byId.values()].flatMap((r) => r.peer.connectUrls);
   }
 
   health(): string | null {

@@ -93,6 +93,24 @@ describe("natsedge <-> nats-server 2.9.10 route", () => {
     for (const got of [at1, at2, atE]) expect(got.sort()).toEqual(["from1", "from2", "fromE"]);
   });
 
+  test("a client learns the nats-server peer from connect_urls and fails over to it", async () => {
+    const edge = own(await runServer({ config: `server_name: edge\ncluster {\n name: mix\n listen: "127.0.0.1:-1"\n}` }));
+    const port = edgeClusterPort(edge);
+    const http = await freePort();
+    const ns = own(await startNatsServer(`server_name: ns\nhttp: "127.0.0.1:${http}"\ncluster { name: mix\nlisten: "127.0.0.1:-1"\nroutes = ["nats-route://127.0.0.1:${port}"] }`));
+    const nsUrl = `127.0.0.1:${ns.port}`;
+    const nc = own(await connect({ servers: edge.url, reconnectTimeWait: 50, maxReconnectAttempts: -1, ignoreClusterUpdates: false }));
+    await until(() => ((edge.server.info.connect_urls as string[] | undefined) ?? []).includes(nsUrl), "connect_urls naming nats-server");
+    // The async INFO was written before the PONG that answers this flush.
+    await nc.flush();
+    await edge.close();
+    await until(() => nc.info?.server_name === "ns", "the client reconnected to the discovered server");
+    const got = collect(nc, "after");
+    await nc.flush();
+    nc.publish("after", "x");
+    await until(() => got.length === 1, "traffic through the new server");
+  });
+
   test("a wrong route password is refused by nats-server", async () => {
     const clusterPort = await freePort();
     const http = await freePort();
