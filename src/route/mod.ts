@@ -269,11 +269,17 @@ export class Routes implements ConnectionHost, RouteLinkHost {
       route.link.close(CloseReason.duplicateServerName);
       return;
     }
-    if (this.byId.has(id)) {
+    const existing = this.byId.get(id);
+    if (existing !== undefined) {
       this.log.debugf(`${route.traceId} - Detected duplicate remote route ${JSON.stringify(id)}`);
-      route.peer.id = id;
-      route.link.close(CloseReason.duplicateRoute);
-      return;
+      // Both servers dialled each other: each side keeps the connection the lower server id dialled, so
+      // they never close different ones and lose both (2.9.10 keeps whichever registered first).
+      const keepNew = route.solicited !== existing.solicited && route.solicited === (this.srv.id < id);
+      const loser = keepNew ? existing : route;
+      if (keepNew) this.byId.delete(id);
+      loser.peer.id = id;
+      loser.link.close(CloseReason.duplicateRoute);
+      if (!keepNew) return;
     }
     const port = Number(info.port) || 0;
     const url = typeof info.ip === "string" && info.ip !== "" ? info.ip : `nats-route://${routeHostPort({ host: route.link.conn.remoteAddress, port })}/`;

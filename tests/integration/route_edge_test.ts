@@ -84,6 +84,48 @@ describe("natsedge <-> natsedge route", () => {
     await until(() => got.length === 1, "a message after the restart");
   });
 
+  test("three natsedge servers naming one seed: gossip completes the mesh, one copy of each message", async () => {
+    const seed = own(await runServer({ config: `server_name: s\ncluster {\n name: edge\n listen: "127.0.0.1:-1"\n}` }));
+    const url = `nats-route://127.0.0.1:${edgeClusterPort(seed)}`;
+    const members = [seed];
+    for (const name of ["m1", "m2"]) {
+      members.push(own(await runServer({ config: `server_name: ${name}\ncluster {\n name: edge\n listen: "127.0.0.1:-1"\n routes = ["${url}"]\n}` })));
+    }
+    await until(() => members.every((m) => edgeRoutez(m).length === 2), "a full mesh of three");
+    const ncs = [];
+    for (const m of members) ncs.push(own(await client(m)));
+    const got = ncs.map((nc) => collect(nc, "all"));
+    const q = ncs.map((nc) => collect(nc, "jobs", "w"));
+    await settle(...ncs);
+    await until(() => members.every((m) => edgeRoutez(m).filter((r) => routeInterest([r], "all") && routeInterest([r], "jobs w")).length === 2), "interest on every route");
+    ncs.forEach((nc, i) => nc.publish("all", `from${i}`));
+    for (let i = 0; i < 30; i++) ncs[i % 3]!.publish("jobs", `${i}`);
+    await until(() => got.every((g) => g.length === 3) && q.flat().length === 30, "every message everywhere");
+    await settle(...ncs);
+    for (const g of got) expect(g.sort()).toEqual(["from0", "from1", "from2"]);
+    expect(q.flat().map(Number).sort((a, b) => a - b)).toEqual([...Array(30).keys()]);
+  });
+
+  test("two servers naming each other keep one route between them", async () => {
+    const [pa, pb] = [await freePort(), await freePort()];
+    const conf = (name: string, own: number, peer: number) => `server_name: ${name}\ncluster {\n name: edge\n listen: "127.0.0.1:${own}"\n routes = ["nats-route://127.0.0.1:${peer}"]\n}`;
+    const [a, b] = await Promise.all([runServer({ config: conf("a", pa, pb) }), runServer({ config: conf("b", pb, pa) })]);
+    own(a);
+    own(b);
+    await until(() => edgeRoutez(a).length === 1 && edgeRoutez(b).length === 1, "one route each");
+    const na = own(await client(a));
+    const nb = own(await client(b));
+    const got = collect(nb, "x");
+    await settle(nb);
+    await until(() => routeInterest(edgeRoutez(a), "x"), "interest across");
+    na.publish("x", "1");
+    await until(() => got.length === 1, "the message");
+    await settle(na, nb);
+    expect(got).toEqual(["1"]);
+    expect(edgeRoutez(a).length).toBe(1);
+    expect(edgeRoutez(b).length).toBe(1);
+  });
+
   test("route authorization: the right password routes, a wrong one is refused", async () => {
     const auth = `authorization { user: ruser, password: rpass }`;
     const bad = await pair(auth, "ruser:nope@");
