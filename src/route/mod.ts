@@ -110,6 +110,9 @@ export class Routes implements ConnectionHost, RouteLinkHost {
       this.log.notice(`Cluster name is ${this.clusterName}`);
       this.log.notice(`Listening for route connections on ${routeHostPort({ host: this.host, port: this.listener.port })}`);
     }
+    if (this.options.jetstream?.enabled) {
+      this.log.warn("JetStream on a route member stays local: streams are not replicated to the cluster's other servers; for durability across boxes use leaf nodes with JetStream domains");
+    }
     this.infoBase = this.buildInfo();
     this.publishConnectUrls();
     for (const r of co.routes ?? []) this.solicit(r, true);

@@ -4,6 +4,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { rmSync } from "node:fs";
+import { scratchDir } from "../_helpers/certs.ts";
 import { client, runServer, type TestServer } from "../_helpers/server.ts";
 import { useCleanup } from "../_helpers/scope.ts";
 import { freePort, until } from "../_helpers/leaf.ts";
@@ -124,6 +126,13 @@ describe("natsedge <-> natsedge route", () => {
     expect(got).toEqual(["1"]);
     expect(edgeRoutez(a).length).toBe(1);
     expect(edgeRoutez(b).length).toBe(1);
+  });
+
+  test("a route member with JetStream says its streams are not replicated", async () => {
+    const dir = scratchDir("natsedge-route-js-");
+    own({ close: () => rmSync(dir, { recursive: true, force: true }) });
+    const srv = own(await runServer({ config: `jetstream { store_dir: "${dir}" }\ncluster {\n name: edge\n listen: "127.0.0.1:-1"\n}` }));
+    expect(srv.logs.some((l) => l.includes("[WRN] JetStream on a route member stays local: streams are not replicated"))).toBe(true);
   });
 
   test("route authorization: the right password routes, a wrong one is refused", async () => {
