@@ -24,6 +24,8 @@ export type { RouteHost } from "./host.ts";
 
 /** nats-server's route auth timeout when the authorization block gives none. */
 const DEFAULT_ROUTE_AUTH_TIMEOUT_MS = 2000;
+/** How often stalled routes are checked against write_deadline (as the server does for clients). */
+const DEADLINE_SWEEP_MS = 1000;
 const NUID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /** One route as /routez lists it (nats-server 2.9.10's RouteInfo). */
@@ -58,6 +60,9 @@ export class Routes implements ConnectionHost, RouteLinkHost {
   private listener: Listener | null = null;
   private infoBase: Record<string, unknown> = {};
   private stopping = false;
+  private sweepTimer: ReturnType<typeof setInterval> | null = null;
+  /** Traffic of routes that have closed, so /varz totals never go backwards. */
+  private readonly gone = { inMsgs: 0, outMsgs: 0, inBytes: 0, outBytes: 0 };
   readonly clusterName: string;
   private readonly configured: Set<string>;
 
@@ -115,6 +120,7 @@ export class Routes implements ConnectionHost, RouteLinkHost {
     }
     this.infoBase = this.buildInfo();
     this.publishConnectUrls();
+    this.sweepTimer = setInterval(() => this.sweepStalled(), DEADLINE_SWEEP_MS);
     for (const r of co.routes ?? []) this.solicit(r, true);
   }
 
@@ -340,6 +346,11 @@ export class Routes implements ConnectionHost, RouteLinkHost {
 
   closed(route: RouteConn): void {
     this.all.delete(route.cid);
+    const l = route.link;
+    this.gone.inMsgs += l.inMsgs;
+    this.gone.outMsgs += l.outMsgs;
+    this.gone.inBytes += l.inBytes;
+    this.gone.outBytes += l.outBytes;
     const self = route.link.closeReason === CloseReason.routeToSelf;
     const registered = this.byId.get(route.peer.id) === route;
     if (registered) {
@@ -397,6 +408,27 @@ export class Routes implements ConnectionHost, RouteLinkHost {
     };
   }
 
+  /** Message and byte counters of every route, open and closed. */
+  totals(): { inMsgs: number; outMsgs: number; inBytes: number; outBytes: number } {
+    const t = { ...this.gone };
+    for (const { link } of this.all.values()) {
+      t.inMsgs += link.inMsgs;
+      t.outMsgs += link.outMsgs;
+      t.inBytes += link.inBytes;
+      t.outBytes += link.outBytes;
+    }
+    return t;
+  }
+
+  /** A route whose peer has not taken our writes for write_deadline is a slow consumer, as a client would be. */
+  private sweepStalled(): void {
+    const deadline = this.options.write_deadline;
+    const now = Date.now();
+    for (const { link } of this.all.values()) {
+      if (link.stalledSince !== 0 && now - link.stalledSince > deadline) link.slowConsumer(CloseReason.slowConsumerDeadline);
+    }
+  }
+
   health(): string | null {
     return null;
   }
@@ -404,6 +436,7 @@ export class Routes implements ConnectionHost, RouteLinkHost {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
     for (const s of this.solicitors) s.stop();
     await this.listener?.close();
     this.listener = null;

@@ -52,6 +52,9 @@ describe("route wire protocol", () => {
     await raw.waitFor("PONG\r\n");
     nc.publish("far", "x", { reply: "r.1" });
     await raw.waitFor("RMSG $G far + r.1 peerq 1\r\nx\r\n");
+    // Route traffic counts in the server's totals: three RMSGs in and the client's PUB; out, the client's
+    // four deliveries and the RMSG.
+    expect(srv.server.lifecycle.totals()).toMatchObject({ inMsgs: 4, outMsgs: 5 });
 
     const sub = nc.subscribe("gone");
     await nc.flush();
