@@ -130,9 +130,10 @@ export class Routes implements ConnectionHost, RouteLinkHost {
     return routeHostPort({ host: advertisedHost(String(base.host ?? this.options.host)), port: Number(base.port) });
   }
 
-  /** Our client URL and every peer's, unless no_advertise keeps peers' URLs from our clients. */
+  /** Our client URL and every peer's; none with no_advertise, which keeps the cluster from our clients. */
   private publishConnectUrls(): void {
-    const peers = this.options.cluster?.no_advertise === true ? [] : [...this.byId.values()].flatMap((r) => r.peer.connectUrls);
+    if (this.options.cluster?.no_advertise === true) return;
+    const peers = [...this.byId.values()].flatMap((r) => r.peer.connectUrls);
     this.srv.setConnectUrls([...new Set([this.clientUrl, ...peers])]);
   }
 

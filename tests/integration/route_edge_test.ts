@@ -128,6 +128,18 @@ describe("natsedge <-> natsedge route", () => {
     expect(edgeRoutez(b).length).toBe(1);
   });
 
+  test("connect_urls name every member, and none with no_advertise", async () => {
+    const { a, b } = await pair();
+    await until(() => edgeRoutez(a).length === 1 && edgeRoutez(b).length === 1, "the route");
+    await until(() => ((a.server.info.connect_urls as string[] | undefined) ?? []).length === 2, "A's connect_urls");
+    expect((a.server.info.connect_urls as string[]).sort()).toEqual([a.url, b.url].sort());
+    const quiet = await pair("no_advertise: true");
+    await until(() => edgeRoutez(quiet.a).length === 1, "the quiet route");
+    expect(quiet.a.server.info.connect_urls).toBeUndefined();
+    await until(() => ((quiet.b.server.info.connect_urls as string[] | undefined) ?? []).length === 1, "B's own URL");
+    expect(quiet.b.server.info.connect_urls).toEqual([quiet.b.url]);
+  });
+
   test("a route member with JetStream says its streams are not replicated", async () => {
     const dir = scratchDir("natsedge-route-js-");
     own({ close: () => rmSync(dir, { recursive: true, force: true }) });
