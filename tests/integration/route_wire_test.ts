@@ -62,6 +62,12 @@ describe("route wire protocol", () => {
     sub.unsubscribe();
     await nc.flush();
     await raw.waitFor("RS- $G gone\r\n");
+    const qs = nc.subscribe(">", { queue: "q2" });
+    await nc.flush();
+    await raw.waitFor("RS+ $G > q2 1\r\n");
+    qs.unsubscribe();
+    await nc.flush();
+    await raw.waitFor("RS- $G > q2\r\n");
   });
 
   test("a client's CONNECT on the route port is refused", async () => {
