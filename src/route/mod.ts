@@ -249,13 +249,31 @@ export class Routes implements ConnectionHost, RouteLinkHost {
       return;
     }
     const auth = this.options.cluster?.authorization;
-    if (auth?.user !== undefined) {
-      const ok = j.user === auth.user && typeof j.pass === "string" && checkSecret(j.pass, auth.password ?? "");
-      if (ok !== true) {
-        this.log.error(`${route.traceId} - authentication error`);
-        route.refuse(ERR.authorizationViolation, CloseReason.authViolation);
-        return;
-      }
+    if (auth?.user === undefined) {
+      route.parser.awaitingConnect = false;
+      return;
+    }
+    const pass = typeof j.pass === "string" ? j.pass : "";
+    const verdict = j.user === auth.user ? checkSecret(pass, auth.password ?? "") : false;
+    if (typeof verdict === "boolean") {
+      this.authorized(route, verdict);
+      return;
+    }
+    // bcrypt runs asynchronously: the parser stops after CONNECT and the route holds what follows.
+    route.parser.suspended = true;
+    void verdict.then((ok) => {
+      if (route.closed) return;
+      this.authorized(route, ok);
+      if (ok) route.resume();
+      else this.flushPending();
+    });
+  }
+
+  private authorized(route: RouteConn, ok: boolean): void {
+    if (!ok) {
+      this.log.error(`${route.traceId} - authentication error`);
+      route.refuse(ERR.authorizationViolation, CloseReason.authViolation);
+      return;
     }
     route.parser.awaitingConnect = false;
   }

@@ -77,6 +77,8 @@ export class RouteConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
   private readonly advertised = new InterestMap("RS", `${GLOBAL_ACCOUNT} `);
   private unwatch: (() => void) | null = null;
   private readonly lastSubject = new LastSubject();
+  /** Input read while parsing is suspended. */
+  private held: Uint8Array | null = null;
   private rttStart = 0;
   rtt = 0;
 
@@ -148,12 +150,41 @@ export class RouteConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
   // ---- ConnProtocol ---------------------------------------------------------------------------------------
 
   onData(data: Uint8Array): void {
+    if (this.parser.suspended) {
+      this.hold(data);
+      return;
+    }
     try {
-      this.parser.parse(data);
+      const n = this.parser.parse(data);
+      if (n < data.length) this.hold(data.subarray(n));
     } catch (err) {
       this.onProtocolError(err);
     }
     this.host.flushPending();
+  }
+
+  /** Keeps input that arrives while a CONNECT's bcrypt check runs; the read buffer is only ours during onData. */
+  private hold(data: Uint8Array): void {
+    if (this.held === null) {
+      this.held = data.slice();
+      this.link.conn.pause();
+      return;
+    }
+    const next = new Uint8Array(this.held.length + data.length);
+    next.set(this.held, 0);
+    next.set(data, this.held.length);
+    this.held = next;
+  }
+
+  /** Parsing goes on after an asynchronous CONNECT check, with what arrived meanwhile. */
+  resume(): void {
+    this.parser.suspended = false;
+    const held = this.held;
+    this.held = null;
+    if (this.closed) return;
+    this.link.conn.resume();
+    if (held !== null) this.onData(held);
+    else this.host.flushPending();
   }
 
   onClose(): void {

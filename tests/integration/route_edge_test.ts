@@ -5,6 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { rmSync } from "node:fs";
+import bcrypt from "bcryptjs";
 import { scratchDir } from "../_helpers/certs.ts";
 import { client, runServer, type TestServer } from "../_helpers/server.ts";
 import { useCleanup } from "../_helpers/scope.ts";
@@ -155,5 +156,16 @@ describe("natsedge <-> natsedge route", () => {
     expect(edgeRoutez(bad.b).length).toBe(0);
     const good = await pair(auth, "ruser:rpass@");
     await until(() => edgeRoutez(good.a).length === 1 && edgeRoutez(good.b).length === 1, "the authorized route");
+    // A bcrypt password is checked asynchronously; the peer's INFO and RS+ behind its CONNECT wait for it.
+    const hash = await bcrypt.hash("rpass", 4);
+    const hashed = await pair(`authorization { user: ruser, password: "${hash}" }`, "ruser:rpass@");
+    await until(() => edgeRoutez(hashed.a).length === 1 && edgeRoutez(hashed.b).length === 1, "the route past bcrypt");
+    const nb = own(await client(hashed.b));
+    const got = collect(nb, "after.bcrypt");
+    await settle(nb);
+    await until(() => routeInterest(edgeRoutez(hashed.a), "after.bcrypt"), "interest past bcrypt");
+    const na = own(await client(hashed.a));
+    na.publish("after.bcrypt", "ok");
+    await until(() => got.length === 1, "a message past bcrypt");
   });
 });
