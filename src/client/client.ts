@@ -34,6 +34,11 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
   readonly subs = new Map<string, Subscription>();
   opts: ConnectOptions = { verbose: true, pedantic: true, echo: true, headers: false, noResponders: false, protocol: 0 };
   connected = false;
+  /**
+   * An INFO that changed (the cluster's connect_urls) before this client's CONNECT: sent after the PONG to
+   * its first PING, as nats-server does, when the client then says it understands async INFO.
+   */
+  pendingInfo: Uint8Array | null = null;
   /** The nkey challenge sent in INFO, if any. */
   nonce: string | null = null;
   /** Who this connection authenticated as (null: no authentication configured). */
@@ -253,6 +258,10 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
       this.traceOut("PONG");
     }
     this.link.enqueue(PONG);
+    if (this.pendingInfo !== null && this.connected) {
+      if (this.opts.protocol >= 1) this.link.enqueue(this.pendingInfo);
+      this.pendingInfo = null;
+    }
   }
 
   processPong(): void {

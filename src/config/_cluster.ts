@@ -62,6 +62,18 @@ export function clusterFromConf(node: ConfNode, key: string, warn: Warn): Cluste
     tls: (n, k) => {
       cluster.tls = tlsFromConf(n, k, false);
     },
+    ...aliases(["advertise", "cluster_advertise"], (n, k) => {
+      cluster.advertise = str(n, k);
+    }),
+    no_advertise: (n, k) => {
+      cluster.no_advertise = bool(n, k);
+    },
+    connect_retries: (n, k) => {
+      cluster.connect_retries = int(n, k);
+    },
+    pool_size: (n, k) => {
+      throw fail(n, k, "cluster.pool_size is a nats-server 2.10 setting; 2.9.10 routes, which natsedge speaks, have one connection per peer");
+    },
   });
   return cluster;
 }

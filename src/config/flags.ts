@@ -33,6 +33,14 @@ export interface FlagOverrides {
   tlskey?: string;
   tlsverify?: boolean;
   tlscacert?: string;
+  /** `--cluster`/`--cluster_listen`: the route listener as a URL, with the cluster's user and password. */
+  cluster_listen?: string;
+  /** `--routes`: comma-separated route URLs. */
+  routes?: string;
+  cluster_name?: string;
+  cluster_advertise?: string;
+  no_advertise?: boolean;
+  connect_retries?: number;
   /** nats-streaming-server's flags; any of them runs NATS Streaming. */
   cluster_id?: string;
   stan_store?: string;
@@ -127,6 +135,12 @@ const FLAGS: ReadonlyMap<string, FlagDef> = new Map([
   ...def("bool", "helpTls", "help_tls"),
   ...def("int", "max_traced_msg_len", "max_traced_msg_len"),
   ...def("int", "log_size_limit", "log_size_limit"),
+  ...def("string", "cluster_listen", "cluster", "cluster_listen"),
+  ...def("string", "routes", "routes"),
+  ...def("string", "cluster_name", "cluster_name"),
+  ...def("string", "cluster_advertise", "cluster_advertise"),
+  ...def("bool", "no_advertise", "no_advertise"),
+  ...def("int", "connect_retries", "connect_retries"),
   ...def("string", "cluster_id", "cid", "cluster_id"),
   ...def("string", "stan_store", "st", "store"),
   ...def("string", "stan_dir", "dir"),

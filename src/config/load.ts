@@ -84,14 +84,51 @@ export function loadOptions(
   return result(flags.test ? "test" : "run", options, warnings);
 }
 
+/**
+ * nats-server's cluster flags: any of them makes (or amends) the cluster block. `--cluster` is a URL whose
+ * user info becomes the cluster's authorization; `--routes` a comma-separated list (overrideCluster, RoutesFromStr).
+ */
+function applyClusterFlags(o: ServerOptions, f: Pick<FlagOverrides, "cluster_listen" | "routes" | "cluster_name" | "cluster_advertise" | "no_advertise" | "connect_retries">): void {
+  if (Object.values(f).every((v) => v === undefined)) return;
+  const c = { ...o.cluster };
+  if (f.cluster_listen !== undefined) {
+    let u: URL;
+    try {
+      u = new URL(f.cluster_listen);
+    } catch {
+      throw new FlagError(`invalid value for -cluster: ${JSON.stringify(f.cluster_listen)} is not a URL`);
+    }
+    c.host = u.hostname.replace(/^\[(.*)\]$/, "$1");
+    c.port = u.port === "" ? 0 : Number(u.port);
+    if (u.username !== "") c.authorization = { ...c.authorization, user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) };
+  }
+  if (f.routes !== undefined) {
+    c.routes = f.routes.split(",").map((r) => r.trim()).filter((r) => r !== "");
+    for (const r of c.routes) {
+      try {
+        new URL(r);
+      } catch {
+        throw new FlagError(`invalid value for -routes: ${JSON.stringify(r)} is not a URL`);
+      }
+    }
+  }
+  if (f.cluster_name !== undefined) c.name = f.cluster_name;
+  if (f.cluster_advertise !== undefined) c.advertise = f.cluster_advertise;
+  if (f.no_advertise !== undefined) c.no_advertise = f.no_advertise;
+  if (f.connect_retries !== undefined) c.connect_retries = f.connect_retries;
+  o.cluster = c;
+}
+
 function applyFlags(o: ServerOptions, flags: FlagOverrides): void {
   const {
     jetstream, store_dir, user, pass, auth, tls, tlscert, tlskey, tlsverify, tlscacert,
     cluster_id, stan_store, stan_dir, encrypt, encryption_cipher, encryption_key, hb_interval, hb_timeout, hb_fail_count,
     stan_max_channels, stan_max_subs, stan_max_msgs, stan_max_bytes, stan_max_age, stan_max_inactivity, replace_durable,
+    cluster_listen, routes, cluster_name, cluster_advertise, no_advertise, connect_retries,
     ...direct
   } = flags;
   Object.assign(o, direct);
+  applyClusterFlags(o, { cluster_listen, routes, cluster_name, cluster_advertise, no_advertise, connect_retries });
   const limitFlags = { stan_max_channels, stan_max_subs, stan_max_msgs, stan_max_bytes, stan_max_age, stan_max_inactivity };
   const stan = { cluster_id, stan_store, stan_dir, encrypt, encryption_cipher, encryption_key, hb_interval, hb_timeout, hb_fail_count, replace_durable, ...limitFlags };
   if (Object.values(stan).some((v) => v !== undefined)) {

@@ -121,6 +121,12 @@ export interface ClusterOptions {
   tls?: TLSOptions;
   authorization?: AuthorizationOptions;
   routes?: string[];
+  /** The route URL gossiped to peers instead of the listen address (`advertise`, `cluster_advertise`). */
+  advertise?: string;
+  /** Peers do not tell clients about this server's client URLs. */
+  no_advertise?: boolean;
+  /** How often an implicit (gossiped) route is redialled before it is given up; 0: never. */
+  connect_retries?: number;
 }
 
 export interface LeafRemote {

@@ -16,5 +16,9 @@ export const CloseReason = {
   wrongPort: "Incorrect Port",
   duplicateLeaf: "Duplicate Remote LeafNode Connection",
   minVersion: "Minimum Version Required",
+  duplicateRoute: "Duplicate Route",
+  routeToSelf: "Route To Self",
+  clusterNameConflict: "Cluster Name Conflict",
+  duplicateServerName: "Duplicate Server Name",
 } as const;
 export type CloseReason = (typeof CloseReason)[keyof typeof CloseReason];

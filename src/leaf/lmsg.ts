@@ -7,9 +7,18 @@ import type { Outbound } from "../connection/outbound.ts";
 import { copyInto, writeDecimal } from "../protocol/encode.ts";
 import type { PubArg } from "../protocol/parser.ts";
 
-const LMSG_OP = new Uint8Array([76, 77, 83, 71, 32]); // "LMSG "
-const HMSG_OP = new Uint8Array([72, 77, 83, 71, 32]); // "HMSG "
 const encoder = new TextEncoder();
+
+/**
+ * The op that starts a message line, with and without headers: a route's names the account after it
+ * (`RMSG $G `), the one place its line differs from a leaf's.
+ */
+export interface MsgOps {
+  readonly plain: Uint8Array;
+  readonly headers: Uint8Array;
+}
+
+export const LEAF_OPS: MsgOps = { plain: encoder.encode("LMSG "), headers: encoder.encode("HMSG ") };
 
 /** Where writeLeafMsg put the control line (for tracing) and the payload size it wrote; reused per call. */
 export interface LeafMsgWritten {
@@ -33,6 +42,7 @@ export function writeLeafMsg(
   queues: readonly string[],
   headers: boolean,
   routeSubject: Uint8Array | null = null,
+  ops: MsgOps = LEAF_OPS,
 ): LeafMsgWritten {
   let hdr = pa.hdr;
   let size = pa.size;
@@ -49,13 +59,14 @@ export function writeLeafMsg(
   const plainReply = pa.replyEnd - pa.replyStart;
   // The stored subject rides after the reply only when there is a reply to carry it.
   const suffix = routeSubject !== null && plainReply > 0 ? 1 + paSubjLen : 0;
-  let need = 5 + subjLen + 3 + plainReply + suffix + 1 + 22 + 2 + size + 2;
+  const op = hdr >= 0 ? ops.headers : ops.plain;
+  let need = op.length + subjLen + 3 + plainReply + suffix + 1 + 22 + 2 + size + 2;
   for (let i = 0; i < queues.length; i++) need += 3 * queues[i]!.length + 1;
   let p = out.reserve(need);
   const lineStart = p;
   const o = out.buf;
-  o.set(hdr >= 0 ? HMSG_OP : LMSG_OP, p);
-  p += 5;
+  o.set(op, p);
+  p += op.length;
   if (routeSubject !== null) {
     o.set(routeSubject, p);
     p += subjLen;

@@ -6,12 +6,21 @@
  */
 import type { Subscription } from "../routing/subscription.ts";
 
-/** What to write on the link for one change: `LS+ <key> [weight]` or `LS- <key>`. */
+/** What to write on the link for one change: `LS+ <key> [weight]` or `LS- <key>` (RS+/RS- on a route). */
 export type InterestLine = string;
 
 export class InterestMap {
   private readonly counts = new Map<string, number>();
   private readonly counted = new Set<Subscription>();
+
+  /**
+   * `op` is the protocol's pair without its sign (`LS`, `RS`); `account` what precedes the key on a route's
+   * line (`$G `), empty on a leaf's.
+   */
+  constructor(
+    private readonly op = "LS",
+    private readonly account = "",
+  ) {}
 
   get size(): number {
     return this.counts.size;
@@ -24,8 +33,8 @@ export class InterestMap {
     const key = keyOf(sub);
     const n = (this.counts.get(key) ?? 0) + 1;
     this.counts.set(key, n);
-    if (sub.queue !== null) return `LS+ ${key} ${n}`;
-    return n === 1 ? `LS+ ${key}` : null;
+    if (sub.queue !== null) return `${this.op}+ ${this.account}${key} ${n}`;
+    return n === 1 ? `${this.op}+ ${this.account}${key}` : null;
   }
 
   /** The line to send for a subscription removed locally, or null when nothing changes for the peer. */
@@ -35,10 +44,10 @@ export class InterestMap {
     const n = (this.counts.get(key) ?? 1) - 1;
     if (n <= 0) {
       this.counts.delete(key);
-      return `LS- ${key}`;
+      return `${this.op}- ${this.account}${key}`;
     }
     this.counts.set(key, n);
-    return sub.queue !== null ? `LS+ ${key} ${n}` : null;
+    return sub.queue !== null ? `${this.op}+ ${this.account}${key} ${n}` : null;
   }
 
   /**
@@ -55,7 +64,7 @@ export class InterestMap {
     const lines: InterestLine[] = [];
     for (const key of touched) {
       const n = this.counts.get(key)!;
-      lines.push(key.includes(" ") ? `LS+ ${key} ${n}` : `LS+ ${key}`);
+      lines.push(key.includes(" ") ? `${this.op}+ ${this.account}${key} ${n}` : `${this.op}+ ${this.account}${key}`);
     }
     return lines;
   }

@@ -1,13 +1,13 @@
 /**
- * /routez and /leafz in nats-server's shapes: natsedge forms no routes, so /routez reports none; /leafz lists
- * the leaf node connections, both those natsedge dialled and those it accepted.
+ * /routez and /leafz in nats-server's shapes: /routez lists the registered routes, /leafz the leaf node
+ * connections, both those natsedge dialled and those it accepted.
  */
 import type { MonitorHost } from "./host.ts";
 import { queryBool, rfc3339 } from "./format.ts";
 
 export function routez(srv: MonitorHost, q: URLSearchParams): object {
-  queryBool(q, "subs");
-  return { server_id: srv.id, now: rfc3339(Date.now()), num_routes: 0, routes: [] };
+  const routes = srv.routez(queryBool(q, "subs"));
+  return { server_id: srv.id, now: rfc3339(Date.now()), num_routes: routes.length, routes };
 }
 
 export function leafz(srv: MonitorHost, q: URLSearchParams): object {

@@ -46,6 +46,14 @@ export interface LeafzEntry {
   subscriptions_list?: string[];
 }
 
+/** One route as /routez lists it (nats-server 2.9.10's RouteInfo; the routes service fills the rest). */
+export interface RoutezEntry {
+  rid: number;
+  remote_id: string;
+  subscriptions: number;
+  subscriptions_list?: string[];
+}
+
 /**
  * A stream or consumer as the monitor reads it: `info()` answers in the `$JS.API` STREAM.INFO / CONSUMER.INFO
  * shape (jsz.ts names the fields it reads).
@@ -91,6 +99,10 @@ export interface MonitorHost {
   readonly lifecycle: MonitorLifecycle;
   /** The leaf connections that are set up, with their peer's interest when `subs`. */
   leafz(subs: boolean): LeafzEntry[];
+  /** The registered routes, with their peer's interest when `subs`. */
+  routez(subs: boolean): RoutezEntry[];
+  /** The /varz cluster block; empty without a cluster. */
+  clusterVarz(): Record<string, unknown>;
   /** The leafnode listener's address, null when natsedge accepts no leaf connections. */
   leafListen(): { host: string; port: number } | null;
   /** The server's services (JetStream, …): the first unhealthy one's reason, or null. */

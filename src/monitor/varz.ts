@@ -58,9 +58,9 @@ export function varz(srv: MonitorHost): object {
     max_control_line: o.max_control_line,
     max_payload: o.max_payload,
     max_pending: o.max_pending,
-    // natsedge forms no cluster, gateway or MQTT listener: nats-server reports such blocks (and JetStream
-    // when disabled) as empty objects.
-    cluster: {},
+    // nats-server reports a block it has nothing for (no cluster, gateway, MQTT, disabled JetStream) as an
+    // empty object.
+    cluster: srv.clusterVarz(),
     gateway: {},
     leaf: leafVarz(srv),
     mqtt: {},

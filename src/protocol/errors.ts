@@ -19,6 +19,7 @@ export const ERR = {
   leafWrongPort: "attempted to connect to leaf node port",
   staleLeaf: "Stale Leaf Node Connection - Closing",
   duplicateLeaf: "Duplicate Remote LeafNode Connection",
+  routeWrongPort: "Attempted To Connect To Route Port",
   leafSameCluster: "remote leafnode has same cluster name",
 } as const;
 

@@ -5,6 +5,7 @@
 import type { JetStream } from "../jetstream/mod.ts";
 import type { LeafNodes } from "../leaf/mod.ts";
 import type { Monitor } from "../monitor/monitor.ts";
+import type { Routes } from "../route/mod.ts";
 import type { StanServer } from "../stan/mod.ts";
 import type { Server } from "./server.ts";
 import type { ServiceSpec } from "./services.ts";
@@ -69,11 +70,30 @@ export const LEAFNODES: ServiceSpec<LeafNodes, Server> = {
   },
 };
 
-// The WebSocket and leafnode listeners before the monitor, which reports their ports.
-export const BUILTIN_SERVICES: readonly ServiceSpec<JetStream | StanServer | Monitor | WebSocketService | LeafNodes, Server>[] = [
+export const ROUTES: ServiceSpec<Routes, Server> = {
+  name: "routes",
+  // Once the client listener is bound: a route INFO carries the client URL peers hand to their clients.
+  phase: "listening",
+  enabled: (o) => o.cluster !== undefined,
+  async start(srv) {
+    const { Routes } = await import("../route/mod.ts");
+    const routes = new Routes(srv);
+    try {
+      await routes.start();
+    } catch (err) {
+      await routes.stop();
+      throw err;
+    }
+    return routes;
+  },
+};
+
+// The WebSocket, leafnode and route listeners before the monitor, which reports their ports.
+export const BUILTIN_SERVICES: readonly ServiceSpec<JetStream | StanServer | Monitor | WebSocketService | LeafNodes | Routes, Server>[] = [
   JETSTREAM,
   STAN,
   WEBSOCKET,
   LEAFNODES,
+  ROUTES,
   MONITOR,
 ];

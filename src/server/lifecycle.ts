@@ -7,7 +7,7 @@ import type { Client } from "../client/client.ts";
 import { ClosedRing, DEFAULT_MAX_CLOSED_CLIENTS } from "../monitor/closed.ts";
 import { snapshot } from "../monitor/conn_info.ts";
 import type { MonitorLifecycle, Totals } from "../monitor/host.ts";
-import { LEAFNODES, MONITOR } from "./builtin_services.ts";
+import { LEAFNODES, MONITOR, ROUTES } from "./builtin_services.ts";
 import { deletePortsFile, writePortsFile } from "./lifecycle_ports.ts";
 import type { Server } from "./server.ts";
 
@@ -83,12 +83,13 @@ export class Lifecycle implements MonitorLifecycle {
       t.inBytes += c.link.inBytes;
       t.outBytes += c.link.outBytes;
     }
-    const leafs = this.srv.services.get(LEAFNODES)?.totals();
-    if (leafs !== undefined) {
-      t.inMsgs += leafs.inMsgs;
-      t.outMsgs += leafs.outMsgs;
-      t.inBytes += leafs.inBytes;
-      t.outBytes += leafs.outBytes;
+    // Leaf and route traffic counts in the server's totals, as in nats-server.
+    for (const links of [this.srv.services.get(LEAFNODES)?.totals(), this.srv.services.get(ROUTES)?.totals()]) {
+      if (links === undefined) continue;
+      t.inMsgs += links.inMsgs;
+      t.outMsgs += links.outMsgs;
+      t.inBytes += links.inBytes;
+      t.outBytes += links.outBytes;
     }
     return t;
   }

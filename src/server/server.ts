@@ -18,7 +18,7 @@ import type { ClientHost } from "../client/host.ts";
 import type { Subscription } from "../routing/subscription.ts";
 import type { PubArg } from "../protocol/parser.ts";
 import { ERR } from "../protocol/errors.ts";
-import { configureDecimalFaults } from "../protocol/encode.ts";
+import { configureDecimalFaults, infoLine } from "../protocol/encode.ts";
 import { Router } from "../routing/router.ts";
 import { InternalEndpoint } from "../routing/internal.ts";
 import { Authenticator, type AuthVerdict } from "../auth/authenticator.ts";
@@ -30,9 +30,9 @@ import { unsupportedOptions } from "./unsupported.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import type { JetStreamView, MonitorHost } from "../monitor/host.ts";
 import { Services } from "./services.ts";
-import { BUILTIN_SERVICES, JETSTREAM, LEAFNODES, WEBSOCKET } from "./builtin_services.ts";
+import { BUILTIN_SERVICES, JETSTREAM, LEAFNODES, ROUTES, WEBSOCKET } from "./builtin_services.ts";
 import type { LeafHost } from "../leaf/host.ts";
-import type { LeafzEntry } from "../monitor/host.ts";
+import type { LeafzEntry, RoutezEntry } from "../monitor/host.ts";
 
 /**
  * nats-server stalls producers once a receiver has max_pending/2 queued; natsedge caps that at 8 MiB so a
@@ -59,6 +59,8 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
   private listener: Listener | null = null;
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
   private infoBase: Record<string, unknown> = {};
+  /** The cluster's client URLs (ours first) once routes run: INFO's connect_urls. */
+  private connectUrls: string[] | null = null;
   /** Replaced by a config reload (reload.ts), so read it per use. */
   auth: Authenticator;
   private tls: TLSServerConfig | null = null;
@@ -126,7 +128,6 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
         this.log.warn(`curve_preferences ${JSON.stringify(o.tls.curve_preferences)} accepted but not applied: the ${this.runtime.name} TLS stack chooses the curves`);
       }
     }
-    if (o.cluster) this.log.warn("cluster: natsedge does not form route clusters; join a nats-server cluster as a leaf node instead");
     if (this.hasPlaintextPasswords()) this.log.warn("Plaintext passwords detected, use nkeys or bcrypt");
 
     try {
@@ -172,7 +173,33 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
       ...(this.tls ? { tls_required: true } : {}),
       ...(this.tls?.requestCert ? { tls_verify: true } : {}),
       max_payload: o.max_payload,
+      ...(this.connectUrls !== null ? { connect_urls: this.connectUrls } : {}),
     };
+  }
+
+  /**
+   * The cluster's client URLs changed (a route came or went): new clients get them in INFO, and connected
+   * ones that understand async INFO (protocol >= 1) are told at once, as nats-server's
+   * sendAsyncInfoToClients does.
+   */
+  setConnectUrls(urls: string[]): void {
+    const same = this.connectUrls !== null && this.connectUrls.length === urls.length && this.connectUrls.every((u, i) => u === urls[i]);
+    if (same) return;
+    this.connectUrls = urls;
+    // Routes start before the lifecycle learns the client port: the INFO already has it.
+    this.infoBase = this.buildInfo(Number(this.infoBase.port));
+    for (const c of this.clients.values()) {
+      // WebSocket clients are given ws_connect_urls, which natsedge's routes do not carry yet.
+      if (c.closed || c.link.clientType === ClientType.WS) continue;
+      const line = infoLine({ ...this.infoBase, client_id: c.cid, client_ip: c.link.conn.remoteAddress });
+      if (!c.connected) {
+        c.pendingInfo = line;
+        continue;
+      }
+      if (c.opts.protocol < 1) continue;
+      c.link.enqueue(line);
+      this.queueFlush(c.link);
+    }
   }
 
   /** The INFO every new client gets, before its own fields (client_id, client_ip, nonce). */
@@ -266,6 +293,14 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
 
   leafz(subs: boolean): LeafzEntry[] {
     return this.services.get(LEAFNODES)?.leafz(subs) ?? [];
+  }
+
+  routez(subs: boolean): RoutezEntry[] {
+    return this.services.get(ROUTES)?.routez(subs) ?? [];
+  }
+
+  clusterVarz(): Record<string, unknown> {
+    return this.services.get(ROUTES)?.varz() ?? {};
   }
 
   leafListen(): { host: string; port: number } | null {

@@ -153,7 +153,7 @@ describe("parseFlags knows nats-server's flags", () => {
 describe("parseFlags reports mistakes with Go's messages", () => {
   test("unknown flags", () => {
     expect(flagError(["-x"])).toBe("flag provided but not defined: -x");
-    expect(flagError(["--routes", "nats://a:6222"])).toBe("flag provided but not defined: -routes");
+    expect(flagError(["--gateway", "x"])).toBe("flag provided but not defined: -gateway");
   });
 
   test("missing and malformed values", () => {

@@ -25,6 +25,23 @@ function loadError(argv: string[], tree: Record<string, string> = {}): Error {
 }
 
 describe("loadOptions", () => {
+  test("the cluster flags make a cluster block, --cluster's user info its authorization", () => {
+    const { options } = load(["--cluster", "nats://ruser:rpass@127.0.0.1:6333", "--routes", "nats://a:6222, nats://b:6222", "--cluster_name", "c1", "--no_advertise", "--connect_retries", "3", "--cluster_advertise", "10.0.0.1:6333"]);
+    expect(options.cluster).toEqual({
+      host: "127.0.0.1",
+      port: 6333,
+      authorization: { user: "ruser", password: "rpass" },
+      routes: ["nats://a:6222", "nats://b:6222"],
+      name: "c1",
+      advertise: "10.0.0.1:6333",
+      no_advertise: true,
+      connect_retries: 3,
+    });
+    expect(load(["--cluster_listen", "nats://0.0.0.0:6222"]).options.cluster).toEqual({ host: "0.0.0.0", port: 6222 });
+    expect(load(["-c", "c.conf", "--cluster_name", "flag"], { "c.conf": "cluster { name: conf, port: 6222 }" }).options.cluster).toEqual({ name: "flag", port: 6222 });
+    expect(loadError(["--routes", "not a url"]).message).toBe('invalid value for -routes: "not a url" is not a URL');
+  });
+
   test("no arguments: run with nats-server's defaults", () => {
     expect(load([])).toEqual({ action: "run", options: defaultOptions(), warnings: [], positionals: [] });
   });

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Pub/sub across a route, side by side in one session, with ../shared/bench's natsbench: a publisher on
+# server A, its subscriber on server B, B routed to A. Pairs: nats-server–nats-server (the reference),
+# natsedge–nats-server (natsedge on the publishing side) and natsedge–natsedge.
+#
+#   bench/route_compare.sh [REPS]     # default 3 interleaved repetitions
+#
+# Per repetition and pair, both servers start fresh and the script waits until each /routez shows the
+# route; natsbench pubsub then measures msgs/s at the subscriber at 128 B and 1 KiB. Env: N (messages per
+# run, default 500000), RUNTIME=bun|deno. Results: bench/results/route-<pair>-<stamp>.jsonl and a summary
+# table on stdout and in bench/results/route-compare-<stamp>.md.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+SHARED="$ROOT/../shared/bench"
+REPS=${1:-3}
+N=${N:-500000}
+RUNTIME=${RUNTIME:-bun}
+A_PORT=${A_PORT:-4361}
+B_PORT=${B_PORT:-4362}
+A_ROUTE=${A_ROUTE:-6361}
+B_ROUTE=${B_ROUTE:-6362}
+A_HTTP=${A_HTTP:-8361}
+B_HTTP=${B_HTTP:-8362}
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+OUTDIR="$HERE/results"
+mkdir -p "$OUTDIR"
+DIR=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$DIR"
+}
+trap cleanup EXIT
+
+command -v nats-server >/dev/null || { echo "route_compare.sh: nats-server is not installed" >&2; exit 1; }
+[ -x "$SHARED/bin/natsbench" ] || "$SHARED/build.sh" >&2
+
+printf 'server_name: a\nlisten: 127.0.0.1:%s\nhttp: 127.0.0.1:%s\ncluster { name: bench, listen: "127.0.0.1:%s" }\n' \
+  "$A_PORT" "$A_HTTP" "$A_ROUTE" > "$DIR/a.conf"
+printf 'server_name: b\nlisten: 127.0.0.1:%s\nhttp: 127.0.0.1:%s\ncluster { name: bench, listen: "127.0.0.1:%s", routes = ["nats-route://127.0.0.1:%s"] }\n' \
+  "$B_PORT" "$B_HTTP" "$B_ROUTE" "$A_ROUTE" > "$DIR/b.conf"
+
+start() { # start KIND CONF
+  case "$1" in
+    nats-server) nats-server -c "$2" >/dev/null 2>&1 & ;;
+    natsedge)
+      if [ "$RUNTIME" = deno ]; then "$ROOT/node_modules/.bin/deno" run -A "$ROOT/src/main.ts" -c "$2" >/dev/null 2>&1 &
+      else "$ROOT/node_modules/.bin/bun" "$ROOT/src/main.ts" -c "$2" >/dev/null 2>&1 &
+      fi ;;
+  esac
+  PIDS+=($!)
+}
+
+wait_routes() { # both /routez show one route
+  for _ in $(seq 1 100); do
+    if curl -s "http://127.0.0.1:$A_HTTP/routez" | grep -q '"num_routes": *1\b' &&
+       curl -s "http://127.0.0.1:$B_HTTP/routez" | grep -q '"num_routes": *1\b'; then return 0; fi
+    sleep 0.1
+  done
+  echo "route_compare.sh: the route never formed" >&2
+  return 1
+}
+
+stop_all() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  PIDS=()
+}
+
+for rep in $(seq 1 "$REPS"); do
+  for pair in nats-server:nats-server natsedge:nats-server natsedge:natsedge; do
+    a=${pair%%:*}
+    b=${pair##*:}
+    echo "== repetition $rep/$REPS: publisher on $a, subscriber on $b" >&2
+    start "$a" "$DIR/a.conf"
+    start "$b" "$DIR/b.conf"
+    wait_routes
+    for size in 128 1024; do
+      "$SHARED/bin/natsbench" pubsub -url "nats://127.0.0.1:$A_PORT" -sub-url "nats://127.0.0.1:$B_PORT" -settle 1s \
+        -size "$size" -n "$N" -label "route-$a-$b" -rep "$rep" >> "$OUTDIR/route-$a-$b-$stamp.jsonl"
+    done
+    stop_all
+  done
+done
+
+"$SHARED/bin/natsbench" summarize "$OUTDIR"/route-*-"$stamp".jsonl | tee "$OUTDIR/route-compare-$stamp.md"
