@@ -16,5 +16,6 @@ export const CloseReason = {
   wrongPort: "Incorrect Port",
   duplicateLeaf: "Duplicate Remote LeafNode Connection",
   minVersion: "Minimum Version Required",
+  duplicateClientId: "Duplicate Client ID",
 } as const;
 export type CloseReason = (typeof CloseReason)[keyof typeof CloseReason];
