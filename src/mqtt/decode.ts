@@ -156,6 +156,7 @@ export function decodeSubscribe(flags: number, body: Uint8Array, withQos: boolea
 }
 
 export function decodePacketId(body: Uint8Array, what: string): number {
-  const r = new FieldReader(body);
-  return r.u16(`${what} packet identifier`);
+  const pid = new FieldReader(body).u16(`${what} packet identifier`);
+  if (pid === 0) throw new PacketError(`${what} packet identifier cannot be 0`);
+  return pid;
 }
