@@ -240,9 +240,9 @@ describe("sessions, wills and keep-alive", () => {
     const watcher = await mqtt(srv);
     await watcher.subscribeAsync("status/#", { qos: 1 });
     const got = nextMessages(watcher, 1);
-    const polite = await mqtt(srv, { will: { topic: "status/polite", payload: enc.encode("gone"), qos: 1, retain: false } });
+    const polite = await mqtt(srv, { will: { topic: "status/polite", payload: "gone", qos: 1, retain: false } });
     await polite.endAsync();
-    const rude = await mqtt(srv, { will: { topic: "status/rude", payload: enc.encode("gone"), qos: 1, retain: false } });
+    const rude = await mqtt(srv, { will: { topic: "status/rude", payload: "gone", qos: 1, retain: false } });
     rude.stream.destroy();
     expect(await got).toEqual([{ topic: "status/rude", payload: "gone", qos: 1, retain: false }]);
   });
