@@ -173,6 +173,8 @@ export class MqttConn implements ConnProtocol, SessionLink {
       return;
     }
     this.clientId = c.clientId;
+    // A Will whose topic cannot be published is refused now, not when the connection ends.
+    if (c.will !== null) topicToSubject(c.will.topic, false);
     const verdict = this.host.authenticate(credentials(c));
     if (verdict instanceof Promise) {
       this.held = [];

@@ -295,6 +295,15 @@ describe("bad input closes only that connection", () => {
     await raw.closed;
   });
 
+  test("a Will topic with a character 2.9.10 cannot map", async () => {
+    const srv = await server();
+    const raw = new Raw(srv.mqttPort);
+    const body = [...str("MQTT"), 4, 0x02 | 0x04, 0, 0, ...str("willer"), ...str("a.b"), 0, 1, 0x78];
+    raw.write([0x10, body.length, ...body]);
+    await raw.closed;
+    expect(raw.data.length).toBe(0);
+  });
+
   test("a remaining length over four bytes", async () => {
     const srv = await server();
     const raw = new Raw(srv.mqttPort);
