@@ -25,6 +25,7 @@ import {
   warningCollector,
 } from "./_read.ts";
 import { tlsFromConf } from "./_tls.ts";
+import { mqttFromConf } from "./_mqtt.ts";
 import { websocketFromConf } from "./_websocket.ts";
 
 /** nats-server keys that only tune logging, profiling or reporting: accepted and ignored with a warning. */
@@ -170,6 +171,9 @@ export function optionsFromConf(conf: ConfMap, base: ServerOptions): ConfResult 
     ...aliases(["websocket", "ws"], (n, k) => {
       o.websocket = websocketFromConf(n, k, warn);
     }),
+    mqtt: (n, k) => {
+      o.mqtt = mqttFromConf(n, k);
+    },
   });
 
   if (limitsAt !== undefined && o.max_payload > o.max_pending) {

@@ -182,6 +182,15 @@ export interface WebsocketOptions {
   jwt_cookie?: string;
 }
 
+/** The `mqtt {}` block (nats-server's MQTTOpts): the keys natsedge applies; the others are refused when parsed. */
+export interface MqttOptions {
+  host?: string;
+  /** 0 or absent: no MQTT listener; -1 picks a free port. */
+  port?: number;
+  /** QoS 1 messages in flight per session; 0 or absent: nats-server's 1024. */
+  max_ack_pending?: number;
+}
+
 export interface ServerOptions {
   /** Path of the config file these options came from, if any. */
   config_file?: string;
@@ -231,6 +240,7 @@ export interface ServerOptions {
   cluster?: ClusterOptions;
   leafnodes?: LeafNodeOptions;
   websocket?: WebsocketOptions;
+  mqtt?: MqttOptions;
 }
 
 /** nats-server's baseline defaults (server/const.go, setBaselineOptions). */

@@ -20,5 +20,6 @@ export const CloseReason = {
   routeToSelf: "Route To Self",
   clusterNameConflict: "Cluster Name Conflict",
   duplicateServerName: "Duplicate Server Name",
+  duplicateClientId: "Duplicate Client ID",
 } as const;
 export type CloseReason = (typeof CloseReason)[keyof typeof CloseReason];

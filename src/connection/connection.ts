@@ -81,9 +81,9 @@ export class Connection implements ConnHandler {
   }
 
   get traceId(): string {
-    // nats-server numbers every connection from one counter but names leaf connections lid and WebSocket
-    // clients wid in its logs.
-    const tag = this.kind === Kind.LEAF ? "lid" : this.clientType === ClientType.WS ? "wid" : "cid";
+    // nats-server numbers every connection from one counter but names leaf connections lid, WebSocket
+    // clients wid and MQTT clients mid in its logs.
+    const tag = this.kind === Kind.LEAF ? "lid" : this.clientType === ClientType.WS ? "wid" : this.clientType === ClientType.MQTT ? "mid" : "cid";
     return `${this.conn.remoteAddress}:${this.conn.remotePort} - ${tag}:${this.cid}`;
   }
 

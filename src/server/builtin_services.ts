@@ -1,11 +1,11 @@
 /**
- * The services natsedge has today, in start order. MQTT adds its spec here; each module
- * is imported only when its options enable it.
+ * The services natsedge has today, in start order; each module is imported only when its options enable it.
  */
 import type { JetStream } from "../jetstream/mod.ts";
 import type { LeafNodes } from "../leaf/mod.ts";
 import type { Monitor } from "../monitor/monitor.ts";
 import type { Routes } from "../route/mod.ts";
+import type { MqttService } from "../mqtt/service.ts";
 import type { StanServer } from "../stan/mod.ts";
 import type { Server } from "./server.ts";
 import type { ServiceSpec } from "./services.ts";
@@ -52,6 +52,13 @@ export const WEBSOCKET: ServiceSpec<WebSocketService, Server> = {
   start: async (srv) => (await import("../websocket/service.ts")).WebSocketService.start(srv),
 };
 
+export const MQTT: ServiceSpec<MqttService, Server> = {
+  name: "mqtt",
+  phase: "listening",
+  enabled: (o) => (o.mqtt?.port ?? 0) !== 0,
+  start: async (srv) => (await import("../mqtt/service.ts")).MqttService.start(srv),
+};
+
 export const LEAFNODES: ServiceSpec<LeafNodes, Server> = {
   name: "leafnodes",
   // Once the client listener is bound: the leafnode INFO carries the same server fields as a client's.
@@ -88,11 +95,12 @@ export const ROUTES: ServiceSpec<Routes, Server> = {
   },
 };
 
-// The WebSocket, leafnode and route listeners before the monitor, which reports their ports.
-export const BUILTIN_SERVICES: readonly ServiceSpec<JetStream | StanServer | Monitor | WebSocketService | LeafNodes | Routes, Server>[] = [
+// The WebSocket, MQTT, leafnode and route listeners before the monitor, which reports their ports.
+export const BUILTIN_SERVICES: readonly ServiceSpec<JetStream | StanServer | Monitor | WebSocketService | MqttService | LeafNodes | Routes, Server>[] = [
   JETSTREAM,
   STAN,
   WEBSOCKET,
+  MQTT,
   LEAFNODES,
   ROUTES,
   MONITOR,

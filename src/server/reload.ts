@@ -50,6 +50,7 @@ const NOT_RELOADABLE: Partial<Record<Key, string>> = {
   cluster: "Cluster",
   leafnodes: "LeafNode",
   websocket: "Websocket",
+  mqtt: "MQTT",
   // natsedge's file sink is opened by the CLI; moving or resizing it needs a restart for now.
   log_file: "LogFile",
   log_size_limit: "LogSizeLimit",

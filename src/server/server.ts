@@ -30,7 +30,7 @@ import { unsupportedOptions } from "./unsupported.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import type { JetStreamView, MonitorHost } from "../monitor/host.ts";
 import { Services } from "./services.ts";
-import { BUILTIN_SERVICES, JETSTREAM, LEAFNODES, ROUTES, WEBSOCKET } from "./builtin_services.ts";
+import { BUILTIN_SERVICES, JETSTREAM, LEAFNODES, MQTT, ROUTES, WEBSOCKET } from "./builtin_services.ts";
 import type { LeafHost } from "../leaf/host.ts";
 import type { LeafzEntry, RoutezEntry } from "../monitor/host.ts";
 
@@ -214,12 +214,13 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     this.infoBase = this.buildInfo(this.lifecycle.clientPort);
   }
 
-  /** Lame duck mode (lame_duck.ts): closes the client and WebSocket listeners; connected clients stay. */
+  /** Lame duck mode (lame_duck.ts): closes the client, WebSocket and MQTT listeners; connected clients stay. */
   async stopAccepting(): Promise<void> {
     const l = this.listener;
     this.listener = null;
     this.lifecycle.listening = false;
     this.services.get(WEBSOCKET)?.stopAccepting();
+    await this.services.get(MQTT)?.stopAccepting();
     await l?.close();
   }
 

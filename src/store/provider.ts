@@ -5,6 +5,7 @@
  *   <store_dir>/jetstream/$G/streams/<stream>/      one FileStore each (layout in file/filestore.ts)
  *   <dir>/streaming/channels/<channel>/             NATS Streaming's channels, one FileStore each (named by a
  *                                                   keyed digest when encrypted; the name is in the sealed meta)
+ *   <store_dir>/mqtt/stores/retained/               MQTT's retained messages, one per subject
  *
  * as nats-server lays them out. A provider opens, lists, verifies and removes its subsystem's stores; later
  * subsystems (STAN channels, MQTT sessions) get a folder of their own beside `jetstream/` through it.
@@ -22,6 +23,7 @@ import type { LostRange, StreamLimits, StreamStore } from "./store.ts";
 const LAYOUT = {
   jetstream: { folder: "jetstream", stores: join("$G", "streams") },
   stan: { folder: "streaming", stores: "channels" },
+  mqtt: { folder: "mqtt", stores: "stores" },
 } as const;
 export type Subsystem = keyof typeof LAYOUT;
 

@@ -1,0 +1,82 @@
+// The `mqtt {}` block's startup checks, in nats-server 2.9.10's words, and MQTT credentials going through the
+// server's authorization (user and password, the password tried as a token). Run with
+// NATSEDGE_REFERENCE_SERVER to check the same assertions against nats-server.
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { connectAsync } from "mqtt";
+import { scratchDir } from "../../_helpers/certs.ts";
+import { startupError } from "../../_helpers/conf_server.ts";
+import { startNatsServer } from "../../_helpers/nats_server.ts";
+import { REFERENCE_SERVER } from "../../_helpers/reference_server.ts";
+import { useCleanup } from "../../_helpers/scope.ts";
+import { natsedgeOnly } from "../../_helpers/security.ts";
+import { startServer } from "../../../mod.ts";
+
+const own = useCleanup();
+const dir = scratchDir("natsedge-mqtt-conf-");
+const JS = `jetstream { store_dir: ${JSON.stringify(dir)} }`;
+
+function confError(conf: string): Promise<string | null> {
+  const file = join(dir, `c${Math.random().toString(36).slice(2)}.conf`);
+  writeFileSync(file, conf);
+  return startupError(["-c", file]);
+}
+
+describe("startup checks", () => {
+  test("MQTT needs a server_name and JetStream", async () => {
+    expect(await confError(`${JS}\nmqtt { port: -1 }`)).toContain("mqtt requires server name to be explicitly set");
+    expect(await confError(`server_name: s1\nmqtt { port: -1 }`)).toContain("mqtt requires JetStream to be enabled if running in standalone mode");
+    expect(await confError(`server_name: s1\n${JS}\nmqtt { host: 127.0.0.1, port: -1, max_ack_pending: 100 }`)).toBeNull();
+  });
+
+  test("an unknown key is an error naming it", async () => {
+    expect(await confError(`server_name: s1\n${JS}\nmqtt { port: -1, bogus: 1 }`)).toContain("bogus");
+  });
+
+  natsedgeOnly("keys natsedge does not apply yet are refused by name", async () => {
+    expect(await confError(`server_name: s1\n${JS}\nmqtt { port: -1, ack_wait: "1m" }`)).toContain("mqtt.ack_wait is not supported by natsedge yet");
+    expect(await confError(`server_name: s1\n${JS}\nmqtt { port: -1, js_domain: hub }`)).toContain("mqtt.js_domain is not supported by natsedge yet");
+  });
+});
+
+async function mqttPortOf(auth: string): Promise<number> {
+  const conf = `server_name: s1\n${JS}\nauthorization { ${auth} }\nmqtt { host: 127.0.0.1, port: -1 }`;
+  let logs: string[];
+  if (REFERENCE_SERVER !== "") {
+    process.env.NATS_SERVER = REFERENCE_SERVER;
+    const ref = own(await startNatsServer(conf));
+    logs = ref.logs;
+  } else {
+    logs = [];
+    const sink = logs;
+    own(await startServer({ config: `listen: "127.0.0.1:-1"\n${conf}`, logSink: (l) => sink.push(l) }));
+  }
+  const line = logs.find((l) => l.includes("Listening for MQTT clients"))!;
+  return Number(/:(\d+)$/.exec(line)![1]);
+}
+
+async function tryConnect(port: number, username?: string, password?: string): Promise<string> {
+  try {
+    const c = await connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, username, password, connectTimeout: 5000 });
+    await c.endAsync();
+    return "ok";
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+describe("MQTT credentials through the server's authorization", () => {
+  test("user and password: right ones connect, wrong ones get CONNACK 5", async () => {
+    const port = await mqttPortOf("user: dev, password: s3cret");
+    expect(await tryConnect(port, "dev", "s3cret")).toBe("ok");
+    expect(await tryConnect(port, "dev", "wrong")).toContain("Not authorized");
+    expect(await tryConnect(port)).toContain("Not authorized");
+  });
+
+  test("the password is also tried as a token", async () => {
+    const port = await mqttPortOf("token: t0ken");
+    expect(await tryConnect(port, "anyone", "t0ken")).toBe("ok");
+    expect(await tryConnect(port, "anyone", "nope")).toContain("Not authorized");
+  });
+});
