@@ -7,6 +7,7 @@
 import type { ServerOptions } from "../config/options.ts";
 import { CloseReason } from "../connection/close_reason.ts";
 import type { Connection, ConnProtocol } from "../connection/connection.ts";
+import { ParsedInput } from "../connection/parsed_input.ts";
 import { type MsgOps, sameSubject, writeLeafMsg } from "../leaf/lmsg.ts";
 import { InterestMap, keyOf } from "../leaf/smap.ts";
 import type { Logger } from "../log/logger.ts";
@@ -77,8 +78,7 @@ export class RouteConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
   private readonly advertised = new InterestMap("RS", `${GLOBAL_ACCOUNT} `);
   private unwatch: (() => void) | null = null;
   private readonly lastSubject = new LastSubject();
-  /** Input read while parsing is suspended. */
-  private held: Uint8Array | null = null;
+  private readonly input: ParsedInput;
   private rttStart = 0;
   rtt = 0;
 
@@ -93,6 +93,7 @@ export class RouteConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
   ) {
     link.proto = this;
     this.parser = new Parser(this, host.options.max_payload, host.options.max_control_line, link.kind);
+    this.input = new ParsedInput(this.parser, link, (err) => this.onProtocolError(err), () => host.flushPending());
   }
 
   get cid(): number {
@@ -150,41 +151,13 @@ export class RouteConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
   // ---- ConnProtocol ---------------------------------------------------------------------------------------
 
   onData(data: Uint8Array): void {
-    if (this.parser.suspended) {
-      this.hold(data);
-      return;
-    }
-    try {
-      const n = this.parser.parse(data);
-      if (n < data.length) this.hold(data.subarray(n));
-    } catch (err) {
-      this.onProtocolError(err);
-    }
-    this.host.flushPending();
-  }
-
-  /** Keeps input that arrives while a CONNECT's bcrypt check runs; the read buffer is only ours during onData. */
-  private hold(data: Uint8Array): void {
-    if (this.held === null) {
-      this.held = data.slice();
-      this.link.conn.pause();
-      return;
-    }
-    const next = new Uint8Array(this.held.length + data.length);
-    next.set(this.held, 0);
-    next.set(data, this.held.length);
-    this.held = next;
+    this.input.feed(data);
   }
 
   /** Parsing goes on after an asynchronous CONNECT check, with what arrived meanwhile. */
   resume(): void {
     this.parser.suspended = false;
-    const held = this.held;
-    this.held = null;
-    if (this.closed) return;
-    this.link.conn.resume();
-    if (held !== null) this.onData(held);
-    else this.host.flushPending();
+    if (!this.closed) this.input.resume();
   }
 
   onClose(): void {
