@@ -65,7 +65,7 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
     this.cid = link.cid;
     const o = host.options;
     this.parser = new Parser(this, o.max_payload, o.max_control_line, link.kind);
-    this.input = new ParsedInput(this.parser, link, (err) => this.onProtocolError(err), () => host.flushPending());
+    this.input = new ParsedInput(this.parser, link, (err) => link.protocolError(err, "client", closeReasonOf), () => host.flushPending());
   }
 
   get traceId(): string {
@@ -90,23 +90,6 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
   onClose(): void {
     this.closed = true;
     for (const sub of this.subs.values()) this.host.removeSub(sub);
-  }
-
-  private onProtocolError(err: unknown): void {
-    if (!(err instanceof ProtocolError)) {
-      this.host.log.error(`${this.traceId} - internal error processing client input: ${String(err)}`);
-      this.link.close(CloseReason.protocolViolation);
-      return;
-    }
-    if (err.wire !== null) this.link.sendErr(err.wire);
-    if (err.detail) this.host.log.error(`${this.traceId} - ${err.detail}`);
-    if (!err.fatal) return;
-    let reason: CloseReason = CloseReason.protocolViolation;
-    if (err.wire === ERR.maxPayloadViolation) reason = CloseReason.maxPayload;
-    else if (err.wire === ERR.maxControlLine) reason = CloseReason.maxControlLine;
-    else if (err.wire === ERR.authorizationViolation) reason = CloseReason.authViolation;
-    else if (err.wire === ERR.unknownProtocolOperation) reason = CloseReason.parseError;
-    this.link.closeAfterFlush(reason);
   }
 
   // ---- ParserHandler --------------------------------------------------------------------------------------
@@ -375,3 +358,13 @@ function splitArgs(arg: string): string[] {
   return arg.split(/[ \t\r\n]+/).filter((s) => s.length > 0);
 }
 
+/** Why a client is closed after a fatal protocol error, in nats-server's words for the -ERR it got. */
+function closeReasonOf(err: ProtocolError): CloseReason {
+  switch (err.wire) {
+    case ERR.maxPayloadViolation: return CloseReason.maxPayload;
+    case ERR.maxControlLine: return CloseReason.maxControlLine;
+    case ERR.authorizationViolation: return CloseReason.authViolation;
+    case ERR.unknownProtocolOperation: return CloseReason.parseError;
+    default: return CloseReason.protocolViolation;
+  }
+}

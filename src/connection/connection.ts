@@ -8,7 +8,7 @@
 import type { ServerOptions } from "../config/options.ts";
 import { goCipherName, tlsVersionNumber } from "../config/tls_config.ts";
 import type { Logger } from "../log/logger.ts";
-import { ERR } from "../protocol/errors.ts";
+import { ERR, ProtocolError } from "../protocol/errors.ts";
 import { errLine, infoLine, PING } from "../protocol/encode.ts";
 import { ClientType, Kind } from "../protocol/kind.ts";
 import type { Conn, ConnHandler, TLSClientConfig, TLSServerConfig, TLSState } from "../runtime/types.ts";
@@ -228,6 +228,22 @@ export class Connection implements ConnHandler {
     if (this.host.log.trace) this.host.log.tracef(`${this.traceId} - ->> [PING]`);
     this.enqueue(PING);
     this.flush();
+  }
+
+  /**
+   * A failure while parsing `input` (the protocol's name, for the log): nats-server's -ERR when it has one,
+   * the detail logged, and when it is fatal the connection closed after the -ERR with `reasonOf`'s reason.
+   * Anything but a ProtocolError is a bug in the protocol code: logged as one, and the connection dropped.
+   */
+  protocolError(err: unknown, input: string, reasonOf: (e: ProtocolError) => CloseReason = () => CloseReason.protocolViolation): void {
+    if (!(err instanceof ProtocolError)) {
+      this.host.log.error(`${this.traceId} - internal error processing ${input} input: ${String(err)}`);
+      this.close(CloseReason.protocolViolation);
+      return;
+    }
+    if (err.wire !== null) this.sendErr(err.wire);
+    if (err.detail) this.host.log.error(`${this.traceId} - ${err.detail}`);
+    if (err.fatal) this.closeAfterFlush(reasonOf(err));
   }
 
   slowConsumer(reason: CloseReason): void {

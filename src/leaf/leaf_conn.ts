@@ -104,7 +104,7 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
     link.proto = this;
     const o = host.options;
     this.parser = new Parser(this, o.max_payload, o.max_control_line, link.kind);
-    this.input = new ParsedInput(this.parser, link, (err) => this.onProtocolError(err), () => host.flushPending());
+    this.input = new ParsedInput(this.parser, link, (err) => link.protocolError(err, "leafnode"), () => host.flushPending());
     this.ownDomainApi = o.jetstream?.enabled && o.jetstream.domain ? `$JS.${o.jetstream.domain}.API.` : null;
   }
 
@@ -206,17 +206,6 @@ export class LeafConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
 
   onTLSReady(): void {
     this.handshake.tlsReady?.(this);
-  }
-
-  private onProtocolError(err: unknown): void {
-    if (!(err instanceof ProtocolError)) {
-      this.host.log.error(`${this.traceId} - internal error processing leafnode input: ${String(err)}`);
-      this.link.close(CloseReason.protocolViolation);
-      return;
-    }
-    if (err.wire !== null) this.link.sendErr(err.wire);
-    if (err.detail) this.host.log.error(`${this.traceId} - ${err.detail}`);
-    if (err.fatal) this.link.closeAfterFlush(CloseReason.protocolViolation);
   }
 
   // ---- ParserHandler --------------------------------------------------------------------------------------

@@ -93,7 +93,7 @@ export class RouteConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
   ) {
     link.proto = this;
     this.parser = new Parser(this, host.options.max_payload, host.options.max_control_line, link.kind);
-    this.input = new ParsedInput(this.parser, link, (err) => this.onProtocolError(err), () => host.flushPending());
+    this.input = new ParsedInput(this.parser, link, (err) => link.protocolError(err, "route"), () => host.flushPending());
   }
 
   get cid(): number {
@@ -166,17 +166,6 @@ export class RouteConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
     for (const sub of this.peerSubs.values()) this.host.router.removeSub(sub);
     this.peerSubs.clear();
     this.host.closed(this);
-  }
-
-  private onProtocolError(err: unknown): void {
-    if (!(err instanceof ProtocolError)) {
-      this.host.log.error(`${this.traceId} - internal error processing route input: ${String(err)}`);
-      this.link.close(CloseReason.protocolViolation);
-      return;
-    }
-    if (err.wire !== null) this.link.sendErr(err.wire);
-    if (err.detail) this.host.log.error(`${this.traceId} - ${err.detail}`);
-    if (err.fatal) this.link.closeAfterFlush(CloseReason.protocolViolation);
   }
 
   // ---- ParserHandler --------------------------------------------------------------------------------------
