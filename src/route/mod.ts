@@ -6,6 +6,8 @@
 import { networkInterfaces } from "node:os";
 import { checkSecret } from "../auth/password.ts";
 import { formatGoDuration } from "../config/_duration.ts";
+import type { TLSOptions } from "../config/options.ts";
+import { DEFAULT_TLS_TIMEOUT_MS, tlsClientConfig, tlsServerConfig } from "../config/tls_config.ts";
 import { CloseReason } from "../connection/close_reason.ts";
 import { Connection } from "../connection/connection.ts";
 import { LinkSet } from "../link/link_set.ts";
@@ -13,7 +15,7 @@ import { infoLine } from "../protocol/encode.ts";
 import { ERR, ProtocolError } from "../protocol/errors.ts";
 import { Kind } from "../protocol/kind.ts";
 import { nuid } from "../protocol/nuid.ts";
-import type { Conn, ConnHandler, Listener } from "../runtime/types.ts";
+import type { Conn, ConnHandler, Listener, TLSClientConfig, TLSServerConfig } from "../runtime/types.ts";
 import type { RouteHost } from "./host.ts";
 import { RouteConn, type RouteLinkHost, type RoutePeer } from "./route_conn.ts";
 import { RouteSolicitor } from "./solicit.ts";
@@ -55,6 +57,8 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
   private readonly solicitors = new Set<RouteSolicitor>();
   private listener: Listener | null = null;
   private infoBase: Record<string, unknown> = {};
+  /** The cluster block's TLS, both ways, when it has one. */
+  private tls: { server: TLSServerConfig; client: TLSClientConfig; timeoutMs: number } | null = null;
   private stopping = false;
   readonly clusterName: string;
   private readonly configured: Set<string>;
@@ -75,7 +79,7 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
 
   async start(): Promise<void> {
     const co = this.options.cluster!;
-    if (co.tls !== undefined) throw new Error("cluster.tls: natsedge routes do not do TLS yet; remove the block or use leaf nodes with TLS");
+    if (co.tls !== undefined) await this.prepareTLS(co.tls);
     if (co.port !== undefined && co.port !== 0) {
       this.listener = await this.runtime.listen({ host: this.host, port: co.port === -1 ? 0 : co.port, accept: (conn) => this.accept(conn) });
       this.log.notice(`Cluster name is ${this.clusterName}`);
@@ -88,6 +92,21 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
     this.publishConnectUrls();
     this.startDeadlineSweep();
     for (const r of co.routes ?? []) this.solicit(r, true);
+  }
+
+  /**
+   * nats-server forces strict verification between routes and acts as both client and server with the
+   * one block: the CA checks the peer's certificate either way, and our certificate is presented either way.
+   */
+  private async prepareTLS(t: TLSOptions): Promise<void> {
+    const rt = this.runtime;
+    if (!rt.serverTLS) throw new Error(`cluster.tls is configured, but the ${rt.name} transport cannot serve TLS`);
+    this.tls = {
+      server: tlsServerConfig({ ...t, verify: true }),
+      client: tlsClientConfig(t),
+      timeoutMs: t.timeout ?? DEFAULT_TLS_TIMEOUT_MS,
+    };
+    await rt.prepareTLS?.();
   }
 
   /** Our client listener as peers' clients should dial it. */
@@ -118,6 +137,7 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
       port,
       headers: base.headers,
       ...(co.authorization?.user !== undefined ? { auth_required: true } : {}),
+      ...(this.tls !== null ? { tls_required: true, tls_verify: true } : {}),
       max_payload: base.max_payload,
       ...(base.jetstream === true ? { jetstream: true } : {}),
       ...(co.advertise !== undefined ? { ip: `nats-route://${co.advertise}/` } : {}),
@@ -167,19 +187,45 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
       }, auth.timeout ?? DEFAULT_ROUTE_AUTH_TIMEOUT_MS);
       (t as { unref?: () => void }).unref?.();
     }
-    link.enqueue(infoLine(this.infoBase));
-    link.flush();
+    // Routes speak TLS from the first byte (nats-server's createRoute): INFO follows the handshake.
+    if (this.tls !== null) link.upgradeTLS(this.tls.server, this.tls.timeoutMs, null);
+    else this.greet(route);
     return link;
   }
 
+  /** The accepting side's INFO; the soliciting side's CONNECT and INFO (sendConnect). */
+  private greet(route: RouteConn): void {
+    route.link.enqueue(infoLine(this.infoBase));
+    route.link.flush();
+  }
+
+  /** The soliciting side's first step: TLS first when the cluster has it, then CONNECT and INFO. */
+  opened(route: RouteConn, url: RouteURL): void {
+    if (this.tls === null) {
+      this.sendConnect(route, url);
+      return;
+    }
+    // Gossiped URLs are addresses: verify the certificate against the host as dialled, as nats-server does.
+    route.link.upgradeClientTLS({ ...this.tls.client, servername: url.host }, this.tls.timeoutMs, "route");
+  }
+
+  /** The TLS handshake of a route is done: go on with what a plain route sends first. */
+  tlsReady(route: RouteConn): void {
+    if (!route.solicited) {
+      this.greet(route);
+      return;
+    }
+    for (const s of this.solicitors) if (s.current === route) this.sendConnect(route, s.url);
+  }
+
   /** The soliciting side speaks first: CONNECT, then its INFO (nats-server's createRoute). */
-  sendConnect(route: RouteConn, url: RouteURL): void {
+  private sendConnect(route: RouteConn, url: RouteURL): void {
     const connect = {
       echo: true,
       verbose: false,
       pedantic: false,
       ...(url.user !== undefined ? { user: url.user, pass: url.pass ?? "" } : {}),
-      tls_required: false,
+      tls_required: this.tls !== null,
       headers: !this.options.no_header_support,
       name: this.srv.id,
       cluster: this.clusterName,
@@ -382,6 +428,7 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
       addr: this.host,
       cluster_port: this.listener?.port ?? 0,
       auth_timeout: (co.authorization?.timeout ?? DEFAULT_ROUTE_AUTH_TIMEOUT_MS) / 1000,
+      ...(this.tls !== null ? { tls_timeout: this.tls.timeoutMs / 1000, tls_required: true, tls_verify: true } : {}),
       urls: (co.routes ?? []).map(routeKey),
     };
   }

@@ -41,6 +41,8 @@ export interface RouteLinkHost extends RemoteLinkHost {
   gossip(route: RouteConn, info: Record<string, unknown>): void;
   /** The accepting side's CONNECT check. */
   routeConnect(route: RouteConn, arg: string): void;
+  /** The route's TLS handshake is done. */
+  tlsReady(route: RouteConn): void;
   closed(route: RouteConn): void;
 }
 
@@ -93,6 +95,10 @@ export class RouteConn extends RemoteLink<RouteLinkHost> {
 
   protected linkClosed(): void {
     this.host.closed(this);
+  }
+
+  onTLSReady(): void {
+    this.host.tlsReady(this);
   }
 
   // ---- ParserHandler --------------------------------------------------------------------------------------

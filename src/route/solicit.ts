@@ -80,7 +80,7 @@ export class RouteSolicitor {
     const route = new RouteConn(link, this.svc, true, this.raw, this.explicit);
     this.current = route;
     this.svc.track(route);
-    this.svc.sendConnect(route, this.url);
+    this.svc.opened(route, this.url);
     if (this.stopped) link.close(CloseReason.serverShutdown);
     return link;
   }
