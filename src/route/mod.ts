@@ -60,12 +60,16 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
   /** The cluster block's TLS, both ways, when it has one. */
   private tls: { server: TLSServerConfig; client: TLSClientConfig; timeoutMs: number } | null = null;
   private stopping = false;
-  readonly clusterName: string;
+  /** The cluster's name: configured, or generated and then given up for a peer's (nats-server's dynamic name). */
+  clusterName: string;
+  /** No name was configured and none adopted from a configured peer yet: ours may change. */
+  private dynamic: boolean;
   private readonly configured: Set<string>;
 
   constructor(srv: RouteHost) {
     super(srv);
     this.clusterName = srv.options.cluster?.name ?? nuid();
+    this.dynamic = srv.options.cluster?.name === undefined;
     this.configured = new Set((srv.options.cluster?.routes ?? []).map(routeKey));
   }
 
@@ -83,6 +87,7 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
     if (co.port !== undefined && co.port !== 0) {
       this.listener = await this.runtime.listen({ host: this.host, port: co.port === -1 ? 0 : co.port, accept: (conn) => this.accept(conn) });
       this.log.notice(`Cluster name is ${this.clusterName}`);
+      if (this.dynamic) this.log.warn("Cluster name was dynamically generated, consider setting one");
       this.log.notice(`Listening for route connections on ${routeHostPort({ host: this.host, port: this.listener.port })}`);
     }
     if (this.options.jetstream?.enabled) {
@@ -143,7 +148,7 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
       ...(co.advertise !== undefined ? { ip: `nats-route://${co.advertise}/` } : {}),
       ...(co.no_advertise === true ? {} : { connect_urls: [this.clientUrl] }),
       cluster: this.clusterName,
-      ...(co.name === undefined ? { cluster_dynamic: true } : {}),
+      ...(this.dynamic ? { cluster_dynamic: true } : {}),
       lnoc: true,
     };
   }
@@ -229,7 +234,7 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
       headers: !this.options.no_header_support,
       name: this.srv.id,
       cluster: this.clusterName,
-      dynamic: this.options.cluster?.name === undefined,
+      ...(this.dynamic ? { cluster_dynamic: true } : {}),
       lnoc: true,
     };
     if (this.log.trace) this.log.tracef(`${route.traceId} - ->> [CONNECT ${JSON.stringify({ ...connect, ...(url.pass !== undefined ? { pass: "[REDACTED]" } : {}) })}]`);
@@ -254,7 +259,10 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
       return;
     }
     const cluster = typeof j.cluster === "string" ? j.cluster : "";
-    if (cluster !== this.clusterName) {
+    if (cluster !== this.clusterName && this.takesName(cluster, j.cluster_dynamic === true)) {
+      if (j.cluster_dynamic !== true) this.dynamic = false;
+      this.adoptClusterName(cluster, route);
+    } else if (cluster !== this.clusterName) {
       const text = `Rejecting connection, cluster name ${JSON.stringify(cluster)} does not match ${JSON.stringify(this.clusterName)}`;
       this.log.error(`${route.traceId} - ${text}`);
       route.refuse(text, CloseReason.clusterNameConflict);
@@ -281,6 +289,19 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
     });
   }
 
+  /** A dynamic name gives way to a configured one, or to a dynamic one that sorts higher (nats-server's rule). */
+  private takesName(theirs: string, theirsDynamic: boolean): boolean {
+    return this.dynamic && (!theirsDynamic || this.clusterName < theirs);
+  }
+
+  /** nats-server's setClusterName and removeAllRoutesExcept: the routes under the old name go. */
+  private adoptClusterName(name: string, keep: RouteConn): void {
+    this.clusterName = name;
+    this.infoBase = this.buildInfo();
+    this.log.notice(`Cluster name updated to ${name}`);
+    for (const other of [...this.byId.values()]) if (other !== keep) other.link.close(CloseReason.clusterNameConflict);
+  }
+
   private authorized(route: RouteConn, ok: boolean): void {
     if (!ok) {
       this.log.error(`${route.traceId} - authentication error`);
@@ -299,7 +320,9 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
       return;
     }
     const cluster = typeof info.cluster === "string" ? info.cluster : "";
-    if (cluster !== this.clusterName) {
+    if (cluster !== "" && cluster !== this.clusterName && this.takesName(cluster, info.cluster_dynamic === true)) {
+      this.adoptClusterName(cluster, route);
+    } else if (cluster !== this.clusterName) {
       this.log.error(`${route.traceId} - Cluster name conflict: ours ${JSON.stringify(this.clusterName)}, the remote's ${JSON.stringify(cluster)}`);
       route.link.close(CloseReason.clusterNameConflict);
       return;
