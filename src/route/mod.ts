@@ -123,7 +123,7 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
   /** Our client URL and every peer's; none with no_advertise, which keeps the cluster from our clients. */
   private publishConnectUrls(): void {
     if (this.options.cluster?.no_advertise === true) return;
-    const peers = [...this.byId.values()].flatMap((r) => r.peer.connectUrls);
+    const peers = [...this.byId.values()].flatMap((r) => (r.peer.lameDuck ? [] : r.peer.connectUrls));
     this.srv.setConnectUrls([...new Set([this.clientUrl, ...peers])]);
   }
 
@@ -370,8 +370,17 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
   }
 
   /** nats-server's processImplicitRoute: dial a peer we heard of, unless it is us, known or configured. */
-  gossip(_route: RouteConn, info: Record<string, unknown>): void {
+  gossip(route: RouteConn, info: Record<string, unknown>): void {
     const id = typeof info.server_id === "string" ? info.server_id : "";
+    if (id === route.peer.id) {
+      // The peer itself is going away: our clients stop being offered its URLs (nats-server's
+      // removeConnectURLsAndSendINFOToClients).
+      if (info.ldm === true && !route.peer.lameDuck) {
+        route.peer.lameDuck = true;
+        this.publishConnectUrls();
+      }
+      return;
+    }
     const url = typeof info.ip === "string" ? info.ip : "";
     if (id === "" || url === "" || id === this.srv.id || this.byId.has(id)) return;
     const key = routeKey(url);
@@ -458,6 +467,13 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
 
   health(): string | null {
     return null;
+  }
+
+  /** nats-server's sendLDMToRoutes: once, an INFO with `ldm` so each peer stops offering us to its clients. */
+  sendLameDuck(): void {
+    const line = infoLine({ ...this.infoBase, ldm: true });
+    for (const r of this.byId.values()) r.link.enqueue(line);
+    this.flushPending();
   }
 
   async stop(): Promise<void> {

@@ -30,6 +30,8 @@ export interface RoutePeer {
   connectUrls: string[];
   /** The INFO it sent, forwarded to the other routes so they connect to it (gossip). */
   info: Record<string, unknown>;
+  /** It told us it is in lame duck mode: its client URLs are no longer offered. */
+  lameDuck?: boolean;
 }
 
 /** What a route connection needs from the routes service. */
