@@ -6,7 +6,7 @@
 import { networkInterfaces } from "node:os";
 import { checkSecret } from "../auth/password.ts";
 import { formatGoDuration } from "../config/_duration.ts";
-import type { TLSOptions } from "../config/options.ts";
+import type { ServerOptions, TLSOptions } from "../config/options.ts";
 import { DEFAULT_TLS_TIMEOUT_MS, tlsClientConfig, tlsServerConfig } from "../config/tls_config.ts";
 import { CloseReason } from "../connection/close_reason.ts";
 import { Connection } from "../connection/connection.ts";
@@ -64,7 +64,7 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
   clusterName: string;
   /** No name was configured and none adopted from a configured peer yet: ours may change. */
   private dynamic: boolean;
-  private readonly configured: Set<string>;
+  private configured: Set<string>;
 
   constructor(srv: RouteHost) {
     super(srv);
@@ -467,6 +467,34 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
 
   health(): string | null {
     return null;
+  }
+
+  /**
+   * A reloaded cluster block (nats-server's clusterOption and routesOption): new authorization and TLS apply
+   * to routes from now on, advertising changes reach peers and clients, removed routes are closed and not
+   * dialled again, added ones are dialled. Where it listens cannot change (reload.ts refuses that).
+   */
+  async reload(next: ServerOptions): Promise<void> {
+    const co = next.cluster!;
+    if (co.tls === undefined) this.tls = null;
+    else await this.prepareTLS(co.tls);
+    this.infoBase = this.buildInfo();
+    if (co.no_advertise === true) this.srv.setConnectUrls([]);
+    else this.publishConnectUrls();
+    this.log.notice("Reloaded: cluster");
+    const wanted = new Set((co.routes ?? []).map(routeKey));
+    const removed = [...this.configured].filter((k) => !wanted.has(k));
+    const added = (co.routes ?? []).filter((r) => !this.configured.has(routeKey(r)));
+    this.configured = wanted;
+    if (removed.length === 0 && added.length === 0) return;
+    for (const s of [...this.solicitors]) {
+      if (!s.explicit || !removed.includes(routeKey(s.raw))) continue;
+      s.stop();
+      this.forget(s);
+      s.current?.link.close(CloseReason.routeRemoved);
+    }
+    for (const r of added) this.solicit(r, true);
+    this.log.notice("Reloaded: cluster routes");
   }
 
   /** nats-server's sendLDMToRoutes: once, an INFO with `ldm` so each peer stops offering us to its clients. */

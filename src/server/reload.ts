@@ -12,7 +12,7 @@
  */
 import fs from "node:fs";
 import process from "node:process";
-import type { ServerOptions } from "../config/options.ts";
+import type { ClusterOptions, ServerOptions } from "../config/options.ts";
 import { Authenticator, type AuthVerdict } from "../auth/authenticator.ts";
 import type { Client } from "../client/client.ts";
 import { CloseReason } from "../connection/close_reason.ts";
@@ -47,7 +47,6 @@ const NOT_RELOADABLE: Partial<Record<Key, string>> = {
   max_closed_clients: "MaxClosedClients",
   no_auth_user: "NoAuthUser",
   jetstream: "JetStream",
-  cluster: "Cluster",
   leafnodes: "LeafNode",
   websocket: "Websocket",
   mqtt: "MQTT",
@@ -85,6 +84,27 @@ function show(v: unknown): string {
   return v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
 }
 
+/**
+ * nats-server's validateClusterOpts: a cluster block can change its routes, authorization, TLS and
+ * advertising at runtime, not where it listens; adding or removing the whole block needs a restart.
+ */
+function checkCluster(cur: ClusterOptions | undefined, next: ClusterOptions | undefined): void {
+  if (cur === undefined || next === undefined) {
+    throw new ReloadError(`config reload not supported for Cluster: old=${show(cur)}, new=${show(next)}`);
+  }
+  if ((cur.host ?? "") !== (next.host ?? "")) throw new ReloadError(`config reload not supported for cluster host: old=${cur.host ?? ""}, new=${next.host ?? ""}`);
+  // A random port (-1) keeps the bound one, as for the client port.
+  if (next.port !== -1 && (cur.port ?? 0) !== (next.port ?? 0)) throw new ReloadError(`config reload not supported for cluster port: old=${cur.port ?? 0}, new=${next.port ?? 0}`);
+  if (cur.name !== next.name) throw new ReloadError(`config reload not supported for cluster name: old=${cur.name ?? ""}, new=${next.name ?? ""}`);
+  if (next.tls !== undefined && !same(cur.tls, next.tls)) {
+    try {
+      tlsServerConfig(next.tls);
+    } catch (err) {
+      throw new ReloadError(`cluster.tls: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
 /** The options that differ, refusing any that cannot change at runtime. */
 function diff(cur: ServerOptions, next: ServerOptions): Key[] {
   const keys = new Set([...Object.keys(cur), ...Object.keys(next)] as Key[]);
@@ -92,6 +112,7 @@ function diff(cur: ServerOptions, next: ServerOptions): Key[] {
   const changed: Key[] = [];
   for (const k of keys) {
     if (same(cur[k], next[k])) continue;
+    if (k === "cluster") checkCluster(cur.cluster, next.cluster);
     const goName = NOT_RELOADABLE[k];
     if (goName !== undefined) {
       throw new ReloadError(`config reload not supported for ${goName}: old=${show(cur[k])}, new=${show(next[k])}`);

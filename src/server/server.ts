@@ -173,7 +173,7 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
       ...(this.tls ? { tls_required: true } : {}),
       ...(this.tls?.requestCert ? { tls_verify: true } : {}),
       max_payload: o.max_payload,
-      ...(this.connectUrls !== null ? { connect_urls: this.connectUrls } : {}),
+      ...(this.connectUrls !== null && this.connectUrls.length > 0 ? { connect_urls: this.connectUrls } : {}),
     };
   }
 
