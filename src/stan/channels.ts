@@ -38,6 +38,10 @@ export class ChannelRegistry {
     return this.#open.get(name);
   }
 
+  all(): ReadonlyMap<string, Channel> {
+    return this.#open;
+  }
+
   values(): IterableIterator<Channel> {
     return this.#open.values();
   }
