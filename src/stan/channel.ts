@@ -358,7 +358,10 @@ export class Channel {
     const held = this.#lookupErrorsHeld > 0 ? ` (and ${this.#lookupErrorsHeld} more lookup errors on this channel since the last report)` : "";
     this.#lookupErrorAt = now;
     this.#lookupErrorsHeld = 0;
-    this.host.log.error(`STREAM: Error looking up message ${this.name}:${seq} (${lost.reason})${held}`);
+    // The store's reason is "segment N at offset M: <cause>": the cause goes in the parentheses, as nats-streaming-server's.
+    const at = /^(segment \d+ at offset \d+): (.*)$/s.exec(lost.reason);
+    const why = at === null ? `(${lost.reason})` : `(${at[2]}) in ${at[1]}`;
+    this.host.log.error(`STREAM: Error looking up message ${this.name}:${seq} ${why}${held}`);
   }
 
   #pump(sub: Sub): void {

@@ -5,7 +5,7 @@
  */
 import { afterEach, expect, test } from "bun:test";
 import { createServer } from "node:net";
-import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { scratchDir } from "../../_helpers/certs.ts";
 import { CliChild } from "../../_helpers/cli_child.ts";
@@ -46,6 +46,9 @@ function files(root: string): Map<string, Buffer> {
   walk(root);
   return out;
 }
+
+/** Every file under `root` as bytes, copied. */
+const snapshot = (root: string): Map<string, Buffer> => new Map([...files(root)].map(([p, b]) => [p, Buffer.from(b)]));
 
 for (const cipher of [[], ["-encryption_cipher", "CHACHA"], ["-encryption_cipher", "AES"]]) {
   test(`kill -9 with a durable mid-stream loses no acked message (${cipher.join(" ") || "default cipher"})`, async () => {
@@ -213,18 +216,58 @@ test("a wrong key: STAN starts and serves connects, logs what it cannot open, an
   await stanClose(sc);
   await right.close();
 
+  const before = snapshot(datastore);
   const wrong = await serve(datastore, [], { NATS_STREAMING_ENCRYPTION_KEY: "not-my-key" });
   expect(wrong.lines.some((l) => /\[ERR\] STREAM: Unable to recover channel .*authentication failed/.test(l))).toBe(true);
   const other = await client(wrong.port, "keeper");
+  // Asked for by name, the sealed channel cannot be recognised: the request is logged against it.
+  const empty = await Collected.subscribe(other, "vault", other.subscriptionOptions().setDeliverAllAvailable());
   await stanPublish(other, "elsewhere", "fine");
+  expect(empty.msgs).toEqual([]);
+  expect(wrong.lines.some((l) => /\[ERR\] STREAM: Error looking up channel "vault": 1 stored channel\(s\) could not be opened \(.*authentication failed\)/.test(l))).toBe(true);
   await stanClose(open.pop()!);
   await wrong.close();
+
+  // Nothing that was there is rewritten under the wrong key.
+  const after = snapshot(datastore);
+  for (const [path, bytes] of before) expect(`${path} ${after.get(path)?.equals(bytes)}`).toBe(`${path} true`);
 
   const again = await serve(datastore);
   const reader = await client(again.port, "keeper");
   const all = await Collected.subscribe(reader, "vault", reader.subscriptionOptions().setDeliverAllAvailable());
   await all.until(1);
   expect(all.texts()).toEqual(["kept"]);
+});
+
+test("a damaged block: its messages are logged as nats-streaming-server logs a failed lookup, the rest delivered, nothing rewritten", async () => {
+  dir = scratchDir("natsedge-stan-");
+  const datastore = join(dir, "datastore");
+  const first = await serve(datastore);
+  const sc = await stanConnect(first.port, "writer");
+  const sent = Array.from({ length: 50 }, (_, i) => `${"x".repeat(1000)}-${i + 1}`);
+  for (const t of sent) await stanPublish(sc, "orders", t);
+  await stanClose(sc);
+  await first.close();
+  // The middle of the channel's one segment: one sealed block fails its authentication.
+  const [segment, bytes] = [...files(datastore)].filter(([p]) => p.includes("/msgs/")).sort((a, b) => b[1].length - a[1].length)[0]!;
+  bytes[bytes.length >> 1]! ^= 0xff;
+  writeFileSync(segment, bytes);
+
+  const second = await serve(datastore);
+  const reader = await client(second.port, "reader");
+  let sawNew: () => void = () => {};
+  const newArrived = new Promise<void>((resolve) => (sawNew = resolve));
+  const all = await Collected.subscribe(reader, "orders", reader.subscriptionOptions().setDeliverAllAvailable(), undefined, (m) => {
+    if (String(m.getData()) === "new") sawNew();
+  });
+  await stanPublish(reader, "orders", "new");
+  await newArrived;
+  const missing = sent.map((_, i) => i + 1).filter((s) => !all.seqs().includes(s));
+  expect(missing.length).toBeGreaterThan(0);
+  expect(all.seqs().length).toBe(sent.length + 1 - missing.length);
+  const line = await second.waitLog(/Error looking up message/);
+  expect(line).toMatch(new RegExp(`\\[ERR\\] STREAM: Error looking up message orders:${missing[0]} \\((cipher|chacha20poly1305): message authentication failed\\) in segment 1 at offset \\d+`));
+  expect(readFileSync(segment).subarray(0, bytes.length).equals(bytes)).toBe(true);
 });
 
 test("core NATS, JetStream and NATS Streaming in one process, their stores side by side under one directory", async () => {
