@@ -388,6 +388,14 @@ test("garbage protobufs get the reference's errors and the server goes on servin
     expect(pub.error).toBe("stan: invalid publish request");
     const noGuid = PubAck.decode((await nc.request("_STAN.pub.test-cluster.foo", PubMsg.encode({ clientID: "x", subject: "foo" }))).data);
     expect(noGuid.error).toBe("stan: invalid publish request");
+    const subClose = SubscriptionResponse.decode((await nc.request("_STAN.subclose.test-cluster", garbage)).data);
+    expect(subClose.error).toBe("stan: invalid unsubscribe request");
+    const close = CloseResponse.decode((await nc.request("_STAN.close.test-cluster", garbage)).data);
+    expect(close.error).toBe("stan: invalid close request");
+    // Acks and pings have no error answer: garbage there is dropped.
+    nc.publish("_STAN.ack.test-cluster.X.1", garbage);
+    nc.publish("_STAN.discover.test-cluster.pings", garbage);
+    await nc.flush();
   } finally {
     await nc.close();
   }
