@@ -577,23 +577,10 @@ export class Channel {
   }
 }
 
-/** A subscription as the monitoring pages show it (nats-streaming-server's Subscriptionz). */
-export interface SubView {
-  client_id: string;
-  inbox: string;
-  ack_inbox: string;
-  durable_name?: string;
-  queue_name?: string;
-  is_durable: boolean;
-  is_offline: boolean;
-  max_inflight: number;
-  ack_wait: number;
-  last_sent: number;
-  pending_count: number;
-  is_stalled: boolean;
-}
+/** A subscription as the monitoring pages show it (nats-streaming-server's Subscriptionz; the monitor's StreamingSubz). */
+export type SubView = ReturnType<typeof subView>;
 
-export function subView(sub: Sub): SubView {
+export function subView(sub: Sub) {
   const group = sub.group;
   return {
     client_id: sub.clientID,

@@ -47,6 +47,21 @@ function files(root: string): Map<string, Buffer> {
   return out;
 }
 
+/** Resolves once `c` has seen `n` distinct sequences above `seq`. */
+function untilAbove(c: Collected, seq: number, n: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`resumed with ${c.seqs().join(",")}`)), 10_000);
+    const check = () => {
+      if (new Set(c.seqs().filter((s) => s > seq)).size === n) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    c.sub.on("message", check);
+    check();
+  });
+}
+
 /** Every file under `root` as bytes, copied. */
 const snapshot = (root: string): Map<string, Buffer> => new Map([...files(root)].map(([p, b]) => [p, Buffer.from(b)]));
 
@@ -72,17 +87,7 @@ for (const cipher of [[], ["-encryption_cipher", "CHACHA"], ["-encryption_cipher
     const after = await Collected.subscribe(again, "orders", again.subscriptionOptions().setDurableName("orders-worker").setManualAckMode(true), undefined, (m) => m.ack());
     // 21..40 were never acked: they come back (the request's start position, new only, is ignored); 1..20 may
     // too, since acks are written every 100 ms.
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`resumed with ${after.seqs().join(",")}`)), 10_000);
-      const check = () => {
-        if (new Set(after.seqs().filter((s) => s > 20)).size === 20) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      after.sub.on("message", check);
-      check();
-    });
+    await untilAbove(after, 20, 20);
     const reader = await client(second.port, "reader");
     const all = await Collected.subscribe(reader, "orders", reader.subscriptionOptions().setDeliverAllAvailable());
     await all.until(40);
@@ -141,17 +146,7 @@ test("acks are written within the persist window: after kill -9 only messages ac
   const second = await serve(datastore);
   const again = await client(second.port, "worker");
   const after = await Collected.subscribe(again, "acks", opts());
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`resumed with ${after.seqs().join(",")}`)), 10_000);
-    const check = () => {
-      if (new Set(after.seqs().filter((s) => s > 25)).size === 15) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    after.sub.on("message", check);
-    check();
-  });
+  await untilAbove(after, 25, 15);
   expect(after.seqs().filter((s) => s <= 20)).toEqual([]);
   expect(after.msgs.every((m) => m.isRedelivered())).toBe(true);
 });
