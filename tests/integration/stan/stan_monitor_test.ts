@@ -2,20 +2,24 @@
  * /streaming/serverz, /storez, /clientsz and /channelsz on the monitoring port, driven by the real npm client:
  * nats-streaming-server's field names, `subs=1`, `client=`, `channel=`, offset/limit paging and 404 texts.
  */
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
+import { useCleanup } from "../../_helpers/scope.ts";
 import { runServer, type TestServer } from "../../_helpers/server.ts";
 import { Collected, type Stan, stanClose, stanConnect, stanPublish } from "../../_helpers/stan.ts";
 
-let srv: TestServer | null = null;
-const open: Stan[] = [];
-afterEach(async () => {
-  for (const sc of open.splice(0)) await stanClose(sc).catch(() => {});
-  await srv?.close();
-  srv = null;
-});
+const own = useCleanup();
+let srv: TestServer;
+
+async function client(id: string): Promise<Stan> {
+  const sc = await stanConnect(srv.port, id, "mon-cluster");
+  let closed = false;
+  sc.once("close", () => (closed = true));
+  own({ close: () => (closed ? undefined : stanClose(sc)) });
+  return sc;
+}
 
 async function get(path: string): Promise<{ status: number; type: string | null; body: string }> {
-  const r = await fetch(`http://127.0.0.1:${srv!.server.lifecycle.httpPort}${path}`);
+  const r = await fetch(`http://127.0.0.1:${srv.server.lifecycle.httpPort}${path}`);
   return { status: r.status, type: r.headers.get("content-type"), body: await r.text() };
 }
 
@@ -28,14 +32,14 @@ async function json(path: string): Promise<Record<string, any>> {
 const SUB_FIELDS = ["client_id", "inbox", "ack_inbox", "is_durable", "is_offline", "max_inflight", "ack_wait", "last_sent", "pending_count", "is_stalled"];
 
 test("the four pages with nats-streaming-server's fields, subscriptions by client and by channel, paging and 404s", async () => {
-  srv = await runServer({
-    http_port: -1,
-    streaming: { cluster_id: "mon-cluster", store: "memory", encrypt: false, store_limits: { max_msgs: 500, channels: { "orders.*": { max_msgs: 10 } } } },
-  });
-  const pub = await stanConnect(srv.port, "pub", "mon-cluster");
-  open.push(pub);
-  const worker = await stanConnect(srv.port, "worker", "mon-cluster");
-  open.push(worker);
+  srv = own(
+    await runServer({
+      http_port: -1,
+      streaming: { cluster_id: "mon-cluster", store: "memory", encrypt: false, store_limits: { max_msgs: 500, channels: { "orders.*": { max_msgs: 10 } } } },
+    }),
+  );
+  const pub = await client("pub");
+  const worker = await client("worker");
   const held = await Collected.subscribe(
     worker,
     "orders.eu",
@@ -107,7 +111,7 @@ test("the four pages with nats-streaming-server's fields, subscriptions by clien
   expect(`${gone.status} ${gone.body}`).toBe("404 Client ghost not found\n");
 
   // A durable whose client has left is listed offline under its channel.
-  await stanClose(open.splice(open.indexOf(worker), 1)[0]!);
+  await stanClose(worker);
   const offline = await json("/streaming/channelsz?channel=orders.eu&subs=1");
   expect(offline.subscriptions).toMatchObject([{ client_id: "worker", durable_name: "eu", is_offline: true, pending_count: 2 }]);
   expect((await json("/streaming/channelsz?channel=jobs&subs=1")).subscriptions).toMatchObject([{ queue_name: "d:crew", is_offline: true }]);
@@ -115,7 +119,7 @@ test("the four pages with nats-streaming-server's fields, subscriptions by clien
 });
 
 test("without streaming the /streaming pages do not exist", async () => {
-  srv = await runServer({ http_port: -1 });
+  srv = own(await runServer({ http_port: -1 }));
   for (const p of ["/streaming/serverz", "/streaming/storez", "/streaming/clientsz", "/streaming/channelsz", "/streaming"]) {
     expect(`${p} ${(await get(p)).status}`).toBe(`${p} 404`);
   }
