@@ -6,6 +6,7 @@
  */
 import type { StreamingOptions } from "../config/options.ts";
 import type { Logger } from "../log/logger.ts";
+import { nuid } from "../protocol/nuid.ts";
 import type { InternalEndpoint, InternalMsg } from "../routing/internal.ts";
 import type { Subscription } from "../routing/subscription.ts";
 import type { StoreProvider } from "../store/provider.ts";
@@ -56,10 +57,6 @@ interface StanClient {
   hbFails: number;
   /** A heartbeat is waiting for its answer: the next waits for it, as each client has one heartbeat timer. */
   hbOut?: boolean;
-}
-
-function nuid(): string {
-  return crypto.randomUUID().replaceAll("-", "").slice(0, 22).toUpperCase();
 }
 
 /** A client as /streaming/clientsz shows it. */
