@@ -1,8 +1,9 @@
 /*
  * The C client's NATS Streaming API (Debian's libnats, built with streaming) against natsedge: connect with a
  * cluster ID, publish with acks (synchronous and asynchronous), a durable subscription with manual acks that
- * resumes after a close with its unacknowledged messages flagged redelivered, a queue group, and close. Each
- * check prints one JSON line {"check","ok","err"}, as checks.c does, for tests/compat/libnats_stan_test.ts.
+ * resumes after a close with its unacknowledged messages flagged redelivered, start at a sequence and at the last
+ * message, a queue group, and close. Each check prints one JSON line {"check","ok","err"}, as checks.c does,
+ * for tests/compat/libnats_stan_test.ts.
  * Usage: stan <url> <cluster id>
  */
 #include <pthread.h>
@@ -174,6 +175,40 @@ int main(int argc, char **argv)
         stanSubscription_Destroy(sub);
     }
     report("durable_unsubscribe", s == NATS_OK, text(s));
+
+    /* Start positions: from a sequence, and the last received. */
+    seen_t fromSeq, last;
+    seen_init(&fromSeq, 0, 0);
+    seen_init(&last, 0, 0);
+    stanSubOptions *so = NULL;
+    stanSubscription *s1 = NULL, *s2 = NULL;
+    s = stanSubOptions_Create(&so);
+    if (s == NATS_OK)
+        s = stanSubOptions_StartAtSequence(so, 7);
+    if (s == NATS_OK)
+        s = stanConnection_Subscribe(&s1, sc, "c.orders", onMsg, &fromSeq, so);
+    stanSubOptions_Destroy(so);
+    so = NULL;
+    if (s == NATS_OK)
+        s = stanSubOptions_Create(&so);
+    if (s == NATS_OK)
+        s = stanSubOptions_StartWithLastReceived(so);
+    if (s == NATS_OK)
+        s = stanConnection_Subscribe(&s2, sc, "c.orders", onMsg, &last, so);
+    stanSubOptions_Destroy(so);
+    got = s == NATS_OK ? seen_wait(&fromSeq, 4) : 0;
+    int gotLast = s == NATS_OK ? seen_wait(&last, 1) : 0;
+    nats_Sleep(200);
+    pthread_mutex_lock(&fromSeq.mu);
+    pthread_mutex_lock(&last.mu);
+    ok = fromSeq.count == 4 && fromSeq.seqs[0] == 7 && fromSeq.seqs[3] == 10 && last.count == 1 && last.seqs[0] == 10;
+    snprintf(why, sizeof(why), "from 7: %d starting at %llu; last: %d starting at %llu", fromSeq.count,
+             (unsigned long long)fromSeq.seqs[0], last.count, (unsigned long long)last.seqs[0]);
+    pthread_mutex_unlock(&last.mu);
+    pthread_mutex_unlock(&fromSeq.mu);
+    report("start_at_sequence_and_last_received", s == NATS_OK && got >= 4 && gotLast >= 1 && ok, s != NATS_OK ? text(s) : (ok ? "" : why));
+    stanSubscription_Destroy(s1);
+    stanSubscription_Destroy(s2);
 
     /* Two queue members share asynchronous publishes: each message reaches one of them. */
     seen_t q1, q2;
