@@ -2,9 +2,8 @@
  * The C client's NATS Streaming API (Debian's libnats, built with -DNATS_HAS_STREAMING) against natsedge:
  * libnats/stan.c connects, publishes with acks (sync and async), resumes a durable with manual acks whose
  * unacknowledged messages come back flagged redelivered, starts at a sequence and at the last message, shares
- * a queue group and closes. There is no
- * nats-streaming-server here to run it against (reference nats-streaming.md §9.1), so the program's checks
- * follow nats-streaming-server's documented behaviour.
+ * a queue group and closes. There is no nats-streaming-server here to run it against (reference
+ * nats-streaming.md §9.1), so the program's checks follow nats-streaming-server's documented behaviour.
  */
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
