@@ -28,9 +28,9 @@ import type { TLSServerConfig } from "../runtime/types.ts";
 import { ADVERTISED_VERSION, NATSEDGE_VERSION, PROTO, buildKind, hostTarget } from "../version.ts";
 import { unsupportedOptions } from "./unsupported.ts";
 import { Lifecycle } from "./lifecycle.ts";
-import type { JetStreamView, MonitorHost } from "../monitor/host.ts";
+import type { JetStreamView, MonitorHost, StreamingView } from "../monitor/host.ts";
 import { Services } from "./services.ts";
-import { BUILTIN_SERVICES, JETSTREAM, LEAFNODES, MQTT, ROUTES, WEBSOCKET } from "./builtin_services.ts";
+import { BUILTIN_SERVICES, JETSTREAM, LEAFNODES, MQTT, ROUTES, STAN, WEBSOCKET } from "./builtin_services.ts";
 import type { LeafHost } from "../leaf/host.ts";
 import type { LeafzEntry, RoutezEntry } from "../monitor/host.ts";
 
@@ -99,6 +99,11 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
   /** For the monitor's /jsz, /varz and /metrics. */
   jetstream(): JetStreamView | null {
     return this.services.get(JETSTREAM) ?? null;
+  }
+
+  /** For the monitor's /streaming pages. */
+  streaming(): StreamingView | null {
+    return this.services.get(STAN) ?? null;
   }
 
   async start(): Promise<void> {

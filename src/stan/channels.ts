@@ -11,6 +11,9 @@ import { Channel, type ChannelHost } from "./channel.ts";
 import { CLIENTS_STORE } from "./clients.ts";
 import { channelLimits, maxChannels } from "./limits.ts";
 
+/** How often a new channel's name is logged against the stored channels that could not be opened (ms). */
+const LOCKED_REPORT_EVERY_MS = 5_000;
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -21,6 +24,12 @@ export class ChannelRegistry {
   readonly #dirs = new Map<string, string>();
   /** max_inactivity timers of channels without a subscription. */
   readonly #inactive = new Map<string, ReturnType<typeof setTimeout>>();
+  /**
+   * Why each stored channel that could not be opened (a wrong key) failed, by directory. Their names are
+   * sealed with them, so a channel asked for by name cannot be told apart from a new one.
+   */
+  readonly #locked = new Map<string, string>();
+  #lockedReportAt = 0;
 
   constructor(
     private readonly options: StreamingOptions,
@@ -36,6 +45,10 @@ export class ChannelRegistry {
 
   get(name: string): Channel | undefined {
     return this.#open.get(name);
+  }
+
+  all(): ReadonlyMap<string, Channel> {
+    return this.#open;
   }
 
   values(): IterableIterator<Channel> {
@@ -59,6 +72,7 @@ export class ChannelRegistry {
         await store.updateLimits(this.#limits(name));
         this.#adopt(name, dir, store);
       } catch (err) {
+        this.#locked.set(dir, (err as Error).message);
         this.host.log.error(`STREAM: Unable to recover channel in ${JSON.stringify(dir)}: ${(err as Error).message}`);
       }
     }
@@ -79,10 +93,27 @@ export class ChannelRegistry {
         return `rejecting channel ${JSON.stringify(name)} because channel ${JSON.stringify(other)} alreay exists (different cases not allowed)`;
       }
     }
+    this.#reportLocked(name);
     p = this.#create(name);
     this.#opening.set(name, p);
     void p.then(() => this.#opening.delete(name), () => this.#opening.delete(name));
     return p;
+  }
+
+  /**
+   * Under a wrong key every stored channel stays closed and untouched, and one asked for by name starts empty
+   * beside it: say so where the client's request is, not only at startup (at most every LOCKED_REPORT_EVERY_MS).
+   */
+  #reportLocked(name: string): void {
+    if (this.#locked.size === 0) return;
+    const now = Date.now();
+    if (now - this.#lockedReportAt < LOCKED_REPORT_EVERY_MS) return;
+    this.#lockedReportAt = now;
+    const [why] = this.#locked.values();
+    this.host.log.error(
+      `STREAM: Error looking up channel ${JSON.stringify(name)}: ${this.#locked.size} stored channel(s) could not be opened (${why}); ` +
+        `if it is one of them, its messages are served again once the server runs with the right key`,
+    );
   }
 
   async #create(name: string): Promise<Channel> {
