@@ -41,6 +41,13 @@ export interface StreamLimits {
   readonly discard?: Discard;
   /** With discard new: reject a message whose subject is at max_msgs_per_subject instead of replacing. */
   readonly discard_new_per_subject?: boolean;
+  /** Messages with a `Nats-TTL` header expire at it; `never` ones are exempt from max_age (see ttl.ts). */
+  readonly allow_msg_ttl?: boolean;
+  /**
+   * With allow_msg_ttl: when max_age or a TTL removes the last message of a subject, the store calls the
+   * callback given to onSubjectExpired so the stream can store a delete marker (subject_delete_marker_ttl).
+   */
+  readonly subject_delete_markers?: boolean;
 }
 
 /** A run of sequences whose stored block failed its checksum or authentication: reported, never served. */
@@ -135,6 +142,8 @@ export interface StreamStore {
   /** Message count per subject matching `filter` ("" or ">" = all). */
   subjectCounts(filter?: string): Map<string, number>;
   updateLimits(limits: StreamLimits): Promise<void>;
+  /** `cb` is told each subject whose last message max_age or a TTL removed (with subject_delete_markers). */
+  onSubjectExpired(cb: (subject: string) => void): void;
   /** The opaque stream metadata blob (stream config), or null if none was written. */
   readMeta(): Uint8Array | null;
   /** Replaces the stream metadata blob atomically (and encrypted when the store has a key). */
