@@ -1,0 +1,99 @@
+// no_wait pull requests to natsedge and to nats-server 2.9.10 side by side, read off the wire: the status
+// message that ends each request (404 No Messages, 408 Request Timeout with its Nats-Pending-* headers, 409)
+// must be the same bytes, and the same number of messages must come before it. Skipped without nats-server.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import process from "node:process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { RawConn, runServer, type TestServer } from "../_helpers/server.ts";
+import { startNatsServer, type NatsServerProcess } from "../_helpers/nats_server.ts";
+import { REFERENCE_SERVER } from "../_helpers/reference_server.ts";
+import { INFO_LINE, parseMsgs } from "../_helpers/raw.ts";
+
+const HAVE_NATS_SERVER = spawnSync("nats-server", ["--version"]).status === 0;
+const SECOND = 1_000_000_000;
+
+interface Scenario {
+  name: string;
+  stream: string;
+  consumer?: Record<string, unknown>;
+  publish?: number;
+  /** Pull requests made (and answered) before the probe, with the consumer's messages left unacked. */
+  before?: Record<string, unknown>[];
+  probe: Record<string, unknown>;
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: "empty stream", stream: "N1", probe: { batch: 1, no_wait: true } },
+  { name: "fewer messages than asked", stream: "N2", publish: 2, probe: { batch: 5, no_wait: true } },
+  { name: "fewer messages than asked, with an expiry", stream: "N3", publish: 2, probe: { batch: 5, no_wait: true, expires: 2 * SECOND } },
+  { name: "every message awaiting its ack", stream: "N4", publish: 2, before: [{ batch: 5, no_wait: true }], probe: { batch: 5, no_wait: true } },
+  { name: "first message over max_bytes", stream: "N5", publish: 1, probe: { batch: 2, no_wait: true, max_bytes: 10 } },
+  { name: "batch over the consumer's max_batch", stream: "N6", consumer: { max_batch: 2 }, publish: 1, probe: { batch: 3, no_wait: true } },
+  { name: "messages, then one over max_bytes", stream: "N7", publish: 3, probe: { batch: 5, no_wait: true, max_bytes: 130 } },
+];
+
+/** Every frame a pull request gets, up to and including the first status of 400 or more. */
+async function pullFrames(port: number, stream: string, req: Record<string, unknown>): Promise<{ msgs: number; status: string }> {
+  const c = await RawConn.open(port);
+  try {
+    await c.waitFor(INFO_LINE);
+    c.send(`CONNECT {"verbose":false,"pedantic":false,"headers":true,"no_responders":true}\r\nSUB _INBOX.nw 1\r\nPING\r\n`);
+    await c.waitFor("PONG\r\n");
+    c.clear();
+    const body = JSON.stringify(req);
+    c.send(`PUB $JS.API.CONSUMER.MSG.NEXT.${stream}.c _INBOX.nw ${body.length}\r\n${body}\r\n`);
+    await c.waitUntil((s) => /NATS\/1\.0 [4-9]\d\d/.test(s) && parseMsgs(s).some((m) => /^NATS\/1\.0 [4-9]/.test(m.data)), "a status", 5000);
+    const frames = parseMsgs(c.received);
+    const status = frames.find((m) => /^NATS\/1\.0 [4-9]/.test(m.data))!;
+    return { msgs: frames.filter((m) => !m.data.startsWith("NATS/1.0 ")).length, status: status.data.slice(0, status.hdrLen) };
+  } finally {
+    c.close();
+  }
+}
+
+describe.skipIf(!HAVE_NATS_SERVER || REFERENCE_SERVER !== "")("no_wait answers, byte for byte as nats-server 2.9.10", () => {
+  const dirs: string[] = [];
+  let edge: TestServer;
+  let ref: NatsServerProcess;
+  let ne: NatsConnection;
+  let nr: NatsConnection;
+
+  beforeAll(async () => {
+    const d1 = mkdtempSync(join(tmpdir(), "natsedge-nw-"));
+    const d2 = mkdtempSync(join(tmpdir(), "natsedge-nw-ref-"));
+    dirs.push(d1, d2);
+    edge = await runServer({ jetstream: { enabled: true, store_dir: d1 } });
+    ref = await startNatsServer(`jetstream { store_dir: "${d2}" }`);
+    ne = await connect({ servers: edge.url, reconnect: false });
+    nr = await connect({ servers: `127.0.0.1:${ref.port}`, reconnect: false });
+  });
+  afterAll(async () => {
+    await ne?.close();
+    await nr?.close();
+    await edge?.close();
+    await ref?.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  async function run(nc: NatsConnection, port: number, sc: Scenario) {
+    const s = sc.stream;
+    await nc.request(`$JS.API.STREAM.CREATE.${s}`, JSON.stringify({ name: s, subjects: [s.toLowerCase()] }));
+    await nc.request(`$JS.API.CONSUMER.DURABLE.CREATE.${s}.c`, JSON.stringify({ stream_name: s, config: { durable_name: "c", ack_policy: "explicit", ...sc.consumer } }));
+    for (let i = 0; i < (sc.publish ?? 0); i++) await nc.request(s.toLowerCase(), `message ${i} with a body of some length`);
+    for (const b of sc.before ?? []) await pullFrames(port, s, b);
+    return pullFrames(port, s, sc.probe);
+  }
+
+  for (const sc of SCENARIOS) {
+    test(sc.name, async () => {
+      const got = await run(ne, edge.port, sc);
+      const want = await run(nr, ref.port, sc);
+      expect(got).toEqual(want);
+      if (process.env.SHOW_NOWAIT) console.log(sc.name, JSON.stringify(want));
+    });
+  }
+});
