@@ -3,14 +3,10 @@
 // structs and so drops fields it does not know: it stores and echoes none of them and behaves as if they were
 // absent. natsedge implements them as nats-server 2.10 does. Each case asserts both, which documents the
 // difference (README, JetStream). Skipped without nats-server.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { runServer, type TestServer } from "../_helpers/server.ts";
-import { startNatsServer, type NatsServerProcess } from "../_helpers/nats_server.ts";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { sideBySide } from "../_helpers/side_by_side.ts";
 import { REFERENCE_SERVER } from "../_helpers/reference_server.ts";
 
 const HAVE_NATS_SERVER = spawnSync("nats-server", ["--version"]).status === 0;
@@ -18,32 +14,11 @@ const td = new TextDecoder();
 type Json = Record<string, unknown>;
 
 describe.skipIf(!HAVE_NATS_SERVER || REFERENCE_SERVER !== "")("2.10 fields: natsedge implements them, nats-server 2.9.10 ignores them", () => {
-  const dirs: string[] = [];
-  let edge: TestServer;
-  let ref: NatsServerProcess;
-  let ne: NatsConnection;
-  let nr: NatsConnection;
-
-  beforeAll(async () => {
-    const d1 = mkdtempSync(join(tmpdir(), "natsedge-210-"));
-    const d2 = mkdtempSync(join(tmpdir(), "natsedge-210-ref-"));
-    dirs.push(d1, d2);
-    edge = await runServer({ jetstream: { enabled: true, store_dir: d1 } });
-    ref = await startNatsServer(`jetstream { store_dir: "${d2}" }`);
-    ne = await connect({ servers: edge.url, reconnect: false });
-    nr = await connect({ servers: `127.0.0.1:${ref.port}`, reconnect: false });
-  });
-  afterAll(async () => {
-    await ne?.close();
-    await nr?.close();
-    await edge?.close();
-    await ref?.close();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
+  const fx = sideBySide("210");
 
   async function both(subject: string, body: unknown): Promise<[Json, Json]> {
     const ask = async (nc: NatsConnection) => JSON.parse(td.decode((await nc.request(subject, JSON.stringify(body), { timeout: 5000 })).data)) as Json;
-    return [await ask(ne), await ask(nr)];
+    return [await ask(fx.ne), await ask(fx.nr)];
   }
   const pubBoth = (subject: string) => both(subject, "x");
 

@@ -1,15 +1,12 @@
 // no_wait pull requests to natsedge and to nats-server 2.9.10 side by side, read off the wire: the status
 // message that ends each request (404 No Messages, 408 Request Timeout with its Nats-Pending-* headers, 409)
 // must be the same bytes, and the same number of messages must come before it. Skipped without nats-server.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import process from "node:process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { RawConn, runServer, type TestServer } from "../_helpers/server.ts";
-import { startNatsServer, type NatsServerProcess } from "../_helpers/nats_server.ts";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { RawConn } from "../_helpers/server.ts";
+import { sideBySide } from "../_helpers/side_by_side.ts";
 import { REFERENCE_SERVER } from "../_helpers/reference_server.ts";
 import { INFO_LINE, parseMsgs } from "../_helpers/raw.ts";
 
@@ -56,28 +53,7 @@ async function pullFrames(port: number, stream: string, req: Record<string, unkn
 }
 
 describe.skipIf(!HAVE_NATS_SERVER || REFERENCE_SERVER !== "")("no_wait answers, byte for byte as nats-server 2.9.10", () => {
-  const dirs: string[] = [];
-  let edge: TestServer;
-  let ref: NatsServerProcess;
-  let ne: NatsConnection;
-  let nr: NatsConnection;
-
-  beforeAll(async () => {
-    const d1 = mkdtempSync(join(tmpdir(), "natsedge-nw-"));
-    const d2 = mkdtempSync(join(tmpdir(), "natsedge-nw-ref-"));
-    dirs.push(d1, d2);
-    edge = await runServer({ jetstream: { enabled: true, store_dir: d1 } });
-    ref = await startNatsServer(`jetstream { store_dir: "${d2}" }`);
-    ne = await connect({ servers: edge.url, reconnect: false });
-    nr = await connect({ servers: `127.0.0.1:${ref.port}`, reconnect: false });
-  });
-  afterAll(async () => {
-    await ne?.close();
-    await nr?.close();
-    await edge?.close();
-    await ref?.close();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
+  const fx = sideBySide("nw");
 
   async function run(nc: NatsConnection, port: number, sc: Scenario) {
     const s = sc.stream;
@@ -90,8 +66,8 @@ describe.skipIf(!HAVE_NATS_SERVER || REFERENCE_SERVER !== "")("no_wait answers, 
 
   for (const sc of SCENARIOS) {
     test(sc.name, async () => {
-      const got = await run(ne, edge.port, sc);
-      const want = await run(nr, ref.port, sc);
+      const got = await run(fx.ne, fx.edge.port, sc);
+      const want = await run(fx.nr, fx.ref.port, sc);
       expect(got).toEqual(want);
       if (process.env.SHOW_NOWAIT) console.log(sc.name, JSON.stringify(want));
     });

@@ -39,7 +39,7 @@ describe.skipIf(!HAVE_NATS_SERVER)("subject transforms map as nats-server 2.9.10
     test(`${src} -> ${dest}`, async () => {
       const t = compile(src, dest);
       const got: string[] = [];
-      const sub = nc.subscribe(">", { callback: (_e, m) => got.push(m.subject) });
+      const sub = nc.subscribe(">", { callback: (_e, m) => void got.push(m.subject) });
       for (const s of subjects) nc.publish(s, "x");
       await nc.flush();
       sub.unsubscribe();

@@ -1,28 +1,31 @@
 import { expect, test } from "bun:test";
 import { compile, fnv1a32, TransformError, validateMapping } from "../../../src/subject/mod.ts";
 
-test("compile() maps wildcards by number and carries > over", () => {
-  expect(compile("a.*.*", "b.$2.{{wildcard(1)}}").apply("a.x.y")).toBe("b.y.x");
-  expect(compile("a.*", "b.{{ Wildcard( 1 ) }}.$1").apply("a.x")).toBe("b.x.x");
-  expect(compile("a.*.>", "b.$1.>").apply("a.x.y.z")).toBe("b.x.y.z");
-  expect(compile(">", "all.>").apply("p.q")).toBe("all.p.q");
-  expect(compile("", "all.>").apply("p.q")).toBe("all.p.q");
-  expect(compile("a.b", "c.d").apply("a.b")).toBe("c.d");
-  expect(compile("a.b", "c.$x").apply("a.b")).toBe("c.$x");
-  expect(compile("a.*", "b.$1").apply("c.x")).toBeNull();
-  expect(compile(">", ">").apply("any.thing")).toBe("any.thing");
-});
+// [source, destination, subject, what it maps to (null: it does not match)]
+const CASES: [string, string, string, string | null][] = [
+  ["a.*.*", "b.$2.{{wildcard(1)}}", "a.x.y", "b.y.x"],
+  ["a.*", "b.{{ Wildcard( 1 ) }}.$1", "a.x", "b.x.x"],
+  ["a.*.>", "b.$1.>", "a.x.y.z", "b.x.y.z"],
+  [">", "all.>", "p.q", "all.p.q"],
+  ["", "all.>", "p.q", "all.p.q"],
+  ["a.b", "c.d", "a.b", "c.d"],
+  ["a.b", "c.$x", "a.b", "c.$x"],
+  ["a.*", "b.$1", "c.x", null],
+  [">", ">", "any.thing", "any.thing"],
+  // The mapping functions cut tokens as nats-server's subject_transform.go does.
+  ["*", "{{split(1,-)}}", "-abc-def--ghi-", "abc.def.ghi"],
+  ["*", "{{splitFromLeft(1,3)}}", "12345", "123.45"],
+  ["*", "{{SplitFromRight(1,3)}}", "12345", "12.345"],
+  ["*", "{{splitFromLeft(1,9)}}", "12345", "12345"],
+  ["*", "{{sliceFromLeft(1,2)}}", "1234567", "12.34.56.7"],
+  ["*", "{{sliceFromRight(1,2)}}", "1234567", "1.23.45.67"],
+  ["*", "{{sliceFromLeft(1,2)}}", "123456", "12.34.56"],
+  ["*", "{{sliceFromRight(1,9)}}", "123", "123"],
+  ["a.*.*", "p.{{partition(10,1,2)}}", "a.x.y", `p.${fnv1a32("xy") % 10}`],
+];
 
-test("the mapping functions cut tokens as nats-server's subject_transform.go does", () => {
-  expect(compile("*", "{{split(1,-)}}").apply("-abc-def--ghi-")).toBe("abc.def.ghi");
-  expect(compile("*", "{{splitFromLeft(1,3)}}").apply("12345")).toBe("123.45");
-  expect(compile("*", "{{SplitFromRight(1,3)}}").apply("12345")).toBe("12.345");
-  expect(compile("*", "{{splitFromLeft(1,9)}}").apply("12345")).toBe("12345");
-  expect(compile("*", "{{sliceFromLeft(1,2)}}").apply("1234567")).toBe("12.34.56.7");
-  expect(compile("*", "{{sliceFromRight(1,2)}}").apply("1234567")).toBe("1.23.45.67");
-  expect(compile("*", "{{sliceFromLeft(1,2)}}").apply("123456")).toBe("12.34.56");
-  expect(compile("*", "{{sliceFromRight(1,9)}}").apply("123")).toBe("123");
-  expect(compile("a.*.*", "p.{{partition(10,1,2)}}").apply("a.x.y")).toBe(`p.${fnv1a32("xy") % 10}`);
+test("compile() maps wildcards by number, carries > over and applies the mapping functions", () => {
+  for (const [src, dest, subject, want] of CASES) expect(compile(src, dest).apply(subject), `${src} -> ${dest}: ${subject}`).toBe(want);
 });
 
 test("fnv1a32() is FNV-1a 32-bit (Go's hash/fnv New32a)", () => {
