@@ -884,7 +884,10 @@ export class FileStore implements StreamStore {
     const maxAge = this.#limits.maxAgeMs;
     if (maxAge > 0) {
       const cutoff = now - maxAge;
-      for (let m = this.#msgs > 0 ? this.loadNext("", this.#first) : null; m !== null; m = this.loadNext("", m.seq + 1)) {
+      // From the front; only `never` messages (kept) make it look further, so the usual case stays a load of
+      // the first message and leaves the consumers' read cursor alone.
+      const front = () => (this.#msgs > 0 ? this.load(this.#first) : null);
+      for (let m = front(); m !== null; m = this.#ttl.isNever(m.seq) ? this.loadNext("", m.seq + 1) : front()) {
         if (this.#ttl.isNever(m.seq)) continue;
         if (m.ts > cutoff) {
           next = next === 0 ? m.ts - cutoff : Math.min(next, m.ts - cutoff);
