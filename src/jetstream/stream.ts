@@ -190,8 +190,8 @@ export class Stream {
     // a TTL that does not parse only after the other header checks.
     const ttlHeader = h.get("nats-ttl");
     let badTTL = false;
+    let ttl = 0;
     if (ttlHeader !== undefined) {
-      let ttl = 0;
       try {
         ttl = parseMessageTTL(ttlHeader);
       } catch {
@@ -228,9 +228,13 @@ export class Stream {
     const size = (hdr?.length ?? 0) + data.length;
     if (cfg.max_msg_size > 0 && size > cfg.max_msg_size) throw jsError(JSErr.StreamMessageExceedsMaximum);
     if (badTTL) throw jsError(JSErr.MessageTTLInvalid);
+    // With delete markers a TTL is at least the marker's (nats-server 2.11), so a marker already standing for
+    // the subject cannot outlive the message; one message per subject needs no such care.
+    const markerSecs = Math.trunc((cfg.subject_delete_marker_ttl ?? 0) / 1e9);
+    const ttlOverride = ttl > 0 && ttl < markerSecs && cfg.max_msgs_per_subject !== 1 ? markerSecs : undefined;
 
     const republish = this.#republisher?.target(subject, () => store.loadLast(subject)?.seq ?? 0) ?? null;
-    const appended = store.append(subject, hdr, data, opts.ts);
+    const appended = store.append(subject, hdr, data, opts.ts, ttlOverride);
     this.#inflight++;
     const lastAfter = store.lastSeq();
     if (lastAfter !== lastBefore) {

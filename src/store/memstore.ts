@@ -35,7 +35,7 @@ export class MemStore implements StreamStore {
     this.#limits = normalizeLimits(limits);
   }
 
-  append(subject: string, hdr: Uint8Array | null, payload: Uint8Array, ts?: number): Promise<StoreAck> {
+  append(subject: string, hdr: Uint8Array | null, payload: Uint8Array, ts?: number, ttl?: number): Promise<StoreAck> {
     if (this.#closed) return Promise.reject(new StoreClosedError());
     const h = hdr ?? EMPTY;
     const size = storedMsgSize(subject, h.length, payload.length);
@@ -59,7 +59,7 @@ export class MemStore implements StreamStore {
     this.#bytes += size;
     this.#lastTs = when;
     this.#subjects.add(subject, seq);
-    if (this.#limits.allowMsgTTL && h.length > 0) this.#ttl.add(seq, when, storedTTL(h));
+    if (this.#limits.allowMsgTTL && h.length > 0) this.#ttl.add(seq, when, ttl ?? storedTTL(h));
     this.#enforceLimits(subject);
     if (this.#limits.maxAgeMs > 0 || this.#ttl.size > 0) {
       const next = this.#expire();

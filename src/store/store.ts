@@ -114,8 +114,12 @@ export interface StreamStore {
   readonly kind: "memory" | "file";
   /** What opening the store found and repaired, for the owner to report before serving the stream. */
   readonly recovery: RecoveryReport;
-  /** Stores a message; rejects with a `StoreLimitError` under discard new, `StoreClosedError` after close. */
-  append(subject: string, hdr: Uint8Array | null, payload: Uint8Array, ts?: number): Promise<StoreAck>;
+  /**
+   * Stores a message; rejects with a `StoreLimitError` under discard new, `StoreClosedError` after close.
+   * With allow_msg_ttl the store reads the TTL from the Nats-TTL header; `ttl` (seconds) overrides it for as
+   * long as the store stays open (a restart reads the header again, as nats-server's rebuilt TTL state does).
+   */
+  append(subject: string, hdr: Uint8Array | null, payload: Uint8Array, ts?: number, ttl?: number): Promise<StoreAck>;
   /**
    * The message with this sequence, or null if it was never stored, has been removed, or is in a block that
    * failed its checksum or authentication (then listed in state().lost, and the rest of the stream is still

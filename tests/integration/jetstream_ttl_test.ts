@@ -103,6 +103,10 @@ describe.skipIf(REFERENCE_SERVER !== "")("per-message TTL (nats-server 2.11; 2.9
       expect([cfg.allow_msg_ttl, cfg.allow_rollup_hdrs, cfg.subject_delete_marker_ttl]).toEqual([true, true, 5 * SECOND]);
       const off = await api(nc, "$JS.API.STREAM.UPDATE.S3", { name: "S3", allow_msg_ttl: false });
       expect(off.error).toEqual({ code: 500, err_code: 10052, description: "message TTL status can not be disabled" });
+      const mirror = await api(nc, "$JS.API.STREAM.CREATE.S3M", { name: "S3M", mirror: { name: "S3" }, subject_delete_marker_ttl: 5 * SECOND });
+      expect(mirror.error).toEqual({ code: 500, err_code: 10052, description: "subject delete markers forbidden on mirrors" });
+      const first = await api(nc, "$JS.API.STREAM.CREATE.S3F", { name: "S3F", mirror: { name: "S3" }, first_seq: 10 });
+      expect(first.error).toEqual({ code: 400, err_code: 10143, description: "stream mirrors can not have first sequence configured" });
     });
   });
 
@@ -166,6 +170,16 @@ describe.skipIf(REFERENCE_SERVER !== "")("per-message TTL (nats-server 2.11; 2.9
       // The marker is a marker: its own expiry leaves nothing behind.
       await eventually(async () => ((await api(nc, "$JS.API.STREAM.INFO.SDM", {})).state as Record<string, number>).messages === 0);
       expect(((await api(nc, "$JS.API.STREAM.INFO.SDM", {})).state as Record<string, number>).last_seq).toBe(3);
+    });
+  });
+
+  test("with delete markers, a TTL shorter than the marker's is raised to it", async () => {
+    await withServer({}, async (nc) => {
+      await api(nc, "$JS.API.STREAM.CREATE.RAISE", { name: "RAISE", subjects: ["raise.>"], subject_delete_marker_ttl: 2 * SECOND });
+      const start = Date.now();
+      const seq = (await publishTTL(nc, "raise.a", "1s")).seq as number;
+      await eventually(async () => !(await present(nc, "RAISE", seq)));
+      expect(Date.now() - start).toBeGreaterThanOrEqual(1900);
     });
   });
 

@@ -204,7 +204,7 @@ export class FileStore implements StreamStore {
 
   // ---------------------------------------------------------------- writes
 
-  append(subject: string, hdr: Uint8Array | null, payload: Uint8Array, ts?: number): Promise<StoreAck> {
+  append(subject: string, hdr: Uint8Array | null, payload: Uint8Array, ts?: number, ttl?: number): Promise<StoreAck> {
     const bad = this.#unusable();
     if (bad !== null) return Promise.reject(bad);
     const h = hdr ?? EMPTY;
@@ -232,7 +232,7 @@ export class FileStore implements StreamStore {
     this.#bytes += size;
     this.#lastTs = when;
     this.#subjects.add(subject, seq);
-    if (this.#limits.allowMsgTTL && h.length > 0) this.#ttl.add(seq, when, storedTTL(h));
+    if (this.#limits.allowMsgTTL && h.length > 0) this.#ttl.add(seq, when, ttl ?? storedTTL(h));
     this.#enforceLimits(subject);
     if (this.#limits.maxAgeMs > 0 || this.#ttl.size > 0) {
       const next = this.#expire();
