@@ -127,10 +127,10 @@ describe.skipIf(REFERENCE_SERVER !== "")("per-message TTL (nats-server 2.11; 2.9
     });
   }
 
-  test("file store: TTLs and never survive a restart", async () => {
+  for (const key of [undefined, "ttl-restart-key"]) test(`file store${key ? " (encrypted)" : ""}: TTLs and never survive a restart`, async () => {
     const dir = mkdtempSync(join(tmpdir(), "natsedge-ttl-restart-"));
     try {
-      const seqs = await withServer({ dir }, async (nc) => {
+      const seqs = await withServer({ dir, key }, async (nc) => {
         await api(nc, "$JS.API.STREAM.CREATE.RS", { name: "RS", subjects: ["rs.>"], allow_msg_ttl: true, max_age: nanos(3000) });
         return {
           never: (await publishTTL(nc, "rs.keep", "never")).seq as number,
@@ -138,7 +138,7 @@ describe.skipIf(REFERENCE_SERVER !== "")("per-message TTL (nats-server 2.11; 2.9
           plain: (await publishTTL(nc, "rs.plain", null)).seq as number,
         };
       });
-      await withServer({ dir }, async (nc) => {
+      await withServer({ dir, key }, async (nc) => {
         // The TTL index is rebuilt from the stored headers: the 1s message goes long before max_age (3s).
         await eventually(async () => !(await present(nc, "RS", seqs.ttl)));
         expect(await present(nc, "RS", seqs.plain)).toBe(true);
@@ -150,9 +150,9 @@ describe.skipIf(REFERENCE_SERVER !== "")("per-message TTL (nats-server 2.11; 2.9
     }
   });
 
-  test("max_age emptying a subject leaves 2.11's delete marker, which expires after subject_delete_marker_ttl", async () => {
+  for (const storage of ["file", "memory"]) test(`${storage}: max_age emptying a subject leaves 2.11's delete marker, which expires after subject_delete_marker_ttl`, async () => {
     await withServer({}, async (nc) => {
-      await api(nc, "$JS.API.STREAM.CREATE.SDM", { name: "SDM", subjects: ["sdm.>"], max_age: nanos(1000), subject_delete_marker_ttl: 2 * SECOND });
+      await api(nc, "$JS.API.STREAM.CREATE.SDM", { name: "SDM", subjects: ["sdm.>"], storage, max_age: nanos(1000), subject_delete_marker_ttl: 2 * SECOND });
       await publishTTL(nc, "sdm.a", null, "one");
       await publishTTL(nc, "sdm.a", null, "two");
       await eventually(async () => {
