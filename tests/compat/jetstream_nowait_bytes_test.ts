@@ -19,7 +19,7 @@ interface Scenario {
   publish?: number;
   /** Pull requests made (and answered) before the probe, with the consumer's messages left unacked. */
   before?: Record<string, unknown>[];
-  /** A request left waiting (on its own connection) while the probe is made, after its first message. */
+  /** A request left waiting (on its own connection) while the probe is made. */
   waiting?: Record<string, unknown>;
   probe: Record<string, unknown>;
   /** The probe gets no answer (yet): checked after a PING round trip, as both servers answer in line. */
@@ -45,6 +45,8 @@ const SCENARIOS: Scenario[] = [
   },
   // Held back by max_ack_pending with nothing else waiting: nats-server queues it and says nothing yet.
   { name: "at max_ack_pending", stream: "N11", consumer: { max_ack_pending: 1 }, publish: 3, before: [{ batch: 1, no_wait: true }], probe: { batch: 2, no_wait: true }, quiet: true },
+  { name: "over max_waiting, with an expiry", stream: "N12", consumer: { max_waiting: 1 }, waiting: { batch: 1, expires: 10 * SECOND }, probe: { batch: 1, no_wait: true, expires: SECOND } },
+  { name: "over max_waiting, nothing stored", stream: "N13", consumer: { max_waiting: 1 }, waiting: { batch: 1, expires: 10 * SECOND }, probe: { batch: 1, no_wait: true } },
   { name: "a filter nothing stored matches", stream: "N9", consumer: { filter_subject: "n9.none" }, publish: 2, probe: { batch: 2, no_wait: true } },
   { name: "batch of one, nothing left after the first", stream: "N10", publish: 1, before: [{ batch: 1, no_wait: true }], probe: { batch: 1, no_wait: true, expires: SECOND } },
 ];
@@ -79,13 +81,13 @@ async function pullFrames(port: number, stream: string, req: Record<string, unkn
   }
 }
 
-/** Makes a pull request and waits for its first message, leaving it waiting for the rest. */
+/** Makes a pull request and leaves it waiting (both servers register it before answering the PING). */
 async function holdRequest(port: number, stream: string, req: Record<string, unknown>): Promise<RawConn> {
   const c = await RawConn.open(port);
   await c.waitFor(INFO_LINE);
   const body = JSON.stringify(req);
-  c.send(`CONNECT {"verbose":false,"pedantic":false,"headers":true}\r\nSUB _INBOX.held 1\r\nPUB $JS.API.CONSUMER.MSG.NEXT.${stream}.c _INBOX.held ${body.length}\r\n${body}\r\n`);
-  await c.waitFor(/MSG \S+ 1 /);
+  c.send(`CONNECT {"verbose":false,"pedantic":false,"headers":true}\r\nSUB _INBOX.held 1\r\nPUB $JS.API.CONSUMER.MSG.NEXT.${stream}.c _INBOX.held ${body.length}\r\n${body}\r\nPING\r\n`);
+  await c.waitFor("PONG\r\n");
   return c;
 }
 
