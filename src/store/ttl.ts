@@ -51,9 +51,12 @@ function headerValue(hdr: Uint8Array, lowerName: string): string | undefined {
   return text.slice(from, end < 0 ? text.length : end).trim();
 }
 
-/** Whether a stored message is a delete marker itself (its expiry leaves no new marker). */
+/**
+ * Whether a stored message is a delete marker itself, so its expiry leaves no new marker: a limit marker, or
+ * a KV purge (nats-server's sdm.go isSubjectDeleteMarker).
+ */
 export function isDeleteMarker(hdr: Uint8Array): boolean {
-  return headerValue(hdr, "nats-marker-reason") !== undefined;
+  return headerValue(hdr, "nats-marker-reason") !== undefined || headerValue(hdr, "kv-operation") === "PURGE";
 }
 
 /** The TTL a stored header block gives (0 for none, and for a value the stream would have refused). */

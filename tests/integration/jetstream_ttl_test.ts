@@ -200,6 +200,12 @@ describe.skipIf(REFERENCE_SERVER !== "")("per-message TTL (nats-server 2.11; 2.9
       await purged;
       expect(seen).toEqual(["PUT:v", "PURGE:"]);
       expect(await kv.get("k").then((e) => e?.operation)).toBe("PURGE");
+      // A purge with a TTL goes when it is due, and as a purge marker it leaves no limit marker behind.
+      await kv.put("p", "v");
+      await kv.purge("p", { ttl: "1s" });
+      await eventually(async () => (await kv.get("p")) === null);
+      const after = await jetstreamManager(nc).then((m) => m.streams.getMessage("KV_ttlb", { last_by_subj: "$KV.ttlb.p" }).catch(() => null));
+      expect(after).toBeNull();
       // A bucket without markers refuses a per-key TTL, as nats-server 2.11 does.
       const plain = await new Kvm(nc).create("plainb");
       const err = await plain.create("k", "v", "1s").catch((e: JetStreamApiError) => e);

@@ -17,6 +17,7 @@ test("storedTTL() and isDeleteMarker() read a raw header block", () => {
   expect(storedTTL(enc.encode("NATS/1.0\r\nNats-TTL: nope\r\n\r\n"))).toBe(0);
   expect(storedTTL(new Uint8Array(0))).toBe(0);
   expect(isDeleteMarker(enc.encode("NATS/1.0\r\nNats-Marker-Reason: MaxAge\r\n\r\n"))).toBe(true);
+  expect(isDeleteMarker(enc.encode("NATS/1.0\r\nKV-Operation: PURGE\r\nNats-Rollup: sub\r\n\r\n"))).toBe(true);
   expect(isDeleteMarker(enc.encode("NATS/1.0\r\nKV-Operation: DEL\r\n\r\n"))).toBe(false);
 });
 
