@@ -44,8 +44,8 @@ async function ready(): Promise<void> {
 async function send(n: number, tag: string): Promise<void> {
   for (let i = 0; i < n; i++) {
     edge.publish(`fault.${tag}`, String(i));
-    // Paced, so that a slow link is exercised rather than the client's buffer.
-    if (i % 20 === 19) await edge.flush();
+    // Paced, so that the link carries many small writes rather than one buffer.
+    if (i % 5 === 4) await edge.flush();
   }
   await edge.flush();
   const deadline = Date.now() + 30_000;
