@@ -46,6 +46,10 @@ const NOT_RELOADABLE: Partial<Record<Key, string>> = {
   lame_duck_grace_period: "LameDuckGracePeriod",
   max_closed_clients: "MaxClosedClients",
   no_auth_user: "NoAuthUser",
+  // natsedge links accounts (their routers, imports and mappings) once, at startup.
+  accounts: "Accounts",
+  system_account: "SystemAccount",
+  no_system_account: "NoSystemAccount",
   jetstream: "JetStream",
   cluster: "Cluster",
   leafnodes: "LeafNode",

@@ -14,9 +14,8 @@ import { ClientType, Kind } from "../protocol/kind.ts";
 import type { ClientListener } from "../client/listener.ts";
 import type { WebSocketHost } from "../websocket/host.ts";
 import { websocketOptionsError } from "../websocket/validate.ts";
-import type { ClientHost } from "../client/host.ts";
-import type { Subscription } from "../routing/subscription.ts";
-import type { PubArg } from "../protocol/parser.ts";
+import type { ClientAccount, ClientHost } from "../client/host.ts";
+import { Accounts } from "../account/registry.ts";
 import { ERR } from "../protocol/errors.ts";
 import { configureDecimalFaults, infoLine } from "../protocol/encode.ts";
 import { Router } from "../routing/router.ts";
@@ -46,7 +45,10 @@ const DEADLINE_SWEEP_MS = 1000;
 export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocketHost, LeafHost {
   readonly id: string;
   readonly name: string;
+  /** The global account's router ($G): services that are not account-aware yet (JetStream, STAN, MQTT, leaf nodes, routes) work on it. */
   readonly router: Router;
+  /** $G and the configured accounts, each with a router of its own. */
+  readonly accounts: Accounts;
   /** Subscriptions and publishes of the server's own services (JetStream API, system requests). */
   readonly internal: InternalEndpoint;
   /** Open client connections by cid; leaf and route connections will have sets of their own. */
@@ -81,6 +83,7 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     this.name = options.server_name ?? this.id;
     this.stallThreshold = Math.min(options.max_pending / 2, MAX_STALL_THRESHOLD);
     this.router = new Router(!options.disable_sublist_cache, this.stallThreshold);
+    this.accounts = new Accounts(options, this.router, () => new Router(!options.disable_sublist_cache, this.stallThreshold), () => this.flushPending());
     this.internal = new InternalEndpoint(
       this.router,
       () => this.flushPending(),
@@ -328,16 +331,8 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
 
   // ---- ClientHost -----------------------------------------------------------------------------------------
 
-  route(from: Client, subject: string, pa: PubArg, buf: Uint8Array, start: number): void {
-    this.router.route(from, subject, pa, buf, start);
-  }
-
-  addSub(sub: Subscription): boolean {
-    return this.router.addSub(sub);
-  }
-
-  removeSub(sub: Subscription): void {
-    this.router.removeSub(sub);
+  accountFor(name: string | null): ClientAccount {
+    return (name !== null ? this.accounts.get(name) : undefined) ?? this.accounts.global;
   }
 
   authenticate(client: Client): AuthVerdict | Promise<AuthVerdict> {
@@ -391,6 +386,7 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     await this.listener?.close();
     for (const c of [...this.clients.values()]) c.link.closeAfterFlush(CloseReason.serverShutdown);
     await this.services.stop();
+    this.accounts.close();
     this.log.notice("Server Exiting..");
     // Last: it settles lifecycle.done, on which the CLI exits.
     await this.lifecycle.stop();
