@@ -15,6 +15,8 @@ import { ServiceImport, StreamImport } from "./imports.ts";
 import { MappingError, SubjectMappings } from "./mapping.ts";
 
 export const GLOBAL_ACCOUNT = "$G";
+/** nats-server's DEFAULT_SYSTEM_ACCOUNT. */
+export const DEFAULT_SYSTEM_ACCOUNT = "$SYS";
 
 export class AccountError extends Error {
   constructor(at: string | undefined, message: string) {
@@ -25,6 +27,8 @@ export class AccountError extends Error {
 
 export class Accounts {
   readonly global: Account;
+  /** The system account (`system_account`, default $SYS), null with no_system_account. */
+  readonly system: Account | null;
   private readonly byName = new Map<string, Account>();
   private readonly bridges: { close(): void }[] = [];
 
@@ -34,6 +38,7 @@ export class Accounts {
     this.byName.set(GLOBAL_ACCOUNT, this.global);
     const configured = o.accounts ?? [];
     for (const a of configured) this.byName.set(a.name, new Account(a.name, newRouter(), flush));
+    this.system = this.systemAccount(o, newRouter, flush);
     try {
       for (const a of configured) this.addExports(a);
       const streamEdges: Edge[] = [];
@@ -45,6 +50,18 @@ export class Accounts {
       this.close();
       throw err;
     }
+  }
+
+  /** nats-server's configureAccounts: a named system account must be configured; $SYS is made when it is not. */
+  private systemAccount(o: ServerOptions, newRouter: () => Router, flush: () => void): Account | null {
+    if (o.no_system_account === true) return null;
+    const name = o.system_account ?? DEFAULT_SYSTEM_ACCOUNT;
+    const found = this.byName.get(name);
+    if (found !== undefined) return found;
+    if (name !== DEFAULT_SYSTEM_ACCOUNT) throw new AccountError(undefined, "error resolving system account: account missing");
+    const sys = new Account(name, newRouter(), flush);
+    this.byName.set(name, sys);
+    return sys;
   }
 
   get(name: string): Account | undefined {

@@ -314,7 +314,8 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
   private hasPlaintextPasswords(): boolean {
     const a = this.options.authorization;
     const plain = (p: string | undefined) => p !== undefined && !/^\$2[abxy]\$\d{2}\$/.test(p);
-    return plain(a?.password) || (a?.users ?? []).some((u) => plain(u.password));
+    const users = [...(a?.users ?? []), ...(this.options.accounts ?? []).flatMap((acc) => acc.users ?? [])];
+    return plain(a?.password) || users.some((u) => plain(u.password));
   }
 
   private armAuthTimeout(c: Client, override: number | undefined): void {

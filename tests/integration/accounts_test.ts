@@ -8,11 +8,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type AddressInfo, createServer } from "node:net";
 import { createUser } from "@nats-io/nkeys";
 import { type Msg, type NatsConnection, nkeyAuthenticator } from "@nats-io/transport-node";
 import { client, type TestServer } from "../_helpers/server.ts";
 import { runServerFromArgs, startupError } from "../_helpers/conf_server.ts";
-import { refused } from "../_helpers/security.ts";
+import { refused, tlsClient } from "../_helpers/security.ts";
+import { DN_IDENTITY, EMAIL_IDENTITY, testCerts } from "../_helpers/certs.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "natsedge-accounts-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -292,5 +294,137 @@ describe("accounts config errors", () => {
 
   test("a config with accounts but no users starts", async () => {
     expect(await startupError(["-c", conf(`accounts { A {}, B {} }`)])).toBeNull();
+  });
+});
+
+describe("response thresholds", () => {
+  let srv: TestServer;
+  const conns: NatsConnection[] = [];
+  beforeAll(async () => {
+    srv = await runServerFromArgs(["-c", conf(`
+accounts {
+  A: {
+    users: [ {user: a, password: a} ]
+    exports: [
+      {service: "slow.single", response_threshold: "200ms"}
+      {service: "slow.stream", response_type: stream, response_threshold: "200ms"}
+    ]
+  }
+  B: {
+    users: [ {user: b, password: b} ]
+    imports: [ {service: {account: A, subject: "slow.single"}}, {service: {account: A, subject: "slow.stream"}} ]
+  }
+}`)]);
+  });
+  afterAll(async () => {
+    for (const nc of conns) await nc.close().catch(() => {});
+    await srv.close();
+  });
+
+  for (const kind of ["single", "stream"]) {
+    test(`a ${kind} response later than the threshold is not delivered; one in time is`, async () => {
+      const a = await client(srv, { user: "a", pass: "a" });
+      const b = await client(srv, { user: "b", pass: "b" });
+      conns.push(a, b);
+      const svc = a.subscribe(`slow.${kind}`, {
+        callback: (_e, m) => {
+          if (m.string() === "now") m.respond("on time");
+          else setTimeout(() => m.respond("late"), 1200);
+        },
+      });
+      await a.flush();
+      const got = await received(b, "inbox.*", 2, async () => {
+        b.publish(`slow.${kind}`, "now", { reply: "inbox.1" });
+        b.publish(`slow.${kind}`, "later", { reply: "inbox.2" });
+        await b.flush();
+      }, 2500);
+      expect(got).toEqual(["inbox.1 on time"]);
+      svc.unsubscribe();
+    });
+  }
+});
+
+describe("TLS-mapped users in accounts", () => {
+  const certs = testCerts();
+  let srv: TestServer;
+  const conns: NatsConnection[] = [];
+  beforeAll(async () => {
+    srv = await runServerFromArgs(["-c", conf(`
+tls { cert_file: "${certs.server.cert}", key_file: "${certs.server.key}", ca_file: "${certs.ca}", verify_and_map: true }
+accounts {
+  A: { users: [ {user: "${EMAIL_IDENTITY}"} ] }
+  B: { users: [ {user: "${DN_IDENTITY}"} ] }
+}`)]);
+  });
+  afterAll(async () => {
+    for (const nc of conns) await nc.close().catch(() => {});
+    await srv.close();
+  });
+
+  test("a certificate's identity binds the connection to its user's account", async () => {
+    const email1 = await client(srv, { tls: tlsClient(certs, certs.email) });
+    const email2 = await client(srv, { tls: tlsClient(certs, certs.email) });
+    const dn = await client(srv, { tls: tlsClient(certs, certs.dn) });
+    conns.push(email1, email2, dn);
+    const dnGot: string[] = [];
+    const dnSub = dn.subscribe("tls.>", { callback: (_e, m) => void dnGot.push(m.subject) });
+    await dn.flush();
+    const got = await received(email2, "tls.>", 1, async () => {
+      email1.publish("tls.a", "");
+      await email1.flush();
+    });
+    await dn.flush();
+    dnSub.unsubscribe();
+    expect(got).toEqual(["tls.a "]);
+    expect(dnGot).toEqual([]);
+  });
+});
+
+/** A port nothing listens on right now, for a monitor port both servers can be given in the same config. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe("accounts in the monitor", () => {
+  let srv: TestServer;
+  let base: string;
+  const conns: NatsConnection[] = [];
+  beforeAll(async () => {
+    const http = await freePort();
+    base = `http://127.0.0.1:${http}`;
+    srv = await runServerFromArgs(["-c", conf(`
+http: "127.0.0.1:${http}"
+accounts { A: { users: [ {user: a, password: a} ] } }
+authorization { users: [ {user: g, password: g} ] }`)]);
+    conns.push(await client(srv, { user: "a", pass: "a" }), await client(srv, { user: "g", pass: "g" }));
+  });
+  afterAll(async () => {
+    for (const nc of conns) await nc.close().catch(() => {});
+    await srv.close();
+  });
+  const get = async (path: string) => (await fetch(`${base}${path}`)).json() as Promise<Record<string, unknown>>;
+  type Conn = { authorized_user?: string; account?: string };
+
+  test("/accountz lists $G, the configured accounts and the system account", async () => {
+    const z = await get("/accountz");
+    expect([...(z.accounts as string[])].sort()).toEqual(["$G", "$SYS", "A"]);
+    expect(z.system_account).toBe("$SYS");
+    expect((await get("/accountz?acc=A")).account_detail).toMatchObject({ account_name: "A", client_connections: 1 });
+  });
+
+  test("/connz?acc= keeps one account's connections; auth names a non-global account", async () => {
+    const a = (await get("/connz?acc=A&auth=1")).connections as Conn[];
+    expect(a.map((c) => [c.authorized_user, c.account])).toEqual([["a", "A"]]);
+    const g = (await get("/connz?acc=$G&auth=1")).connections as Conn[];
+    expect(g.map((c) => [c.authorized_user, c.account])).toEqual([["g", undefined]]);
+    const none = await get("/connz?acc=NOPE");
+    expect([none.total, none.connections]).toEqual([0, null]);
   });
 });
