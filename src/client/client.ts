@@ -246,6 +246,7 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
     this.connected = true;
     this.parser.awaitingConnect = false;
     if (this.opts.verbose) this.sendOK();
+    this.host.clientConnected(this);
     return true;
   }
 

@@ -23,6 +23,8 @@ export interface ClientHost {
   readonly log: Logger;
   /** The account of that name; null (or a name no longer configured) gives the global account. */
   accountFor(name: string | null): ClientAccount;
+  /** A client's CONNECT was accepted (the system account's connect advisory). */
+  clientConnected(c: Client): void;
   /** The verdict on the CONNECT's credentials: synchronous when it can be, a promise for bcrypt/Ed25519. */
   authenticate(client: Client): AuthVerdict | Promise<AuthVerdict>;
   queueFlush(c: Connection): void;

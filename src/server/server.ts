@@ -29,7 +29,9 @@ import { unsupportedOptions } from "./unsupported.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import type { JetStreamView, MonitorHost } from "../monitor/host.ts";
 import { Services } from "./services.ts";
-import { BUILTIN_SERVICES, JETSTREAM, LEAFNODES, MQTT, ROUTES, WEBSOCKET } from "./builtin_services.ts";
+import { BUILTIN_SERVICES, JETSTREAM, LEAFNODES, MQTT, ROUTES, SYSTEM, WEBSOCKET } from "./builtin_services.ts";
+import type { SysHost } from "../sys/host.ts";
+import type { Account } from "../account/account.ts";
 import type { LeafHost } from "../leaf/host.ts";
 import type { LeafzEntry, RoutezEntry } from "../monitor/host.ts";
 
@@ -42,7 +44,7 @@ const MAX_STALL_THRESHOLD = 8 * 1024 * 1024;
 /** How often stalled writers are checked against write_deadline. */
 const DEADLINE_SWEEP_MS = 1000;
 
-export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocketHost, LeafHost {
+export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocketHost, LeafHost, SysHost {
   readonly id: string;
   readonly name: string;
   /** The global account's router ($G): services that are not account-aware yet (JetStream, STAN, MQTT, leaf nodes, routes) work on it. */
@@ -336,6 +338,15 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     return (name !== null ? this.accounts.get(name) : undefined) ?? this.accounts.global;
   }
 
+  clientConnected(c: Client): void {
+    this.services.get(SYSTEM)?.clientConnected(c);
+  }
+
+  /** The system service runs only when there is a system account. */
+  get systemRouter(): Account {
+    return this.accounts.system!;
+  }
+
   authenticate(client: Client): AuthVerdict | Promise<AuthVerdict> {
     const auth = this.listeners.get(client.link.clientType)?.auth() ?? this.auth;
     return auth.authenticate(client.opts, client.nonce, client.link.tls);
@@ -368,6 +379,7 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     if (this.dirty.length > 0) queueMicrotask(() => this.flushPending());
     // Its subscriptions are still listed, so /connz?state=closed can show them.
     this.lifecycle.clientClosed(c);
+    if (c.connected) this.services.get(SYSTEM)?.clientClosed(c);
     this.log.debugf(`${link.traceId} - Client connection closed: ${link.closeReason}`);
   }
 

@@ -1,0 +1,38 @@
+/**
+ * The parts every system message carries, as nats-server 2.9's events.go writes them: the `server` block
+ * (ServerInfo, with a sequence number per message sent) and the `id`/`timestamp` of an advisory.
+ */
+import { rfc3339 } from "../monitor/format.ts";
+import { ADVERTISED_VERSION } from "../version.ts";
+import type { SysHost } from "./host.ts";
+
+const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+/** nuid's length: advisory ids look like nats-server's. */
+const ID_LENGTH = 22;
+
+export function eventId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(ID_LENGTH));
+  let s = "";
+  for (const b of bytes) s += ALPHABET[b % ALPHABET.length];
+  return s;
+}
+
+export class Envelope {
+  private seq = 0;
+
+  constructor(private readonly srv: SysHost) {}
+
+  /** nats-server's ServerInfo for the next message. */
+  server(): object {
+    const s = this.srv;
+    return {
+      name: s.name,
+      host: s.options.host,
+      id: s.id,
+      ver: ADVERTISED_VERSION,
+      seq: ++this.seq,
+      jetstream: s.jetstream() !== null,
+      time: rfc3339(Date.now()),
+    };
+  }
+}
