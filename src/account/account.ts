@@ -18,6 +18,8 @@ export class Account {
   mappings: SubjectMappings | null = null;
   /** Routes in progress on this account's router (bridges defer while it is busy). */
   busy = 0;
+  /** Stream-import deliveries in progress in this account (its bridges refuse them). */
+  streamImporting = 0;
   readonly exports = new ExportTable();
   private responses: ResponseMap | null = null;
 

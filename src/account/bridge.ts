@@ -3,6 +3,9 @@
  * ACCOUNT clients behind stream imports, service imports and their responses). It delivers synchronously,
  * inside the exporter's fan-out, unless the target router is itself mid-route (an import chain that comes
  * back to an account): its fan-out state is in use then, so the message is copied and routed on a microtask.
+ *
+ * What a stream import delivers reaches only the importer's own subscribers, never another bridge there: as
+ * with nats-server's shadow subscriptions, stream imports do not chain (service imports and responses do).
  */
 import type { PubArg } from "../protocol/parser.ts";
 import type { Publisher } from "../routing/endpoint.ts";
@@ -15,14 +18,18 @@ export abstract class Bridge implements Publisher {
   readonly cid = 0;
   readonly closed = false;
   readonly opts = { echo: true, noResponders: false };
-  readonly checksDelivery = false;
+  /** Asked per message, to refuse what a stream import is delivering in its account. */
+  readonly checksDelivery = true;
   readonly link = null;
   readonly matchCache = new MatchCache();
+
+  /** The account whose router this bridge's subscription is in. */
+  protected abstract readonly home: Account;
 
   abstract deliver(sub: Subscription, pa: PubArg, payload: Uint8Array, subject: string): void;
 
   admitDelivery(): boolean {
-    return true;
+    return this.home.streamImporting === 0;
   }
 
   deliverNoResponders(): void {
@@ -39,17 +46,26 @@ export abstract class Bridge implements Publisher {
     return r.psubs.length > 0 || r.qsubs.length > 0;
   }
 
-  /** Routes the message (`payload` is payload + CRLF) in `target` as `subject` with `reply`. */
-  protected forward(target: Account, subject: string, reply: string | null, pa: PubArg, payload: Uint8Array): void {
+  /**
+   * Routes the message (`payload` is payload + CRLF) in `target` as `subject` with `reply`; `stream` marks a
+   * stream import's delivery, which the target's bridges refuse.
+   */
+  protected forward(target: Account, subject: string, reply: string | null, pa: PubArg, payload: Uint8Array, stream = false): void {
     const npa = readdressed(pa, subject, reply);
     if (target.busy === 0) {
-      target.routeFrom(this, subject, npa, payload, 0);
+      this.routeIn(target, subject, npa, payload, stream);
       return;
     }
     const copy = payload.slice();
     queueMicrotask(() => {
-      target.routeFrom(this, subject, npa, copy, 0);
+      this.routeIn(target, subject, npa, copy, stream);
       target.flush();
     });
+  }
+
+  private routeIn(target: Account, subject: string, pa: PubArg, payload: Uint8Array, stream: boolean): void {
+    if (stream) target.streamImporting++;
+    target.routeFrom(this, subject, pa, payload, 0);
+    if (stream) target.streamImporting--;
   }
 }

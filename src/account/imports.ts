@@ -65,7 +65,11 @@ export class StreamImport extends Bridge {
   deliver(_sub: Subscription, pa: PubArg, payload: Uint8Array, subject: string): void {
     const to = this.renaming.apply(subject);
     if (!this.interested(this.importer, to)) return;
-    this.forward(this.importer, to, replyOf(pa), pa, payload);
+    this.forward(this.importer, to, replyOf(pa), pa, payload, true);
+  }
+
+  protected get home(): Account {
+    return this.exporter;
   }
 
   close(): void {
@@ -98,6 +102,10 @@ export class ServiceImport extends Bridge {
     const reply = replyOf(pa);
     const mapped = reply === null ? null : this.exporter.trackResponse(this.importer, reply, this.exp);
     this.forward(this.exporter, to, mapped, pa, payload);
+  }
+
+  protected get home(): Account {
+    return this.importer;
   }
 
   close(): void {

@@ -116,6 +116,7 @@ export class Accounts {
     const fail = (why: string) => new AccountError(a.at, `Error adding stream import ${JSON.stringify(ref.subject)}: ${why}`);
     if (!isValidSubject(ref.subject)) throw fail("subject is not valid");
     if (exporter.exports.stream(importer.name, ref.subject) === null) throw fail("stream import not authorized");
+    if (edges.some((e) => e.from === exporter.name && e.to === importer.name && e.subject === ref.subject)) throw fail("stream import already exists");
     // nats-server 2.9: a prefix is put in front of the subject; `to` replaces it.
     const to = i.prefix !== undefined && i.prefix !== "" ? `${i.prefix.replace(/\.$/, "")}.${ref.subject}` : i.to || ref.subject;
     if (!isValidSubject(to)) throw fail("subject is not valid");

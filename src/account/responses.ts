@@ -68,6 +68,10 @@ export class ResponseMap extends Bridge {
     this.forward(p.requester, p.reply, replyOf(pa), pa, payload);
   }
 
+  protected get home(): Account {
+    return this.owner;
+  }
+
   private armSweeper(thresholdMs: number): void {
     const every = Math.max(10, Math.min(MAX_SWEEP_MS, thresholdMs));
     if (this.sweeper !== null && every >= this.sweepMs) return;

@@ -272,6 +272,7 @@ describe("accounts config errors", () => {
     ["a restricted service export", `accounts {\nA { exports: [{service: "x", accounts: [B]}] }\nC { imports: [{service: {account: A, subject: "x"}}] }\nB {}\n}`, /Error adding service import "x": service import not authorized/],
     ["a service import cycle", `accounts {\nA { exports: [{service: "x"}], imports: [{service: {account: B, subject: "x"}}] }\nB { exports: [{service: "x"}], imports: [{service: {account: A, subject: "x"}}] }\n}`, /Error adding service import "x": import forms a cycle/],
     ["a stream import cycle", `accounts {\nA { exports: [{stream: ">"}], imports: [{stream: {account: B, subject: ">"}}] }\nB { exports: [{stream: ">"}], imports: [{stream: {account: A, subject: ">"}}] }\n}`, /Error adding stream import ">": import forms a cycle/],
+    ["a stream imported twice from one account", `accounts {\nA { exports: [{stream: "x.>"}] }\nB { imports: [{stream: {account: A, subject: "x.>"}, prefix: p}, {stream: {account: A, subject: "x.>"}}] }\n}`, /Error adding stream import "x\.>": stream import already exists/],
     ["a duplicate user across accounts", `accounts {\nA { users: [{user: a}] }\nB { users: [{user: a}] }\n}`, /:3:\d+: Duplicate user "a" detected/],
     ["a duplicate service import subject", `accounts {\nA { exports: [{service: "x.*"}] }\nC { imports: [{service: {account: A, subject: "x.a"}, to: "z"}, {service: {account: A, subject: "x.b"}, to: "z"}] }\n}`, /Duplicate service import subject "z", previously used in import for account "A", subject "x\.a"/],
     ["an unknown response type", `accounts {\nA { exports: [{service: "x", response_type: foo}] }\n}`, /:2:\d+: Unknown response type: "foo"/],
@@ -426,5 +427,77 @@ authorization { users: [ {user: g, password: g} ] }`)]);
     expect(g.map((c) => [c.authorized_user, c.account])).toEqual([["g", undefined]]);
     const none = await get("/connz?acc=NOPE");
     expect([none.total, none.connections]).toEqual([0, null]);
+  });
+});
+
+describe("imports through a middle account", () => {
+  let srv: TestServer;
+  const conns: NatsConnection[] = [];
+  beforeAll(async () => {
+    srv = await runServerFromArgs(["-c", conf(`
+accounts {
+  A: {
+    users: [ {user: a, password: a} ]
+    exports: [ {stream: "x.>"}, {service: "svc.>"} ]
+    imports: [ {stream: {account: B, subject: "b.>"}, prefix: "a"} ]
+  }
+  B: {
+    users: [ {user: b, password: b} ]
+    exports: [ {stream: "b.>"}, {stream: "x.>"}, {service: "svc.>"} ]
+    imports: [ {stream: {account: A, subject: "x.>"}, prefix: "b"}, {service: {account: A, subject: "svc.>"}} ]
+  }
+  C: {
+    users: [ {user: c, password: c} ]
+    imports: [ {stream: {account: B, subject: "x.>"}}, {stream: {account: B, subject: "b.>"}}, {service: {account: B, subject: "svc.>"}} ]
+  }
+}`)]);
+  });
+  afterAll(async () => {
+    for (const nc of conns) await nc.close().catch(() => {});
+    await srv.close();
+  });
+  const as = async (user: string) => {
+    const nc = await client(srv, { user, pass: user });
+    conns.push(nc);
+    return nc;
+  };
+
+  test("a stream import delivers to the importer's subscribers only: it does not chain on through the importer's exports", async () => {
+    const a = await as("a");
+    const b = await as("b");
+    const c = await as("c");
+    const inA: string[] = [];
+    const aSub = a.subscribe("a.>", { callback: (_e, m) => void inA.push(m.subject) });
+    await a.flush();
+    const inC: string[] = [];
+    const cSub = c.subscribe(">", { callback: (_e, m) => void inC.push(m.subject) });
+    await c.flush();
+    const inB = await received(b, "b.>", 3, async () => {
+      for (const n of ["1", "2", "3"]) a.publish("x.n", n);
+      await a.flush();
+      b.publish("x.from-b", "");
+      await b.flush();
+    });
+    await Promise.all([a.flush(), c.flush()]);
+    aSub.unsubscribe();
+    cSub.unsubscribe();
+    expect(inB).toEqual(["b.x.n 1", "b.x.n 2", "b.x.n 3"]);
+    expect(inA).toEqual([]);
+    expect(inC).toEqual(["x.from-b"]);
+  });
+
+  test("a service import chains: C's request reaches A through B and the response comes back", async () => {
+    const a = await as("a");
+    const c = await as("c");
+    const svc = a.subscribe("svc.>", { callback: (_e, m) => void m.respond(`A:${m.subject}`) });
+    await a.flush();
+    expect((await c.request("svc.deep", "", { timeout: 2000 })).string()).toBe("A:svc.deep");
+    svc.unsubscribe();
+  });
+
+  test("a request through a service import nobody in the exporter serves times out or gets no responders", async () => {
+    const c = await as("c");
+    const err = await c.request("svc.none", "", { timeout: 500 }).then(() => null, (e: Error) => e);
+    expect(err?.message).toMatch(/no responders|timeout/i);
   });
 });
