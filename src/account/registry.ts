@@ -46,6 +46,7 @@ export class Accounts {
       const serviceEdges: Edge[] = [];
       for (const a of configured) for (const i of a.imports ?? []) if (i.service) this.addServiceImport(a, i, serviceEdges);
       for (const a of configured) this.addMappings(a, o.cluster?.name);
+      if (o.mappings !== undefined) this.addMappings({ name: GLOBAL_ACCOUNT, mappings: o.mappings }, o.cluster?.name);
     } catch (err) {
       this.close();
       throw err;

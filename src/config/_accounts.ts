@@ -234,7 +234,7 @@ function accountRef(node: ConfNode, key: string, what: string): { account: strin
   return { account, subject };
 }
 
-function mappingsFromConf(node: ConfNode, key: string): NonNullable<AccountOptions["mappings"]> {
+export function mappingsFromConf(node: ConfNode, key: string): NonNullable<AccountOptions["mappings"]> {
   if (node.kind !== "map") throw fail(node, key, `Expected mappings to be a map, got ${goType(node)}`);
   const out: NonNullable<AccountOptions["mappings"]> = [];
   for (const [subject, v] of node.value) {

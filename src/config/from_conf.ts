@@ -6,7 +6,7 @@
 import type { ServerOptions } from "./options.ts";
 import type { ConfMap, ConfNode } from "./parser.ts";
 import { authorizationFromConf } from "./_auth.ts";
-import { accountsFromConf, checkAccountUsers, type AccountsConf } from "./_accounts.ts";
+import { accountsFromConf, checkAccountUsers, type AccountsConf, mappingsFromConf } from "./_accounts.ts";
 import { clusterFromConf, leafnodesFromConf } from "./_cluster.ts";
 import { formatGoDuration } from "./_duration.ts";
 import { jetstreamFromConf } from "./_jetstream.ts";
@@ -159,6 +159,7 @@ export function optionsFromConf(conf: ConfMap, base: ServerOptions): ConfResult 
       o.accounts = accounts.accounts;
     },
     ...aliases(["system_account", "system"], set("system_account", str)),
+    ...aliases(["mappings", "maps"], set("mappings", mappingsFromConf)),
     ...aliases(["no_system_account", "no_system", "no_sys_acc"], set("no_system_account", bool)),
     jetstream: (n, k) => {
       o.jetstream = jetstreamFromConf(n, k, o.jetstream, { warn, claimStoreDir, ignored: ignored(IGNORED_JETSTREAM, warn) });

@@ -282,6 +282,8 @@ export interface ServerOptions {
   no_auth_user?: string;
   /** `accounts {}`: each account with its users, exports, imports and mappings. Absent: the global account $G only. */
   accounts?: AccountOptions[];
+  /** Top-level `mappings {}`: the global account's subject mappings. */
+  mappings?: AccountOptions["mappings"];
   /** The system account's name; nats-server's default is `$SYS`. */
   system_account?: string;
   no_system_account?: boolean;

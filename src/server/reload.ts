@@ -50,6 +50,7 @@ const NOT_RELOADABLE: Partial<Record<Key, string>> = {
   accounts: "Accounts",
   system_account: "SystemAccount",
   no_system_account: "NoSystemAccount",
+  mappings: "Mappings",
   jetstream: "JetStream",
   cluster: "Cluster",
   leafnodes: "LeafNode",

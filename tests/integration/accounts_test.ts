@@ -501,3 +501,18 @@ accounts {
     expect(err?.message).toMatch(/no responders|timeout/i);
   });
 });
+
+test("top-level mappings apply to the global account", async () => {
+  const srv = await runServerFromArgs(["-c", conf(`mappings: { "old.*": "new.$1" }`)]);
+  try {
+    const nc = await client(srv);
+    const got = await received(nc, "new.>", 1, async () => {
+      nc.publish("old.x", "m");
+      await nc.flush();
+    });
+    expect(got).toEqual(["new.x m"]);
+    await nc.close();
+  } finally {
+    await srv.close();
+  }
+});
