@@ -6,15 +6,14 @@
 import { networkInterfaces } from "node:os";
 import { checkSecret } from "../auth/password.ts";
 import { formatGoDuration } from "../config/_duration.ts";
-import type { ServerOptions } from "../config/options.ts";
 import { CloseReason } from "../connection/close_reason.ts";
-import { Connection, type ConnectionHost } from "../connection/connection.ts";
-import type { Logger } from "../log/logger.ts";
+import { Connection } from "../connection/connection.ts";
+import { LinkSet } from "../link/link_set.ts";
 import { infoLine } from "../protocol/encode.ts";
 import { ERR, ProtocolError } from "../protocol/errors.ts";
 import { Kind } from "../protocol/kind.ts";
-import type { Router } from "../routing/router.ts";
-import type { Conn, ConnHandler, Listener, Runtime } from "../runtime/types.ts";
+import { nuid } from "../protocol/nuid.ts";
+import type { Conn, ConnHandler, Listener } from "../runtime/types.ts";
 import type { RouteHost } from "./host.ts";
 import { RouteConn, type RouteLinkHost, type RoutePeer } from "./route_conn.ts";
 import { RouteSolicitor } from "./solicit.ts";
@@ -24,9 +23,6 @@ export type { RouteHost } from "./host.ts";
 
 /** nats-server's route auth timeout when the authorization block gives none. */
 const DEFAULT_ROUTE_AUTH_TIMEOUT_MS = 2000;
-/** How often stalled routes are checked against write_deadline (as the server does for clients). */
-const DEADLINE_SWEEP_MS = 1000;
-const NUID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /** One route as /routez lists it (nats-server 2.9.10's RouteInfo). */
 export interface RouteInfo {
@@ -51,7 +47,7 @@ export interface RouteInfo {
   subscriptions_list?: string[];
 }
 
-export class Routes implements ConnectionHost, RouteLinkHost {
+export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
   /** Every route connection by cid, from the first byte until it closes. */
   private readonly all = new Map<number, RouteConn>();
   /** Registered routes by the peer's server id: one each. */
@@ -60,43 +56,13 @@ export class Routes implements ConnectionHost, RouteLinkHost {
   private listener: Listener | null = null;
   private infoBase: Record<string, unknown> = {};
   private stopping = false;
-  private sweepTimer: ReturnType<typeof setInterval> | null = null;
-  /** Traffic of routes that have closed, so /varz totals never go backwards. */
-  private readonly gone = { inMsgs: 0, outMsgs: 0, inBytes: 0, outBytes: 0 };
   readonly clusterName: string;
   private readonly configured: Set<string>;
 
-  constructor(readonly srv: RouteHost) {
+  constructor(srv: RouteHost) {
+    super(srv);
     this.clusterName = srv.options.cluster?.name ?? nuid();
     this.configured = new Set((srv.options.cluster?.routes ?? []).map(routeKey));
-  }
-
-  get options(): ServerOptions {
-    return this.srv.options;
-  }
-
-  get log(): Logger {
-    return this.srv.log;
-  }
-
-  get router(): Router {
-    return this.srv.router;
-  }
-
-  get runtime(): Runtime {
-    return this.srv.runtime;
-  }
-
-  get stallThreshold(): number {
-    return this.srv.stallThreshold;
-  }
-
-  get slowConsumers(): number {
-    return this.srv.slowConsumers;
-  }
-
-  set slowConsumers(n: number) {
-    this.srv.slowConsumers = n;
   }
 
   get listen(): { host: string; port: number } | null {
@@ -120,7 +86,7 @@ export class Routes implements ConnectionHost, RouteLinkHost {
     }
     this.infoBase = this.buildInfo();
     this.publishConnectUrls();
-    this.sweepTimer = setInterval(() => this.sweepStalled(), DEADLINE_SWEEP_MS);
+    this.startDeadlineSweep();
     for (const r of co.routes ?? []) this.solicit(r, true);
   }
 
@@ -353,23 +319,16 @@ export class Routes implements ConnectionHost, RouteLinkHost {
 
   // ---- ConnectionHost -------------------------------------------------------------------------------------
 
-  queueFlush(c: Connection): void {
-    this.srv.queueFlush(c);
+  protected *connections(): Iterable<Connection> {
+    for (const route of this.all.values()) yield route.link;
   }
 
-  flushPending(): void {
-    this.srv.flushPending();
-  }
-
+  /** A route reports its own close (closed below), which also tells the solicitors. */
   connectionClosed(): void {}
 
   closed(route: RouteConn): void {
     this.all.delete(route.cid);
-    const l = route.link;
-    this.gone.inMsgs += l.inMsgs;
-    this.gone.outMsgs += l.outMsgs;
-    this.gone.inBytes += l.inBytes;
-    this.gone.outBytes += l.outBytes;
+    this.countClosed(route.link);
     const self = route.link.closeReason === CloseReason.routeToSelf;
     const registered = this.byId.get(route.peer.id) === route;
     if (registered) {
@@ -427,27 +386,6 @@ export class Routes implements ConnectionHost, RouteLinkHost {
     };
   }
 
-  /** Message and byte counters of every route, open and closed. */
-  totals(): { inMsgs: number; outMsgs: number; inBytes: number; outBytes: number } {
-    const t = { ...this.gone };
-    for (const { link } of this.all.values()) {
-      t.inMsgs += link.inMsgs;
-      t.outMsgs += link.outMsgs;
-      t.inBytes += link.inBytes;
-      t.outBytes += link.outBytes;
-    }
-    return t;
-  }
-
-  /** A route whose peer has not taken our writes for write_deadline is a slow consumer, as a client would be. */
-  private sweepStalled(): void {
-    const deadline = this.options.write_deadline;
-    const now = Date.now();
-    for (const { link } of this.all.values()) {
-      if (link.stalledSince !== 0 && now - link.stalledSince > deadline) link.slowConsumer(CloseReason.slowConsumerDeadline);
-    }
-  }
-
   health(): string | null {
     return null;
   }
@@ -455,19 +393,12 @@ export class Routes implements ConnectionHost, RouteLinkHost {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+    this.stopDeadlineSweep();
     for (const s of this.solicitors) s.stop();
     await this.listener?.close();
     this.listener = null;
     for (const r of [...this.all.values()]) r.link.closeAfterFlush(CloseReason.serverShutdown);
   }
-}
-
-function nuid(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(22));
-  let s = "";
-  for (const b of bytes) s += NUID_ALPHABET[b % NUID_ALPHABET.length];
-  return s;
 }
 
 /** For 0.0.0.0 or ::, the first non-loopback IPv4 address, as nats-server advertises. */
