@@ -12,12 +12,12 @@ import { Bridge } from "./bridge.ts";
 import type { Account } from "./account.ts";
 import type { ServiceExport } from "./exports.ts";
 import { replyOf } from "./rewrite.ts";
+import { nuid } from "../protocol/nuid.ts";
 
 /** nats-server's replyPrefix. */
 const REPLY_PREFIX = "_R_.";
 /** How often waiting mappings are checked for their threshold, at most; thresholds shorter than this are checked as often as they are long. */
 const MAX_SWEEP_MS = 1000;
-const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 interface Pending {
   requester: Account;
@@ -27,16 +27,9 @@ interface Pending {
   expires: number;
 }
 
-function token(n: number): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(n));
-  let s = "";
-  for (const b of bytes) s += ALPHABET[b % ALPHABET.length];
-  return s;
-}
-
 export class ResponseMap extends Bridge {
   /** `_R_.<random>.`: this account's reply subjects; one wildcard subscription takes every response. */
-  private readonly prefix = `${REPLY_PREFIX}${token(6)}.`;
+  private readonly prefix = `${REPLY_PREFIX}${nuid().slice(0, 6)}.`;
   private readonly pending = new Map<string, Pending>();
   private seq = 0;
   private readonly sub: Subscription;
@@ -54,7 +47,8 @@ export class ResponseMap extends Bridge {
   }
 
   track(requester: Account, reply: string, exp: ServiceExport): string {
-    const subject = `${this.prefix}${token(4)}${(this.seq++).toString(36)}`;
+    // Unguessable and unique: random, then a sequence.
+    const subject = `${this.prefix}${nuid().slice(0, 8)}${(this.seq++).toString(36)}`;
     this.pending.set(subject, { requester, reply, singleton: exp.responseType === "singleton", thresholdMs: exp.thresholdMs, expires: Date.now() + exp.thresholdMs });
     this.armSweeper(exp.thresholdMs);
     return subject;

@@ -1,21 +1,11 @@
 /**
  * The parts every system message carries, as nats-server 2.9's events.go writes them: the `server` block
- * (ServerInfo, with a sequence number per message sent) and the `id`/`timestamp` of an advisory.
+ * (ServerInfo, with a sequence number per message sent); advisory ids are nuids (src/protocol/nuid.ts).
  */
 import { rfc3339 } from "../monitor/format.ts";
 import { ADVERTISED_VERSION } from "../version.ts";
 import type { SysHost } from "./host.ts";
 
-const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-/** nuid's length: advisory ids look like nats-server's. */
-const ID_LENGTH = 22;
-
-export function eventId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(ID_LENGTH));
-  let s = "";
-  for (const b of bytes) s += ALPHABET[b % ALPHABET.length];
-  return s;
-}
 
 export class Envelope {
   private seq = 0;

@@ -6,7 +6,8 @@
 import type { Client } from "../client/client.ts";
 import { rfc3339 } from "../monitor/format.ts";
 import { clientTypeName } from "../protocol/kind.ts";
-import { type Envelope, eventId } from "./envelope.ts";
+import type { Envelope } from "./envelope.ts";
+import { nuid } from "../protocol/nuid.ts";
 
 function clientInfo(c: Client, stop: number): object {
   const o = c.opts;
@@ -28,7 +29,7 @@ function clientInfo(c: Client, stop: number): object {
 export function connectEvent(env: Envelope, c: Client): object {
   return {
     type: "io.nats.server.advisory.v1.client_connect",
-    id: eventId(),
+    id: nuid(),
     timestamp: rfc3339(Date.now()),
     server: env.server(),
     client: clientInfo(c, 0),
@@ -40,7 +41,7 @@ export function disconnectEvent(env: Envelope, c: Client): object {
   const l = c.link;
   return {
     type: "io.nats.server.advisory.v1.client_disconnect",
-    id: eventId(),
+    id: nuid(),
     timestamp: rfc3339(now),
     server: env.server(),
     client: clientInfo(c, now),

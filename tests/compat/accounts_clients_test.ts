@@ -5,11 +5,12 @@
  * nats-server 2.9.10 with the same config, so a check that is wrong about nats-server fails there.
  */
 import { afterAll, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runServerFromArgs } from "../_helpers/conf_server.ts";
 import { startNatsServer } from "../_helpers/nats_server.ts";
+import { scratchDir } from "../_helpers/certs.ts";
 
 const GOPATH = "/usr/share/gocode";
 const BUILD_TIMEOUT_MS = 120_000;
@@ -38,7 +39,7 @@ afterAll(() => {
 });
 
 function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
+  const d = scratchDir(prefix);
   scratch.push(d);
   return d;
 }
