@@ -171,7 +171,9 @@ function enforceMaxConnections(srv: Server): void {
 }
 
 async function recheckClients(srv: Server, auth: Authenticator): Promise<void> {
-  const users = new Set((srv.options.authorization?.users ?? []).map((u) => u.user ?? u.nkey));
+  const o = srv.options;
+  const all = [...(o.authorization?.users ?? []), ...(o.accounts ?? []).flatMap((acc) => acc.users ?? [])];
+  const users = new Set(all.map((u) => u.user ?? u.nkey));
   const checks = [...srv.clients.values()].filter((c) => c.connected && !c.closed).map(async (c) => {
     // A named user that is gone from the users list "moved accounts" in nats-server's terms: plain close.
     const named = c.opts.nkey ?? c.opts.user;

@@ -11,9 +11,10 @@ import { join } from "node:path";
 import { type AddressInfo, createServer } from "node:net";
 import { createUser } from "@nats-io/nkeys";
 import { type Msg, type NatsConnection, nkeyAuthenticator } from "@nats-io/transport-node";
-import { client, type TestServer } from "../_helpers/server.ts";
+import { client, RawConn, type TestServer } from "../_helpers/server.ts";
+import { CliChild } from "../_helpers/cli_child.ts";
 import { runServerFromArgs, startupError } from "../_helpers/conf_server.ts";
-import { refused, tlsClient } from "../_helpers/security.ts";
+import { natsedgeOnly, refused, tlsClient } from "../_helpers/security.ts";
 import { DN_IDENTITY, EMAIL_IDENTITY, testCerts } from "../_helpers/certs.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "natsedge-accounts-"));
@@ -503,4 +504,31 @@ test("top-level mappings apply to the global account", async () => {
   } finally {
     await srv.close();
   }
+});
+
+describe("a config reload with accounts", () => {
+  let child: CliChild | null = null;
+  afterAll(async () => {
+    await child?.close();
+  });
+
+  natsedgeOnly("keeps an account user connected when authorization {} changes", async () => {
+    const text = (extra: string) => `
+accounts { A: { users: [ {user: a, password: a} ] } }
+authorization { users: [ {user: g, password: g}${extra} ] }`;
+    const file = conf(text(""));
+    child = await CliChild.start(["-c", file, "-a", "127.0.0.1", "-p", "-1"]);
+    const a = await RawConn.open(child.port);
+    await a.waitFor("INFO ");
+    a.send(`CONNECT {"verbose":false,"protocol":1,"user":"a","pass":"a"}\r\nSUB x 1\r\n`);
+    await a.sync();
+    const from = child.lines.length;
+    writeFileSync(file, text(", {user: g2, password: g2}"));
+    child.signal("SIGHUP");
+    expect(await child.waitLog(/Reloaded server configuration|Failed to reload server configuration/, from)).toContain("Reloaded");
+    a.clear();
+    a.send("PUB x 2\r\nhi\r\n");
+    await a.waitFor("MSG x 1 2\r\nhi\r\n");
+    a.close();
+  });
 });
