@@ -65,6 +65,28 @@ export class Accounts {
     return sys;
   }
 
+  /**
+   * nats-server's addSystemAccountExports for every other account: `$SYS.REQ.ACCOUNT.PING.CONNZ` (and
+   * `$SYS.REQ.SERVER.PING.CONNZ`) and `$SYS.REQ.ACCOUNT.PING.STATZ` imported from the system account as the
+   * account's own `$SYS.REQ.ACCOUNT.<name>.CONNZ`/`.STATZ`, so a client can ask about its account.
+   */
+  addSystemImports(): void {
+    const sys = this.system;
+    if (sys === null) return;
+    const exp = { subject: "$SYS.REQ.ACCOUNT.*.*", accounts: null, responseType: "singleton" as const, thresholdMs: DEFAULT_RESPONSE_THRESHOLD_MS };
+    for (const acc of this.byName.values()) {
+      if (acc === sys) continue;
+      const own = (what: string) => `$SYS.REQ.ACCOUNT.${acc.name}.${what}`;
+      for (const [to, subject] of [
+        ["$SYS.REQ.ACCOUNT.PING.CONNZ", own("CONNZ")],
+        ["$SYS.REQ.SERVER.PING.CONNZ", own("CONNZ")],
+        ["$SYS.REQ.ACCOUNT.PING.STATZ", own("STATZ")],
+      ] as const) {
+        this.bridges.push(new ServiceImport(acc, sys, to, subject, { ...exp, subject }));
+      }
+    }
+  }
+
   get(name: string): Account | undefined {
     return this.byName.get(name);
   }

@@ -342,6 +342,10 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     this.services.get(SYSTEM)?.clientConnected(c);
   }
 
+  addSystemImports(): void {
+    this.accounts.addSystemImports();
+  }
+
   /** The system service runs only when there is a system account. */
   get systemRouter(): Account {
     return this.accounts.system!;

@@ -7,7 +7,7 @@ import { InternalEndpoint, type InternalMsg } from "../routing/internal.ts";
 import { Envelope } from "./envelope.ts";
 import { connectEvent, disconnectEvent } from "./events.ts";
 import type { SysHost } from "./host.ts";
-import { answer, REQUEST_TYPES } from "./requests.ts";
+import { ACCOUNT_REQUEST_TYPES, accountAnswer, answer, REQUEST_TYPES } from "./requests.ts";
 import type { Subscription } from "../routing/subscription.ts";
 
 const encoder = new TextEncoder();
@@ -32,6 +32,13 @@ export class SystemServices {
       this.subs.push(this.internal.subscribe(`$SYS.REQ.SERVER.PING.${type}`, null, reply(type)));
       this.subs.push(this.internal.subscribe(`$SYS.REQ.SERVER.${srv.id}.${type}`, null, reply(type)));
     }
+    for (const type of ACCOUNT_REQUEST_TYPES) {
+      this.subs.push(this.internal.subscribe(`$SYS.REQ.ACCOUNT.*.${type}`, null, (msg) => {
+        const a = msg.reply === null ? null : accountAnswer(srv, this.env, msg.subject.split(".")[3]!, type, msg);
+        if (a !== null) this.internal.publish(msg.reply!, null, null, encoder.encode(JSON.stringify(a)));
+      }));
+    }
+    srv.addSystemImports();
   }
 
   clientConnected(c: Client): void {

@@ -8,6 +8,8 @@ import { connz } from "../monitor/connz.ts";
 import { healthz } from "../monitor/healthz.ts";
 import { subsz } from "../monitor/subsz.ts";
 import { varz } from "../monitor/varz.ts";
+import { accountz } from "../monitor/accountz.ts";
+import { rfc3339 } from "../monitor/format.ts";
 import type { InternalMsg } from "../routing/internal.ts";
 import type { Envelope } from "./envelope.ts";
 import type { SysHost } from "./host.ts";
@@ -58,6 +60,56 @@ function queryOf(data: Uint8Array): URLSearchParams {
   }
   return q;
 }
+
+/** nats-server's AccountStatz entry for one account, from its live connections. */
+function accountStatz(srv: SysHost, name: string): object {
+  let conns = 0, inMsgs = 0, inBytes = 0, outMsgs = 0, outBytes = 0;
+  for (const c of srv.clients.values()) {
+    if (c.account.name !== name) continue;
+    conns++;
+    inMsgs += c.link.inMsgs;
+    inBytes += c.link.inBytes;
+    outMsgs += c.link.outMsgs;
+    outBytes += c.link.outBytes;
+  }
+  // Leaf nodes bind to the global account only, for now.
+  const leafnodes = name === "$G" ? srv.leafz(false).length : 0;
+  return {
+    acc: name,
+    conns,
+    leafnodes,
+    total_conns: conns + leafnodes,
+    sent: { msgs: outMsgs, bytes: outBytes },
+    received: { msgs: inMsgs, bytes: inBytes },
+    slow_consumers: 0,
+  };
+}
+
+/** The answer to `$SYS.REQ.ACCOUNT.<name>.<type>` (CONNZ, STATZ, INFO), or null for an unknown account. */
+export function accountAnswer(srv: SysHost, env: Envelope, name: string, type: string, msg: InternalMsg): object | null {
+  if (srv.accounts.get(name) === undefined) return null;
+  const now = { server_id: srv.id, now: rfc3339(Date.now()) };
+  try {
+    switch (type) {
+      case "CONNZ": {
+        const q = queryOf(msg.data);
+        q.set("acc", name);
+        return { server: env.server(), data: connz(srv, q) };
+      }
+      case "STATZ":
+        return { server: env.server(), data: { ...now, account_statz: [accountStatz(srv, name)] } };
+      case "INFO": {
+        const detail = (accountz(srv, new URLSearchParams({ acc: name })) as { account_detail: object }).account_detail;
+        return { server: env.server(), data: detail };
+      }
+    }
+  } catch (err) {
+    return { server: env.server(), error: { code: 400, description: (err as Error).message } };
+  }
+  return null;
+}
+
+export const ACCOUNT_REQUEST_TYPES = ["CONNZ", "STATZ", "INFO"];
 
 /** The answer to a request of `type` ("PING" or "STATSZ" for statsz). */
 export function answer(srv: SysHost, env: Envelope, type: string, msg: InternalMsg): object {

@@ -96,6 +96,20 @@ system_account: SYS`);
     expect(disconnect?.reason).toBe("Client Closed");
   });
 
+  test("an account's client asks about its own account through the imported $SYS.REQ.ACCOUNT.PING.* requests", async () => {
+    const a = await client(srv, { user: "a", pass: "a" });
+    conns.push(a);
+    const onlyMine = async (subject: string) => ((await a.request(subject, "", { timeout: 2000 })).json<Json>()).data as Json;
+    const mine = await onlyMine("$SYS.REQ.ACCOUNT.PING.CONNZ");
+    const conns2 = (await ask("$SYS.REQ.SERVER.PING.CONNZ")).data as Json;
+    expect(mine.num_connections).toBe((conns2.num_connections as number) - 1);
+    expect((await onlyMine("$SYS.REQ.SERVER.PING.CONNZ")).num_connections).toBe(mine.num_connections);
+    const statz = (await onlyMine("$SYS.REQ.ACCOUNT.PING.STATZ")).account_statz as Json[];
+    expect(statz.map((s) => s.acc)).toEqual(["A"]);
+    const info = (await ask("$SYS.REQ.ACCOUNT.A.INFO")).data as Json;
+    expect(info.account_name).toBe("A");
+  });
+
   test("the system account's subjects are not reachable from another account", async () => {
     const a = await client(srv, { user: "a", pass: "a" });
     conns.push(a);
