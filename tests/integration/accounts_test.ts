@@ -33,7 +33,11 @@ const SEED = nkeyUser.getSeed();
 const MAIN = `
 accounts {
   A: {
-    users: [ {user: a, password: a}, {user: a2, password: a2, permissions: {publish: "allowed.>", subscribe: ">"}} ]
+    users: [
+      {user: a, password: a}
+      {user: a2, password: a2, permissions: {publish: "allowed.>", subscribe: ">"}}
+      {user: a3, password: a3, permissions: {subscribe: "a.svc.>", allow_responses: true}}
+    ]
     exports: [
       {stream: "a.events.>"}
       {stream: "a.private.>", accounts: [B]}
@@ -211,6 +215,15 @@ describe("accounts", () => {
     expect(got.filter((g) => g.startsWith("reply.stream"))).toEqual(["reply.stream=1", "reply.stream=2", "reply.stream=3"]);
     s1.unsubscribe();
     s2.unsubscribe();
+  });
+
+  test("a responder allowed only to respond answers a request that came through a service import", async () => {
+    const a3 = await as("a3");
+    const b = await as("b");
+    const svc = a3.subscribe("a.svc.single", { callback: (_e, m) => void m.respond("ok") });
+    await a3.flush();
+    expect((await b.request("svc.single", "", { timeout: 2000 })).string()).toBe("ok");
+    svc.unsubscribe();
   });
 
   test("publish permissions of an account user still apply", async () => {
