@@ -497,10 +497,10 @@ accounts {
     svc.unsubscribe();
   });
 
-  test("a request through a service import nobody in the exporter serves times out or gets no responders", async () => {
+  test("a request through a service import nobody in the exporter serves times out (no 503, as nats-server)", async () => {
     const c = await as("c");
     const err = await c.request("svc.none", "", { timeout: 500 }).then(() => null, (e: Error) => e);
-    expect(err?.message).toMatch(/no responders|timeout/i);
+    expect(err?.message).toMatch(/timeout/i);
   });
 });
 
