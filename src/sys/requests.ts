@@ -9,6 +9,7 @@ import { healthz } from "../monitor/healthz.ts";
 import { subsz } from "../monitor/subsz.ts";
 import { varz } from "../monitor/varz.ts";
 import { accountz } from "../monitor/accountz.ts";
+import { accountStatz } from "../monitor/accstatz.ts";
 import { rfc3339 } from "../monitor/format.ts";
 import type { InternalMsg } from "../routing/internal.ts";
 import type { Envelope } from "./envelope.ts";
@@ -59,30 +60,6 @@ function queryOf(data: Uint8Array): URLSearchParams {
     q.set(name, k === "subscriptions_detail" && v === true ? "detail" : String(v));
   }
   return q;
-}
-
-/** nats-server's AccountStatz entry for one account, from its live connections. */
-function accountStatz(srv: SysHost, name: string): object {
-  let conns = 0, inMsgs = 0, inBytes = 0, outMsgs = 0, outBytes = 0;
-  for (const c of srv.clients.values()) {
-    if (c.account.name !== name) continue;
-    conns++;
-    inMsgs += c.link.inMsgs;
-    inBytes += c.link.inBytes;
-    outMsgs += c.link.outMsgs;
-    outBytes += c.link.outBytes;
-  }
-  // Leaf nodes bind to the global account only, for now.
-  const leafnodes = name === "$G" ? srv.leafz(false).length : 0;
-  return {
-    acc: name,
-    conns,
-    leafnodes,
-    total_conns: conns + leafnodes,
-    sent: { msgs: outMsgs, bytes: outBytes },
-    received: { msgs: inMsgs, bytes: inBytes },
-    slow_consumers: 0,
-  };
 }
 
 /** The answer to `$SYS.REQ.ACCOUNT.<name>.<type>` (CONNZ, STATZ, INFO), or null for an unknown account. */

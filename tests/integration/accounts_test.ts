@@ -422,6 +422,15 @@ authorization { users: [ {user: g, password: g} ] }`)]);
     expect((await get("/accountz?acc=A")).account_detail).toMatchObject({ account_name: "A", client_connections: 1 });
   });
 
+  test("/accstatz counts each account's connections, the unused ones only when asked", async () => {
+    type Statz = { acc: string; conns: number; total_conns: number };
+    const names = (z: Record<string, unknown>) => (z.account_statz as Statz[]).map((x) => `${x.acc}:${x.conns}`).sort();
+    expect(names(await get("/accstatz"))).toEqual(["$G:1", "A:1"]);
+    expect(names(await get("/accstatz?unused=1"))).toEqual(["$G:1", "$SYS:0", "A:1"]);
+    // nats-server 2.9.10 takes no account filter here.
+    expect(names(await get("/accstatz?acc=A"))).toEqual(["$G:1", "A:1"]);
+  });
+
   test("/connz?acc= keeps one account's connections; auth names a non-global account", async () => {
     const a = (await get("/connz?acc=A&auth=1")).connections as Conn[];
     expect(a.map((c) => [c.authorized_user, c.account])).toEqual([["a", "A"]]);
