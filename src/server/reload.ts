@@ -82,11 +82,16 @@ const RELOADED: Partial<Record<Key, (v: unknown) => string>> = {
   max_traced_msg_len: (v) => `max_traced_msg_len = ${v}`,
 };
 
+/** Where a block sits in the file (`at`) is no part of what it configures: moving it changes nothing. */
+const positionless = (k: string, v: unknown) => (k === "at" ? undefined : v);
+
 function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return JSON.stringify(a, positionless) === JSON.stringify(b, positionless);
 }
 
-function show(v: unknown): string {
+/** Accounts hold users' passwords: an error names the accounts only. */
+function show(v: unknown, k?: Key): string {
+  if (k === "accounts" && Array.isArray(v)) return JSON.stringify(v.map((a: { name: string }) => a.name));
   return v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
 }
 
@@ -99,7 +104,7 @@ function diff(cur: ServerOptions, next: ServerOptions): Key[] {
     if (same(cur[k], next[k])) continue;
     const goName = NOT_RELOADABLE[k];
     if (goName !== undefined) {
-      throw new ReloadError(`config reload not supported for ${goName}: old=${show(cur[k])}, new=${show(next[k])}`);
+      throw new ReloadError(`config reload not supported for ${goName}: old=${show(cur[k], k)}, new=${show(next[k], k)}`);
     }
     changed.push(k);
   }

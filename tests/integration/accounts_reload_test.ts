@@ -44,3 +44,26 @@ authorization { users: [ {user: g, password: g}${extra} ] }`;
     a.close();
   });
 });
+
+describe("a config reload that changes accounts", () => {
+  let child: CliChild | null = null;
+  afterAll(async () => {
+    await child?.close();
+  });
+
+  natsedgeOnly("is refused naming the accounts, never their users' passwords; moving the block is no change", async () => {
+    const accounts = (pass: string) => `accounts { A: { users: [ {user: a, password: "${pass}"} ] } }`;
+    const file = conf(accounts("first-secret"));
+    child = await CliChild.start(["-c", file, "-a", "127.0.0.1", "-p", "-1"]);
+    let from = child.lines.length;
+    writeFileSync(file, `\n\n# moved down\n${accounts("first-secret")}`);
+    child.signal("SIGHUP");
+    expect(await child.waitLog(/Reloaded server configuration|Failed to reload server configuration/, from)).toContain("Reloaded");
+    from = child.lines.length;
+    writeFileSync(file, accounts("second-secret"));
+    child.signal("SIGHUP");
+    const line = await child.waitLog(/Reloaded server configuration|Failed to reload server configuration/, from);
+    expect(line).toContain('config reload not supported for Accounts: old=["A"], new=["A"]');
+    expect(child.lines.join("\n")).not.toContain("secret");
+  });
+});
