@@ -23,7 +23,10 @@ interface Mapping {
 export class MappingError extends Error {}
 
 export class SubjectMappings {
+  /** Sources in config order, and the literal ones by subject: a publish checks one lookup and the wildcard ones. */
   private readonly list: Mapping[] = [];
+  private readonly literal = new Map<string, Mapping>();
+  private readonly wildcards: Mapping[] = [];
 
   /** Adds one source's destinations; throws MappingError as nats-server refuses them. */
   add(src: string, dests: readonly MappingDest[], cluster: string | undefined): void {
@@ -39,21 +42,31 @@ export class SubjectMappings {
       out.push({ tr: subjectTransform(src, d.destination), weight: d.weight });
     }
     if (total < 100) out.push({ tr: null, weight: 100 - total });
-    this.list.push({ src, wildcard: subjectHasWildcard(src), dests: out });
-  }
-
-  get empty(): boolean {
-    return this.list.length === 0;
+    const m = { src, wildcard: subjectHasWildcard(src), dests: out };
+    this.list.push(m);
+    if (m.wildcard) this.wildcards.push(m);
+    else if (!this.literal.has(src)) this.literal.set(src, m);
   }
 
   /** The subject `subject` is routed as, or null when no mapping applies (or the pick keeps it). */
   map(subject: string): string | null {
-    for (const m of this.list) {
-      if (m.wildcard ? !matchLiteral(subject, m.src) : m.src !== subject) continue;
-      const d = pick(m.dests);
-      return d.tr === null ? null : d.tr.transform(subject);
+    const m = this.first(subject);
+    if (m === undefined) return null;
+    const d = pick(m.dests);
+    return d.tr === null ? null : d.tr.transform(subject);
+  }
+
+  /** The first source in config order that `subject` matches. */
+  private first(subject: string): Mapping | undefined {
+    const exact = this.literal.get(subject);
+    const ws = this.wildcards;
+    for (let i = 0; i < ws.length; i++) {
+      const w = ws[i]!;
+      // A literal source listed before this wildcard one wins.
+      if (exact !== undefined && this.list.indexOf(exact) < this.list.indexOf(w)) return exact;
+      if (matchLiteral(subject, w.src)) return w;
     }
-    return null;
+    return exact;
   }
 }
 
