@@ -16,6 +16,8 @@ interface WeightedDest {
 
 interface Mapping {
   src: string;
+  /** Its place in the config. */
+  order: number;
   wildcard: boolean;
   dests: WeightedDest[];
 }
@@ -42,7 +44,7 @@ export class SubjectMappings {
       out.push({ tr: subjectTransform(src, d.destination), weight: d.weight });
     }
     if (total < 100) out.push({ tr: null, weight: 100 - total });
-    const m = { src, wildcard: subjectHasWildcard(src), dests: out };
+    const m = { src, order: this.list.length, wildcard: subjectHasWildcard(src), dests: out };
     this.list.push(m);
     if (m.wildcard) this.wildcards.push(m);
     else if (!this.literal.has(src)) this.literal.set(src, m);
@@ -63,7 +65,7 @@ export class SubjectMappings {
     for (let i = 0; i < ws.length; i++) {
       const w = ws[i]!;
       // A literal source listed before this wildcard one wins.
-      if (exact !== undefined && this.list.indexOf(exact) < this.list.indexOf(w)) return exact;
+      if (exact !== undefined && exact.order < w.order) return exact;
       if (matchLiteral(subject, w.src)) return w;
     }
     return exact;
