@@ -16,8 +16,6 @@ interface WeightedDest {
 
 interface Mapping {
   src: string;
-  /** Its place in the config. */
-  order: number;
   wildcard: boolean;
   dests: WeightedDest[];
 }
@@ -25,8 +23,7 @@ interface Mapping {
 export class MappingError extends Error {}
 
 export class SubjectMappings {
-  /** Sources in config order, and the literal ones by subject: a publish checks one lookup and the wildcard ones. */
-  private readonly list: Mapping[] = [];
+  /** The literal sources by subject, and the wildcard ones in config order. */
   private readonly literal = new Map<string, Mapping>();
   private readonly wildcards: Mapping[] = [];
 
@@ -44,8 +41,7 @@ export class SubjectMappings {
       out.push({ tr: subjectTransform(src, d.destination), weight: d.weight });
     }
     if (total < 100) out.push({ tr: null, weight: 100 - total });
-    const m = { src, order: this.list.length, wildcard: subjectHasWildcard(src), dests: out };
-    this.list.push(m);
+    const m = { src, wildcard: subjectHasWildcard(src), dests: out };
     if (m.wildcard) this.wildcards.push(m);
     else if (!this.literal.has(src)) this.literal.set(src, m);
   }
@@ -58,17 +54,17 @@ export class SubjectMappings {
     return d.tr === null ? null : d.tr.transform(subject);
   }
 
-  /** The first source in config order that `subject` matches. */
+  /**
+   * The source that maps `subject`. Deliberate difference: where sources overlap, nats-server 2.9.10 takes the
+   * first in Go's random map order, so the pick varies run to run; natsedge takes a literal source, else the
+   * first matching wildcard one in config order.
+   */
   private first(subject: string): Mapping | undefined {
     const exact = this.literal.get(subject);
+    if (exact !== undefined) return exact;
     const ws = this.wildcards;
-    for (let i = 0; i < ws.length; i++) {
-      const w = ws[i]!;
-      // A literal source listed before this wildcard one wins.
-      if (exact !== undefined && exact.order < w.order) return exact;
-      if (matchLiteral(subject, w.src)) return w;
-    }
-    return exact;
+    for (let i = 0; i < ws.length; i++) if (matchLiteral(subject, ws[i]!.src)) return ws[i];
+    return undefined;
   }
 }
 

@@ -513,15 +513,17 @@ accounts {
   });
 });
 
+// Sources that overlap are left out: nats-server 2.9.10 picks among them in Go's random map order.
 test("top-level mappings apply to the global account", async () => {
-  const srv = await runServerFromArgs(["-c", conf(`mappings: { "old.*": "new.$1" }`)]);
+  const srv = await runServerFromArgs(["-c", conf(`mappings: { "old.*": "new.$1", "lit": "new.literal" }`)]);
   try {
     const nc = await client(srv);
-    const got = await received(nc, "new.>", 1, async () => {
+    const got = await received(nc, "new.>", 2, async () => {
       nc.publish("old.x", "m");
+      nc.publish("lit", "l");
       await nc.flush();
     });
-    expect(got).toEqual(["new.x m"]);
+    expect(got).toEqual(["new.x m", "new.literal l"]);
     await nc.close();
   } finally {
     await srv.close();
