@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import type { MonitorHost } from "./host.ts";
 import { accountz } from "./accountz.ts";
+import { accstatz } from "./accstatz.ts";
 import { leafz, routez } from "./cluster.ts";
 import { connz } from "./connz.ts";
 import { dashboardPage, dashboardStatus } from "./dashboard.ts";
@@ -30,6 +31,7 @@ const JSON_ENDPOINTS: [string, Endpoint][] = [
   ["/routez", routez],
   ["/leafz", leafz],
   ["/accountz", accountz],
+  ["/accstatz", accstatz],
   ["/jsz", jsz],
   ["/dashboard/status", dashboardStatus],
   ["/streaming/serverz", serverz],

@@ -130,6 +130,12 @@ export interface StreamingView {
   stats(): { inMsgs: number; inBytes: number; outMsgs: number; outBytes: number };
 }
 
+/** One account as /accountz and /connz?acc= see it. */
+export interface AccountView {
+  readonly name: string;
+  readonly router: { readonly sublist: Sublist<Subscription> };
+}
+
 export interface MonitorHost {
   readonly id: string;
   readonly name: string;
@@ -143,6 +149,8 @@ export interface MonitorHost {
   readonly websocketPort: number;
   readonly slowConsumers: number;
   readonly router: { readonly sublist: Sublist<Subscription> };
+  /** $G, the configured accounts and the system account. */
+  readonly accounts: { list(): AccountView[]; get(name: string): AccountView | undefined; readonly system: AccountView | null };
   readonly lifecycle: MonitorLifecycle;
   /** The leaf connections that are set up, with their peer's interest when `subs`. */
   leafz(subs: boolean): LeafzEntry[];

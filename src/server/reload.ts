@@ -46,6 +46,11 @@ const NOT_RELOADABLE: Partial<Record<Key, string>> = {
   lame_duck_grace_period: "LameDuckGracePeriod",
   max_closed_clients: "MaxClosedClients",
   no_auth_user: "NoAuthUser",
+  // natsedge links accounts (their routers, imports and mappings) once, at startup.
+  accounts: "Accounts",
+  system_account: "SystemAccount",
+  no_system_account: "NoSystemAccount",
+  mappings: "Mappings",
   jetstream: "JetStream",
   websocket: "Websocket",
   mqtt: "MQTT",
@@ -75,11 +80,16 @@ const RELOADED: Partial<Record<Key, (v: unknown) => string>> = {
   max_traced_msg_len: (v) => `max_traced_msg_len = ${v}`,
 };
 
+/** Where a block sits in the file (`at`) is no part of what it configures: moving it changes nothing. */
+const positionless = (k: string, v: unknown) => (k === "at" ? undefined : v);
+
 function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return JSON.stringify(a, positionless) === JSON.stringify(b, positionless);
 }
 
-function show(v: unknown): string {
+/** Accounts hold users' passwords: an error names the accounts only. */
+function show(v: unknown, k?: Key): string {
+  if (k === "accounts" && Array.isArray(v)) return JSON.stringify(v.map((a: { name: string }) => a.name));
   return v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
 }
 
@@ -146,7 +156,7 @@ function diff(cur: ServerOptions, next: ServerOptions): Key[] {
     if (k === "leafnodes") checkLeafnodes(cur.leafnodes, next.leafnodes);
     const goName = NOT_RELOADABLE[k];
     if (goName !== undefined) {
-      throw new ReloadError(`config reload not supported for ${goName}: old=${show(cur[k])}, new=${show(next[k])}`);
+      throw new ReloadError(`config reload not supported for ${goName}: old=${show(cur[k], k)}, new=${show(next[k], k)}`);
     }
     changed.push(k);
   }
@@ -218,7 +228,9 @@ function enforceMaxConnections(srv: Server): void {
 }
 
 async function recheckClients(srv: Server, auth: Authenticator): Promise<void> {
-  const users = new Set((srv.options.authorization?.users ?? []).map((u) => u.user ?? u.nkey));
+  const o = srv.options;
+  const all = [...(o.authorization?.users ?? []), ...(o.accounts ?? []).flatMap((acc) => acc.users ?? [])];
+  const users = new Set(all.map((u) => u.user ?? u.nkey));
   const checks = [...srv.clients.values()].filter((c) => c.connected && !c.closed).map(async (c) => {
     // A named user that is gone from the users list "moved accounts" in nats-server's terms: plain close.
     const named = c.opts.nkey ?? c.opts.user;

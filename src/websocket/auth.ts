@@ -14,5 +14,7 @@ export function websocketAuthenticator(o: ServerOptions): Authenticator | null {
     a?.user !== undefined ? { user: a.user, password: a.password ?? "" } : a?.token !== undefined ? { token: a.token } : o.authorization;
   // The client port's TLS does not apply: WebSocket TLS ends in the HTTP listener, with no certificate to map.
   const { tls: _tls, ...rest } = o;
-  return new Authenticator({ ...rest, authorization, no_auth_user: ws?.no_auth_user });
+  // A user or token of the block's own replaces every user, the accounts' users too.
+  const own = a?.user !== undefined || a?.token !== undefined;
+  return new Authenticator({ ...rest, authorization, no_auth_user: ws?.no_auth_user, ...(own && { accounts: undefined }) });
 }
