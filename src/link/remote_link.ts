@@ -29,6 +29,12 @@ const decoder = new TextDecoder();
 /** A message without a queue list: queue subscribers get nothing. Shared, never written. */
 export const NO_QUEUES: readonly string[] = [];
 
+/** An account's share of a link: where the peer's interest in it is kept, and the endpoint that owns it. */
+export interface InterestLane extends RemoteEndpoint {
+  readonly router: Router;
+  readonly peerSubs: Map<string, Subscription>;
+}
+
 /** What a link needs from the service that keeps it. */
 export interface RemoteLinkHost {
   readonly options: ServerOptions;
@@ -37,7 +43,7 @@ export interface RemoteLinkHost {
   flushPending(): void;
 }
 
-export abstract class RemoteLink<H extends RemoteLinkHost> implements ParserHandler, ConnProtocol, RemoteEndpoint {
+export abstract class RemoteLink<H extends RemoteLinkHost> implements ParserHandler, ConnProtocol, InterestLane {
   readonly remote = true;
   routeMark = 0;
   readonly routeQueues: string[] = [];
@@ -60,7 +66,7 @@ export abstract class RemoteLink<H extends RemoteLinkHost> implements ParserHand
   rtt = 0;
   /** The account this link's interest and messages are in, and its router ($G's until bound). */
   account = GLOBAL_ACCOUNT;
-  protected router: Router;
+  router: Router;
 
   constructor(
     readonly link: Connection,
@@ -174,30 +180,33 @@ export abstract class RemoteLink<H extends RemoteLinkHost> implements ParserHand
 
   processPubArgs(): void {}
 
-  /** The peer's LS+/RS+: a new subscription for its interest, or a new weight for a queue group it has. */
-  protected addPeerSub(subject: string, queue: string | null, weightArg: string | undefined, what: string): void {
+  /**
+   * The peer's LS+/RS+: a new subscription for its interest, or a new weight for a queue group it has. `lane`
+   * is the account's share of the link the interest is in (the link itself, or a route's lane of an account).
+   */
+  protected addPeerSub(subject: string, queue: string | null, weightArg: string | undefined, what: string, lane: InterestLane = this): void {
     const key = keyOf({ subject, queue });
     const weight = queue !== null ? Math.max(1, Number(weightArg) | 0) : 1;
-    const known = this.peerSubs.get(key);
+    const known = lane.peerSubs.get(key);
     if (known !== undefined) {
       known.weight = weight;
       return;
     }
-    const sub = new Subscription(this, subject, queue, key);
+    const sub = new Subscription(lane, subject, queue, key);
     sub.weight = weight;
-    if (!this.router.addSub(sub)) {
+    if (!lane.router.addSub(sub)) {
       this.host.log.error(`${this.traceId} - Invalid ${what} subscription subject ${JSON.stringify(subject)}`);
       return;
     }
-    this.peerSubs.set(key, sub);
+    lane.peerSubs.set(key, sub);
   }
 
   /** The peer's LS-/RS-, by key. */
-  protected removePeerSub(key: string): void {
-    const sub = this.peerSubs.get(key);
+  protected removePeerSub(key: string, lane: InterestLane = this): void {
+    const sub = lane.peerSubs.get(key);
     if (sub === undefined) return;
-    this.peerSubs.delete(key);
-    this.router.removeSub(sub);
+    lane.peerSubs.delete(key);
+    lane.router.removeSub(sub);
   }
 
   /** Counts an incoming message and returns the subject it was published on. */
@@ -238,11 +247,16 @@ export abstract class RemoteLink<H extends RemoteLinkHost> implements ParserHand
   }
 
   deliverRemote(pa: PubArg, payload: Uint8Array, subject: string, queues: readonly string[]): void {
+    this.writeMsg(pa, payload, subject, queues, this.ops);
+  }
+
+  /** One message out on the link, its line started by `ops` (the link's, or one account's on a route). */
+  writeMsg(pa: PubArg, payload: Uint8Array, subject: string, queues: readonly string[], ops: MsgOps): void {
     if (!this.active) return;
     const link = this.link;
     const out = link.out;
     const routed = subject === "" || sameSubject(subject, pa) ? null : encoder.encode(subject);
-    const w = writeLeafMsg(out, pa, payload, queues, this.peerHeaders, routed, this.ops);
+    const w = writeLeafMsg(out, pa, payload, queues, this.peerHeaders, routed, ops);
     if (this.host.log.trace) this.host.log.tracef(`${this.traceId} - ->> [${decoder.decode(out.buf.subarray(w.lineStart, w.lineEnd))}]`);
     link.outMsgs++;
     link.outBytes += w.size;

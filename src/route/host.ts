@@ -12,4 +12,6 @@ export interface RouteHost extends LinkSetHost {
   newCid(): number;
   /** The cluster's client URLs, ours first, for the connect_urls clients are given. */
   setConnectUrls(urls: string[]): void;
+  /** Every account other than $G, with its router: routes carry their interest and messages too. */
+  otherAccounts(): { readonly name: string; readonly router: Router }[];
 }

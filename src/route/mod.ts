@@ -14,6 +14,7 @@ import { LinkSet } from "../link/link_set.ts";
 import { infoLine } from "../protocol/encode.ts";
 import { ERR, ProtocolError } from "../protocol/errors.ts";
 import { Kind } from "../protocol/kind.ts";
+import type { Router } from "../routing/router.ts";
 import { nuid } from "../protocol/nuid.ts";
 import type { Conn, ConnHandler, Listener, TLSClientConfig, TLSServerConfig } from "../runtime/types.ts";
 import type { RouteHost } from "./host.ts";
@@ -430,7 +431,7 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
     const out: RouteInfo[] = [];
     for (const r of this.byId.values()) {
       const l = r.link;
-      const keys = [...r.peerSubs.values()].map((s) => (s.queue === null ? s.subject : `${s.subject} ${s.queue}`));
+      const keys = [...r.allPeerSubs()].map((s) => (s.queue === null ? s.subject : `${s.subject} ${s.queue}`));
       out.push({
         rid: r.cid,
         remote_id: r.peer.id,
@@ -502,6 +503,10 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
     }
     for (const r of added) this.solicit(r, true);
     this.log.notice("Reloaded: cluster routes");
+  }
+
+  otherAccounts(): { readonly name: string; readonly router: Router }[] {
+    return this.srv.otherAccounts();
   }
 
   /** nats-server's sendLDMToRoutes: once, an INFO with `ldm` so each peer stops offering us to its clients. */

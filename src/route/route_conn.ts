@@ -1,21 +1,32 @@
 /**
  * The route protocol on a Connection (nats-server 2.9.10's client with kind ROUTER), either side: the peer's
  * RS+/RS- become router subscriptions standing for its clients' interest, local interest goes out as
- * RS+/RS- for the $G account, messages cross as RMSG/HMSG. A message that came over a route never goes to
- * another route (the mesh is full, one hop): route links share an origin, which the router's no-echo honours.
+ * RS+/RS-, messages cross as RMSG/HMSG, each naming its account: one route carries every account, as in
+ * 2.9 (the route itself is $G's share, a RouteLane each other account's). A message that came over a route
+ * never goes to another route (the mesh is full, one hop): route links share an origin, which the router's
+ * no-echo honours.
  */
 import { GLOBAL_ACCOUNT } from "../account/registry.ts";
 import type { Connection } from "../connection/connection.ts";
 import type { MsgOps } from "../link/lmsg.ts";
-import { RemoteLink, type RemoteLinkHost, splitArgs } from "../link/remote_link.ts";
+import { type InterestLane, NO_QUEUES, RemoteLink, type RemoteLinkHost, splitArgs } from "../link/remote_link.ts";
 import { InterestMap } from "../link/smap.ts";
 import { ProtocolError } from "../protocol/errors.ts";
 import type { PubArg } from "../protocol/parser.ts";
+import type { InterestOp } from "../routing/interest.ts";
+import { MatchCache } from "../routing/match_cache.ts";
+import type { Router } from "../routing/router.ts";
 import type { Subscription } from "../routing/subscription.ts";
 
 
 const encoder = new TextEncoder();
-const ROUTE_OPS: MsgOps = { plain: encoder.encode(`RMSG ${GLOBAL_ACCOUNT} `), headers: encoder.encode(`HMSG ${GLOBAL_ACCOUNT} `) };
+const decoder = new TextDecoder();
+
+function routeOps(account: string): MsgOps {
+  return { plain: encoder.encode(`RMSG ${account} `), headers: encoder.encode(`HMSG ${account} `) };
+}
+
+const ROUTE_OPS = routeOps(GLOBAL_ACCOUNT);
 
 /** Who is on the other side, from its INFO. */
 export interface RoutePeer {
@@ -44,6 +55,8 @@ export interface RouteLinkHost extends RemoteLinkHost {
   routeConnect(route: RouteConn, arg: string): void;
   /** The route's TLS handshake is done. */
   tlsReady(route: RouteConn): void;
+  /** Every account other than $G, whose interest and messages the route also carries. */
+  otherAccounts(): { readonly name: string; readonly router: Router }[];
   closed(route: RouteConn): void;
 }
 
@@ -54,6 +67,8 @@ export class RouteConn extends RemoteLink<RouteLinkHost> {
   peer: RoutePeer = { id: "", name: "", cluster: "", headers: false, url: "", connectUrls: [], info: {} };
   protected readonly advertised = new InterestMap("RS", `${GLOBAL_ACCOUNT} `);
   protected readonly ops = ROUTE_OPS;
+  /** The other accounts' shares of this route, by account name. */
+  readonly lanes = new Map<string, RouteLane>();
 
   constructor(
     link: Connection,
@@ -87,15 +102,28 @@ export class RouteConn extends RemoteLink<RouteLinkHost> {
     this.parser.awaitingConnect = false;
     this.host.log.notice(`${this.traceId} - Route connection created`);
     this.advertiseInterest(null);
+    for (const acc of this.host.otherAccounts()) {
+      const lane = new RouteLane(this, acc.name, acc.router);
+      this.lanes.set(acc.name, lane);
+      for (const line of lane.start()) this.sendLine(line);
+    }
+    this.link.flush();
   }
 
-  /** Local interest goes to routes, and leaf links' interest too; what a route told us never goes to another. */
   protected forwards(sub: Subscription): boolean {
-    return !(sub.client instanceof RouteConn);
+    return forwardsToRoutes(sub);
   }
 
   protected linkClosed(): void {
+    for (const lane of this.lanes.values()) lane.close();
+    this.lanes.clear();
     this.host.closed(this);
+  }
+
+  /** The peer's subscriptions in every account, for /routez. */
+  *allPeerSubs(): Iterable<Subscription> {
+    yield* this.peerSubs.values();
+    for (const lane of this.lanes.values()) yield* lane.peerSubs.values();
   }
 
   onTLSReady(): void {
@@ -110,23 +138,37 @@ export class RouteConn extends RemoteLink<RouteLinkHost> {
     if (!this.active) throw new ProtocolError(null, true, "RS+ before the route was set up");
     const args = splitArgs(arg);
     if (args.length !== 2 && args.length !== 4) throw new ProtocolError(null, true, `processRemoteSub Parse Error: ${JSON.stringify(arg)}`);
-    if (args[0] !== GLOBAL_ACCOUNT) return;
-    this.addPeerSub(args[1]!, args[2] ?? null, args[3], "route");
+    const lane = this.laneOf(args[0]!);
+    if (lane === null) {
+      this.host.log.debugf(`${this.traceId} - Unknown account ${JSON.stringify(args[0])} for remote subject ${JSON.stringify(args[1])}`);
+      return;
+    }
+    this.addPeerSub(args[1]!, args[2] ?? null, args[3], "route", lane);
+  }
+
+  /** The share of the route for an account: itself for $G, a lane for another, null for one we lack. */
+  private laneOf(account: string): InterestLane | null {
+    return account === GLOBAL_ACCOUNT ? this : (this.lanes.get(account) ?? null);
   }
 
   /** RS- <account> <subject> [<queue>] */
   processUnsub(arg: string): void {
     if (this.host.log.trace) this.traceIn("RS-", arg);
     const args = splitArgs(arg);
-    if (args[0] !== GLOBAL_ACCOUNT) return;
-    this.removePeerSub(args.slice(1).join(" "));
+    const lane = this.laneOf(args[0] ?? "");
+    if (lane !== null) this.removePeerSub(args.slice(1).join(" "), lane);
   }
 
   processMsg(pa: PubArg, buf: Uint8Array, start: number): void {
     const subject = this.messageIn(pa);
     if (this.host.log.trace) this.traceIn(pa.hdr >= 0 ? "HMSG" : "RMSG", `${subject} ${pa.size}`);
-    if (!this.active || !isGlobalAccount(pa)) return;
-    this.router.route(this, subject, pa, buf, start, subject, this.queuesOf(pa));
+    if (!this.active) return;
+    if (isGlobalAccount(pa)) {
+      this.router.route(this, subject, pa, buf, start, subject, this.queuesOf(pa));
+      return;
+    }
+    const lane = this.lanes.get(decoder.decode(pa.buf.subarray(pa.accStart, pa.accEnd)));
+    lane?.router.route(lane, subject, pa, buf, start, subject, this.queuesOf(pa));
   }
 
   processConnect(arg: string): void {
@@ -161,4 +203,91 @@ function isGlobalAccount(pa: PubArg): boolean {
   if (pa.accEnd - pa.accStart !== G.length) return false;
   for (let i = 0; i < G.length; i++) if (pa.buf[pa.accStart + i] !== G[i]) return false;
   return true;
+}
+
+/** Local interest goes to routes, and leaf links' interest too; what a route told us never goes to another. */
+function forwardsToRoutes(sub: Subscription): boolean {
+  return !(sub.client instanceof RouteConn || sub.client instanceof RouteLane);
+}
+
+/**
+ * One account's share of a route other than $G's (nats-server 2.9 multiplexes accounts on one route): the
+ * peer's interest in the account as subscriptions on its router, the account's interest advertised as
+ * `RS+ <account> ...`, its messages written as `RMSG <account> ...` on the route's connection.
+ */
+export class RouteLane implements InterestLane {
+  readonly remote = true;
+  routeMark = 0;
+  readonly routeQueues: string[] = [];
+  readonly matchCache = new MatchCache();
+  readonly opts = { echo: false, noResponders: false };
+  readonly checksDelivery = false;
+  readonly peerSubs = new Map<string, Subscription>();
+  private readonly advertised: InterestMap;
+  private readonly ops: MsgOps;
+  private unwatch: (() => void) | null = null;
+
+  constructor(
+    private readonly route: RouteConn,
+    readonly account: string,
+    readonly router: Router,
+  ) {
+    this.advertised = new InterestMap("RS", `${account} `);
+    this.ops = routeOps(account);
+  }
+
+  get cid(): number {
+    return this.route.cid;
+  }
+
+  get closed(): boolean {
+    return this.route.closed;
+  }
+
+  get link(): Connection {
+    return this.route.link;
+  }
+
+  get origin(): string {
+    return this.route.origin;
+  }
+
+  /** Follows the account's interest from now on; returns the initial RS+ lines. */
+  start(): string[] {
+    this.unwatch = this.router.interest.subscribe((op, sub) => this.onInterest(op, sub));
+    return this.advertised.addAll(this.router.sublist.all().filter(forwardsToRoutes));
+  }
+
+  private onInterest(op: InterestOp, sub: Subscription): void {
+    if (this.closed) return;
+    const line = op === "remove" ? this.advertised.remove(sub) : forwardsToRoutes(sub) ? this.advertised.add(sub) : null;
+    if (line !== null) this.route.sendLine(line);
+  }
+
+  close(): void {
+    this.unwatch?.();
+    this.unwatch = null;
+    for (const sub of this.peerSubs.values()) this.router.removeSub(sub);
+    this.peerSubs.clear();
+  }
+
+  admitDelivery(): boolean {
+    return true;
+  }
+
+  deliver(_sub: Subscription, pa: PubArg, payload: Uint8Array): void {
+    this.deliverRemote(pa, payload, "", NO_QUEUES);
+  }
+
+  deliverRemote(pa: PubArg, payload: Uint8Array, subject: string, queues: readonly string[]): void {
+    this.route.writeMsg(pa, payload, subject, queues, this.ops);
+  }
+
+  deliverNoResponders(): void {}
+
+  removeSub(sub: Subscription): void {
+    if (this.peerSubs.get(sub.sid) !== sub) return;
+    this.peerSubs.delete(sub.sid);
+    this.router.removeSub(sub);
+  }
 }

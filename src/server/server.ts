@@ -353,6 +353,12 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     return name === null ? this.accounts.global : (this.accounts.get(name) ?? null);
   }
 
+  // ---- RouteHost ------------------------------------------------------------------------------------------
+
+  otherAccounts(): Account[] {
+    return this.accounts.list().filter((a) => a !== this.accounts.global);
+  }
+
   addSystemImports(): void {
     this.accounts.addSystemImports();
   }
