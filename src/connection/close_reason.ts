@@ -4,6 +4,8 @@ export const CloseReason = {
   protocolViolation: "Protocol Violation",
   authViolation: "Authentication Failure",
   authTimeout: "Authentication Timeout",
+  authExpired: "Authentication Expired",
+  revoked: "Credentials Revoked",
   slowConsumerPending: "Slow Consumer (Pending Bytes)",
   slowConsumerDeadline: "Slow Consumer (Write Deadline)",
   staleConnection: "Stale Connection",

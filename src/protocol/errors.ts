@@ -6,6 +6,8 @@ export const ERR = {
   unknownProtocolOperation: "Unknown Protocol Operation",
   authorizationViolation: "Authorization Violation",
   authenticationTimeout: "Authentication Timeout",
+  userExpired: "User Authentication Expired",
+  userRevoked: "User Authentication Revoked",
   maxPayloadViolation: "Maximum Payload Violation",
   maxControlLine: "maximum control line exceeded",
   maxConnections: "maximum connections exceeded",

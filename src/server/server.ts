@@ -21,6 +21,9 @@ import { configureDecimalFaults, infoLine } from "../protocol/encode.ts";
 import { Router } from "../routing/router.ts";
 import { InternalEndpoint } from "../routing/internal.ts";
 import { Authenticator, type AuthVerdict } from "../auth/authenticator.ts";
+import { JwtAuthenticator } from "../auth/jwt_auth.ts";
+import { OperatorMode } from "../account/operator.ts";
+import { trustedOperatorsError } from "../config/_operator.ts";
 import { newNonce } from "../auth/nkey.ts";
 import { DEFAULT_TLS_TIMEOUT_MS, tlsServerConfig } from "../config/tls_config.ts";
 import type { TLSServerConfig } from "../runtime/types.ts";
@@ -67,6 +70,10 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
   private connectUrls: string[] | null = null;
   /** Replaced by a config reload (reload.ts), so read it per use. */
   auth: Authenticator;
+  /** Operator mode (`operator` configured): trusted keys, the resolver and the accounts of JWTs. */
+  operator: OperatorMode | null = null;
+  /** Operator mode's client authentication; a reload keeps it. */
+  jwtAuth: JwtAuthenticator | null = null;
   private tls: TLSServerConfig | null = null;
   /** Ports file, closed connections, shutdown promise. */
   readonly lifecycle: Lifecycle;
@@ -85,7 +92,7 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     this.name = options.server_name ?? this.id;
     this.stallThreshold = Math.min(options.max_pending / 2, MAX_STALL_THRESHOLD);
     this.router = new Router(!options.disable_sublist_cache, this.stallThreshold);
-    this.accounts = new Accounts(options, this.router, () => new Router(!options.disable_sublist_cache, this.stallThreshold), () => this.flushPending());
+    this.accounts = new Accounts(withSystemStub(options), this.router, () => new Router(!options.disable_sublist_cache, this.stallThreshold), () => this.flushPending());
     this.internal = new InternalEndpoint(
       this.router,
       () => this.flushPending(),
@@ -118,6 +125,8 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     }
     const wsError = websocketOptionsError(o);
     if (wsError !== null) throw new Error(wsError);
+    const trustError = trustedOperatorsError(o);
+    if (trustError !== null) throw new Error(trustError);
     this.log.notice(`Starting natsedge`);
     this.log.notice(`  Version:  ${NATSEDGE_VERSION} (nats-server protocol ${ADVERTISED_VERSION})`);
     this.log.notice(`  Runtime:  ${this.runtime.name} ${this.runtime.version}`);
@@ -136,6 +145,11 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     if (this.hasPlaintextPasswords()) this.log.warn("Plaintext passwords detected, use nkeys or bcrypt");
 
     try {
+      if (o.operator !== undefined && o.operator.length > 0) {
+        this.operator = await OperatorMode.start(o, this.accounts, this);
+        this.jwtAuth = new JwtAuthenticator(this.operator);
+        this.auth = new Authenticator(o, this.jwtAuth);
+      }
       await this.services.start("core", this, o);
       // Listening only now, as nats-server does: a client accepted while streams were being restored got an
       // INFO without server_id or version (nats.js stops reading on it) and no responders from $JS.API.
@@ -340,6 +354,27 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
 
   clientConnected(c: Client): void {
     this.services.get(SYSTEM)?.clientConnected(c);
+    const expires = c.user?.expiresAt;
+    if (expires !== undefined) {
+      // nats-server's client.setExpiration: the connection ends when its user JWT does.
+      const t = setTimeout(() => {
+        if (c.closed) return;
+        c.link.sendErr(ERR.userExpired);
+        c.link.closeAfterFlush(CloseReason.authExpired);
+      }, Math.max(0, expires - Date.now()));
+      (t as { unref?: () => void }).unref?.();
+    }
+  }
+
+  /** Operator mode: a pushed account JWT revokes users; their connections end (nats-server's checkUserRevoked). */
+  closeRevoked(account: string, revoked: (user: string, issuedAt: number) => boolean): void {
+    for (const c of this.clients.values()) {
+      const u = c.user;
+      if (c.account.name !== account || u === null || u.issuedAt === undefined || !revoked(u.name, u.issuedAt)) continue;
+      this.log.debugf(`${c.traceId} - User JWT revoked`);
+      c.link.sendErr(ERR.userRevoked);
+      c.link.closeAfterFlush(CloseReason.revoked);
+    }
   }
 
   addSystemImports(): void {
@@ -408,6 +443,16 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     // Last: it settles lifecycle.done, on which the CLI exits.
     await this.lifecycle.stop();
   }
+}
+
+/**
+ * Operator mode names the system account by its public key: it exists from the start, empty, and its JWT fills
+ * it in once the resolver is read (nats-server injects such a stub too).
+ */
+function withSystemStub(o: ServerOptions): ServerOptions {
+  const sys = o.system_account;
+  if (o.operator === undefined || sys === undefined || (o.accounts ?? []).length > 0) return o;
+  return { ...o, accounts: [{ name: sys }] };
 }
 
 function hostPort(host: string, port: number): string {

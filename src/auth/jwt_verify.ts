@@ -1,0 +1,63 @@
+/**
+ * NATS JWTs checked with @nats-io/jwt: its `decode` verifies the signature with the issuer's key. The
+ * package (and the Ed25519 code of @nats-io/nkeys it brings) is loaded only in operator mode, by
+ * loadJwtLibrary at server start; decoding is synchronous after that.
+ */
+import type { Account, ClaimsData, Operator, User } from "@nats-io/jwt";
+import { claimType } from "../config/_operator.ts";
+
+export type OperatorClaims = ClaimsData<Operator>;
+export type AccountClaims = ClaimsData<Account>;
+export type UserClaims = ClaimsData<User>;
+
+let decodeJwt: ((jwt: string) => ClaimsData<unknown>) | null = null;
+
+export async function loadJwtLibrary(): Promise<void> {
+  decodeJwt ??= (await import("@nats-io/jwt")).decode;
+}
+
+/** A JWT that is not well formed, not validly signed, or not of the expected type. */
+export class JwtError extends Error {
+  override name = "JwtError";
+}
+
+const PREFIX = { operator: "O", account: "A", user: "U" } as const;
+
+function decodeAs<T>(jwt: string, type: keyof typeof PREFIX): ClaimsData<T> {
+  if (decodeJwt === null) throw new Error("internal error: the JWT library is not loaded");
+  let c: ClaimsData<T>;
+  try {
+    c = decodeJwt(jwt) as ClaimsData<T>;
+  } catch (err) {
+    throw new JwtError((err as Error).message);
+  }
+  if (claimType(c as unknown as Record<string, unknown>) !== type) throw new JwtError(`not ${type} claim`);
+  if (typeof c.sub !== "string" || !c.sub.startsWith(PREFIX[type])) throw new JwtError(`subject is not a valid ${type} key`);
+  return c;
+}
+
+export const decodeOperator = (jwt: string): OperatorClaims => decodeAs<Operator>(jwt, "operator");
+export const decodeAccount = (jwt: string): AccountClaims => decodeAs<Account>(jwt, "account");
+export const decodeUser = (jwt: string): UserClaims => decodeAs<User>(jwt, "user");
+
+/** Why a claim is not valid now (its `exp` and `nbf`, in seconds), or null. */
+export function timeProblem(c: { exp?: number; nbf?: number }, nowMs = Date.now()): string | null {
+  const now = nowMs / 1000;
+  if (c.exp !== undefined && c.exp > 0 && c.exp < now) return "claim is expired";
+  if (c.nbf !== undefined && c.nbf > 0 && c.nbf > now) return "claim is not yet valid";
+  return null;
+}
+
+/** nats-server's RevocationList.IsRevoked: the user key or "*" revoked at or after the JWT was issued. */
+export function isRevoked(revocations: Record<string, number> | undefined, user: string, issuedAt: number): boolean {
+  if (revocations === undefined) return false;
+  const all = revocations["*"];
+  if (all !== undefined && all >= issuedAt) return true;
+  const t = revocations[user];
+  return t !== undefined && t >= issuedAt;
+}
+
+/** The account's signing keys (plain keys or scoped `{ key }` entries). */
+export function signingKeys(c: AccountClaims | OperatorClaims): string[] {
+  return (c.nats.signing_keys ?? []).map((k) => (typeof k === "string" ? k : k.key));
+}
