@@ -6,7 +6,7 @@
 #
 # Configs: "global" (no accounts: every client in $G) and "accounts" (accounts A and B, B importing a stream
 # and a service from A, A with a subject mapping, no_auth_user putting the benchmark's clients in A). Per
-# repetition each server starts fresh with each config and natsbench runs pubsub at 16 B, 128 B and 1 KiB and
+# repetition each server starts fresh with each config (the order alternating between repetitions) and natsbench runs pubsub at 16 B, 128 B and 1 KiB and
 # a 4-subscriber fan-out at 128 B. Env: N (messages per pubsub run, default 2000000), RUNTIME=bun|deno.
 # Results: bench/results/accounts-<label>-<stamp>.jsonl, and a summary table on stdout and in
 # bench/results/accounts-compare-<stamp>.md.
@@ -79,8 +79,11 @@ stop() {
 }
 
 for rep in $(seq 1 "$REPS"); do
+  # Which config goes first alternates, so that a drift in the machine's load favours neither.
+  order="global accounts"
+  [ $((rep % 2)) -eq 0 ] && order="accounts global"
   for kind in nats-server natsedge; do
-    for conf in global accounts; do
+    for conf in $order; do
       label="$kind-$conf"
       echo "== repetition $rep/$REPS: $label" >&2
       start "$kind" "$DIR/$conf.conf"
