@@ -91,6 +91,9 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     this.id = serverId();
     this.name = options.server_name ?? this.id;
     this.stallThreshold = Math.min(options.max_pending / 2, MAX_STALL_THRESHOLD);
+    // nats-server's validateTrustedOperators runs before accounts are configured.
+    const trustError = trustedOperatorsError(options);
+    if (trustError !== null) throw new Error(trustError);
     this.router = new Router(!options.disable_sublist_cache, this.stallThreshold);
     this.accounts = new Accounts(withSystemStub(options), this.router, () => new Router(!options.disable_sublist_cache, this.stallThreshold), () => this.flushPending());
     this.internal = new InternalEndpoint(
@@ -125,8 +128,6 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     }
     const wsError = websocketOptionsError(o);
     if (wsError !== null) throw new Error(wsError);
-    const trustError = trustedOperatorsError(o);
-    if (trustError !== null) throw new Error(trustError);
     this.log.notice(`Starting natsedge`);
     this.log.notice(`  Version:  ${NATSEDGE_VERSION} (nats-server protocol ${ADVERTISED_VERSION})`);
     this.log.notice(`  Runtime:  ${this.runtime.name} ${this.runtime.version}`);
