@@ -22,6 +22,8 @@ export interface OperatorHost {
   readonly log: { error(msg: string): void; warn(msg: string): void; debugf(msg: string): void };
   /** Closes the account's connections whose user `revoked` says the account's new JWT revokes. */
   closeRevoked(account: string, revoked: (user: string, issuedAt: number) => boolean): void;
+  /** The account's connected clients. */
+  accountConnections(account: string): number;
 }
 
 export class OperatorMode {
@@ -127,6 +129,10 @@ export class OperatorMode {
     this.accounts.relink({ ...opts, imports: [] }, report);
     for (const from of importedAccounts(c)) if (!loading.has(from)) this.account(from, loading);
     this.accounts.relink(opts, report);
+  }
+
+  connections(pub: string): number {
+    return this.host.accountConnections(pub);
   }
 
   /** The claims of a loaded account (for the authenticator), without loading it. */

@@ -26,7 +26,8 @@ export interface AuthUser {
 }
 
 /** An accepted identity (user null: no authentication configured), or the reason for refusal (for the log). */
-export type AuthVerdict = { ok: true; user: AuthUser | null } | { ok: false; reason: string };
+/** `wire`: the -ERR to send instead of 'Authorization Violation' (an account's connection limit), with its close reason. */
+export type AuthVerdict = { ok: true; user: AuthUser | null } | { ok: false; reason: string; wire?: { err: string; close: string } };
 
 const ANONYMOUS: AuthVerdict = { ok: true, user: null };
 

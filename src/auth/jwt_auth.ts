@@ -7,6 +7,8 @@
  */
 import type { Permissions } from "../config/options.ts";
 import type { ConnectOptions } from "../protocol/connect.ts";
+import { ERR } from "../protocol/errors.ts";
+import { CloseReason } from "../connection/close_reason.ts";
 import type { AuthUser, AuthVerdict } from "./authenticator.ts";
 import { type AccountClaims, decodeUser, isRevoked, JwtError, signingKeys, timeProblem, type UserClaims } from "./jwt_verify.ts";
 import { verifyNonceSignature } from "./nkey.ts";
@@ -15,6 +17,8 @@ import { ClientPermissions } from "./permissions.ts";
 /** Where the authenticator finds an account's claims (src/account/operator.ts), loading it on first use. */
 export interface JwtAccounts {
   account(pub: string): AccountClaims | null;
+  /** The account's connected clients, for its `limits.conn`. */
+  connections(pub: string): number;
 }
 
 type JwtPermissions = { pub?: { allow?: string[]; deny?: string[] }; sub?: { allow?: string[]; deny?: string[] }; resp?: { max?: number; ttl?: number } };
@@ -63,6 +67,11 @@ export class JwtAuthenticator {
     if (u.iss !== acc.sub && !signingKeys(acc).includes(u.iss)) return deny(`user ${u.sub} JWT issuer ${u.iss} is not known to account ${acc.sub}`);
     if (timeProblem(acc) !== null) return deny(`account ${acc.sub} JWT has expired`);
     if (isRevoked(acc.nats.revocations, u.sub, u.iat)) return deny(`user ${u.sub} authentication revoked`);
+    // A limit the JWT leaves out is 0, none allowed, as nats-server reads it; -1 is unlimited.
+    const maxConns = acc.nats.limits?.conn ?? 0;
+    if (maxConns !== -1 && this.accounts.connections(acc.sub) >= maxConns) {
+      return { ok: false, reason: ERR.maxAccountConnections, wire: { err: ERR.maxAccountConnections, close: CloseReason.maxAccountConnections } };
+    }
     const user: AuthUser = {
       name: u.sub,
       account: acc.sub,

@@ -13,6 +13,7 @@ export const CloseReason = {
   maxPayload: "Maximum Message Payload Exceeded",
   maxControlLine: "Maximum Control Line Exceeded",
   maxConnections: "Maximum Connections Exceeded",
+  maxAccountConnections: "Maximum Account Connections Exceeded",
   parseError: "Parse Error",
   serverShutdown: "Server Shutdown",
   wrongPort: "Incorrect Port",

@@ -11,6 +11,7 @@ export const ERR = {
   maxPayloadViolation: "Maximum Payload Violation",
   maxControlLine: "maximum control line exceeded",
   maxConnections: "maximum connections exceeded",
+  maxAccountConnections: "maximum account active connections exceeded",
   maxSubscriptions: "maximum subscriptions exceeded",
   staleConnection: "Stale Connection",
   invalidSubject: "Invalid Subject",

@@ -367,6 +367,12 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     }
   }
 
+  accountConnections(account: string): number {
+    let n = 0;
+    for (const c of this.clients.values()) if (c.connected && c.account.name === account) n++;
+    return n;
+  }
+
   /** Operator mode: a pushed account JWT revokes users; their connections end (nats-server's checkUserRevoked). */
   closeRevoked(account: string, revoked: (user: string, issuedAt: number) => boolean): void {
     for (const c of this.clients.values()) {

@@ -13,7 +13,7 @@ import { credsAuthenticator, jwtAuthenticator, type NatsConnection } from "@nats
 import { client, type TestServer } from "../_helpers/server.ts";
 import { runServerFromArgs, startupError } from "../_helpers/conf_server.ts";
 import { REFERENCE_SERVER } from "../_helpers/reference_server.ts";
-import { type JwtAccount, OperatorSetup } from "../_helpers/operator.ts";
+import { type JwtAccount, OperatorSetup, UNLIMITED } from "../_helpers/operator.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "natsedge-opauth-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -139,4 +139,30 @@ describe("user JWT features", () => {
     await nc.closed();
     expect(errors.join()).toMatch(/user authentication expired/i);
   }, 10_000);
+});
+
+describe("account connection limits", () => {
+  let srv: TestServer;
+  let setup: OperatorSetup;
+  let one: JwtAccount;
+  let none: JwtAccount;
+  beforeAll(async () => {
+    setup = await OperatorSetup.create();
+    one = await setup.account("ONE", { limits: { ...UNLIMITED, conn: 1 } });
+    // No limits at all: nats-server reads the missing conn limit as 0.
+    none = await setup.account("NONE", { limits: {} });
+    srv = await runServerFromArgs(["-c", confFile(setup.conf("memory"))]);
+  });
+  afterAll(() => srv.close());
+
+  // nats-server closes right after its -ERR, so the client may see the broken pipe first.
+  const refusedForLimit = /maximum account active connections exceeded|EPIPE|ECONNRESET/i;
+
+  test("limits.conn caps the account's connections; a JWT without limits allows none", async () => {
+    const first = await as(srv, (await setup.user(one)).creds);
+    await first.flush();
+    await expect(as(srv, (await setup.user(one)).creds)).rejects.toThrow(refusedForLimit);
+    await expect(as(srv, (await setup.user(none)).creds)).rejects.toThrow(refusedForLimit);
+    await first.close();
+  });
 });
