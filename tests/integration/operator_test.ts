@@ -32,6 +32,8 @@ for (const resolver of ["memory", "full"] as const) {
     let a: JwtAccount;
     let b: JwtAccount;
     let svc: JwtAccount;
+    let exporter: JwtAccount;
+    let importer: JwtAccount;
     const jwtDir = join(dir, `jwt-${resolver}`);
     const conns: NatsConnection[] = [];
     const open = async (creds: Uint8Array) => {
@@ -49,6 +51,8 @@ for (const resolver of ["memory", "full"] as const) {
         imports: [{ name: "events", subject: "events.>", account: svc.pub, type: "stream" }, { name: "help", subject: "help", account: svc.pub, type: "service" }],
       });
       b = await setup.account("B");
+      exporter = await setup.account("E", { exports: [{ name: "feed", subject: "feed", type: "stream" }] });
+      importer = await setup.account("I", { imports: [{ name: "feed", subject: "feed", account: exporter.pub, type: "stream" }] });
       srv = await start(setup.conf(resolver === "memory" ? "memory" : { dir: jwtDir }));
     });
     afterAll(async () => {
@@ -139,6 +143,33 @@ for (const resolver of ["memory", "full"] as const) {
         const nc = await open((await setup.user(later)).creds);
         await nc.flush();
       }
+    });
+
+    test("an exporter's JWT pushed without the export ends the import; pushed with it again, it is back", async () => {
+      const ue = await open((await setup.user(exporter)).creds);
+      const ui = await open((await setup.user(importer)).creds);
+      const sysUser = await open((await setup.user(setup.sys)).creds);
+      const got: string[] = [];
+      ui.subscribe("feed", { callback: (_e, m) => void got.push(m.string()) });
+      await ui.flush();
+      const roundTrip = async (body: string) => {
+        ue.publish("feed", body);
+        await ue.flush();
+        // The server has routed the publish once the exporter's flush returns; a delivery to the importer is
+        // then ahead of the importer's PONG.
+        await ui.flush();
+      };
+      await roundTrip("1");
+      const push = async (claims: object) => {
+        const jwt = await setup.sign(exporter.kp, "E", claims);
+        const r = (await sysUser.request(`$SYS.REQ.ACCOUNT.${exporter.pub}.CLAIMS.UPDATE`, jwt, { timeout: 2000 })).json<Json>();
+        expect((r.data as Json).message).toBe("jwt updated");
+      };
+      await push({ exports: [] });
+      await roundTrip("2");
+      await push({ exports: [{ name: "feed", subject: "feed", type: "stream" }] });
+      await roundTrip("3");
+      expect(got).toEqual(["1", "3"]);
     });
 
     if (resolver === "full") {
