@@ -10,7 +10,7 @@ import type { ConnectOptions } from "../protocol/connect.ts";
 import { ERR } from "../protocol/errors.ts";
 import { CloseReason } from "../connection/close_reason.ts";
 import type { AuthUser, AuthVerdict } from "./authenticator.ts";
-import { type AccountClaims, decodeUser, isRevoked, JwtError, signingKeys, timeProblem, type UserClaims } from "./jwt_verify.ts";
+import { type AccountClaims, decodeUser, isRevoked, signingKeys, timeProblem, type UserClaims } from "./jwt_verify.ts";
 import { verifyNonceSignature } from "./nkey.ts";
 import { ClientPermissions } from "./permissions.ts";
 
@@ -50,14 +50,17 @@ export class JwtAuthenticator {
   constructor(private readonly accounts: JwtAccounts) {}
 
   authenticate(c: ConnectOptions, nonce: string | null): AuthVerdict | Promise<AuthVerdict> {
-    if (c.jwt === undefined) return deny("no user JWT");
-    let u: UserClaims;
     try {
-      u = decodeUser(c.jwt);
+      return this.check(c, nonce);
     } catch (err) {
-      if (err instanceof JwtError) return deny(`user JWT not valid: ${err.message}`);
-      throw err;
+      // Claims of an unexpected shape (signed, but not as nats-server would write them) refuse, never crash.
+      return deny(`user JWT not valid: ${(err as Error).message}`);
     }
+  }
+
+  private check(c: ConnectOptions, nonce: string | null): AuthVerdict | Promise<AuthVerdict> {
+    if (c.jwt === undefined) return deny("no user JWT");
+    const u: UserClaims = decodeUser(c.jwt);
     const when = timeProblem(u);
     if (when !== null) return deny(`user ${u.sub} JWT not valid: ${when}`);
     const issuerAccount = u.nats.issuer_account || u.iss;

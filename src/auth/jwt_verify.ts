@@ -31,7 +31,11 @@ function decodeAs<T>(jwt: string, type: keyof typeof PREFIX): ClaimsData<T> {
   } catch (err) {
     throw new JwtError((err as Error).message);
   }
+  if (c === null || typeof c !== "object") throw new JwtError("claims are not an object");
   if (claimType(c as unknown as Record<string, unknown>) !== type) throw new JwtError(`not ${type} claim`);
+  // A v1 JWT has no `nats` object; a JWT without `iat` was issued at 0, as Go reads it.
+  if (c.nats === null || typeof c.nats !== "object") c.nats = {};
+  if (typeof c.iat !== "number") c.iat = 0;
   if (typeof c.sub !== "string" || !c.sub.startsWith(PREFIX[type])) throw new JwtError(`subject is not a valid ${type} key`);
   return c;
 }

@@ -44,6 +44,9 @@ import type { LeafzEntry, RoutezEntry } from "../monitor/host.ts";
  */
 const MAX_STALL_THRESHOLD = 8 * 1024 * 1024;
 
+/** The longest delay a timer takes as given. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** How often stalled writers are checked against write_deadline. */
 const DEADLINE_SWEEP_MS = 1000;
 
@@ -80,6 +83,8 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
   /** JetStream, the monitor: whatever the options enable. */
   readonly services: Services<Server>;
   private shuttingDown = false;
+  /** Operator mode: the timers that end connections when their user JWTs expire, by cid. */
+  private readonly expiries = new Map<number, ReturnType<typeof setTimeout>>();
   /** Doors other than the client port, by the client type they admit. */
   private readonly listeners = new Map<ClientType, ClientListener>();
 
@@ -356,15 +361,22 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
   clientConnected(c: Client): void {
     this.services.get(SYSTEM)?.clientConnected(c);
     const expires = c.user?.expiresAt;
-    if (expires !== undefined) {
-      // nats-server's client.setExpiration: the connection ends when its user JWT does.
-      const t = setTimeout(() => {
-        if (c.closed) return;
-        c.link.sendErr(ERR.userExpired);
-        c.link.closeAfterFlush(CloseReason.authExpired);
-      }, Math.max(0, expires - Date.now()));
-      (t as { unref?: () => void }).unref?.();
-    }
+    if (expires !== undefined) this.expireAt(c, expires);
+  }
+
+  /** nats-server's client.setExpiration: the connection ends when its user JWT does. */
+  private expireAt(c: Client, expires: number): void {
+    const left = expires - Date.now();
+    // Timers fire at once beyond 2^31-1 ms (~24.8 days): wait that long, then look again.
+    const t = setTimeout(() => {
+      this.expiries.delete(c.cid);
+      if (c.closed) return;
+      if (left > MAX_TIMER_MS) return this.expireAt(c, expires);
+      c.link.sendErr(ERR.userExpired);
+      c.link.closeAfterFlush(CloseReason.authExpired);
+    }, Math.max(0, Math.min(left, MAX_TIMER_MS)));
+    (t as { unref?: () => void }).unref?.();
+    this.expiries.set(c.cid, t);
   }
 
   accountConnections(account: string): number {
@@ -420,6 +432,11 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     const c = this.clients.get(link.cid);
     if (c === undefined) return;
     this.clients.delete(link.cid);
+    const expiry = this.expiries.get(link.cid);
+    if (expiry !== undefined) {
+      clearTimeout(expiry);
+      this.expiries.delete(link.cid);
+    }
     // Removing its subscriptions may have queued LS- on leaf links, outside any read cycle; not from inside
     // this call, which may itself run during a flush.
     if (this.dirty.length > 0) queueMicrotask(() => this.flushPending());

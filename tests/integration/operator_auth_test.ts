@@ -13,6 +13,7 @@ import { credsAuthenticator, jwtAuthenticator, type NatsConnection } from "@nats
 import { client, type TestServer } from "../_helpers/server.ts";
 import { runServerFromArgs, startupError } from "../_helpers/conf_server.ts";
 import { REFERENCE_SERVER } from "../_helpers/reference_server.ts";
+import { infoOf, rawOpen } from "../_helpers/raw.ts";
 import { type JwtAccount, OperatorSetup, UNLIMITED } from "../_helpers/operator.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "natsedge-opauth-"));
@@ -127,6 +128,21 @@ describe("user JWT features", () => {
     const denied = firstError(plain);
     plain.publish("forbidden.x");
     expect(await denied).toMatch(/permissions violation for publish to "forbidden\.x"/i);
+  });
+
+  test("INFO carries a nonce; CONNECT without a JWT, with garbage or with a JWT of the wrong type is refused, and the server lives on", async () => {
+    const noNats = await setup.user(acc);
+    const [h, , sig] = noNats.jwt.split(".");
+    const b64 = (o: object) => btoa(JSON.stringify(o)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+    for (const connect of [{}, { jwt: "garbage", sig: "x" }, { jwt: acc.jwt, sig: "x" }, { jwt: `${h}.${b64({ sub: noNats.pub, iss: acc.pub, type: "user" })}.${sig}` }]) {
+      const c = await rawOpen(srv);
+      expect(typeof infoOf(c).nonce).toBe("string");
+      c.send(`CONNECT ${JSON.stringify({ verbose: false, pedantic: false, ...connect })}\r\nPING\r\n`);
+      await c.waitFor("-ERR 'Authorization Violation'");
+      await c.waitClosed();
+    }
+    const nc = await open(noNats.creds);
+    await nc.flush();
   });
 
   test("a connection ends with 'User Authentication Expired' when its user JWT expires", async () => {
