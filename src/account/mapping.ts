@@ -23,7 +23,9 @@ interface Mapping {
 export class MappingError extends Error {}
 
 export class SubjectMappings {
-  private readonly list: Mapping[] = [];
+  /** The literal sources by subject, and the wildcard ones in config order. */
+  private readonly literal = new Map<string, Mapping>();
+  private readonly wildcards: Mapping[] = [];
 
   /** Adds one source's destinations; throws MappingError as nats-server refuses them. */
   add(src: string, dests: readonly MappingDest[], cluster: string | undefined): void {
@@ -39,21 +41,30 @@ export class SubjectMappings {
       out.push({ tr: subjectTransform(src, d.destination), weight: d.weight });
     }
     if (total < 100) out.push({ tr: null, weight: 100 - total });
-    this.list.push({ src, wildcard: subjectHasWildcard(src), dests: out });
-  }
-
-  get empty(): boolean {
-    return this.list.length === 0;
+    const m = { src, wildcard: subjectHasWildcard(src), dests: out };
+    if (m.wildcard) this.wildcards.push(m);
+    else if (!this.literal.has(src)) this.literal.set(src, m);
   }
 
   /** The subject `subject` is routed as, or null when no mapping applies (or the pick keeps it). */
   map(subject: string): string | null {
-    for (const m of this.list) {
-      if (m.wildcard ? !matchLiteral(subject, m.src) : m.src !== subject) continue;
-      const d = pick(m.dests);
-      return d.tr === null ? null : d.tr.transform(subject);
-    }
-    return null;
+    const m = this.first(subject);
+    if (m === undefined) return null;
+    const d = pick(m.dests);
+    return d.tr === null ? null : d.tr.transform(subject);
+  }
+
+  /**
+   * The source that maps `subject`. Deliberate difference: where sources overlap, nats-server 2.9.10 takes the
+   * first in Go's random map order, so the pick varies run to run; natsedge takes a literal source, else the
+   * first matching wildcard one in config order.
+   */
+  private first(subject: string): Mapping | undefined {
+    const exact = this.literal.get(subject);
+    if (exact !== undefined) return exact;
+    const ws = this.wildcards;
+    for (let i = 0; i < ws.length; i++) if (matchLiteral(subject, ws[i]!.src)) return ws[i];
+    return undefined;
   }
 }
 

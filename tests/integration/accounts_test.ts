@@ -117,27 +117,23 @@ describe("accounts", () => {
     expect(gGot).toEqual(["iso.g"]);
   });
 
-  test("a client without credentials is no_auth_user's, in its account", async () => {
-    const anon = await client(srv);
-    conns.push(anon);
-    const c = await as("c");
-    const got = await received(c, "anon.x", 1, async () => {
-      anon.publish("anon.x", "hi");
-      await anon.flush();
+  // [what, how the publisher connects, the user in the account it should land in]
+  const bound: [string, Parameters<typeof client>[1], string][] = [
+    ["a client without credentials is no_auth_user's, in its account", {}, "c"],
+    ["an nkey user is in its account", { authenticator: nkeyAuthenticator(SEED) }, "b"],
+  ];
+  for (const [what, opts, peer] of bound) {
+    test(what, async () => {
+      const nc = await client(srv, opts);
+      conns.push(nc);
+      const other = await as(peer);
+      const got = await received(other, "bound.x", 1, async () => {
+        nc.publish("bound.x", "hi");
+        await nc.flush();
+      });
+      expect(got).toEqual(["bound.x hi"]);
     });
-    expect(got).toEqual(["anon.x hi"]);
-  });
-
-  test("an nkey user is in its account", async () => {
-    const nc = await client(srv, { authenticator: nkeyAuthenticator(SEED) });
-    conns.push(nc);
-    const b = await as("b");
-    const got = await received(b, "nk.x", 1, async () => {
-      nc.publish("nk.x", "signed");
-      await nc.flush();
-    });
-    expect(got).toEqual(["nk.x signed"]);
-  });
+  }
 
   test("wrong credentials for an account user are refused", async () => {
     await refused(client(srv, { user: "a", pass: "nope" }));
@@ -513,15 +509,17 @@ accounts {
   });
 });
 
+// Sources that overlap are left out: nats-server 2.9.10 picks among them in Go's random map order.
 test("top-level mappings apply to the global account", async () => {
-  const srv = await runServerFromArgs(["-c", conf(`mappings: { "old.*": "new.$1" }`)]);
+  const srv = await runServerFromArgs(["-c", conf(`mappings: { "old.*": "new.$1", "lit": "new.literal" }`)]);
   try {
     const nc = await client(srv);
-    const got = await received(nc, "new.>", 1, async () => {
+    const got = await received(nc, "new.>", 2, async () => {
       nc.publish("old.x", "m");
+      nc.publish("lit", "l");
       await nc.flush();
     });
-    expect(got).toEqual(["new.x m"]);
+    expect(got).toEqual(["new.x m", "new.literal l"]);
     await nc.close();
   } finally {
     await srv.close();

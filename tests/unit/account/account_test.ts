@@ -66,3 +66,15 @@ test("mappings refuse duplicate destinations and weights over 100, and honour a 
   west.add("k", [{ destination: "all", weight: 100 }, { destination: "east", weight: 100, cluster: "east" }], "west");
   expect(west.map("k")).toBe("all");
 });
+
+test("a literal source maps before any wildcard one, as nats-server's selectMappedSubject checks them", () => {
+  const m = new SubjectMappings();
+  m.add("a.*", [{ destination: "wild.$1", weight: 100 }], undefined);
+  m.add("a.b", [{ destination: "lit", weight: 100 }], undefined);
+  m.add("c", [{ destination: "lit.c", weight: 100 }], undefined);
+  m.add("*", [{ destination: "any.$1", weight: 100 }], undefined);
+  expect(m.map("a.b")).toBe("lit");
+  expect(m.map("a.x")).toBe("wild.x");
+  expect(m.map("c")).toBe("lit.c");
+  expect(m.map("d")).toBe("any.d");
+});
