@@ -1,5 +1,5 @@
 /**
- * An account JWT's exports and imports as the AccountOptions the registry links (nats-server's
+ * An account JWT's exports, imports and mappings as the AccountOptions the registry links (nats-server's
  * updateAccountClaimsWithRefresh). An export that requires an activation token admits no importer, since
  * natsedge does not check activations yet; an import that carries a token is skipped for the same reason.
  */
@@ -28,7 +28,14 @@ export function accountOptionsOf(c: AccountClaims): AccountOptions {
     const to = i.local_subject || i.to;
     return { service: ref, ...(to ? { to } : {}), ...(i.share ? { share: true } : {}) };
   });
-  return { name: c.sub, exports, imports };
+  // JWT v2 mappings: source → [{ subject, weight, cluster }]; a weight of 0 means 100 (jwt's GetWeight).
+  type Weighted = { subject: string; weight?: number; cluster?: string };
+  const raw = (c.nats as { mappings?: Record<string, Weighted[]> }).mappings ?? {};
+  const mappings = Object.entries(raw).map(([subject, list]) => ({
+    subject,
+    dests: list.map((m) => ({ destination: m.subject, weight: m.weight || 100, ...(m.cluster ? { cluster: m.cluster } : {}) })),
+  }));
+  return { name: c.sub, exports, imports, mappings };
 }
 
 /** The accounts a JWT imports from. */

@@ -34,9 +34,11 @@ export class Accounts {
   /** Operator mode: the imports of each account added at run time, replaced when its JWT is updated. */
   private readonly importsOf = new Map<string, { close(): void }[]>();
   private systemImports = false;
+  private readonly cluster: string | undefined;
 
   /** `newRouter` gives each configured account a router like the global one; throws AccountError. */
   constructor(o: ServerOptions, globalRouter: Router, private readonly newRouter: () => Router, private readonly flush: () => void) {
+    this.cluster = o.cluster?.name;
     this.global = new Account(GLOBAL_ACCOUNT, globalRouter, flush);
     this.byName.set(GLOBAL_ACCOUNT, this.global);
     const configured = o.accounts ?? [];
@@ -103,7 +105,7 @@ export class Accounts {
   }
 
   /**
-   * Operator mode: gives an account the exports and imports of its JWT, replacing those it had. The accounts
+   * Operator mode: gives an account the exports, imports and mappings of its JWT, replacing those it had. The accounts
    * it imports from must be there already. An export or import that cannot be linked is reported and
    * skipped, as nats-server logs and skips it.
    */
@@ -127,6 +129,12 @@ export class Accounts {
       } catch (err) {
         report(err as Error);
       }
+    }
+    acc.mappings = null;
+    try {
+      this.addMappings(a, this.cluster);
+    } catch (err) {
+      report(err as Error);
     }
   }
 

@@ -15,6 +15,8 @@ import {
   type KeyPair,
   type User,
 } from "@nats-io/jwt";
+import { credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import { client, type TestServer } from "./server.ts";
 
 export const UNLIMITED = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 };
 
@@ -65,4 +67,19 @@ export class OperatorSetup {
     const preload = this.accounts.map((a) => `  ${a.pub}: ${a.jwt}`).join("\n");
     return `operator: ${this.operatorJwt}\n${r}\nresolver_preload: {\n${preload}\n}\n`;
   }
+}
+
+/** Connections a test file opens with creds on its server, closed together when it ends. */
+export function credsConnections(server: () => TestServer): { open(creds: Uint8Array): Promise<NatsConnection>; closeAll(): Promise<void> } {
+  const conns: NatsConnection[] = [];
+  return {
+    async open(creds) {
+      const nc = await client(server(), { authenticator: credsAuthenticator(creds) });
+      conns.push(nc);
+      return nc;
+    },
+    async closeAll() {
+      for (const nc of conns.splice(0)) await nc.close().catch(() => {});
+    },
+  };
 }

@@ -1,13 +1,15 @@
 /**
- * Operator mode with the Go and C clients: natsgo_operator/main.go (nats.UserCredentials) and
- * libnats/operator.c (natsOptions_SetUserCredentialsFromFiles) connect users of two JWT accounts from .creds
- * files made by @nats-io/jwt, check isolation, a stream import with a prefix and a service import, and that a
- * user of an account the resolver does not have is refused. Both run against natsedge and nats-server 2.9.10
- * with the same config.
+ * Operator mode with the Go and C clients: the account programs of accounts_clients_test.ts
+ * (natsgo_accounts/main.go, libnats/accounts.c) with `-creds`/`--creds`, so users of JWT accounts A and B
+ * connect from .creds files made by @nats-io/jwt (nats.UserCredentials, natsOptions_SetUserCredentialsFromFiles)
+ * and run the same checks: isolation, a stream import with a prefix, a service import (headers too), A's
+ * mapping, and a user of an account the resolver does not have refused. Both run against natsedge and
+ * nats-server 2.9.10 with the same config.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Account } from "@nats-io/jwt";
 import { runServerFromArgs } from "../_helpers/conf_server.ts";
 import { startNatsServer } from "../_helpers/nats_server.ts";
 import { BUILD_TIMEOUT_MS, buildCProgram, buildGoProgram, checkFailures, RUN_TIMEOUT_MS, scratchDir } from "../_helpers/compat_programs.ts";
@@ -23,7 +25,8 @@ beforeAll(async () => {
   const setup = await OperatorSetup.create();
   const a = await setup.account("A", {
     exports: [{ name: "events", subject: "a.events.>", type: "stream" }, { name: "svc", subject: "a.svc", type: "service" }],
-  });
+    mappings: { "map.*": [{ subject: "mapped.$1", weight: 100 }] },
+  } as Partial<Account>);
   const b = await setup.account("B", {
     imports: [
       { name: "events", subject: "a.events.>", account: a.pub, type: "stream", to: "fromA" },
@@ -42,13 +45,14 @@ beforeAll(async () => {
 type Target = "natsedge" | "nats-server";
 
 async function withServer(target: Target, fn: (url: string) => Promise<void>): Promise<void> {
-  const srv = target === "natsedge"
-    ? await (async () => {
-      const file = join(dir, "server.conf");
-      writeFileSync(file, conf);
-      return runServerFromArgs(["-c", file, "-a", "127.0.0.1"]);
-    })()
-    : await startNatsServer(conf);
+  let srv: { port: number; close(): Promise<void> };
+  if (target === "natsedge") {
+    const file = join(dir, "server.conf");
+    writeFileSync(file, conf);
+    srv = await runServerFromArgs(["-c", file, "-a", "127.0.0.1"]);
+  } else {
+    srv = await startNatsServer(conf);
+  }
   try {
     await fn(`nats://127.0.0.1:${srv.port}`);
   } finally {
@@ -61,17 +65,17 @@ let goBin: Promise<string> | undefined;
 let cBin: Promise<string> | undefined;
 
 for (const target of targets) {
-  test(`nats.go with user credentials passes the operator checks against ${target}`, async () => {
-    const bin = await (goBin ??= buildGoProgram("natsgo_operator", dir));
+  test(`nats.go with user credentials passes the account checks in operator mode against ${target}`, async () => {
+    const bin = await (goBin ??= buildGoProgram("natsgo_accounts", dir));
     await withServer(target, async (url) => {
-      expect(await checkFailures([bin, url, ...creds], 5)).toEqual([]);
+      expect(await checkFailures([bin, "-creds", url, ...creds], 7)).toEqual([]);
     });
   }, BUILD_TIMEOUT_MS + RUN_TIMEOUT_MS);
 
-  test(`libnats with user credentials passes the operator checks against ${target}`, async () => {
-    const bin = await (cBin ??= buildCProgram("operator.c", dir));
+  test(`libnats with user credentials passes the account checks in operator mode against ${target}`, async () => {
+    const bin = await (cBin ??= buildCProgram("accounts.c", dir));
     await withServer(target, async (url) => {
-      expect(await checkFailures([bin, url, ...creds], 5)).toEqual([]);
+      expect(await checkFailures([bin, "--creds", url, ...creds], 5)).toEqual([]);
     });
   }, BUILD_TIMEOUT_MS + RUN_TIMEOUT_MS);
 }

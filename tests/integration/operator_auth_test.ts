@@ -14,7 +14,7 @@ import { client, type TestServer } from "../_helpers/server.ts";
 import { runServerFromArgs, startupError } from "../_helpers/conf_server.ts";
 import { REFERENCE_SERVER } from "../_helpers/reference_server.ts";
 import { infoOf, rawOpen } from "../_helpers/raw.ts";
-import { type JwtAccount, OperatorSetup, UNLIMITED } from "../_helpers/operator.ts";
+import { type JwtAccount, OperatorSetup, UNLIMITED, credsConnections } from "../_helpers/operator.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "natsedge-opauth-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -75,19 +75,14 @@ describe("user JWT features", () => {
   let setup: OperatorSetup;
   let acc: JwtAccount;
   const signer = createAccount();
-  const conns: NatsConnection[] = [];
-  const open = async (creds: Uint8Array) => {
-    const nc = await as(srv, creds);
-    conns.push(nc);
-    return nc;
-  };
+  const { open, closeAll } = credsConnections(() => srv);
   beforeAll(async () => {
     setup = await OperatorSetup.create();
     acc = await setup.account("A", { signing_keys: [signer.getPublicKey()], default_permissions: { pub: { deny: ["forbidden.>"] } } });
     srv = await runServerFromArgs(["-c", confFile(setup.conf("memory"))]);
   });
   afterAll(async () => {
-    for (const nc of conns) await nc.close().catch(() => {});
+    await closeAll();
     await srv.close();
   });
 
@@ -105,8 +100,8 @@ describe("user JWT features", () => {
     const kp = createUser();
     const jwt = await encodeUser("b", kp, acc.kp, { bearer_token: true });
     const nc = await client(srv, { authenticator: jwtAuthenticator(jwt) });
-    conns.push(nc);
     await nc.flush();
+    await nc.close();
     const signed = createUser();
     const needsSig = await encodeUser("n", signed, acc.kp);
     await expect(client(srv, { authenticator: jwtAuthenticator(needsSig) })).rejects.toThrow(/authorization violation/i);

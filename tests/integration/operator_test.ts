@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { client, type TestServer } from "../_helpers/server.ts";
 import { runServerFromArgs } from "../_helpers/conf_server.ts";
-import { type JwtAccount, OperatorSetup } from "../_helpers/operator.ts";
+import { type JwtAccount, OperatorSetup, credsConnections } from "../_helpers/operator.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "natsedge-op-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,12 +35,7 @@ for (const resolver of ["memory", "full"] as const) {
     let exporter: JwtAccount;
     let importer: JwtAccount;
     const jwtDir = join(dir, `jwt-${resolver}`);
-    const conns: NatsConnection[] = [];
-    const open = async (creds: Uint8Array) => {
-      const nc = await as(srv, creds);
-      conns.push(nc);
-      return nc;
-    };
+    const { open, closeAll } = credsConnections(() => srv);
 
     beforeAll(async () => {
       setup = await OperatorSetup.create();
@@ -56,7 +51,7 @@ for (const resolver of ["memory", "full"] as const) {
       srv = await start(setup.conf(resolver === "memory" ? "memory" : { dir: jwtDir }));
     });
     afterAll(async () => {
-      for (const nc of conns) await nc.close().catch(() => {});
+      await closeAll();
       await srv.close();
     });
 
