@@ -8,6 +8,7 @@ import type { ServerOptions } from "../config/options.ts";
 import {
   type AccountClaims,
   decodeAccount,
+  type OperatorClaims,
   decodeOperator,
   isRevoked,
   loadJwtLibrary,
@@ -19,11 +20,24 @@ import type { Accounts } from "./registry.ts";
 import { type AccountResolver, newResolver } from "./resolver.ts";
 
 export interface OperatorHost {
-  readonly log: { error(msg: string): void; warn(msg: string): void; debugf(msg: string): void };
+  readonly log: { notice(msg: string): void; error(msg: string): void; warn(msg: string): void; debugf(msg: string): void };
   /** Closes the account's connections whose user `revoked` says the account's new JWT revokes. */
   closeRevoked(account: string, revoked: (user: string, issuedAt: number) => boolean): void;
   /** The account's connected clients. */
   accountConnections(account: string): number;
+}
+
+/** Go's time.Time String() in UTC, as nats-server prints an operator's dates. */
+function goTime(seconds: number): string {
+  return `${new Date(seconds * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, "")} +0000 UTC`;
+}
+
+/** What nats-server logs of each trusted operator at start. */
+function logOperator(log: OperatorHost["log"], op: OperatorClaims): void {
+  log.notice(`  System  : ${JSON.stringify(op.aud ?? "")}`);
+  log.notice(`  Operator: ${JSON.stringify(op.name ?? "")}`);
+  log.notice(`  Issued  : ${goTime(op.iat)}`);
+  log.notice(`  Expires : ${op.exp ? goTime(op.exp) : "Never"}`);
 }
 
 export class OperatorMode {
@@ -40,6 +54,7 @@ export class OperatorMode {
   static async start(o: ServerOptions, accounts: Accounts, host: OperatorHost): Promise<OperatorMode> {
     await loadJwtLibrary();
     const m = new OperatorMode(o, accounts, host);
+    if ((o.operator ?? []).length > 0) host.log.notice("Trusted Operators");
     for (const jwt of o.operator ?? []) {
       let op;
       try {
@@ -48,6 +63,7 @@ export class OperatorMode {
         throw new Error(`error parsing operator JWT: ${(err as Error).message}`);
       }
       if (timeProblem(op) !== null) throw new Error(`operator ${op.sub} JWT: ${timeProblem(op)}`);
+      logOperator(host.log, op);
       if (!(op.nats as { strict_signing_key_usage?: boolean }).strict_signing_key_usage) m.trusted.add(op.sub);
       for (const k of signingKeys(op)) m.trusted.add(k);
     }
