@@ -175,7 +175,9 @@ class AcceptHandshake implements Handshake {
     if (!this.svc.srv.auth.required) return true;
     const opts = parseConnect(JSON.stringify(j), { verbose: false, pedantic: false, echo: false, headers: false, noResponders: false, protocol: 1 }, true);
     const v: AuthVerdict | Promise<AuthVerdict> = this.svc.srv.auth.authenticate(opts, this.nonce, leaf.link.tls);
-    return v instanceof Promise ? v.then((r) => r.ok, () => false) : v.ok;
+    // Leaf links serve the global account only: a user bound to another account (operator mode) is refused.
+    const admitted = (r: AuthVerdict) => r.ok && (r.user?.account ?? null) === null;
+    return v instanceof Promise ? v.then(admitted, () => false) : admitted(v);
   }
 
   private connected(leaf: LeafConn, j: Record<string, unknown>, authorized: boolean): void {
