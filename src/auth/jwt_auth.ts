@@ -50,17 +50,12 @@ export class JwtAuthenticator {
   constructor(private readonly accounts: JwtAccounts) {}
 
   authenticate(c: ConnectOptions, nonce: string | null): AuthVerdict | Promise<AuthVerdict> {
-    try {
-      return this.check(c, nonce);
-    } catch (err) {
-      // Claims of an unexpected shape (signed, but not as nats-server would write them) refuse, never crash.
-      return deny(`user JWT not valid: ${(err as Error).message}`);
-    }
+    if (c.jwt === undefined) return deny("no user JWT");
+    // Claims of an unexpected shape (signed, but not as nats-server would write them) refuse, never crash.
+    return decodeUser(c.jwt).then((u) => this.check(u, c, nonce)).catch((err: Error) => deny(`user JWT not valid: ${err.message}`));
   }
 
-  private check(c: ConnectOptions, nonce: string | null): AuthVerdict | Promise<AuthVerdict> {
-    if (c.jwt === undefined) return deny("no user JWT");
-    const u: UserClaims = decodeUser(c.jwt);
+  private check(u: UserClaims, c: ConnectOptions, nonce: string | null): AuthVerdict | Promise<AuthVerdict> {
     const when = timeProblem(u);
     if (when !== null) return deny(`user ${u.sub} JWT not valid: ${when}`);
     const issuerAccount = u.nats.issuer_account || u.iss;
