@@ -15,6 +15,7 @@ import {
   signingKeys,
   timeProblem,
 } from "../auth/jwt_verify.ts";
+import { isAccountKey } from "../config/_operator.ts";
 import { accountOptionsOf, importedAccounts } from "./jwt_account.ts";
 import type { Accounts } from "./registry.ts";
 import { type AccountResolver, newResolver } from "./resolver.ts";
@@ -78,7 +79,7 @@ export class OperatorMode {
     }
     // The system account exists before its JWT is read (nats-server injects a stub); its JWT fills it in.
     const sys = accounts.system;
-    if (sys !== null && sys.name.startsWith("A")) m.account(sys.name);
+    if (sys !== null && isAccountKey(sys.name)) m.account(sys.name);
     return m;
   }
 

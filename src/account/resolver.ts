@@ -5,7 +5,7 @@
  * small file, read once when its account is first used.
  */
 import type { ResolverOptions } from "../config/options.ts";
-import { unverifiedClaims } from "../config/_operator.ts";
+import { isAccountKey, unverifiedClaims } from "../config/_operator.ts";
 import { nodeFs } from "../runtime/lazy_fs.ts";
 
 /** nats-server's default resolver limit. */
@@ -46,13 +46,16 @@ class DirResolver implements AccountResolver {
     nodeFs().mkdirSync(dir, { recursive: true, mode: 0o755 });
   }
 
-  private path(pub: string): string {
-    return `${this.dir}/${pub}.jwt`;
+  /** Only a valid account public key names a file: a subject token or claim could hold `../`. */
+  private path(pub: string): string | null {
+    return isAccountKey(pub) ? `${this.dir}/${pub}.jwt` : null;
   }
 
   fetch(pub: string): string | null {
+    const path = this.path(pub);
+    if (path === null) return null;
     try {
-      return nodeFs().readFileSync(this.path(pub), "utf8");
+      return nodeFs().readFileSync(path, "utf8");
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
       throw new Error(`reading the JWT of account ${pub} in ${this.dir}: ${(err as Error).message}`);
@@ -62,6 +65,7 @@ class DirResolver implements AccountResolver {
   store(pub: string, jwt: string): void {
     const fs = nodeFs();
     const path = this.path(pub);
+    if (path === null) throw new Error(`${JSON.stringify(pub)} is not an account public key`);
     if (!fs.existsSync(path) && fs.readdirSync(this.dir).filter((f) => f.endsWith(".jwt")).length >= this.limit) throw new Error("store is full");
     // Written aside and renamed, so a crash never leaves half a JWT where the account is read from.
     const tmp = `${path}.${crypto.randomUUID()}.tmp`;

@@ -8,6 +8,7 @@
 import type { Permissions } from "../config/options.ts";
 import type { ConnectOptions } from "../protocol/connect.ts";
 import { ERR } from "../protocol/errors.ts";
+import { isAccountKey } from "../config/_operator.ts";
 import { CloseReason } from "../connection/close_reason.ts";
 import type { AuthUser, AuthVerdict } from "./authenticator.ts";
 import { type AccountClaims, decodeUser, isRevoked, signingKeys, timeProblem, type UserClaims } from "./jwt_verify.ts";
@@ -59,7 +60,7 @@ export class JwtAuthenticator {
     const when = timeProblem(u);
     if (when !== null) return deny(`user ${u.sub} JWT not valid: ${when}`);
     const issuerAccount = u.nats.issuer_account || u.iss;
-    if (!issuerAccount.startsWith("A")) return deny(`user ${u.sub} JWT issuer ${u.iss} is not an account`);
+    if (!isAccountKey(issuerAccount)) return deny(`user ${u.sub} JWT issuer account ${JSON.stringify(issuerAccount)} is not an account key`);
     const acc = this.accounts.account(issuerAccount);
     if (acc === null) return deny(`user ${u.sub}: account ${issuerAccount} not found`);
     if (u.iss !== acc.sub && !signingKeys(acc).includes(u.iss)) return deny(`user ${u.sub} JWT issuer ${u.iss} is not known to account ${acc.sub}`);

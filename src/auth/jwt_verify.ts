@@ -8,7 +8,7 @@
  */
 import type { Account, ClaimsData, Operator, User } from "@nats-io/jwt";
 import { claimType } from "../config/_operator.ts";
-import { NkeyPrefix } from "../protocol/nkey_codec.ts";
+import { decodeNkey, NkeyPrefix } from "../protocol/nkey_codec.ts";
 import { decodeSignature, verifySignature } from "./nkey.ts";
 
 export type OperatorClaims = ClaimsData<Operator>;
@@ -26,7 +26,8 @@ export class JwtError extends Error {
   override name = "JwtError";
 }
 
-const PREFIX = { operator: "O", account: "A", user: "U" } as const;
+/** nkeys' prefix bytes of the subject each claim type has. */
+const PREFIX = { operator: 14 << 3, account: NkeyPrefix.Account, user: NkeyPrefix.User } as const;
 
 function decodeAs<T>(jwt: string, type: keyof typeof PREFIX): ClaimsData<T> {
   if (decodeJwt === null) throw new Error("internal error: the JWT library is not loaded");
@@ -46,7 +47,7 @@ function checked<T>(c: ClaimsData<T>, type: keyof typeof PREFIX): ClaimsData<T> 
   // A v1 JWT has no `nats` object; a JWT without `iat` was issued at 0, as Go reads it.
   if (c.nats === null || typeof c.nats !== "object") c.nats = {};
   if (typeof c.iat !== "number") c.iat = 0;
-  if (typeof c.sub !== "string" || !c.sub.startsWith(PREFIX[type])) throw new JwtError(`subject is not a valid ${type} key`);
+  if (typeof c.sub !== "string" || decodeNkey(PREFIX[type], c.sub) === null) throw new JwtError(`subject is not a valid ${type} key`);
   return c;
 }
 

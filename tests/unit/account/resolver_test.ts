@@ -5,6 +5,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createAccount } from "@nats-io/nkeys";
 import { newResolver } from "../../../src/account/resolver.ts";
 import { isRevoked, timeProblem } from "../../../src/auth/jwt_verify.ts";
 
@@ -17,6 +18,8 @@ function jwt(claims: Record<string, unknown>): string {
   return `${b64({ typ: "JWT", alg: "ed25519-nkey" })}.${b64({ type: "account", ...claims })}.sig`;
 }
 
+const KEYS = [1, 2, 3].map(() => createAccount().getPublicKey());
+
 const kinds = [
   ["memory", () => newResolver({ type: "memory" })],
   ["full", () => newResolver({ type: "full", dir: join(dir, `full-${Math.random()}`) })],
@@ -26,28 +29,36 @@ for (const [kind, make] of kinds) {
   describe(`the ${kind} resolver`, () => {
     test("fetches what was stored, and null for an account it has not got", () => {
       const r = make();
-      expect(r.fetch("AX")).toBeNull();
-      r.store("AX", jwt({ jti: "1", iat: 1 }));
-      expect(r.fetch("AX")).toBe(jwt({ jti: "1", iat: 1 }));
-      r.store("AX", jwt({ jti: "2", iat: 2 }));
-      expect(r.fetch("AX")).toBe(jwt({ jti: "2", iat: 2 }));
+      const ax = KEYS[0]!;
+      expect(r.fetch(ax)).toBeNull();
+      r.store(ax, jwt({ jti: "1", iat: 1 }));
+      expect(r.fetch(ax)).toBe(jwt({ jti: "1", iat: 1 }));
+      r.store(ax, jwt({ jti: "2", iat: 2 }));
+      expect(r.fetch(ax)).toBe(jwt({ jti: "2", iat: 2 }));
     });
   });
 }
 
+test("the directory reads and writes only files named by account public keys", () => {
+  const r = newResolver({ type: "full", dir: join(dir, "keys") });
+  expect(r.fetch("../../etc/passwd")).toBeNull();
+  expect(() => r.store("../escape", jwt({ jti: "x", iat: 1 }))).toThrow("is not an account public key");
+});
+
 test("the directory keeps <dir>/<pub>.jwt, a preload does not replace a newer JWT, and the limit refuses more accounts", () => {
   const d = join(dir, "limited");
   const r = newResolver({ type: "full", dir: d, limit: 2 });
-  r.store("AA", jwt({ jti: "new", iat: 20 }));
-  r.preload("AA", jwt({ jti: "old", iat: 10 }));
-  expect(r.fetch("AA")).toBe(jwt({ jti: "new", iat: 20 }));
-  r.preload("AA", jwt({ jti: "newer", iat: 30 }));
-  expect(r.fetch("AA")).toBe(jwt({ jti: "newer", iat: 30 }));
-  r.store("AB", jwt({ jti: "b", iat: 1 }));
-  expect(() => r.store("AC", jwt({ jti: "c", iat: 1 }))).toThrow("store is full");
-  expect(readdirSync(d).sort()).toEqual(["AA.jwt", "AB.jwt"]);
+  const [aa, ab, ac] = [KEYS[0]!, KEYS[1]!, KEYS[2]!];
+  r.store(aa, jwt({ jti: "new", iat: 20 }));
+  r.preload(aa, jwt({ jti: "old", iat: 10 }));
+  expect(r.fetch(aa)).toBe(jwt({ jti: "new", iat: 20 }));
+  r.preload(aa, jwt({ jti: "newer", iat: 30 }));
+  expect(r.fetch(aa)).toBe(jwt({ jti: "newer", iat: 30 }));
+  r.store(ab, jwt({ jti: "b", iat: 1 }));
+  expect(() => r.store(ac, jwt({ jti: "c", iat: 1 }))).toThrow("store is full");
+  expect(readdirSync(d).sort()).toEqual([`${aa}.jwt`, `${ab}.jwt`].sort());
   // What a restart reads back.
-  expect(newResolver({ type: "full", dir: d }).fetch("AB")).toBe(jwt({ jti: "b", iat: 1 }));
+  expect(newResolver({ type: "full", dir: d }).fetch(ab)).toBe(jwt({ jti: "b", iat: 1 }));
 });
 
 test("revocations: a user key or \"*\" revokes JWTs issued at or before its time", () => {
