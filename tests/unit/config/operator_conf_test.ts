@@ -3,27 +3,12 @@
 // parser gives (those of a starting server are in tests/integration/operator_auth_test.ts, checked against
 // nats-server).
 import { beforeAll, expect, test } from "bun:test";
-import { ConfigError } from "../../../src/config/errors.ts";
-import { optionsFromConf } from "../../../src/config/from_conf.ts";
-import { defaultOptions, type ServerOptions } from "../../../src/config/options.ts";
-import { parseConf } from "../../../src/config/parser.ts";
+import { confError, confOptions } from "../../_helpers/conf_options.ts";
 import { trustedOperatorsError } from "../../../src/config/_operator.ts";
 import { OperatorSetup } from "../../_helpers/operator.ts";
 
-function options(text: string): ServerOptions {
-  const conf = parseConf(text, { file: "a.conf", env: {}, readFile: () => "", warn: () => {} });
-  return optionsFromConf(conf, defaultOptions()).options;
-}
-
-function error(text: string): string {
-  try {
-    options(text);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error("expected a ConfigError");
-}
+const options = confOptions;
+const error = confError;
 
 let setup: OperatorSetup;
 beforeAll(async () => {
