@@ -31,9 +31,14 @@ export class Accounts {
   readonly system: Account | null;
   private readonly byName = new Map<string, Account>();
   private readonly bridges: { close(): void }[] = [];
+  /** Operator mode: the imports of each account added at run time, replaced when its JWT is updated. */
+  private readonly importsOf = new Map<string, { close(): void }[]>();
+  private systemImports = false;
+  private readonly cluster: string | undefined;
 
   /** `newRouter` gives each configured account a router like the global one; throws AccountError. */
-  constructor(o: ServerOptions, globalRouter: Router, newRouter: () => Router, flush: () => void) {
+  constructor(o: ServerOptions, globalRouter: Router, private readonly newRouter: () => Router, private readonly flush: () => void) {
+    this.cluster = o.cluster?.name;
     this.global = new Account(GLOBAL_ACCOUNT, globalRouter, flush);
     this.byName.set(GLOBAL_ACCOUNT, this.global);
     const configured = o.accounts ?? [];
@@ -42,9 +47,9 @@ export class Accounts {
     try {
       for (const a of configured) this.addExports(a);
       const streamEdges: Edge[] = [];
-      for (const a of configured) for (const i of a.imports ?? []) if (i.stream) this.addStreamImport(a, i, streamEdges);
+      for (const a of configured) for (const i of a.imports ?? []) if (i.stream) this.bridges.push(this.addStreamImport(a, i, streamEdges));
       const serviceEdges: Edge[] = [];
-      for (const a of configured) for (const i of a.imports ?? []) if (i.service) this.addServiceImport(a, i, serviceEdges);
+      for (const a of configured) for (const i of a.imports ?? []) if (i.service) this.bridges.push(this.addServiceImport(a, i, serviceEdges));
       for (const a of configured) this.addMappings(a, o.cluster?.name);
       if (o.mappings !== undefined) this.addMappings({ name: GLOBAL_ACCOUNT, mappings: o.mappings }, o.cluster?.name);
     } catch (err) {
@@ -71,19 +76,65 @@ export class Accounts {
    * account's own `$SYS.REQ.ACCOUNT.<name>.CONNZ`/`.STATZ`, so a client can ask about its account.
    */
   addSystemImports(): void {
+    this.systemImports = true;
+    for (const acc of this.byName.values()) this.addSystemImportsFor(acc);
+  }
+
+  private addSystemImportsFor(acc: Account): void {
     const sys = this.system;
-    if (sys === null) return;
+    if (sys === null || acc === sys) return;
     const exp = { subject: "$SYS.REQ.ACCOUNT.*.*", accounts: null, responseType: "singleton" as const, thresholdMs: DEFAULT_RESPONSE_THRESHOLD_MS };
-    for (const acc of this.byName.values()) {
-      if (acc === sys) continue;
-      const own = (what: string) => `$SYS.REQ.ACCOUNT.${acc.name}.${what}`;
-      for (const [to, subject] of [
-        ["$SYS.REQ.ACCOUNT.PING.CONNZ", own("CONNZ")],
-        ["$SYS.REQ.SERVER.PING.CONNZ", own("CONNZ")],
-        ["$SYS.REQ.ACCOUNT.PING.STATZ", own("STATZ")],
-      ] as const) {
-        this.bridges.push(new ServiceImport(acc, sys, to, subject, { ...exp, subject }));
+    const own = (what: string) => `$SYS.REQ.ACCOUNT.${acc.name}.${what}`;
+    for (const [to, subject] of [
+      ["$SYS.REQ.ACCOUNT.PING.CONNZ", own("CONNZ")],
+      ["$SYS.REQ.SERVER.PING.CONNZ", own("CONNZ")],
+      ["$SYS.REQ.ACCOUNT.PING.STATZ", own("STATZ")],
+    ] as const) {
+      this.bridges.push(new ServiceImport(acc, sys, to, subject, { ...exp, subject }));
+    }
+  }
+
+  /** Operator mode: the account of that name (a public key), made empty when it is not there yet. */
+  add(name: string): Account {
+    const found = this.byName.get(name);
+    if (found !== undefined) return found;
+    const acc = new Account(name, this.newRouter(), this.flush);
+    this.byName.set(name, acc);
+    if (this.systemImports) this.addSystemImportsFor(acc);
+    return acc;
+  }
+
+  /**
+   * Operator mode: gives an account the exports, imports and mappings of its JWT, replacing those it had. The accounts
+   * it imports from must be there already. An export or import that cannot be linked is reported and
+   * skipped, as nats-server logs and skips it.
+   */
+  relink(a: AccountOptions, report: (err: Error) => void): void {
+    const acc = this.add(a.name);
+    for (const b of this.importsOf.get(a.name) ?? []) b.close();
+    const bridges: { close(): void }[] = [];
+    this.importsOf.set(a.name, bridges);
+    acc.exports.streams.length = 0;
+    acc.exports.services.length = 0;
+    for (const e of a.exports ?? []) {
+      try {
+        this.addExports({ ...a, exports: [e] });
+      } catch (err) {
+        report(err as Error);
       }
+    }
+    for (const i of a.imports ?? []) {
+      try {
+        bridges.push(i.stream ? this.addStreamImport(a, i, []) : this.addServiceImport(a, i, []));
+      } catch (err) {
+        report(err as Error);
+      }
+    }
+    acc.mappings = null;
+    try {
+      this.addMappings(a, this.cluster);
+    } catch (err) {
+      report(err as Error);
     }
   }
 
@@ -98,6 +149,7 @@ export class Accounts {
 
   close(): void {
     for (const b of this.bridges) b.close();
+    for (const list of this.importsOf.values()) for (const b of list) b.close();
     for (const a of this.byName.values()) a.close();
   }
 
@@ -129,7 +181,7 @@ export class Accounts {
     }
   }
 
-  private addStreamImport(a: AccountOptions, i: AccountImport, edges: Edge[]): void {
+  private addStreamImport(a: AccountOptions, i: AccountImport, edges: Edge[]): { close(): void } {
     const ref = i.stream!;
     const exporter = this.byName.get(ref.account);
     if (exporter === undefined || exporter === this.global) {
@@ -146,10 +198,10 @@ export class Accounts {
     const edge = { from: exporter.name, subject: ref.subject, to: importer.name, as: to };
     if (formsCycle(edges, edge)) throw fail("import forms a cycle");
     edges.push(edge);
-    this.bridges.push(transformed(fail, () => new StreamImport(exporter, importer, ref.subject, to)));
+    return transformed(fail, () => new StreamImport(exporter, importer, ref.subject, to));
   }
 
-  private addServiceImport(a: AccountOptions, i: AccountImport, edges: Edge[]): void {
+  private addServiceImport(a: AccountOptions, i: AccountImport, edges: Edge[]): { close(): void } {
     const ref = i.service!;
     const exporter = this.byName.get(ref.account);
     if (exporter === undefined || exporter === this.global) {
@@ -165,7 +217,7 @@ export class Accounts {
     const edge = { from: importer.name, subject: to, to: exporter.name, as: ref.subject };
     if (formsCycle(edges, edge)) throw fail("import forms a cycle");
     edges.push(edge);
-    this.bridges.push(transformed(fail, () => new ServiceImport(importer, exporter, to, ref.subject, exp)));
+    return transformed(fail, () => new ServiceImport(importer, exporter, to, ref.subject, exp));
   }
 
   private addMappings(a: AccountOptions, cluster: string | undefined): void {

@@ -11,6 +11,7 @@ import { checkSecret } from "./password.ts";
 import { verifyNonceSignature } from "./nkey.ts";
 import { ClientPermissions } from "./permissions.ts";
 import { certIdentities, dnMatches } from "./tls_map.ts";
+import type { JwtAuthenticator } from "./jwt_auth.ts";
 
 export interface AuthUser {
   /** For logs: a user name, an nkey public key or a certificate identity; never a secret. */
@@ -18,10 +19,15 @@ export interface AuthUser {
   readonly perms: ClientPermissions | null;
   /** The account it binds to (a configured account's name); null: the global account. */
   readonly account: string | null;
+  /** Operator mode: when the user JWT was issued (seconds), for revocations pushed later. */
+  readonly issuedAt?: number;
+  /** Operator mode: when the user JWT expires (ms since the epoch); the connection is closed then. */
+  readonly expiresAt?: number;
 }
 
 /** An accepted identity (user null: no authentication configured), or the reason for refusal (for the log). */
-export type AuthVerdict = { ok: true; user: AuthUser | null } | { ok: false; reason: string };
+/** `wire`: the -ERR to send instead of 'Authorization Violation' (an account's connection limit), with its close reason. */
+export type AuthVerdict = { ok: true; user: AuthUser | null } | { ok: false; reason: string; wire?: { err: string; close: string } };
 
 const ANONYMOUS: AuthVerdict = { ok: true, user: null };
 
@@ -41,7 +47,8 @@ export class Authenticator {
   private readonly a: AuthorizationOptions | undefined;
   private readonly mapCerts: boolean;
 
-  constructor(o: ServerOptions) {
+  /** `jwt`: operator mode, where every client authenticates with a user JWT and nothing else. */
+  constructor(o: ServerOptions, private readonly jwt: JwtAuthenticator | null = null) {
     const a = o.authorization;
     this.a = a;
     this.mapCerts = o.tls?.verify_and_map === true;
@@ -57,8 +64,8 @@ export class Authenticator {
       if (u.nkey !== undefined) this.nkeys.set(u.nkey, { name: u.nkey, perms: perms(u.permissions, account), account });
       else if (u.user !== undefined) this.users.set(u.user, { entry: u, user: { name: u.user, perms: perms(u.permissions, account), account } });
     }
-    this.needsNonce = this.nkeys.size > 0;
-    const any = this.users.size > 0 || this.nkeys.size > 0 || a?.user !== undefined || a?.token !== undefined || this.mapCerts;
+    this.needsNonce = this.nkeys.size > 0 || jwt !== null;
+    const any = jwt !== null || this.users.size > 0 || this.nkeys.size > 0 || a?.user !== undefined || a?.token !== undefined || this.mapCerts;
     let noAuth: AuthUser | null = null;
     if (o.no_auth_user !== undefined) {
       const u = this.users.get(o.no_auth_user)?.user ?? this.nkeys.get(o.no_auth_user);
@@ -76,6 +83,7 @@ export class Authenticator {
 
   authenticate(c: ConnectOptions, nonce: string | null, tls: TLSState | null): AuthVerdict | Promise<AuthVerdict> {
     if (!this.enabled) return ANONYMOUS;
+    if (this.jwt !== null) return this.jwt.authenticate(c, nonce);
     const a = this.a;
 
     if (c.nkey !== undefined && this.nkeys.size > 0) {

@@ -19,7 +19,7 @@ export function newNonce(): string {
 }
 
 /** Accepts base64url (what clients send) and standard base64 (also accepted by nats-server). */
-function decodeSignature(sig: string): Uint8Array | null {
+export function decodeSignature(sig: string): Uint8Array | null {
   try {
     const std = sig.replace(/-/g, "+").replace(/_/g, "/");
     const bin = atob(std + "=".repeat((4 - (std.length % 4)) % 4));
@@ -31,13 +31,17 @@ function decodeSignature(sig: string): Uint8Array | null {
   }
 }
 
-export async function verifyNonceSignature(pub: string, nonce: string, sig: string): Promise<boolean> {
-  const raw = decodeNkey(NkeyPrefix.User, pub);
-  const signature = decodeSignature(sig);
+export function verifyNonceSignature(pub: string, nonce: string, sig: string): Promise<boolean> {
+  return verifySignature(NkeyPrefix.User, pub, new TextEncoder().encode(nonce), decodeSignature(sig));
+}
+
+/** An Ed25519 signature by the nkey `pub` (of the kind `prefix`) over `data`, checked with WebCrypto. */
+export async function verifySignature(prefix: number, pub: string, data: Uint8Array, signature: Uint8Array | null): Promise<boolean> {
+  const raw = decodeNkey(prefix, pub);
   if (raw === null || signature === null || signature.length !== 64) return false;
   try {
     const key = await crypto.subtle.importKey("raw", new Uint8Array(raw), { name: "Ed25519" }, false, ["verify"]);
-    return await crypto.subtle.verify({ name: "Ed25519" }, key, new Uint8Array(signature), new TextEncoder().encode(nonce));
+    return await crypto.subtle.verify({ name: "Ed25519" }, key, new Uint8Array(signature), new Uint8Array(data));
   } catch {
     return false;
   }

@@ -231,9 +231,9 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
   /** Applies the verdict on CONNECT; false when the connection is being closed. */
   private finishConnect(v: AuthVerdict): boolean {
     if (!v.ok) {
-      this.link.sendErr(ERR.authorizationViolation);
+      this.link.sendErr(v.wire?.err ?? ERR.authorizationViolation);
       this.host.log.error(`${this.traceId} - ${v.reason}`);
-      this.link.closeAfterFlush(CloseReason.authViolation);
+      this.link.closeAfterFlush((v.wire?.close as CloseReason | undefined) ?? CloseReason.authViolation);
       return false;
     }
     const refused = connectError(this.opts);

@@ -10,6 +10,7 @@ import { accountsFromConf, checkAccountUsers, type AccountsConf, mappingsFromCon
 import { clusterFromConf, leafnodesFromConf } from "./_cluster.ts";
 import { formatGoDuration } from "./_duration.ts";
 import { jetstreamFromConf } from "./_jetstream.ts";
+import { operatorHandlers, operatorSystemAccount } from "./_operator.ts";
 import { streamingFromConf } from "./_streaming.ts";
 import {
   aliases,
@@ -161,6 +162,7 @@ export function optionsFromConf(conf: ConfMap, base: ServerOptions): ConfResult 
     ...aliases(["system_account", "system"], set("system_account", str)),
     ...aliases(["mappings", "maps"], set("mappings", mappingsFromConf)),
     ...aliases(["no_system_account", "no_system", "no_sys_acc"], set("no_system_account", bool)),
+    ...operatorHandlers(o),
     jetstream: (n, k) => {
       o.jetstream = jetstreamFromConf(n, k, o.jetstream, { warn, claimStoreDir, ignored: ignored(IGNORED_JETSTREAM, warn) });
     },
@@ -186,6 +188,8 @@ export function optionsFromConf(conf: ConfMap, base: ServerOptions): ConfResult 
   });
 
   if (accounts !== undefined) checkAccountUsers(accounts, o.authorization);
+  o.system_account = operatorSystemAccount(o);
+  if (o.system_account === undefined) delete o.system_account;
   if (limitsAt !== undefined && o.max_payload > o.max_pending) {
     throw fail(limitsAt.n, limitsAt.k, `max_payload (${o.max_payload}) cannot be higher than max_pending (${o.max_pending})`);
   }

@@ -287,6 +287,14 @@ export interface ServerOptions {
   /** The system account's name; nats-server's default is `$SYS`. */
   system_account?: string;
   no_system_account?: boolean;
+  /** Operator mode (`operator`): the trusted operators' JWTs, read from their files or given inline. */
+  operator?: string[];
+  /** `trusted` / `trusted_keys`: operator public keys trusted to sign accounts, instead of operator JWTs. */
+  trusted_keys?: string[];
+  /** `resolver`: where account JWTs come from in operator mode. */
+  resolver?: ResolverOptions;
+  /** `resolver_preload`: account public key → account JWT, stored in the resolver at start. */
+  resolver_preload?: Record<string, string>;
   jetstream?: JetStreamOptions;
   streaming?: StreamingOptions;
   cluster?: ClusterOptions;
@@ -294,6 +302,22 @@ export interface ServerOptions {
   websocket?: WebsocketOptions;
   mqtt?: MqttOptions;
 }
+
+/** nats-server's account resolvers natsedge has: MEMORY (preloads only) and the directory-backed full and cache. */
+export type ResolverOptions =
+  | { type: "memory" }
+  | {
+    type: "full" | "cache";
+    dir: string;
+    allow_delete?: boolean;
+    /** full: how often nats-server syncs with its cluster peers; accepted, natsedge has none to sync with. */
+    interval?: Millis;
+    /** How many JWTs the directory holds (nats-server's default 1000). */
+    limit?: number;
+    /** cache: how long a JWT stays cached; accepted, natsedge's cache keeps what it was given. */
+    ttl?: Millis;
+    timeout?: Millis;
+  };
 
 /** nats-server's baseline defaults (server/const.go, setBaselineOptions). */
 export const DEFAULTS = {

@@ -99,8 +99,8 @@ export const ROUTES: ServiceSpec<Routes, Server> = {
 export const SYSTEM: ServiceSpec<SystemServices, Server> = {
   name: "system",
   phase: "listening",
-  // Only an accounts {} block can put a client in the system account, so only then is anyone there to ask.
-  enabled: (o) => o.accounts !== undefined && o.no_system_account !== true,
+  // Only an accounts {} block or operator mode can put a client in the system account, so only then is anyone there to ask.
+  enabled: (o) => (o.accounts !== undefined || (o.operator ?? []).length > 0) && o.no_system_account !== true,
   start: async (srv) => (await import("../sys/mod.ts")).startSystemServices(srv),
 };
 

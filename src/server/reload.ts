@@ -184,7 +184,7 @@ export async function reloadOptions(srv: Server, loaded: ServerOptions): Promise
       tls = next.tls ? tlsServerConfig(next.tls) : null;
       if (tls !== null) await srv.runtime.prepareTLS?.();
     }
-    if (authChanged) auth = new Authenticator(next);
+    if (authChanged) auth = new Authenticator(next, srv.jwtAuth);
   } catch (err) {
     throw new ReloadError(err instanceof Error ? err.message : String(err));
   }

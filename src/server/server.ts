@@ -21,6 +21,9 @@ import { configureDecimalFaults, infoLine } from "../protocol/encode.ts";
 import { Router } from "../routing/router.ts";
 import { InternalEndpoint } from "../routing/internal.ts";
 import { Authenticator, type AuthVerdict } from "../auth/authenticator.ts";
+import { JwtAuthenticator } from "../auth/jwt_auth.ts";
+import { OperatorMode } from "../account/operator.ts";
+import { trustedOperatorsError } from "../config/_operator.ts";
 import { newNonce } from "../auth/nkey.ts";
 import { DEFAULT_TLS_TIMEOUT_MS, tlsServerConfig } from "../config/tls_config.ts";
 import type { TLSServerConfig } from "../runtime/types.ts";
@@ -40,6 +43,9 @@ import type { LeafzEntry, RoutezEntry } from "../monitor/host.ts";
  * small edge box does not hold 32 MiB per slow receiver before pushing back.
  */
 const MAX_STALL_THRESHOLD = 8 * 1024 * 1024;
+
+/** The longest delay a timer takes as given. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** How often stalled writers are checked against write_deadline. */
 const DEADLINE_SWEEP_MS = 1000;
@@ -67,12 +73,18 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
   private connectUrls: string[] | null = null;
   /** Replaced by a config reload (reload.ts), so read it per use. */
   auth: Authenticator;
+  /** Operator mode (`operator` configured): trusted keys, the resolver and the accounts of JWTs. */
+  operator: OperatorMode | null = null;
+  /** Operator mode's client authentication; a reload keeps it. */
+  jwtAuth: JwtAuthenticator | null = null;
   private tls: TLSServerConfig | null = null;
   /** Ports file, closed connections, shutdown promise. */
   readonly lifecycle: Lifecycle;
   /** JetStream, the monitor: whatever the options enable. */
   readonly services: Services<Server>;
   private shuttingDown = false;
+  /** Operator mode: the timers that end connections when their user JWTs expire, by cid. */
+  private readonly expiries = new Map<number, ReturnType<typeof setTimeout>>();
   /** Doors other than the client port, by the client type they admit. */
   private readonly listeners = new Map<ClientType, ClientListener>();
 
@@ -84,8 +96,11 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     this.id = serverId();
     this.name = options.server_name ?? this.id;
     this.stallThreshold = Math.min(options.max_pending / 2, MAX_STALL_THRESHOLD);
+    // nats-server's validateTrustedOperators runs before accounts are configured.
+    const trustError = trustedOperatorsError(options);
+    if (trustError !== null) throw new Error(trustError);
     this.router = new Router(!options.disable_sublist_cache, this.stallThreshold);
-    this.accounts = new Accounts(options, this.router, () => new Router(!options.disable_sublist_cache, this.stallThreshold), () => this.flushPending());
+    this.accounts = new Accounts(withSystemStub(options), this.router, () => new Router(!options.disable_sublist_cache, this.stallThreshold), () => this.flushPending());
     this.internal = new InternalEndpoint(
       this.router,
       () => this.flushPending(),
@@ -141,6 +156,11 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     if (this.hasPlaintextPasswords()) this.log.warn("Plaintext passwords detected, use nkeys or bcrypt");
 
     try {
+      if (o.operator !== undefined && o.operator.length > 0) {
+        this.operator = await OperatorMode.start(o, this.accounts, this);
+        this.jwtAuth = new JwtAuthenticator(this.operator);
+        this.auth = new Authenticator(o, this.jwtAuth);
+      }
       await this.services.start("core", this, o);
       // Listening only now, as nats-server does: a client accepted while streams were being restored got an
       // INFO without server_id or version (nats.js stops reading on it) and no responders from $JS.API.
@@ -345,6 +365,40 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
 
   clientConnected(c: Client): void {
     this.services.get(SYSTEM)?.clientConnected(c);
+    const expires = c.user?.expiresAt;
+    if (expires !== undefined) this.expireAt(c, expires);
+  }
+
+  /** nats-server's client.setExpiration: the connection ends when its user JWT does. */
+  private expireAt(c: Client, expires: number): void {
+    const left = expires - Date.now();
+    // Timers fire at once beyond 2^31-1 ms (~24.8 days): wait that long, then look again.
+    const t = setTimeout(() => {
+      this.expiries.delete(c.cid);
+      if (c.closed) return;
+      if (left > MAX_TIMER_MS) return this.expireAt(c, expires);
+      c.link.sendErr(ERR.userExpired);
+      c.link.closeAfterFlush(CloseReason.authExpired);
+    }, Math.max(0, Math.min(left, MAX_TIMER_MS)));
+    (t as { unref?: () => void }).unref?.();
+    this.expiries.set(c.cid, t);
+  }
+
+  accountConnections(account: string): number {
+    let n = 0;
+    for (const c of this.clients.values()) if (c.connected && c.account.name === account) n++;
+    return n;
+  }
+
+  /** Operator mode: a pushed account JWT revokes users; their connections end (nats-server's checkUserRevoked). */
+  closeRevoked(account: string, revoked: (user: string, issuedAt: number) => boolean): void {
+    for (const c of this.clients.values()) {
+      const u = c.user;
+      if (c.account.name !== account || u === null || u.issuedAt === undefined || !revoked(u.name, u.issuedAt)) continue;
+      this.log.debugf(`${c.traceId} - User JWT revoked`);
+      c.link.sendErr(ERR.userRevoked);
+      c.link.closeAfterFlush(CloseReason.revoked);
+    }
   }
 
   // ---- LeafHost -------------------------------------------------------------------------------------------
@@ -395,6 +449,11 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     const c = this.clients.get(link.cid);
     if (c === undefined) return;
     this.clients.delete(link.cid);
+    const expiry = this.expiries.get(link.cid);
+    if (expiry !== undefined) {
+      clearTimeout(expiry);
+      this.expiries.delete(link.cid);
+    }
     // Removing its subscriptions may have queued LS- on leaf links, outside any read cycle; not from inside
     // this call, which may itself run during a flush.
     if (this.dirty.length > 0) queueMicrotask(() => this.flushPending());
@@ -425,6 +484,16 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     // Last: it settles lifecycle.done, on which the CLI exits.
     await this.lifecycle.stop();
   }
+}
+
+/**
+ * Operator mode names the system account by its public key: it exists from the start, empty, and its JWT fills
+ * it in once the resolver is read (nats-server injects such a stub too).
+ */
+function withSystemStub(o: ServerOptions): ServerOptions {
+  const sys = o.system_account;
+  if (o.operator === undefined || sys === undefined || (o.accounts ?? []).length > 0) return o;
+  return { ...o, accounts: [{ name: sys }] };
 }
 
 function hostPort(host: string, port: number): string {

@@ -9,6 +9,7 @@ import { connectEvent, disconnectEvent } from "./events.ts";
 import type { SysHost } from "./host.ts";
 import { ACCOUNT_REQUEST_TYPES, accountAnswer, answer, REQUEST_TYPES } from "./requests.ts";
 import type { Subscription } from "../routing/subscription.ts";
+import { claimsServices } from "./claims.ts";
 
 const encoder = new TextEncoder();
 
@@ -38,6 +39,7 @@ export class SystemServices {
         if (a !== null) this.internal.publish(msg.reply!, null, null, encoder.encode(JSON.stringify(a)));
       }));
     }
+    if (srv.operator !== null) this.subs.push(...claimsServices(srv, srv.operator, this.env, this.internal));
     srv.addSystemImports();
   }
 

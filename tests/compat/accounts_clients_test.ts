@@ -6,15 +6,10 @@
  */
 import { afterAll, expect, test } from "bun:test";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runServerFromArgs } from "../_helpers/conf_server.ts";
 import { startNatsServer } from "../_helpers/nats_server.ts";
-import { scratchDir } from "../_helpers/certs.ts";
-
-const GOPATH = "/usr/share/gocode";
-const BUILD_TIMEOUT_MS = 120_000;
-const RUN_TIMEOUT_MS = 30_000;
+import { BUILD_TIMEOUT_MS, buildCProgram, buildGoProgram, checkFailures, RUN_TIMEOUT_MS, scratchDir } from "../_helpers/compat_programs.ts";
 
 const CONF = `
 accounts {
@@ -44,68 +39,11 @@ function tempDir(prefix: string): string {
   return d;
 }
 
-async function spawnOk(cmd: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<void> {
-  const proc = Bun.spawn(cmd, { ...opts, stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  if (code !== 0) throw new Error(`${cmd.join(" ")} failed (${code}):\n${out}${err}`);
-}
-
-const builds = new Map<string, Promise<string>>();
-
-function buildGo(): Promise<string> {
-  const b = builds.get("go") ?? (async () => {
-    if (Bun.which("go") === null || !existsSync(join(GOPATH, "src/github.com/nats-io/nats.go"))) {
-      throw new Error("building tests/compat/natsgo_accounts needs: apt-get install golang-go golang-github-nats-io-go-nats-dev");
-    }
-    const bin = join(tempDir("natsedge-natsgo-accounts-"), "natsgo_accounts");
-    await spawnOk(["go", "build", "-trimpath", "-o", bin, "."], {
-      cwd: join(import.meta.dir, "natsgo_accounts"),
-      env: {
-        ...process.env,
-        GO111MODULE: "off",
-        GOPATH,
-        GOPROXY: "off",
-        GOFLAGS: "",
-        CGO_ENABLED: "0",
-        GOCACHE: process.env.GOCACHE ?? join(tmpdir(), "natsedge-natsgo-gocache"),
-      },
-    });
-    return bin;
-  })();
-  builds.set("go", b);
-  return b;
-}
-
-function buildC(): Promise<string> {
-  const b = builds.get("c") ?? (async () => {
-    if (Bun.which("gcc") === null || !existsSync("/usr/include/nats/nats.h")) {
-      throw new Error("building tests/compat/libnats/accounts.c needs: apt-get install gcc libnats-dev");
-    }
-    const bin = join(tempDir("natsedge-libnats-accounts-"), "accounts");
-    await spawnOk(["gcc", "-Wall", "-o", bin, join(import.meta.dir, "libnats", "accounts.c"), "-lnats"]);
-    return bin;
-  })();
-  builds.set("c", b);
-  return b;
-}
-
-/** The failing checks and problems of one run; empty when every check passed and the last one was reached. */
-async function failures(cmd: string[]): Promise<string[]> {
-  const proc = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe" });
-  const timer = setTimeout(() => proc.kill(), RUN_TIMEOUT_MS);
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  clearTimeout(timer);
-  const problems: string[] = [];
-  const checks: string[] = [];
-  for (const line of out.split("\n").filter((l) => l.trim() !== "")) {
-    const r = JSON.parse(line) as { check: string; ok: boolean; err: string };
-    checks.push(r.check);
-    if (!r.ok) problems.push(`${r.check}: ${r.err}`);
-  }
-  if (!checks.includes("done")) problems.push(`stopped early (exit ${code}): ${err.trim()}`);
-  if (checks.length < 4) problems.push(`only ${checks.length} checks ran`);
-  return problems;
-}
+let goBin: Promise<string> | undefined;
+let cBin: Promise<string> | undefined;
+const buildGo = () => (goBin ??= buildGoProgram("natsgo_accounts", tempDir("natsedge-natsgo-accounts-")));
+const buildC = () => (cBin ??= buildCProgram("accounts.c", tempDir("natsedge-libnats-accounts-")));
+const failures = (cmd: string[]) => checkFailures(cmd, 4);
 
 type Target = "natsedge" | "nats-server";
 

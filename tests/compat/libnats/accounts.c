@@ -1,7 +1,11 @@
 /*
  * The C client (libnats) against a server running tests/compat/accounts_clients_test.ts's config: accounts A
  * and B, B importing A's stream and service. One JSON line {"check","ok","err"} per check, as checks.c does.
+ * With --creds the same checks run in operator mode (tests/compat/operator_clients_test.ts): A and B are JWT
+ * accounts whose users connect with natsOptions_SetUserCredentialsFromFiles, and a user of an unknown account
+ * is refused.
  * Usage: accounts <url-for-user-a> <url-for-user-b>
+ *        accounts --creds <url> a.creds b.creds stranger.creds
  */
 #include <stdio.h>
 #include <string.h>
@@ -75,12 +79,35 @@ static void checkServiceImport(natsConnection *a, natsConnection *b)
     natsSubscription_Destroy(svc);
 }
 
+static natsStatus connectWithCreds(natsConnection **nc, const char *url, const char *creds)
+{
+    natsOptions *opts = NULL;
+    natsStatus s = natsOptions_Create(&opts);
+    if (s == NATS_OK) s = natsOptions_SetURL(opts, url);
+    if (s == NATS_OK) s = natsOptions_SetUserCredentialsFromFiles(opts, creds, NULL);
+    if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, 0);
+    if (s == NATS_OK) s = natsConnection_Connect(nc, opts);
+    natsOptions_Destroy(opts);
+    return s;
+}
+
+static void checkRefused(const char *url, const char *creds)
+{
+    natsConnection *nc = NULL;
+    natsStatus s = connectWithCreds(&nc, url, creds);
+    const char *last = nats_GetLastError(NULL);
+    int ok = s != NATS_OK && last != NULL && strstr(last, "Authorization Violation") != NULL;
+    report("unknown_account_refused", ok, ok ? "" : (s == NATS_OK ? "connected" : last));
+    natsConnection_Destroy(nc);
+}
+
 int main(int argc, char **argv)
 {
     natsConnection *a = NULL, *b = NULL;
-    if (argc != 3) return 2;
-    natsStatus s = natsConnection_ConnectTo(&a, argv[1]);
-    if (s == NATS_OK) s = natsConnection_ConnectTo(&b, argv[2]);
+    int operator = argc == 6 && strcmp(argv[1], "--creds") == 0;
+    if (argc != 3 && !operator) return 2;
+    natsStatus s = operator ? connectWithCreds(&a, argv[2], argv[3]) : natsConnection_ConnectTo(&a, argv[1]);
+    if (s == NATS_OK) s = operator ? connectWithCreds(&b, argv[2], argv[4]) : natsConnection_ConnectTo(&b, argv[2]);
     if (s != NATS_OK) {
         report("connect", 0, text(s));
         return 1;
@@ -88,6 +115,7 @@ int main(int argc, char **argv)
     checkIsolation(a, b);
     checkStreamImport(a, b);
     checkServiceImport(a, b);
+    if (operator) checkRefused(argv[2], argv[5]);
     report("done", 1, "");
     natsConnection_Destroy(a);
     natsConnection_Destroy(b);

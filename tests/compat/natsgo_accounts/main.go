@@ -1,8 +1,11 @@
 // Command natsgo_accounts drives nats.go (the version Debian packages) against a server running
 // tests/compat/accounts_clients_test.ts's config: accounts A and B, B importing A's stream and service.
+// With -creds the same checks run in operator mode (tests/compat/operator_clients_test.ts): A and B are
+// JWT accounts whose users connect with nats.UserCredentials, and a user of an unknown account is refused.
 // It prints a JSON line per check: {"check": name, "ok": bool, "err": string}, and exits 1 when any failed.
 //
 // Usage: natsgo_accounts nats://127.0.0.1:4222
+//        natsgo_accounts -creds nats://127.0.0.1:4222 a.creds b.creds stranger.creds
 package main
 
 import (
@@ -11,6 +14,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -49,10 +53,23 @@ func connectAs(server, user string) (*nats.Conn, error) {
 	return nats.Connect(u.String(), nats.NoReconnect())
 }
 
+func withCreds(server, creds string) (*nats.Conn, error) {
+	return nats.Connect(server, nats.UserCredentials(creds), nats.NoReconnect())
+}
+
 func main() {
+	operator := os.Args[1] == "-creds"
+	var a, b *nats.Conn
+	var errA, errB error
 	server := os.Args[1]
-	a, errA := connectAs(server, "a")
-	b, errB := connectAs(server, "b")
+	if operator {
+		server = os.Args[2]
+		a, errA = withCreds(server, os.Args[3])
+		b, errB = withCreds(server, os.Args[4])
+	} else {
+		a, errA = connectAs(server, "a")
+		b, errB = connectAs(server, "b")
+	}
 	if errA != nil || errB != nil {
 		run("connect", func() error { return fmt.Errorf("a: %v, b: %v", errA, errB) })
 		os.Exit(1)
@@ -172,6 +189,20 @@ func main() {
 		}
 		return nil
 	})
+
+	if operator {
+		run("unknown_account_refused", func() error {
+			nc, err := withCreds(server, os.Args[5])
+			if err == nil {
+				nc.Close()
+				return errors.New("a user of an unknown account connected")
+			}
+			if !strings.Contains(strings.ToLower(err.Error()), "authorization violation") {
+				return fmt.Errorf("refused with %v", err)
+			}
+			return nil
+		})
+	}
 
 	run("done", func() error { return nil })
 	if failed > 0 {

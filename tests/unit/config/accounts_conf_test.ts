@@ -1,25 +1,10 @@
 // accounts {} into ServerOptions: what nats-server 2.9's parseAccounts reads, and the errors only the
 // parser can give (the linking errors are in tests/integration/accounts_test.ts, checked against nats-server).
 import { expect, test } from "bun:test";
-import { ConfigError } from "../../../src/config/errors.ts";
-import { optionsFromConf } from "../../../src/config/from_conf.ts";
-import { defaultOptions, type ServerOptions } from "../../../src/config/options.ts";
-import { parseConf } from "../../../src/config/parser.ts";
+import { confError, confOptions } from "../../_helpers/conf_options.ts";
 
-function options(text: string): ServerOptions {
-  const conf = parseConf(text, { file: "a.conf", env: {}, readFile: () => "", warn: () => {} });
-  return optionsFromConf(conf, defaultOptions()).options;
-}
-
-function error(text: string): string {
-  try {
-    options(text);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error("expected a ConfigError");
-}
+const options = confOptions;
+const error = confError;
 
 test("accounts: users get their account and the account's default permissions, exports and imports are kept", () => {
   const o = options(`

@@ -1,0 +1,159 @@
+/**
+ * Operator mode (nats-server's trusted operators and account resolver): which keys may sign accounts,
+ * accounts loaded from their JWTs on first use and added to the registry with their exports and imports,
+ * and account JWTs pushed at run time applied to the live accounts (users revoked by the new JWT are
+ * disconnected, exports and imports replaced).
+ */
+import type { ServerOptions } from "../config/options.ts";
+import {
+  type AccountClaims,
+  decodeAccount,
+  type OperatorClaims,
+  decodeOperator,
+  isRevoked,
+  loadJwtLibrary,
+  signingKeys,
+  timeProblem,
+} from "../auth/jwt_verify.ts";
+import { isAccountKey } from "../config/_operator.ts";
+import { accountOptionsOf, importedAccounts } from "./jwt_account.ts";
+import type { Accounts } from "./registry.ts";
+import { type AccountResolver, newResolver } from "./resolver.ts";
+
+export interface OperatorHost {
+  readonly log: { notice(msg: string): void; error(msg: string): void; warn(msg: string): void; debugf(msg: string): void };
+  /** Closes the account's connections whose user `revoked` says the account's new JWT revokes. */
+  closeRevoked(account: string, revoked: (user: string, issuedAt: number) => boolean): void;
+  /** The account's connected clients. */
+  accountConnections(account: string): number;
+}
+
+/** Go's time.Time String() in UTC, as nats-server prints an operator's dates. */
+function goTime(seconds: number): string {
+  return `${new Date(seconds * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, "")} +0000 UTC`;
+}
+
+/** What nats-server logs of each trusted operator at start. */
+function logOperator(log: OperatorHost["log"], op: OperatorClaims): void {
+  log.notice(`  System  : ${JSON.stringify(op.aud ?? "")}`);
+  log.notice(`  Operator: ${JSON.stringify(op.name ?? "")}`);
+  log.notice(`  Issued  : ${goTime(op.iat)}`);
+  log.notice(`  Expires : ${op.exp ? goTime(op.exp) : "Never"}`);
+}
+
+export class OperatorMode {
+  readonly resolver: AccountResolver;
+  private readonly trusted = new Set<string>();
+  /** The claims of every account loaded so far, by public key. */
+  private readonly loaded = new Map<string, AccountClaims>();
+
+  private constructor(o: ServerOptions, private readonly accounts: Accounts, private readonly host: OperatorHost) {
+    this.resolver = newResolver(o.resolver!);
+  }
+
+  /** Loads the JWT library, checks the operators and stores the preloads; throws on any of them. */
+  static async start(o: ServerOptions, accounts: Accounts, host: OperatorHost): Promise<OperatorMode> {
+    await loadJwtLibrary();
+    const m = new OperatorMode(o, accounts, host);
+    if ((o.operator ?? []).length > 0) host.log.notice("Trusted Operators");
+    for (const jwt of o.operator ?? []) {
+      let op;
+      try {
+        op = decodeOperator(jwt);
+      } catch (err) {
+        throw new Error(`error parsing operator JWT: ${(err as Error).message}`);
+      }
+      if (timeProblem(op) !== null) throw new Error(`operator ${op.sub} JWT: ${timeProblem(op)}`);
+      logOperator(host.log, op);
+      if (!(op.nats as { strict_signing_key_usage?: boolean }).strict_signing_key_usage) m.trusted.add(op.sub);
+      for (const k of signingKeys(op)) m.trusted.add(k);
+    }
+    for (const k of o.trusted_keys ?? []) m.trusted.add(k);
+    for (const [pub, jwt] of Object.entries(o.resolver_preload ?? {})) {
+      try {
+        m.verify(pub, jwt);
+      } catch (err) {
+        throw new Error(`resolver_preload of account ${pub}: ${(err as Error).message}`);
+      }
+      m.resolver.preload(pub, jwt);
+    }
+    // The system account exists before its JWT is read (nats-server injects a stub); its JWT fills it in.
+    const sys = accounts.system;
+    if (sys !== null && isAccountKey(sys.name)) m.account(sys.name);
+    return m;
+  }
+
+  /** An account JWT checked for use: validly signed, by a trusted operator key, for `pub`, valid now. */
+  verify(pub: string, jwt: string): AccountClaims {
+    const c = decodeAccount(jwt);
+    if (c.sub !== pub) throw new Error("subject does not match jwt content");
+    if (!this.trusted.has(c.iss)) throw new Error(`account JWT issuer ${c.iss} is not a trusted operator key`);
+    return c;
+  }
+
+  /**
+   * The claims of account `pub`, loading the account (and those it imports from) on first use; null when the
+   * resolver has no valid JWT for it. The reason is logged, never the JWT.
+   */
+  account(pub: string, loading = new Set<string>()): AccountClaims | null {
+    const known = this.loaded.get(pub);
+    if (known !== undefined) return known;
+    const jwt = this.resolver.fetch(pub);
+    if (jwt === null) {
+      this.host.log.debugf(`account ${pub} not found by the ${this.resolver.type} resolver`);
+      return null;
+    }
+    let c: AccountClaims;
+    try {
+      c = this.verify(pub, jwt);
+    } catch (err) {
+      this.host.log.error(`account ${pub} JWT not valid: ${(err as Error).message}`);
+      return null;
+    }
+    this.link(c, loading);
+    return c;
+  }
+
+  /** A JWT pushed at run time: checked, stored and applied to the account if it is in use. */
+  update(pub: string, jwt: string): void {
+    const c = this.verify(pub, jwt);
+    this.resolver.store(pub, jwt);
+    if (this.loaded.has(pub)) this.apply(c);
+  }
+
+  /** Applies an update that the resolver does not keep (MEMORY: only accounts in use are updated). */
+  updateLive(pub: string, jwt: string): boolean {
+    // nats-server decodes it and matches the subject before it looks for the account.
+    if (decodeAccount(jwt).sub !== pub) throw new Error("subject does not match jwt content");
+    if (!this.loaded.has(pub)) return false;
+    this.apply(this.verify(pub, jwt));
+    return true;
+  }
+
+  private apply(c: AccountClaims): void {
+    this.link(c, new Set());
+    // Accounts importing from this one see its new exports.
+    for (const other of this.loaded.values()) if (other.sub !== c.sub && importedAccounts(other).includes(c.sub)) this.link(other, new Set([c.sub]));
+    this.host.closeRevoked(c.sub, (user, iat) => isRevoked(c.nats.revocations, user, iat));
+  }
+
+  /** Adds the account with its exports first, so that accounts importing from each other can link. */
+  private link(c: AccountClaims, loading: Set<string>): void {
+    this.loaded.set(c.sub, c);
+    loading.add(c.sub);
+    const opts = accountOptionsOf(c);
+    const report = (err: Error) => this.host.log.warn(`account ${c.sub}: ${err.message}`);
+    this.accounts.relink({ ...opts, imports: [] }, report);
+    for (const from of importedAccounts(c)) if (!loading.has(from)) this.account(from, loading);
+    this.accounts.relink(opts, report);
+  }
+
+  connections(pub: string): number {
+    return this.host.accountConnections(pub);
+  }
+
+  /** The claims of a loaded account (for the authenticator), without loading it. */
+  claimsOf(pub: string): AccountClaims | undefined {
+    return this.loaded.get(pub);
+  }
+}

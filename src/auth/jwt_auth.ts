@@ -1,0 +1,93 @@
+/**
+ * Operator mode's client authentication (nats-server's processClientOrLeafAuthentication, JWT branch): the
+ * CONNECT's user JWT is checked (signature, validity dates), its account is found through the resolver,
+ * the user must be issued by the account or one of its signing keys (`issuer_account`), not be revoked, and
+ * prove its key by signing the INFO nonce unless the JWT is a bearer token. The user's permissions are its
+ * JWT's, else the account's default permissions.
+ */
+import type { Permissions } from "../config/options.ts";
+import type { ConnectOptions } from "../protocol/connect.ts";
+import { ERR } from "../protocol/errors.ts";
+import { isAccountKey } from "../config/_operator.ts";
+import { CloseReason } from "../connection/close_reason.ts";
+import type { AuthUser, AuthVerdict } from "./authenticator.ts";
+import { type AccountClaims, decodeUser, isRevoked, signingKeys, timeProblem, type UserClaims } from "./jwt_verify.ts";
+import { verifyNonceSignature } from "./nkey.ts";
+import { ClientPermissions } from "./permissions.ts";
+
+/** Where the authenticator finds an account's claims (src/account/operator.ts), loading it on first use. */
+export interface JwtAccounts {
+  account(pub: string): AccountClaims | null;
+  /** The account's connected clients, for its `limits.conn`. */
+  connections(pub: string): number;
+}
+
+type JwtPermissions = { pub?: { allow?: string[]; deny?: string[] }; sub?: { allow?: string[]; deny?: string[] }; resp?: { max?: number; ttl?: number } };
+
+function deny(detail: string): AuthVerdict {
+  return { ok: false, reason: `authentication error - ${detail}` };
+}
+
+/** JWT permissions as a config's: an empty list sets nothing; `resp.ttl` is a Go duration (nanoseconds). */
+function permissionsOf(p: JwtPermissions): Permissions | null {
+  const list = (l: string[] | undefined) => (l !== undefined && l.length > 0 ? l : undefined);
+  const side = (s: { allow?: string[]; deny?: string[] } | undefined) => {
+    const allow = list(s?.allow);
+    const deny = list(s?.deny);
+    return allow || deny ? { ...(allow ? { allow } : {}), ...(deny ? { deny } : {}) } : undefined;
+  };
+  const publish = side(p.pub);
+  const subscribe = side(p.sub);
+  const out: Permissions = { ...(publish ? { publish } : {}), ...(subscribe ? { subscribe } : {}) };
+  if (p.resp !== undefined) {
+    out.allow_responses = { max: p.resp.max ?? 1, expires: (p.resp.ttl ?? 0) / 1e6 };
+    out.publish ??= {};
+    out.publish.allow ??= [];
+  }
+  return Object.keys(out).length > 0 ? out : null;
+}
+
+export class JwtAuthenticator {
+  constructor(private readonly accounts: JwtAccounts) {}
+
+  authenticate(c: ConnectOptions, nonce: string | null): AuthVerdict | Promise<AuthVerdict> {
+    if (c.jwt === undefined) return deny("no user JWT");
+    // Claims of an unexpected shape (signed, but not as nats-server would write them) refuse, never crash.
+    return decodeUser(c.jwt).then((u) => this.check(u, c, nonce)).catch((err: Error) => deny(`user JWT not valid: ${err.message}`));
+  }
+
+  private check(u: UserClaims, c: ConnectOptions, nonce: string | null): AuthVerdict | Promise<AuthVerdict> {
+    const when = timeProblem(u);
+    if (when !== null) return deny(`user ${u.sub} JWT not valid: ${when}`);
+    const issuerAccount = u.nats.issuer_account || u.iss;
+    if (!isAccountKey(issuerAccount)) return deny(`user ${u.sub} JWT issuer account ${JSON.stringify(issuerAccount)} is not an account key`);
+    const acc = this.accounts.account(issuerAccount);
+    if (acc === null) return deny(`user ${u.sub}: account ${issuerAccount} not found`);
+    if (u.iss !== acc.sub && !signingKeys(acc).includes(u.iss)) return deny(`user ${u.sub} JWT issuer ${u.iss} is not known to account ${acc.sub}`);
+    if (timeProblem(acc) !== null) return deny(`account ${acc.sub} JWT has expired`);
+    if (isRevoked(acc.nats.revocations, u.sub, u.iat)) return deny(`user ${u.sub} authentication revoked`);
+    // A limit the JWT leaves out is 0, none allowed, as nats-server reads it; -1 is unlimited.
+    const maxConns = acc.nats.limits?.conn ?? 0;
+    if (maxConns !== -1 && this.accounts.connections(acc.sub) >= maxConns) {
+      return { ok: false, reason: ERR.maxAccountConnections, wire: { err: ERR.maxAccountConnections, close: CloseReason.maxAccountConnections } };
+    }
+    const user: AuthUser = {
+      name: u.sub,
+      account: acc.sub,
+      perms: this.perms(u, acc),
+      issuedAt: u.iat,
+      ...(u.exp ? { expiresAt: u.exp * 1000 } : {}),
+    };
+    if (u.nats.bearer_token) {
+      if ((acc.nats.limits as { disallow_bearer?: boolean } | undefined)?.disallow_bearer) return deny(`user ${u.sub}: bearer tokens not allowed by account ${acc.sub}`);
+      return { ok: true, user };
+    }
+    if (nonce === null || c.sig === undefined) return deny(`user ${u.sub}: no signature of the nonce`);
+    return verifyNonceSignature(u.sub, nonce, c.sig).then((ok) => (ok ? { ok: true, user } : deny(`user ${u.sub}: signature of the nonce not valid`)));
+  }
+
+  private perms(u: UserClaims, acc: AccountClaims): ClientPermissions | null {
+    const p = permissionsOf(u.nats as JwtPermissions) ?? permissionsOf((acc.nats.default_permissions ?? {}) as JwtPermissions);
+    return p === null ? null : new ClientPermissions(p);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Operator-mode fixtures made with @nats-io/jwt: an operator with a system account, accounts and users, their
+ * `.creds` (fmtCreds), and a server config for a MEMORY or a full resolver with the accounts preloaded.
+ * Account limits are written out: nats-server reads a missing limit as 0, "none allowed".
+ */
+import {
+  type Account,
+  createAccount,
+  createOperator,
+  createUser,
+  encodeAccount,
+  encodeOperator,
+  encodeUser,
+  fmtCreds,
+  type KeyPair,
+  type User,
+} from "@nats-io/jwt";
+import { credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import { client, type TestServer } from "./server.ts";
+
+export const UNLIMITED = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 };
+
+export interface JwtAccount {
+  name: string;
+  kp: KeyPair;
+  pub: string;
+  jwt: string;
+}
+
+export class OperatorSetup {
+  private readonly accounts: JwtAccount[] = [];
+
+  private constructor(readonly op: KeyPair, readonly sys: JwtAccount, readonly operatorJwt: string) {
+    this.accounts.push(sys);
+  }
+
+  static async create(): Promise<OperatorSetup> {
+    const op = createOperator();
+    const kp = createAccount();
+    const sys = { name: "SYS", kp, pub: kp.getPublicKey(), jwt: await encodeAccount("SYS", kp, { limits: UNLIMITED }, { signer: op }) };
+    return new OperatorSetup(op, sys, await encodeOperator("op", op, { system_account: sys.pub }));
+  }
+
+  /** An account signed by the operator; `preload: false` leaves it out of the server's config. */
+  async account(name: string, claims: Partial<Account> = {}, preload = true): Promise<JwtAccount> {
+    const kp = createAccount();
+    const a = { name, kp, pub: kp.getPublicKey(), jwt: await this.sign(kp, name, claims) };
+    if (preload) this.accounts.push(a);
+    return a;
+  }
+
+  /** A new JWT of the account (e.g. with revocations), signed by the operator. */
+  sign(kp: KeyPair, name: string, claims: Partial<Account> = {}): Promise<string> {
+    return encodeAccount(name, kp, { limits: UNLIMITED, ...claims }, { signer: this.op });
+  }
+
+  /** A user of `acc` and its creds; `exp` in seconds since the epoch. */
+  async user(acc: JwtAccount, claims: Partial<User> = {}, exp?: number): Promise<{ pub: string; jwt: string; creds: Uint8Array }> {
+    const kp = createUser();
+    const jwt = await encodeUser("u", kp, acc.kp, claims, exp !== undefined ? { exp } : {});
+    return { pub: kp.getPublicKey(), jwt, creds: fmtCreds(jwt, kp) };
+  }
+
+  /** Config lines: the operator inline, the resolver, the preloads. */
+  conf(resolver: "memory" | { dir: string }): string {
+    const r = resolver === "memory" ? "resolver: MEMORY" : `resolver: { type: full, dir: ${JSON.stringify(resolver.dir)} }`;
+    const preload = this.accounts.map((a) => `  ${a.pub}: ${a.jwt}`).join("\n");
+    return `operator: ${this.operatorJwt}\n${r}\nresolver_preload: {\n${preload}\n}\n`;
+  }
+}
+
+/** Connections a test file opens with creds on its server, closed together when it ends. */
+export function credsConnections(server: () => TestServer): { open(creds: Uint8Array): Promise<NatsConnection>; closeAll(): Promise<void> } {
+  const conns: NatsConnection[] = [];
+  return {
+    async open(creds) {
+      const nc = await client(server(), { authenticator: credsAuthenticator(creds) });
+      conns.push(nc);
+      return nc;
+    },
+    async closeAll() {
+      for (const nc of conns.splice(0)) await nc.close().catch(() => {});
+    },
+  };
+}
