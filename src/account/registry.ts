@@ -30,6 +30,7 @@ export class Accounts {
   /** The system account (`system_account`, default $SYS), null with no_system_account. */
   readonly system: Account | null;
   private readonly byName = new Map<string, Account>();
+  private readonly addedListeners = new Set<(acc: Account) => void>();
   private readonly bridges: { close(): void }[] = [];
   /** Operator mode: the imports of each account added at run time, replaced when its JWT is updated. */
   private readonly importsOf = new Map<string, { close(): void }[]>();
@@ -101,7 +102,14 @@ export class Accounts {
     const acc = new Account(name, this.newRouter(), this.flush);
     this.byName.set(name, acc);
     if (this.systemImports) this.addSystemImportsFor(acc);
+    for (const l of this.addedListeners) l(acc);
     return acc;
+  }
+
+  /** Calls `listener` with each account added from now on (routes carry it); returns how to stop. */
+  onAdded(listener: (acc: Account) => void): () => void {
+    this.addedListeners.add(listener);
+    return () => this.addedListeners.delete(listener);
   }
 
   /**

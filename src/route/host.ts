@@ -14,4 +14,8 @@ export interface RouteHost extends LinkSetHost {
   setConnectUrls(urls: string[]): void;
   /** Every account other than $G, with its router: routes carry their interest and messages too. */
   otherAccounts(): { readonly name: string; readonly router: Router }[];
+  /** Loads an account a peer names that is not here yet (operator mode's resolver); false when unknown. */
+  loadAccount(name: string): boolean;
+  /** Calls `listener` with each account added at run time (operator mode); returns how to stop. */
+  onAccountAdded(listener: (acc: { readonly name: string; readonly router: Router }) => void): () => void;
 }

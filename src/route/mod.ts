@@ -61,6 +61,7 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
   /** The cluster block's TLS, both ways, when it has one. */
   private tls: { server: TLSServerConfig; client: TLSClientConfig; timeoutMs: number } | null = null;
   private stopping = false;
+  private unwatchAccounts: (() => void) | null = null;
   /** The cluster's name: configured, or generated and then given up for a peer's (nats-server's dynamic name). */
   clusterName: string;
   /** No name was configured and none adopted from a configured peer yet: ours may change. */
@@ -101,6 +102,10 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
     this.infoBase = this.buildInfo();
     this.publishConnectUrls();
     this.startDeadlineSweep();
+    // An account loaded later (operator mode) is carried by the routes already up.
+    this.unwatchAccounts = this.srv.onAccountAdded((acc) => {
+      for (const r of this.byId.values()) r.addLane(acc.name, acc.router);
+    });
     for (const r of co.routes ?? []) this.solicit(r, true);
   }
 
@@ -509,6 +514,10 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
     return this.srv.otherAccounts();
   }
 
+  loadAccount(name: string): boolean {
+    return this.srv.loadAccount(name);
+  }
+
   /** nats-server's sendLDMToRoutes: once, an INFO with `ldm` so each peer stops offering us to its clients. */
   sendLameDuck(): void {
     const line = infoLine({ ...this.infoBase, ldm: true });
@@ -520,6 +529,7 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
     if (this.stopping) return;
     this.stopping = true;
     this.stopDeadlineSweep();
+    this.unwatchAccounts?.();
     for (const s of this.solicitors) s.stop();
     await this.listener?.close();
     this.listener = null;

@@ -57,6 +57,8 @@ export interface RouteLinkHost extends RemoteLinkHost {
   tlsReady(route: RouteConn): void;
   /** Every account other than $G, whose interest and messages the route also carries. */
   otherAccounts(): { readonly name: string; readonly router: Router }[];
+  /** Loads an account a peer names that is not here yet (its lane is added as it registers); false: unknown. */
+  loadAccount(name: string): boolean;
   closed(route: RouteConn): void;
 }
 
@@ -102,11 +104,15 @@ export class RouteConn extends RemoteLink<RouteLinkHost> {
     this.parser.awaitingConnect = false;
     this.host.log.notice(`${this.traceId} - Route connection created`);
     this.advertiseInterest(null);
-    for (const acc of this.host.otherAccounts()) {
-      const lane = new RouteLane(this, acc.name, acc.router);
-      this.lanes.set(acc.name, lane);
-      for (const line of lane.start()) this.sendLine(line);
-    }
+    for (const acc of this.host.otherAccounts()) this.addLane(acc.name, acc.router);
+  }
+
+  /** Carries one more account on this route: its interest goes out now and as it changes. */
+  addLane(account: string, router: Router): void {
+    if (!this.active || this.lanes.has(account)) return;
+    const lane = new RouteLane(this, account, router);
+    this.lanes.set(account, lane);
+    for (const line of lane.start()) this.sendLine(line);
     this.link.flush();
   }
 
@@ -138,7 +144,8 @@ export class RouteConn extends RemoteLink<RouteLinkHost> {
     if (!this.active) throw new ProtocolError(null, true, "RS+ before the route was set up");
     const args = splitArgs(arg);
     if (args.length !== 2 && args.length !== 4) throw new ProtocolError(null, true, `processRemoteSub Parse Error: ${JSON.stringify(arg)}`);
-    const lane = this.laneOf(args[0]!);
+    // An account this server has not loaded yet (operator mode) is looked up, as nats-server does for RS+.
+    const lane = this.laneOf(args[0]!) ?? (this.host.loadAccount(args[0]!) ? this.laneOf(args[0]!) : null);
     if (lane === null) {
       this.host.log.debugf(`${this.traceId} - Unknown account ${JSON.stringify(args[0])} for remote subject ${JSON.stringify(args[1])}`);
       return;

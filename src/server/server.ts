@@ -413,6 +413,15 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     return this.accounts.list().filter((a) => a !== this.accounts.global);
   }
 
+  loadAccount(name: string): boolean {
+    if (this.accounts.get(name) !== undefined) return true;
+    return this.operator !== null && this.operator.account(name) !== null;
+  }
+
+  onAccountAdded(listener: (acc: Account) => void): () => void {
+    return this.accounts.onAdded(listener);
+  }
+
   addSystemImports(): void {
     this.accounts.addSystemImports();
   }
