@@ -39,6 +39,8 @@ export interface ConnSnapshot {
   /** The authenticated identity (connz?auth=true), as nats-server's getRawAuthUser. */
   user: string;
   subs: SubDetail[];
+  /** An MQTT connection's client ID (connz mqtt_client). */
+  mqttClient?: string;
 }
 
 export function subDetails(c: Client, account?: string): SubDetail[] {

@@ -64,9 +64,12 @@ export function connz(srv: MonitorHost, q: URLSearchParams): object {
   const now = Date.now();
   let conns: ConnSnapshot[] = [];
   if (state !== "closed") for (const c of srv.clients.values()) conns.push(snapshot(c));
+  if (state !== "closed") conns.push(...(srv.mqtt()?.connections() ?? []));
   if (state !== "open") conns.push(...srv.lifecycle.closed.list());
   if (cid > 0) conns = conns.filter((c) => c.cid === cid);
   if (user !== "") conns = conns.filter((c) => c.user === user);
+  const mqttClient = q.get("mqtt_client") ?? "";
+  if (mqttClient !== "") conns = conns.filter((c) => c.mqttClient === mqttClient);
   // Every natsedge client is in the global account, which nats-server never names in connz.
   if (acc !== "" && acc !== "$G") conns = [];
   conns.sort((a, b) => by(a, b, now));
@@ -107,6 +110,7 @@ function connInfo(c: ConnSnapshot, now: number, o: { auth: boolean; subs: boolea
     ...(c.version !== "" && { version: c.version }),
     ...(c.tlsVersion !== "" && { tls_version: c.tlsVersion, tls_cipher_suite: c.tlsCipher }),
     ...(o.auth && c.user !== "" && { authorized_user: c.user }),
+    ...(c.mqttClient !== undefined && { mqtt_client: c.mqttClient }),
     ...(o.subs && c.subs.length > 0 && { subscriptions_list: c.subs.map((s) => s.subject) }),
     ...(o.subsDetail && c.subs.length > 0 && { subscriptions_list_detail: c.subs }),
   };

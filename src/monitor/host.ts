@@ -9,6 +9,7 @@ import type { Subscription } from "../routing/subscription.ts";
 import type { Runtime } from "../runtime/types.ts";
 import type { Sublist } from "../subject/sublist.ts";
 import type { ClosedRing } from "./closed.ts";
+import type { ConnSnapshot } from "./conn_info.ts";
 
 /** Message and byte counters summed over open and closed connections. */
 export interface Totals {
@@ -83,6 +84,14 @@ export interface JetStreamView {
   usage(): { memory: number; storage: number; streams: number; consumers: number };
 }
 
+/** The MQTT listener, which the monitor must not import (it is loaded only when configured). */
+export interface MqttView {
+  /** The /varz `mqtt` block. */
+  varz(): Record<string, unknown>;
+  /** The open MQTT connections, as /connz lists them. */
+  connections(): ConnSnapshot[];
+}
+
 export interface MonitorHost {
   readonly id: string;
   readonly name: string;
@@ -109,4 +118,6 @@ export interface MonitorHost {
   readonly services: { health(): string | null };
   /** The running JetStream, or null when it is not enabled. */
   jetstream(): JetStreamView | null;
+  /** The MQTT listener, or null when there is none. */
+  mqtt(): MqttView | null;
 }

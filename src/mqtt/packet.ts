@@ -168,6 +168,19 @@ export function puback(pid: number): Uint8Array {
   return Uint8Array.of(PacketType.PUBACK << 4, 2, pid >> 8, pid & 0xff);
 }
 
+export function pubrec(pid: number): Uint8Array {
+  return Uint8Array.of(PacketType.PUBREC << 4, 2, pid >> 8, pid & 0xff);
+}
+
+/** PUBREL's fixed header flags are 0b0010 ([MQTT-3.6.1-1]). */
+export function pubrel(pid: number): Uint8Array {
+  return Uint8Array.of((PacketType.PUBREL << 4) | 0x02, 2, pid >> 8, pid & 0xff);
+}
+
+export function pubcomp(pid: number): Uint8Array {
+  return Uint8Array.of(PacketType.PUBCOMP << 4, 2, pid >> 8, pid & 0xff);
+}
+
 export function unsuback(pid: number): Uint8Array {
   return Uint8Array.of(PacketType.UNSUBACK << 4, 2, pid >> 8, pid & 0xff);
 }

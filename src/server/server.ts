@@ -28,7 +28,7 @@ import type { TLSServerConfig } from "../runtime/types.ts";
 import { ADVERTISED_VERSION, NATSEDGE_VERSION, PROTO, buildKind, hostTarget } from "../version.ts";
 import { unsupportedOptions } from "./unsupported.ts";
 import { Lifecycle } from "./lifecycle.ts";
-import type { JetStreamView, MonitorHost } from "../monitor/host.ts";
+import type { JetStreamView, MonitorHost, MqttView } from "../monitor/host.ts";
 import { Services } from "./services.ts";
 import { BUILTIN_SERVICES, JETSTREAM, LEAFNODES, MQTT, ROUTES, WEBSOCKET } from "./builtin_services.ts";
 import type { LeafHost } from "../leaf/host.ts";
@@ -99,6 +99,10 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
   /** For the monitor's /jsz, /varz and /metrics. */
   jetstream(): JetStreamView | null {
     return this.services.get(JETSTREAM) ?? null;
+  }
+
+  mqtt(): MqttView | null {
+    return this.services.get(MQTT) ?? null;
   }
 
   async start(): Promise<void> {

@@ -34,9 +34,24 @@ describe("startup checks", () => {
     expect(await confError(`server_name: s1\n${JS}\nmqtt { port: -1, bogus: 1 }`)).toContain("bogus");
   });
 
-  natsedgeOnly("keys natsedge does not apply yet are refused by name", async () => {
-    expect(await confError(`server_name: s1\n${JS}\nmqtt { port: -1, ack_wait: "1m" }`)).toContain("mqtt.ack_wait is not supported by natsedge yet");
+  test("ack_wait is a positive duration", async () => {
+    expect(await confError(`server_name: s1\n${JS}\nmqtt { port: -1, ack_wait: "-1s" }`)).toContain("ack wait must be a positive value");
+    expect(await confError(`server_name: s1\n${JS}\nmqtt { port: -1, ack_wait: "1m", max_inflight: 10, stream_replicas: 1, consumer_memory_storage: true }`)).toBeNull();
+  });
+
+  test("the block's own credentials cannot sit beside a users list", async () => {
+    const users = `authorization { users: [{ user: a, password: b }] }`;
+    expect(await confError(`server_name: s1\n${JS}\n${users}\nmqtt { port: -1, authorization { username: u, password: p } }`)).toContain(
+      "mqtt authentication username not compatible with presence of users/nkeys",
+    );
+    expect(await confError(`server_name: s1\n${JS}\n${users}\nmqtt { port: -1, authorization { token: t } }`)).toContain(
+      "mqtt authentication token not compatible with presence of users/nkeys",
+    );
+  });
+
+  natsedgeOnly("keys that would put MQTT state elsewhere are refused by name", async () => {
     expect(await confError(`server_name: s1\n${JS}\nmqtt { port: -1, js_domain: hub }`)).toContain("mqtt.js_domain is not supported by natsedge yet");
+    expect(await confError(`server_name: s1\n${JS}\nmqtt { port: -1, stream_replicas: 3 }`)).toContain("mqtt.stream_replicas of 3 is not supported by natsedge");
   });
 });
 
