@@ -78,6 +78,11 @@ export class MqttConn implements ConnProtocol, SessionLink {
   }
 
   onData(data: Uint8Array): void {
+    if (!this.sawConnect && startsWithGet(data)) {
+      this.host.log.error(`${this.traceId} - MQTT clients over websocket must connect to the Websocket port, not the MQTT port`);
+      this.link.close(CloseReason.protocolViolation);
+      return;
+    }
     if (this.held !== null) {
       this.held.push(data.slice());
       return;
@@ -378,6 +383,11 @@ export class MqttConn implements ConnProtocol, SessionLink {
     }
     this.sendAfter(unsuback(u.pid), changed ? session.save() : null);
   }
+}
+
+/** An HTTP request where CONNECT should be: a WebSocket client on the plain MQTT port. */
+function startsWithGet(data: Uint8Array): boolean {
+  return data.length >= 4 && data[0] === 0x47 && data[1] === 0x45 && data[2] === 0x54 && data[3] === 0x20;
 }
 
 /** MQTT's user name and password as NATS credentials. */

@@ -133,7 +133,15 @@ export class MqttService implements MqttConnHost {
     if (this.sessions.size > 0) this.log.notice(`Restored ${this.sessions.size} MQTT session(s)`);
   }
 
-  private accept(conn: Conn): Connection {
+  /**
+   * MQTT over WebSocket: the WebSocket listener hands over a connection whose path starts with `/mqtt`
+   * (nats-server's wsMQTTPath), already framed and with the listener's TLS; from here it is an MQTT client.
+   */
+  acceptWebSocket(conn: Conn): Connection {
+    return this.accept(conn, true);
+  }
+
+  private accept(conn: Conn, viaWebSocket = false): Connection {
     const link = new Connection(this.host.newCid(), conn, this.host, Kind.CLIENT, ClientType.MQTT);
     const c = new MqttConn(link, this);
     link.proto = c;
@@ -143,7 +151,7 @@ export class MqttService implements MqttConnHost {
     }
     this.conns.add(c);
     this.log.debugf(`${link.traceId} - Client connection created`);
-    if (this.tls !== undefined) link.upgradeTLS(this.tls, this.opts.tls?.timeout ?? DEFAULT_TLS_TIMEOUT_MS, null);
+    if (this.tls !== undefined && !viaWebSocket) link.upgradeTLS(this.tls, this.opts.tls?.timeout ?? DEFAULT_TLS_TIMEOUT_MS, null);
     c.armConnectTimeout(this.authTimeoutMs);
     return link;
   }

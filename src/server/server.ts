@@ -105,6 +105,11 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     return this.services.get(MQTT) ?? null;
   }
 
+  /** MQTT over WebSocket: where the WebSocket listener sends `/mqtt` connections; null without an mqtt block. */
+  acceptMqttWebSocket(conn: Conn): ConnHandler | null {
+    return this.services.get(MQTT)?.acceptWebSocket(conn) ?? null;
+  }
+
   async start(): Promise<void> {
     const o = this.options;
     // nats-server's validateOptions: a message that cannot fit a client's pending budget could never be sent.

@@ -243,6 +243,15 @@ describe("bad input closes only that connection", () => {
     expect(raw.data.length).toBe(0);
   });
 
+  test("a WebSocket upgrade request on the MQTT port is told to use the WebSocket port", async () => {
+    const srv = await server();
+    const raw = new Raw(srv.mqttPort);
+    raw.write([...new TextEncoder().encode("GET /mqtt HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n\r\n")]);
+    await raw.closed;
+    expect(raw.data.length).toBe(0);
+    expect(srv.logs.some((l) => l.includes("MQTT clients over websocket must connect to the Websocket port, not the MQTT port"))).toBe(true);
+  });
+
   test("a remaining length over four bytes", async () => {
     const srv = await server();
     const raw = new Raw(srv.mqttPort);
