@@ -13,6 +13,7 @@ import { connack, type Packet, PacketError, PacketReader, PacketType, PINGRESP, 
 import type { Session, SessionLink } from "./session.ts";
 import { PendingKind } from "./session_store.ts";
 import { TopicError, topicToSubject } from "./topic.ts";
+import { publishSubject, type PublishSubject } from "./topic_cache.ts";
 import type { Writes } from "./writes.ts";
 
 /** SUBACK's failure return code. */
@@ -20,6 +21,7 @@ const SUBACK_FAILURE = 0x80;
 /** nats-server refuses filters on its internal QoS 1 delivery subjects. */
 const RESERVED_FILTER_PREFIX = "$MQTT.sub.";
 const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 
 /** What a connection needs from the MQTT service. */
 export interface MqttConnHost {
@@ -272,7 +274,7 @@ export class MqttConn implements ConnProtocol, SessionLink {
       return;
     }
     if (this.host.rejectQos2Publish) throw new PacketError("publish QoS=2 not supported");
-    const subject = topicToSubject(pub.topic, false);
+    const subject = publishSubject(pub.topic).subject;
     // A repeat of a PUBLISH not yet released is the same message ([MQTT-4.3.3-2]): only answered again.
     if (session.incoming.has(pub.pid)) {
       this.sendAfter(pubrec(pub.pid), null);
@@ -293,22 +295,23 @@ export class MqttConn implements ConnProtocol, SessionLink {
       return;
     }
     session.incoming.delete(pid);
-    const routed = this.host.writes.during(() => this.publishSubject(session, m.subject, 2, m.retain, m.payload));
+    const routed = this.host.writes.during(() => this.publishSubject(session, { subject: m.subject, bytes: encoder.encode(m.subject) }, 2, m.retain, m.payload));
     const removed = m.stored === null ? null : m.stored.then((seq) => this.host.store.remove(seq));
     this.sendAfter(pubcomp(pid), removed === null ? routed : Promise.all([routed, removed]).then(() => undefined));
   }
 
   private publish(session: Session, topic: string, qos: number, retain: boolean, payload: Uint8Array): void {
-    this.publishSubject(session, topicToSubject(topic, false), qos, retain, payload);
+    this.publishSubject(session, publishSubject(topic), qos, retain, payload);
   }
 
-  private publishSubject(session: Session, subject: string, qos: number, retain: boolean, payload: Uint8Array): void {
+  private publishSubject(session: Session, ps: PublishSubject, qos: number, retain: boolean, payload: Uint8Array): void {
+    const subject = ps.subject;
     if (session.perms !== null && !session.perms.canPublish(subject)) {
       this.host.log.error(`${this.traceId} - Publish Violation - Subject ${JSON.stringify(subject)}`);
       return;
     }
     if (retain) session.track(this.host.retain(subject, qos, payload));
-    session.publish(subject, qos, payload);
+    session.publish(subject, ps.bytes, qos, payload);
   }
 
   /**

@@ -33,7 +33,8 @@ export interface Packet {
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
-const encoder = new TextEncoder();
+/** Longer strings go through TextDecoder, which is faster than building them a character at a time. */
+const MAX_FAST_STRING = 64;
 
 /**
  * Splits a byte stream into packets. Input is copied only when a packet spans reads; `maxRemaining` bounds
@@ -123,6 +124,8 @@ export class FieldReader {
 
   /** A UTF-8 string; invalid UTF-8 and U+0000 are refused ([MQTT-1.5.3-1], [MQTT-1.5.3-2]). */
   string(what: string): string {
+    const ascii = this.ascii();
+    if (ascii !== null) return ascii;
     let s: string;
     try {
       s = decoder.decode(this.bytes(what));
@@ -131,6 +134,23 @@ export class FieldReader {
       throw new PacketError(`invalid utf8 for ${what}`);
     }
     if (s.includes("\u0000")) throw new PacketError(`invalid null character in ${what}`);
+    return s;
+  }
+
+  /** The next string when it is short printable-or-control ASCII without NUL (topics nearly always are), else null. */
+  private ascii(): string | null {
+    if (this.pos + 2 > this.buf.length) return null;
+    const n = (this.buf[this.pos]! << 8) | this.buf[this.pos + 1]!;
+    const from = this.pos + 2;
+    if (n > MAX_FAST_STRING || from + n > this.buf.length) return null;
+    const b = this.buf;
+    let s = "";
+    for (let i = from; i < from + n; i++) {
+      const c = b[i]!;
+      if (c === 0 || c > 0x7f) return null;
+      s += String.fromCharCode(c);
+    }
+    this.pos = from + n;
     return s;
   }
 
@@ -196,7 +216,8 @@ export function suback(pid: number, codes: readonly number[]): Uint8Array {
 export const PINGRESP = Uint8Array.of(PacketType.PINGRESP << 4, 0);
 
 export interface PublishOut {
-  topic: string;
+  /** UTF-8. */
+  topic: Uint8Array;
   payload: Uint8Array;
   qos: number;
   retain: boolean;
@@ -206,7 +227,7 @@ export interface PublishOut {
 }
 
 export function publish(p: PublishOut): Uint8Array {
-  const topic = encoder.encode(p.topic);
+  const topic = p.topic;
   const size = 2 + topic.length + (p.qos > 0 ? 2 : 0) + p.payload.length;
   const first = (PacketType.PUBLISH << 4) | (p.dup ? 0x08 : 0) | (p.qos << 1) | (p.retain ? 1 : 0);
   const { buf, at } = packet(first, size);

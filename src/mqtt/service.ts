@@ -20,7 +20,8 @@ import type { MqttHost } from "./host.ts";
 import { Retained } from "./retained.ts";
 import { Session, type SessionContext } from "./session.ts";
 import { SessionStore } from "./session_store.ts";
-import { parentLevelSubject, subjectToTopic } from "./topic.ts";
+import { parentLevelSubject } from "./topic.ts";
+import { topicBytes } from "./topic_cache.ts";
 import { Writes } from "./writes.ts";
 
 const DEFAULT_HOST = "0.0.0.0";
@@ -202,7 +203,7 @@ export class MqttService implements MqttConnHost {
       if (parent !== null) filters.push(parent);
       for (const m of this.retained.matching(filters)) {
         if (!session.admitDelivery(m.subject)) continue;
-        session.sendDirect(subjectToTopic(m.subject), m.payload, Math.min(m.qos, s.qos));
+        session.sendDirect(topicBytes(m.subject), m.payload, Math.min(m.qos, s.qos));
       }
     }
   }

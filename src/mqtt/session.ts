@@ -20,7 +20,8 @@ import { Subscription } from "../routing/subscription.ts";
 import type { PubArg } from "../protocol/parser.ts";
 import { publish, pubrel } from "./packet.ts";
 import { PendingKind, type SessionStore, type StoredPending } from "./session_store.ts";
-import { parentLevelSubject, subjectToTopic } from "./topic.ts";
+import { parentLevelSubject } from "./topic.ts";
+import { topicBytes } from "./topic_cache.ts";
 import type { Writes } from "./writes.ts";
 
 /** A subscription of one MQTT filter, with the QoS it was granted. */
@@ -205,20 +206,21 @@ export class Session implements Publisher {
     return true;
   }
 
-  /** An MQTT PUBLISH on the router: NATS clients see it with the `Nmqtt-Pub` header nats-server adds. */
-  publish(subject: string, qos: number, payload: Uint8Array): void {
+  /**
+   * An MQTT PUBLISH on the router: NATS clients see it with the `Nmqtt-Pub` header nats-server adds.
+   * `subj` is the subject's bytes; the message buffer holds only header, payload and CRLF.
+   */
+  publish(subject: string, subj: Uint8Array, qos: number, payload: Uint8Array): void {
     const hdr = HEADERS[qos]!;
-    const subj = encoder.encode(subject);
     const size = hdr.length + payload.length;
-    const buf = new Uint8Array(subj.length + size + 2);
-    buf.set(subj, 0);
-    const start = subj.length;
-    buf.set(hdr, start);
-    buf.set(payload, start + hdr.length);
-    buf[start + size] = 13;
-    buf[start + size + 1] = 10;
-    const pa: PubArg = { buf, subjStart: 0, subjEnd: start, replyStart: start, replyEnd: start, hdr: hdr.length, size, accStart: 0, accEnd: 0, queues: NO_QUEUES };
-    this.ctx.router.route(this, subject, pa, buf, start);
+    const buf = new Uint8Array(size + 2);
+    buf.set(hdr, 0);
+    buf.set(payload, hdr.length);
+    buf[size] = 13;
+    buf[size + 1] = 10;
+    const end = subj.length;
+    const pa: PubArg = { buf: subj, subjStart: 0, subjEnd: end, replyStart: end, replyEnd: end, hdr: hdr.length, size, accStart: 0, accEnd: 0, queues: NO_QUEUES };
+    this.ctx.router.route(this, subject, pa, buf, 0);
   }
 
   // ---- acknowledgements from the client -----------------------------------------------------------------
@@ -296,7 +298,7 @@ export class Session implements Publisher {
   }
 
   /** A message to this client outside the router: a retained message right after SUBACK, its pid not tracked. */
-  sendDirect(topic: string, payload: Uint8Array, qos: number): void {
+  sendDirect(topic: Uint8Array, payload: Uint8Array, qos: number): void {
     const pid = qos > 0 ? this.takePid() : 0;
     this.conn?.send(publish({ topic, payload, qos, retain: true, dup: false, pid }));
   }
@@ -323,7 +325,7 @@ export class Session implements Publisher {
     const qos = granted > 0 && hlen > 0 ? Math.min(granted, markedQos(payload, hlen)) : 0;
     if (qos === 0) {
       if (this.conn === null) return;
-      this.conn.send(publish({ topic: subjectToTopic(subject), payload: payload.subarray(hlen, pa.size), qos, retain: false, dup: false, pid: 0 }));
+      this.conn.send(publish({ topic: topicBytes(subject), payload: payload.subarray(hlen, pa.size), qos, retain: false, dup: false, pid: 0 }));
       return;
     }
     const body = payload.slice(hlen, pa.size);
@@ -354,7 +356,7 @@ export class Session implements Publisher {
   }
 
   private encode(o: Outgoing): Uint8Array {
-    return publish({ topic: subjectToTopic(o.subject), payload: o.payload, qos: o.qos, retain: false, dup: o.dup, pid: o.pid });
+    return publish({ topic: topicBytes(o.subject), payload: o.payload, qos: o.qos, retain: false, dup: o.dup, pid: o.pid });
   }
 
   /** The next packet identifier not in flight. */

@@ -95,10 +95,10 @@ describe("PUBLISH, SUBSCRIBE, PUBACK", () => {
   }
 
   test("a QoS 1 PUBLISH and a SUBACK encode as the spec lays them out", () => {
-    const p = publish({ topic: "a/b", payload: enc.encode("hi"), qos: 1, retain: true, dup: true, pid: 258 });
+    const p = publish({ topic: enc.encode("a/b"), payload: enc.encode("hi"), qos: 1, retain: true, dup: true, pid: 258 });
     expect([...p]).toEqual([0x3b, 9, 0, 3, 0x61, 0x2f, 0x62, 1, 2, 0x68, 0x69]);
     expect([...suback(7, [0, 1, 0x80])]).toEqual([0x90, 5, 0, 7, 0, 1, 0x80]);
-    const big = publish({ topic: "t", payload: new Uint8Array(200), qos: 0, retain: false, dup: false, pid: 0 });
+    const big = publish({ topic: enc.encode("t"), payload: new Uint8Array(200), qos: 0, retain: false, dup: false, pid: 0 });
     expect([...big.subarray(0, 3)]).toEqual([0x30, 0xcb, 0x01]);
     const [back] = [...new PacketReader(1024).push(big)];
     expect(decodePublish(back!.flags, back!.body).payload.length).toBe(200);
