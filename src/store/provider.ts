@@ -6,6 +6,7 @@
  *   <dir>/streaming/channels/<channel>/             NATS Streaming's channels, one FileStore each (named by a
  *                                                   keyed digest when encrypted; the name is in the sealed meta)
  *   <store_dir>/mqtt/stores/retained/               MQTT's retained messages, one per subject
+ *   <store_dir>/mqtt/stores/{sessions,pending}/     MQTT's persistent sessions (mqtt/session_store.ts)
  *
  * as nats-server lays them out. A provider opens, lists, verifies and removes its subsystem's stores; later
  * subsystems (STAN channels, MQTT sessions) get a folder of their own beside `jetstream/` through it.
