@@ -8,10 +8,11 @@
 #                                             # (default 200000); IDLE idle connections for the RSS figure
 #                                             # (default 1000, 0 to skip)
 #
-# Each repetition starts each server fresh, one at a time, and runs QoS 0, 1 and 2 with 128-byte payloads
-# (nats-server 2.9.10 has no QoS 2: skipped there). The figure is N divided by the time from the
-# publisher's start to the subscriber's exit. Then IDLE MQTT connections (CONNECT, CONNACK, nothing more)
-# and the server's RSS before and after. One JSON line per run on stdout.
+# Each repetition starts each server fresh, one at a time. First IDLE MQTT connections (CONNECT, CONNACK,
+# nothing more) and the fresh server's RSS before and after; then QoS 0, 1 and 2 with 128-byte payloads
+# (nats-server 2.9.10 has no QoS 2: skipped there), QoS 1/2 also with a subscriber that has a persistent
+# session (clean session 0: natsedge then stores each message before PUBACK). The figure is N divided by
+# the time from the publisher's start to the subscriber's exit. One JSON line per run on stdout.
 #
 # mosquitto gets max_inflight_messages 1024 (nats-server's and natsedge's max_ack_pending default) and an
 # unbounded queue, so that it does not drop QoS 1/2 messages a busy subscriber has not taken yet.
@@ -51,12 +52,14 @@ wait_port() {
 
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 
-run_one() { # label port qos...
+run_one() { # label port qos... (a qos "1p"/"2p": the subscriber has a persistent session)
   local label=$1 port=$2
   shift 2
-  for qos in "$@"; do
+  for run in "$@"; do
+    local qos=${run%p} session=clean
+    [ "$run" = "$qos" ] || session=persistent
     rm -f "$DIR/ready"
-    "$DIR/mqtt_load" sub "$port" "$qos" "$N" > "$DIR/ready" &
+    "$DIR/mqtt_load" sub "$port" "$qos" "$N" "$session" > "$DIR/ready" &
     sub=$!
     until [ -s "$DIR/ready" ]; do kill -0 "$sub" 2>/dev/null || break; sleep 0.05; done
     t0=$(date +%s.%N)
@@ -66,7 +69,7 @@ run_one() { # label port qos...
       continue
     fi
     t1=$(date +%s.%N)
-    echo "{\"server\":\"$label\",\"qos\":$qos,\"size\":128,\"n\":$N,\"window\":$WINDOW,\"msgs_per_s\":$(echo "$N / ($t1 - $t0)" | bc)}"
+    echo "{\"server\":\"$label\",\"qos\":$qos,\"session\":\"$session\",\"size\":128,\"n\":$N,\"window\":$WINDOW,\"msgs_per_s\":$(echo "$N / ($t1 - $t0)" | bc)}"
   done
 }
 
@@ -101,21 +104,21 @@ for _ in $(seq 1 "$REPS"); do
   nats-server -c "$DIR/ns.conf" >/dev/null 2>&1 &
   pid=$!
   wait_port "$NS_MQTT"
-  run_one nats-server "$NS_MQTT" 0 1
   idle_rss nats-server "$NS_MQTT" "$pid"
+  run_one nats-server "$NS_MQTT" 0 1 1p
   kill "$pid"; wait "$pid" 2>/dev/null || true
 
   "$ROOT/node_modules/.bin/bun" "$ROOT/src/main.ts" -c "$DIR/ne.conf" >/dev/null 2>&1 &
   pid=$!
   wait_port "$NE_MQTT"
-  run_one natsedge "$NE_MQTT" 0 1 2
   idle_rss natsedge "$NE_MQTT" "$pid"
+  run_one natsedge "$NE_MQTT" 0 1 2 1p 2p
   kill "$pid"; wait "$pid" 2>/dev/null || true
 
   "$MOSQUITTO" -c "$DIR/mq.conf" >/dev/null 2>&1 &
   pid=$!
   wait_port "$MQ_MQTT"
-  run_one mosquitto "$MQ_MQTT" 0 1 2
   idle_rss mosquitto "$MQ_MQTT" "$pid"
+  run_one mosquitto "$MQ_MQTT" 0 1 2 1p 2p
   kill "$pid"; wait "$pid" 2>/dev/null || true
 done

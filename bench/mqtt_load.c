@@ -5,8 +5,9 @@
  *   mqtt_load pub PORT QOS N SIZE WINDOW   publishes N messages of SIZE bytes on "bench/t", at most WINDOW
  *                                          unacknowledged (QoS 1: PUBACK; QoS 2: PUBREC, PUBREL, PUBCOMP);
  *                                          at QoS 0 a PINGREQ/PINGRESP at the end shows all were read
- *   mqtt_load sub PORT QOS N               subscribes "bench/t" at QOS, prints "ready" after SUBACK, acks
- *                                          as the spec says and exits after N messages
+ *   mqtt_load sub PORT QOS N [persistent]  subscribes "bench/t" at QOS, prints "ready" after SUBACK, acks
+ *                                          as the spec says and exits after N messages; "persistent":
+ *                                          clean session 0, so the broker keeps what is in flight
  *
  * Loopback only (127.0.0.1). Build: cc -O2 -o mqtt_load mqtt_load.c
  */
@@ -63,7 +64,7 @@ static void ack(unsigned char type, unsigned pid) {
   put(b, 4);
 }
 
-static void dial(int port, const char *id) {
+static void dial(int port, const char *id, int clean) {
   fd = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
   inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
@@ -75,6 +76,7 @@ static void dial(int port, const char *id) {
   b[n++] = 0x10;
   b[n++] = (unsigned char)(12 + idlen);
   memcpy(b + n, "\0\4MQTT\4\2\0\0", 10);
+  if (!clean) b[n + 7] = 0;
   n += 10;
   b[n++] = 0;
   b[n++] = (unsigned char)idlen;
@@ -128,7 +130,7 @@ static void expect_connack(void) {
 }
 
 static int run_pub(int port, int qos, long n, int size, int window) {
-  dial(port, "bench-pub");
+  dial(port, "bench-pub", 1);
   expect_connack();
   unsigned char *msg = malloc(size + 32);
   long sent = 0, inflight = 0, done = 0;
@@ -188,8 +190,8 @@ static int run_pub(int port, int qos, long n, int size, int window) {
   }
 }
 
-static int run_sub(int port, int qos, long n) {
-  dial(port, "bench-sub");
+static int run_sub(int port, int qos, long n, int clean) {
+  dial(port, "bench-sub", clean);
   expect_connack();
   unsigned char sub[] = {0x82, 12, 0, 1, 0, 7, 'b', 'e', 'n', 'c', 'h', '/', 't', (unsigned char)qos};
   put(sub, sizeof sub);
@@ -230,7 +232,7 @@ static int run_sub(int port, int qos, long n) {
 int main(int argc, char **argv) {
   if (argc >= 6 && strcmp(argv[1], "pub") == 0)
     return run_pub(atoi(argv[2]), atoi(argv[3]), atol(argv[4]), atoi(argv[5]), argc > 6 ? atoi(argv[6]) : 1000);
-  if (argc >= 5 && strcmp(argv[1], "sub") == 0) return run_sub(atoi(argv[2]), atoi(argv[3]), atol(argv[4]));
-  fprintf(stderr, "usage: mqtt_load pub PORT QOS N SIZE [WINDOW] | sub PORT QOS N\n");
+  if (argc >= 5 && strcmp(argv[1], "sub") == 0) return run_sub(atoi(argv[2]), atoi(argv[3]), atol(argv[4]), !(argc > 5 && strcmp(argv[5], "persistent") == 0));
+  fprintf(stderr, "usage: mqtt_load pub PORT QOS N SIZE [WINDOW] | sub PORT QOS N [persistent]\n");
   return 2;
 }
