@@ -2,8 +2,9 @@
  * MQTT at the byte level for tests: a raw TCP client that writes packets and reads the server's back one by
  * one, and the encoders for what real clients never send (or send too politely to test exactly-once).
  */
+import { spawn } from "node:child_process";
 import { connect as tcpConnect, type Socket } from "node:net";
-import type { MqttClient } from "mqtt";
+import { connectAsync, type IClientOptions, type MqttClient } from "mqtt";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -171,3 +172,41 @@ export function ackPacket(type: 4 | 5 | 6 | 7, pid: number): number[] {
 }
 
 export const CONNACK_OK = [0x20, 2, 0, 0];
+
+/** Runs a client program without blocking the event loop the server runs on; its exit code. */
+export function run(cmd: string, args: string[]): Promise<number | null> {
+  const p = spawn(cmd, args, { stdio: "ignore" });
+  return new Promise((r) => p.on("exit", r));
+}
+
+/**
+ * mosquitto_sub on `filter` at `qos` for one message, fed by mosquitto_pub on `topic`: what mosquitto_sub
+ * printed (`topic payload`). mosquitto_sub says nothing once subscribed, so it publishes until something
+ * arrives; the subscriber is killed after the test.
+ */
+export async function mosquittoRoundTrip(port: number, qos: number, filter: string, topic: string, message: string, own: (x: { close(): unknown }) => unknown): Promise<string> {
+  const args = ["-V", "mqttv311", "-h", "127.0.0.1", "-p", String(port), "-q", String(qos)];
+  const sub = spawn("mosquitto_sub", [...args, "-t", filter, "-C", "1", "-v"]);
+  let out = "";
+  sub.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => sub.on("exit", r));
+  own({ close: () => sub.kill() });
+  for (let i = 0; i < 50 && out === ""; i++) {
+    const rc = await run("mosquitto_pub", [...args, "-t", topic, "-m", message]);
+    if (rc !== 0) throw new Error(`mosquitto_pub exited with ${rc}`);
+  }
+  const rc = await exited;
+  if (rc !== 0) throw new Error(`mosquitto_sub exited with ${rc}`);
+  return out.trim();
+}
+
+/** An MQTT.js CONNECT: "ok", or why it failed (the CONNACK refusal's text). */
+export async function tryConnect(url: string, opts: IClientOptions = {}): Promise<string> {
+  try {
+    const c = await connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, protocolVersion: 4, ...opts });
+    await c.endAsync();
+    return "ok";
+  } catch (e) {
+    return (e as Error).message;
+  }
+}

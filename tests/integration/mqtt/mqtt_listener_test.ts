@@ -2,10 +2,10 @@
 // and what /varz and /connz say about MQTT. Run with NATSEDGE_REFERENCE_SERVER to check the same assertions
 // against nats-server 2.9.10.
 import { describe, expect, test } from "bun:test";
-import { connectAsync, type IClientOptions } from "mqtt";
+import { connectAsync } from "mqtt";
 import { connect } from "@nats-io/transport-node";
 import { pem, testCerts } from "../../_helpers/certs.ts";
-import { connectPacket, Raw } from "../../_helpers/mqtt_raw.ts";
+import { connectPacket, Raw, tryConnect } from "../../_helpers/mqtt_raw.ts";
 import { startMqttServer, type MqttServer } from "../../_helpers/mqtt_server.ts";
 import { useCleanup } from "../../_helpers/scope.ts";
 
@@ -13,16 +13,6 @@ const own = useCleanup();
 
 async function server(extra = "", top = ""): Promise<MqttServer> {
   return own(await startMqttServer(extra, undefined, top));
-}
-
-async function tryConnect(url: string, opts: IClientOptions = {}): Promise<string> {
-  try {
-    const c = await connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, protocolVersion: 4, ...opts });
-    await c.endAsync();
-    return "ok";
-  } catch (e) {
-    return (e as Error).message;
-  }
 }
 
 describe("mqtt { tls {} }", () => {

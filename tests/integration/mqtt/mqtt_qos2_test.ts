@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
 import { connectAsync, type IClientOptions, type MqttClient } from "mqtt";
-import { ackPacket, CONNACK_OK, connectPacket, nextMessages, publishPacket, Raw, subscribePacket } from "../../_helpers/mqtt_raw.ts";
+import { ackPacket, CONNACK_OK, connectPacket, mosquittoRoundTrip, nextMessages, publishPacket, Raw, subscribePacket } from "../../_helpers/mqtt_raw.ts";
 import { startMqttServer, type MqttServer } from "../../_helpers/mqtt_server.ts";
 import { useCleanup } from "../../_helpers/scope.ts";
 import { natsedgeOnly, REFERENCE } from "../../_helpers/security.ts";
@@ -117,16 +117,7 @@ describe("QoS 2 to the client", () => {
 
   natsedgeOnly("mosquitto_sub -q 2 receives what mosquitto_pub -q 2 sends", async () => {
     const srv = await server();
-    const args = ["-V", "mqttv311", "-h", "127.0.0.1", "-p", String(srv.mqttPort), "-q", "2"];
-    const sub = spawn("mosquitto_sub", [...args, "-t", "m2/+", "-C", "1", "-v"]);
-    let out = "";
-    sub.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((r) => sub.on("exit", r));
-    own({ close: () => sub.kill() });
-    // mosquitto_sub says nothing once subscribed: publish until it has printed a message.
-    for (let i = 0; i < 50 && out === ""; i++) expect(await run("mosquitto_pub", [...args, "-t", "m2/1", "-m", "exactly-once"])).toBe(0);
-    expect(await exited).toBe(0);
-    expect(out.trim()).toBe("m2/1 exactly-once");
+    expect(await mosquittoRoundTrip(srv.mqttPort, 2, "m2/+", "m2/1", "exactly-once", own)).toBe("m2/1 exactly-once");
   });
 
   natsedgeOnly("paho (Python) publishes and receives at QoS 2", async () => {
@@ -156,12 +147,6 @@ print(msgs)
     expect(out.trim()).toBe("[('paho/q2', 'from-paho', 2)]");
   });
 });
-
-/** Runs a client program without blocking the event loop the server runs on; its exit code. */
-function run(cmd: string, args: string[]): Promise<number | null> {
-  const p = spawn(cmd, args, { stdio: "ignore" });
-  return new Promise((r) => p.on("exit", r));
-}
 
 function runOut(cmd: string, args: string[]): Promise<string> {
   const p = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });

@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
 import { connect as mqttConnect, connectAsync, type IClientOptions, type MqttClient } from "mqtt";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { connectPacket, nextMessages, Raw as RawClient, str } from "../../_helpers/mqtt_raw.ts";
+import { connectPacket, mosquittoRoundTrip, nextMessages, Raw as RawClient, run, str } from "../../_helpers/mqtt_raw.ts";
 import { removeStore, startMqttServer, type MqttServer } from "../../_helpers/mqtt_server.ts";
 import { useCleanup } from "../../_helpers/scope.ts";
 
@@ -80,16 +80,7 @@ describe("MQTT and NATS clients see each other's messages", () => {
 
   test("mosquitto_sub receives what mosquitto_pub publishes at QoS 1", async () => {
     const srv = await server();
-    const args = ["-V", "mqttv311", "-h", "127.0.0.1", "-p", String(srv.mqttPort), "-q", "1"];
-    const sub = spawn("mosquitto_sub", [...args, "-t", "m/+", "-C", "1", "-v"]);
-    let out = "";
-    sub.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((r) => sub.on("exit", r));
-    own({ close: () => sub.kill() });
-    // mosquitto_sub says nothing once subscribed: publish until it has printed a message.
-    for (let i = 0; i < 50 && out === ""; i++) expect(await run("mosquitto_pub", [...args, "-t", "m/1", "-m", "from-mosquitto"])).toBe(0);
-    expect(await exited).toBe(0);
-    expect(out.trim()).toBe("m/1 from-mosquitto");
+    expect(await mosquittoRoundTrip(srv.mqttPort, 1, "m/+", "m/1", "from-mosquitto", own)).toBe("m/1 from-mosquitto");
   });
 
   test("mosquitto_sub receives a NATS publish, and a NATS subscriber what mosquitto_pub sends", async () => {
@@ -114,12 +105,6 @@ describe("MQTT and NATS clients see each other's messages", () => {
     expect(out.trim()).toBe("via-nats");
   });
 });
-
-/** Runs a client program without blocking the event loop the server runs on; its exit code. */
-function run(cmd: string, args: string[]): Promise<number | null> {
-  const p = spawn(cmd, args, { stdio: "ignore" });
-  return new Promise((r) => p.on("exit", r));
-}
 
 describe("retained messages", () => {
   test("a late subscriber gets the retained message with RETAIN set; an empty retained publish removes it", async () => {
