@@ -97,7 +97,7 @@ sys.stdin.read()
   after=$(rss_kb "$3")
   exec 4>&-
   rm -f "$DIR/idle.up"
-  echo "{\"server\":\"$1\",\"idle_connections\":$IDLE,\"rss_before_kb\":$before,\"rss_after_kb\":$after,\"kb_per_conn\":$(echo "scale=1; ($after - $before) / $IDLE" | bc)}"
+  echo "{\"server\":\"$1\",\"idle_connections\":$IDLE,\"rss_before_kb\":$before,\"rss_after_kb\":$after,\"kb_per_conn\":$(awk -v a="$after" -v b="$before" -v n="$IDLE" 'BEGIN { printf "%.1f", (a - b) / n }')}"
 }
 
 for _ in $(seq 1 "$REPS"); do
