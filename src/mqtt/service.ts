@@ -33,6 +33,8 @@ const DEFAULT_ACK_WAIT_MS = 30_000;
 const DEFAULT_AUTH_TIMEOUT_MS = 2_000;
 /** A PUBLISH's topic and packet identifier around the payload. */
 const PUBLISH_OVERHEAD = 2 + 65_535 + 2;
+/** How long stop() waits for connections to close before closing the stores. */
+const SHUTDOWN_DRAIN_MS = 1_000;
 const NUID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 export { mqttOptionsError };
@@ -50,6 +52,8 @@ export class MqttService implements MqttConnHost {
   private readonly override: Authenticator | null;
   private listener: Listener | null = null;
   private closing = false;
+  /** Resolved when the last connection has closed after stop() began (its Will may still write). */
+  private drained: (() => void) | null = null;
 
   private constructor(
     private readonly host: MqttHost,
@@ -214,6 +218,7 @@ export class MqttService implements MqttConnHost {
     // A clean session ends with its connection ([MQTT-3.1.2-6]); a taken-over one lives on in the newcomer.
     if (s !== null && !conn.replaced && s.clean && this.sessions.get(s.clientId) === s) this.endSession(s);
     this.host.lifecycle.closed.add(mqttSnapshot(conn, Date.now()));
+    if (this.conns.size === 0) this.drained?.();
     this.log.debugf(`${conn.link.traceId} - Client connection closed: ${conn.link.closeReason}`);
     queueMicrotask(() => this.host.flushPending());
   }
@@ -252,8 +257,11 @@ export class MqttService implements MqttConnHost {
   async stop(): Promise<void> {
     this.closing = true;
     await this.stopAccepting();
+    // Wills are published as connections close: let them reach the stores before those close.
+    const drained = new Promise<void>((resolve) => (this.drained = resolve));
     for (const c of [...this.conns]) c.link.closeAfterFlush(CloseReason.serverShutdown);
     this.host.flushPending();
+    if (this.conns.size > 0) await Promise.race([drained, new Promise((r) => setTimeout(r, SHUTDOWN_DRAIN_MS))]);
     // In memory only: persistent sessions stay in the store for the next start.
     for (const s of this.sessions.values()) s.end();
     this.sessions.clear();

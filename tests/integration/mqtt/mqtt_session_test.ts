@@ -164,6 +164,26 @@ describe("persistent sessions across a restart", () => {
   });
 });
 
+describe("shutdown", () => {
+  // nats-server 2.9.10 loses it: its JetStream stops before the Will is stored (seen in reference mode).
+  natsedgeOnly("a Will published because the server shut down is stored before the stores close", async () => {
+    const first = await startMqttServer();
+    const dir = first.dir;
+    own({ close: () => removeStore(dir) });
+    const c = await connectAsync(`mqtt://127.0.0.1:${first.mqttPort}`, {
+      reconnectPeriod: 0,
+      will: { topic: "status/edge", payload: Buffer.from("offline"), qos: 1, retain: true },
+    });
+    own({ close: () => c.endAsync(true) });
+    await first.close();
+    const srv = await server("", dir);
+    const late = await mqtt(srv.mqttPort);
+    const got = nextMessages(late, 1);
+    await late.subscribeAsync("status/#", { qos: 1 });
+    expect(await got).toEqual([{ topic: "status/edge", payload: "offline", qos: 1, retain: true }]);
+  });
+});
+
 describe("kill -9 and encryption at rest", () => {
   natsedgeOnly("what was acknowledged before kill -9 is there after the restart, and the store holds no plaintext", async () => {
     const dir = scratchDir("natsedge-mqtt-kill-");
