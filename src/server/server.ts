@@ -28,9 +28,9 @@ import type { TLSServerConfig } from "../runtime/types.ts";
 import { ADVERTISED_VERSION, NATSEDGE_VERSION, PROTO, buildKind, hostTarget } from "../version.ts";
 import { unsupportedOptions } from "./unsupported.ts";
 import { Lifecycle } from "./lifecycle.ts";
-import type { JetStreamView, MonitorHost, MqttView } from "../monitor/host.ts";
+import type { JetStreamView, MonitorHost, MqttView, StreamingView } from "../monitor/host.ts";
 import { Services } from "./services.ts";
-import { BUILTIN_SERVICES, JETSTREAM, LEAFNODES, MQTT, ROUTES, WEBSOCKET } from "./builtin_services.ts";
+import { BUILTIN_SERVICES, JETSTREAM, LEAFNODES, MQTT, ROUTES, STAN, WEBSOCKET } from "./builtin_services.ts";
 import type { LeafHost } from "../leaf/host.ts";
 import type { LeafzEntry, RoutezEntry } from "../monitor/host.ts";
 
@@ -110,6 +110,11 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     return this.services.get(MQTT)?.acceptWebSocket(conn) ?? null;
   }
 
+  /** For the monitor's /streaming pages. */
+  streaming(): StreamingView | null {
+    return this.services.get(STAN) ?? null;
+  }
+
   async start(): Promise<void> {
     const o = this.options;
     // nats-server's validateOptions: a message that cannot fit a client's pending budget could never be sent.
@@ -182,7 +187,7 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
       ...(this.tls ? { tls_required: true } : {}),
       ...(this.tls?.requestCert ? { tls_verify: true } : {}),
       max_payload: o.max_payload,
-      ...(this.connectUrls !== null ? { connect_urls: this.connectUrls } : {}),
+      ...(this.connectUrls !== null && this.connectUrls.length > 0 ? { connect_urls: this.connectUrls } : {}),
     };
   }
 
