@@ -325,7 +325,7 @@ export class Session implements Publisher {
     const qos = granted > 0 && hlen > 0 ? Math.min(granted, markedQos(payload, hlen)) : 0;
     if (qos === 0) {
       if (this.conn === null) return;
-      this.conn.send(publish({ topic: topicBytes(subject), payload: payload.subarray(hlen, pa.size), qos, retain: false, dup: false, pid: 0 }));
+      this.conn.send(publish({ topic: topicBytes(subject), payload, start: hlen, end: pa.size, qos, retain: false, dup: false, pid: 0 }));
       return;
     }
     const body = payload.slice(hlen, pa.size);
