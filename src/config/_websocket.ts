@@ -65,8 +65,8 @@ function handshakeTimeout(n: ConfNode, k: string): number {
   }
 }
 
-/** The listener's own credentials: one user or a token, no users list. */
-function simpleAuth(node: ConfNode, key: string): NonNullable<WebsocketOptions["authorization"]> {
+/** The listener's own credentials: one user or a token, no users list (also the mqtt block's). */
+export function simpleAuth(node: ConfNode, key: string): NonNullable<WebsocketOptions["authorization"]> {
   if (node.kind !== "map") throw fail(node, key, `Expected authorization to be a map/struct, got ${kindName(node)}`);
   const auth: NonNullable<WebsocketOptions["authorization"]> = {};
   walk(node.value, {

@@ -183,7 +183,7 @@ export function optionsFromConf(conf: ConfMap, base: ServerOptions): ConfResult 
       o.websocket = websocketFromConf(n, k, warn);
     }),
     mqtt: (n, k) => {
-      o.mqtt = mqttFromConf(n, k);
+      o.mqtt = mqttFromConf(n, k, warn);
     },
   });
 

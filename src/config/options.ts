@@ -227,13 +227,26 @@ export interface WebsocketOptions {
   jwt_cookie?: string;
 }
 
-/** The `mqtt {}` block (nats-server's MQTTOpts): the keys natsedge applies; the others are refused when parsed. */
+/** The `mqtt {}` block (nats-server's MQTTOpts); keys natsedge cannot apply are refused when parsed. */
 export interface MqttOptions {
   host?: string;
   /** 0 or absent: no MQTT listener; -1 picks a free port. */
   port?: number;
-  /** QoS 1 messages in flight per session; 0 or absent: nats-server's 1024. */
+  /** QoS 1/2 messages in flight per session; 0 or absent: nats-server's 1024. */
   max_ack_pending?: number;
+  /** QoS 1/2 redelivery interval while connected; absent: nats-server's 30 s. */
+  ack_wait?: Millis;
+  tls?: TLSOptions;
+  /** Overrides the server's authorization for MQTT clients: a single user or a token, and a timeout. */
+  authorization?: Pick<AuthorizationOptions, "user" | "password" | "token" | "timeout">;
+  no_auth_user?: string;
+  /** Accepted for nats-server's configs; natsedge's MQTT state is in its own local store (README). */
+  stream_replicas?: number;
+  consumer_replicas?: number;
+  consumer_memory_storage?: boolean;
+  /** nats-server 2.10's switches back to 2.9's QoS 2 behaviour. */
+  reject_qos2_publish?: boolean;
+  downgrade_qos2_subscribe?: boolean;
 }
 
 export interface ServerOptions {

@@ -1,5 +1,6 @@
 /** One connection as /connz reports it (nats-server's ConnInfo), from a live client or a closed one. */
 import type { Client } from "../client/client.ts";
+import type { Connection } from "../connection/connection.ts";
 import { tlsVersionNumber } from "../config/tls_config.ts";
 import { clientTypeName } from "../protocol/kind.ts";
 
@@ -41,6 +42,8 @@ export interface ConnSnapshot {
   /** The account the connection is bound to. */
   account: string;
   subs: SubDetail[];
+  /** An MQTT connection's client ID (connz mqtt_client). */
+  mqttClient?: string;
 }
 
 export function subDetails(c: Client, account?: string): SubDetail[] {
@@ -59,10 +62,12 @@ export function subDetails(c: Client, account?: string): SubDetail[] {
   return out;
 }
 
-export function snapshot(c: Client, stop = 0): ConnSnapshot {
-  const l = c.link;
+/** What every client connection reports, whatever protocol it speaks. */
+export type LinkSnapshot = Omit<ConnSnapshot, "numSubs" | "name" | "lang" | "version" | "user" | "account" | "subs" | "mqttClient">;
+
+export function linkSnapshot(l: Connection, stop: number): LinkSnapshot {
   return {
-    cid: c.cid,
+    cid: l.cid,
     type: clientTypeName(l.clientType),
     ip: l.conn.remoteAddress,
     port: l.conn.remotePort,
@@ -75,12 +80,18 @@ export function snapshot(c: Client, stop = 0): ConnSnapshot {
     outMsgs: l.outMsgs,
     inBytes: l.inBytes,
     outBytes: l.outBytes,
+    tlsVersion: l.tls ? tlsVersionNumber(l.tls.version) : "",
+    tlsCipher: l.tls?.cipher ?? "",
+  };
+}
+
+export function snapshot(c: Client, stop = 0): ConnSnapshot {
+  return {
+    ...linkSnapshot(c.link, stop),
     numSubs: c.subs.size,
     name: c.opts.name ?? "",
     lang: c.opts.lang ?? "",
     version: c.opts.version ?? "",
-    tlsVersion: l.tls ? tlsVersionNumber(l.tls.version) : "",
-    tlsCipher: l.tls?.cipher ?? "",
     user: c.user?.name ?? c.opts.user ?? c.opts.nkey ?? "",
     account: c.account.name,
     subs: subDetails(c),

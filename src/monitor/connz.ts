@@ -66,9 +66,12 @@ export function connz(srv: MonitorHost, q: URLSearchParams): object {
   const now = Date.now();
   let conns: ConnSnapshot[] = [];
   if (state !== "closed") for (const c of srv.clients.values()) conns.push(snapshot(c));
+  if (state !== "closed") conns.push(...(srv.mqtt()?.connections() ?? []));
   if (state !== "open") conns.push(...srv.lifecycle.closed.list());
   if (cid > 0) conns = conns.filter((c) => c.cid === cid);
   if (user !== "") conns = conns.filter((c) => c.user === user);
+  const mqttClient = q.get("mqtt_client") ?? "";
+  if (mqttClient !== "") conns = conns.filter((c) => c.mqttClient === mqttClient);
   if (acc !== "") {
     // nats-server answers an unknown account with an empty Connz: no server_id and a null list.
     if (srv.accounts.get(acc) === undefined) {
@@ -116,6 +119,7 @@ function connInfo(c: ConnSnapshot, now: number, o: { auth: boolean; subs: boolea
     ...(o.auth && c.user !== "" && { authorized_user: c.user }),
     // nats-server names the account only when it is not the global one.
     ...(o.auth && c.account !== GLOBAL_ACCOUNT && { account: c.account }),
+    ...(c.mqttClient !== undefined && { mqtt_client: c.mqttClient }),
     ...(o.subs && c.subs.length > 0 && { subscriptions_list: c.subs.map((s) => s.subject) }),
     ...(o.subsDetail && c.subs.length > 0 && { subscriptions_list_detail: c.subs }),
   };

@@ -9,6 +9,7 @@ import type { Subscription } from "../routing/subscription.ts";
 import type { Runtime } from "../runtime/types.ts";
 import type { Sublist } from "../subject/sublist.ts";
 import type { ClosedRing } from "./closed.ts";
+import type { ConnSnapshot } from "./conn_info.ts";
 
 /** Message and byte counters summed over open and closed connections. */
 export interface Totals {
@@ -81,6 +82,14 @@ export interface JetStreamView {
   /** The cipher new blocks are sealed with ("ChaCha20-Poly1305", "AES-256-GCM"), or null: never the key. */
   readonly cipher: string | null;
   usage(): { memory: number; storage: number; streams: number; consumers: number };
+}
+
+/** The MQTT listener, which the monitor must not import (it is loaded only when configured). */
+export interface MqttView {
+  /** The /varz `mqtt` block. */
+  varz(): Record<string, unknown>;
+  /** The open MQTT connections, as /connz lists them. */
+  connections(): ConnSnapshot[];
 }
 
 /** One STAN subscription as /streaming/channelsz and /streaming/clientsz list it (nats-streaming-server's Subscriptionz). */
@@ -164,6 +173,8 @@ export interface MonitorHost {
   readonly services: { health(): string | null };
   /** The running JetStream, or null when it is not enabled. */
   jetstream(): JetStreamView | null;
+  /** The MQTT listener, or null when there is none. */
+  mqtt(): MqttView | null;
   /** The running NATS Streaming service, or null when it is not enabled. */
   streaming(): StreamingView | null;
 }

@@ -63,7 +63,7 @@ export function varz(srv: MonitorHost): object {
     cluster: srv.clusterVarz(),
     gateway: {},
     leaf: leafVarz(srv),
-    mqtt: {},
+    mqtt: srv.mqtt()?.varz() ?? {},
     websocket: websocketVarz(srv),
     jetstream: js === null ? {} : { config: jetStreamConfig(js), stats: jetStreamStats(js) },
     tls_timeout: tlsTimeout / 1000,

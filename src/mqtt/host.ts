@@ -3,6 +3,7 @@ import type { Authenticator } from "../auth/authenticator.ts";
 import type { ServerOptions } from "../config/options.ts";
 import type { ConnectionHost } from "../connection/connection.ts";
 import type { Logger } from "../log/logger.ts";
+import type { ConnSnapshot } from "../monitor/conn_info.ts";
 import type { Router } from "../routing/router.ts";
 import type { Runtime } from "../runtime/types.ts";
 
@@ -12,6 +13,8 @@ export interface MqttHost extends ConnectionHost {
   readonly router: Router;
   readonly log: Logger;
   readonly auth: Authenticator;
+  /** Where /connz finds closed connections. */
+  readonly lifecycle: { readonly closed: { add(s: ConnSnapshot): void } };
   flushPending(): void;
   newCid(): number;
 }

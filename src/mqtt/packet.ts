@@ -33,7 +33,11 @@ export interface Packet {
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
-const encoder = new TextEncoder();
+/** Longer strings go through TextDecoder, which is faster than building them a character at a time. */
+const MAX_FAST_STRING = 64;
+/** The last short ASCII string read, and its bytes (see FieldReader.ascii). */
+let lastAscii = "";
+const lastAsciiBytes = new Uint8Array(MAX_FAST_STRING);
 
 /**
  * Splits a byte stream into packets. Input is copied only when a packet spans reads; `maxRemaining` bounds
@@ -123,6 +127,8 @@ export class FieldReader {
 
   /** A UTF-8 string; invalid UTF-8 and U+0000 are refused ([MQTT-1.5.3-1], [MQTT-1.5.3-2]). */
   string(what: string): string {
+    const ascii = this.ascii();
+    if (ascii !== null) return ascii;
     let s: string;
     try {
       s = decoder.decode(this.bytes(what));
@@ -131,6 +137,41 @@ export class FieldReader {
       throw new PacketError(`invalid utf8 for ${what}`);
     }
     if (s.includes("\u0000")) throw new PacketError(`invalid null character in ${what}`);
+    return s;
+  }
+
+  /**
+   * The next string when it is short ASCII without NUL (topics nearly always are), else null. The last one
+   * is remembered: a publisher repeats its topic, and the same string object is cheaper to look up after.
+   */
+  private ascii(): string | null {
+    if (this.pos + 2 > this.buf.length) return null;
+    const n = (this.buf[this.pos]! << 8) | this.buf[this.pos + 1]!;
+    const from = this.pos + 2;
+    if (n > MAX_FAST_STRING || from + n > this.buf.length) return null;
+    const b = this.buf;
+    if (n === lastAscii.length) {
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if (b[from + i] !== lastAsciiBytes[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        this.pos = from + n;
+        return lastAscii;
+      }
+    }
+    let s = "";
+    for (let i = from; i < from + n; i++) {
+      const c = b[i]!;
+      if (c === 0 || c > 0x7f) return null;
+      s += String.fromCharCode(c);
+    }
+    lastAsciiBytes.set(b.subarray(from, from + n));
+    lastAscii = s;
+    this.pos = from + n;
     return s;
   }
 
@@ -168,6 +209,19 @@ export function puback(pid: number): Uint8Array {
   return Uint8Array.of(PacketType.PUBACK << 4, 2, pid >> 8, pid & 0xff);
 }
 
+export function pubrec(pid: number): Uint8Array {
+  return Uint8Array.of(PacketType.PUBREC << 4, 2, pid >> 8, pid & 0xff);
+}
+
+/** PUBREL's fixed header flags are 0b0010 ([MQTT-3.6.1-1]). */
+export function pubrel(pid: number): Uint8Array {
+  return Uint8Array.of((PacketType.PUBREL << 4) | 0x02, 2, pid >> 8, pid & 0xff);
+}
+
+export function pubcomp(pid: number): Uint8Array {
+  return Uint8Array.of(PacketType.PUBCOMP << 4, 2, pid >> 8, pid & 0xff);
+}
+
 export function unsuback(pid: number): Uint8Array {
   return Uint8Array.of(PacketType.UNSUBACK << 4, 2, pid >> 8, pid & 0xff);
 }
@@ -180,11 +234,18 @@ export function suback(pid: number, codes: readonly number[]): Uint8Array {
   return buf;
 }
 
+/** Payloads up to this size are copied a byte at a time rather than through a view and set(). */
+const COPY_BY_BYTE = 256;
+
 export const PINGRESP = Uint8Array.of(PacketType.PINGRESP << 4, 0);
 
 export interface PublishOut {
-  topic: string;
+  /** UTF-8. */
+  topic: Uint8Array;
+  /** The payload is `payload[start, end)`: a view would cost more than it saves for small messages. */
   payload: Uint8Array;
+  start?: number;
+  end?: number;
   qos: number;
   retain: boolean;
   dup: boolean;
@@ -193,8 +254,10 @@ export interface PublishOut {
 }
 
 export function publish(p: PublishOut): Uint8Array {
-  const topic = encoder.encode(p.topic);
-  const size = 2 + topic.length + (p.qos > 0 ? 2 : 0) + p.payload.length;
+  const topic = p.topic;
+  const start = p.start ?? 0;
+  const end = p.end ?? p.payload.length;
+  const size = 2 + topic.length + (p.qos > 0 ? 2 : 0) + (end - start);
   const first = (PacketType.PUBLISH << 4) | (p.dup ? 0x08 : 0) | (p.qos << 1) | (p.retain ? 1 : 0);
   const { buf, at } = packet(first, size);
   let i = at;
@@ -206,6 +269,8 @@ export function publish(p: PublishOut): Uint8Array {
     buf[i++] = p.pid >> 8;
     buf[i++] = p.pid & 0xff;
   }
-  buf.set(p.payload, i);
+  const src = p.payload;
+  if (end - start <= COPY_BY_BYTE) for (let j = start; j < end; j++) buf[i++] = src[j]!;
+  else buf.set(start === 0 && end === src.length ? src : src.subarray(start, end), i);
   return buf;
 }

@@ -80,7 +80,9 @@ export class Router {
     const qsubs = r.qsubs;
     let delivered = false;
     if (psubs.length > 0 || qsubs.length > 0) {
-      delivered = this.fanOut(r, from, subject, pa, buf.subarray(start, start + pa.size + 2), deliverSubject, queues);
+      // A buffer that is exactly the payload (an MQTT publish builds one) needs no view of itself.
+      const payload = start === 0 && buf.length === pa.size + 2 ? buf : buf.subarray(start, start + pa.size + 2);
+      delivered = this.fanOut(r, from, subject, pa, payload, deliverSubject, queues);
     }
     if (!delivered && pa.replyEnd > pa.replyStart && from.opts.noResponders) {
       const reply = decoder.decode(pa.buf.subarray(pa.replyStart, pa.replyEnd));

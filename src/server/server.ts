@@ -30,7 +30,7 @@ import type { TLSServerConfig } from "../runtime/types.ts";
 import { ADVERTISED_VERSION, NATSEDGE_VERSION, PROTO, buildKind, hostTarget } from "../version.ts";
 import { unsupportedOptions } from "./unsupported.ts";
 import { Lifecycle } from "./lifecycle.ts";
-import type { JetStreamView, MonitorHost, StreamingView } from "../monitor/host.ts";
+import type { JetStreamView, MonitorHost, MqttView, StreamingView } from "../monitor/host.ts";
 import { Services } from "./services.ts";
 import { BUILTIN_SERVICES, JETSTREAM, LEAFNODES, MQTT, ROUTES, STAN, SYSTEM, WEBSOCKET } from "./builtin_services.ts";
 import type { SysHost } from "../sys/host.ts";
@@ -119,6 +119,15 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
   /** For the monitor's /jsz, /varz and /metrics. */
   jetstream(): JetStreamView | null {
     return this.services.get(JETSTREAM) ?? null;
+  }
+
+  mqtt(): MqttView | null {
+    return this.services.get(MQTT) ?? null;
+  }
+
+  /** MQTT over WebSocket: where the WebSocket listener sends `/mqtt` connections; null without an mqtt block. */
+  acceptMqttWebSocket(conn: Conn): ConnHandler | null {
+    return this.services.get(MQTT)?.acceptWebSocket(conn) ?? null;
   }
 
   /** For the monitor's /streaming pages. */

@@ -7,6 +7,7 @@
  *                                                   salted digest when encrypted; the name is in the sealed meta)
  *   <dir>/streaming/names.salt                      the salt of those digests (random, not secret)
  *   <store_dir>/mqtt/stores/retained/               MQTT's retained messages, one per subject
+ *   <store_dir>/mqtt/stores/{sessions,pending}/     MQTT's persistent sessions (mqtt/session_store.ts)
  *
  * as nats-server lays them out. A provider opens, lists, verifies and removes its subsystem's stores; later
  * subsystems (STAN channels, MQTT sessions) get a folder of their own beside `jetstream/` through it.

@@ -13,13 +13,16 @@ export interface MqttServer {
   /** The NATS client port. */
   port: number;
   mqttPort: number;
+  /** The monitor's HTTP port, when `top` has `http`; else 0. */
+  httpPort: number;
   logs: string[];
   /** The store directory, kept by close() so that a server started again on it can be tested. */
   dir: string;
   close(): Promise<void>;
 }
 
-const MQTT_LISTENING = /Listening for MQTT clients on mqtts?:\/\/.*:(\d+)$/;
+const MQTT_LISTENING = /Listening for MQTT clients on (?:mqtt|tls):\/\/.*:(\d+)$/;
+const MONITOR = /Starting http monitor on .*:(\d+)$/;
 
 function mqttPortFrom(logs: string[]): number {
   for (const l of logs) {
@@ -29,17 +32,19 @@ function mqttPortFrom(logs: string[]): number {
   throw new Error(`no MQTT listener in the log:\n${logs.join("\n")}`);
 }
 
-/** `extra` goes inside the `mqtt {}` block; `dir` reuses a store directory. */
-export async function startMqttServer(extra = "", dir = scratchDir("natsedge-mqtt-")): Promise<MqttServer> {
-  const conf = `server_name: mqtt_test\njetstream { store_dir: ${JSON.stringify(dir)} }\nmqtt { host: 127.0.0.1, port: -1 ${extra} }`;
+/** `extra` goes inside the `mqtt {}` block, `top` at the top level; `dir` reuses a store directory. */
+export async function startMqttServer(extra = "", dir = scratchDir("natsedge-mqtt-"), top = ""): Promise<MqttServer> {
+  const js = top.includes("jetstream") ? "" : `jetstream { store_dir: ${JSON.stringify(dir)} }`;
+  const conf = `server_name: mqtt_test\n${js}\n${top}\nmqtt { host: 127.0.0.1, port: -1 ${extra} }`;
   if (REFERENCE_SERVER !== "") {
     process.env.NATS_SERVER = REFERENCE_SERVER;
     const ref = await startNatsServer(conf);
-    return { port: ref.port, mqttPort: mqttPortFrom(ref.logs), logs: ref.logs, dir, close: () => ref.close() };
+    const http = ref.logs.map((l) => MONITOR.exec(l)).find((m) => m !== null);
+    return { port: ref.port, mqttPort: mqttPortFrom(ref.logs), httpPort: http ? Number(http[1]) : 0, logs: ref.logs, dir, close: () => ref.close() };
   }
   const logs: string[] = [];
   const h = await startServer({ config: `listen: "127.0.0.1:-1"\n${conf}`, logSink: (l) => logs.push(l) });
-  return { port: h.port, mqttPort: mqttPortFrom(logs), logs, dir, close: () => h.close() };
+  return { port: h.port, mqttPort: mqttPortFrom(logs), httpPort: h.server.lifecycle.httpPort, logs, dir, close: () => h.close() };
 }
 
 export function removeStore(dir: string): void {

@@ -4,8 +4,8 @@
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { connectAsync } from "mqtt";
 import { scratchDir } from "../../_helpers/certs.ts";
+import { tryConnect } from "../../_helpers/mqtt_raw.ts";
 import { startupError } from "../../_helpers/conf_server.ts";
 import { startNatsServer } from "../../_helpers/nats_server.ts";
 import { REFERENCE_SERVER } from "../../_helpers/reference_server.ts";
@@ -34,9 +34,24 @@ describe("startup checks", () => {
     expect(await confError(`server_name: s1\n${JS}\nmqtt { port: -1, bogus: 1 }`)).toContain("bogus");
   });
 
-  natsedgeOnly("keys natsedge does not apply yet are refused by name", async () => {
-    expect(await confError(`server_name: s1\n${JS}\nmqtt { port: -1, ack_wait: "1m" }`)).toContain("mqtt.ack_wait is not supported by natsedge yet");
+  test("ack_wait is a positive duration", async () => {
+    expect(await confError(`server_name: s1\n${JS}\nmqtt { port: -1, ack_wait: "-1s" }`)).toContain("ack wait must be a positive value");
+    expect(await confError(`server_name: s1\n${JS}\nmqtt { port: -1, ack_wait: "1m", max_inflight: 10, stream_replicas: 1, consumer_memory_storage: true }`)).toBeNull();
+  });
+
+  test("the block's own credentials cannot sit beside a users list", async () => {
+    const users = `authorization { users: [{ user: a, password: b }] }`;
+    expect(await confError(`server_name: s1\n${JS}\n${users}\nmqtt { port: -1, authorization { username: u, password: p } }`)).toContain(
+      "mqtt authentication username not compatible with presence of users/nkeys",
+    );
+    expect(await confError(`server_name: s1\n${JS}\n${users}\nmqtt { port: -1, authorization { token: t } }`)).toContain(
+      "mqtt authentication token not compatible with presence of users/nkeys",
+    );
+  });
+
+  natsedgeOnly("keys that would put MQTT state elsewhere are refused by name", async () => {
     expect(await confError(`server_name: s1\n${JS}\nmqtt { port: -1, js_domain: hub }`)).toContain("mqtt.js_domain is not supported by natsedge yet");
+    expect(await confError(`server_name: s1\n${JS}\nmqtt { port: -1, stream_replicas: 3 }`)).toContain("mqtt.stream_replicas of 3 is not supported by natsedge");
   });
 });
 
@@ -56,27 +71,21 @@ async function mqttPortOf(auth: string): Promise<number> {
   return Number(/:(\d+)$/.exec(line)![1]);
 }
 
-async function tryConnect(port: number, username?: string, password?: string): Promise<string> {
-  try {
-    const c = await connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, username, password, connectTimeout: 5000 });
-    await c.endAsync();
-    return "ok";
-  } catch (e) {
-    return (e as Error).message;
-  }
+function connectAs(port: number, username?: string, password?: string): Promise<string> {
+  return tryConnect(`mqtt://127.0.0.1:${port}`, { username, password });
 }
 
 describe("MQTT credentials through the server's authorization", () => {
   test("user and password: right ones connect, wrong ones get CONNACK 5", async () => {
     const port = await mqttPortOf("user: dev, password: s3cret");
-    expect(await tryConnect(port, "dev", "s3cret")).toBe("ok");
-    expect(await tryConnect(port, "dev", "wrong")).toContain("Not authorized");
-    expect(await tryConnect(port)).toContain("Not authorized");
+    expect(await connectAs(port, "dev", "s3cret")).toBe("ok");
+    expect(await connectAs(port, "dev", "wrong")).toContain("Not authorized");
+    expect(await connectAs(port)).toContain("Not authorized");
   });
 
   test("the password is also tried as a token", async () => {
     const port = await mqttPortOf("token: t0ken");
-    expect(await tryConnect(port, "anyone", "t0ken")).toBe("ok");
-    expect(await tryConnect(port, "anyone", "nope")).toContain("Not authorized");
+    expect(await connectAs(port, "anyone", "t0ken")).toBe("ok");
+    expect(await connectAs(port, "anyone", "nope")).toContain("Not authorized");
   });
 });

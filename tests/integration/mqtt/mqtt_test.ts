@@ -3,15 +3,13 @@
 // NATSEDGE_REFERENCE_SERVER to check the same assertions against nats-server 2.9.10. QoS 2 is a later slice.
 import { describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
-import { connect as tcpConnect, type Socket } from "node:net";
 import { connect as mqttConnect, connectAsync, type IClientOptions, type MqttClient } from "mqtt";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connectPacket, mosquittoRoundTrip, nextMessages, Raw as RawClient, run, str } from "../../_helpers/mqtt_raw.ts";
 import { removeStore, startMqttServer, type MqttServer } from "../../_helpers/mqtt_server.ts";
 import { useCleanup } from "../../_helpers/scope.ts";
 
 const own = useCleanup();
-const enc = new TextEncoder();
-const dec = new TextDecoder();
 
 async function server(extra = "", dir?: string): Promise<MqttServer> {
   return own(await startMqttServer(extra, dir));
@@ -23,74 +21,15 @@ async function mqtt(srv: MqttServer, opts: IClientOptions = {}): Promise<MqttCli
   return c;
 }
 
+/** A raw TCP client closed after the test. */
+class Raw extends RawClient {
+  constructor(port: number) {
+    super(port, own);
+  }
+}
+
 async function nats(srv: MqttServer): Promise<NatsConnection> {
   return own(await connect({ servers: `127.0.0.1:${srv.port}` }));
-}
-
-interface Got {
-  topic: string;
-  payload: string;
-  qos: number;
-  retain: boolean;
-}
-
-/** The next `n` messages `c` receives. */
-function nextMessages(c: MqttClient, n: number): Promise<Got[]> {
-  const got: Got[] = [];
-  return new Promise((resolve) => {
-    const on = (topic: string, payload: Uint8Array, packet: { qos: number; retain: boolean }) => {
-      got.push({ topic, payload: dec.decode(payload), qos: packet.qos, retain: packet.retain });
-      if (got.length === n) {
-        c.off("message", on);
-        resolve(got);
-      }
-    };
-    c.on("message", on);
-  });
-}
-
-/** A raw TCP connection to the MQTT port: what it reads, and when it closes. */
-class Raw {
-  readonly sock: Socket;
-  data = new Uint8Array(0);
-  readonly closed: Promise<void>;
-  private waiters: (() => void)[] = [];
-
-  constructor(port: number) {
-    this.sock = tcpConnect(port, "127.0.0.1");
-    this.sock.on("data", (d: Buffer) => {
-      const n = new Uint8Array(this.data.length + d.length);
-      n.set(this.data);
-      n.set(d, this.data.length);
-      this.data = n;
-      for (const w of this.waiters.splice(0)) w();
-    });
-    this.closed = new Promise((resolve) => this.sock.on("close", () => resolve()));
-    this.sock.on("error", () => {});
-    own({ close: () => this.sock.destroy() });
-  }
-
-  write(bytes: number[]): void {
-    this.sock.write(Uint8Array.from(bytes));
-  }
-
-  async bytes(n: number): Promise<number[]> {
-    while (this.data.length < n) await Promise.race([new Promise<void>((r) => this.waiters.push(r)), this.closed]).then(() => {
-      if (this.sock.destroyed && this.data.length < n) throw new Error(`closed after ${this.data.length} bytes`);
-    });
-    return [...this.data.subarray(0, n)];
-  }
-}
-
-function str(s: string): number[] {
-  const b = enc.encode(s);
-  return [b.length >> 8, b.length & 0xff, ...b];
-}
-
-/** A CONNECT with protocol `level`, clean session, `keepAlive` seconds and client ID `id`. */
-function connectPacket(id: string, keepAlive: number, level = 4): number[] {
-  const body = [...str("MQTT"), level, 0x02, keepAlive >> 8, keepAlive & 0xff, ...str(id)];
-  return [0x10, body.length, ...body];
 }
 
 describe("MQTT and NATS clients see each other's messages", () => {
@@ -141,16 +80,7 @@ describe("MQTT and NATS clients see each other's messages", () => {
 
   test("mosquitto_sub receives what mosquitto_pub publishes at QoS 1", async () => {
     const srv = await server();
-    const args = ["-V", "mqttv311", "-h", "127.0.0.1", "-p", String(srv.mqttPort), "-q", "1"];
-    const sub = spawn("mosquitto_sub", [...args, "-t", "m/+", "-C", "1", "-v"]);
-    let out = "";
-    sub.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((r) => sub.on("exit", r));
-    own({ close: () => sub.kill() });
-    // mosquitto_sub says nothing once subscribed: publish until it has printed a message.
-    for (let i = 0; i < 50 && out === ""; i++) expect(await run("mosquitto_pub", [...args, "-t", "m/1", "-m", "from-mosquitto"])).toBe(0);
-    expect(await exited).toBe(0);
-    expect(out.trim()).toBe("m/1 from-mosquitto");
+    expect(await mosquittoRoundTrip(srv.mqttPort, 1, "m/+", "m/1", "from-mosquitto", own)).toBe("m/1 from-mosquitto");
   });
 
   test("mosquitto_sub receives a NATS publish, and a NATS subscriber what mosquitto_pub sends", async () => {
@@ -175,12 +105,6 @@ describe("MQTT and NATS clients see each other's messages", () => {
     expect(out.trim()).toBe("via-nats");
   });
 });
-
-/** Runs a client program without blocking the event loop the server runs on; its exit code. */
-function run(cmd: string, args: string[]): Promise<number | null> {
-  const p = spawn(cmd, args, { stdio: "ignore" });
-  return new Promise((r) => p.on("exit", r));
-}
 
 describe("retained messages", () => {
   test("a late subscriber gets the retained message with RETAIN set; an empty retained publish removes it", async () => {
@@ -302,6 +226,15 @@ describe("bad input closes only that connection", () => {
     raw.write([0x10, body.length, ...body]);
     await raw.closed;
     expect(raw.data.length).toBe(0);
+  });
+
+  test("a WebSocket upgrade request on the MQTT port is told to use the WebSocket port", async () => {
+    const srv = await server();
+    const raw = new Raw(srv.mqttPort);
+    raw.write([...new TextEncoder().encode("GET /mqtt HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n\r\n")]);
+    await raw.closed;
+    expect(raw.data.length).toBe(0);
+    expect(srv.logs.some((l) => l.includes("MQTT clients over websocket must connect to the Websocket port, not the MQTT port"))).toBe(true);
   });
 
   test("a remaining length over four bytes", async () => {

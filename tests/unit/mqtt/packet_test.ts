@@ -94,11 +94,24 @@ describe("PUBLISH, SUBSCRIBE, PUBACK", () => {
     });
   }
 
+  test("topics of the same length decode to their own text, however they alternate, and a NUL still fails", () => {
+    const pub = (t: string) => decodePublish(0, Uint8Array.from([0, t.length, ...enc.encode(t), 0x78])).topic;
+    expect([pub("a/b"), pub("a/c"), pub("a/b"), pub("a/b"), pub("b/b")]).toEqual(["a/b", "a/c", "a/b", "a/b", "b/b"]);
+    expect(() => decodePublish(0, bytes(0, 3, 0x61, 0x2f, 0))).toThrow("invalid null character");
+    expect(pub("a/b")).toBe("a/b");
+  });
+
+  test("a payload given by offsets is sent as that range only", () => {
+    const whole = enc.encode("HDRpayloadTAIL");
+    const p = publish({ topic: enc.encode("t"), payload: whole, start: 3, end: 10, qos: 0, retain: false, dup: false, pid: 0 });
+    expect(new TextDecoder().decode(decodePublish(0, p.subarray(2)).payload)).toBe("payload");
+  });
+
   test("a QoS 1 PUBLISH and a SUBACK encode as the spec lays them out", () => {
-    const p = publish({ topic: "a/b", payload: enc.encode("hi"), qos: 1, retain: true, dup: true, pid: 258 });
+    const p = publish({ topic: enc.encode("a/b"), payload: enc.encode("hi"), qos: 1, retain: true, dup: true, pid: 258 });
     expect([...p]).toEqual([0x3b, 9, 0, 3, 0x61, 0x2f, 0x62, 1, 2, 0x68, 0x69]);
     expect([...suback(7, [0, 1, 0x80])]).toEqual([0x90, 5, 0, 7, 0, 1, 0x80]);
-    const big = publish({ topic: "t", payload: new Uint8Array(200), qos: 0, retain: false, dup: false, pid: 0 });
+    const big = publish({ topic: enc.encode("t"), payload: new Uint8Array(200), qos: 0, retain: false, dup: false, pid: 0 });
     expect([...big.subarray(0, 3)]).toEqual([0x30, 0xcb, 0x01]);
     const [back] = [...new PacketReader(1024).push(big)];
     expect(decodePublish(back!.flags, back!.body).payload.length).toBe(200);
