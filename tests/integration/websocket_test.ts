@@ -8,6 +8,7 @@ import { describe, expect, test } from "bun:test";
 import { constants, inflateRawSync } from "node:zlib";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { connect as netConnect } from "node:net";
 import { headers, wsconnect, type NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import { startWsServer, type WsServer } from "../_helpers/ws_server.ts";
@@ -34,6 +35,18 @@ async function rawInfo(c: RawWs): Promise<Record<string, unknown>> {
   const m = /^INFO (\{.*\}) ?\r\n/.exec(c.text);
   if (m === null) throw new Error(`no INFO: ${JSON.stringify(c.text.slice(0, 100))}`);
   return JSON.parse(m[1]!) as Record<string, unknown>;
+}
+
+/** A TCP connection to `port` that sends nothing; `closed` resolves when the server ends it. */
+async function rawSocket(port: number): Promise<{ closed: Promise<void>; close(): void }> {
+  const sock = netConnect(port, "127.0.0.1");
+  await new Promise<void>((resolve, reject) => {
+    sock.once("connect", resolve);
+    sock.once("error", reject);
+  });
+  sock.on("error", () => {});
+  const closed = new Promise<void>((resolve) => sock.once("close", () => resolve()));
+  return { closed, close: () => sock.destroy() };
 }
 
 /** Resolves once `nc` has been closed by the server (or rejects after `ms`). */
@@ -119,9 +132,39 @@ describe("the NATS protocol over WebSocket", () => {
     expect(varz.websocket).toEqual({ host: "127.0.0.1", port: srv.wsPort, handshake_timeout: 3_000_000_000, no_tls: true, compression: true });
   });
 
-  natsedgeOnly("handshake_timeout is accepted with a warning that it is not applied (Bun.serve cannot time out a request head)", async () => {
-    const srv = await server('websocket { host: 127.0.0.1, port: -1, no_tls: true, handshake_timeout: "3s" }');
-    expect(srv.logs.some((l) => l.includes("[WRN] websocket handshake_timeout of 3s accepted but not applied"))).toBe(true);
+  test("handshake_timeout closes a socket that sends no upgrade request in time; an upgraded one stays", async () => {
+    const srv = await server('websocket { host: 127.0.0.1, port: -1, no_tls: true, handshake_timeout: "300ms" }');
+    const started = Date.now();
+    const idle = own(await rawSocket(srv.wsPort));
+    const upgraded = own(await RawWs.open(srv.wsPort));
+    await rawInfo(upgraded);
+    await idle.closed;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    upgraded.send(2, 'CONNECT {"verbose":false}\r\nPING\r\n');
+    await upgraded.until(() => upgraded.text.includes("PONG\r\n"));
+    expect(upgraded.closed).toBe(false);
+  });
+
+  test("Nats-No-Masking: asked for, it is echoed and the client may send unmasked frames", async () => {
+    const srv = await server(PLAIN);
+    const c = own(await RawWs.open(srv.wsPort, { "Nats-No-Masking": "true" }));
+    expect(c.headers.get("nats-no-masking")).toBe("true");
+    await rawInfo(c);
+    c.send(2, 'CONNECT {"verbose":false}\r\nSUB nm 1\r\nPUB nm 2\r\nok\r\nPING\r\n', { mask: false });
+    await c.until(() => c.text.includes("PONG\r\n"));
+    expect(c.text).toContain("MSG nm 1 2\r\nok\r\n");
+    expect(c.frames.every((f) => f.opcode !== 8)).toBe(true);
+  });
+
+  natsedgeOnly("X-Forwarded-For names the client in the log as nats-server does (<ip>/<peer>); /connz keeps the peer", async () => {
+    const srv = await server(`debug: true\nhttp: "127.0.0.1:-1"\n${PLAIN}`);
+    const c = own(await RawWs.open(srv.wsPort, { "X-Forwarded-For": "203.0.113.7" }));
+    await rawInfo(c);
+    c.send(2, 'CONNECT {"verbose":false,"name":"behind-proxy"}\r\nPING\r\n');
+    await c.until(() => c.text.includes("PONG\r\n"));
+    expect(srv.logs.some((l) => /203\.0\.113\.7\/127\.0\.0\.1:\d+ - wid:\d+ - Client connection created/.test(l))).toBe(true);
+    const connz = (await (await fetch(`http://127.0.0.1:${srv.httpPort}/connz`)).json()) as { connections: { name: string; ip: string }[] };
+    expect(connz.connections.find((x) => x.name === "behind-proxy")?.ip).toBe("127.0.0.1");
   });
 
   natsedgeOnly("INFO to a WebSocket client names the WebSocket listener (2.9.10 still sent the client port)", async () => {

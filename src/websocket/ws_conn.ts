@@ -1,0 +1,232 @@
+/**
+ * A WebSocket connection as the core sees it: a Conn carrying the NATS byte stream, framed over the raw
+ * (TCP or TLS) Conn it was upgraded from. Whatever the core flushes goes out as one binary frame, deflated
+ * when compression was negotiated and the batch is over the threshold (nats-server's wsCollapsePtoNB); reads
+ * go through the FrameReader; pings are answered, a close frame is echoed, and the core's close reason
+ * becomes the status of the close frame sent last.
+ */
+import type { Conn, ConnHandler, TLSClientConfig, TLSServerConfig, TLSState } from "../runtime/types.ts";
+import { closeStatus } from "./close_status.ts";
+import { deflateMessage, inflateMessage } from "./deflate.ts";
+import { FrameReader, OP } from "./frame_reader.ts";
+import { closePayload, controlFrame, headerSize, writeHeader } from "./frame_writer.ts";
+
+export interface WsConnOptions {
+  compression: boolean;
+  /** Batches of at most this many bytes go uncompressed. */
+  compressThreshold: number;
+  /** The client was told it may send unmasked frames (Nats-No-Masking). */
+  noMasking: boolean;
+  maxMessage: number;
+  /** The listener's TLS, already negotiated, when it has one. */
+  tls: TLSState | null;
+  /** The first X-Forwarded-For address, when it is an IP. */
+  forwardedFor: string | null;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export class WsConn implements Conn, ConnHandler {
+  handler: ConnHandler | null = null;
+  private readonly reader: FrameReader;
+  /** Framed bytes the raw connection has not taken yet, oldest first. */
+  private queue: Uint8Array[] = [];
+  /** Reused for framing a batch when the raw connection takes it whole (the usual case). */
+  private scratch = new Uint8Array(64 * 1024);
+  private status = 1000;
+  private reason = "";
+  /** A close frame was queued: nothing more is written, the raw connection ends once the queue drains. */
+  private closeSent = false;
+  private rawClosed = false;
+
+  constructor(
+    private readonly raw: Conn,
+    private readonly opts: WsConnOptions,
+  ) {
+    this.reader = new FrameReader(
+      {
+        data: (b) => this.handler?.onData(b),
+        control: (op, p) => this.onControl(op, p),
+        error: (status, reason) => this.protocolError(status, reason),
+      },
+      {
+        requireMask: !opts.noMasking,
+        compression: opts.compression,
+        maxMessage: opts.maxMessage,
+        inflate: (d) => inflateMessage(d, opts.maxMessage),
+      },
+    );
+  }
+
+  get remoteAddress(): string {
+    return this.raw.remoteAddress;
+  }
+
+  get remotePort(): number {
+    return this.raw.remotePort;
+  }
+
+  get forwardedFor(): string | null {
+    return this.opts.forwardedFor;
+  }
+
+  get tls(): TLSState | null {
+    return this.opts.tls;
+  }
+
+  // ---- Conn (the core's side) -----------------------------------------------------------------------------
+
+  write(data: Uint8Array): number {
+    if (this.closeSent || this.rawClosed || this.queue.length > 0) return 0;
+    const compress = this.opts.compression && data.length > this.opts.compressThreshold;
+    const payload = compress ? deflateMessage(data) : data;
+    const hs = headerSize(payload.length);
+    if (this.scratch.length < hs + payload.length) this.scratch = new Uint8Array(Math.max(hs + payload.length, this.scratch.length * 2));
+    const frame = this.scratch.subarray(0, hs + payload.length);
+    writeHeader(frame, OP.binary, payload.length, compress);
+    frame.set(payload, hs);
+    const n = this.raw.write(frame);
+    if (n < frame.length) this.queue.push(frame.slice(n));
+    return data.length;
+  }
+
+  pause(): void {
+    this.raw.pause();
+  }
+
+  resume(): void {
+    this.raw.resume();
+  }
+
+  startTLS(_cfg: TLSServerConfig): void {
+    this.handler?.onTLS(new Error("TLS on a WebSocket is the listener's, not the connection's"));
+  }
+
+  startClientTLS(_cfg: TLSClientConfig): void {
+    this.handler?.onTLS(new Error("client TLS on an accepted WebSocket"));
+  }
+
+  closing(reason: string): void {
+    this.status = closeStatus(reason);
+    this.reason = reason;
+  }
+
+  end(): void {
+    this.handler = null;
+    this.sendClose(controlFrame(OP.close, closePayload(this.status, this.reason)));
+  }
+
+  destroy(): void {
+    this.handler = null;
+    // A close frame still goes out when nothing is stuck before it: a client should learn why.
+    if (this.queue.length > 0) {
+      this.rawClosed = true;
+      this.raw.destroy();
+      return;
+    }
+    this.end();
+  }
+
+  // ---- ConnHandler (the raw connection's side) ------------------------------------------------------------
+
+  onData(data: Uint8Array): void {
+    if (!this.closeSent) this.reader.push(data);
+  }
+
+  onDrain(): void {
+    while (this.queue.length > 0) {
+      const head = this.queue[0]!;
+      const n = this.raw.write(head);
+      if (n < head.length) {
+        this.queue[0] = head.subarray(n);
+        return;
+      }
+      this.queue.shift();
+    }
+    if (this.closeSent) this.endRaw();
+    else this.handler?.onDrain();
+  }
+
+  onClose(): void {
+    this.rawClosed = true;
+    this.tellClosed();
+  }
+
+  onTLS(_result: TLSState | Error): void {}
+
+  // ---- frames ---------------------------------------------------------------------------------------------
+
+  private onControl(op: number, payload: Uint8Array): void {
+    if (op === OP.ping) this.send(controlFrame(OP.pong, payload));
+    else if (op === OP.close) this.peerClosed(payload);
+  }
+
+  /** Echoes a close (nats-server's wsHandleControlFrame), answering one without a status with an empty close. */
+  private peerClosed(payload: Uint8Array): void {
+    let reply: Uint8Array = EMPTY;
+    if (payload.length === 1) reply = closePayload(1002, "invalid close frame");
+    else if (payload.length >= 2) {
+      const status = (payload[0]! << 8) | payload[1]!;
+      const body = payload.subarray(2);
+      if (!validCloseStatus(status)) reply = closePayload(1002, `invalid close status ${status}`);
+      else if (!validUtf8(body)) reply = closePayload(1007, "invalid utf8 body in close frame");
+      else reply = payload;
+    }
+    this.sendClose(controlFrame(OP.close, reply));
+    this.tellClosed();
+  }
+
+  private protocolError(status: number, reason: string): void {
+    this.sendClose(controlFrame(OP.close, closePayload(status, reason)));
+    this.tellClosed();
+  }
+
+  /** The core learns the connection is over; the raw one ends once the close frame is out. */
+  private tellClosed(): void {
+    const h = this.handler;
+    this.handler = null;
+    h?.onClose();
+  }
+
+  /** Queues bytes already framed (or the 101 response, before any frame) after what is queued. */
+  send(frame: Uint8Array): void {
+    if (this.closeSent || this.rawClosed) return;
+    if (this.queue.length > 0) {
+      this.queue.push(frame);
+      return;
+    }
+    const n = this.raw.write(frame);
+    if (n < frame.length) this.queue.push(frame.subarray(n));
+  }
+
+  private sendClose(frame: Uint8Array): void {
+    if (this.closeSent || this.rawClosed) return;
+    this.send(frame);
+    this.closeSent = true;
+    if (this.queue.length === 0) this.endRaw();
+  }
+
+  private endRaw(): void {
+    if (this.rawClosed) return;
+    this.rawClosed = true;
+    this.raw.end();
+  }
+}
+
+/** RFC 6455 7.4: the statuses a peer may send. */
+function validCloseStatus(s: number): boolean {
+  if (s < 1000 || s >= 5000) return false;
+  if (s >= 3000) return true;
+  return s <= 1014 && s !== 1004 && s !== 1005 && s !== 1006;
+}
+
+const strict = new TextDecoder("utf-8", { fatal: true });
+
+function validUtf8(b: Uint8Array): boolean {
+  try {
+    strict.decode(b);
+    return true;
+  } catch {
+    return false;
+  }
+}
