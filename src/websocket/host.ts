@@ -8,7 +8,7 @@ import type { Conn, ConnHandler, Runtime } from "../runtime/types.ts";
 export interface WebSocketHost {
   readonly options: ServerOptions;
   readonly log: Logger;
-  readonly runtime: Pick<Runtime, "listen" | "prepareTLS">;
+  readonly runtime: Pick<Runtime, "name" | "serverTLS" | "listen" | "prepareTLS">;
   /** The client port's authenticator, which WebSocket clients share unless the block overrides it. */
   readonly auth: Authenticator;
   /** Serves `conn` as a NATS client that came in through `via`. */

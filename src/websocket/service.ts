@@ -57,6 +57,7 @@ export class WebSocketService implements ClientListener, UpgradeSettings {
     const ws = o.websocket!;
     const rt = host.runtime;
     const tls = ws.tls !== undefined ? tlsServerConfig(ws.tls) : null;
+    if (tls !== null && !rt.serverTLS) throw new Error(`websocket TLS is configured, but the ${rt.name} transport cannot serve TLS`);
     if (tls !== null) await rt.prepareTLS?.();
     const origins = new OriginPolicy(ws.same_origin === true, ws.allowed_origins);
     for (const ao of origins.unparsable) host.log.error(`error parsing allowed origin: ${JSON.stringify(ao)} is not an absolute URL`);
