@@ -10,7 +10,7 @@ import type { WebsocketOptions } from "../config/options.ts";
 import { tlsServerConfig } from "../config/tls_config.ts";
 import { ClientType } from "../protocol/kind.ts";
 import type { Conn, ConnHandler, Listener, TLSServerConfig } from "../runtime/types.ts";
-import { websocketAuthenticator } from "./auth.ts";
+import { mapsOwnCertificates, websocketAuthenticator, withWebsocketTLS } from "./auth.ts";
 import type { WebSocketHost } from "./host.ts";
 import type { RequestHead } from "./http_head.ts";
 import { OriginPolicy } from "./origin.ts";
@@ -32,6 +32,8 @@ export class WebSocketService implements ClientListener, UpgradeSettings {
   readonly handshakeTimeoutMs: number;
   accepting = true;
   private listener: Listener | null = null;
+  /** The server's authenticator with the block's verify_and_map, and the server authenticator it was built from. */
+  private mapped: { from: Authenticator; auth: Authenticator } | null = null;
   /** Sockets not upgraded yet: the server does not know them, so stop() ends them here. */
   private readonly upgrading = new Set<Upgrade>();
 
@@ -99,7 +101,12 @@ export class WebSocketService implements ClientListener, UpgradeSettings {
   // ---- ClientListener -------------------------------------------------------------------------------------
 
   auth(): Authenticator {
-    return this.override ?? this.host.auth;
+    if (this.override !== null) return this.override;
+    const server = this.host.auth;
+    if (!mapsOwnCertificates(this.host.options)) return server;
+    // Rebuilt when a reload has replaced the server's.
+    if (this.mapped?.from !== server) this.mapped = { from: server, auth: withWebsocketTLS(this.host.options) };
+    return this.mapped.auth;
   }
 
   /**

@@ -3,6 +3,7 @@
  * frames, garbage after the upgrade, close frames of any shape. It also exposes the 101 response's headers.
  */
 import { connect, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { randomBytes } from "node:crypto";
 
 export interface Frame {
@@ -34,12 +35,16 @@ export class RawWs {
     sock.on("error", () => {});
   }
 
-  /** Connects and sends an upgrade request with `headers` added (or overriding the defaults). */
-  static async open(port: number, headers: Record<string, string> = {}, path = "/"): Promise<RawWs> {
-    const sock = connect(port, "127.0.0.1");
+  /**
+   * Connects and sends an upgrade request with `headers` added (or overriding the defaults); over TLS with
+   * `tls` (PEM texts; servername localhost), rejecting when the handshake fails.
+   */
+  static async open(port: number, headers: Record<string, string> = {}, path = "/", tls?: { ca: string; cert?: string; key?: string }): Promise<RawWs> {
+    const sock = tls !== undefined ? tlsConnect({ port, host: "127.0.0.1", servername: "localhost", ...tls }) : connect(port, "127.0.0.1");
     await new Promise<void>((resolve, reject) => {
-      sock.once("connect", resolve);
+      sock.once(tls !== undefined ? "secureConnect" : "connect", resolve);
       sock.once("error", reject);
+      sock.once("close", () => reject(new Error("closed before the upgrade")));
     });
     const ws = new RawWs(sock);
     const h: Record<string, string> = {

@@ -15,11 +15,14 @@ import { startWsServer, type WsServer } from "../_helpers/ws_server.ts";
 import { RawWs } from "../_helpers/ws_raw.ts";
 import { useCleanup } from "../_helpers/scope.ts";
 import { natsedgeOnly } from "../_helpers/security.ts";
-import { scratchDir, testCerts } from "../_helpers/certs.ts";
+import { EMAIL_IDENTITY, scratchDir, testCerts } from "../_helpers/certs.ts";
 import { startupError } from "../_helpers/conf_server.ts";
 import { startServer } from "../../mod.ts";
+import { detectRuntime } from "../../src/runtime/mod.ts";
 
 const own = useCleanup();
+/** wss needs a transport that serves TLS (Deno's does not yet). */
+const servesTLS = (await detectRuntime()).serverTLS;
 const onBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PLAIN = "websocket { host: 127.0.0.1, port: -1, no_tls: true }";
@@ -178,7 +181,7 @@ describe("the NATS protocol over WebSocket", () => {
   });
 });
 
-describe("wss", () => {
+describe.skipIf(!servesTLS)("wss", () => {
   // Bun's WebSocket takes a CA per connection; Deno's only through a custom HTTP client.
   test.skipIf(!onBun)("with a tls block the listener is wss, and a client trusting the test CA works", async () => {
     const certs = testCerts();
@@ -201,6 +204,45 @@ describe("wss", () => {
     const srv = await server(`websocket { host: 127.0.0.1, port: -1, tls { cert_file: ${JSON.stringify(certs.server.cert)}, key_file: ${JSON.stringify(certs.server.key)} } }`);
     const r = await refusedConnect(wsconnect({ servers: `wss://localhost:${srv.wsPort}`, timeout: 2000, reconnect: false }));
     expect(r).not.toBe("connected");
+  });
+});
+
+describe.skipIf(!servesTLS)("wss client certificates", () => {
+  const certs = testCerts();
+  const tlsBlock = (extra: string) =>
+    `tls { cert_file: ${JSON.stringify(certs.server.cert)}, key_file: ${JSON.stringify(certs.server.key)}, ca_file: ${JSON.stringify(certs.ca)}, ${extra} }`;
+  const ca = () => readFileSync(certs.ca, "utf8");
+  const withCert = (p: { cert: string; key: string }) => ({ ca: ca(), cert: readFileSync(p.cert, "utf8"), key: readFileSync(p.key, "utf8") });
+
+  /** CONNECTs over `c` and resolves to what came back first: "PONG" or the -ERR line. */
+  async function connectOver(c: RawWs): Promise<string> {
+    await rawInfo(c);
+    c.send(2, 'CONNECT {"verbose":false,"protocol":1}\r\nPING\r\n');
+    await c.until(() => c.text.includes("PONG\r\n") || c.text.includes("-ERR") || c.closed);
+    const m = /-ERR '([^']*)'/.exec(c.text);
+    return m !== null ? m[1]! : c.text.includes("PONG") ? "PONG" : "closed";
+  }
+
+  test("verify: a client without a certificate fails the TLS handshake; one with a trusted certificate upgrades", async () => {
+    const srv = await server(`websocket { host: 127.0.0.1, port: -1, ${tlsBlock("verify: true")} }`);
+    const refused = await RawWs.open(srv.wsPort, {}, "/", { ca: ca() }).then(
+      (c) => (own(c), c.until(() => c.closed).then(() => c.status)),
+      () => "refused",
+    );
+    expect(refused === "refused" || refused === 0).toBe(true);
+    const ok = own(await RawWs.open(srv.wsPort, {}, "/", withCert(certs.client)));
+    expect(ok.status).toBe(101);
+    expect(await connectOver(ok)).toBe("PONG");
+  });
+
+  test("verify_and_map in the block maps a WebSocket client's certificate to a user; one that maps to none is refused", async () => {
+    const srv = await server(
+      `authorization { users: [ { user: ${JSON.stringify(EMAIL_IDENTITY)} } ] }\nwebsocket { host: 127.0.0.1, port: -1, ${tlsBlock("verify_and_map: true")} }`,
+    );
+    const mapped = own(await RawWs.open(srv.wsPort, {}, "/", withCert(certs.email)));
+    expect(await connectOver(mapped)).toBe("PONG");
+    const unmapped = own(await RawWs.open(srv.wsPort, {}, "/", withCert(certs.client)));
+    expect(await connectOver(unmapped)).toMatch(/Authorization Violation/i);
   });
 });
 
