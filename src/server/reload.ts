@@ -49,7 +49,6 @@ const NOT_RELOADABLE: Partial<Record<Key, string>> = {
   jetstream: "JetStream",
   cluster: "Cluster",
   leafnodes: "LeafNode",
-  websocket: "Websocket",
   mqtt: "MQTT",
   // natsedge's file sink is opened by the CLI; moving or resizing it needs a restart for now.
   log_file: "LogFile",
@@ -92,6 +91,7 @@ function diff(cur: ServerOptions, next: ServerOptions): Key[] {
   const changed: Key[] = [];
   for (const k of keys) {
     if (same(cur[k], next[k])) continue;
+    if (k === "websocket") checkWebsocket(cur, next);
     const goName = NOT_RELOADABLE[k];
     if (goName !== undefined) {
       throw new ReloadError(`config reload not supported for ${goName}: old=${show(cur[k])}, new=${show(next[k])}`);
@@ -99,6 +99,17 @@ function diff(cur: ServerOptions, next: ServerOptions): Key[] {
     changed.push(k);
   }
   return changed;
+}
+
+/**
+ * nats-server reloads a websocket block whose only change is its TLS settings (new handshakes use them) and
+ * refuses any other change. Adding or removing TLS would turn ws into wss: refused too.
+ */
+function checkWebsocket(cur: ServerOptions, next: ServerOptions): void {
+  const { tls: oldTls, ...oldRest } = cur.websocket ?? {};
+  const { tls: newTls, ...newRest } = next.websocket ?? {};
+  if (same(oldRest, newRest) && (oldTls === undefined) === (newTls === undefined)) return;
+  throw new ReloadError(`config reload not supported for Websocket: old=${show(cur.websocket)}, new=${show(next.websocket)}`);
 }
 
 /**
@@ -123,6 +134,8 @@ export async function reloadOptions(srv: Server, loaded: ServerOptions): Promise
       if (tls !== null) await srv.runtime.prepareTLS?.();
     }
     if (authChanged) auth = new Authenticator(next);
+    // The websocket block's new TLS must load before anything is applied; its service takes it after.
+    if (changed.includes("websocket") && next.websocket?.tls !== undefined) tlsServerConfig(next.websocket.tls);
   } catch (err) {
     throw new ReloadError(err instanceof Error ? err.message : String(err));
   }
@@ -143,7 +156,7 @@ export async function reloadOptions(srv: Server, loaded: ServerOptions): Promise
   if (changed.includes("ports_file_dir")) srv.lifecycle.movePortsFile(next.ports_file_dir);
   srv.applyReload(auth, tls);
   if (changed.includes("max_connections")) enforceMaxConnections(srv);
-  if (authChanged) await recheckClients(srv, auth);
+  if (authChanged) await recheckClients(srv);
   await srv.services.reload(next);
   srv.lifecycle.configLoadTime = Date.now();
   srv.flushPending();
@@ -165,7 +178,7 @@ function enforceMaxConnections(srv: Server): void {
   srv.log.notice(`Closed ${closed} connections to fall within max_connections`);
 }
 
-async function recheckClients(srv: Server, auth: Authenticator): Promise<void> {
+async function recheckClients(srv: Server): Promise<void> {
   const users = new Set((srv.options.authorization?.users ?? []).map((u) => u.user ?? u.nkey));
   const checks = [...srv.clients.values()].filter((c) => c.connected && !c.closed).map(async (c) => {
     // A named user that is gone from the users list "moved accounts" in nats-server's terms: plain close.
@@ -176,7 +189,8 @@ async function recheckClients(srv: Server, auth: Authenticator): Promise<void> {
     }
     let v: AuthVerdict;
     try {
-      v = await auth.authenticate(c.opts, c.nonce, c.link.tls);
+      // The client's own door decides: a WebSocket client may be under the block's authorization.
+      v = await srv.authenticate(c);
     } catch {
       v = { ok: false, reason: "authentication error" };
     }

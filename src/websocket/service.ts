@@ -6,7 +6,7 @@
  */
 import type { Authenticator } from "../auth/authenticator.ts";
 import type { ClientListener } from "../client/listener.ts";
-import type { WebsocketOptions } from "../config/options.ts";
+import type { ServerOptions, WebsocketOptions } from "../config/options.ts";
 import { tlsServerConfig } from "../config/tls_config.ts";
 import { ClientType } from "../protocol/kind.ts";
 import type { Conn, ConnHandler, Listener, TLSServerConfig } from "../runtime/types.ts";
@@ -40,7 +40,7 @@ export class WebSocketService implements ClientListener, UpgradeSettings {
   private constructor(
     private readonly host: WebSocketHost,
     readonly opts: WebsocketOptions,
-    readonly tls: TLSServerConfig | null,
+    public tls: TLSServerConfig | null,
     readonly origins: OriginPolicy,
     private readonly override: Authenticator | null,
   ) {
@@ -121,6 +121,14 @@ export class WebSocketService implements ClientListener, UpgradeSettings {
       tls_verify: undefined,
       ...(this.override !== null && { auth_required: true }),
     };
+  }
+
+  /** A reload may change only the block's TLS (reload.ts refuses the rest): the next handshakes use it. */
+  async reload(next: ServerOptions): Promise<void> {
+    const t = next.websocket?.tls;
+    if (t === undefined) return;
+    this.tls = tlsServerConfig(t);
+    await this.host.runtime.prepareTLS?.();
   }
 
   /** Lame duck mode: no new WebSocket clients, the connected ones stay until the server closes them. */

@@ -449,6 +449,45 @@ describe("lame duck mode", () => {
   });
 });
 
+describe.skipIf(!servesTLS)("config reload", () => {
+  const certs = testCerts();
+  const tlsBlock = (extra = "") => `tls { cert_file: ${JSON.stringify(certs.server.cert)}, key_file: ${JSON.stringify(certs.server.key)}, ca_file: ${JSON.stringify(certs.ca)} ${extra} }`;
+  const start = (config: string) => startServer({ host: "127.0.0.1", port: -1, config, logSink: () => {} }).then(own);
+
+  natsedgeOnly("a change to the block other than its TLS is refused with nats-server's message, and the listener goes on", async () => {
+    const h = await start(PLAIN);
+    await expect(h.reload({ config: "websocket { host: 127.0.0.1, port: -1, no_tls: true, compression: true }" })).rejects.toThrow(
+      "config reload not supported for Websocket",
+    );
+    const c = own(await RawWs.open(h.server.websocketPort));
+    await rawInfo(c);
+  });
+
+  natsedgeOnly("a TLS change applies to the next handshake: adding verify refuses a client without a certificate", async () => {
+    const h = await start(`websocket { host: 127.0.0.1, port: -1, ${tlsBlock()} }`);
+    const ca = readFileSync(certs.ca, "utf8");
+    const before = own(await RawWs.open(h.server.websocketPort, {}, "/", { ca }));
+    expect(before.status).toBe(101);
+    await h.reload({ config: `websocket { host: 127.0.0.1, port: -1, ${tlsBlock(", verify: true")} }` });
+    const after = await RawWs.open(h.server.websocketPort, {}, "/", { ca }).then(
+      (c) => (own(c), c.until(() => c.closed).then(() => c.status)),
+      () => "refused",
+    );
+    expect(after === "refused" || after === 0).toBe(true);
+    expect(before.closed).toBe(false);
+  });
+
+  natsedgeOnly("an authorization reload re-checks a WebSocket client against the block's authorization, not the server's", async () => {
+    const conf = (pass: string) => `authorization { user: tcpu, password: ${pass} }\nwebsocket { host: 127.0.0.1, port: -1, no_tls: true, authorization { token: wst } }`;
+    const h = await start(conf("one"));
+    const w = await wsconnect({ servers: `ws://127.0.0.1:${h.server.websocketPort}`, token: "wst", reconnect: false }).then(own);
+    await w.flush();
+    await h.reload({ config: conf("two") });
+    await Promise.race([w.flush(), w.closed()]);
+    expect(w.isClosed()).toBe(false);
+  });
+});
+
 describe("startup errors", () => {
   const dir = scratchDir("natsedge-ws-conf-");
   const confError = (conf: string) => {
