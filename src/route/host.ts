@@ -20,6 +20,10 @@ export interface RouteHost {
   newCid(): number;
   /** The cluster's client URLs, ours first, for the connect_urls clients are given. */
   setConnectUrls(urls: string[]): void;
+  /** Our WebSocket listener (null without one), for the ws_connect_urls our route INFO carries. */
+  readonly websocketAddress: { host: string; port: number; advertise?: string } | null;
+  /** The cluster's WebSocket URLs, ours first, for the connect_urls WebSocket clients are given. */
+  setWebsocketConnectUrls(urls: string[]): void;
   queueFlush(c: Connection): void;
   flushPending(): void;
 }

@@ -41,6 +41,8 @@ export interface RoutePeer {
   url: string;
   /** Its client URLs, for our clients' connect_urls. */
   connectUrls: string[];
+  /** Its WebSocket URLs (ws_connect_urls), for our WebSocket clients' connect_urls. */
+  wsConnectUrls: string[];
   /** The INFO it sent, forwarded to the other routes so they connect to it (gossip). */
   info: Record<string, unknown>;
 }
@@ -72,7 +74,7 @@ export class RouteConn implements ParserHandler, ConnProtocol, RemoteEndpoint {
   active = false;
   gotInfo = false;
   gotConnect = false;
-  peer: RoutePeer = { id: "", name: "", cluster: "", headers: false, url: "", connectUrls: [], info: {} };
+  peer: RoutePeer = { id: "", name: "", cluster: "", headers: false, url: "", connectUrls: [], wsConnectUrls: [], info: {} };
   /** The peer's interest, by key (`subject` or `subject queue`). */
   readonly peerSubs = new Map<string, Subscription>();
   private readonly advertised = new InterestMap("RS", `${GLOBAL_ACCOUNT} `);

@@ -11,6 +11,8 @@ export interface WebSocketHost {
   readonly runtime: Pick<Runtime, "name" | "serverTLS" | "listen" | "prepareTLS">;
   /** The client port's authenticator, which WebSocket clients share unless the block overrides it. */
   readonly auth: Authenticator;
+  /** The cluster's WebSocket URLs once routes run (null before): the connect_urls WebSocket clients get. */
+  readonly websocketConnectUrls: string[] | null;
   /** Serves `conn` as a NATS client that came in through `via`. */
   acceptClient(conn: Conn, via: ClientListener): ConnHandler;
   /** Makes `l`'s authenticator the one for its client type. */

@@ -110,7 +110,7 @@ export class WebSocketService implements ClientListener, UpgradeSettings {
   }
 
   /**
-   * The listener's own address and TLS, as current nats-server advertises to WebSocket clients (2.9.10 still
+   * The listener's own address, TLS and cluster URLs, as current nats-server advertises to WebSocket clients (2.9.10 still
    * sent the client port's): TLS already happened before the upgrade, so a client must not start it again.
    */
   info(): Record<string, unknown> {
@@ -119,6 +119,9 @@ export class WebSocketService implements ClientListener, UpgradeSettings {
       port: this.port,
       tls_required: this.tls !== null ? true : undefined,
       tls_verify: undefined,
+      // The client port's connect_urls would be dialled as WebSocket URLs: WebSocket clients get the cluster's
+      // WebSocket listeners, or none (nats-server puts ws_connect_urls in their connect_urls).
+      connect_urls: this.host.websocketConnectUrls ?? undefined,
       ...(this.override !== null && { auth_required: true }),
     };
   }
