@@ -14,7 +14,7 @@ import { mapsOwnCertificates, websocketAuthenticator, withWebsocketTLS } from ".
 import type { WebSocketHost } from "./host.ts";
 import type { RequestHead } from "./http_head.ts";
 import { OriginPolicy } from "./origin.ts";
-import { Upgrade, type UpgradeSettings } from "./upgrade.ts";
+import { Upgrade, type UpgradeSettings, type WsRoute } from "./upgrade.ts";
 import type { WsConn } from "./ws_conn.ts";
 
 /** nats-server's wsCompressThreshold: smaller batches go uncompressed. */
@@ -87,12 +87,19 @@ export class WebSocketService implements ClientListener, UpgradeSettings {
     this.host.log.error(`${peer} - websocket handshake error: ${reason}`);
   }
 
-  upgraded(ws: WsConn, _head: RequestHead): ConnHandler {
-    const h = this.host.acceptClient(ws, this);
-    // The listener's TLS is the connection's: verify_and_map reads its certificate.
-    if (ws.tls !== null) h.onTLS(ws.tls);
-    return h;
+  /** Every path is a NATS client for now; MQTT over WebSocket (/mqtt) is to be routed here. */
+  route(_head: RequestHead): WsRoute | null {
+    return this.clients;
   }
+
+  private readonly clients: WsRoute = {
+    accept: (ws: WsConn) => {
+      const h = this.host.acceptClient(ws, this);
+      // The listener's TLS is the connection's: verify_and_map reads its certificate.
+      if (ws.tls !== null) h.onTLS(ws.tls);
+      return h;
+    },
+  };
 
   done(u: Upgrade): void {
     this.upgrading.delete(u);

@@ -22,10 +22,20 @@ export interface UpgradeSettings {
   accepting: boolean;
   /** Logs a refusal as nats-server does: `<peer> - websocket handshake error: <reason>`. */
   refused(peer: string, reason: string): void;
-  /** Hands the upgraded connection to the server; the path picks what speaks on it (clients; MQTT later). */
-  upgraded(ws: WsConn, head: RequestHead): ConnHandler;
+  /**
+   * What speaks on a request's path once upgraded (nats-server: NATS clients on any path, MQTT on /mqtt,
+   * leaf nodes on /leafnode), or null to answer 404.
+   */
+  route(head: RequestHead): WsRoute | null;
   /** Called once, when the socket has upgraded or ended before it. */
   done(u: Upgrade): void;
+}
+
+export interface WsRoute {
+  /** Sec-WebSocket-Protocol for the 101 (MQTT's "mqtt"). */
+  protocol?: string;
+  /** Hands the upgraded connection to what serves it. */
+  accept(ws: WsConn, head: RequestHead): ConnHandler;
 }
 
 export class Upgrade implements ConnHandler {
@@ -94,10 +104,12 @@ export class Upgrade implements ConnHandler {
     const r = refusal(head, this.s.origins, this.s.tls !== null);
     if (r !== null) return this.refuse(r[0], r[1]);
     if (end < b.length) return this.refuse(400, "client sent data before handshake is complete");
-    this.upgrade(head);
+    const route = this.s.route(head);
+    if (route === null) return this.refuse(404, `nothing is served on ${head.path}`);
+    this.upgrade(head, route);
   }
 
-  private upgrade(head: RequestHead): void {
+  private upgrade(head: RequestHead, route: WsRoute): void {
     const h = head.headers;
     const compression = this.s.compression && offersDeflate(h);
     const noMasking = h.get("nats-no-masking") === "true";
@@ -113,8 +125,8 @@ export class Upgrade implements ConnHandler {
       forwardedFor: head.forwardedFor,
     });
     this.ws = ws;
-    ws.send(switchingProtocols(h.get("sec-websocket-key")!, { compression, noMasking }));
-    ws.handler = this.s.upgraded(ws, head);
+    ws.send(switchingProtocols(h.get("sec-websocket-key")!, { compression, noMasking, ...(route.protocol !== undefined && { protocol: route.protocol }) }));
+    ws.handler = route.accept(ws, head);
     this.finish();
   }
 

@@ -9,6 +9,7 @@ import { wsconnect } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import { startServer } from "../../../mod.ts";
 import "../../integration/websocket_test.ts";
+import "../../unit/websocket/frame_reader_test.ts";
 
 declare const Deno: { test(name: string, fn: () => Promise<void>): void };
 
