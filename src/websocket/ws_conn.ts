@@ -29,7 +29,12 @@ const EMPTY = new Uint8Array(0);
 export class WsConn implements Conn, ConnHandler {
   handler: ConnHandler | null = null;
   private readonly reader: FrameReader;
-  /** Framed bytes the raw connection has not taken yet, oldest first. */
+  /**
+   * Bytes of the last uncompressed frame's payload the raw connection has not taken: the core still holds
+   * them (write() reported them untaken) and hands them back first on its next write, unframed.
+   */
+  private owed = 0;
+  /** Framed bytes of our own (control frames, the 101, a compressed frame's rest) to go out once owed is 0. */
   private queue: Uint8Array[] = [];
   /** Reused for framing a batch when the raw connection takes it whole (the usual case). */
   private scratch = new Uint8Array(64 * 1024);
@@ -77,17 +82,61 @@ export class WsConn implements Conn, ConnHandler {
   // ---- Conn (the core's side) -----------------------------------------------------------------------------
 
   write(data: Uint8Array): number {
-    if (this.closeSent || this.rawClosed || this.queue.length > 0) return 0;
-    const compress = this.opts.compression && data.length > this.opts.compressThreshold;
-    const payload = compress ? deflateMessage(data) : data;
-    const hs = headerSize(payload.length);
-    if (this.scratch.length < hs + payload.length) this.scratch = new Uint8Array(Math.max(hs + payload.length, this.scratch.length * 2));
-    const frame = this.scratch.subarray(0, hs + payload.length);
-    writeHeader(frame, OP.binary, payload.length, compress);
-    frame.set(payload, hs);
+    if (this.closeSent || this.rawClosed) return 0;
+    let done = 0;
+    if (this.owed > 0) {
+      done = this.raw.write(data.subarray(0, Math.min(this.owed, data.length)));
+      this.owed -= done;
+      if (this.owed > 0) return done;
+    }
+    if (!this.drainQueue() || done === data.length) return done;
+    const rest = done === 0 ? data : data.subarray(done);
+    if (this.opts.compression && rest.length > this.opts.compressThreshold) return done + this.writeCompressed(rest);
+    // One frame for the whole batch. What the socket does not take stays the core's to hand back (owed): no
+    // copy of a large remainder here, and the core's slow-consumer accounting sees it.
+    const frame = this.framed(rest, false);
+    const hs = frame.length - rest.length;
+    const n = this.raw.write(frame);
+    if (n < hs) {
+      // Not even the header went (rare): the frame is queued whole, as a compressed one is.
+      this.queue.push(frame.slice(n));
+      return data.length;
+    }
+    this.owed = rest.length - (n - hs);
+    return done + (n - hs);
+  }
+
+  /** A deflated frame is ours alone: what the socket does not take is queued. Returns `data`'s length. */
+  private writeCompressed(data: Uint8Array): number {
+    const frame = this.framed(deflateMessage(data), true);
     const n = this.raw.write(frame);
     if (n < frame.length) this.queue.push(frame.slice(n));
     return data.length;
+  }
+
+  /** `payload` behind a binary frame header, in the scratch buffer (valid until the next call). */
+  private framed(payload: Uint8Array, compressed: boolean): Uint8Array {
+    const hs = headerSize(payload.length);
+    const size = hs + payload.length;
+    if (this.scratch.length < size) this.scratch = new Uint8Array(Math.max(size, this.scratch.length * 2));
+    const frame = this.scratch.subarray(0, size);
+    writeHeader(frame, OP.binary, payload.length, compressed);
+    frame.set(payload, hs);
+    return frame;
+  }
+
+  /** Writes queued frames; false when the socket is full before the queue is empty. */
+  private drainQueue(): boolean {
+    while (this.queue.length > 0) {
+      const head = this.queue[0]!;
+      const n = this.raw.write(head);
+      if (n < head.length) {
+        this.queue[0] = head.subarray(n);
+        return false;
+      }
+      this.queue.shift();
+    }
+    return true;
   }
 
   pause(): void {
@@ -119,11 +168,7 @@ export class WsConn implements Conn, ConnHandler {
   destroy(): void {
     this.handler = null;
     // A close frame still goes out when nothing is stuck before it: a client should learn why.
-    if (this.queue.length > 0) {
-      this.rawClosed = true;
-      this.raw.destroy();
-      return;
-    }
+    if (this.owed > 0 || this.queue.length > 0) return this.destroyRaw();
     this.end();
   }
 
@@ -134,15 +179,9 @@ export class WsConn implements Conn, ConnHandler {
   }
 
   onDrain(): void {
-    while (this.queue.length > 0) {
-      const head = this.queue[0]!;
-      const n = this.raw.write(head);
-      if (n < head.length) {
-        this.queue[0] = head.subarray(n);
-        return;
-      }
-      this.queue.shift();
-    }
+    // The core holds the rest of the current frame: it writes that first.
+    if (this.owed > 0) return this.handler?.onDrain();
+    if (!this.drainQueue()) return;
     if (this.closeSent) this.endRaw();
     else this.handler?.onDrain();
   }
@@ -188,10 +227,10 @@ export class WsConn implements Conn, ConnHandler {
     h?.onClose();
   }
 
-  /** Queues bytes already framed (or the 101 response, before any frame) after what is queued. */
+  /** Sends bytes already framed (or the 101 response, before any frame), after what is queued. */
   send(frame: Uint8Array): void {
     if (this.closeSent || this.rawClosed) return;
-    if (this.queue.length > 0) {
+    if (this.owed > 0 || this.queue.length > 0) {
       this.queue.push(frame);
       return;
     }
@@ -201,9 +240,17 @@ export class WsConn implements Conn, ConnHandler {
 
   private sendClose(frame: Uint8Array): void {
     if (this.closeSent || this.rawClosed) return;
+    // A frame cut short cannot be finished once the core has let go of its bytes: no close frame then.
+    if (this.owed > 0) return this.destroyRaw();
     this.send(frame);
     this.closeSent = true;
     if (this.queue.length === 0) this.endRaw();
+  }
+
+  private destroyRaw(): void {
+    if (this.rawClosed) return;
+    this.rawClosed = true;
+    this.raw.destroy();
   }
 
   private endRaw(): void {

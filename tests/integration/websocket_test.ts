@@ -181,6 +181,33 @@ describe("the NATS protocol over WebSocket", () => {
   });
 });
 
+describe("a slow reader", () => {
+  test("a WebSocket client that stops reading gets every message, in valid frames, once it reads again", async () => {
+    const srv = await server(PLAIN);
+    const c = own(await RawWs.open(srv.wsPort));
+    await rawInfo(c);
+    c.send(2, 'CONNECT {"verbose":false}\r\nSUB slow 1\r\nPING\r\n');
+    await c.until(() => c.text.includes("PONG\r\n"));
+    c.pause();
+    const before = c.dataBytes;
+    const t = await tcp(srv);
+    const body = "y".repeat(10_000);
+    const count = 600;
+    for (let i = 0; i < count; i++) t.publish("slow", `${i}:${body}`);
+    await t.flush();
+    c.resume();
+    let want = 0;
+    for (let i = 0; i < count; i++) {
+      const len = `${i}:${body}`.length;
+      want += `MSG slow 1 ${len}\r\n`.length + len + 2;
+    }
+    await c.until(() => c.dataBytes - before >= want, 20_000);
+    const got = [...c.text.matchAll(/MSG slow 1 \d+\r\n(\d+):/g)].map((m) => Number(m[1]));
+    expect(got).toEqual([...Array(count).keys()]);
+    expect(c.closed).toBe(false);
+  });
+});
+
 describe.skipIf(!servesTLS)("wss", () => {
   // Bun's WebSocket takes a CA per connection; Deno's only through a custom HTTP client.
   test.skipIf(!onBun)("with a tls block the listener is wss, and a client trusting the test CA works", async () => {
