@@ -10,9 +10,9 @@ export function headerSize(len: number): number {
   return len <= 125 ? 2 : len < 65536 ? 4 : 10;
 }
 
-/** Writes the header of a final, unmasked frame into `out` at 0; returns its size. */
-export function writeHeader(out: Uint8Array, opcode: number, len: number, compressed: boolean): number {
-  out[0] = FIN | (compressed ? RSV1 : 0) | opcode;
+/** Writes the header of an unmasked frame into `out` at 0 (final unless `fin` is false); returns its size. */
+export function writeHeader(out: Uint8Array, opcode: number, len: number, compressed: boolean, fin = true): number {
+  out[0] = (fin ? FIN : 0) | (compressed ? RSV1 : 0) | opcode;
   if (len <= 125) {
     out[1] = len;
     return 2;

@@ -31,6 +31,9 @@ export interface UpgradeSettings {
   done(u: Upgrade): void;
 }
 
+/** nats-server's wsFrameSizeForBrowsers. */
+const BROWSER_FRAME = 4096;
+
 export interface WsRoute {
   /** Sec-WebSocket-Protocol for the 101 (MQTT's "mqtt"). */
   protocol?: string;
@@ -113,6 +116,10 @@ export class Upgrade implements ConnHandler {
     const h = head.headers;
     const compression = this.s.compression && offersDeflate(h);
     const noMasking = h.get("nats-no-masking") === "true";
+    // nats-server's browser detection (wsUpgrade): 4 KiB frames for browsers, and Safari (the only one whose
+    // UA has both Version/ and Safari/) gets compressed messages unfragmented.
+    const ua = h.get("user-agent") ?? "";
+    const browser = ua.startsWith("Mozilla/");
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.buf = new Uint8Array(0);
@@ -123,6 +130,8 @@ export class Upgrade implements ConnHandler {
       maxMessage: this.s.maxMessage,
       tls: this.tls,
       forwardedFor: head.forwardedFor,
+      maxFrame: browser ? BROWSER_FRAME : 0,
+      wholeCompressed: browser && ua.includes("Version/") && ua.includes("Safari/"),
     });
     this.ws = ws;
     ws.send(switchingProtocols(h.get("sec-websocket-key")!, { compression, noMasking, ...(route.protocol !== undefined && { protocol: route.protocol }) }));

@@ -22,6 +22,13 @@ export interface WsConnOptions {
   tls: TLSState | null;
   /** The first X-Forwarded-For address, when it is an IP. */
   forwardedFor: string | null;
+  /**
+   * The largest frame payload sent, 0 for none: nats-server cuts what it sends browsers into 4 KiB frames
+   * (whole messages when uncompressed, fragments of one message when compressed).
+   */
+  maxFrame: number;
+  /** Compressed messages go in one frame whatever maxFrame says (Safari, which mishandles fragments). */
+  wholeCompressed: boolean;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -92,37 +99,71 @@ export class WsConn implements Conn, ConnHandler {
     if (!this.drainQueue() || done === data.length) return done;
     const rest = done === 0 ? data : data.subarray(done);
     if (this.opts.compression && rest.length > this.opts.compressThreshold) return done + this.writeCompressed(rest);
-    // One frame for the whole batch. What the socket does not take stays the core's to hand back (owed): no
-    // copy of a large remainder here, and the core's slow-consumer accounting sees it.
-    const frame = this.framed(rest, false);
-    const hs = frame.length - rest.length;
-    const n = this.raw.write(frame);
-    if (n < hs) {
-      // Not even the header went (rare): the frame is queued whole, as a compressed one is.
-      this.queue.push(frame.slice(n));
-      return data.length;
-    }
-    this.owed = rest.length - (n - hs);
-    return done + (n - hs);
+    // One frame for the whole batch (or 4 KiB ones for a browser). What the socket does not take stays the
+    // core's to hand back (owed): no copy of a large remainder here, and slow-consumer accounting sees it.
+    const cap = this.opts.maxFrame > 0 ? this.opts.maxFrame : rest.length;
+    const frames = this.framed(rest, cap, false);
+    const n = this.raw.write(frames);
+    return done + this.taken(frames, n, rest.length, cap);
   }
 
-  /** A deflated frame is ours alone: what the socket does not take is queued. Returns `data`'s length. */
+  /**
+   * How many payload bytes of `frames` (payload cut at `cap`) the `n` bytes written hold, setting owed to the
+   * rest of a frame cut short. A frame cut inside its header is queued whole and counts as taken.
+   */
+  private taken(frames: Uint8Array, n: number, len: number, cap: number): number {
+    let off = 0;
+    let payload = 0;
+    while (payload < len) {
+      const p = Math.min(cap, len - payload);
+      const hs = headerSize(p);
+      if (n >= off + hs + p) {
+        off += hs + p;
+        payload += p;
+        continue;
+      }
+      if (n >= off + hs) {
+        this.owed = p - (n - off - hs);
+        return payload + (n - off - hs);
+      }
+      this.queue.push(frames.slice(n, off + hs + p));
+      return payload + p;
+    }
+    return payload;
+  }
+
+  /** A deflated message is ours alone: what the socket does not take is queued. Returns `data`'s length. */
   private writeCompressed(data: Uint8Array): number {
-    const frame = this.framed(deflateMessage(data), true);
-    const n = this.raw.write(frame);
-    if (n < frame.length) this.queue.push(frame.slice(n));
+    const z = deflateMessage(data);
+    const cap = this.opts.maxFrame > 0 && !this.opts.wholeCompressed ? this.opts.maxFrame : z.length;
+    const frames = this.framed(z, cap, true);
+    const n = this.raw.write(frames);
+    if (n < frames.length) this.queue.push(frames.slice(n));
     return data.length;
   }
 
-  /** `payload` behind a binary frame header, in the scratch buffer (valid until the next call). */
-  private framed(payload: Uint8Array, compressed: boolean): Uint8Array {
-    const hs = headerSize(payload.length);
-    const size = hs + payload.length;
+  /**
+   * `payload` in frames of at most `cap` bytes, in the scratch buffer (valid until the next call): whole
+   * binary messages, or with `compressed` one message in fragments (RSV1 on the first only, RFC 7692).
+   */
+  private framed(payload: Uint8Array, cap: number, compressed: boolean): Uint8Array {
+    const count = Math.max(1, Math.ceil(payload.length / cap));
+    const size = payload.length + count * headerSize(Math.min(cap, payload.length));
     if (this.scratch.length < size) this.scratch = new Uint8Array(Math.max(size, this.scratch.length * 2));
-    const frame = this.scratch.subarray(0, size);
-    writeHeader(frame, OP.binary, payload.length, compressed);
-    frame.set(payload, hs);
-    return frame;
+    const out = this.scratch;
+    let at = 0;
+    let from = 0;
+    do {
+      const p = Math.min(cap, payload.length - from);
+      const first = from === 0;
+      const last = from + p === payload.length;
+      const opcode = compressed && !first ? OP.continuation : OP.binary;
+      at += writeHeader(out.subarray(at), opcode, p, compressed && first, !compressed || last);
+      out.set(payload.subarray(from, from + p), at);
+      at += p;
+      from += p;
+    } while (from < payload.length);
+    return out.subarray(0, at);
   }
 
   /** Writes queued frames; false when the socket is full before the queue is empty. */

@@ -181,31 +181,86 @@ describe("the NATS protocol over WebSocket", () => {
   });
 });
 
-describe("a slow reader", () => {
-  test("a WebSocket client that stops reading gets every message, in valid frames, once it reads again", async () => {
+describe("frames for browsers", () => {
+  const CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
+  const SAFARI = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15";
+  const offer = { "Sec-WebSocket-Extensions": "permessage-deflate" };
+
+  /** A subscriber on `c` that gets one 50 000-byte message of random letters (deflate cannot shrink it below 4 KiB). */
+  async function bigMessage(srv: WsServer, c: RawWs): Promise<void> {
+    await c.until(() => c.frames.length > 0);
+    c.send(2, 'CONNECT {"verbose":false}\r\nSUB b 1\r\nPING\r\n');
+    const n = c.frames.length;
+    await c.until(() => c.frames.length > n);
+    const t = await tcp(srv);
+    const letters = Array.from({ length: 50_000 }, () => String.fromCharCode(97 + Math.floor(Math.random() * 26))).join("");
+    t.publish("b", letters);
+    await t.flush();
+  }
+
+  test("a browser gets what the server sends in frames of at most 4 KiB, each a whole binary message", async () => {
+    const srv = await server(PLAIN);
+    const c = own(await RawWs.open(srv.wsPort, { "User-Agent": CHROME }));
+    await bigMessage(srv, c);
+    await c.until(() => c.text.includes("MSG b 1 50000\r\n") && c.dataBytes >= 50_000);
+    expect(c.frames.every((f) => f.payload.length <= 4096 && f.fin && f.opcode === 2)).toBe(true);
+    expect(c.frames.length).toBeGreaterThan(12);
+  });
+
+  test("compressed, a browser gets one message cut into 4 KiB fragments (RSV1 on the first); Safari gets it whole", async () => {
+    const srv = await server("websocket { host: 127.0.0.1, port: -1, no_tls: true, compression: true }");
+    for (const [ua, fragmented] of [[CHROME, true], [SAFARI, false]] as const) {
+      const c = own(await RawWs.open(srv.wsPort, { "User-Agent": ua, ...offer }));
+      await bigMessage(srv, c);
+      await c.until(() => c.frames.some((f) => f.payload.length > 4096 || (f.opcode === 0 && f.fin)));
+      const big = c.frames.findIndex((f) => f.rsv1 && !f.fin);
+      if (fragmented) {
+        expect(big).toBeGreaterThanOrEqual(0);
+        const rest = c.frames.slice(big + 1);
+        expect(rest.every((f) => f.opcode === 0 && !f.rsv1 && f.payload.length <= 4096)).toBe(true);
+        expect(rest.at(-1)!.fin).toBe(true);
+      } else {
+        expect(big).toBe(-1);
+        expect(c.frames.some((f) => f.rsv1 && f.fin && f.payload.length > 4096)).toBe(true);
+      }
+    }
+  });
+
+  test("a client that is not a browser gets the whole batch in one frame", async () => {
     const srv = await server(PLAIN);
     const c = own(await RawWs.open(srv.wsPort));
-    await rawInfo(c);
-    c.send(2, 'CONNECT {"verbose":false}\r\nSUB slow 1\r\nPING\r\n');
-    await c.until(() => c.text.includes("PONG\r\n"));
-    c.pause();
-    const before = c.dataBytes;
-    const t = await tcp(srv);
-    const body = "y".repeat(10_000);
-    const count = 600;
-    for (let i = 0; i < count; i++) t.publish("slow", `${i}:${body}`);
-    await t.flush();
-    c.resume();
-    let want = 0;
-    for (let i = 0; i < count; i++) {
-      const len = `${i}:${body}`.length;
-      want += `MSG slow 1 ${len}\r\n`.length + len + 2;
-    }
-    await c.until(() => c.dataBytes - before >= want, 20_000);
-    const got = [...c.text.matchAll(/MSG slow 1 \d+\r\n(\d+):/g)].map((m) => Number(m[1]));
-    expect(got).toEqual([...Array(count).keys()]);
-    expect(c.closed).toBe(false);
+    await bigMessage(srv, c);
+    await c.until(() => c.frames.some((f) => f.payload.length > 4096));
   });
+});
+
+describe("a slow reader", () => {
+  for (const [who, headers] of [["a WebSocket client", {}], ["a browser (4 KiB frames)", { "User-Agent": "Mozilla/5.0 (X11; Linux x86_64)" }]] as const) {
+    test(`${who} that stops reading gets every message, in valid frames, once it reads again`, async () => {
+      const srv = await server(PLAIN);
+      const c = own(await RawWs.open(srv.wsPort, headers));
+      await rawInfo(c);
+      c.send(2, 'CONNECT {"verbose":false}\r\nSUB slow 1\r\nPING\r\n');
+      await c.until(() => c.text.includes("PONG\r\n"));
+      c.pause();
+      const before = c.dataBytes;
+      const t = await tcp(srv);
+      const body = "y".repeat(10_000);
+      const count = 600;
+      for (let i = 0; i < count; i++) t.publish("slow", `${i}:${body}`);
+      await t.flush();
+      c.resume();
+      let want = 0;
+      for (let i = 0; i < count; i++) {
+        const len = `${i}:${body}`.length;
+        want += `MSG slow 1 ${len}\r\n`.length + len + 2;
+      }
+      await c.until(() => c.dataBytes - before >= want, 20_000);
+      const got = [...c.text.matchAll(/MSG slow 1 \d+\r\n(\d+):/g)].map((m) => Number(m[1]));
+      expect(got).toEqual([...Array(count).keys()]);
+      expect(c.closed).toBe(false);
+    });
+  }
 });
 
 describe.skipIf(!servesTLS)("wss", () => {
