@@ -10,6 +10,7 @@ import { connect } from "@nats-io/transport-node";
 import { startServer } from "../../../mod.ts";
 import "../../integration/websocket_test.ts";
 import "../../unit/websocket/frame_reader_test.ts";
+import "../../unit/websocket/ws_conn_test.ts";
 
 declare const Deno: { test(name: string, fn: () => Promise<void>): void };
 
