@@ -15,6 +15,8 @@ export interface WebSocketHost {
   readonly websocketConnectUrls: string[] | null;
   /** Serves `conn` as a NATS client that came in through `via`. */
   acceptClient(conn: Conn, via: ClientListener): ConnHandler;
+  /** MQTT over WebSocket (the /mqtt path): serves `conn` as an MQTT client; absent or null without MQTT. */
+  acceptMqttWebSocket?(conn: Conn): ConnHandler | null;
   /** Makes `l`'s authenticator the one for its client type. */
   registerListener(l: ClientListener): void;
 }

@@ -22,6 +22,8 @@ const COMPRESS_THRESHOLD = 64;
 /** The largest message a client may send: nats-server's cap on compressed input, min(8 × max_payload, 64 MiB). */
 const MAX_MESSAGE_CAP = 64 * 1024 * 1024;
 const DEFAULT_HOST = "0.0.0.0";
+const MQTT_PATH = "/mqtt";
+const LEAF_PATH = "/leafnode";
 
 export class WebSocketService implements ClientListener, UpgradeSettings {
   readonly clientType = ClientType.WS;
@@ -87,10 +89,29 @@ export class WebSocketService implements ClientListener, UpgradeSettings {
     this.host.log.error(`${peer} - websocket handshake error: ${reason}`);
   }
 
-  /** Every path is a NATS client for now; MQTT over WebSocket (/mqtt) is to be routed here. */
-  route(_head: RequestHead): WsRoute | null {
+  /**
+   * nats-server's wsUpgrade paths: /mqtt... is MQTT (refused with 404 when the server has no MQTT, as current
+   * nats-server does), /leafnode... would be a leaf node (not served: natsedge's leaf nodes do not speak
+   * WebSocket), anything else a NATS client.
+   */
+  route(head: RequestHead): WsRoute | null {
+    if (head.path.startsWith(MQTT_PATH)) return this.host.options.mqtt?.port && this.host.acceptMqttWebSocket !== undefined ? this.mqtt : null;
+    if (head.path.startsWith(LEAF_PATH)) return null;
     return this.clients;
   }
+
+  private readonly mqtt: WsRoute = {
+    protocol: "mqtt",
+    accept: (ws: WsConn) => {
+      const h = this.host.acceptMqttWebSocket?.(ws) ?? null;
+      if (h === null) {
+        ws.destroy();
+        return { onData() {}, onDrain() {}, onClose() {}, onTLS() {} };
+      }
+      if (ws.tls !== null) h.onTLS(ws.tls);
+      return h;
+    },
+  };
 
   private readonly clients: WsRoute = {
     accept: (ws: WsConn) => {
