@@ -5,6 +5,15 @@
  */
 import { constants, deflateRawSync, inflateRawSync } from "node:zlib";
 
+/** permessage-deflate's two halves, as a WsConn uses them; loaded only where compression is configured. */
+export interface Deflate {
+  deflate(data: Uint8Array): Uint8Array;
+  /** Throws past `max` bytes of output. */
+  inflate(data: Uint8Array, max: number): Uint8Array;
+}
+
+export const deflate: Deflate = { deflate: deflateMessage, inflate: inflateMessage };
+
 export function deflateMessage(data: Uint8Array): Uint8Array {
   const out = deflateRawSync(data, { level: constants.Z_BEST_SPEED, finishFlush: constants.Z_SYNC_FLUSH });
   return out.subarray(0, out.length - 4);

@@ -2,8 +2,6 @@
  * The HTTP/1.1 side of the upgrade, by hand as nats-server writes it after hijacking the connection: the
  * request head parsed from bytes, the 101 response, and the short error responses Go's http.Error sends.
  */
-import { createHash } from "node:crypto";
-import { isIP } from "node:net";
 import type { UpgradeHead } from "./handshake.ts";
 
 /** RFC 6455 1.3. */
@@ -45,13 +43,29 @@ export function parseHead(b: Uint8Array): RequestHead | string {
     } catch {
       return `invalid header ${JSON.stringify(name)}`;
     }
-    if (forwardedFor === undefined && name.toLowerCase() === "x-forwarded-for") forwardedFor = isIP(value) !== 0 ? value : null;
+    if (forwardedFor === undefined && name.toLowerCase() === "x-forwarded-for") forwardedFor = isIP(value) ? value : null;
   }
   return { method: m[1]!, path: m[2]!, headers, forwardedFor: forwardedFor ?? null };
 }
 
-function acceptKey(key: string): string {
-  return createHash("sha1").update(key + GUID).digest("base64");
+/** Go's net.ParseIP accepts it: dotted IPv4 or an IPv6 literal (WHATWG URL parses the latter exactly). */
+function isIP(s: string): boolean {
+  if (/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(s)) return true;
+  if (!s.includes(":") || /[^0-9a-fA-F:.]/.test(s)) return false;
+  try {
+    new URL(`http://[${s}]/`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** WebCrypto rather than node:crypto, whose module costs idle memory. */
+async function acceptKey(key: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-1", encoder.encode(key + GUID));
+  let bin = "";
+  for (const b of new Uint8Array(digest)) bin += String.fromCharCode(b);
+  return btoa(bin);
 }
 
 export interface SwitchOptions {
@@ -63,8 +77,8 @@ export interface SwitchOptions {
 
 const encoder = new TextEncoder();
 
-export function switchingProtocols(key: string, o: SwitchOptions): Uint8Array {
-  let r = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\n`;
+export async function switchingProtocols(key: string, o: SwitchOptions): Promise<Uint8Array> {
+  let r = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${await acceptKey(key)}\r\n`;
   if (o.compression) r += "Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover\r\n";
   if (o.noMasking) r += "Nats-No-Masking: true\r\n";
   if (o.protocol !== undefined) r += `Sec-Websocket-Protocol: ${o.protocol}\r\n`;

@@ -12,6 +12,7 @@ import { ClientType } from "../protocol/kind.ts";
 import type { Conn, ConnHandler, Listener, TLSServerConfig } from "../runtime/types.ts";
 import { mapsOwnCertificates, websocketAuthenticator, withWebsocketTLS } from "./auth.ts";
 import type { WebSocketHost } from "./host.ts";
+import type { Deflate } from "./deflate.ts";
 import type { RequestHead } from "./http_head.ts";
 import { OriginPolicy } from "./origin.ts";
 import { Upgrade, type UpgradeSettings, type WsRoute } from "./upgrade.ts";
@@ -28,7 +29,7 @@ const LEAF_PATH = "/leafnode";
 export class WebSocketService implements ClientListener, UpgradeSettings {
   readonly clientType = ClientType.WS;
   readonly authTimeoutMs: number | undefined;
-  readonly compression: boolean;
+  compression: Deflate | null = null;
   readonly compressThreshold = COMPRESS_THRESHOLD;
   readonly maxMessage: number;
   readonly handshakeTimeoutMs: number;
@@ -47,7 +48,6 @@ export class WebSocketService implements ClientListener, UpgradeSettings {
     private readonly override: Authenticator | null,
   ) {
     this.authTimeoutMs = opts.authorization?.timeout;
-    this.compression = opts.compression === true;
     this.maxMessage = Math.min(8 * host.options.max_payload, MAX_MESSAGE_CAP);
     this.handshakeTimeoutMs = opts.handshake_timeout ?? 0;
   }
@@ -66,6 +66,8 @@ export class WebSocketService implements ClientListener, UpgradeSettings {
     const origins = new OriginPolicy(ws.same_origin === true, ws.allowed_origins);
     for (const ao of origins.unparsable) host.log.error(`error parsing allowed origin: ${JSON.stringify(ao)} is not an absolute URL`);
     const self = new WebSocketService(host, ws, tls, origins, websocketAuthenticator(o));
+    // node:zlib costs idle memory: loaded only when the block enables compression.
+    if (ws.compression === true) self.compression = (await import("./deflate.ts")).deflate;
     const wsHost = ws.host ?? DEFAULT_HOST;
     self.listener = await rt.listen({ host: wsHost, port: ws.port === -1 ? 0 : ws.port!, accept: (raw) => self.accept(raw) });
     host.registerListener(self);

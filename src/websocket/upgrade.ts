@@ -6,6 +6,7 @@
 import type { Conn, ConnHandler, TLSServerConfig, TLSState } from "../runtime/types.ts";
 import { refusal } from "./handshake.ts";
 import { headEnd, httpError, MAX_HEAD, offersDeflate, parseHead, type RequestHead, switchingProtocols } from "./http_head.ts";
+import type { Deflate } from "./deflate.ts";
 import type { OriginPolicy } from "./origin.ts";
 import { WsConn } from "./ws_conn.ts";
 
@@ -13,7 +14,8 @@ import { WsConn } from "./ws_conn.ts";
 export interface UpgradeSettings {
   tls: TLSServerConfig | null;
   origins: OriginPolicy;
-  compression: boolean;
+  /** permessage-deflate when the block enables it (loaded only then), else null. */
+  compression: Deflate | null;
   compressThreshold: number;
   maxMessage: number;
   /** 0: no limit. */
@@ -46,6 +48,8 @@ export class Upgrade implements ConnHandler {
   private tls: TLSState | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private ws: WsConn | null = null;
+  /** What came while the 101 was being made (the accept key is a WebCrypto digest): read once upgraded. */
+  private early: Uint8Array[] | null = null;
   private next: ConnHandler | null = null;
   private finished = false;
 
@@ -90,6 +94,7 @@ export class Upgrade implements ConnHandler {
 
   onData(data: Uint8Array): void {
     if (this.ws !== null) return this.ws.onData(data);
+    if (this.early !== null) return void this.early.push(data.slice());
     if (this.finished || (this.s.tls !== null && this.tls === null)) return;
     const from = this.buf.length;
     const b = new Uint8Array(from + data.length);
@@ -109,19 +114,22 @@ export class Upgrade implements ConnHandler {
     if (end < b.length) return this.refuse(400, "client sent data before handshake is complete");
     const route = this.s.route(head);
     if (route === null) return this.refuse(404, `nothing is served on ${head.path}`);
-    this.upgrade(head, route);
+    this.early = [];
+    void this.upgrade(head, route);
   }
 
-  private upgrade(head: RequestHead, route: WsRoute): void {
+  private async upgrade(head: RequestHead, route: WsRoute): Promise<void> {
     const h = head.headers;
-    const compression = this.s.compression && offersDeflate(h);
+    const compression = offersDeflate(h) ? this.s.compression : null;
     const noMasking = h.get("nats-no-masking") === "true";
     // nats-server's browser detection (wsUpgrade): 4 KiB frames for browsers, and Safari (the only one whose
     // UA has both Version/ and Safari/) gets compressed messages unfragmented.
     const ua = h.get("user-agent") ?? "";
     const browser = ua.startsWith("Mozilla/");
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    const key = h.get("sec-websocket-key")!;
+    const response = await switchingProtocols(key, { compression: compression !== null, noMasking, ...(route.protocol !== undefined && { protocol: route.protocol }) });
+    // Closed, timed out or shut down while the accept key was computed.
+    if (this.finished) return;
     this.buf = new Uint8Array(0);
     const ws = new WsConn(this.raw, {
       compression,
@@ -134,9 +142,12 @@ export class Upgrade implements ConnHandler {
       wholeCompressed: browser && ua.includes("Version/") && ua.includes("Safari/"),
     });
     this.ws = ws;
-    ws.send(switchingProtocols(h.get("sec-websocket-key")!, { compression, noMasking, ...(route.protocol !== undefined && { protocol: route.protocol }) }));
+    ws.send(response);
     ws.handler = route.accept(ws, head);
     this.finish();
+    const early = this.early ?? [];
+    this.early = null;
+    for (const d of early) ws.onData(d);
   }
 
   private refuse(status: number, reason: string): void {

@@ -1,18 +1,20 @@
 /**
  * A WebSocket connection as the core sees it: a Conn carrying the NATS byte stream, framed over the raw
- * (TCP or TLS) Conn it was upgraded from. Whatever the core flushes goes out as one binary frame, deflated
- * when compression was negotiated and the batch is over the threshold (nats-server's wsCollapsePtoNB); reads
+ * (TCP or TLS) Conn it was upgraded from. Whatever the core flushes goes out as one binary frame (4 KiB
+ * frames for a browser), deflated when compression was negotiated and the batch is over the threshold
+ * (nats-server's wsCollapsePtoNB); reads
  * go through the FrameReader; pings are answered, a close frame is echoed, and the core's close reason
  * becomes the status of the close frame sent last.
  */
 import type { Conn, ConnHandler, TLSClientConfig, TLSServerConfig, TLSState } from "../runtime/types.ts";
 import { closeStatus } from "./close_status.ts";
-import { deflateMessage, inflateMessage } from "./deflate.ts";
+import type { Deflate } from "./deflate.ts";
 import { FrameReader, OP } from "./frame_reader.ts";
 import { closePayload, controlFrame, headerSize, writeHeader } from "./frame_writer.ts";
 
 export interface WsConnOptions {
-  compression: boolean;
+  /** permessage-deflate, when it was negotiated. */
+  compression: Deflate | null;
   /** Batches of at most this many bytes go uncompressed. */
   compressThreshold: number;
   /** The client was told it may send unmasked frames (Nats-No-Masking). */
@@ -32,6 +34,8 @@ export interface WsConnOptions {
 }
 
 const EMPTY = new Uint8Array(0);
+/** A scratch buffer up to this size is kept between batches; a larger one only while batches need it. */
+const SCRATCH_KEEP = 64 * 1024;
 
 export class WsConn implements Conn, ConnHandler {
   handler: ConnHandler | null = null;
@@ -43,8 +47,11 @@ export class WsConn implements Conn, ConnHandler {
   private owed = 0;
   /** Framed bytes of our own (control frames, the 101, a compressed frame's rest) to go out once owed is 0. */
   private queue: Uint8Array[] = [];
-  /** Reused for framing a batch when the raw connection takes it whole (the usual case). */
-  private scratch = new Uint8Array(64 * 1024);
+  /**
+   * Where a batch is framed, reused while the raw connection takes batches whole (the usual case). Grown on
+   * demand and given back after a burst, so that an idle connection holds none of it.
+   */
+  private scratch = EMPTY;
   private status = 1000;
   private reason = "";
   /** A close frame was queued: nothing more is written, the raw connection ends once the queue drains. */
@@ -63,9 +70,9 @@ export class WsConn implements Conn, ConnHandler {
       },
       {
         requireMask: !opts.noMasking,
-        compression: opts.compression,
+        compression: opts.compression !== null,
         maxMessage: opts.maxMessage,
-        inflate: (d) => inflateMessage(d, opts.maxMessage),
+        inflate: (d) => opts.compression!.inflate(d, opts.maxMessage),
       },
     );
   }
@@ -98,7 +105,8 @@ export class WsConn implements Conn, ConnHandler {
     }
     if (!this.drainQueue() || done === data.length) return done;
     const rest = done === 0 ? data : data.subarray(done);
-    if (this.opts.compression && rest.length > this.opts.compressThreshold) return done + this.writeCompressed(rest);
+    const z = this.opts.compression;
+    if (z !== null && rest.length > this.opts.compressThreshold) return done + this.writeCompressed(z.deflate(rest), rest.length);
     // One frame for the whole batch (or 4 KiB ones for a browser). What the socket does not take stays the
     // core's to hand back (owed): no copy of a large remainder here, and slow-consumer accounting sees it.
     const cap = this.opts.maxFrame > 0 ? this.opts.maxFrame : rest.length;
@@ -132,14 +140,13 @@ export class WsConn implements Conn, ConnHandler {
     return payload;
   }
 
-  /** A deflated message is ours alone: what the socket does not take is queued. Returns `data`'s length. */
-  private writeCompressed(data: Uint8Array): number {
-    const z = deflateMessage(data);
+  /** A deflated message is ours alone: what the socket does not take is queued. Returns `taken`. */
+  private writeCompressed(z: Uint8Array, taken: number): number {
     const cap = this.opts.maxFrame > 0 && !this.opts.wholeCompressed ? this.opts.maxFrame : z.length;
     const frames = this.framed(z, cap, true);
     const n = this.raw.write(frames);
     if (n < frames.length) this.queue.push(frames.slice(n));
-    return data.length;
+    return taken;
   }
 
   /**
@@ -149,7 +156,9 @@ export class WsConn implements Conn, ConnHandler {
   private framed(payload: Uint8Array, cap: number, compressed: boolean): Uint8Array {
     const count = Math.max(1, Math.ceil(payload.length / cap));
     const size = payload.length + count * headerSize(Math.min(cap, payload.length));
-    if (this.scratch.length < size) this.scratch = new Uint8Array(Math.max(size, this.scratch.length * 2));
+    if (this.scratch.length < size || this.scratch.length > Math.max(SCRATCH_KEEP, 8 * size)) {
+      this.scratch = new Uint8Array(Math.max(size, Math.min(2 * this.scratch.length, SCRATCH_KEEP)));
+    }
     const out = this.scratch;
     let at = 0;
     let from = 0;

@@ -81,7 +81,7 @@ describe("WsConn writes over a socket that takes what it likes", () => {
       for (let seed = 1; seed <= 40; seed++) {
         const rand = rng(seed);
         const raw = new FlakySocket(rand);
-        const ws = new WsConn(raw, { compression: false, compressThreshold: 64, noMasking: false, maxMessage: 1 << 20, tls: null, forwardedFor: null, maxFrame, wholeCompressed: false });
+        const ws = new WsConn(raw, { compression: null, compressThreshold: 64, noMasking: false, maxMessage: 1 << 20, tls: null, forwardedFor: null, maxFrame, wholeCompressed: false });
         ws.handler = { onData() {}, onDrain() {}, onClose() {}, onTLS() {} } satisfies ConnHandler;
         let pending: number[] = [];
         const sent: number[] = [];
