@@ -281,6 +281,17 @@ describe.skipIf(!servesTLS)("wss", () => {
     for await (const m of sub) expect(m.string()).toBe("over tls");
   });
 
+  test("handshake_timeout covers the TLS handshake: a socket that never starts it is closed", async () => {
+    const certs = testCerts();
+    const srv = await server(
+      `websocket { host: 127.0.0.1, port: -1, handshake_timeout: "300ms", tls { cert_file: ${JSON.stringify(certs.server.cert)}, key_file: ${JSON.stringify(certs.server.key)} } }`,
+    );
+    const started = Date.now();
+    const idle = own(await rawSocket(srv.wsPort));
+    await idle.closed;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+  });
+
   test("a client that does not trust the CA is refused at the TLS handshake", async () => {
     const certs = testCerts();
     const srv = await server(`websocket { host: 127.0.0.1, port: -1, tls { cert_file: ${JSON.stringify(certs.server.cert)}, key_file: ${JSON.stringify(certs.server.key)} } }`);
