@@ -214,6 +214,7 @@ export class FrameReader {
 }
 
 const SYNC_TAIL = new Uint8Array([0x00, 0x00, 0xff, 0xff]);
+const WORDS_MIN = 16;
 
 /**
  * XORs `b` in place with the 4-byte `key` (big-endian, as on the wire) starting at key byte `pos`; returns the
@@ -227,7 +228,8 @@ export function unmask(b: Uint8Array, key: number, pos: number): number {
   const lead = Math.min(n, (4 - (b.byteOffset & 3)) & 3);
   for (; i < lead; i++) b[i] = b[i]! ^ kb[(pos + i) & 3]!;
   const words = (n - i) >>> 2;
-  if (words > 0) {
+  // A typed-array view costs more than it saves on a short payload.
+  if (words >= WORDS_MIN) {
     const p = (pos + i) & 3;
     // The key rotated to this position, as a little-endian word (every target natsedge runs on is).
     const w = (kb[p]! | (kb[(p + 1) & 3]! << 8) | (kb[(p + 2) & 3]! << 16) | (kb[(p + 3) & 3]! << 24)) | 0;
