@@ -113,7 +113,7 @@ export class Upgrade implements ConnHandler {
     if (r !== null) return this.refuse(r[0], r[1]);
     if (end < b.length) return this.refuse(400, "client sent data before handshake is complete");
     const route = this.s.route(head);
-    if (route === null) return this.refuse(404, `nothing is served on ${head.path}`);
+    if (route === null) return this.refuse(404, `nothing is served on ${JSON.stringify(head.path)}`);
     this.early = [];
     void this.upgrade(head, route);
   }
