@@ -16,6 +16,8 @@ export interface AuthUser {
   /** For logs: a user name, an nkey public key or a certificate identity; never a secret. */
   readonly name: string;
   readonly perms: ClientPermissions | null;
+  /** The account it binds to (a configured account's name); null: the global account. */
+  readonly account: string | null;
 }
 
 /** An accepted identity (user null: no authentication configured), or the reason for refusal (for the log). */
@@ -43,21 +45,25 @@ export class Authenticator {
     const a = o.authorization;
     this.a = a;
     this.mapCerts = o.tls?.verify_and_map === true;
-    const perms = (p: Permissions | undefined): ClientPermissions | null => {
-      const eff = p ?? a?.default_permissions;
+    // authorization's default_permissions are for its own users; an account has its own defaults.
+    const perms = (p: Permissions | undefined, account: string | null): ClientPermissions | null => {
+      const eff = p ?? (account === null ? a?.default_permissions : undefined);
       return eff ? new ClientPermissions(eff) : null;
     };
-    for (const u of a?.users ?? []) {
-      if (u.nkey !== undefined) this.nkeys.set(u.nkey, { name: u.nkey, perms: perms(u.permissions) });
-      else if (u.user !== undefined) this.users.set(u.user, { entry: u, user: { name: u.user, perms: perms(u.permissions) } });
+    // Users of `authorization {}` are in the global account, those of an `accounts {}` entry in theirs.
+    const all = [...(a?.users ?? []), ...(o.accounts ?? []).flatMap((acc) => acc.users ?? [])];
+    for (const u of all) {
+      const account = u.account ?? null;
+      if (u.nkey !== undefined) this.nkeys.set(u.nkey, { name: u.nkey, perms: perms(u.permissions, account), account });
+      else if (u.user !== undefined) this.users.set(u.user, { entry: u, user: { name: u.user, perms: perms(u.permissions, account), account } });
     }
     this.needsNonce = this.nkeys.size > 0;
     const any = this.users.size > 0 || this.nkeys.size > 0 || a?.user !== undefined || a?.token !== undefined || this.mapCerts;
     let noAuth: AuthUser | null = null;
     if (o.no_auth_user !== undefined) {
-      const u = this.users.get(o.no_auth_user);
+      const u = this.users.get(o.no_auth_user)?.user ?? this.nkeys.get(o.no_auth_user);
       if (!u) throw new Error(`no_auth_user: "${o.no_auth_user}" not present as user or nkey in authorization block or account configuration`);
-      noAuth = u.user;
+      noAuth = u;
     }
     this.noAuthUser = noAuth;
     // A no_auth_user lets clients skip credentials, so nats-server stops advertising auth_required.

@@ -12,7 +12,7 @@ import { Subscription } from "../routing/subscription.ts";
 import { CloseReason } from "../connection/close_reason.ts";
 import type { Connection, ConnProtocol } from "../connection/connection.ts";
 import { ParsedInput } from "../connection/parsed_input.ts";
-import type { ClientHost } from "./host.ts";
+import type { ClientAccount, ClientHost } from "./host.ts";
 import { connectError, parseConnect, redactConnect, type ConnectOptions } from "../protocol/connect.ts";
 import { isValidLiteralSubject } from "../subject/subject.ts";
 import { MatchCache } from "../routing/match_cache.ts";
@@ -43,6 +43,8 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
   nonce: string | null = null;
   /** Who this connection authenticated as (null: no authentication configured). */
   user: AuthUser | null = null;
+  /** Where this client publishes and subscribes: its user's account, else the global one. */
+  account: ClientAccount;
   /** The user's permissions applied to this connection; null when the user has none. */
   private guard: PermissionGuard | null = null;
   /** Delivery to this client needs a per-message check (the guard's; a field because the router reads it per message). */
@@ -63,6 +65,7 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
   ) {
     link.proto = this;
     this.cid = link.cid;
+    this.account = host.accountFor(null);
     const o = host.options;
     this.parser = new Parser(this, o.max_payload, o.max_control_line, link.kind);
     this.input = new ParsedInput(this.parser, link, (err) => link.protocolError(err, "client", closeReasonOf), () => host.flushPending());
@@ -81,15 +84,26 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
   /** Applies an authenticated identity: its permissions govern everything from here on. */
   setUser(user: AuthUser | null): void {
     this.user = user;
+    const account = this.host.accountFor(user?.account ?? null);
+    if (account !== this.account) this.moveTo(account);
     // A reload can hand an existing connection new permissions: its live subscriptions count.
     const perms = user?.perms;
     this.guard = perms ? new PermissionGuard(perms, [...this.subs.values()].map((s) => s.subject)) : null;
     this.checksDelivery = this.guard?.checksDelivery ?? false;
   }
 
+  /** Rebinds to another account (a reload moved the user); live subscriptions go along. */
+  private moveTo(account: ClientAccount): void {
+    for (const sub of this.subs.values()) {
+      this.account.removeSub(sub);
+      account.addSub(sub);
+    }
+    this.account = account;
+  }
+
   onClose(): void {
     this.closed = true;
-    for (const sub of this.subs.values()) this.host.removeSub(sub);
+    for (const sub of this.subs.values()) this.account.removeSub(sub);
   }
 
   // ---- ParserHandler --------------------------------------------------------------------------------------
@@ -126,7 +140,7 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
       return;
     }
     if (this.opts.verbose) this.sendOK();
-    this.host.route(this, subject, pa, buf, start);
+    this.account.route(this, subject, pa, buf, start);
   }
 
   private userLabel(): string {
@@ -164,7 +178,7 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
       return;
     }
     const sub = new Subscription(this, subject, queue, sid);
-    if (!this.host.addSub(sub)) {
+    if (!this.account.addSub(sub)) {
       this.link.sendErr(ERR.invalidSubject);
       return;
     }
@@ -232,6 +246,7 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
     this.connected = true;
     this.parser.awaitingConnect = false;
     if (this.opts.verbose) this.sendOK();
+    this.host.clientConnected(this);
     return true;
   }
 
@@ -337,7 +352,7 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
   removeSub(sub: Subscription): void {
     if (this.subs.get(sub.sid) !== sub) return;
     this.subs.delete(sub.sid);
-    this.host.removeSub(sub);
+    this.account.removeSub(sub);
   }
 
   private subjectOf(pa: PubArg): string {

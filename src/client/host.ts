@@ -6,15 +6,25 @@ import type { Client } from "./client.ts";
 import type { Connection } from "../connection/connection.ts";
 import type { Subscription } from "../routing/subscription.ts";
 import type { AuthVerdict } from "../auth/authenticator.ts";
+import type { Publisher } from "../routing/endpoint.ts";
+
+/** The account a client publishes and subscribes in (src/account/account.ts). */
+export interface ClientAccount {
+  readonly name: string;
+  /** Routes a published message to every interested subscription of the account. */
+  route(from: Publisher, subject: string, pa: PubArg, buf: Uint8Array, start: number): void;
+  /** false when the subject is not a valid subscription subject. */
+  addSub(sub: Subscription): boolean;
+  removeSub(sub: Subscription): void;
+}
 
 export interface ClientHost {
   readonly options: ServerOptions;
   readonly log: Logger;
-  /** Routes a published message to every interested subscription. */
-  route(from: Client, subject: string, pa: PubArg, buf: Uint8Array, start: number): void;
-  /** false when the subject is not a valid subscription subject. */
-  addSub(sub: Subscription): boolean;
-  removeSub(sub: Subscription): void;
+  /** The account of that name; null (or a name no longer configured) gives the global account. */
+  accountFor(name: string | null): ClientAccount;
+  /** A client's CONNECT was accepted (the system account's connect advisory). */
+  clientConnected(c: Client): void;
   /** The verdict on the CONNECT's credentials: synchronous when it can be, a promise for bcrypt/Ed25519. */
   authenticate(client: Client): AuthVerdict | Promise<AuthVerdict>;
   queueFlush(c: Connection): void;

@@ -120,7 +120,7 @@ function leafUserHandlers(u: UserEntry): Record<string, Handler> {
 }
 
 /** Client users may be nkeys and carry permissions; leafnode users only have credentials and an account. */
-function usersFromConf(node: ConfNode, key: string, kind: "client" | "leaf"): UserEntry[] {
+export function usersFromConf(node: ConfNode, key: string, kind: "client" | "leaf"): UserEntry[] {
   if (node.kind !== "array") throw fail(node, key, `Expected users field to be an array, got ${kindName(node)}`);
   const seen = new Set<string>();
   return node.value.map((entry) => {
@@ -222,7 +222,7 @@ function subjects(node: ConfNode, key: string): string[] {
 }
 
 /** nats-server's IsValidSubject: non-empty tokens without whitespace, `>` only as the last token. */
-function isValidSubject(subject: string): boolean {
+export function isValidSubject(subject: string): boolean {
   if (subject === "") return false;
   const tokens = subject.split(".");
   return tokens.every((t, i) => t !== "" && !/[\t\n\f\r ]/.test(t) && (t !== ">" || i === tokens.length - 1));

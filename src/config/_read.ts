@@ -30,6 +30,9 @@ export function warningCollector(into: string[]): Warn {
     into.push(`${formatPosition({ file: node.file, line: node.line, column: node.col })}: invalid use of field "${field}": ${reason}`);
 }
 
+/** A node's `file:line:col`, for errors raised once the whole config is known. */
+export const formatAt = (node: ConfNode): string => formatPosition({ file: node.file, line: node.line, column: node.col });
+
 export function fail(node: ConfNode, key: string, detail: string): ConfigError {
   return new ConfigError(detail, { file: node.file, line: node.line, column: node.col, key });
 }

@@ -6,6 +6,7 @@
 import type { ServerOptions } from "./options.ts";
 import type { ConfMap, ConfNode } from "./parser.ts";
 import { authorizationFromConf } from "./_auth.ts";
+import { accountsFromConf, checkAccountUsers, type AccountsConf, mappingsFromConf } from "./_accounts.ts";
 import { clusterFromConf, leafnodesFromConf } from "./_cluster.ts";
 import { formatGoDuration } from "./_duration.ts";
 import { jetstreamFromConf } from "./_jetstream.ts";
@@ -76,6 +77,7 @@ export function optionsFromConf(conf: ConfMap, base: ServerOptions): ConfResult 
     if (storeDirAt !== undefined) throw fail(n, k, "Duplicate 'store_dir' configuration");
     storeDirAt = n;
   };
+  let accounts: AccountsConf | undefined;
   // Where to report max_payload > max_pending: the max_payload key if set, else max_pending.
   let limitsAt: { n: ConfNode; k: string } | undefined;
 
@@ -152,6 +154,13 @@ export function optionsFromConf(conf: ConfMap, base: ServerOptions): ConfResult 
       o.authorization = authorizationFromConf(n, k, warn);
     },
     no_auth_user: set("no_auth_user", str),
+    accounts: (n, k) => {
+      accounts = accountsFromConf(n, k);
+      o.accounts = accounts.accounts;
+    },
+    ...aliases(["system_account", "system"], set("system_account", str)),
+    ...aliases(["mappings", "maps"], set("mappings", mappingsFromConf)),
+    ...aliases(["no_system_account", "no_system", "no_sys_acc"], set("no_system_account", bool)),
     jetstream: (n, k) => {
       o.jetstream = jetstreamFromConf(n, k, o.jetstream, { warn, claimStoreDir, ignored: ignored(IGNORED_JETSTREAM, warn) });
     },
@@ -176,6 +185,7 @@ export function optionsFromConf(conf: ConfMap, base: ServerOptions): ConfResult 
     },
   });
 
+  if (accounts !== undefined) checkAccountUsers(accounts, o.authorization);
   if (limitsAt !== undefined && o.max_payload > o.max_pending) {
     throw fail(limitsAt.n, limitsAt.k, `max_payload (${o.max_payload}) cannot be higher than max_pending (${o.max_pending})`);
   }

@@ -63,6 +63,51 @@ export interface AuthorizationOptions {
   account?: string;
 }
 
+/** An account's stream or service export (nats-server's parseExportStreamOrService). */
+export interface AccountExport {
+  stream?: string;
+  service?: string;
+  /** Accounts allowed to import it; absent: public. */
+  accounts?: string[];
+  /** Service exports only. Default singleton. */
+  response_type?: "singleton" | "stream" | "chunked";
+  /** Service exports only: how long a response may take before its reply mapping is dropped. Default 2m. */
+  response_threshold?: Millis;
+}
+
+/** An account's stream or service import (nats-server's parseImportStreamOrService). */
+export interface AccountImport {
+  stream?: { account: string; subject: string };
+  service?: { account: string; subject: string };
+  /** Stream imports: delivered as `<prefix>.<subject>`. */
+  prefix?: string;
+  /** Service imports: the local subject (default the exported one); stream imports: the delivered subject. */
+  to?: string;
+  share?: boolean;
+}
+
+/** One destination of a subject mapping; weights of one source add up to at most 100. */
+export interface MappingDest {
+  destination: string;
+  /** Percent, 0..100. A plain string mapping is one destination of weight 100. */
+  weight: number;
+  /** Applies only in the cluster of this name. */
+  cluster?: string;
+}
+
+export interface AccountOptions {
+  name: string;
+  /** Where the account's block is in the config (`file:line:col`), for errors found when accounts are linked. */
+  at?: string;
+  nkey?: string;
+  users?: UserEntry[];
+  exports?: AccountExport[];
+  imports?: AccountImport[];
+  /** Source subject → destinations, in config order. */
+  mappings?: { subject: string; dests: MappingDest[]; at?: string }[];
+  default_permissions?: Permissions;
+}
+
 export type JetStreamCipher = "chacha" | "aes" | "xchacha";
 
 export interface JetStreamOptions {
@@ -235,6 +280,13 @@ export interface ServerOptions {
   tls?: TLSOptions;
   authorization?: AuthorizationOptions;
   no_auth_user?: string;
+  /** `accounts {}`: each account with its users, exports, imports and mappings. Absent: the global account $G only. */
+  accounts?: AccountOptions[];
+  /** Top-level `mappings {}`: the global account's subject mappings. */
+  mappings?: AccountOptions["mappings"];
+  /** The system account's name; nats-server's default is `$SYS`. */
+  system_account?: string;
+  no_system_account?: boolean;
   jetstream?: JetStreamOptions;
   streaming?: StreamingOptions;
   cluster?: ClusterOptions;

@@ -18,6 +18,7 @@ export const CloseReason = {
   minVersion: "Minimum Version Required",
   duplicateRoute: "Duplicate Route",
   routeToSelf: "Route To Self",
+  routeRemoved: "Route Removed",
   clusterNameConflict: "Cluster Name Conflict",
   duplicateServerName: "Duplicate Server Name",
   duplicateClientId: "Duplicate Client ID",

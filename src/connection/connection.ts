@@ -161,8 +161,8 @@ export class Connection implements ConnHandler {
   }
 
   /** Continues a dialled connection as a TLS client, with the same handshake timeout as upgradeTLS. */
-  upgradeClientTLS(cfg: TLSClientConfig, timeoutMs: number): void {
-    this.host.log.debugf(`${this.traceId} - Starting TLS leafnode client handshake`);
+  upgradeClientTLS(cfg: TLSClientConfig, timeoutMs: number, what = "leafnode"): void {
+    this.host.log.debugf(`${this.traceId} - Starting TLS ${what} client handshake`);
     this.tlsTimer = setTimeout(() => {
       if (this.closed || this.tls !== null) return;
       this.host.log.error(`${this.traceId} - TLS handshake timeout`);

@@ -1,21 +1,14 @@
 /** What the leaf node service needs from the server that runs it; keeps leaf/ free of a dependency on server/. */
 import type { AuthVerdict } from "../auth/authenticator.ts";
-import type { ServerOptions } from "../config/options.ts";
-import type { Connection } from "../connection/connection.ts";
-import type { Logger } from "../log/logger.ts";
 import type { ConnectOptions } from "../protocol/connect.ts";
+import type { LinkSetHost } from "../link/link_set.ts";
 import type { Router } from "../routing/router.ts";
-import type { Runtime, TLSState } from "../runtime/types.ts";
+import type { TLSState } from "../runtime/types.ts";
 
-export interface LeafHost {
+export interface LeafHost extends LinkSetHost {
   readonly id: string;
   readonly name: string;
-  readonly options: ServerOptions;
-  readonly log: Logger;
-  readonly runtime: Runtime;
   readonly router: Router;
-  readonly stallThreshold: number;
-  slowConsumers: number;
   /** The INFO fields every connection shares (server_id, version, go, headers, max_payload, jetstream). */
   readonly info: Readonly<Record<string, unknown>>;
   /** Client authorization, which applies to a leaf when the leafnodes block has none of its own. */
@@ -25,6 +18,4 @@ export interface LeafHost {
   };
   /** A connection id from the server's one sequence (clients and leafs share it, as in nats-server). */
   newCid(): number;
-  queueFlush(c: Connection): void;
-  flushPending(): void;
 }

@@ -6,11 +6,10 @@
 import { formatGoDuration } from "../config/_duration.ts";
 import type { ServerOptions } from "../config/options.ts";
 import { CloseReason } from "../connection/close_reason.ts";
-import type { Connection, ConnectionHost } from "../connection/connection.ts";
-import type { Logger } from "../log/logger.ts";
+import type { Connection } from "../connection/connection.ts";
+import { LinkSet } from "../link/link_set.ts";
 import { ERR } from "../protocol/errors.ts";
-import type { Router } from "../routing/router.ts";
-import type { Runtime } from "../runtime/types.ts";
+import { nuid } from "../protocol/nuid.ts";
 import { LeafAcceptor } from "./accept.ts";
 import type { LeafHost } from "./host.ts";
 import { GLOBAL_ACCOUNT, type LeafConn, type LeafLinkHost } from "./leaf_conn.ts";
@@ -32,58 +31,19 @@ export interface LeafInfo {
   subscriptions_list?: string[];
 }
 
-/** How often stalled links are checked against write_deadline (as the server does for clients). */
-const DEADLINE_SWEEP_MS = 1000;
-
-const NUID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-/** A 22-character random id in nats.io/nuid's alphabet. */
-function nuid(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(22));
-  let s = "";
-  for (const b of bytes) s += NUID_ALPHABET[b % NUID_ALPHABET.length];
-  return s;
-}
-
-export class LeafNodes implements ConnectionHost, LeafLinkHost {
+export class LeafNodes extends LinkSet<LeafHost> implements LeafLinkHost {
   /** Leaf connections by cid, from the first byte (handshake included) until they close. */
   readonly leafs = new Map<number, LeafConn>();
   readonly lds = `$LDS.${nuid()}`;
   private readonly solicitors: Solicitor[] = [];
   private acceptor: LeafAcceptor | null = null;
   private stopping = false;
-  private sweepTimer: ReturnType<typeof setInterval> | null = null;
-  /** Traffic of leaf connections that have closed, so /varz totals never go backwards. */
-  private readonly gone = { inMsgs: 0, outMsgs: 0, inBytes: 0, outBytes: 0 };
+  /** The leafnodes block as last applied, so that a reload changing other options leaves the links alone. */
+  private applied: string;
 
-  constructor(readonly srv: LeafHost) {}
-
-  get options(): ServerOptions {
-    return this.srv.options;
-  }
-
-  get log(): Logger {
-    return this.srv.log;
-  }
-
-  get router(): Router {
-    return this.srv.router;
-  }
-
-  get runtime(): Runtime {
-    return this.srv.runtime;
-  }
-
-  get stallThreshold(): number {
-    return this.srv.stallThreshold;
-  }
-
-  get slowConsumers(): number {
-    return this.srv.slowConsumers;
-  }
-
-  set slowConsumers(n: number) {
-    this.srv.slowConsumers = n;
+  constructor(srv: LeafHost) {
+    super(srv);
+    this.applied = JSON.stringify(srv.options.leafnodes);
   }
 
   /**
@@ -109,7 +69,7 @@ export class LeafNodes implements ConnectionHost, LeafLinkHost {
     if ((lo.remotes?.length ?? 0) > 0 && this.options.server_name === undefined && this.options.cluster?.name === undefined) {
       this.log.warn("leafnode remotes without server_name: set a unique server_name, or two edge boxes dialling one hub will suppress each other's traffic");
     }
-    this.sweepTimer = setInterval(() => this.sweepStalled(), DEADLINE_SWEEP_MS);
+    this.startDeadlineSweep();
     for (const remote of lo.remotes ?? []) {
       const s = new Solicitor(this, remote);
       this.solicitors.push(s);
@@ -138,22 +98,15 @@ export class LeafNodes implements ConnectionHost, LeafLinkHost {
 
   // ---- ConnectionHost -------------------------------------------------------------------------------------
 
-  queueFlush(c: Connection): void {
-    this.srv.queueFlush(c);
-  }
-
-  flushPending(): void {
-    this.srv.flushPending();
+  protected *connections(): Iterable<Connection> {
+    for (const leaf of this.leafs.values()) yield leaf.link;
   }
 
   connectionClosed(link: Connection): void {
     const leaf = this.leafs.get(link.cid);
     if (leaf === undefined) return;
     this.leafs.delete(link.cid);
-    this.gone.inMsgs += link.inMsgs;
-    this.gone.outMsgs += link.outMsgs;
-    this.gone.inBytes += link.inBytes;
-    this.gone.outBytes += link.outBytes;
+    this.countClosed(link);
     // Its peer's interest is gone: LS- may be queued on the other links, outside any read cycle.
     queueMicrotask(() => this.srv.flushPending());
     // nats-server 2.9.10 logs leaf closes as notices, with the account once the link was set up.
@@ -187,35 +140,25 @@ export class LeafNodes implements ConnectionHost, LeafLinkHost {
     return out;
   }
 
-  /** Message and byte counters of every leaf connection, open and closed (they count in /varz as in nats-server). */
-  totals(): { inMsgs: number; outMsgs: number; inBytes: number; outBytes: number } {
-    const t = { ...this.gone };
-    for (const { link } of this.leafs.values()) {
-      t.inMsgs += link.inMsgs;
-      t.outMsgs += link.outMsgs;
-      t.inBytes += link.inBytes;
-      t.outBytes += link.outBytes;
-    }
-    return t;
-  }
-
   health(): string | null {
     return null;
   }
 
-  /** A link whose peer has not taken our writes for write_deadline is a slow consumer, as a client would be. */
-  private sweepStalled(): void {
-    const deadline = this.options.write_deadline;
-    const now = Date.now();
-    for (const { link } of this.leafs.values()) {
-      if (link.stalledSince !== 0 && now - link.stalledSince > deadline) link.slowConsumer(CloseReason.slowConsumerDeadline);
-    }
+  /** A reload that only changed TLS certificate material (reload.ts refuses anything else): new links use it. */
+  async reload(next: ServerOptions): Promise<void> {
+    const lo = next.leafnodes!;
+    const applied = JSON.stringify(lo);
+    if (applied === this.applied) return;
+    this.applied = applied;
+    await this.acceptor?.setTLS(lo.tls);
+    this.solicitors.forEach((s, i) => (s.remote = lo.remotes![i]!));
+    this.log.notice("Reloaded: leafnode TLS");
   }
 
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+    this.stopDeadlineSweep();
     for (const s of this.solicitors) s.stop();
     await this.acceptor?.close();
     for (const leaf of [...this.leafs.values()]) leaf.link.closeAfterFlush(CloseReason.serverShutdown);

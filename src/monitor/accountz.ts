@@ -1,27 +1,30 @@
-/** /accountz: natsedge has one account, the global account $G, which every client is in. */
+/** /accountz: the accounts (nats-server's Accountz): $G, the configured ones and the system account. */
 import type { MonitorHost } from "./host.ts";
 import { QueryError, rfc3339 } from "./format.ts";
 
-const GLOBAL = "$G";
-
 export function accountz(srv: MonitorHost, q: URLSearchParams): object {
   const now = rfc3339(Date.now());
-  const acc = q.get("acc") ?? "";
-  if (acc === "") return { server_id: srv.id, now, accounts: [GLOBAL] };
-  if (acc !== GLOBAL) throw new QueryError(`Account ${acc} does not exist`);
+  const name = q.get("acc") ?? "";
+  const sys = srv.accounts.system;
+  const head = { server_id: srv.id, now, ...(sys !== null && { system_account: sys.name }) };
+  if (name === "") return { ...head, accounts: srv.accounts.list().map((a) => a.name) };
+  const acc = srv.accounts.get(name);
+  if (acc === undefined) throw new QueryError(`Account ${name} does not exist`);
+  let clients = 0;
+  for (const c of srv.clients.values()) if (c.account.name === name) clients++;
   return {
-    server_id: srv.id,
-    now,
+    ...head,
     account_detail: {
-      account_name: GLOBAL,
+      account_name: name,
       update_time: rfc3339(srv.lifecycle.configLoadTime),
       expired: false,
       complete: true,
-      jetstream_enabled: false,
-      leafnode_connections: srv.leafz(false).length,
-      client_connections: srv.clients.size,
-      subscriptions: srv.router.sublist.count(),
-      sublist_stats: srv.router.sublist.stats(),
+      jetstream_enabled: name === "$G" && srv.jetstream() !== null,
+      // Leaf nodes and routes bind to the global account only, for now.
+      leafnode_connections: name === "$G" ? srv.leafz(false).length : 0,
+      client_connections: clients,
+      subscriptions: acc.router.sublist.count(),
+      sublist_stats: acc.router.sublist.stats(),
     },
   };
 }

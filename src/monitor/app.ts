@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import type { MonitorHost } from "./host.ts";
 import { accountz } from "./accountz.ts";
+import { accstatz } from "./accstatz.ts";
 import { leafz, routez } from "./cluster.ts";
 import { connz } from "./connz.ts";
 import { dashboardPage, dashboardStatus } from "./dashboard.ts";
@@ -16,6 +17,7 @@ import { jsz } from "./jsz.ts";
 import { metrics } from "./metrics.ts";
 import { CONTENT_TYPE as PROMETHEUS_TEXT } from "./prom_text.ts";
 import { rootPage } from "./root.ts";
+import { channelsz, clientsz, NotFoundError, serverz, storez, streamingPage } from "./streaming.ts";
 import { subsz } from "./subsz.ts";
 import { varz } from "./varz.ts";
 
@@ -29,8 +31,13 @@ const JSON_ENDPOINTS: [string, Endpoint][] = [
   ["/routez", routez],
   ["/leafz", leafz],
   ["/accountz", accountz],
+  ["/accstatz", accstatz],
   ["/jsz", jsz],
   ["/dashboard/status", dashboardStatus],
+  ["/streaming/serverz", serverz],
+  ["/streaming/storez", storez],
+  ["/streaming/clientsz", clientsz],
+  ["/streaming/channelsz", channelsz],
 ];
 
 /** The dashboard's polling period by default, and the shortest it accepts (ms). */
@@ -64,6 +71,7 @@ export function createMonitorApp(srv: MonitorHost): Hono {
 
   app.onError((err, c) => {
     if (err instanceof QueryError) return c.text(err.message, 400);
+    if (err instanceof NotFoundError) return c.text(`${err.message}\n`, 404);
     srv.log.error(`Monitoring request ${c.req.path} failed: ${err instanceof Error ? err.message : String(err)}`);
     return c.text("internal error", 500);
   });
@@ -80,6 +88,11 @@ export function createMonitorApp(srv: MonitorHost): Hono {
       return respond(c, JSON.stringify(handler(srv, q), null, 2), 200);
     });
   }
+  app.get("/streaming", (c) => {
+    if (srv.streaming() === null) return c.text("404 page not found", 404);
+    count("/streaming");
+    return c.html(streamingPage(base));
+  });
   app.get("/dashboard", (c) => {
     count("/dashboard");
     const refresh = queryInt(new URL(c.req.url).searchParams, "refresh") || DASHBOARD_REFRESH_MS;

@@ -38,6 +38,8 @@ export interface ConnSnapshot {
   tlsCipher: string;
   /** The authenticated identity (connz?auth=true), as nats-server's getRawAuthUser. */
   user: string;
+  /** The account the connection is bound to. */
+  account: string;
   subs: SubDetail[];
 }
 
@@ -80,6 +82,7 @@ export function snapshot(c: Client, stop = 0): ConnSnapshot {
     tlsVersion: l.tls ? tlsVersionNumber(l.tls.version) : "",
     tlsCipher: l.tls?.cipher ?? "",
     user: c.user?.name ?? c.opts.user ?? c.opts.nkey ?? "",
+    account: c.account.name,
     subs: subDetails(c),
   };
 }

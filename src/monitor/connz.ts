@@ -3,6 +3,8 @@ import type { MonitorHost } from "./host.ts";
 import { type ConnSnapshot, snapshot } from "./conn_info.ts";
 import { QueryError, queryBool, queryInt, queryUint, rfc3339, uptime } from "./format.ts";
 
+const GLOBAL_ACCOUNT = "$G";
+
 /** nats-server's DefaultConnListSize. */
 const DEFAULT_LIMIT = 1024;
 
@@ -67,8 +69,13 @@ export function connz(srv: MonitorHost, q: URLSearchParams): object {
   if (state !== "open") conns.push(...srv.lifecycle.closed.list());
   if (cid > 0) conns = conns.filter((c) => c.cid === cid);
   if (user !== "") conns = conns.filter((c) => c.user === user);
-  // Every natsedge client is in the global account, which nats-server never names in connz.
-  if (acc !== "" && acc !== "$G") conns = [];
+  if (acc !== "") {
+    // nats-server answers an unknown account with an empty Connz: no server_id and a null list.
+    if (srv.accounts.get(acc) === undefined) {
+      return { server_id: "", now: rfc3339(now), num_connections: 0, total: 0, offset, limit, connections: null };
+    }
+    conns = conns.filter((c) => c.account === acc);
+  }
   conns.sort((a, b) => by(a, b, now));
   const page = conns.slice(Math.min(offset, conns.length), Math.min(offset + limit, conns.length));
 
@@ -107,6 +114,8 @@ function connInfo(c: ConnSnapshot, now: number, o: { auth: boolean; subs: boolea
     ...(c.version !== "" && { version: c.version }),
     ...(c.tlsVersion !== "" && { tls_version: c.tlsVersion, tls_cipher_suite: c.tlsCipher }),
     ...(o.auth && c.user !== "" && { authorized_user: c.user }),
+    // nats-server names the account only when it is not the global one.
+    ...(o.auth && c.account !== GLOBAL_ACCOUNT && { account: c.account }),
     ...(o.subs && c.subs.length > 0 && { subscriptions_list: c.subs.map((s) => s.subject) }),
     ...(o.subsDetail && c.subs.length > 0 && { subscriptions_list_detail: c.subs }),
   };

@@ -83,6 +83,59 @@ export interface JetStreamView {
   usage(): { memory: number; storage: number; streams: number; consumers: number };
 }
 
+/** One STAN subscription as /streaming/channelsz and /streaming/clientsz list it (nats-streaming-server's Subscriptionz). */
+export interface StreamingSubz {
+  client_id: string;
+  inbox: string;
+  ack_inbox: string;
+  durable_name?: string;
+  queue_name?: string;
+  is_durable: boolean;
+  is_offline: boolean;
+  max_inflight: number;
+  /** seconds */
+  ack_wait: number;
+  last_sent: number;
+  pending_count: number;
+  is_stalled: boolean;
+}
+
+export interface StreamingChannelView {
+  readonly name: string;
+  /** Messages and stored bytes, first and last sequence (0 and 0 when empty). */
+  state(): { msgs: number; bytes: number; first_seq: number; last_seq: number };
+  /** Active subscriptions and queue members, offline durables, durable queue groups without members. */
+  subscriptions(): StreamingSubz[];
+}
+
+export interface StreamingClientView {
+  readonly id: string;
+  readonly hbInbox: string;
+  /** The client's subscriptions by channel. */
+  subscriptions(): Map<string, StreamingSubz[]>;
+}
+
+/** The running NATS Streaming service, which the monitor must not import (it is loaded only when enabled). */
+export interface StreamingView {
+  readonly clusterID: string;
+  /** The streaming server's own id, apart from the NATS server's. */
+  readonly serverID: string;
+  readonly startedAt: number;
+  /** "MEMORY" or "FILE". */
+  readonly storeType: string;
+  /** nats-streaming-server's StoreLimits JSON (max_channels, max_msgs, …, durations in ns, `channels`). */
+  limits(): Record<string, unknown>;
+  channels(): ReadonlyMap<string, StreamingChannelView>;
+  clients(): ReadonlyMap<string, StreamingClientView>;
+  stats(): { inMsgs: number; inBytes: number; outMsgs: number; outBytes: number };
+}
+
+/** One account as /accountz and /connz?acc= see it. */
+export interface AccountView {
+  readonly name: string;
+  readonly router: { readonly sublist: Sublist<Subscription> };
+}
+
 export interface MonitorHost {
   readonly id: string;
   readonly name: string;
@@ -96,6 +149,8 @@ export interface MonitorHost {
   readonly websocketPort: number;
   readonly slowConsumers: number;
   readonly router: { readonly sublist: Sublist<Subscription> };
+  /** $G, the configured accounts and the system account. */
+  readonly accounts: { list(): AccountView[]; get(name: string): AccountView | undefined; readonly system: AccountView | null };
   readonly lifecycle: MonitorLifecycle;
   /** The leaf connections that are set up, with their peer's interest when `subs`. */
   leafz(subs: boolean): LeafzEntry[];
@@ -109,4 +164,6 @@ export interface MonitorHost {
   readonly services: { health(): string | null };
   /** The running JetStream, or null when it is not enabled. */
   jetstream(): JetStreamView | null;
+  /** The running NATS Streaming service, or null when it is not enabled. */
+  streaming(): StreamingView | null;
 }

@@ -85,9 +85,11 @@ export function varz(srv: MonitorHost): object {
     in_bytes: t.inBytes,
     out_bytes: t.outBytes,
     slow_consumers: srv.slowConsumers,
-    subscriptions: srv.router.sublist.count(),
+    // Every account's, as nats-server's NumSubscriptions counts them.
+    subscriptions: srv.accounts.list().reduce((n, a) => n + a.router.sublist.count(), 0),
     http_req_stats: Object.fromEntries(lc.httpReqStats),
     config_load_time: rfc3339(lc.configLoadTime),
+    ...(srv.accounts.system !== null && { system_account: srv.accounts.system.name }),
   };
 }
 

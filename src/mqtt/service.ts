@@ -32,6 +32,15 @@ export function mqttOptionsError(host: Pick<MqttHost, "options">): string | null
   return null;
 }
 
+/**
+ * MQTT sessions route on the global account only, for now: a user of another account (src/account/) is
+ * refused rather than given the global account's subjects.
+ */
+function globalOnly(v: AuthVerdict): AuthVerdict {
+  if (!v.ok || v.user === null || v.user.account === null) return v;
+  return { ok: false, reason: `authentication error - MQTT for account ${JSON.stringify(v.user.account)} is not supported by natsedge yet` };
+}
+
 export class MqttService implements MqttConnHost {
   readonly maxPacket: number;
   private readonly sessions = new Map<string, Session>();
@@ -94,11 +103,11 @@ export class MqttService implements MqttConnHost {
   /** The password is also tried as a token, as nats-server tries it (and as a JWT, which natsedge has no operator mode for). */
   authenticate(c: ConnectOptions): AuthVerdict | Promise<AuthVerdict> {
     const auth = this.host.auth;
-    if (c.user === undefined && auth.noAuthUser !== null) return { ok: true, user: auth.noAuthUser };
+    if (c.user === undefined && auth.noAuthUser !== null) return globalOnly({ ok: true, user: auth.noAuthUser });
     const first = auth.authenticate(c, null, null);
-    if (c.pass === undefined) return first;
-    const asToken = (v: AuthVerdict) => (v.ok ? v : auth.authenticate({ ...c, user: undefined, pass: undefined, auth_token: c.pass }, null, null));
-    return first instanceof Promise ? first.then(asToken) : asToken(first);
+    const asToken = (v: AuthVerdict) => (v.ok || c.pass === undefined ? v : auth.authenticate({ ...c, user: undefined, pass: undefined, auth_token: c.pass }, null, null));
+    const checked = first instanceof Promise ? first.then(asToken) : asToken(first);
+    return checked instanceof Promise ? checked.then(globalOnly) : globalOnly(checked);
   }
 
   openSession(conn: MqttConn, c: ConnectPacket): { session: Session; present: boolean } {

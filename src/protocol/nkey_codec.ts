@@ -5,7 +5,7 @@
  * only needs to read and write key text; signatures are checked with WebCrypto. Tests compare both ways
  * with @nats-io/nkeys.
  */
-export const NkeyPrefix = { Server: 13 << 3, User: 20 << 3 } as const;
+export const NkeyPrefix = { Server: 13 << 3, User: 20 << 3, Account: 0 } as const;
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const KEY_LENGTH = 32;

@@ -1,19 +1,11 @@
 /** What the routes service needs from the server that runs it; keeps route/ free of a dependency on server/. */
-import type { ServerOptions } from "../config/options.ts";
-import type { Connection } from "../connection/connection.ts";
-import type { Logger } from "../log/logger.ts";
+import type { LinkSetHost } from "../link/link_set.ts";
 import type { Router } from "../routing/router.ts";
-import type { Runtime } from "../runtime/types.ts";
 
-export interface RouteHost {
+export interface RouteHost extends LinkSetHost {
   readonly id: string;
   readonly name: string;
-  readonly options: ServerOptions;
-  readonly log: Logger;
-  readonly runtime: Runtime;
   readonly router: Router;
-  readonly stallThreshold: number;
-  slowConsumers: number;
   /** The INFO fields every connection shares (server_id, version, go, headers, max_payload, client port). */
   readonly info: Readonly<Record<string, unknown>>;
   /** A connection id from the server's one sequence (clients, leafs and routes share it, as in nats-server). */
@@ -24,6 +16,4 @@ export interface RouteHost {
   readonly websocketAddress: { host: string; port: number; advertise?: string } | null;
   /** The cluster's WebSocket URLs, ours first, for the connect_urls WebSocket clients are given. */
   setWebsocketConnectUrls(urls: string[]): void;
-  queueFlush(c: Connection): void;
-  flushPending(): void;
 }

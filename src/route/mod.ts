@@ -6,15 +6,16 @@
 import { networkInterfaces } from "node:os";
 import { checkSecret } from "../auth/password.ts";
 import { formatGoDuration } from "../config/_duration.ts";
-import type { ServerOptions } from "../config/options.ts";
+import type { ServerOptions, TLSOptions } from "../config/options.ts";
+import { DEFAULT_TLS_TIMEOUT_MS, tlsClientConfig, tlsServerConfig } from "../config/tls_config.ts";
 import { CloseReason } from "../connection/close_reason.ts";
-import { Connection, type ConnectionHost } from "../connection/connection.ts";
-import type { Logger } from "../log/logger.ts";
+import { Connection } from "../connection/connection.ts";
+import { LinkSet } from "../link/link_set.ts";
 import { infoLine } from "../protocol/encode.ts";
 import { ERR, ProtocolError } from "../protocol/errors.ts";
 import { Kind } from "../protocol/kind.ts";
-import type { Router } from "../routing/router.ts";
-import type { Conn, ConnHandler, Listener, Runtime } from "../runtime/types.ts";
+import { nuid } from "../protocol/nuid.ts";
+import type { Conn, ConnHandler, Listener, TLSClientConfig, TLSServerConfig } from "../runtime/types.ts";
 import type { RouteHost } from "./host.ts";
 import { RouteConn, type RouteLinkHost, type RoutePeer } from "./route_conn.ts";
 import { RouteSolicitor } from "./solicit.ts";
@@ -24,9 +25,6 @@ export type { RouteHost } from "./host.ts";
 
 /** nats-server's route auth timeout when the authorization block gives none. */
 const DEFAULT_ROUTE_AUTH_TIMEOUT_MS = 2000;
-/** How often stalled routes are checked against write_deadline (as the server does for clients). */
-const DEADLINE_SWEEP_MS = 1000;
-const NUID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /** One route as /routez lists it (nats-server 2.9.10's RouteInfo). */
 export interface RouteInfo {
@@ -51,7 +49,7 @@ export interface RouteInfo {
   subscriptions_list?: string[];
 }
 
-export class Routes implements ConnectionHost, RouteLinkHost {
+export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
   /** Every route connection by cid, from the first byte until it closes. */
   private readonly all = new Map<number, RouteConn>();
   /** Registered routes by the peer's server id: one each. */
@@ -59,44 +57,24 @@ export class Routes implements ConnectionHost, RouteLinkHost {
   private readonly solicitors = new Set<RouteSolicitor>();
   private listener: Listener | null = null;
   private infoBase: Record<string, unknown> = {};
+  /** The cluster block's TLS, both ways, when it has one. */
+  private tls: { server: TLSServerConfig; client: TLSClientConfig; timeoutMs: number } | null = null;
   private stopping = false;
-  private sweepTimer: ReturnType<typeof setInterval> | null = null;
-  /** Traffic of routes that have closed, so /varz totals never go backwards. */
-  private readonly gone = { inMsgs: 0, outMsgs: 0, inBytes: 0, outBytes: 0 };
-  readonly clusterName: string;
-  private readonly configured: Set<string>;
+  /** The cluster's name: configured, or generated and then given up for a peer's (nats-server's dynamic name). */
+  clusterName: string;
+  /** No name was configured and none adopted from a configured peer yet: ours may change. */
+  private dynamic: boolean;
+  private configured: Set<string>;
 
-  constructor(readonly srv: RouteHost) {
+  /** The cluster block as last applied, so that a reload changing other options leaves the routes alone. */
+  private applied: string;
+
+  constructor(srv: RouteHost) {
+    super(srv);
+    this.applied = JSON.stringify(srv.options.cluster);
     this.clusterName = srv.options.cluster?.name ?? nuid();
+    this.dynamic = srv.options.cluster?.name === undefined;
     this.configured = new Set((srv.options.cluster?.routes ?? []).map(routeKey));
-  }
-
-  get options(): ServerOptions {
-    return this.srv.options;
-  }
-
-  get log(): Logger {
-    return this.srv.log;
-  }
-
-  get router(): Router {
-    return this.srv.router;
-  }
-
-  get runtime(): Runtime {
-    return this.srv.runtime;
-  }
-
-  get stallThreshold(): number {
-    return this.srv.stallThreshold;
-  }
-
-  get slowConsumers(): number {
-    return this.srv.slowConsumers;
-  }
-
-  set slowConsumers(n: number) {
-    this.srv.slowConsumers = n;
   }
 
   get listen(): { host: string; port: number } | null {
@@ -109,10 +87,11 @@ export class Routes implements ConnectionHost, RouteLinkHost {
 
   async start(): Promise<void> {
     const co = this.options.cluster!;
-    if (co.tls !== undefined) throw new Error("cluster.tls: natsedge routes do not do TLS yet; remove the block or use leaf nodes with TLS");
+    if (co.tls !== undefined) await this.prepareTLS(co.tls);
     if (co.port !== undefined && co.port !== 0) {
       this.listener = await this.runtime.listen({ host: this.host, port: co.port === -1 ? 0 : co.port, accept: (conn) => this.accept(conn) });
       this.log.notice(`Cluster name is ${this.clusterName}`);
+      if (this.dynamic) this.log.warn("Cluster name was dynamically generated, consider setting one");
       this.log.notice(`Listening for route connections on ${routeHostPort({ host: this.host, port: this.listener.port })}`);
     }
     if (this.options.jetstream?.enabled) {
@@ -120,8 +99,23 @@ export class Routes implements ConnectionHost, RouteLinkHost {
     }
     this.infoBase = this.buildInfo();
     this.publishConnectUrls();
-    this.sweepTimer = setInterval(() => this.sweepStalled(), DEADLINE_SWEEP_MS);
+    this.startDeadlineSweep();
     for (const r of co.routes ?? []) this.solicit(r, true);
+  }
+
+  /**
+   * nats-server forces strict verification between routes and acts as both client and server with the
+   * one block: the CA checks the peer's certificate either way, and our certificate is presented either way.
+   */
+  private async prepareTLS(t: TLSOptions): Promise<void> {
+    const rt = this.runtime;
+    if (!rt.serverTLS) throw new Error(`cluster.tls is configured, but the ${rt.name} transport cannot serve TLS`);
+    this.tls = {
+      server: tlsServerConfig({ ...t, verify: true }),
+      client: tlsClientConfig(t),
+      timeoutMs: t.timeout ?? DEFAULT_TLS_TIMEOUT_MS,
+    };
+    await rt.prepareTLS?.();
   }
 
   /** Our client listener as peers' clients should dial it. */
@@ -144,7 +138,8 @@ export class Routes implements ConnectionHost, RouteLinkHost {
    */
   private publishConnectUrls(): void {
     if (this.options.cluster?.no_advertise === true) return;
-    const peers = [...this.byId.values()];
+    // A peer in lame duck mode is no longer offered, by either list.
+    const peers = [...this.byId.values()].filter((r) => r.peer.lameDuck !== true);
     this.srv.setConnectUrls([...new Set([this.clientUrl, ...peers.flatMap((r) => r.peer.connectUrls)])]);
     const own = this.websocketUrl;
     const ws = [...new Set([...(own !== null ? [own] : []), ...peers.flatMap((r) => r.peer.wsConnectUrls)])];
@@ -166,13 +161,14 @@ export class Routes implements ConnectionHost, RouteLinkHost {
       port,
       headers: base.headers,
       ...(co.authorization?.user !== undefined ? { auth_required: true } : {}),
+      ...(this.tls !== null ? { tls_required: true, tls_verify: true } : {}),
       max_payload: base.max_payload,
       ...(base.jetstream === true ? { jetstream: true } : {}),
       ...(co.advertise !== undefined ? { ip: `nats-route://${co.advertise}/` } : {}),
       ...(co.no_advertise === true ? {} : { connect_urls: [this.clientUrl] }),
       ...(co.no_advertise !== true && this.websocketUrl !== null ? { ws_connect_urls: [this.websocketUrl] } : {}),
       cluster: this.clusterName,
-      ...(co.name === undefined ? { cluster_dynamic: true } : {}),
+      ...(this.dynamic ? { cluster_dynamic: true } : {}),
       lnoc: true,
     };
   }
@@ -216,23 +212,49 @@ export class Routes implements ConnectionHost, RouteLinkHost {
       }, auth.timeout ?? DEFAULT_ROUTE_AUTH_TIMEOUT_MS);
       (t as { unref?: () => void }).unref?.();
     }
-    link.enqueue(infoLine(this.infoBase));
-    link.flush();
+    // Routes speak TLS from the first byte (nats-server's createRoute): INFO follows the handshake.
+    if (this.tls !== null) link.upgradeTLS(this.tls.server, this.tls.timeoutMs, null);
+    else this.greet(route);
     return link;
   }
 
+  /** The accepting side's INFO; the soliciting side's CONNECT and INFO (sendConnect). */
+  private greet(route: RouteConn): void {
+    route.link.enqueue(infoLine(this.infoBase));
+    route.link.flush();
+  }
+
+  /** The soliciting side's first step: TLS first when the cluster has it, then CONNECT and INFO. */
+  opened(route: RouteConn, url: RouteURL): void {
+    if (this.tls === null) {
+      this.sendConnect(route, url);
+      return;
+    }
+    // Gossiped URLs are addresses: verify the certificate against the host as dialled, as nats-server does.
+    route.link.upgradeClientTLS({ ...this.tls.client, servername: url.host }, this.tls.timeoutMs, "route");
+  }
+
+  /** The TLS handshake of a route is done: go on with what a plain route sends first. */
+  tlsReady(route: RouteConn): void {
+    if (!route.solicited) {
+      this.greet(route);
+      return;
+    }
+    for (const s of this.solicitors) if (s.current === route) this.sendConnect(route, s.url);
+  }
+
   /** The soliciting side speaks first: CONNECT, then its INFO (nats-server's createRoute). */
-  sendConnect(route: RouteConn, url: RouteURL): void {
+  private sendConnect(route: RouteConn, url: RouteURL): void {
     const connect = {
       echo: true,
       verbose: false,
       pedantic: false,
       ...(url.user !== undefined ? { user: url.user, pass: url.pass ?? "" } : {}),
-      tls_required: false,
+      tls_required: this.tls !== null,
       headers: !this.options.no_header_support,
       name: this.srv.id,
       cluster: this.clusterName,
-      dynamic: this.options.cluster?.name === undefined,
+      ...(this.dynamic ? { cluster_dynamic: true } : {}),
       lnoc: true,
     };
     if (this.log.trace) this.log.tracef(`${route.traceId} - ->> [CONNECT ${JSON.stringify({ ...connect, ...(url.pass !== undefined ? { pass: "[REDACTED]" } : {}) })}]`);
@@ -257,7 +279,10 @@ export class Routes implements ConnectionHost, RouteLinkHost {
       return;
     }
     const cluster = typeof j.cluster === "string" ? j.cluster : "";
-    if (cluster !== this.clusterName) {
+    if (cluster !== this.clusterName && this.takesName(cluster, j.cluster_dynamic === true)) {
+      if (j.cluster_dynamic !== true) this.dynamic = false;
+      this.adoptClusterName(cluster, route);
+    } else if (cluster !== this.clusterName) {
       const text = `Rejecting connection, cluster name ${JSON.stringify(cluster)} does not match ${JSON.stringify(this.clusterName)}`;
       this.log.error(`${route.traceId} - ${text}`);
       route.refuse(text, CloseReason.clusterNameConflict);
@@ -284,6 +309,19 @@ export class Routes implements ConnectionHost, RouteLinkHost {
     });
   }
 
+  /** A dynamic name gives way to a configured one, or to a dynamic one that sorts higher (nats-server's rule). */
+  private takesName(theirs: string, theirsDynamic: boolean): boolean {
+    return this.dynamic && (!theirsDynamic || this.clusterName < theirs);
+  }
+
+  /** nats-server's setClusterName and removeAllRoutesExcept: the routes under the old name go. */
+  private adoptClusterName(name: string, keep: RouteConn): void {
+    this.clusterName = name;
+    this.infoBase = this.buildInfo();
+    this.log.notice(`Cluster name updated to ${name}`);
+    for (const other of [...this.byId.values()]) if (other !== keep) other.link.close(CloseReason.clusterNameConflict);
+  }
+
   private authorized(route: RouteConn, ok: boolean): void {
     if (!ok) {
       this.log.error(`${route.traceId} - authentication error`);
@@ -302,7 +340,9 @@ export class Routes implements ConnectionHost, RouteLinkHost {
       return;
     }
     const cluster = typeof info.cluster === "string" ? info.cluster : "";
-    if (cluster !== this.clusterName) {
+    if (cluster !== "" && cluster !== this.clusterName && this.takesName(cluster, info.cluster_dynamic === true)) {
+      this.adoptClusterName(cluster, route);
+    } else if (cluster !== this.clusterName) {
       this.log.error(`${route.traceId} - Cluster name conflict: ours ${JSON.stringify(this.clusterName)}, the remote's ${JSON.stringify(cluster)}`);
       route.link.close(CloseReason.clusterNameConflict);
       return;
@@ -353,8 +393,17 @@ export class Routes implements ConnectionHost, RouteLinkHost {
   }
 
   /** nats-server's processImplicitRoute: dial a peer we heard of, unless it is us, known or configured. */
-  gossip(_route: RouteConn, info: Record<string, unknown>): void {
+  gossip(route: RouteConn, info: Record<string, unknown>): void {
     const id = typeof info.server_id === "string" ? info.server_id : "";
+    if (id === route.peer.id) {
+      // The peer itself is going away: our clients stop being offered its URLs (nats-server's
+      // removeConnectURLsAndSendINFOToClients).
+      if (info.ldm === true && !route.peer.lameDuck) {
+        route.peer.lameDuck = true;
+        this.publishConnectUrls();
+      }
+      return;
+    }
     const url = typeof info.ip === "string" ? info.ip : "";
     if (id === "" || url === "" || id === this.srv.id || this.byId.has(id)) return;
     const key = routeKey(url);
@@ -371,23 +420,16 @@ export class Routes implements ConnectionHost, RouteLinkHost {
 
   // ---- ConnectionHost -------------------------------------------------------------------------------------
 
-  queueFlush(c: Connection): void {
-    this.srv.queueFlush(c);
+  protected *connections(): Iterable<Connection> {
+    for (const route of this.all.values()) yield route.link;
   }
 
-  flushPending(): void {
-    this.srv.flushPending();
-  }
-
+  /** A route reports its own close (closed below), which also tells the solicitors. */
   connectionClosed(): void {}
 
   closed(route: RouteConn): void {
     this.all.delete(route.cid);
-    const l = route.link;
-    this.gone.inMsgs += l.inMsgs;
-    this.gone.outMsgs += l.outMsgs;
-    this.gone.inBytes += l.inBytes;
-    this.gone.outBytes += l.outBytes;
+    this.countClosed(route.link);
     const self = route.link.closeReason === CloseReason.routeToSelf;
     const registered = this.byId.get(route.peer.id) === route;
     if (registered) {
@@ -441,51 +483,62 @@ export class Routes implements ConnectionHost, RouteLinkHost {
       addr: this.host,
       cluster_port: this.listener?.port ?? 0,
       auth_timeout: (co.authorization?.timeout ?? DEFAULT_ROUTE_AUTH_TIMEOUT_MS) / 1000,
+      ...(this.tls !== null ? { tls_timeout: this.tls.timeoutMs / 1000, tls_required: true, tls_verify: true } : {}),
       urls: (co.routes ?? []).map(routeKey),
     };
-  }
-
-  /** Message and byte counters of every route, open and closed. */
-  totals(): { inMsgs: number; outMsgs: number; inBytes: number; outBytes: number } {
-    const t = { ...this.gone };
-    for (const { link } of this.all.values()) {
-      t.inMsgs += link.inMsgs;
-      t.outMsgs += link.outMsgs;
-      t.inBytes += link.inBytes;
-      t.outBytes += link.outBytes;
-    }
-    return t;
-  }
-
-  /** A route whose peer has not taken our writes for write_deadline is a slow consumer, as a client would be. */
-  private sweepStalled(): void {
-    const deadline = this.options.write_deadline;
-    const now = Date.now();
-    for (const { link } of this.all.values()) {
-      if (link.stalledSince !== 0 && now - link.stalledSince > deadline) link.slowConsumer(CloseReason.slowConsumerDeadline);
-    }
   }
 
   health(): string | null {
     return null;
   }
 
+  /**
+   * A reloaded cluster block (nats-server's clusterOption and routesOption): new authorization and TLS apply
+   * to routes from now on, advertising changes reach peers and clients, removed routes are closed and not
+   * dialled again, added ones are dialled. Where it listens cannot change (reload.ts refuses that).
+   */
+  async reload(next: ServerOptions): Promise<void> {
+    const co = next.cluster!;
+    const applied = JSON.stringify(co);
+    if (applied === this.applied) return;
+    this.applied = applied;
+    if (co.tls === undefined) this.tls = null;
+    else await this.prepareTLS(co.tls);
+    this.infoBase = this.buildInfo();
+    if (co.no_advertise === true) this.srv.setConnectUrls([]);
+    else this.publishConnectUrls();
+    this.log.notice("Reloaded: cluster");
+    const wanted = new Set((co.routes ?? []).map(routeKey));
+    const removed = [...this.configured].filter((k) => !wanted.has(k));
+    const added = (co.routes ?? []).filter((r) => !this.configured.has(routeKey(r)));
+    this.configured = wanted;
+    if (removed.length === 0 && added.length === 0) return;
+    for (const s of [...this.solicitors]) {
+      if (!s.explicit || !removed.includes(routeKey(s.raw))) continue;
+      s.stop();
+      this.forget(s);
+      s.current?.link.close(CloseReason.routeRemoved);
+    }
+    for (const r of added) this.solicit(r, true);
+    this.log.notice("Reloaded: cluster routes");
+  }
+
+  /** nats-server's sendLDMToRoutes: once, an INFO with `ldm` so each peer stops offering us to its clients. */
+  sendLameDuck(): void {
+    const line = infoLine({ ...this.infoBase, ldm: true });
+    for (const r of this.byId.values()) r.link.enqueue(line);
+    this.flushPending();
+  }
+
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+    this.stopDeadlineSweep();
     for (const s of this.solicitors) s.stop();
     await this.listener?.close();
     this.listener = null;
     for (const r of [...this.all.values()]) r.link.closeAfterFlush(CloseReason.serverShutdown);
   }
-}
-
-function nuid(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(22));
-  let s = "";
-  for (const b of bytes) s += NUID_ALPHABET[b % NUID_ALPHABET.length];
-  return s;
 }
 
 /** For 0.0.0.0 or ::, the first non-loopback IPv4 address, as nats-server advertises. */

@@ -1,9 +1,10 @@
 /**
  * Dialling a route (nats-server's connectToRoute): an explicit one (from `routes`) is tried for ever, an
  * implicit one (learned by gossip) `connect_retries` more times; both wait DEFAULT_ROUTE_CONNECT between
- * attempts. An explicit route that closes is redialled after DEFAULT_ROUTE_RECONNECT plus up to 100 ms of
- * jitter, unless the peer is still reached over another connection (the duplicate that won), in which case
- * it waits for that one to close.
+ * attempts. A route that closes is redialled (nats-server's reConnectToRoute): an explicit one after
+ * DEFAULT_ROUTE_RECONNECT plus up to 100 ms of jitter, unless the peer is still reached over another
+ * connection (the duplicate that won), in which case it waits for that one to close; an implicit one after
+ * the jitter alone, with its `connect_retries` again, unless it lost to a duplicate.
  */
 import { CloseReason } from "../connection/close_reason.ts";
 import { Connection } from "../connection/connection.ts";
@@ -57,7 +58,14 @@ export class RouteSolicitor {
 
   private async dial(): Promise<void> {
     if (this.stopped || this.current !== null) return;
-    if (this.remoteId !== "" && this.svc.connectedTo(this.remoteId)) return;
+    if (this.remoteId !== "" && this.svc.connectedTo(this.remoteId)) {
+      // An implicit route is not waited for: the connection that reaches the peer now is enough.
+      if (!this.explicit) {
+        this.stop();
+        this.svc.forget(this);
+      }
+      return;
+    }
     const attempt = ++this.attempts;
     this.svc.log.debugf(`Trying to connect to route on ${routeHostPort(this.url)}`);
     try {
@@ -80,7 +88,7 @@ export class RouteSolicitor {
     const route = new RouteConn(link, this.svc, true, this.raw, this.explicit);
     this.current = route;
     this.svc.track(route);
-    this.svc.sendConnect(route, this.url);
+    this.svc.opened(route, this.url);
     if (this.stopped) link.close(CloseReason.serverShutdown);
     return link;
   }
@@ -94,12 +102,13 @@ export class RouteSolicitor {
   closed(route: RouteConn, self: boolean): void {
     if (this.current !== route) return;
     this.current = null;
-    if (self || !this.explicit) {
+    const jitter = Math.floor(Math.random() * 100);
+    if (self || (!this.explicit && route.link.closeReason === CloseReason.duplicateRoute)) {
       this.stop();
       this.svc.forget(this);
       return;
     }
-    this.schedule(ROUTE_RECONNECT_MS + Math.floor(Math.random() * 100));
+    this.schedule(this.explicit ? ROUTE_RECONNECT_MS + jitter : jitter);
   }
 
   /** The route to our peer over another connection closed: it is our turn again. */

@@ -5,6 +5,7 @@ import type { JetStream } from "../jetstream/mod.ts";
 import type { LeafNodes } from "../leaf/mod.ts";
 import type { Monitor } from "../monitor/monitor.ts";
 import type { Routes } from "../route/mod.ts";
+import type { SystemServices } from "../sys/mod.ts";
 import type { MqttService } from "../mqtt/service.ts";
 import type { StanServer } from "../stan/mod.ts";
 import type { Server } from "./server.ts";
@@ -95,13 +96,22 @@ export const ROUTES: ServiceSpec<Routes, Server> = {
   },
 };
 
+export const SYSTEM: ServiceSpec<SystemServices, Server> = {
+  name: "system",
+  phase: "listening",
+  // Only an accounts {} block can put a client in the system account, so only then is anyone there to ask.
+  enabled: (o) => o.accounts !== undefined && o.no_system_account !== true,
+  start: async (srv) => (await import("../sys/mod.ts")).startSystemServices(srv),
+};
+
 // The WebSocket, MQTT, leafnode and route listeners before the monitor, which reports their ports.
-export const BUILTIN_SERVICES: readonly ServiceSpec<JetStream | StanServer | Monitor | WebSocketService | MqttService | LeafNodes | Routes, Server>[] = [
+export const BUILTIN_SERVICES: readonly ServiceSpec<JetStream | StanServer | Monitor | WebSocketService | MqttService | LeafNodes | Routes | SystemServices, Server>[] = [
   JETSTREAM,
   STAN,
   WEBSOCKET,
   MQTT,
   LEAFNODES,
   ROUTES,
+  SYSTEM,
   MONITOR,
 ];

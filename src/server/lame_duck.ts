@@ -9,6 +9,7 @@
  */
 import { CloseReason } from "../connection/close_reason.ts";
 import { infoLine } from "../protocol/encode.ts";
+import { ROUTES } from "./builtin_services.ts";
 import type { Server } from "./server.ts";
 
 /** nats-server spreads closes by at most this much (it never sleeps longer than 1s between two clients). */
@@ -48,8 +49,12 @@ export async function enterLameDuck(srv: Server): Promise<void> {
     spacing = MAX_SPACING_MS;
   }
 
-  // Clients that understand async INFO (protocol >= 1) learn that this server is going away.
-  const ldm = { ...srv.info, ldm: true };
+  // Route peers stop offering this server to their clients; clients that understand async INFO
+  // (protocol >= 1) learn that it is going away.
+  srv.services.get(ROUTES)?.sendLameDuck();
+  // Its own URL leaves connect_urls (ours comes first, see Server.setConnectUrls) so reconnects go elsewhere.
+  const urls = srv.info.connect_urls as string[] | undefined;
+  const ldm = { ...srv.info, ...(urls !== undefined ? { connect_urls: urls.slice(1) } : {}), ldm: true };
   for (const c of clients) {
     if (c.closed || !c.connected || c.opts.protocol < 1) continue;
     c.link.enqueue(infoLine({ ...ldm, client_id: c.cid, client_ip: c.link.conn.remoteAddress }));

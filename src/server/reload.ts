@@ -12,7 +12,7 @@
  */
 import fs from "node:fs";
 import process from "node:process";
-import type { ServerOptions } from "../config/options.ts";
+import type { ClusterOptions, LeafNodeOptions, ServerOptions, TLSOptions } from "../config/options.ts";
 import { Authenticator, type AuthVerdict } from "../auth/authenticator.ts";
 import type { Client } from "../client/client.ts";
 import { CloseReason } from "../connection/close_reason.ts";
@@ -20,7 +20,7 @@ import { ERR } from "../protocol/errors.ts";
 import { goQuote } from "../protocol/encode.ts";
 import type { TLSServerConfig } from "../runtime/types.ts";
 import type { Server } from "./server.ts";
-import { tlsServerConfig } from "../config/tls_config.ts";
+import { tlsClientConfig, tlsServerConfig } from "../config/tls_config.ts";
 
 import { ReloadError } from "./reload_error.ts";
 
@@ -46,9 +46,12 @@ const NOT_RELOADABLE: Partial<Record<Key, string>> = {
   lame_duck_grace_period: "LameDuckGracePeriod",
   max_closed_clients: "MaxClosedClients",
   no_auth_user: "NoAuthUser",
+  // natsedge links accounts (their routers, imports and mappings) once, at startup.
+  accounts: "Accounts",
+  system_account: "SystemAccount",
+  no_system_account: "NoSystemAccount",
+  mappings: "Mappings",
   jetstream: "JetStream",
-  cluster: "Cluster",
-  leafnodes: "LeafNode",
   mqtt: "MQTT",
   // natsedge's file sink is opened by the CLI; moving or resizing it needs a restart for now.
   log_file: "LogFile",
@@ -76,12 +79,69 @@ const RELOADED: Partial<Record<Key, (v: unknown) => string>> = {
   max_traced_msg_len: (v) => `max_traced_msg_len = ${v}`,
 };
 
+/** Where a block sits in the file (`at`) is no part of what it configures: moving it changes nothing. */
+const positionless = (k: string, v: unknown) => (k === "at" ? undefined : v);
+
 function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return JSON.stringify(a, positionless) === JSON.stringify(b, positionless);
 }
 
-function show(v: unknown): string {
+/** Accounts hold users' passwords: an error names the accounts only. */
+function show(v: unknown, k?: Key): string {
+  if (k === "accounts" && Array.isArray(v)) return JSON.stringify(v.map((a: { name: string }) => a.name));
   return v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
+}
+
+/**
+ * nats-server's validateClusterOpts: a cluster block can change its routes, authorization, TLS and
+ * advertising at runtime, not where it listens; adding or removing the whole block needs a restart.
+ */
+function checkCluster(cur: ClusterOptions | undefined, next: ClusterOptions | undefined): void {
+  if (cur === undefined || next === undefined) {
+    throw new ReloadError(`config reload not supported for Cluster: old=${show(cur)}, new=${show(next)}`);
+  }
+  if ((cur.host ?? "") !== (next.host ?? "")) throw new ReloadError(`config reload not supported for cluster host: old=${cur.host ?? ""}, new=${next.host ?? ""}`);
+  // A random port (-1) keeps the bound one, as for the client port.
+  if (next.port !== -1 && (cur.port ?? 0) !== (next.port ?? 0)) throw new ReloadError(`config reload not supported for cluster port: old=${cur.port ?? 0}, new=${next.port ?? 0}`);
+  if (cur.name !== next.name) throw new ReloadError(`config reload not supported for cluster name: old=${cur.name ?? ""}, new=${next.name ?? ""}`);
+  if (next.tls !== undefined && !same(cur.tls, next.tls)) {
+    try {
+      tlsServerConfig(next.tls);
+    } catch (err) {
+      throw new ReloadError(`cluster.tls: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
+/** Certificate material nats-server reloads in a TLS block (its tlsConfigOpts); timeout and the rest do not. */
+const TLS_MATERIAL = ["cert_file", "key_file", "ca_file", "verify", "insecure", "cipher_suites", "curve_preferences"] as const;
+
+function withoutTLSMaterial(t: TLSOptions | undefined): TLSOptions | undefined {
+  if (t === undefined) return undefined;
+  const rest: TLSOptions = { ...t };
+  for (const k of TLS_MATERIAL) delete rest[k];
+  return rest;
+}
+
+/**
+ * nats-server's leafnode case: the block compared with its own and its remotes' TLS certificate material left
+ * out. Only that material reloads; any other change (remotes, listen, authorization) needs a restart.
+ */
+function checkLeafnodes(cur: LeafNodeOptions | undefined, next: LeafNodeOptions | undefined): void {
+  const strip = (o: LeafNodeOptions | undefined) =>
+    o === undefined ? undefined : { ...o, tls: withoutTLSMaterial(o.tls), remotes: o.remotes?.map((r) => ({ ...r, tls: withoutTLSMaterial(r.tls) })) };
+  if (cur === undefined || next === undefined || !same(strip(cur), strip(next))) {
+    throw new ReloadError(`config reload not supported for LeafNode: old=${show(cur)}, new=${show(next)}`);
+  }
+  for (const t of [next.tls, ...(next.remotes ?? []).map((r) => r.tls)]) {
+    if (t === undefined) continue;
+    try {
+      if (t.cert_file !== undefined && t === next.tls) tlsServerConfig(t);
+      else tlsClientConfig(t);
+    } catch (err) {
+      throw new ReloadError(`leafnodes.tls: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
 }
 
 /** The options that differ, refusing any that cannot change at runtime. */
@@ -91,10 +151,12 @@ function diff(cur: ServerOptions, next: ServerOptions): Key[] {
   const changed: Key[] = [];
   for (const k of keys) {
     if (same(cur[k], next[k])) continue;
+    if (k === "cluster") checkCluster(cur.cluster, next.cluster);
+    if (k === "leafnodes") checkLeafnodes(cur.leafnodes, next.leafnodes);
     if (k === "websocket") checkWebsocket(cur, next);
     const goName = NOT_RELOADABLE[k];
     if (goName !== undefined) {
-      throw new ReloadError(`config reload not supported for ${goName}: old=${show(cur[k])}, new=${show(next[k])}`);
+      throw new ReloadError(`config reload not supported for ${goName}: old=${show(cur[k], k)}, new=${show(next[k], k)}`);
     }
     changed.push(k);
   }
@@ -179,7 +241,9 @@ function enforceMaxConnections(srv: Server): void {
 }
 
 async function recheckClients(srv: Server): Promise<void> {
-  const users = new Set((srv.options.authorization?.users ?? []).map((u) => u.user ?? u.nkey));
+  const o = srv.options;
+  const all = [...(o.authorization?.users ?? []), ...(o.accounts ?? []).flatMap((acc) => acc.users ?? [])];
+  const users = new Set(all.map((u) => u.user ?? u.nkey));
   const checks = [...srv.clients.values()].filter((c) => c.connected && !c.closed).map(async (c) => {
     // A named user that is gone from the users list "moved accounts" in nats-server's terms: plain close.
     const named = c.opts.nkey ?? c.opts.user;

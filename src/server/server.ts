@@ -14,9 +14,8 @@ import { ClientType, Kind } from "../protocol/kind.ts";
 import type { ClientListener } from "../client/listener.ts";
 import type { WebSocketHost } from "../websocket/host.ts";
 import { websocketOptionsError } from "../websocket/validate.ts";
-import type { ClientHost } from "../client/host.ts";
-import type { Subscription } from "../routing/subscription.ts";
-import type { PubArg } from "../protocol/parser.ts";
+import type { ClientAccount, ClientHost } from "../client/host.ts";
+import { Accounts } from "../account/registry.ts";
 import { ERR } from "../protocol/errors.ts";
 import { configureDecimalFaults, infoLine } from "../protocol/encode.ts";
 import { Router } from "../routing/router.ts";
@@ -28,9 +27,11 @@ import type { TLSServerConfig } from "../runtime/types.ts";
 import { ADVERTISED_VERSION, NATSEDGE_VERSION, PROTO, buildKind, hostTarget } from "../version.ts";
 import { unsupportedOptions } from "./unsupported.ts";
 import { Lifecycle } from "./lifecycle.ts";
-import type { JetStreamView, MonitorHost } from "../monitor/host.ts";
+import type { JetStreamView, MonitorHost, StreamingView } from "../monitor/host.ts";
 import { Services } from "./services.ts";
-import { BUILTIN_SERVICES, JETSTREAM, LEAFNODES, MQTT, ROUTES, WEBSOCKET } from "./builtin_services.ts";
+import { BUILTIN_SERVICES, JETSTREAM, LEAFNODES, MQTT, ROUTES, STAN, SYSTEM, WEBSOCKET } from "./builtin_services.ts";
+import type { SysHost } from "../sys/host.ts";
+import type { Account } from "../account/account.ts";
 import type { LeafHost } from "../leaf/host.ts";
 import type { LeafzEntry, RoutezEntry } from "../monitor/host.ts";
 
@@ -43,10 +44,13 @@ const MAX_STALL_THRESHOLD = 8 * 1024 * 1024;
 /** How often stalled writers are checked against write_deadline. */
 const DEADLINE_SWEEP_MS = 1000;
 
-export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocketHost, LeafHost {
+export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocketHost, LeafHost, SysHost {
   readonly id: string;
   readonly name: string;
+  /** The global account's router ($G): services that are not account-aware yet (JetStream, STAN, MQTT, leaf nodes, routes) work on it. */
   readonly router: Router;
+  /** $G and the configured accounts, each with a router of its own. */
+  readonly accounts: Accounts;
   /** Subscriptions and publishes of the server's own services (JetStream API, system requests). */
   readonly internal: InternalEndpoint;
   /** Open client connections by cid; leaf and route connections will have sets of their own. */
@@ -81,6 +85,7 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     this.name = options.server_name ?? this.id;
     this.stallThreshold = Math.min(options.max_pending / 2, MAX_STALL_THRESHOLD);
     this.router = new Router(!options.disable_sublist_cache, this.stallThreshold);
+    this.accounts = new Accounts(options, this.router, () => new Router(!options.disable_sublist_cache, this.stallThreshold), () => this.flushPending());
     this.internal = new InternalEndpoint(
       this.router,
       () => this.flushPending(),
@@ -99,6 +104,11 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
   /** For the monitor's /jsz, /varz and /metrics. */
   jetstream(): JetStreamView | null {
     return this.services.get(JETSTREAM) ?? null;
+  }
+
+  /** For the monitor's /streaming pages. */
+  streaming(): StreamingView | null {
+    return this.services.get(STAN) ?? null;
   }
 
   async start(): Promise<void> {
@@ -173,7 +183,7 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
       ...(this.tls ? { tls_required: true } : {}),
       ...(this.tls?.requestCert ? { tls_verify: true } : {}),
       max_payload: o.max_payload,
-      ...(this.connectUrls !== null ? { connect_urls: this.connectUrls } : {}),
+      ...(this.connectUrls !== null && this.connectUrls.length > 0 ? { connect_urls: this.connectUrls } : {}),
     };
   }
 
@@ -338,7 +348,8 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
   private hasPlaintextPasswords(): boolean {
     const a = this.options.authorization;
     const plain = (p: string | undefined) => p !== undefined && !/^\$2[abxy]\$\d{2}\$/.test(p);
-    return plain(a?.password) || (a?.users ?? []).some((u) => plain(u.password));
+    const users = [...(a?.users ?? []), ...(this.options.accounts ?? []).flatMap((acc) => acc.users ?? [])];
+    return plain(a?.password) || users.some((u) => plain(u.password));
   }
 
   private armAuthTimeout(c: Client, override: number | undefined): void {
@@ -355,16 +366,21 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
 
   // ---- ClientHost -----------------------------------------------------------------------------------------
 
-  route(from: Client, subject: string, pa: PubArg, buf: Uint8Array, start: number): void {
-    this.router.route(from, subject, pa, buf, start);
+  accountFor(name: string | null): ClientAccount {
+    return (name !== null ? this.accounts.get(name) : undefined) ?? this.accounts.global;
   }
 
-  addSub(sub: Subscription): boolean {
-    return this.router.addSub(sub);
+  clientConnected(c: Client): void {
+    this.services.get(SYSTEM)?.clientConnected(c);
   }
 
-  removeSub(sub: Subscription): void {
-    this.router.removeSub(sub);
+  addSystemImports(): void {
+    this.accounts.addSystemImports();
+  }
+
+  /** The system service runs only when there is a system account. */
+  get systemRouter(): Account {
+    return this.accounts.system!;
   }
 
   authenticate(client: Client): AuthVerdict | Promise<AuthVerdict> {
@@ -399,6 +415,7 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     if (this.dirty.length > 0) queueMicrotask(() => this.flushPending());
     // Its subscriptions are still listed, so /connz?state=closed can show them.
     this.lifecycle.clientClosed(c);
+    if (c.connected) this.services.get(SYSTEM)?.clientClosed(c);
     this.log.debugf(`${link.traceId} - Client connection closed: ${link.closeReason}`);
   }
 
@@ -418,6 +435,7 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     await this.listener?.close();
     for (const c of [...this.clients.values()]) c.link.closeAfterFlush(CloseReason.serverShutdown);
     await this.services.stop();
+    this.accounts.close();
     this.log.notice("Server Exiting..");
     // Last: it settles lifecycle.done, on which the CLI exits.
     await this.lifecycle.stop();

@@ -21,12 +21,16 @@ export interface ChannelHost {
   ackInbox(sub: number): string;
   /** An active durable was replaced by its twin (replace_durable): its client no longer has it. */
   replaced(sub: Sub): void;
+  /** A message went out to a subscription (redeliveries too), for /streaming/serverz's out_msgs and out_bytes. */
+  delivered(bytes: number): void;
 }
 
 /** Acks are written at most this often per channel (ms): after kill -9 the acks of the last interval come back as redeliveries. */
 const PERSIST_DELAY_MS = 100;
 /** A member leaving a queue group hands its unacked messages to the others, redelivered this soon (nats-streaming-server's). */
 const REDISTRIBUTE_DELAY_MS = 100;
+/** A channel logs a message it cannot read at most this often (ms); the lines between are counted, not lost. */
+const LOOKUP_ERROR_EVERY_MS = 5_000;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -59,6 +63,8 @@ export class Channel {
   /** Records of plain subscriptions and queue members, waiting for `recover` to find their clients. */
   #recovered: SubRecord[] = [];
   #persistTimer: ReturnType<typeof setTimeout> | null = null;
+  #lookupErrorAt = 0;
+  #lookupErrorsHeld = 0;
 
   constructor(readonly name: string, readonly store: StreamStore, private readonly host: ChannelHost) {
     this.#durableSeq = store.lastSeq();
@@ -78,14 +84,53 @@ export class Channel {
     return this.byAckInbox.size + offline;
   }
 
+  // ---------------------------------------------------------------- monitoring
+
+  /** /streaming/channelsz's counts: stored messages and bytes, first and last sequence (0 and 0 when empty). */
+  state(): { msgs: number; bytes: number; first_seq: number; last_seq: number } {
+    const st = this.store.state();
+    return { msgs: st.msgs, bytes: st.bytes, first_seq: st.msgs === 0 ? 0 : st.first_seq, last_seq: st.msgs === 0 ? 0 : st.last_seq };
+  }
+
+  /**
+   * Every subscription as /streaming/channelsz?subs=1 lists it: the active ones and queue members, offline
+   * durables, and durable queue groups without a member (nats-streaming-server's getMonitorChannelSubs).
+   */
+  subscriptions(): SubView[] {
+    const out = [...this.byAckInbox.values()].map(subView);
+    for (const d of this.durables.values()) if (d.owner === null) out.push(subView(d));
+    for (const g of this.groups.values()) {
+      if (g.members.length > 0 || g.durable === "") continue;
+      out.push({
+        client_id: "",
+        inbox: "",
+        ack_inbox: "",
+        durable_name: g.durable,
+        queue_name: g.key,
+        is_durable: true,
+        is_offline: true,
+        max_inflight: 0,
+        ack_wait: 0,
+        last_sent: g.lastSent,
+        pending_count: g.shadowPending.size,
+        is_stalled: false,
+      });
+    }
+    return out;
+  }
+
   // ---------------------------------------------------------------- publish
 
-  /** Stores a message; resolves with its sequence once it is durable, after delivering it. */
-  async publish(data: Uint8Array): Promise<number> {
+  /**
+   * Stores a message with the PubMsg's reply (nats-streaming-server keeps it and hands it to subscribers in
+   * MsgProto.reply); resolves with its sequence once it is durable, after delivering it.
+   */
+  async publish(data: Uint8Array, reply: string): Promise<number> {
     // Timestamps never go backwards within a channel, whatever the clock does.
     const ts = Math.max(performance.timeOrigin + performance.now(), this.#lastTs);
     this.#lastTs = ts;
-    const ack = await this.store.append(this.name, null, data, ts);
+    // STAN messages have no headers: the store's header slot, sealed like the payload, carries the reply.
+    const ack = await this.store.append(this.name, reply === "" ? null : encoder.encode(reply), data, ts);
     if (ack.seq > this.#durableSeq) this.#durableSeq = ack.seq;
     this.deliverAll();
     return ack.seq;
@@ -292,7 +337,31 @@ export class Channel {
   #next(after: number): StoredMsg | null {
     if (after >= this.#durableSeq) return null;
     const m = this.store.loadNext(">", after + 1);
+    // A gap inside the log is a block that failed its check (limits only ever drop the oldest messages).
+    if (after + 1 >= this.store.firstSeq() && (m === null || m.seq > after + 1)) this.#lookupFailed(after + 1);
     return m === null || m.seq > this.#durableSeq ? null : m;
+  }
+
+  /**
+   * A message that is in the log but cannot be read (a damaged block, one sealed under another key): logged as
+   * nats-streaming-server logs a failed lookup, at most once per LOOKUP_ERROR_EVERY_MS, and skipped. Nothing is
+   * rewritten: the block stays on disk as it is.
+   */
+  #lookupFailed(seq: number): void {
+    const lost = this.store.state().lost.find((r) => r.first <= seq && seq <= r.last);
+    if (lost === undefined) return;
+    const now = Date.now();
+    if (now - this.#lookupErrorAt < LOOKUP_ERROR_EVERY_MS) {
+      this.#lookupErrorsHeld++;
+      return;
+    }
+    const held = this.#lookupErrorsHeld > 0 ? ` (and ${this.#lookupErrorsHeld} more lookup errors on this channel since the last report)` : "";
+    this.#lookupErrorAt = now;
+    this.#lookupErrorsHeld = 0;
+    // The store's reason is "segment N at offset M: <cause>": the cause goes in the parentheses, as nats-streaming-server's.
+    const at = /^(segment \d+ at offset \d+): (.*)$/s.exec(lost.reason);
+    const why = at === null ? `(${lost.reason})` : `(${at[2]}) in ${at[1]}`;
+    this.host.log.error(`STREAM: Error looking up message ${this.name}:${seq} ${why}${held}`);
   }
 
   #pump(sub: Sub): void {
@@ -328,11 +397,13 @@ export class Channel {
   #send(sub: Sub, m: StoredMsg, redelivered: boolean, count: number): void {
     const now = Date.now();
     sub.pending.set(m.seq, { deadline: now + sub.ackWaitMs, count });
+    this.host.delivered(m.payload.length);
     this.host.send(
       sub.inbox,
       MsgProto.encode({
         sequence: BigInt(m.seq),
         subject: this.name,
+        reply: m.hdr.length === 0 ? "" : decoder.decode(m.hdr),
         data: m.payload,
         timestamp: BigInt(Math.round(m.ts * 1e6)),
         redelivered,
@@ -373,7 +444,8 @@ export class Channel {
     for (const [seq, p] of due) {
       const m = this.store.load(seq);
       if (m === null) {
-        // Dropped by the channel's limits: nothing left to redeliver, so it counts as acknowledged.
+        // Dropped by the channel's limits (or unreadable): nothing left to redeliver, so it counts as acknowledged.
+        if (seq >= this.store.firstSeq()) this.#lookupFailed(seq);
         sub.pending.delete(seq);
         continue;
       }
@@ -503,6 +575,28 @@ export class Channel {
     await this.flushState();
     await this.store.close();
   }
+}
+
+/** A subscription as the monitoring pages show it (nats-streaming-server's Subscriptionz; the monitor's StreamingSubz). */
+export type SubView = ReturnType<typeof subView>;
+
+export function subView(sub: Sub) {
+  const group = sub.group;
+  return {
+    client_id: sub.clientID,
+    inbox: sub.inbox,
+    ack_inbox: sub.ackInbox,
+    // omitempty, as in nats-streaming-server's JSON.
+    ...(sub.durable !== "" && { durable_name: sub.durable }),
+    ...(group !== null && { queue_name: group.key }),
+    is_durable: sub.durable !== "" || (group?.durable ?? "") !== "",
+    is_offline: sub.owner === null,
+    max_inflight: sub.maxInFlight,
+    ack_wait: Math.round(sub.ackWaitMs / 1000),
+    last_sent: group?.lastSent ?? sub.lastSent,
+    pending_count: sub.pending.size,
+    is_stalled: sub.stalled,
+  };
 }
 
 const durableKey = (clientID: string, durable: string): string => `${clientID}\n${durable}`;

@@ -6,6 +6,7 @@
  */
 import type { StreamingOptions } from "../config/options.ts";
 import type { Logger } from "../log/logger.ts";
+import { nuid } from "../protocol/nuid.ts";
 import type { InternalEndpoint, InternalMsg } from "../routing/internal.ts";
 import type { Subscription } from "../routing/subscription.ts";
 import type { StoreProvider } from "../store/provider.ts";
@@ -28,9 +29,10 @@ import {
   UnsubscribeRequest,
 } from "./proto.ts";
 import { CLIENTS_STORE, ClientStore } from "./clients.ts";
-import { channelLimits } from "./limits.ts";
+import { channelLimits, DEFAULT_LIMITS } from "./limits.ts";
 import { Requester } from "./requester.ts";
 import type { Sub } from "./sub.ts";
+import { type SubView, subView } from "./channel.ts";
 
 export interface StanHost {
   readonly internal: InternalEndpoint;
@@ -57,12 +59,21 @@ interface StanClient {
   hbOut?: boolean;
 }
 
-function nuid(): string {
-  return crypto.randomUUID().replaceAll("-", "").slice(0, 22).toUpperCase();
+/** A client as /streaming/clientsz shows it. */
+export interface ClientView {
+  readonly id: string;
+  readonly hbInbox: string;
+  subscriptions(): Map<string, SubView[]>;
 }
+
+const nanos = (ms: number): number => ms * 1_000_000;
 
 export class StanServer implements ChannelHost {
   readonly clusterID: string;
+  /** The streaming server's own id (nats-streaming-server's server_id), new each run. */
+  readonly serverID: string;
+  readonly startedAt = Date.now();
+  readonly #stats = { inMsgs: 0, inBytes: 0, outMsgs: 0, outBytes: 0 };
   readonly #clients = new Map<string, StanClient>();
   readonly #byConnID = new Map<string, StanClient>();
   /** Client IDs whose duplicate check is running: a third connect for them is refused. */
@@ -103,6 +114,7 @@ export class StanServer implements ChannelHost {
       ping: `${discover}.pings`,
     };
     const run = nuid();
+    this.serverID = run;
     // Stable across restarts (durables keep their ack inboxes); each run's subscriptions are apart under it.
     this.#ackSubject = `_STAN.ack.${id}.>`;
     this.#ackPrefix = `_STAN.ack.${id}.${run}`;
@@ -195,6 +207,11 @@ export class StanServer implements ChannelHost {
 
   ackInbox(sub: number): string {
     return `${this.#ackPrefix}.${sub}`;
+  }
+
+  delivered(bytes: number): void {
+    this.#stats.outMsgs++;
+    this.#stats.outBytes += bytes;
   }
 
   replaced(sub: Sub): void {
@@ -341,8 +358,10 @@ export class StanServer implements ChannelHost {
     const found = this.#channels.lookupOrCreate(pm.subject);
     if (typeof found === "string") return this.#reply(m, PubAck.encode({ guid: pm.guid, error: found }));
     const channel = await found;
+    this.#stats.inMsgs++;
+    this.#stats.inBytes += pm.data.length;
     try {
-      await channel.publish(pm.data);
+      await channel.publish(pm.data, pm.reply);
       this.#channels.watchInactivity(channel);
     } catch (err) {
       this.log.error(`STREAM: [Client:${pm.clientID}] Error storing message on ${JSON.stringify(pm.subject)}: ${(err as Error).message}`);
@@ -435,6 +454,67 @@ export class StanServer implements ChannelHost {
     const sub = channel?.byAckInbox.get(m.subject);
     if (channel === undefined || sub === undefined) return;
     channel.ack(sub, Number(ack.sequence));
+  }
+
+  // ---------------------------------------------------------------- monitoring (the monitor's StreamingView)
+
+  get storeType(): string {
+    return this.options.store === "file" ? "FILE" : "MEMORY";
+  }
+
+  stats(): { inMsgs: number; inBytes: number; outMsgs: number; outBytes: number } {
+    return { ...this.#stats };
+  }
+
+  channels(): ReadonlyMap<string, Channel> {
+    return this.#channels.all();
+  }
+
+  clients(): ReadonlyMap<string, ClientView> {
+    const out = new Map<string, ClientView>();
+    for (const c of this.#clients.values()) {
+      out.set(c.id, {
+        id: c.id,
+        hbInbox: c.hbInbox,
+        subscriptions() {
+          const by = new Map<string, SubView[]>();
+          for (const { channel, sub } of c.subs) {
+            const list = by.get(channel.name) ?? [];
+            list.push(subView(sub));
+            by.set(channel.name, list);
+          }
+          return by;
+        },
+      });
+    }
+    return out;
+  }
+
+  /** nats-streaming-server's StoreLimits as /streaming/storez writes it: durations in ns, 0 for unlimited. */
+  limits(): Record<string, unknown> {
+    const o = this.options.store_limits;
+    const resolved = (name: string) => {
+      const l = channelLimits(o, name);
+      return {
+        max_msgs: l.max_msgs,
+        max_bytes: l.max_bytes,
+        max_age: nanos(l.max_age),
+        max_subscriptions: l.max_subs,
+        max_inactivity: nanos(l.max_inactivity),
+      };
+    };
+    const global = channelLimits({ ...o, channels: {} }, "");
+    const out: Record<string, unknown> = {
+      max_channels: o?.max_channels ?? DEFAULT_LIMITS.max_channels,
+      max_msgs: global.max_msgs,
+      max_bytes: global.max_bytes,
+      max_age: nanos(global.max_age),
+      max_subscriptions: global.max_subs,
+      max_inactivity: nanos(global.max_inactivity),
+    };
+    const patterns = Object.keys(o?.channels ?? {});
+    if (patterns.length > 0) out.channels = Object.fromEntries(patterns.map((p) => [p, resolved(p)]));
+    return out;
   }
 
   // ---------------------------------------------------------------- stop

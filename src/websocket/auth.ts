@@ -13,7 +13,9 @@ export function websocketAuthenticator(o: ServerOptions): Authenticator | null {
   if (a?.user === undefined && a?.token === undefined && ws?.no_auth_user === undefined) return null;
   const authorization =
     a?.user !== undefined ? { user: a.user, password: a.password ?? "" } : a?.token !== undefined ? { token: a.token } : o.authorization;
-  return new Authenticator({ ...o, tls: ws?.tls, authorization, no_auth_user: ws?.no_auth_user });
+  // A user or token of the block's own replaces every user, the accounts' users too.
+  const own = a?.user !== undefined || a?.token !== undefined;
+  return new Authenticator({ ...o, tls: ws?.tls, authorization, no_auth_user: ws?.no_auth_user, ...(own && { accounts: undefined }) });
 }
 
 /** Does the block map certificates differently from the client port, so the server's authenticator will not do? */

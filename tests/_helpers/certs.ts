@@ -8,7 +8,9 @@
  *   by `ca` (seed 002's client-id-auth-cert.pem: verify_and_map maps it to the first email);
  * - `dn`: subject `OU=CNCF, CN=example.com` and no SAN, signed by `ca` (seed 002's tlsauth/client2.pem:
  *   verify_and_map maps it to `CN=example.com,OU=CNCF`);
- * - `untrusted`: a client certificate from a second CA that the server does not trust (`untrustedCa`).
+ * - `untrusted`: a client certificate from a second CA that the server does not trust (`untrustedCa`);
+ * - `node`: CN=localhost, SAN DNS:localhost and IP:127.0.0.1, serverAuth and clientAuth, signed by `ca`: a
+ *   cluster member's certificate, presented both when it accepts a route and when it dials one.
  *
  * The server key is RSA, so the ECDHE_RSA cipher suites of seed 002 apply; the others are P-256. The files are cached in a fixed directory under
  * the system temp dir, keyed by CERTS_VERSION (bump it when the set changes), so test files and processes
@@ -20,7 +22,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, s
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const CERTS_VERSION = "v1";
+const CERTS_VERSION = "v2";
 const MAX_AGE_DAYS = 30;
 
 export interface KeyPair {
@@ -38,6 +40,7 @@ export interface TestCerts {
   dn: KeyPair;
   untrusted: KeyPair;
   untrustedCa: string;
+  node: KeyPair;
 }
 
 /** The first email in `email`'s SAN, the user verify_and_map finds for it. */
@@ -63,6 +66,13 @@ subjectKeyIdentifier = hash
 basicConstraints = CA:FALSE
 keyUsage = critical,digitalSignature,keyEncipherment
 extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost,IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[node]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth,clientAuth
 subjectAltName = DNS:localhost,IP:127.0.0.1
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
@@ -124,6 +134,7 @@ function generate(into: string): void {
   // openssl writes RDNs in the order given; RFC 2253 lists them last first: CN=example.com,OU=CNCF.
   leaf(into, "client-dn", "/OU=CNCF/CN=example.com", "client", "ca");
   leaf(into, "untrusted", "/CN=natsedge-client", "client", "other-ca");
+  leaf(into, "node", "/CN=localhost", "node", "ca");
   writeFileSync(join(into, "READY"), new Date().toISOString());
 }
 
@@ -138,6 +149,7 @@ function layout(dir: string): TestCerts {
     dn: pair("client-dn"),
     untrusted: pair("untrusted"),
     untrustedCa: join(dir, "other-ca.pem"),
+    node: pair("node"),
   };
 }
 

@@ -11,6 +11,7 @@ import { scratchDir } from "./certs.ts";
 
 export interface NatsServerProcess {
   port: number;
+  pid: number;
   logs: string[];
   close(): Promise<void>;
 }
@@ -41,6 +42,7 @@ export function startNatsServer(conf: string): Promise<NatsServerProcess> {
         if (m) {
           resolve({
             port: Number(m[1]),
+            pid: proc.pid!,
             logs,
             async close() {
               proc.kill();

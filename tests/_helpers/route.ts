@@ -5,6 +5,7 @@ import { ROUTES } from "../../src/server/builtin_services.ts";
 export interface RoutezEntry {
   remote_id: string;
   did_solicit: boolean;
+  is_configured: boolean;
   subscriptions: number;
   subscriptions_list?: string[];
 }

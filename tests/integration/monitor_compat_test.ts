@@ -18,9 +18,6 @@ const own = useCleanup();
 
 /** "path field": why natsedge differs from nats-server 2.9.10 there. */
 const DIFFERENCES: Record<string, string> = {
-  "/varz system_account": "natsedge has no system account ($SYS)",
-  "/accountz system_account": "natsedge has no system account ($SYS)",
-  "/accountz?acc=$G system_account": "natsedge has no system account ($SYS)",
   "/accountz?acc=$G account_detail.imports": "the $SYS service imports nats-server adds to $G do not exist",
   "/connz?subs=1 connections[0].rtt": "natsedge does not measure RTT; nats-server omits rtt until it has one",
   "/connz?state=closed connections[0].rtt": "natsedge does not measure RTT",
@@ -48,9 +45,7 @@ function kind(v: unknown): string {
 }
 
 /** With JetStream running on both: its /jsz details and /varz block. */
-const JS_DIFFERENCES: Record<string, string> = {
-  "/varz system_account": DIFFERENCES["/varz system_account"]!,
-};
+const JS_DIFFERENCES: Record<string, string> = {};
 
 const JS_PATHS = ["/varz", "/jsz", "/jsz?accounts=true&streams=true&consumers=true&config=true", "/jsz?acc=$G&streams=true", "/healthz"];
 

@@ -151,7 +151,7 @@ describe("monitoring endpoints", () => {
     expect(await json(`${base}/jsz?streams=true&consumers=true&config=true`)).toMatchObject({ disabled: true, streams: 0, api: { total: 0, errors: 0 } });
     expect(await json(`${base}/routez`)).toMatchObject({ num_routes: 0, routes: [] });
     expect(await json(`${base}/leafz`)).toMatchObject({ leafnodes: 0, leafs: [] });
-    expect((await json(`${base}/accountz`)).accounts).toEqual(["$G"]);
+    expect((await json(`${base}/accountz`)).accounts).toEqual(["$G", "$SYS"]);
     expect((await json(`${base}/accountz?acc=$G`)).account_detail).toMatchObject({ account_name: "$G", client_connections: 1, subscriptions: 1 });
   });
 

@@ -11,6 +11,7 @@ import { client, runServer, type TestServer } from "../_helpers/server.ts";
 import { useCleanup } from "../_helpers/scope.ts";
 import { freePort, until } from "../_helpers/leaf.ts";
 import { edgeClusterPort, edgeRoutez, routeInterest } from "../_helpers/route.ts";
+import { ROUTES } from "../../src/server/builtin_services.ts";
 
 const own = useCleanup();
 
@@ -109,6 +110,23 @@ describe("natsedge <-> natsedge route", () => {
     expect(q.flat().map(Number).sort((a, b) => a - b)).toEqual([...Array(30).keys()]);
   });
 
+  test("a gossiped (implicit) route that drops is dialled again, so the mesh heals", async () => {
+    const seed = own(await runServer({ config: `server_name: s\ncluster {\n name: edge\n listen: "127.0.0.1:-1"\n}` }));
+    const url = `nats-route://127.0.0.1:${edgeClusterPort(seed)}`;
+    const m1 = own(await runServer({ config: `server_name: m1\ncluster {\n name: edge\n listen: "127.0.0.1:-1"\n routes = ["${url}"]\n}` }));
+    const m2 = own(await runServer({ config: `server_name: m2\ncluster {\n name: edge\n listen: "127.0.0.1:-1"\n routes = ["${url}"]\n}` }));
+    await until(() => [seed, m1, m2].every((m) => edgeRoutez(m).length === 2), "a full mesh of three");
+    // The m1–m2 route was learnt by gossip: drop it on the accepting side, as a network blip would.
+    const implicit = [m1, m2].find((m) => edgeRoutez(m).some((r) => r.did_solicit && !r.is_configured))!;
+    const other = implicit === m1 ? m2 : m1;
+    const otherId = other.server.info.server_id as string;
+    const accepting = (other.server.services.get(ROUTES) as unknown as { byId: Map<string, { link: { close(reason: string): void } }> }).byId;
+    const implicitId = implicit.server.info.server_id as string;
+    accepting.get(implicitId)!.link.close("Read Error");
+    await until(() => edgeRoutez(implicit).every((r) => r.remote_id !== otherId), "the dropped route");
+    await until(() => [seed, m1, m2].every((m) => edgeRoutez(m).length === 2), "the mesh healed");
+  });
+
   test("two servers naming each other keep one route between them", async () => {
     const [pa, pb] = [await freePort(), await freePort()];
     const conf = (name: string, own: number, peer: number) => `server_name: ${name}\ncluster {\n name: edge\n listen: "127.0.0.1:${own}"\n routes = ["nats-route://127.0.0.1:${peer}"]\n}`;
@@ -153,7 +171,8 @@ describe("natsedge <-> natsedge route", () => {
     const bad = await pair(auth, "ruser:nope@");
     await until(() => bad.a.logs.some((l) => l.includes("authentication error")), "the refusal logged");
     expect(edgeRoutez(bad.a).length).toBe(0);
-    expect(edgeRoutez(bad.b).length).toBe(0);
+    // The dialling side registered the route on the peer's INFO, as nats-server does; the refusal closes it.
+    await until(() => edgeRoutez(bad.b).length === 0, "the refused route gone on the dialling side");
     const good = await pair(auth, "ruser:rpass@");
     await until(() => edgeRoutez(good.a).length === 1 && edgeRoutez(good.b).length === 1, "the authorized route");
     // A bcrypt password is checked asynchronously; the peer's INFO and RS+ behind its CONNECT wait for it.

@@ -12,6 +12,7 @@ import {
   CloseResponse,
   ConnectRequest,
   ConnectResponse,
+  MsgProto,
   Ping,
   PingResponse,
   PubAck,
@@ -387,6 +388,14 @@ test("garbage protobufs get the reference's errors and the server goes on servin
     expect(pub.error).toBe("stan: invalid publish request");
     const noGuid = PubAck.decode((await nc.request("_STAN.pub.test-cluster.foo", PubMsg.encode({ clientID: "x", subject: "foo" }))).data);
     expect(noGuid.error).toBe("stan: invalid publish request");
+    const subClose = SubscriptionResponse.decode((await nc.request("_STAN.subclose.test-cluster", garbage)).data);
+    expect(subClose.error).toBe("stan: invalid unsubscribe request");
+    const close = CloseResponse.decode((await nc.request("_STAN.close.test-cluster", garbage)).data);
+    expect(close.error).toBe("stan: invalid close request");
+    // Acks and pings have no error answer: garbage there is dropped.
+    nc.publish("_STAN.ack.test-cluster.X.1", garbage);
+    nc.publish("_STAN.discover.test-cluster.pings", garbage);
+    await nc.flush();
   } finally {
     await nc.close();
   }
@@ -395,4 +404,36 @@ test("garbage protobufs get the reference's errors and the server goes on servin
   await stanPublish(sc, "foo", "still here");
   await sub.until(1);
   expect(sub.texts()).toEqual(["still here"]);
+});
+
+test("a PubMsg's reply is kept with the message and handed to subscribers in MsgProto.reply, as nats-streaming-server does", async () => {
+  const port = await start();
+  const nc = await connect({ servers: `127.0.0.1:${port}`, reconnect: false });
+  try {
+    const connID = new TextEncoder().encode("REPLYCONNID");
+    const conn = await registerSilent(nc, "replier", connID);
+    const publish = async (guid: string, reply: string) => {
+      const pm = PubMsg.encode({ clientID: "replier", guid, subject: "asks", reply, data: new TextEncoder().encode(guid), connID });
+      expect(PubAck.decode((await nc.request(`${conn.pubPrefix}.asks`, pm)).data)).toMatchObject({ guid, error: "" });
+    };
+    await publish("with-reply", "answers.here");
+    await publish("without", "");
+    const inbox = "_INBOX.replier.deliver";
+    const got: ReturnType<typeof MsgProto.decode>[] = [];
+    const two = new Promise<void>((resolve) => {
+      nc.subscribe(inbox, {
+        callback: (_e, m) => {
+          got.push(MsgProto.decode(m.data));
+          if (got.length === 2) resolve();
+        },
+      });
+    });
+    await nc.flush();
+    const req = SubscriptionRequest.encode({ clientID: "replier", subject: "asks", inbox, maxInFlight: 10, ackWaitInSecs: 30, startPosition: 4 });
+    expect(SubscriptionResponse.decode((await nc.request(conn.subRequests, req)).data).error).toBe("");
+    await two;
+    expect(got.map((m) => [m.sequence, m.reply])).toEqual([[1n, "answers.here"], [2n, ""]]);
+  } finally {
+    await nc.close();
+  }
 });

@@ -1,0 +1,45 @@
+/**
+ * What an account exports (nats-server's exportMap) and the checks an import must pass:
+ * checkStreamImportAuthorized and checkServiceImportAuthorized. An import is allowed when its subject is a
+ * subset of an export's and the export is public or names the importing account.
+ */
+import { subjectIsSubsetMatch } from "../subject/subject.ts";
+
+/** nats-server's DEFAULT_SERVICE_EXPORT_RESPONSE_THRESHOLD. */
+export const DEFAULT_RESPONSE_THRESHOLD_MS = 2 * 60 * 1000;
+
+export type ResponseType = "singleton" | "stream" | "chunked";
+
+export interface StreamExport {
+  readonly subject: string;
+  /** null: public. */
+  readonly accounts: ReadonlySet<string> | null;
+}
+
+export interface ServiceExport extends StreamExport {
+  readonly responseType: ResponseType;
+  readonly thresholdMs: number;
+}
+
+export class ExportTable {
+  readonly streams: StreamExport[] = [];
+  readonly services: ServiceExport[] = [];
+
+  /** The stream export `importer` may import `subject` through, or null. */
+  stream(importer: string, subject: string): StreamExport | null {
+    return allowed(this.streams, importer, subject);
+  }
+
+  /** The service export `importer` may import `subject` through, or null. */
+  service(importer: string, subject: string): ServiceExport | null {
+    return allowed(this.services, importer, subject);
+  }
+}
+
+/** An exact subject first, then the first export the subject is a subset of. */
+function allowed<T extends StreamExport>(list: readonly T[], importer: string, subject: string): T | null {
+  const ok = (e: T) => e.accounts === null || e.accounts.has(importer);
+  const exact = list.find((e) => e.subject === subject);
+  if (exact !== undefined) return ok(exact) ? exact : null;
+  return list.find((e) => subjectIsSubsetMatch(subject, e.subject) && ok(e)) ?? null;
+}

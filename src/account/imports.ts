@@ -1,0 +1,114 @@
+/**
+ * Stream and service imports at work (nats-server's addStreamImport/addServiceImport as 2.9 applies them).
+ *
+ * A stream import subscribes in the exporting account to the imported subject and delivers what matches in
+ * the importing account, under the import's `to` or `prefix` subject. A service import subscribes in the
+ * importing account to its local subject (`to`, default the exported subject) and routes requests in the
+ * exporting account under the exported subject, with a reply subject the exporter's ResponseMap maps back.
+ */
+import type { PubArg } from "../protocol/parser.ts";
+import { Subscription } from "../routing/subscription.ts";
+import { subjectHasWildcard } from "../subject/subject.ts";
+import { compile, type Transform } from "../subject/transform.ts";
+import type { Account } from "./account.ts";
+import { Bridge } from "./bridge.ts";
+import type { ServiceExport } from "./exports.ts";
+import { replyOf } from "./rewrite.ts";
+
+/**
+ * How a subject is renamed on the way: kept, replaced by a literal, or transformed (nats-server's
+ * transformTokenize turns a destination's `*` into `$1`, `$2`... so `to: "b.*"` reuses the source's tokens).
+ */
+export class Renaming {
+  private readonly tr: Transform | null;
+  private readonly literal: string | null;
+
+  constructor(from: string, to: string) {
+    this.tr = null;
+    this.literal = null;
+    if (from === to) return;
+    if (subjectHasWildcard(from) || subjectHasWildcard(to)) this.tr = compile(from, tokenize(to), { strict: true });
+    else this.literal = to;
+  }
+
+  apply(subject: string): string {
+    if (this.literal !== null) return this.literal;
+    return this.tr === null ? subject : (this.tr.apply(subject) ?? subject);
+  }
+}
+
+function tokenize(subject: string): string {
+  let n = 0;
+  return subject
+    .split(".")
+    .map((t) => (t === "*" ? `$${++n}` : t))
+    .join(".");
+}
+
+export class StreamImport extends Bridge {
+  readonly sub: Subscription;
+  private readonly renaming: Renaming;
+
+  constructor(
+    readonly exporter: Account,
+    readonly importer: Account,
+    readonly subject: string,
+    /** The subject messages arrive under in the importer. */
+    readonly to: string,
+  ) {
+    super();
+    this.renaming = new Renaming(subject, to);
+    this.sub = new Subscription(this, subject, null, "0");
+    if (!exporter.addSub(this.sub)) throw new Error(`invalid stream import subject ${JSON.stringify(subject)}`);
+  }
+
+  deliver(_sub: Subscription, pa: PubArg, payload: Uint8Array, subject: string): void {
+    const to = this.renaming.apply(subject);
+    if (!this.interested(this.importer, to)) return;
+    this.forward(this.importer, to, replyOf(pa), pa, payload, true);
+  }
+
+  protected get home(): Account {
+    return this.exporter;
+  }
+
+  close(): void {
+    this.exporter.removeSub(this.sub);
+  }
+}
+
+export class ServiceImport extends Bridge {
+  readonly sub: Subscription;
+  private readonly renaming: Renaming;
+
+  constructor(
+    readonly importer: Account,
+    readonly exporter: Account,
+    /** The subject requests are sent to in the importer. */
+    readonly to: string,
+    /** The exported subject they arrive under in the exporter. */
+    readonly subject: string,
+    private readonly exp: ServiceExport,
+  ) {
+    super();
+    this.renaming = new Renaming(to, subject);
+    this.sub = new Subscription(this, to, null, "0");
+    if (!importer.addSub(this.sub)) throw new Error(`invalid service import subject ${JSON.stringify(to)}`);
+  }
+
+  deliver(_sub: Subscription, pa: PubArg, payload: Uint8Array, subject: string): void {
+    const to = this.renaming.apply(subject);
+    if (!this.interested(this.exporter, to)) return;
+    const reply = replyOf(pa);
+    const mapped = reply === null ? null : this.exporter.trackResponse(this.importer, reply, this.exp);
+    this.forward(this.exporter, to, mapped, pa, payload);
+  }
+
+  protected get home(): Account {
+    return this.importer;
+  }
+
+  close(): void {
+    this.importer.removeSub(this.sub);
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The server's accounts (nats-server's accounts map and parseAccounts' second half): the global account $G
+ * on the server's router, one Account with a router of its own per configured account, and their exports,
+ * imports and mappings linked in nats-server's order (stream exports, service exports, stream imports,
+ * service imports), with its error texts at the account's position in the config.
+ */
+import type { AccountImport, AccountOptions, ServerOptions } from "../config/options.ts";
+import type { Router } from "../routing/router.ts";
+import { isValidSubject } from "../subject/subject.ts";
+import { TransformError } from "../subject/transform.ts";
+import { Account } from "./account.ts";
+import { type Edge, formsCycle } from "./cycles.ts";
+import { DEFAULT_RESPONSE_THRESHOLD_MS } from "./exports.ts";
+import { ServiceImport, StreamImport } from "./imports.ts";
+import { MappingError, SubjectMappings } from "./mapping.ts";
+
+export const GLOBAL_ACCOUNT = "$G";
+/** nats-server's DEFAULT_SYSTEM_ACCOUNT. */
+export const DEFAULT_SYSTEM_ACCOUNT = "$SYS";
+
+export class AccountError extends Error {
+  constructor(at: string | undefined, message: string) {
+    super(at ? `${at}: ${message}` : message);
+    this.name = "AccountError";
+  }
+}
+
+export class Accounts {
+  readonly global: Account;
+  /** The system account (`system_account`, default $SYS), null with no_system_account. */
+  readonly system: Account | null;
+  private readonly byName = new Map<string, Account>();
+  private readonly bridges: { close(): void }[] = [];
+
+  /** `newRouter` gives each configured account a router like the global one; throws AccountError. */
+  constructor(o: ServerOptions, globalRouter: Router, newRouter: () => Router, flush: () => void) {
+    this.global = new Account(GLOBAL_ACCOUNT, globalRouter, flush);
+    this.byName.set(GLOBAL_ACCOUNT, this.global);
+    const configured = o.accounts ?? [];
+    for (const a of configured) this.byName.set(a.name, new Account(a.name, newRouter(), flush));
+    this.system = this.systemAccount(o, newRouter, flush);
+    try {
+      for (const a of configured) this.addExports(a);
+      const streamEdges: Edge[] = [];
+      for (const a of configured) for (const i of a.imports ?? []) if (i.stream) this.addStreamImport(a, i, streamEdges);
+      const serviceEdges: Edge[] = [];
+      for (const a of configured) for (const i of a.imports ?? []) if (i.service) this.addServiceImport(a, i, serviceEdges);
+      for (const a of configured) this.addMappings(a, o.cluster?.name);
+      if (o.mappings !== undefined) this.addMappings({ name: GLOBAL_ACCOUNT, mappings: o.mappings }, o.cluster?.name);
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+  }
+
+  /** nats-server's configureAccounts: a named system account must be configured; $SYS is made when it is not. */
+  private systemAccount(o: ServerOptions, newRouter: () => Router, flush: () => void): Account | null {
+    if (o.no_system_account === true) return null;
+    const name = o.system_account ?? DEFAULT_SYSTEM_ACCOUNT;
+    const found = this.byName.get(name);
+    if (found !== undefined) return found;
+    if (name !== DEFAULT_SYSTEM_ACCOUNT) throw new AccountError(undefined, "error resolving system account: account missing");
+    const sys = new Account(name, newRouter(), flush);
+    this.byName.set(name, sys);
+    return sys;
+  }
+
+  /**
+   * nats-server's addSystemAccountExports for every other account: `$SYS.REQ.ACCOUNT.PING.CONNZ` (and
+   * `$SYS.REQ.SERVER.PING.CONNZ`) and `$SYS.REQ.ACCOUNT.PING.STATZ` imported from the system account as the
+   * account's own `$SYS.REQ.ACCOUNT.<name>.CONNZ`/`.STATZ`, so a client can ask about its account.
+   */
+  addSystemImports(): void {
+    const sys = this.system;
+    if (sys === null) return;
+    const exp = { subject: "$SYS.REQ.ACCOUNT.*.*", accounts: null, responseType: "singleton" as const, thresholdMs: DEFAULT_RESPONSE_THRESHOLD_MS };
+    for (const acc of this.byName.values()) {
+      if (acc === sys) continue;
+      const own = (what: string) => `$SYS.REQ.ACCOUNT.${acc.name}.${what}`;
+      for (const [to, subject] of [
+        ["$SYS.REQ.ACCOUNT.PING.CONNZ", own("CONNZ")],
+        ["$SYS.REQ.SERVER.PING.CONNZ", own("CONNZ")],
+        ["$SYS.REQ.ACCOUNT.PING.STATZ", own("STATZ")],
+      ] as const) {
+        this.bridges.push(new ServiceImport(acc, sys, to, subject, { ...exp, subject }));
+      }
+    }
+  }
+
+  get(name: string): Account | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Every account, $G first. */
+  list(): Account[] {
+    return [...this.byName.values()];
+  }
+
+  close(): void {
+    for (const b of this.bridges) b.close();
+    for (const a of this.byName.values()) a.close();
+  }
+
+  private account(a: AccountOptions): Account {
+    return this.byName.get(a.name)!;
+  }
+
+  private addExports(a: AccountOptions): void {
+    const acc = this.account(a);
+    for (const e of a.exports ?? []) {
+      const kind = e.stream !== undefined ? "stream" : "service";
+      const subject = e.stream ?? e.service;
+      if (subject === undefined) continue;
+      const names = e.accounts ?? null;
+      for (const n of names ?? []) {
+        if (!this.byName.has(n)) throw new AccountError(a.at, `${JSON.stringify(n)} account not defined for ${kind} export`);
+      }
+      if (!isValidSubject(subject)) throw new AccountError(a.at, `Error adding ${kind} export ${JSON.stringify(subject)}: subject is not valid`);
+      const accounts = names === null ? null : new Set(names);
+      if (kind === "stream") acc.exports.streams.push({ subject, accounts });
+      else {
+        acc.exports.services.push({
+          subject,
+          accounts,
+          responseType: e.response_type ?? "singleton",
+          thresholdMs: e.response_threshold || DEFAULT_RESPONSE_THRESHOLD_MS,
+        });
+      }
+    }
+  }
+
+  private addStreamImport(a: AccountOptions, i: AccountImport, edges: Edge[]): void {
+    const ref = i.stream!;
+    const exporter = this.byName.get(ref.account);
+    if (exporter === undefined || exporter === this.global) {
+      throw new AccountError(a.at, `${JSON.stringify(ref.account)} account not defined for stream import`);
+    }
+    const importer = this.account(a);
+    const fail = (why: string) => new AccountError(a.at, `Error adding stream import ${JSON.stringify(ref.subject)}: ${why}`);
+    if (!isValidSubject(ref.subject)) throw fail("subject is not valid");
+    if (exporter.exports.stream(importer.name, ref.subject) === null) throw fail("stream import not authorized");
+    if (edges.some((e) => e.from === exporter.name && e.to === importer.name && e.subject === ref.subject)) throw fail("stream import already exists");
+    // nats-server 2.9: a prefix is put in front of the subject; `to` replaces it.
+    const to = i.prefix !== undefined && i.prefix !== "" ? `${i.prefix.replace(/\.$/, "")}.${ref.subject}` : i.to || ref.subject;
+    if (!isValidSubject(to)) throw fail("subject is not valid");
+    const edge = { from: exporter.name, subject: ref.subject, to: importer.name, as: to };
+    if (formsCycle(edges, edge)) throw fail("import forms a cycle");
+    edges.push(edge);
+    this.bridges.push(transformed(fail, () => new StreamImport(exporter, importer, ref.subject, to)));
+  }
+
+  private addServiceImport(a: AccountOptions, i: AccountImport, edges: Edge[]): void {
+    const ref = i.service!;
+    const exporter = this.byName.get(ref.account);
+    if (exporter === undefined || exporter === this.global) {
+      throw new AccountError(a.at, `${JSON.stringify(ref.account)} account not defined for service import`);
+    }
+    const importer = this.account(a);
+    const fail = (why: string) => new AccountError(a.at, `Error adding service import ${JSON.stringify(ref.subject)}: ${why}`);
+    if (!isValidSubject(ref.subject)) throw fail("subject is not valid");
+    const exp = exporter.exports.service(importer.name, ref.subject);
+    if (exp === null) throw fail("service import not authorized");
+    const to = i.to || ref.subject;
+    if (!isValidSubject(to)) throw fail("subject is not valid");
+    const edge = { from: importer.name, subject: to, to: exporter.name, as: ref.subject };
+    if (formsCycle(edges, edge)) throw fail("import forms a cycle");
+    edges.push(edge);
+    this.bridges.push(transformed(fail, () => new ServiceImport(importer, exporter, to, ref.subject, exp)));
+  }
+
+  private addMappings(a: AccountOptions, cluster: string | undefined): void {
+    if (a.mappings === undefined || a.mappings.length === 0) return;
+    const m = new SubjectMappings();
+    for (const { subject, dests, at } of a.mappings) {
+      try {
+        m.add(subject, dests, cluster);
+      } catch (err) {
+        if (!(err instanceof TransformError || err instanceof MappingError)) throw err;
+        const to = dests.length === 1 ? JSON.stringify(dests[0]!.destination) : JSON.stringify(dests.map((d) => d.destination));
+        throw new AccountError(at ?? a.at, `Error adding mapping for ${JSON.stringify(subject)} to ${to} : ${err.message}`);
+      }
+    }
+    this.account(a).mappings = m;
+  }
+}
+
+/** Builds an import whose renaming may be refused by the subject transform. */
+function transformed<T>(fail: (why: string) => AccountError, build: () => T): T {
+  try {
+    return build();
+  } catch (err) {
+    if (err instanceof TransformError) throw fail(err.message);
+    throw err;
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * What a server-to-server link (leaf node or route) does alike on its Connection: the peer's interest kept
+ * as router subscriptions standing for its side, ours advertised as it changes, messages in and out in the
+ * LMSG/RMSG form, PING/PONG with the round trip /leafz and /routez report. The subclass says which
+ * interest crosses, how the link is set up and how its ops are spelled.
+ */
+import type { ServerOptions } from "../config/options.ts";
+import { CloseReason } from "../connection/close_reason.ts";
+import type { Connection, ConnProtocol } from "../connection/connection.ts";
+import { ParsedInput } from "../connection/parsed_input.ts";
+import type { Logger } from "../log/logger.ts";
+import { PONG } from "../protocol/encode.ts";
+import { LastSubject } from "../protocol/last_subject.ts";
+import { Parser, type ParserHandler, type PubArg } from "../protocol/parser.ts";
+import type { RemoteEndpoint } from "../routing/endpoint.ts";
+import type { InterestOp } from "../routing/interest.ts";
+import { MatchCache } from "../routing/match_cache.ts";
+import type { Router } from "../routing/router.ts";
+import { Subscription } from "../routing/subscription.ts";
+import { type MsgOps, sameSubject, writeLeafMsg } from "./lmsg.ts";
+import { type InterestMap, keyOf } from "./smap.ts";
+
+/** Outbound bytes at which the link is written at once rather than at the end of the read cycle. */
+const FLUSH_AT = 64 * 1024;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+/** A message without a queue list: queue subscribers get nothing. Shared, never written. */
+export const NO_QUEUES: readonly string[] = [];
+
+/** What a link needs from the service that keeps it. */
+export interface RemoteLinkHost {
+  readonly options: ServerOptions;
+  readonly log: Logger;
+  readonly router: Router;
+  flushPending(): void;
+}
+
+export abstract class RemoteLink<H extends RemoteLinkHost> implements ParserHandler, ConnProtocol, RemoteEndpoint {
+  readonly remote = true;
+  routeMark = 0;
+  readonly routeQueues: string[] = [];
+  readonly matchCache = new MatchCache();
+  readonly opts = { echo: false, noResponders: false };
+  abstract readonly checksDelivery: boolean;
+  readonly parser: Parser;
+  active = false;
+  /** The peer's interest, by key (`subject` or `subject queue`). */
+  readonly peerSubs = new Map<string, Subscription>();
+  /** The interest we advertised to the peer. */
+  protected abstract readonly advertised: InterestMap;
+  /** How this link's message lines start (LMSG/HMSG, or RMSG/HMSG with the account). */
+  protected abstract readonly ops: MsgOps;
+  protected readonly lastSubject = new LastSubject();
+  private unwatch: (() => void) | null = null;
+  private readonly input: ParsedInput;
+  /** When the PING that measures the round trip was sent, and the last measurement (ms). */
+  private rttStart = 0;
+  rtt = 0;
+
+  constructor(
+    readonly link: Connection,
+    readonly host: H,
+    /** How protocol errors name the link in the log ("leafnode", "route"). */
+    what: string,
+  ) {
+    link.proto = this;
+    const o = host.options;
+    this.parser = new Parser(this, o.max_payload, o.max_control_line, link.kind);
+    this.input = new ParsedInput(this.parser, link, (err) => link.protocolError(err, what), () => host.flushPending());
+  }
+
+  get cid(): number {
+    return this.link.cid;
+  }
+
+  get closed(): boolean {
+    return this.link.closed;
+  }
+
+  get traceId(): string {
+    return this.link.traceId;
+  }
+
+  abstract get origin(): string;
+
+  /** Both sides said headers: true. */
+  protected abstract get peerHeaders(): boolean;
+
+  /** Whether a subscription's interest is advertised on this link. */
+  protected abstract forwards(sub: Subscription): boolean;
+
+  /** The connection has closed and the peer's interest is gone. */
+  protected abstract linkClosed(): void;
+
+  abstract processSub(arg: string): void;
+  abstract processUnsub(arg: string): void;
+  abstract processMsg(pa: PubArg, buf: Uint8Array, start: number): void;
+  abstract processConnect(arg: string): void;
+  abstract processInfo(info: unknown): void;
+  abstract processErr(arg: string): void;
+  abstract admitDelivery(subject: string): boolean;
+
+  /**
+   * The link is up: ping for the round trip, advertise our interest (after `first`, such as a leaf's loop
+   * detection subject) and follow it from now on.
+   */
+  protected advertiseInterest(first: string | null): void {
+    this.link.startPings();
+    this.rttStart = performance.now();
+    this.sendLine("PING");
+    const router = this.host.router;
+    this.unwatch = router.interest.subscribe((op, sub) => this.onInterest(op, sub));
+    if (first !== null) this.sendLine(first);
+    const local = router.sublist.all().filter((sub) => this.forwards(sub));
+    for (const line of this.advertised.addAll(local)) this.sendLine(line);
+    this.link.flush();
+  }
+
+  /** Sends -ERR and closes once it is written. */
+  refuse(err: string, reason: CloseReason): void {
+    this.link.sendErr(err);
+    this.link.closeAfterFlush(reason);
+  }
+
+  private onInterest(op: InterestOp, sub: Subscription): void {
+    if (this.closed) return;
+    // A removal needs no filter: only what was advertised is counted, so only that can be withdrawn.
+    const line = op === "remove" ? this.advertised.remove(sub) : this.forwards(sub) ? this.advertised.add(sub) : null;
+    if (line !== null) this.sendLine(line);
+  }
+
+  sendLine(line: string): void {
+    if (this.host.log.trace) this.host.log.tracef(`${this.traceId} - ->> [${line}]`);
+    this.link.enqueue(encoder.encode(`${line}\r\n`));
+  }
+
+  // ---- ConnProtocol ---------------------------------------------------------------------------------------
+
+  onData(data: Uint8Array): void {
+    this.input.feed(data);
+  }
+
+  /** Parsing goes on after an asynchronous CONNECT check, with what arrived meanwhile. */
+  resume(): void {
+    this.parser.suspended = false;
+    if (!this.closed) this.input.resume();
+  }
+
+  onClose(): void {
+    this.unwatch?.();
+    this.unwatch = null;
+    for (const sub of this.peerSubs.values()) this.host.router.removeSub(sub);
+    this.peerSubs.clear();
+    this.linkClosed();
+  }
+
+  // ---- ParserHandler --------------------------------------------------------------------------------------
+
+  protected traceIn(op: string, arg: string): void {
+    this.host.log.tracef(`${this.traceId} - <<- [${op}${arg ? " " + arg : ""}]`);
+  }
+
+  processPubArgs(): void {}
+
+  /** The peer's LS+/RS+: a new subscription for its interest, or a new weight for a queue group it has. */
+  protected addPeerSub(subject: string, queue: string | null, weightArg: string | undefined, what: string): void {
+    const key = keyOf({ subject, queue });
+    const weight = queue !== null ? Math.max(1, Number(weightArg) | 0) : 1;
+    const known = this.peerSubs.get(key);
+    if (known !== undefined) {
+      known.weight = weight;
+      return;
+    }
+    const sub = new Subscription(this, subject, queue, key);
+    sub.weight = weight;
+    if (!this.host.router.addSub(sub)) {
+      this.host.log.error(`${this.traceId} - Invalid ${what} subscription subject ${JSON.stringify(subject)}`);
+      return;
+    }
+    this.peerSubs.set(key, sub);
+  }
+
+  /** The peer's LS-/RS-, by key. */
+  protected removePeerSub(key: string): void {
+    const sub = this.peerSubs.get(key);
+    if (sub === undefined) return;
+    this.peerSubs.delete(key);
+    this.host.router.removeSub(sub);
+  }
+
+  /** Counts an incoming message and returns the subject it was published on. */
+  protected messageIn(pa: PubArg): string {
+    const link = this.link;
+    link.inMsgs++;
+    link.inBytes += pa.size;
+    return this.lastSubject.of(pa);
+  }
+
+  /** The queue groups an incoming message was picked for, by name. */
+  protected queuesOf(pa: PubArg): readonly string[] {
+    const q = pa.queues;
+    if (q.length === 0) return NO_QUEUES;
+    const named: string[] = [];
+    for (let i = 0; i < q.length; i += 2) named.push(decoder.decode(pa.buf.subarray(q[i]!, q[i + 1]!)));
+    return named;
+  }
+
+  processPing(): void {
+    if (this.host.log.trace) this.traceIn("PING", "");
+    this.link.enqueue(PONG);
+  }
+
+  processPong(): void {
+    if (this.host.log.trace) this.traceIn("PONG", "");
+    this.link.pingsOut = 0;
+    if (this.rttStart !== 0) {
+      this.rtt = performance.now() - this.rttStart;
+      this.rttStart = 0;
+    }
+  }
+
+  // ---- Endpoint -------------------------------------------------------------------------------------------
+
+  deliver(_sub: Subscription, pa: PubArg, payload: Uint8Array): void {
+    this.deliverRemote(pa, payload, "", NO_QUEUES);
+  }
+
+  deliverRemote(pa: PubArg, payload: Uint8Array, subject: string, queues: readonly string[]): void {
+    if (!this.active) return;
+    const link = this.link;
+    const out = link.out;
+    const routed = subject === "" || sameSubject(subject, pa) ? null : encoder.encode(subject);
+    const w = writeLeafMsg(out, pa, payload, queues, this.peerHeaders, routed, this.ops);
+    if (this.host.log.trace) this.host.log.tracef(`${this.traceId} - ->> [${decoder.decode(out.buf.subarray(w.lineStart, w.lineEnd))}]`);
+    link.outMsgs++;
+    link.outBytes += w.size;
+    if (!link.flushQueued) link.host.queueFlush(link);
+    if (out.pending >= FLUSH_AT) {
+      link.flush();
+      if (out.pending > this.host.options.max_pending) link.slowConsumer(CloseReason.slowConsumerPending);
+    }
+  }
+
+  /** The router answers no-responders only on a client's own reply subscription; a link has none. */
+  deliverNoResponders(): void {}
+
+  removeSub(sub: Subscription): void {
+    if (this.peerSubs.get(sub.sid) !== sub) return;
+    this.peerSubs.delete(sub.sid);
+    this.host.router.removeSub(sub);
+  }
+}
+
+export function splitArgs(arg: string): string[] {
+  return arg.split(/[ \t\r\n]+/).filter((s) => s.length > 0);
+}

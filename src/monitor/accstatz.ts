@@ -1,0 +1,49 @@
+/**
+ * /accstatz: per-account connection and message counts (nats-server 2.9's Accstatz and AccountStatz), from
+ * the live connections: `received` is what the account's clients published, `sent` what they were sent.
+ * Accounts without connections are left out unless `unused`; nats-server 2.9.10 takes no other filter (an
+ * `acc` or `accounts` parameter changes nothing), and neither does natsedge.
+ */
+import type { MonitorHost } from "./host.ts";
+import { queryBool, rfc3339 } from "./format.ts";
+
+const GLOBAL_ACCOUNT = "$G";
+
+export interface AccountStatz {
+  acc: string;
+  conns: number;
+  leafnodes: number;
+  total_conns: number;
+  sent: { msgs: number; bytes: number };
+  received: { msgs: number; bytes: number };
+  slow_consumers: number;
+}
+
+export function accountStatz(srv: MonitorHost, name: string): AccountStatz {
+  let conns = 0, inMsgs = 0, inBytes = 0, outMsgs = 0, outBytes = 0;
+  for (const c of srv.clients.values()) {
+    if (c.account.name !== name) continue;
+    conns++;
+    inMsgs += c.link.inMsgs;
+    inBytes += c.link.inBytes;
+    outMsgs += c.link.outMsgs;
+    outBytes += c.link.outBytes;
+  }
+  // Leaf nodes bind to the global account only, for now.
+  const leafnodes = name === GLOBAL_ACCOUNT ? srv.leafz(false).length : 0;
+  return {
+    acc: name,
+    conns,
+    leafnodes,
+    total_conns: conns + leafnodes,
+    sent: { msgs: outMsgs, bytes: outBytes },
+    received: { msgs: inMsgs, bytes: inBytes },
+    slow_consumers: 0,
+  };
+}
+
+export function accstatz(srv: MonitorHost, q: URLSearchParams): object {
+  const unused = queryBool(q, "unused");
+  const account_statz = srv.accounts.list().map((a) => accountStatz(srv, a.name)).filter((s) => unused || s.total_conns > 0);
+  return { server_id: srv.id, now: rfc3339(Date.now()), account_statz };
+}

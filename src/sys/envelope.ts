@@ -1,0 +1,28 @@
+/**
+ * The parts every system message carries, as nats-server 2.9's events.go writes them: the `server` block
+ * (ServerInfo, with a sequence number per message sent); advisory ids are nuids (src/protocol/nuid.ts).
+ */
+import { rfc3339 } from "../monitor/format.ts";
+import { ADVERTISED_VERSION } from "../version.ts";
+import type { SysHost } from "./host.ts";
+
+
+export class Envelope {
+  private seq = 0;
+
+  constructor(private readonly srv: SysHost) {}
+
+  /** nats-server's ServerInfo for the next message. */
+  server(): object {
+    const s = this.srv;
+    return {
+      name: s.name,
+      host: s.options.host,
+      id: s.id,
+      ver: ADVERTISED_VERSION,
+      seq: ++this.seq,
+      jetstream: s.jetstream() !== null,
+      time: rfc3339(Date.now()),
+    };
+  }
+}

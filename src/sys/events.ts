@@ -1,0 +1,53 @@
+/**
+ * Connection advisories on the system account (nats-server 2.9's `$SYS.ACCOUNT.<account>.CONNECT` and
+ * `.DISCONNECT`, ConnectEventMsg and DisconnectEventMsg): built only when someone in the system account
+ * listens, so an edge box without a system-account subscriber pays nothing per connection.
+ */
+import type { Client } from "../client/client.ts";
+import { rfc3339 } from "../monitor/format.ts";
+import { clientTypeName } from "../protocol/kind.ts";
+import type { Envelope } from "./envelope.ts";
+import { nuid } from "../protocol/nuid.ts";
+
+function clientInfo(c: Client, stop: number): object {
+  const o = c.opts;
+  return {
+    start: rfc3339(c.link.start),
+    host: c.link.conn.remoteAddress,
+    id: c.cid,
+    acc: c.account.name,
+    ...(c.user !== null && { user: c.user.name }),
+    ...(o.name && { name: o.name }),
+    ...(o.lang && { lang: o.lang }),
+    ...(o.version && { ver: o.version }),
+    ...(stop > 0 && { stop: rfc3339(stop) }),
+    kind: "Client",
+    client_type: clientTypeName(c.link.clientType),
+  };
+}
+
+export function connectEvent(env: Envelope, c: Client): object {
+  return {
+    type: "io.nats.server.advisory.v1.client_connect",
+    id: nuid(),
+    timestamp: rfc3339(Date.now()),
+    server: env.server(),
+    client: clientInfo(c, 0),
+  };
+}
+
+export function disconnectEvent(env: Envelope, c: Client): object {
+  const now = Date.now();
+  const l = c.link;
+  return {
+    type: "io.nats.server.advisory.v1.client_disconnect",
+    id: nuid(),
+    timestamp: rfc3339(now),
+    server: env.server(),
+    client: clientInfo(c, now),
+    // What the client sent the server, and what it was sent, as nats-server counts them.
+    sent: { msgs: l.inMsgs, bytes: l.inBytes },
+    received: { msgs: l.outMsgs, bytes: l.outBytes },
+    reason: l.closeReason ?? "",
+  };
+}

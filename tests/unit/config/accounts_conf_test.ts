@@ -1,0 +1,75 @@
+// accounts {} into ServerOptions: what nats-server 2.9's parseAccounts reads, and the errors only the
+// parser can give (the linking errors are in tests/integration/accounts_test.ts, checked against nats-server).
+import { expect, test } from "bun:test";
+import { ConfigError } from "../../../src/config/errors.ts";
+import { optionsFromConf } from "../../../src/config/from_conf.ts";
+import { defaultOptions, type ServerOptions } from "../../../src/config/options.ts";
+import { parseConf } from "../../../src/config/parser.ts";
+
+function options(text: string): ServerOptions {
+  const conf = parseConf(text, { file: "a.conf", env: {}, readFile: () => "", warn: () => {} });
+  return optionsFromConf(conf, defaultOptions()).options;
+}
+
+function error(text: string): string {
+  try {
+    options(text);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+test("accounts: users get their account and the account's default permissions, exports and imports are kept", () => {
+  const o = options(`
+accounts {
+  A: {
+    default_permissions: { publish: "a.>" }
+    users: [ {user: x, password: y}, {user: z, password: w, permissions: {publish: "z"}} ]
+    exports: [ {stream: "s.>"}, {service: "q", accounts: [B], response_type: chunked, response_threshold: "5s"} ]
+  }
+  B: {
+    imports: [ {stream: {account: A, subject: "s.>"}, prefix: p}, {service: {account: A, subject: "q"}, to: "local.q", share: true} ]
+    mappings: { "m": "n", "w": [ {destination: "w1", weight: 30}, {destination: "w2", weight: "70%", cluster: c} ] }
+  }
+}
+system_account: A`);
+  const [a, b] = o.accounts!;
+  expect(a!.users).toEqual([
+    { user: "x", password: "y", account: "A", permissions: { publish: { allow: ["a.>"] } } },
+    { user: "z", password: "w", account: "A", permissions: { publish: { allow: ["z"] } } },
+  ]);
+  expect(a!.exports).toEqual([{ stream: "s.>" }, { service: "q", accounts: ["B"], response_type: "chunked", response_threshold: 5000 }]);
+  expect(b!.imports).toEqual([
+    { stream: { account: "A", subject: "s.>" }, prefix: "p" },
+    { service: { account: "A", subject: "q" }, to: "local.q", share: true },
+  ]);
+  expect(b!.mappings!.map(({ subject, dests }) => ({ subject, dests }))).toEqual([
+    { subject: "m", dests: [{ destination: "n", weight: 100 }] },
+    { subject: "w", dests: [{ destination: "w1", weight: 30 }, { destination: "w2", weight: 70, cluster: "c" }] },
+  ]);
+  expect(b!.at).toMatch(/^a\.conf:\d+:\d+$/);
+  expect(o.system_account).toBe("A");
+});
+
+test("accounts as a list of names", () => {
+  expect(options("accounts: [A, B]").accounts!.map((a) => a.name)).toEqual(["A", "B"]);
+  expect(error("accounts: [A, A]")).toMatch(/^a\.conf:1:\d+: Duplicate Account Entry: A$/);
+  expect(error(`accounts: ["$G"]`)).toMatch(/"\$G" is a Reserved Account/);
+});
+
+test("keys natsedge does not apply yet are refused at their position", () => {
+  expect(error("accounts { A { jetstream: enabled } }")).toMatch(/^a\.conf:1:\d+: accounts\.jetstream is not supported by natsedge yet$/);
+  expect(error("accounts { A { exports: [{service: x, latency: y}] } }")).toMatch(/accounts\.exports\.latency is not supported/);
+});
+
+test("account-level and cross-block user errors", () => {
+  expect(error("accounts { A { nkey: nope } }")).toMatch(/Not a valid public nkey for an account: "nope"/);
+  expect(error("accounts { A { users: [{user: a}] } }\nauthorization { token: t }")).toMatch(/Can not have a token and accounts/);
+  expect(error("authorization { users: [{user: a}] }\naccounts { A { users: [{user: a}] } }")).toMatch(/Duplicate user "a" detected/);
+  expect(error('accounts { A { imports: [{stream: {account: B, subject: x}, prefix: p, to: q}] } }')).toMatch(/Stream import can not have a 'prefix' and a 'to' property/);
+  expect(error('accounts { A { exports: [{service: x, response_threshold: "soon"}] } }')).toMatch(/Expected response threshold to be a parseable time duration, got "soon"/);
+  expect(error('accounts { A { mappings: { "a..b": "c" } } }')).toMatch(/Subject "a\.\.b" is not a valid subject/);
+  expect(error('accounts { A { mappings: { "a": [{destination: "b", weight: 5, foo: 1}] } } }')).toMatch(/Unknown field "foo" for mapping destination/);
+});
