@@ -19,6 +19,7 @@ export const CloseReason = {
   duplicateRoute: "Duplicate Route",
   routeToSelf: "Route To Self",
   routeRemoved: "Route Removed",
+  missingAccount: "Missing Account",
   clusterNameConflict: "Cluster Name Conflict",
   duplicateServerName: "Duplicate Server Name",
   duplicateClientId: "Duplicate Client ID",

@@ -19,7 +19,7 @@ import { versionAtLeast } from "../protocol/semver.ts";
 import type { TLSOptions } from "../config/options.ts";
 import type { Conn, ConnHandler, Listener, TLSServerConfig } from "../runtime/types.ts";
 import { DEFAULT_TLS_TIMEOUT_MS, tlsServerConfig } from "../config/tls_config.ts";
-import { GLOBAL_ACCOUNT, type Handshake, LeafConn } from "./leaf_conn.ts";
+import { type Handshake, LeafConn } from "./leaf_conn.ts";
 import type { LeafNodes } from "./mod.ts";
 import { hostPortOf } from "./urls.ts";
 
@@ -27,6 +27,9 @@ import { hostPortOf } from "./urls.ts";
 const MIN_VERSION_HOLD_MS = 5000;
 /** nats-server's leaf auth timeout when the authorization block gives none (TLS timeout + 1 s with TLS). */
 const DEFAULT_LEAF_AUTH_TIMEOUT_MS = 2000;
+
+/** An accepted leaf's account (null: $G), or false when it is refused. */
+type Admission = { account: string | null } | false;
 
 export class LeafAcceptor {
   private listener: Listener | null = null;
@@ -152,7 +155,7 @@ class AcceptHandshake implements Handshake {
       return;
     }
     const verdict = this.authorize(j, leaf);
-    if (typeof verdict === "boolean") {
+    if (!(verdict instanceof Promise)) {
       this.connected(leaf, j, verdict);
       return;
     }
@@ -169,25 +172,29 @@ class AcceptHandshake implements Handshake {
 
   /**
    * nats-server's isLeafNodeAuthorized: the leafnodes block's single user or users list; without either,
-   * client authorization applies; with none at all, anyone may connect.
+   * client authorization applies; with none at all, anyone may connect. The verdict is the account the link
+   * goes into (null: $G), or false for a refusal.
    */
-  private authorize(j: Record<string, unknown>, leaf: LeafConn): boolean | Promise<boolean> {
+  private authorize(j: Record<string, unknown>, leaf: LeafConn): Admission | Promise<Admission> {
     const user = typeof j.user === "string" ? j.user : "";
     const pass = typeof j.pass === "string" ? j.pass : "";
     const a = this.svc.options.leafnodes?.authorization;
-    if (a?.user !== undefined) return user === a.user && checkSecret(pass, a.password ?? "");
+    const admit = (ok: boolean | Promise<boolean>, account: string | null): Admission | Promise<Admission> =>
+      typeof ok === "boolean" ? (ok ? { account } : false) : ok.then((y) => (y ? { account } : false), () => false);
+    if (a?.user !== undefined) return admit(user === a.user && checkSecret(pass, a.password ?? ""), a.account ?? null);
     if (a?.users !== undefined) {
       const u = a.users.find((x) => x.user === user);
-      return u !== undefined && checkSecret(pass, u.password ?? "");
+      return u !== undefined ? admit(checkSecret(pass, u.password ?? ""), u.account ?? a.account ?? null) : false;
     }
-    if (!this.svc.srv.auth.required) return true;
+    if (!this.svc.srv.auth.required) return { account: a?.account ?? null };
     const opts = parseConnect(JSON.stringify(j), { verbose: false, pedantic: false, echo: false, headers: false, noResponders: false, protocol: 1 }, true);
+    const verdict = (v: AuthVerdict): Admission => (v.ok ? { account: v.user?.account ?? null } : false);
     const v: AuthVerdict | Promise<AuthVerdict> = this.svc.srv.auth.authenticate(opts, this.nonce, leaf.link.tls);
-    return v instanceof Promise ? v.then((r) => r.ok, () => false) : v.ok;
+    return v instanceof Promise ? v.then(verdict, () => false) : verdict(v);
   }
 
-  private connected(leaf: LeafConn, j: Record<string, unknown>, authorized: boolean): void {
-    if (!authorized) {
+  private connected(leaf: LeafConn, j: Record<string, unknown>, admission: Admission): void {
+    if (admission === false || !this.svc.bind(leaf, admission.account)) {
       this.svc.log.error(`${leaf.traceId} - authentication error`);
       leaf.refuse(ERR.authorizationViolation, CloseReason.authViolation);
       return;
@@ -207,7 +214,7 @@ class AcceptHandshake implements Handshake {
       return;
     }
     this.svc.replaceDuplicate(leaf, name, cluster);
-    leaf.link.enqueue(infoLine({ ...this.infoBase, client_id: leaf.cid, connect_info: true, remote_account: GLOBAL_ACCOUNT }));
+    leaf.link.enqueue(infoLine({ ...this.infoBase, client_id: leaf.cid, connect_info: true, remote_account: leaf.account }));
     leaf.activate({ id, name, cluster, headers: j.headers === true && !this.svc.options.no_header_support });
   }
 
@@ -218,7 +225,7 @@ class AcceptHandshake implements Handshake {
   private refuseOldVersion(leaf: LeafConn, min: string, version: string): void {
     const text = `connection rejected since minimum version required is ${JSON.stringify(min)}`;
     this.svc.log.error(`${leaf.traceId} - Leafnode version ${JSON.stringify(version)} is lower than the minimum ${JSON.stringify(min)}`);
-    leaf.link.enqueue(infoLine({ ...this.infoBase, client_id: leaf.cid, connect_info: true, remote_account: GLOBAL_ACCOUNT }));
+    leaf.link.enqueue(infoLine({ ...this.infoBase, client_id: leaf.cid, connect_info: true, remote_account: leaf.account }));
     leaf.link.sendErr(text);
     leaf.link.flush();
     // Whatever the leaf sends meanwhile waits unread: the link is going away.

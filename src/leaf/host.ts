@@ -18,4 +18,6 @@ export interface LeafHost extends LinkSetHost {
   };
   /** A connection id from the server's one sequence (clients and leafs share it, as in nats-server). */
   newCid(): number;
+  /** The account of that name (null: $G) and its router; null when there is none. */
+  accountRouter(name: string | null): { readonly name: string; readonly router: Router } | null;
 }

@@ -16,8 +16,6 @@ import { deniedMsg, deniedSub, jetStreamDenied, type LinkDeny, NO_DENY } from ".
 
 /** How long a soliciting side waits before redialing after a loop or a refusal (nats-server's 30 s). */
 const LEAF_REJECTED_DELAY_MS = 30_000;
-/** The only account natsedge has until accounts land. */
-export const GLOBAL_ACCOUNT = "$G";
 
 const decoder = new TextDecoder();
 
@@ -90,7 +88,7 @@ export class LeafConn extends RemoteLink<LeafLinkHost> {
     this.active = true;
     this.parser.awaitingConnect = false;
     // The accepting side logged the connection when it came in, as nats-server does.
-    if (this.solicited) this.host.log.notice(`${this.traceId} - Leafnode connection created for account: ${GLOBAL_ACCOUNT} ${peer.name}`);
+    if (this.solicited) this.host.log.notice(`${this.traceId} - Leafnode connection created for account: ${this.account} ${peer.name}`);
     this.advertiseInterest(`LS+ ${this.host.lds}`);
   }
 
@@ -144,7 +142,7 @@ export class LeafConn extends RemoteLink<LeafLinkHost> {
   }
 
   private loopDetected(): void {
-    const text = leafLoopError(GLOBAL_ACCOUNT);
+    const text = leafLoopError(this.account);
     this.host.log.error(`${this.traceId} - ${text}`);
     this.redialDelayMs = LEAF_REJECTED_DELAY_MS;
     this.refuse(text, CloseReason.protocolViolation);
@@ -156,7 +154,7 @@ export class LeafConn extends RemoteLink<LeafLinkHost> {
     if (!this.active || jetStreamDenied(subject) || deniedMsg(subject, this.deny.imports)) return;
     // A JetStream delivery from the far side: routed on its inbox, seen under the stored subject.
     const seen = pa.replyEnd > pa.replyStart && splitJetStreamReply(pa) ? decoder.decode(pa.buf.subarray(pa.subjStart, pa.subjEnd)) : subject;
-    this.host.router.route(this, subject, pa, buf, start, seen, this.queuesOf(pa));
+    this.router.route(this, subject, pa, buf, start, seen, this.queuesOf(pa));
   }
 
   processConnect(arg: string): void {

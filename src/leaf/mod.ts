@@ -12,7 +12,7 @@ import { ERR } from "../protocol/errors.ts";
 import { nuid } from "../protocol/nuid.ts";
 import { LeafAcceptor } from "./accept.ts";
 import type { LeafHost } from "./host.ts";
-import { GLOBAL_ACCOUNT, type LeafConn, type LeafLinkHost } from "./leaf_conn.ts";
+import type { LeafConn, LeafLinkHost } from "./leaf_conn.ts";
 import { Solicitor } from "./solicit.ts";
 
 export type { LeafHost } from "./host.ts";
@@ -61,6 +61,7 @@ export class LeafNodes extends LinkSet<LeafHost> implements LeafLinkHost {
 
   async start(): Promise<void> {
     const lo = this.options.leafnodes!;
+    this.checkAccounts(lo);
     // As in nats-server, only a port (listen's, or port's; -1 for a random one) opens the leafnode listener.
     if (lo.port !== undefined && lo.port !== 0) {
       this.acceptor = new LeafAcceptor(this);
@@ -79,6 +80,26 @@ export class LeafNodes extends LinkSet<LeafHost> implements LeafLinkHost {
 
   newCid(): number {
     return this.srv.newCid();
+  }
+
+  /** nats-server's validateLeafNode: every account the block names must exist ($G and $SYS always do). */
+  private checkAccounts(lo: NonNullable<ServerOptions["leafnodes"]>): void {
+    const check = (name: string | undefined, where: string) => {
+      if (name !== undefined && name !== "" && this.srv.accountRouter(name) === null) {
+        throw new Error(`cannot find local account ${JSON.stringify(name)} specified in leafnode ${where}`);
+      }
+    };
+    check(lo.authorization?.account, "authorization");
+    for (const u of lo.authorization?.users ?? []) check(u.account, "authorization");
+    for (const r of lo.remotes ?? []) check(r.account, "remote");
+  }
+
+  /** Puts `leaf` in the account of that name (null: $G); false when there is no such account. */
+  bind(leaf: LeafConn, account: string | null): boolean {
+    const acc = this.srv.accountRouter(account);
+    if (acc === null) return false;
+    leaf.bindAccount(acc.name, acc.router);
+    return true;
   }
 
   track(leaf: LeafConn): void {
@@ -110,7 +131,7 @@ export class LeafNodes extends LinkSet<LeafHost> implements LeafLinkHost {
     // Its peer's interest is gone: LS- may be queued on the other links, outside any read cycle.
     queueMicrotask(() => this.srv.flushPending());
     // nats-server 2.9.10 logs leaf closes as notices, with the account once the link was set up.
-    const account = leaf.active ? ` account: ${GLOBAL_ACCOUNT}` : "";
+    const account = leaf.active ? ` account: ${leaf.account}` : "";
     this.log.notice(`${link.traceId} - Leafnode connection closed: ${link.closeReason}${account}`);
   }
 
@@ -125,7 +146,7 @@ export class LeafNodes extends LinkSet<LeafHost> implements LeafLinkHost {
       // nats-server lists each subscription's subject, queue or not.
       const keys = [...leaf.peerSubs.values()].map((s) => s.subject);
       out.push({
-        account: GLOBAL_ACCOUNT,
+        account: leaf.account,
         ip: l.conn.remoteAddress,
         port: l.conn.remotePort,
         rtt: formatGoDuration(leaf.rtt),

@@ -92,6 +92,11 @@ export class Solicitor {
     const link = new Connection(this.svc.newCid(), conn, this.svc, Kind.LEAF);
     const hs = new SolicitHandshake(this, url);
     const leaf = new LeafConn(link, this.svc, hs, true, { imports: this.remote.deny_imports ?? [], exports: this.remote.deny_exports ?? [] });
+    if (!this.svc.bind(leaf, this.remote.account ?? null)) {
+      // The account went away in a reload; nats-server closes and tries again later.
+      this.svc.log.error(`Unable to lookup account ${this.remote.account} for solicited leafnode connection: account not found`);
+      link.close(CloseReason.missingAccount);
+    }
     hs.begin(leaf);
     this.current = leaf;
     this.svc.track(leaf);

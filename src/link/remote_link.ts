@@ -4,6 +4,7 @@
  * LMSG/RMSG form, PING/PONG with the round trip /leafz and /routez report. The subclass says which
  * interest crosses, how the link is set up and how its ops are spelled.
  */
+import { GLOBAL_ACCOUNT } from "../account/registry.ts";
 import type { ServerOptions } from "../config/options.ts";
 import { CloseReason } from "../connection/close_reason.ts";
 import type { Connection, ConnProtocol } from "../connection/connection.ts";
@@ -57,6 +58,9 @@ export abstract class RemoteLink<H extends RemoteLinkHost> implements ParserHand
   /** When the PING that measures the round trip was sent, and the last measurement (ms). */
   private rttStart = 0;
   rtt = 0;
+  /** The account this link's interest and messages are in, and its router ($G's until bound). */
+  account = GLOBAL_ACCOUNT;
+  protected router: Router;
 
   constructor(
     readonly link: Connection,
@@ -65,6 +69,7 @@ export abstract class RemoteLink<H extends RemoteLinkHost> implements ParserHand
     what: string,
   ) {
     link.proto = this;
+    this.router = host.router;
     const o = host.options;
     this.parser = new Parser(this, o.max_payload, o.max_control_line, link.kind);
     this.input = new ParsedInput(this.parser, link, (err) => link.protocolError(err, what), () => host.flushPending());
@@ -109,12 +114,18 @@ export abstract class RemoteLink<H extends RemoteLinkHost> implements ParserHand
     this.link.startPings();
     this.rttStart = performance.now();
     this.sendLine("PING");
-    const router = this.host.router;
+    const router = this.router;
     this.unwatch = router.interest.subscribe((op, sub) => this.onInterest(op, sub));
     if (first !== null) this.sendLine(first);
     const local = router.sublist.all().filter((sub) => this.forwards(sub));
     for (const line of this.advertised.addAll(local)) this.sendLine(line);
     this.link.flush();
+  }
+
+  /** Puts the link in an account before it is set up (a leaf remote's `account`, an accepted leaf's user's). */
+  bindAccount(name: string, router: Router): void {
+    this.account = name;
+    this.router = router;
   }
 
   /** Sends -ERR and closes once it is written. */
@@ -150,7 +161,7 @@ export abstract class RemoteLink<H extends RemoteLinkHost> implements ParserHand
   onClose(): void {
     this.unwatch?.();
     this.unwatch = null;
-    for (const sub of this.peerSubs.values()) this.host.router.removeSub(sub);
+    for (const sub of this.peerSubs.values()) this.router.removeSub(sub);
     this.peerSubs.clear();
     this.linkClosed();
   }
@@ -174,7 +185,7 @@ export abstract class RemoteLink<H extends RemoteLinkHost> implements ParserHand
     }
     const sub = new Subscription(this, subject, queue, key);
     sub.weight = weight;
-    if (!this.host.router.addSub(sub)) {
+    if (!this.router.addSub(sub)) {
       this.host.log.error(`${this.traceId} - Invalid ${what} subscription subject ${JSON.stringify(subject)}`);
       return;
     }
@@ -186,7 +197,7 @@ export abstract class RemoteLink<H extends RemoteLinkHost> implements ParserHand
     const sub = this.peerSubs.get(key);
     if (sub === undefined) return;
     this.peerSubs.delete(key);
-    this.host.router.removeSub(sub);
+    this.router.removeSub(sub);
   }
 
   /** Counts an incoming message and returns the subject it was published on. */
@@ -248,7 +259,7 @@ export abstract class RemoteLink<H extends RemoteLinkHost> implements ParserHand
   removeSub(sub: Subscription): void {
     if (this.peerSubs.get(sub.sid) !== sub) return;
     this.peerSubs.delete(sub.sid);
-    this.host.router.removeSub(sub);
+    this.router.removeSub(sub);
   }
 }
 

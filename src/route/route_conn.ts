@@ -4,6 +4,7 @@
  * RS+/RS- for the $G account, messages cross as RMSG/HMSG. A message that came over a route never goes to
  * another route (the mesh is full, one hop): route links share an origin, which the router's no-echo honours.
  */
+import { GLOBAL_ACCOUNT } from "../account/registry.ts";
 import type { Connection } from "../connection/connection.ts";
 import type { MsgOps } from "../link/lmsg.ts";
 import { RemoteLink, type RemoteLinkHost, splitArgs } from "../link/remote_link.ts";
@@ -12,8 +13,6 @@ import { ProtocolError } from "../protocol/errors.ts";
 import type { PubArg } from "../protocol/parser.ts";
 import type { Subscription } from "../routing/subscription.ts";
 
-/** The only account natsedge has until accounts land. */
-export const GLOBAL_ACCOUNT = "$G";
 
 const encoder = new TextEncoder();
 const ROUTE_OPS: MsgOps = { plain: encoder.encode(`RMSG ${GLOBAL_ACCOUNT} `), headers: encoder.encode(`HMSG ${GLOBAL_ACCOUNT} `) };
@@ -129,7 +128,7 @@ export class RouteConn extends RemoteLink<RouteLinkHost> {
     const subject = this.messageIn(pa);
     if (this.host.log.trace) this.traceIn(pa.hdr >= 0 ? "HMSG" : "RMSG", `${subject} ${pa.size}`);
     if (!this.active || !isGlobalAccount(pa)) return;
-    this.host.router.route(this, subject, pa, buf, start, subject, this.queuesOf(pa));
+    this.router.route(this, subject, pa, buf, start, subject, this.queuesOf(pa));
   }
 
   processConnect(arg: string): void {

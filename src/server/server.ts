@@ -374,6 +374,12 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     this.services.get(SYSTEM)?.clientConnected(c);
   }
 
+  // ---- LeafHost -------------------------------------------------------------------------------------------
+
+  accountRouter(name: string | null): Account | null {
+    return name === null ? this.accounts.global : (this.accounts.get(name) ?? null);
+  }
+
   addSystemImports(): void {
     this.accounts.addSystemImports();
   }

@@ -14,11 +14,8 @@ export function unsupportedOptions(o: ServerOptions): string[] {
     out.push(...(leaf.unapplied ?? []));
     if (leaf.tls?.verify_and_map) out.push("leafnodes.tls.verify_and_map");
     if (leaf.tls?.pinned_certs) out.push("leafnodes.tls.pinned_certs");
-    if (leaf.authorization?.users?.some((u) => u.account !== undefined && u.account !== "$G")) out.push("leafnodes.authorization.users.account");
-    if (leaf.authorization?.account !== undefined && leaf.authorization.account !== "$G") out.push("leafnodes.authorization.account");
     for (const r of leaf.remotes ?? []) {
       if (r.nkey !== undefined) out.push("leafnodes.remotes.nkey");
-      if (r.account !== undefined && r.account !== "$G") out.push("leafnodes.remotes.account");
     }
   }
   return out;

@@ -244,9 +244,15 @@ describe("natsedge leaf -> nats-server hub", () => {
 
 describe("leafnodes options natsedge does not apply yet", () => {
   test("refuse to start, naming each key", async () => {
-    const config = `leafnodes { remotes = [ { url: "nats-leaf://127.0.0.1:1", hub: true, account: ACC } ] }`;
+    const config = `leafnodes { remotes = [ { url: "nats-leaf://127.0.0.1:1", hub: true } ] }`;
     const err = await runServer({ config }).then(() => null, (e: Error) => e);
-    expect(err?.message).toBe("natsedge does not support these configured options yet: leafnodes.remotes.hub, leafnodes.remotes.account");
+    expect(err?.message).toBe("natsedge does not support these configured options yet: leafnodes.remotes.hub");
+  });
+
+  test("a remote's account must exist, as nats-server checks", async () => {
+    const config = `leafnodes { remotes = [ { url: "nats-leaf://127.0.0.1:1", account: ACC } ] }`;
+    const err = await runServer({ config }).then(() => null, (e: Error) => e);
+    expect(err?.message).toBe('cannot find local account "ACC" specified in leafnode remote');
   });
 });
 
