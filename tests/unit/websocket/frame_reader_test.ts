@@ -5,6 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { constants, deflateRawSync } from "node:zlib";
 import { FrameReader, OP, unmask } from "../../../src/websocket/frame_reader.ts";
 import { inflateMessage } from "../../../src/websocket/deflate.ts";
+import { concat } from "./concat.ts";
 
 interface Heard {
   data: string;
@@ -40,15 +41,7 @@ function frame(opcode: number, payload: Uint8Array | string, o: { fin?: boolean;
   return new Uint8Array([...head, ...(mask ? key : []), ...body]);
 }
 
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
+const join = (...parts: Uint8Array[]) => concat(parts);
 
 const deflated = (s: string) => {
   const d = deflateRawSync(Buffer.from(s), { finishFlush: constants.Z_SYNC_FLUSH });
@@ -57,7 +50,7 @@ const deflated = (s: string) => {
 
 describe("the frame reader", () => {
   const big = "PUB big 70000\r\n" + "x".repeat(70_000) + "\r\n";
-  const stream = concat(
+  const stream = join(
     frame(OP.binary, "CONNECT {}\r\nPI", { fin: false }),
     frame(OP.ping, "are you there"),
     frame(OP.continuation, "NG\r\n"),
@@ -81,7 +74,7 @@ describe("the frame reader", () => {
   test("a compressed message in two fragments inflates once it is whole; an uncompressed one beside it passes as is", () => {
     const z = deflated("MSG hello 1 5\r\nworld\r\n".repeat(20));
     const { r, heard } = reader({ compression: true });
-    r.push(concat(frame(OP.binary, z.subarray(0, 5), { fin: false, rsv1: true }), frame(OP.continuation, z.subarray(5)), frame(OP.binary, "PING\r\n")));
+    r.push(join(frame(OP.binary, z.subarray(0, 5), { fin: false, rsv1: true }), frame(OP.continuation, z.subarray(5)), frame(OP.binary, "PING\r\n")));
     expect(heard.data).toBe("MSG hello 1 5\r\nworld\r\n".repeat(20) + "PING\r\n");
   });
 
@@ -98,7 +91,7 @@ describe("the frame reader", () => {
     ["a fragmented ping", frame(OP.ping, "x", { fin: false }), {}, [1002, "control frame does not have final bit set"]],
     ["a long ping", frame(OP.ping, "x".repeat(126)), {}, [1002, "control frame length bigger than maximum allowed of 125 bytes"]],
     ["a continuation with nothing open", frame(OP.continuation, "x"), {}, [1002, "invalid continuation frame"]],
-    ["a new message before the last one ended", concat(frame(OP.binary, "a", { fin: false }), frame(OP.binary, "b")), {}, [1002, "new message started before final frame for previous message was received"]],
+    ["a new message before the last one ended", join(frame(OP.binary, "a", { fin: false }), frame(OP.binary, "b")), {}, [1002, "new message started before final frame for previous message was received"]],
     ["a reserved opcode", frame(3, "x"), {}, [1002, "unknown opcode 3"]],
     ["a frame over the limit", frame(OP.binary, "x".repeat(200)), { maxMessage: 100 }, [1009, "Message Too Big"]],
     ["bytes that do not inflate", frame(OP.binary, new Uint8Array([0xff, 0xff, 0xff]), { rsv1: true }), { compression: true }, [1007, ""]],
@@ -106,7 +99,7 @@ describe("the frame reader", () => {
   for (const [what, bytes, opts, [status, why]] of errors) {
     test(`${what} is status ${status}${why ? ` "${why}"` : ""}, and nothing after it is read`, () => {
       const { r, heard } = reader(opts);
-      r.push(concat(bytes, frame(OP.binary, "after")));
+      r.push(join(bytes, frame(OP.binary, "after")));
       expect(heard.errors.length).toBe(1);
       expect(heard.errors[0]![0]).toBe(status);
       if (why) expect(heard.errors[0]![1]).toBe(why);

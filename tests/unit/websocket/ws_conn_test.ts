@@ -5,6 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Conn, ConnHandler } from "../../../src/runtime/types.ts";
 import { WsConn } from "../../../src/websocket/ws_conn.ts";
+import { concat } from "./concat.ts";
 
 /** A deterministic PRNG, so a failure can be replayed. */
 function rng(seed: number): () => number {
@@ -39,16 +40,6 @@ class FlakySocket implements Conn {
   destroy(): void {}
   readonly remoteAddress = "127.0.0.1";
   readonly remotePort = 1;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 interface Parsed {
