@@ -7,7 +7,7 @@
 # Each repetition starts a fresh nats-server and a fresh natsedge (RUNTIME=bun|deno, default bun) with the
 # same `websocket { no_tls: true }` block on loopback and runs 128 B and 1 KiB against each in turn, one
 # server at a time, so the two never compete for the cores, each after a discarded warm-up run. One JSON
-# line per run on stdout.
+# line per run on stdout, with the server's CPU seconds for the run (server_cpu_s).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
@@ -38,12 +38,20 @@ wait_port() {
   return 1
 }
 
-run_one() { # label port
+TICK=$(getconf CLK_TCK)
+# The server's CPU time so far (user + system, in clock ticks): on a shared machine, CPU seconds per run
+# compare better than throughput alone.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+run_one() { # label port pid
   for size in 128 1024; do
     # A discarded warm-up: natsedge's JIT needs a few hundred thousand messages to settle.
     "$DIR/wsbench" -url "ws://127.0.0.1:$2" -size "$size" -n $((N / 4)) >/dev/null
+    before=$(cpu_ticks "$3")
     out=$("$DIR/wsbench" -url "ws://127.0.0.1:$2" -size "$size" -n "$N")
-    echo "{\"server\":\"$1\",${out#\{}"
+    after=$(cpu_ticks "$3")
+    cpu=$(awk -v a="$before" -v b="$after" -v t="$TICK" 'BEGIN { printf "%.2f", (b - a) / t }')
+    echo "{\"server\":\"$1\",\"server_cpu_s\":$cpu,${out#\{}"
   done
 }
 
@@ -51,7 +59,7 @@ for _ in $(seq 1 "$REPS"); do
   nats-server -c "$DIR/ns.conf" >/dev/null 2>&1 &
   pid=$!
   wait_port "$NS_WS"
-  run_one nats-server "$NS_WS"
+  run_one nats-server "$NS_WS" "$pid"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 
   if [ "$RUNTIME" = deno ]; then
@@ -61,6 +69,6 @@ for _ in $(seq 1 "$REPS"); do
   fi
   pid=$!
   wait_port "$NE_WS"
-  run_one "natsedge-$RUNTIME" "$NE_WS"
+  run_one "natsedge-$RUNTIME" "$NE_WS" "$pid"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 done

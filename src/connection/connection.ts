@@ -84,7 +84,10 @@ export class Connection implements ConnHandler {
     // nats-server numbers every connection from one counter but names leaf connections lid, WebSocket
     // clients wid and MQTT clients mid in its logs.
     const tag = this.kind === Kind.LEAF ? "lid" : this.clientType === ClientType.WS ? "wid" : this.clientType === ClientType.MQTT ? "mid" : "cid";
-    return `${this.conn.remoteAddress}:${this.conn.remotePort} - ${tag}:${this.cid}`;
+    const fwd = this.conn.forwardedFor;
+    // nats-server's "<X-Forwarded-For>/<peer>" for a WebSocket client behind a proxy.
+    const via = fwd ? `${fwd.includes(":") ? `[${fwd}]` : fwd}/` : "";
+    return `${via}${this.conn.remoteAddress}:${this.conn.remotePort} - ${tag}:${this.cid}`;
   }
 
   /** Sends INFO and arms the ping timer; called once the connection is accepted. */

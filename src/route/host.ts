@@ -18,4 +18,8 @@ export interface RouteHost extends LinkSetHost {
   loadAccount(name: string): boolean;
   /** Calls `listener` with each account added at run time (operator mode); returns how to stop. */
   onAccountAdded(listener: (acc: { readonly name: string; readonly router: Router }) => void): () => void;
+  /** Our WebSocket listener (null without one), for the ws_connect_urls our route INFO carries. */
+  readonly websocketAddress: { host: string; port: number; advertise?: string } | null;
+  /** The cluster's WebSocket URLs, ours first, for the connect_urls WebSocket clients are given. */
+  setWebsocketConnectUrls(urls: string[]): void;
 }

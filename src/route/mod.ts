@@ -130,11 +130,26 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
     return routeHostPort({ host: advertisedHost(String(base.host ?? this.options.host)), port: Number(base.port) });
   }
 
-  /** Our client URL and every peer's; none with no_advertise, which keeps the cluster from our clients. */
+  /** Our WebSocket listener as peers' WebSocket clients should dial it (its advertise, else host and port). */
+  private get websocketUrl(): string | null {
+    const ws = this.srv.websocketAddress;
+    if (ws === null) return null;
+    if (ws.advertise !== undefined) return ws.advertise.includes(":") ? ws.advertise : `${ws.advertise}:${ws.port}`;
+    return routeHostPort({ host: advertisedHost(ws.host), port: ws.port });
+  }
+
+  /**
+   * Our client URL and every peer's, and the same for WebSocket listeners; none with no_advertise, which
+   * keeps the cluster from our clients.
+   */
   private publishConnectUrls(): void {
     if (this.options.cluster?.no_advertise === true) return;
-    const peers = [...this.byId.values()].flatMap((r) => (r.peer.lameDuck ? [] : r.peer.connectUrls));
-    this.srv.setConnectUrls([...new Set([this.clientUrl, ...peers])]);
+    // A peer in lame duck mode is no longer offered, by either list.
+    const peers = [...this.byId.values()].filter((r) => r.peer.lameDuck !== true);
+    this.srv.setConnectUrls([...new Set([this.clientUrl, ...peers.flatMap((r) => r.peer.connectUrls)])]);
+    const own = this.websocketUrl;
+    const ws = [...new Set([...(own !== null ? [own] : []), ...peers.flatMap((r) => r.peer.wsConnectUrls)])];
+    if (ws.length > 0) this.srv.setWebsocketConnectUrls(ws);
   }
 
   /** nats-server's routeInfo: what every route INFO carries. */
@@ -157,6 +172,7 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
       ...(base.jetstream === true ? { jetstream: true } : {}),
       ...(co.advertise !== undefined ? { ip: `nats-route://${co.advertise}/` } : {}),
       ...(co.no_advertise === true ? {} : { connect_urls: [this.clientUrl] }),
+      ...(co.no_advertise !== true && this.websocketUrl !== null ? { ws_connect_urls: [this.websocketUrl] } : {}),
       cluster: this.clusterName,
       ...(this.dynamic ? { cluster_dynamic: true } : {}),
       lnoc: true,
@@ -356,7 +372,9 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
     }
     const port = Number(info.port) || 0;
     const url = typeof info.ip === "string" && info.ip !== "" ? info.ip : `nats-route://${routeHostPort({ host: route.link.conn.remoteAddress, port })}/`;
-    const connectUrls = Array.isArray(info.connect_urls) ? info.connect_urls.filter((u): u is string => typeof u === "string") : [];
+    const strings = (v: unknown) => (Array.isArray(v) ? v.filter((u): u is string => typeof u === "string") : []);
+    const connectUrls = strings(info.connect_urls);
+    const wsConnectUrls = strings(info.ws_connect_urls);
     const peer: RoutePeer = {
       id,
       name: typeof info.server_name === "string" ? info.server_name : id,
@@ -364,6 +382,7 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
       headers: info.headers === true && !this.options.no_header_support,
       url,
       connectUrls,
+      wsConnectUrls,
       info: { ...info, ip: url },
     };
     this.byId.set(id, route);

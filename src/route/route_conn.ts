@@ -38,6 +38,8 @@ export interface RoutePeer {
   url: string;
   /** Its client URLs, for our clients' connect_urls. */
   connectUrls: string[];
+  /** Its WebSocket URLs (ws_connect_urls), for our WebSocket clients' connect_urls. */
+  wsConnectUrls: string[];
   /** The INFO it sent, forwarded to the other routes so they connect to it (gossip). */
   info: Record<string, unknown>;
   /** It told us it is in lame duck mode: its client URLs are no longer offered. */
@@ -66,7 +68,7 @@ export class RouteConn extends RemoteLink<RouteLinkHost> {
   readonly checksDelivery = false;
   gotInfo = false;
   gotConnect = false;
-  peer: RoutePeer = { id: "", name: "", cluster: "", headers: false, url: "", connectUrls: [], info: {} };
+  peer: RoutePeer = { id: "", name: "", cluster: "", headers: false, url: "", connectUrls: [], wsConnectUrls: [], info: {} };
   protected readonly advertised = new InterestMap("RS", `${GLOBAL_ACCOUNT} `);
   protected readonly ops = ROUTE_OPS;
   /** The other accounts' shares of this route, by account name. */

@@ -1,6 +1,5 @@
 /** The Bun transport: Bun.listen and Bun.connect, whose write() takes what the kernel accepts and never buffers. */
 import { dialWith } from "./dial_attempt.ts";
-import { serveBunWebSocket } from "./bun_ws.ts";
 import type {
   Conn,
   ConnHandler,
@@ -263,5 +262,4 @@ export const bunRuntime: Runtime = {
       close: () => server.stop(true),
     });
   },
-  serveWebSocket: serveBunWebSocket,
 };

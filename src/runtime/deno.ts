@@ -16,7 +16,6 @@ import type {
   TLSServerConfig,
 } from "./types.ts";
 import type { DenoConn, DenoNamespace } from "./deno_types.ts";
-import { serveDenoWebSocket } from "./deno_ws.ts";
 
 const READ_BUFFER = 64 * 1024;
 
@@ -162,5 +161,4 @@ export const denoRuntime: Runtime = {
       }, opts.fetch);
     });
   },
-  serveWebSocket: (opts) => serveDenoWebSocket(deno(), opts),
 };

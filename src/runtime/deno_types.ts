@@ -24,18 +24,6 @@ export interface DenoServeOptions {
   onListen(addr: { hostname: string; port: number }): void;
 }
 
-/** The WHATWG WebSocket as Deno.upgradeWebSocket returns it, server side. */
-export interface DenoWebSocket {
-  binaryType: "arraybuffer" | "blob";
-  readonly bufferedAmount: number;
-  onopen: (() => void) | null;
-  onmessage: ((e: { data: ArrayBuffer | string }) => void) | null;
-  onclose: (() => void) | null;
-  onerror: (() => void) | null;
-  send(data: Uint8Array): void;
-  close(code?: number, reason?: string): void;
-}
-
 export interface DenoServeHandlerInfo {
   remoteAddr: { hostname: string; port: number };
 }
@@ -44,5 +32,4 @@ export interface DenoNamespace {
   version: { deno: string };
   listen(opts: { hostname: string; port: number; transport: "tcp" }): DenoListener;
   serve(opts: DenoServeOptions, handler: (req: Request, info: DenoServeHandlerInfo) => Response | Promise<Response>): DenoHttpServer;
-  upgradeWebSocket(req: Request, opts?: { idleTimeout?: number }): { socket: DenoWebSocket; response: Response };
 }

@@ -83,6 +83,8 @@ export interface Conn {
   destroy(): void;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  /** The client's address as a proxy in front reported it (a WebSocket's X-Forwarded-For), for logs only. */
+  readonly forwardedFor?: string | null;
 }
 
 /** What the core gives the runtime for each accepted or dialled connection. */
@@ -136,35 +138,6 @@ export interface HTTPListener {
   close(): Promise<void>;
 }
 
-/**
- * A WebSocket listener (RFC 6455 over HTTP/1.1, any path). The runtime does the HTTP upgrade, framing,
- * masking, ping/pong and close frames; each upgraded socket is a Conn carrying the bytes of binary (or text)
- * messages in both directions, sent as binary messages.
- */
-export interface WebSocketServeOptions {
-  host: string;
-  /** 0 picks a free port. */
-  port: number;
-  tls?: TLSServerConfig;
-  /** Negotiate permessage-deflate (no context takeover) when the client offers it. */
-  compression: boolean;
-  /** Outgoing messages of at most this many bytes go uncompressed: deflating them costs more than it saves. */
-  compressThreshold: number;
-  /** The largest message a client may send, in bytes; a larger one closes that connection with status 1009. */
-  maxMessage: number;
-  /**
-   * Looks at an upgrade request first: a Response refuses it (nothing is upgraded), null lets it through.
-   * `peer` is "ip:port" of the requester.
-   */
-  check(req: Request, tls: boolean, peer: string): Response | null;
-  accept(conn: Conn): ConnHandler;
-}
-
-export interface WebSocketListener extends HTTPListener {
-  /** Stops taking new connections and leaves the open ones be (lame duck mode); close() ends them too. */
-  stopAccepting(): void;
-}
-
 export interface Runtime {
   readonly name: string;
   readonly version: string;
@@ -180,6 +153,4 @@ export interface Runtime {
   dial(host: string, port: number, opts: DialOptions): Promise<Conn>;
   /** Absent where the runtime has no HTTP server (then monitoring cannot be configured). */
   serveHTTP?(opts: HTTPServeOptions): Promise<HTTPListener>;
-  /** Absent where the runtime has no WebSocket server (then a websocket block cannot be served). */
-  serveWebSocket?(opts: WebSocketServeOptions): Promise<WebSocketListener>;
 }

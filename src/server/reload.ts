@@ -52,7 +52,6 @@ const NOT_RELOADABLE: Partial<Record<Key, string>> = {
   no_system_account: "NoSystemAccount",
   mappings: "Mappings",
   jetstream: "JetStream",
-  websocket: "Websocket",
   mqtt: "MQTT",
   // natsedge's file sink is opened by the CLI; moving or resizing it needs a restart for now.
   log_file: "LogFile",
@@ -154,6 +153,7 @@ function diff(cur: ServerOptions, next: ServerOptions): Key[] {
     if (same(cur[k], next[k])) continue;
     if (k === "cluster") checkCluster(cur.cluster, next.cluster);
     if (k === "leafnodes") checkLeafnodes(cur.leafnodes, next.leafnodes);
+    if (k === "websocket") checkWebsocket(cur, next);
     const goName = NOT_RELOADABLE[k];
     if (goName !== undefined) {
       throw new ReloadError(`config reload not supported for ${goName}: old=${show(cur[k], k)}, new=${show(next[k], k)}`);
@@ -161,6 +161,17 @@ function diff(cur: ServerOptions, next: ServerOptions): Key[] {
     changed.push(k);
   }
   return changed;
+}
+
+/**
+ * nats-server reloads a websocket block whose only change is its TLS settings (new handshakes use them) and
+ * refuses any other change. Adding or removing TLS would turn ws into wss: refused too.
+ */
+function checkWebsocket(cur: ServerOptions, next: ServerOptions): void {
+  const { tls: oldTls, ...oldRest } = cur.websocket ?? {};
+  const { tls: newTls, ...newRest } = next.websocket ?? {};
+  if (same(oldRest, newRest) && (oldTls === undefined) === (newTls === undefined)) return;
+  throw new ReloadError(`config reload not supported for Websocket: old=${show(cur.websocket)}, new=${show(next.websocket)}`);
 }
 
 /**
@@ -185,6 +196,8 @@ export async function reloadOptions(srv: Server, loaded: ServerOptions): Promise
       if (tls !== null) await srv.runtime.prepareTLS?.();
     }
     if (authChanged) auth = new Authenticator(next, srv.jwtAuth);
+    // The websocket block's new TLS must load before anything is applied; its service takes it after.
+    if (changed.includes("websocket") && next.websocket?.tls !== undefined) tlsServerConfig(next.websocket.tls);
   } catch (err) {
     throw new ReloadError(err instanceof Error ? err.message : String(err));
   }
@@ -205,7 +218,7 @@ export async function reloadOptions(srv: Server, loaded: ServerOptions): Promise
   if (changed.includes("ports_file_dir")) srv.lifecycle.movePortsFile(next.ports_file_dir);
   srv.applyReload(auth, tls);
   if (changed.includes("max_connections")) enforceMaxConnections(srv);
-  if (authChanged) await recheckClients(srv, auth);
+  if (authChanged) await recheckClients(srv);
   await srv.services.reload(next);
   srv.lifecycle.configLoadTime = Date.now();
   srv.flushPending();
@@ -227,7 +240,7 @@ function enforceMaxConnections(srv: Server): void {
   srv.log.notice(`Closed ${closed} connections to fall within max_connections`);
 }
 
-async function recheckClients(srv: Server, auth: Authenticator): Promise<void> {
+async function recheckClients(srv: Server): Promise<void> {
   const o = srv.options;
   const all = [...(o.authorization?.users ?? []), ...(o.accounts ?? []).flatMap((acc) => acc.users ?? [])];
   const users = new Set(all.map((u) => u.user ?? u.nkey));
@@ -240,7 +253,8 @@ async function recheckClients(srv: Server, auth: Authenticator): Promise<void> {
     }
     let v: AuthVerdict;
     try {
-      v = await auth.authenticate(c.opts, c.nonce, c.link.tls);
+      // The client's own door decides: a WebSocket client may be under the block's authorization.
+      v = await srv.authenticate(c);
     } catch {
       v = { ok: false, reason: "authentication error" };
     }

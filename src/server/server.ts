@@ -227,10 +227,37 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     this.connectUrls = urls;
     // Routes start before the lifecycle learns the client port: the INFO already has it.
     this.infoBase = this.buildInfo(Number(this.infoBase.port));
+    // WebSocket clients are given the cluster's WebSocket URLs instead (setWebsocketConnectUrls).
+    this.sendAsyncInfo((c) => c.link.clientType !== ClientType.WS);
+  }
+
+  /** The cluster's WebSocket URLs, ours first, once routes run: connect_urls in WebSocket clients' INFO. */
+  websocketConnectUrls: string[] | null = null;
+
+  /** The WebSocket listener's host, port and advertise, for the ws_connect_urls a route INFO carries. */
+  get websocketAddress(): { host: string; port: number; advertise?: string } | null {
+    const ws = this.services.get(WEBSOCKET);
+    if (ws === undefined) return null;
+    return { host: ws.opts.host ?? "0.0.0.0", port: ws.port, ...(ws.opts.advertise !== undefined && { advertise: ws.opts.advertise }) };
+  }
+
+  /** As setConnectUrls, for WebSocket clients and the cluster's WebSocket URLs (nats-server's ws_connect_urls). */
+  setWebsocketConnectUrls(urls: string[]): void {
+    const cur = this.websocketConnectUrls;
+    if (cur !== null && cur.length === urls.length && cur.every((u, i) => u === urls[i])) return;
+    this.websocketConnectUrls = urls;
+    this.sendAsyncInfo((c) => c.link.clientType === ClientType.WS);
+  }
+
+  /**
+   * Sends the current INFO to the clients `which` picks, as nats-server's sendAsyncInfoToClients does: at once to
+   * those that understand async INFO (protocol >= 1), after the PONG to those still before their CONNECT.
+   */
+  private sendAsyncInfo(which: (c: Client) => boolean): void {
     for (const c of this.clients.values()) {
-      // WebSocket clients are given ws_connect_urls, which natsedge's routes do not carry yet.
-      if (c.closed || c.link.clientType === ClientType.WS) continue;
-      const line = infoLine({ ...this.infoBase, client_id: c.cid, client_ip: c.link.conn.remoteAddress });
+      if (c.closed || !which(c)) continue;
+      const via = this.listeners.get(c.link.clientType);
+      const line = infoLine({ ...this.infoBase, ...via?.info(), client_id: c.cid, client_ip: c.link.conn.remoteAddress });
       if (!c.connected) {
         c.pendingInfo = line;
         continue;

@@ -2,7 +2,6 @@
  * The upgrade request checks nats-server makes before switching protocols (wsUpgrade), in its order and
  * words; the runtime then performs the upgrade itself.
  */
-import type { Logger } from "../log/logger.ts";
 import type { OriginPolicy } from "./origin.ts";
 
 /** True when the comma-separated header value lists `token` (case-insensitive). */
@@ -20,8 +19,14 @@ function validKey(key: string | null): boolean {
   }
 }
 
+/** What the checks read of a request. */
+export interface UpgradeHead {
+  method: string;
+  headers: Headers;
+}
+
 /** The refusal of an upgrade request: HTTP status and reason, or null to upgrade. */
-export function refusal(req: Request, origins: OriginPolicy, tls: boolean): [number, string] | null {
+export function refusal(req: UpgradeHead, origins: OriginPolicy, tls: boolean): [number, string] | null {
   const h = req.headers;
   if (req.method !== "GET") return [405, "request method must be GET"];
   const host = h.get("host");
@@ -35,14 +40,4 @@ export function refusal(req: Request, origins: OriginPolicy, tls: boolean): [num
   const why = origins.refuse(h.get("origin") ?? h.get("sec-websocket-origin"), host, tls);
   if (why !== null) return [403, `origin not allowed: ${why}`];
   return null;
-}
-
-/** A check for WebSocketServeOptions: logs a refusal as nats-server does and answers it over HTTP. */
-export function handshakeCheck(origins: OriginPolicy, log: Logger): (req: Request, tls: boolean, peer: string) => Response | null {
-  return (req, tls, peer) => {
-    const r = refusal(req, origins, tls);
-    if (r === null) return null;
-    log.error(`${peer} - websocket handshake error: ${r[1]}`);
-    return new Response(`${r[1]}\n`, { status: r[0], headers: { "Sec-Websocket-Version": "13", "Content-Type": "text/plain; charset=utf-8" } });
-  };
 }

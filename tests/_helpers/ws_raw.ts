@@ -3,6 +3,7 @@
  * frames, garbage after the upgrade, close frames of any shape. It also exposes the 101 response's headers.
  */
 import { connect, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { randomBytes } from "node:crypto";
 
 export interface Frame {
@@ -16,14 +17,26 @@ export class RawWs {
   status = 0;
   headers = new Map<string, string>();
   frames: Frame[] = [];
+  /** Payload bytes of all data frames so far. */
+  dataBytes = 0;
   closed = false;
   private buf = Buffer.alloc(0);
+  private pending: Buffer[] = [];
+  private pendingLen = 0;
+  /** Bytes the next frame needs in buf before it can be parsed. */
+  private need = 0;
   private headDone = false;
   private waiters: (() => void)[] = [];
 
   private constructor(private readonly sock: Socket) {
     sock.on("data", (d: Buffer) => {
-      this.buf = Buffer.concat([this.buf, d]);
+      this.pending.push(d);
+      this.pendingLen += d.length;
+      // Gathered until the frame in progress can be whole: a multi-megabyte frame is not re-copied per read.
+      if (this.buf.length + this.pendingLen < this.need) return;
+      this.buf = Buffer.concat([this.buf, ...this.pending]);
+      this.pending = [];
+      this.pendingLen = 0;
       this.parse();
       this.wake();
     });
@@ -34,12 +47,16 @@ export class RawWs {
     sock.on("error", () => {});
   }
 
-  /** Connects and sends an upgrade request with `headers` added (or overriding the defaults). */
-  static async open(port: number, headers: Record<string, string> = {}, path = "/"): Promise<RawWs> {
-    const sock = connect(port, "127.0.0.1");
+  /**
+   * Connects and sends an upgrade request with `headers` added (or overriding the defaults); over TLS with
+   * `tls` (PEM texts; servername localhost), rejecting when the handshake fails.
+   */
+  static async open(port: number, headers: Record<string, string> = {}, path = "/", tls?: { ca: string; cert?: string; key?: string }): Promise<RawWs> {
+    const sock = tls !== undefined ? tlsConnect({ port, host: "127.0.0.1", servername: "localhost", ...tls }) : connect(port, "127.0.0.1");
     await new Promise<void>((resolve, reject) => {
-      sock.once("connect", resolve);
+      sock.once(tls !== undefined ? "secureConnect" : "connect", resolve);
       sock.once("error", reject);
+      sock.once("close", () => reject(new Error("closed before the upgrade")));
     });
     const ws = new RawWs(sock);
     const h: Record<string, string> = {
@@ -105,8 +122,13 @@ export class RawWs {
         len = Number(this.buf.readBigUInt64BE(2));
         off = 10;
       }
-      if (this.buf.length < off + len) return;
+      if (this.buf.length < off + len) {
+        this.need = off + len;
+        return;
+      }
+      this.need = 0;
       this.frames.push({ fin: (b0 & 0x80) !== 0, rsv1: (b0 & 0x40) !== 0, opcode: b0 & 0x0f, payload: new Uint8Array(this.buf.subarray(off, off + len)) });
+      if ((b0 & 0x0f) <= 2) this.dataBytes += len;
       this.buf = this.buf.subarray(off + len);
     }
   }
@@ -147,6 +169,15 @@ export class RawWs {
   /** Raw bytes, not framed. */
   write(bytes: Uint8Array | string): void {
     this.sock.write(bytes);
+  }
+
+  /** Stops reading from the socket (the server's writes back up), and starts again. */
+  pause(): void {
+    this.sock.pause();
+  }
+
+  resume(): void {
+    this.sock.resume();
   }
 
   close(): void {

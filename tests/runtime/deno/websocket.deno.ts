@@ -1,11 +1,16 @@
 /**
- * The WebSocket listener on Deno's transport (Deno.serve + Deno.upgradeWebSocket): the official client's
- * wsconnect publishes, subscribes and requests beside a TCP client, a foreign Origin gets 403, and a message
- * over the size limit closes only its own connection. Run by `npm run test:deno`.
+ * The WebSocket listener on Deno's transport (natsedge's framing on Deno.listen): the official client's
+ * wsconnect publishes, subscribes and requests beside a TCP client, a foreign Origin gets 403, a message over
+ * the size limit closes only its own connection, and a compressed connection carries a long message. The
+ * runtime-independent suite (tests/integration/websocket_test.ts: framing, deflate, origins, auth, close
+ * frames, handshake_timeout) runs here too. Run by `npm run test:deno`.
  */
 import { wsconnect } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import { startServer } from "../../../mod.ts";
+import "../../integration/websocket_test.ts";
+import "../../unit/websocket/frame_reader_test.ts";
+import "../../unit/websocket/ws_conn_test.ts";
 
 declare const Deno: { test(name: string, fn: () => Promise<void>): void };
 
@@ -13,7 +18,7 @@ function assertEquals<T>(actual: T, expected: T): void {
   if (actual !== expected) throw new Error(`expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
 }
 
-const CONF = "max_payload: 4096\nwebsocket { host: 127.0.0.1, port: -1, no_tls: true, same_origin: true }";
+const CONF = "max_payload: 4096\nwebsocket { host: 127.0.0.1, port: -1, no_tls: true, same_origin: true, compression: true }";
 
 Deno.test("natsedge on Deno serves WebSocket clients beside TCP clients", async () => {
   const logs: string[] = [];
@@ -45,6 +50,11 @@ Deno.test("natsedge on Deno serves WebSocket clients beside TCP clients", async 
     victim.send(new Uint8Array(40_000));
     assertEquals(await code, 1009);
     assertEquals((await w.request("svc", "still", { timeout: 5000 })).string(), "tcp:still");
+    // Deno's WebSocket client offers no deflate; a compressed connection is checked with a long message.
+    const big = w.subscribe("big", { max: 1 });
+    await w.flush();
+    t.publish("big", "z".repeat(4000));
+    for await (const m of big) assertEquals(m.string(), "z".repeat(4000));
     await w.close();
     await t.close();
   } finally {
