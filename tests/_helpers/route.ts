@@ -3,6 +3,7 @@ import type { TestServer } from "./server.ts";
 import { ROUTES } from "../../src/server/builtin_services.ts";
 
 export interface RoutezEntry {
+  rid: number;
   remote_id: string;
   did_solicit: boolean;
   is_configured: boolean;
