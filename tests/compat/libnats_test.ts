@@ -10,8 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runServer } from "../_helpers/server.ts";
 import { startNatsServer } from "../_helpers/nats_server.ts";
+import { spawn, text, which } from "../_helpers/spawn.ts";
 
-const SOURCE = join(import.meta.dir, "libnats", "checks.c");
+const SOURCE = join(import.meta.dirname!, "libnats", "checks.c");
 const RUN_TIMEOUT_MS = 60_000;
 const LAST_CHECK = "done";
 
@@ -30,13 +31,13 @@ let built: Promise<string> | null = null;
 
 function buildOnce(): Promise<string> {
   built ??= (async () => {
-    const missing = [...(Bun.which("gcc") === null ? ["gcc"] : []), ...(existsSync("/usr/include/nats/nats.h") ? [] : ["libnats-dev"])];
+    const missing = [...(which("gcc") === null ? ["gcc"] : []), ...(existsSync("/usr/include/nats/nats.h") ? [] : ["libnats-dev"])];
     if (missing.length > 0) throw new Error(`building tests/compat/libnats needs: apt-get install ${missing.join(" ")}`);
     const dir = mkdtempSync(join(tmpdir(), "natsedge-libnats-"));
     scratch.push(dir);
     const bin = join(dir, "checks");
-    const proc = Bun.spawn(["gcc", "-Wall", "-o", bin, SOURCE, "-lnats"], { stdout: "pipe", stderr: "pipe" });
-    const [err, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+    const proc = spawn(["gcc", "-Wall", "-o", bin, SOURCE, "-lnats"], { stdout: "pipe", stderr: "pipe" });
+    const [err, code] = await Promise.all([text(proc.stderr), proc.exited]);
     if (code !== 0) throw new Error(`gcc of tests/compat/libnats/checks.c failed (${code}):\n${err}`);
     return bin;
   })();
@@ -45,9 +46,9 @@ function buildOnce(): Promise<string> {
 
 /** The checks that failed, and any problem with the run; empty when all passed. Asynchronous: natsedge runs in this process. */
 async function failures(url: string): Promise<string[]> {
-  const proc = Bun.spawn([await buildOnce(), url], { stdout: "pipe", stderr: "pipe" });
+  const proc = spawn([await buildOnce(), url], { stdout: "pipe", stderr: "pipe" });
   const timer = setTimeout(() => proc.kill(), RUN_TIMEOUT_MS);
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [out, err, code] = await Promise.all([text(proc.stdout), text(proc.stderr), proc.exited]);
   clearTimeout(timer);
   const results = out.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as CheckResult);
   const lines = results.filter((r) => !r.ok).map((r) => `${r.check}: ${r.err}`);
@@ -67,7 +68,7 @@ test("libnats KV sees natsedge's markers as it sees nats-server's, and its order
   }
 }, 90_000);
 
-test.skipIf(Bun.which("nats-server") === null)("the checks themselves pass against nats-server -js", async () => {
+test.skipIf(which("nats-server") === null)("the checks themselves pass against nats-server -js", async () => {
   const dir = mkdtempSync(join(tmpdir(), "natsedge-libnats-ref-"));
   scratch.push(dir);
   const ref = await startNatsServer(`jetstream { store_dir: ${JSON.stringify(dir)} }`);

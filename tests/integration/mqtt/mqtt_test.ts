@@ -8,6 +8,7 @@ import { connect as mqttConnect, connectAsync, type IClientOptions, type MqttCli
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { removeStore, startMqttServer, type MqttServer } from "../../_helpers/mqtt_server.ts";
 import { useCleanup } from "../../_helpers/scope.ts";
+import { sleep } from "../../_helpers/spawn.ts";
 
 const own = useCleanup();
 const enc = new TextEncoder();
@@ -169,7 +170,7 @@ describe("MQTT and NATS clients see each other's messages", () => {
     for (let i = 0; i < 100 && out === ""; i++) {
       nc.publish("to.mqtt", "via-nats");
       await nc.flush();
-      await Bun.sleep(20);
+      await sleep(20);
     }
     expect(await exited).toBe(0);
     expect(out.trim()).toBe("via-nats");

@@ -11,6 +11,7 @@ import { scratchDir } from "../../_helpers/certs.ts";
 import { CliChild } from "../../_helpers/cli_child.ts";
 import { useCleanup } from "../../_helpers/scope.ts";
 import { Collected, type Stan, stanClose, stanConnect, stanPublish } from "../../_helpers/stan.ts";
+import { natsedgeCommand, spawnSync } from "../../_helpers/spawn.ts";
 
 const own = useCleanup();
 let dir = "";
@@ -209,7 +210,7 @@ test("core NATS, JetStream and NATS Streaming in one process, their stores side 
 
 test("-encrypt without any key does not start, and says how to give one", async () => {
   dir = scratchDir("natsedge-stan-");
-  const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "../../../src/main.ts"), "-p", "-1", "-store", "file", "-dir", join(dir, "d"), "-encrypt"], {
+  const r = spawnSync([...natsedgeCommand(), "-p", "-1", "-store", "file", "-dir", join(dir, "d"), "-encrypt"], {
     env: { ...process.env, NATS_STREAMING_ENCRYPTION_KEY: "" },
     stderr: "pipe",
     stdout: "pipe",
