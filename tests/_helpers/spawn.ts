@@ -75,7 +75,11 @@ export function spawn(cmd: string[], opts: SpawnOptions = {}): Child {
     get signalCode() {
       return p.signalCode;
     },
-    kill: (signal = "SIGTERM") => void p.kill(signal),
+    // process.kill rather than p.kill: Deno's ChildProcess then reports the signal it sent as the cause of
+    // exit even when the child handled it and exited 0.
+    kill: (signal = "SIGTERM") => {
+      if (p.pid !== undefined && p.exitCode === null && p.signalCode === null) process.kill(p.pid, signal);
+    },
   };
 }
 
