@@ -51,6 +51,9 @@ export class LeafAcceptor {
       if (!rt.serverTLS) throw new Error(`leafnodes TLS is configured, but the ${rt.name} transport cannot serve TLS`);
       this.tls = tlsServerConfig(lo.tls);
       await rt.prepareTLS?.();
+      if (lo.tls.cipher_suites !== undefined && rt.fixedTLSCiphers === true) {
+        this.svc.log.warn(`leafnodes cipher_suites ${JSON.stringify(lo.tls.cipher_suites)} accepted but not applied: the ${rt.name} TLS stack chooses the suites`);
+      }
     }
     const port = lo.port === -1 ? 0 : lo.port!;
     this.listener = await this.svc.runtime.listen({ host: this.host, port, accept: (conn) => this.accept(conn) });

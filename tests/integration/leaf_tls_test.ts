@@ -96,6 +96,21 @@ leafnodes { remotes = [ { url: "nats-leaf://127.0.0.1:${hub.leafPort}", tls { ce
     await until(() => got.length === 1, "the message over TLS");
   });
 
+  // Deno's TLS stack (rustls) keeps its own suites: the hub says so rather than pretend to apply them.
+  test.if("Deno" in globalThis)("on Deno, leafnodes cipher_suites is accepted with a warning that it is not applied", async () => {
+    const leafPort = await freePort();
+    const srv = own(
+      await runServer({
+        config: `server_name: ehub
+leafnodes {
+  listen: "127.0.0.1:${leafPort}"
+  tls { cert_file: "${certs.server.cert}", key_file: "${certs.server.key}", cipher_suites: ["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"] }
+}`,
+      }),
+    );
+    expect(srv.logs.some((l) => /\[WRN\] leafnodes cipher_suites \["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"\] accepted but not applied/.test(l))).toBe(true);
+  });
+
   test("a leaf without a client certificate is refused at the handshake; natsedge stays up", async () => {
     const hub = await tlsEdgeHub();
     const leaf = own(
