@@ -25,7 +25,7 @@ const FLAGS = [
 if (!HAVE_CHROMIUM) console.warn(`websocket_browser_test: skipped, ${CHROMIUM} is absent (apt-get install -y chromium)`);
 
 async function bundle(): Promise<string> {
-  const out = await Bun.build({ entrypoints: [join(import.meta.dirname!, "../testdata/websocket/page.ts")], target: "browser" });
+  const out = await Bun.build({ entrypoints: [join(import.meta.dir, "../testdata/websocket/page.ts")], target: "browser" });
   if (!out.success) throw new Error(`bundling the page failed: ${out.logs.join("\n")}`);
   return out.outputs[0]!.text();
 }
