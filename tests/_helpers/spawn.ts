@@ -109,6 +109,29 @@ export async function text(stream: Readable | null): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/**
+ * The first match of `re` in what a child writes to `stream`; rejects with the text read if the stream ends
+ * first. Reads on afterwards (data events, not for await, whose exit would destroy the stream and leave the
+ * child to die of SIGPIPE at its next line), so a full pipe never blocks the child.
+ */
+export function firstMatch(stream: Readable, re: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let log = "";
+    let found = false;
+    stream.setEncoding("utf8");
+    stream.on("data", (chunk: string) => {
+      if (found) return;
+      log += chunk;
+      const m = re.exec(log);
+      if (m !== null) {
+        found = true;
+        resolve(m);
+      }
+    });
+    stream.once("end", () => reject(new Error(`ended before ${re}:\n${log}`)));
+  });
+}
+
 /** The executable `name` on PATH, or null (Bun.which). */
 export function which(name: string): string | null {
   for (const dir of (process.env.PATH ?? "").split(delimiter)) {

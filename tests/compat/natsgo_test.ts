@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runServer } from "../_helpers/server.ts";
-import { type Child, spawn, text, which } from "../_helpers/spawn.ts";
+import { type Child, firstMatch, spawn, text, which } from "../_helpers/spawn.ts";
 
 const NATS_SERVER = "/usr/sbin/nats-server";
 const GOPATH = "/usr/share/gocode";
@@ -169,16 +169,5 @@ test.skipIf(!existsSync(NATS_SERVER))("the checks themselves pass against nats-s
 
 /** The client port nats-server logs once it listens (`-p -1` picks a free one). */
 async function listeningPort(proc: Child): Promise<number> {
-  const decoder = new TextDecoder();
-  let log = "";
-  for await (const chunk of proc.stderr) {
-    log += decoder.decode(chunk as Uint8Array, { stream: true });
-    const m = /Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(log);
-    if (m) {
-      // Keep reading so that a full pipe never blocks the server's logging.
-      proc.stderr.resume();
-      return Number(m[1]);
-    }
-  }
-  throw new Error(`nats-server exited before listening:\n${log}`);
+  return Number((await firstMatch(proc.stderr, /Listening for client connections on 127\.0\.0\.1:(\d+)/))[1]);
 }

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
 import { REFERENCE_SERVER } from "../_helpers/reference_server.ts";
-import { natsedgeCommand, spawn, spawnSync } from "../_helpers/spawn.ts";
+import { firstMatch, natsedgeCommand, spawn, spawnSync } from "../_helpers/spawn.ts";
 
 const ROOT = join(import.meta.dirname!, "..", "..");
 const dirs: string[] = [];
@@ -23,13 +23,7 @@ afterEach(async () => {
 async function serve(args: string[], env: Record<string, string> = {}): Promise<number> {
   const proc = spawn([...natsedgeCommand(), ...args], { cwd: ROOT, stdout: "ignore", stderr: "pipe", env: { ...process.env, ...env } });
   procs.push(proc);
-  let log = "";
-  for await (const chunk of proc.stderr) {
-    log += new TextDecoder().decode(chunk);
-    const m = /Listening for client connections on .*:(\d+)/.exec(log);
-    if (m) return Number(m[1]);
-  }
-  throw new Error(`natsedge exited: ${log}`);
+  return Number((await firstMatch(proc.stderr, /Listening for client connections on .*:(\d+)/))[1]);
 }
 
 describe.skipIf(REFERENCE_SERVER !== "")("TOML on the command line", () => {
