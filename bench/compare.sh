@@ -7,7 +7,8 @@
 # Each repetition starts a fresh nats-server (../shared/bench/server.sh, mode plain) and a fresh natsedge
 # (bun src/main.ts) on loopback, runs ../shared/bench/run.sh against each in turn, and stops them, so the two
 # never compete for the 2 cores. The summary (medians and spread per scenario) goes to stdout and to
-# bench/results/compare-<stamp>.md. Env: ONLY=core|js|all (default core), SCALE (see run.sh), RUNTIME=bun|deno,
+# bench/results/compare-<stamp>.md. Env: ONLY=core|js|all (default core), SCALE (see run.sh), RUNTIME=bun|deno
+# or a list ("bun deno": each repetition runs nats-server, then natsedge on each runtime in turn),
 # MODE=plain|js|js-enc-aes|js-enc-chacha (default plain; the js modes give both servers a fresh file store,
 # the enc modes the same key and cipher).
 set -euo pipefail
@@ -24,7 +25,11 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 OUTDIR="$HERE/results"
 mkdir -p "$OUTDIR"
 NS_OUT="$OUTDIR/nats-server-$MODE-$stamp.jsonl"
-NE_OUT="$OUTDIR/natsedge-$RUNTIME-$MODE-$stamp.jsonl"
+NE_OUTS=()
+for rt in $RUNTIME; do
+  case "$rt" in bun|deno) ;; *) echo "compare.sh: unknown RUNTIME $rt (bun, deno or both)" >&2; exit 2 ;; esac
+  NE_OUTS+=("$OUTDIR/natsedge-$rt-$MODE-$stamp.jsonl")
+done
 NE_DIR=$(mktemp -d)
 trap 'rm -rf "$NE_DIR"' EXIT
 # The same fixed, non-secret key ../shared/bench/server.sh gives nats-server: encryption is measured here.
@@ -54,7 +59,7 @@ wait_port() {
 
 start_natsedge() {
   rm -rf "$NE_DIR/store"
-  if [ "$RUNTIME" = deno ]; then
+  if [ "$1" = deno ]; then
     "$ROOT/node_modules/.bin/deno" run -A "$ROOT/src/main.ts" -c "$NE_DIR/natsedge.conf" >/dev/null 2>&1 &
   else
     "$ROOT/node_modules/.bin/bun" "$ROOT/src/main.ts" -c "$NE_DIR/natsedge.conf" >/dev/null 2>&1 &
@@ -69,9 +74,11 @@ for rep in $(seq 1 "$REPS"); do
   BENCH_REP=$rep OUT="$NS_OUT" ONLY=$ONLY "$SHARED/run.sh" "nats://127.0.0.1:$NS_PORT" nats-server >/dev/null
   "$SHARED/server.sh" stop "$MODE" >/dev/null
 
-  start_natsedge
-  SERVER_PID=$NE_PID BENCH_REP=$rep OUT="$NE_OUT" ONLY=$ONLY "$SHARED/run.sh" "nats://127.0.0.1:$NE_PORT" "natsedge-$RUNTIME" >/dev/null
-  kill "$NE_PID"; wait "$NE_PID" 2>/dev/null || true
+  for rt in $RUNTIME; do
+    start_natsedge "$rt"
+    SERVER_PID=$NE_PID BENCH_REP=$rep OUT="$OUTDIR/natsedge-$rt-$MODE-$stamp.jsonl" ONLY=$ONLY "$SHARED/run.sh" "nats://127.0.0.1:$NE_PORT" "natsedge-$rt" >/dev/null
+    kill "$NE_PID"; wait "$NE_PID" 2>/dev/null || true
+  done
 done
 
-"$SHARED/bin/natsbench" summarize "$NS_OUT" "$NE_OUT" | tee "$OUTDIR/compare-$stamp.md"
+"$SHARED/bin/natsbench" summarize "$NS_OUT" "${NE_OUTS[@]}" | tee "$OUTDIR/compare-$stamp.md"

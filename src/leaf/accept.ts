@@ -58,6 +58,9 @@ export class LeafAcceptor {
     if (!rt.serverTLS) throw new Error(`leafnodes TLS is configured, but the ${rt.name} transport cannot serve TLS`);
     this.tls = tlsServerConfig(tls);
     await rt.prepareTLS?.();
+    if (tls.cipher_suites !== undefined && rt.fixedTLSCiphers === true) {
+      this.svc.log.warn(`leafnodes cipher_suites ${JSON.stringify(tls.cipher_suites)} accepted but not applied: the ${rt.name} TLS stack chooses the suites`);
+    }
   }
 
   async start(): Promise<void> {

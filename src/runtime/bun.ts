@@ -1,5 +1,6 @@
 /** The Bun transport: Bun.listen and Bun.connect, whose write() takes what the kernel accepts and never buffers. */
 import { dialWith } from "./dial_attempt.ts";
+import { peerIdentities } from "./peer_cert.ts";
 import type {
   Conn,
   ConnHandler,
@@ -30,10 +31,7 @@ function peerOf(s: BunSocket): PeerCertificate | null {
   const pc = s.getPeerCertificate() as { raw?: Uint8Array } | undefined;
   if (!pc?.raw) return null;
   if (X509 === null) throw new Error("TLS used before prepareTLS()");
-  const x = new X509(pc.raw);
-  const san = (x.subjectAltName ?? "").split(/,\s*/).filter((e) => e.length > 0);
-  const pick = (prefix: string) => san.filter((e) => e.startsWith(prefix)).map((e) => e.slice(prefix.length));
-  return { subject: x.subject.split("\n").filter((r) => r.length > 0), emails: pick("email:"), dns: pick("DNS:"), uris: pick("URI:") };
+  return peerIdentities(new X509(pc.raw));
 }
 
 /** Bun's TLS settings beside the callback that turns the handshake's outcome into a TLSState or an Error. */

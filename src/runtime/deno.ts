@@ -1,7 +1,8 @@
 /**
  * The Deno transport: Deno.listen with an async read loop. Deno's writes are promises, so this adapter owns
  * at most one write in flight and reports a busy socket as a 0-byte write; the core keeps the bytes and
- * retries on onDrain, exactly as it does for a short write under Bun. Dialling goes through node_dial.ts.
+ * retries on onDrain, exactly as it does for a short write under Bun. Server TLS runs over the same
+ * connection through deno_tls.ts; dialling goes through node_dial.ts.
  */
 import type {
   Conn,
@@ -16,6 +17,7 @@ import type {
   TLSServerConfig,
 } from "./types.ts";
 import type { DenoConn, DenoNamespace } from "./deno_types.ts";
+import { DenoServerTLS, loadServerTLS } from "./deno_tls.ts";
 
 const READ_BUFFER = 64 * 1024;
 
@@ -28,6 +30,9 @@ class DenoAdapterConn implements Conn {
   private writing = false;
   private closed = false;
   private endAfterWrite = false;
+  /** The plain write in flight: TLS records go out after it (the clear INFO precedes the handshake). */
+  private lastWrite: Promise<void> = Promise.resolve();
+  private secure: DenoServerTLS | null = null;
   readonly remoteAddress: string;
   readonly remotePort: number;
 
@@ -37,16 +42,16 @@ class DenoAdapterConn implements Conn {
   }
 
   write(data: Uint8Array): number {
+    if (this.secure !== null) return this.secure.write(data);
     if (this.writing || this.closed) return 0;
     this.writing = true;
-    void this.writeAll(data.slice());
+    this.lastWrite = this.writeAll(data.slice());
     return data.length;
   }
 
   private async writeAll(buf: Uint8Array): Promise<void> {
     try {
-      let off = 0;
-      while (off < buf.length) off += await this.c.write(buf.subarray(off));
+      await this.send(buf);
     } catch {
       this.destroy();
       return;
@@ -56,23 +61,50 @@ class DenoAdapterConn implements Conn {
     else this.handler?.onDrain();
   }
 
+  private async send(buf: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < buf.length) off += await this.c.write(buf.subarray(off));
+  }
+
+  /** The TLS session's way out: after the plain write in flight, one record batch at a time. */
+  private writeRaw(buf: Uint8Array): Promise<void> {
+    const next = this.lastWrite.then(() => this.send(buf));
+    this.lastWrite = next.catch(() => {});
+    return next;
+  }
+
   private paused: (() => void) | null = null;
   private pauseWait: Promise<void> | null = null;
 
   pause(): void {
+    this.secure?.pause();
     if (this.pauseWait === null) this.pauseWait = new Promise((r) => (this.paused = r));
   }
 
   resume(): void {
+    this.secure?.resume();
     const r = this.paused;
     this.paused = null;
     this.pauseWait = null;
     r?.();
   }
 
-  /** Deno can only start TLS as a client on an accepted socket; the server refuses TLS configs on Deno. */
-  startTLS(_cfg: TLSServerConfig): void {
-    this.handler?.onTLS(new Error("TLS is not available on the Deno transport"));
+  startTLS(cfg: TLSServerConfig): void {
+    if (this.secure !== null || this.closed) return;
+    const self = this;
+    try {
+      this.secure = new DenoServerTLS(cfg, {
+        writeRaw: (buf) => self.writeRaw(buf),
+        destroy: () => self.destroy(),
+        get handler() {
+          return self.handler;
+        },
+      });
+    } catch (err) {
+      // A certificate or key that does not load throws here; the reason names no key material.
+      this.handler?.onTLS(new Error(`certificate or key does not load: ${err instanceof Error ? err.message : String(err)}`));
+      this.destroy();
+    }
   }
 
   startClientTLS(_cfg: TLSClientConfig): void {
@@ -80,7 +112,8 @@ class DenoAdapterConn implements Conn {
   }
 
   end(): void {
-    if (this.writing) this.endAfterWrite = true;
+    if (this.secure !== null) this.secure.end();
+    else if (this.writing) this.endAfterWrite = true;
     else this.destroy();
   }
 
@@ -88,6 +121,7 @@ class DenoAdapterConn implements Conn {
     if (this.closed) return;
     this.closed = true;
     this.resume();
+    this.secure?.destroy();
     try {
       this.c.close();
     } catch {
@@ -104,8 +138,15 @@ class DenoAdapterConn implements Conn {
       for (;;) {
         if (this.pauseWait !== null) await this.pauseWait;
         const n = await this.c.read(buf);
-        if (n === null || this.closed) break;
-        this.handler?.onData(buf.subarray(0, n));
+        if (this.closed) break;
+        if (n === null) {
+          if (this.secure === null) break;
+          // What was fed is still being decrypted: the session closes the connection once it is delivered.
+          this.secure.endOfInput();
+          return;
+        }
+        if (this.secure !== null) this.secure.feed(buf.subarray(0, n));
+        else this.handler?.onData(buf.subarray(0, n));
       }
     } catch {
       // A reset connection ends the loop like EOF does.
@@ -117,7 +158,9 @@ class DenoAdapterConn implements Conn {
 export const denoRuntime: Runtime = {
   name: "deno",
   version: deno().version.deno,
-  serverTLS: false,
+  serverTLS: true,
+  fixedTLSCiphers: true,
+  prepareTLS: loadServerTLS,
   listen(opts: ListenOptions): Promise<Listener> {
     const l = deno().listen({ hostname: opts.host, port: opts.port, transport: "tcp" });
     let open = true;

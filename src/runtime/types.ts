@@ -143,6 +143,8 @@ export interface Runtime {
   readonly version: string;
   /** false where the runtime cannot continue an accepted socket as TLS. */
   readonly serverTLS: boolean;
+  /** true where the TLS stack keeps its own TLS 1.2 suites (Deno's rustls): cipher_suites is then not applied. */
+  readonly fixedTLSCiphers?: boolean;
   /** Loads what TLS needs; the server awaits it before accepting when TLS is configured. */
   prepareTLS?(): Promise<void>;
   listen(opts: ListenOptions): Promise<Listener>;

@@ -161,6 +161,9 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
       if (o.tls.curve_preferences !== undefined) {
         this.log.warn(`curve_preferences ${JSON.stringify(o.tls.curve_preferences)} accepted but not applied: the ${this.runtime.name} TLS stack chooses the curves`);
       }
+      if (o.tls.cipher_suites !== undefined && this.runtime.fixedTLSCiphers === true) {
+        this.log.warn(`cipher_suites ${JSON.stringify(o.tls.cipher_suites)} accepted but not applied: the ${this.runtime.name} TLS stack chooses the suites`);
+      }
     }
     if (this.hasPlaintextPasswords()) this.log.warn("Plaintext passwords detected, use nkeys or bcrypt");
 

@@ -1,25 +1,24 @@
 /**
- * The natsedge command line as a child process (`bun src/main.ts ...`), for what only a process can show:
+ * The natsedge command line as a child process (`bun src/main.ts ...`, or deno run under deno test), for what only a process can show:
  * signals, the pid and ports files, exit codes. Waits on log lines and exits, never on fixed sleeps.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { type Child, natsedgeCommand, sleep, spawn } from "./spawn.ts";
 
-const MAIN = join(import.meta.dir, "../../src/main.ts");
 
 export class CliChild {
   readonly lines: string[] = [];
   private waiters: { re: RegExp; from: number; resolve: (l: string) => void }[] = [];
   readonly exited: Promise<number>;
 
-  private constructor(readonly proc: Bun.Subprocess<"ignore", "ignore", "pipe">) {
+  private constructor(readonly proc: Child) {
     this.exited = proc.exited;
     void this.pump();
   }
 
   /** Starts `natsedge <args>` and resolves once it logged "Server is ready" (rejects if it exits first). */
   static async start(args: string[], env: Record<string, string> = {}): Promise<CliChild> {
-    const proc = Bun.spawn([process.execPath, MAIN, ...args], {
+    const proc = spawn([...natsedgeCommand(), ...args], {
       stdin: "ignore",
       stdout: "ignore",
       stderr: "pipe",
@@ -100,6 +99,6 @@ export async function waitForFile(path: string, pred: (text: string | null) => b
     const text = existsSync(path) ? readFileSync(path, "utf8") : null;
     if (pred(text)) return text;
     if (Date.now() > deadline) throw new Error(`${path}: condition not met; last content ${JSON.stringify(text)}`);
-    await Bun.sleep(20);
+    await sleep(20);
   }
 }

@@ -6,21 +6,22 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { scratchDir } from "./certs.ts";
+import { spawn, text, which } from "./spawn.ts";
 
 const GOPATH = "/usr/share/gocode";
 export const BUILD_TIMEOUT_MS = 120_000;
 export const RUN_TIMEOUT_MS = 30_000;
-const COMPAT = join(import.meta.dir, "..", "compat");
+const COMPAT = join(import.meta.dirname!, "..", "compat");
 
 async function spawnOk(cmd: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<void> {
-  const proc = Bun.spawn(cmd, { ...opts, stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const proc = spawn(cmd, { ...opts, stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([text(proc.stdout), text(proc.stderr), proc.exited]);
   if (code !== 0) throw new Error(`${cmd.join(" ")} failed (${code}):\n${out}${err}`);
 }
 
 /** Builds tests/compat/<dir> (a Go main package) into `into`; returns the binary. */
 export async function buildGoProgram(dir: string, into: string): Promise<string> {
-  if (Bun.which("go") === null || !existsSync(join(GOPATH, "src/github.com/nats-io/nats.go"))) {
+  if (which("go") === null || !existsSync(join(GOPATH, "src/github.com/nats-io/nats.go"))) {
     throw new Error(`building tests/compat/${dir} needs: apt-get install golang-go golang-github-nats-io-go-nats-dev`);
   }
   const bin = join(into, dir);
@@ -33,7 +34,7 @@ export async function buildGoProgram(dir: string, into: string): Promise<string>
 
 /** Builds tests/compat/libnats/<file> against libnats into `into`; returns the binary. */
 export async function buildCProgram(file: string, into: string): Promise<string> {
-  if (Bun.which("gcc") === null || !existsSync("/usr/include/nats/nats.h")) {
+  if (which("gcc") === null || !existsSync("/usr/include/nats/nats.h")) {
     throw new Error(`building tests/compat/libnats/${file} needs: apt-get install gcc libnats-dev`);
   }
   const bin = join(into, file.replace(/\.c$/, ""));
@@ -43,9 +44,9 @@ export async function buildCProgram(file: string, into: string): Promise<string>
 
 /** The failing checks and problems of one run; empty when every check passed and "done" was reached. */
 export async function checkFailures(cmd: string[], minChecks: number): Promise<string[]> {
-  const proc = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe" });
+  const proc = spawn(cmd, { stdout: "pipe", stderr: "pipe" });
   const timer = setTimeout(() => proc.kill(), RUN_TIMEOUT_MS);
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [out, err, code] = await Promise.all([text(proc.stdout), text(proc.stderr), proc.exited]);
   clearTimeout(timer);
   const problems: string[] = [];
   const checks: string[] = [];

@@ -8,6 +8,7 @@ import { loadOptions } from "../../src/config/load.ts";
 import { startWithOptions } from "../../mod.ts";
 import { REFERENCE_SERVER, runReferenceServerWithArgs } from "./reference_server.ts";
 import type { TestServer } from "./server.ts";
+import { spawn, text as readAll } from "./spawn.ts";
 
 /**
  * Starts a server with `args` (e.g. `["-c", file]` or `["--tls", "--tlscert", ...]`) plus `-p -1` so that it
@@ -33,7 +34,7 @@ export async function runServerFromArgs(args: string[]): Promise<TestServer> {
 export async function startupError(args: string[]): Promise<string | null> {
   const argv = [...args, "-p", "-1"];
   if (REFERENCE_SERVER !== "") {
-    const proc = Bun.spawn([REFERENCE_SERVER, ...argv], { stdout: "pipe", stderr: "pipe" });
+    const proc = spawn([REFERENCE_SERVER, ...argv], { stdout: "pipe", stderr: "pipe" });
     // nats-server either exits with the error or logs that it is ready; read stderr until one of them.
     const decoder = new TextDecoder();
     let text = "";
@@ -46,7 +47,7 @@ export async function startupError(args: string[]): Promise<string | null> {
       }
     }
     await proc.exited;
-    return (text + (await new Response(proc.stdout).text())).trim();
+    return (text + (await readAll(proc.stdout))).trim();
   }
   try {
     const loaded = loadOptions(argv, process.env, (p) => readFileSync(p, "utf8"));

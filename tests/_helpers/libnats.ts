@@ -2,6 +2,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
+import { spawn, text, which } from "./spawn.ts";
 
 const built = new Map<string, Promise<string>>();
 const scratch: string[] = [];
@@ -21,14 +22,14 @@ export function buildLibnats(source: string, streaming = false): Promise<string>
   let p = built.get(key);
   if (p !== undefined) return p;
   p = (async () => {
-    const missing = [...(Bun.which("gcc") === null ? ["gcc"] : []), ...(existsSync("/usr/include/nats/nats.h") ? [] : ["libnats-dev"])];
+    const missing = [...(which("gcc") === null ? ["gcc"] : []), ...(existsSync("/usr/include/nats/nats.h") ? [] : ["libnats-dev"])];
     if (missing.length > 0) throw new Error(`building ${source} needs: apt-get install ${missing.join(" ")}`);
     const dir = mkdtempSync(join(tmpdir(), "natsedge-libnats-"));
     scratch.push(dir);
     const bin = join(dir, basename(source, ".c"));
     const flags = streaming ? ["-DNATS_HAS_STREAMING", "-pthread"] : [];
-    const proc = Bun.spawn(["gcc", "-Wall", "-O2", ...flags, "-o", bin, source, "-lnats"], { stdout: "pipe", stderr: "pipe" });
-    const [err, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+    const proc = spawn(["gcc", "-Wall", "-O2", ...flags, "-o", bin, source, "-lnats"], { stdout: "pipe", stderr: "pipe" });
+    const [err, code] = await Promise.all([text(proc.stderr), proc.exited]);
     if (code !== 0) throw new Error(`gcc of ${source} failed (${code}):\n${err}`);
     return bin;
   })();
@@ -48,9 +49,9 @@ interface CheckResult {
  * process goes on serving it.
  */
 export async function checkFailures(bin: string, args: string[], minChecks: number, timeoutMs = 60_000): Promise<string[]> {
-  const proc = Bun.spawn([bin, ...args], { stdout: "pipe", stderr: "pipe" });
+  const proc = spawn([bin, ...args], { stdout: "pipe", stderr: "pipe" });
   const timer = setTimeout(() => proc.kill(), timeoutMs);
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [out, err, code] = await Promise.all([text(proc.stdout), text(proc.stderr), proc.exited]);
   clearTimeout(timer);
   const results = out.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as CheckResult);
   const lines = results.filter((r) => !r.ok).map((r) => `${r.check}: ${r.err}`);

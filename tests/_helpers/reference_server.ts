@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { StartOptions } from "../../mod.ts";
+import { spawn } from "./spawn.ts";
 
 export const REFERENCE_SERVER = process.env.NATSEDGE_REFERENCE_SERVER ?? "";
 
@@ -178,7 +179,7 @@ export function runReferenceServerWithArgs(args: string[]): Promise<ReferenceHan
 }
 
 async function spawnReference(args: string[], host: string, cleanup: () => void): Promise<ReferenceHandle> {
-  const proc = Bun.spawn([REFERENCE_SERVER, ...args], { stdout: "ignore", stderr: "pipe" });
+  const proc = spawn([REFERENCE_SERVER, ...args], { stdout: "ignore", stderr: "pipe" });
   const logs: string[] = [];
   let listening: (port: number) => void = () => {};
   const port = new Promise<number>((resolve, reject) => {

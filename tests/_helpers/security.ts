@@ -49,6 +49,17 @@ export async function refused(p: Promise<NatsConnection>): Promise<unknown> {
 
 const HUNG_MS = 2500;
 
+/**
+ * Whether a test's TLS client can choose its cipher suites. Under deno test the client is Deno's node:tls
+ * (rustls), which ignores `ciphers`, as Deno's server ignores cipher_suites: tests that offer one chosen
+ * suite run on Bun only, and the TLS 1.2 suite logged is whichever rustls prefers.
+ */
+export const CLIENT_PICKS_CIPHERS = !("Deno" in globalThis);
+
+/** A pattern for the suite logged when the client offers only `goName` (any ECDHE-RSA AEAD suite under Deno). */
+export const loggedSuite = (goName: string): string =>
+  CLIENT_PICKS_CIPHERS ? goName : "TLS_ECDHE_RSA_WITH_(AES_128_GCM_SHA256|AES_256_GCM_SHA384|CHACHA20_POLY1305)";
+
 export class HungConnectError extends Error {
   constructor() {
     super(`connect neither succeeded nor failed within ${HUNG_MS} ms`);

@@ -89,13 +89,18 @@ export class RawConn {
   static async open(port: number): Promise<RawConn> {
     let self: RawConn | null = null;
     if (!("Bun" in globalThis)) {
+      // The server's INFO can arrive before the connect promise resolves: hold events until self exists.
+      const early: ((c: RawConn) => void)[] = [];
+      const on = (f: (c: RawConn) => void) => (self !== null ? f(self) : void early.push(f));
       const sock = await nodeSocket(port, {
-        data: (d) => self!.onData(new TextDecoder().decode(d)),
-        close: () => self!.onClose(),
-        drain: () => self!.onDrain(),
+        data: (d) => on((c) => c.onData(new TextDecoder().decode(d))),
+        close: () => on((c) => c.onClose()),
+        drain: () => on((c) => c.onDrain()),
       });
-      self = new RawConn(sock);
-      return self;
+      const conn = new RawConn(sock);
+      self = conn;
+      for (const f of early.splice(0)) f(conn);
+      return conn;
     }
     const sock = await Bun.connect({
       hostname: "127.0.0.1",

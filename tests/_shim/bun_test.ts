@@ -1,6 +1,6 @@
 /**
  * Lets `deno test` run test files written for `bun:test`: deno.json maps the specifier "bun:test" here.
- * It implements the subset the Deno-run files use (describe/test with skip/if/todo, the four hooks, and
+ * It implements the subset the Deno-run files use (describe/test with skip/if/todo/each, the four hooks, and
  * expect with the matchers listed in `Matchers`), with Bun's semantics where they differ from a naive
  * version: toEqual ignores properties that are undefined, hooks registered anywhere in a describe apply to
  * all of its tests, beforeAll/afterAll run around the first/last test of their describe.
@@ -115,7 +115,29 @@ function register(name: string, fn: Fn | undefined, skip: boolean): void {
   });
 }
 
+type Row = unknown[] | unknown;
+
+/** Bun's each-name formatting: %s %d %i %p %o %j %# in order, $key for an object row. */
+function eachName(template: string, row: Row, index: number): string {
+  const args = Array.isArray(row) ? [...row] : [row];
+  let name = template.replace(/%[sdipfoj#%]/g, (spec) => {
+    if (spec === "%%") return "%";
+    if (spec === "%#") return String(index);
+    const v = args.shift();
+    return spec === "%s" && typeof v === "string" ? v : show(v);
+  });
+  if (!Array.isArray(row) && isObject(row)) name = name.replace(/\$([A-Za-z_]\w*)/g, (m, k: string) => (k in row ? show((row as Record<string, unknown>)[k]) : m));
+  return name;
+}
+
+function each<F extends (name: string, body: any) => void>(table: readonly Row[], define: F) {
+  return (template: string, fn: (...a: any[]) => unknown) => {
+    table.forEach((row, i) => define(eachName(template, row, i), () => (Array.isArray(row) ? fn(...row) : fn(row))));
+  };
+}
+
 type TestFn = ((name: string, fn?: Fn, _timeout?: number) => void) & {
+  each(table: readonly Row[]): (name: string, fn: (...a: any[]) => unknown, _timeout?: number) => void;
   skip(name: string, fn?: Fn): void;
   todo(name: string, fn?: Fn): void;
   only(name: string, fn?: Fn): void;
@@ -129,6 +151,7 @@ export const test: TestFn = Object.assign((name: string, fn?: Fn) => register(na
   only: (name: string, fn?: Fn) => register(name, fn, false),
   if: (cond: boolean) => (name: string, fn?: Fn) => register(name, fn, !cond),
   skipIf: (cond: boolean) => (name: string, fn?: Fn) => register(name, fn, cond),
+  each: (table: readonly Row[]) => each(table, (name: string, fn: Fn) => register(name, fn, false)),
 });
 export const it = test;
 
@@ -146,6 +169,7 @@ function runDescribe(name: string, body: () => void, skip: boolean): void {
 }
 
 type DescribeFn = ((name: string, body: () => void) => void) & {
+  each(table: readonly Row[]): (name: string, body: (...a: any[]) => void) => void;
   skip(name: string, body: () => void): void;
   only(name: string, body: () => void): void;
   if(cond: boolean): (name: string, body: () => void) => void;
@@ -157,6 +181,7 @@ export const describe: DescribeFn = Object.assign((name: string, body: () => voi
   only: (name: string, body: () => void) => runDescribe(name, body, false),
   if: (cond: boolean) => (name: string, body: () => void) => runDescribe(name, body, !cond),
   skipIf: (cond: boolean) => (name: string, body: () => void) => runDescribe(name, body, cond),
+  each: (table: readonly Row[]) => each(table, (name: string, body: () => void) => runDescribe(name, body, false)),
 });
 
 export const beforeAll = (fn: Fn): void => void current.beforeAll.push(fn);
@@ -178,8 +203,20 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null;
 }
 
+/** expect.any / objectContaining / stringContaining: an expected value that decides for itself. */
+class Asymmetric {
+  constructor(
+    readonly label: string,
+    readonly matches: (actual: unknown) => boolean,
+  ) {}
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.label;
+  }
+}
+
 /** Bun's toEqual: recursive, ignores undefined properties, compares typed arrays, Maps, Sets, Dates. */
 function equals(a: unknown, b: unknown, partial = false): boolean {
+  if (b instanceof Asymmetric) return b.matches(a);
   if (Object.is(a, b)) return true;
   if (!isObject(a) || !isObject(b)) return false;
   if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
@@ -322,7 +359,29 @@ function later(promise: () => Promise<unknown>, negate: boolean) {
   return out;
 }
 
-export function expect(actual: unknown): Expectation {
+const PRIMITIVE_OF = new Map<unknown, string>([
+  [String, "string"],
+  [Number, "number"],
+  [Boolean, "boolean"],
+  [BigInt, "bigint"],
+  [Symbol, "symbol"],
+]);
+
+const asymmetric = {
+  any: (c: unknown) =>
+    new Asymmetric(`Any<${(c as { name?: string }).name}>`, (a) => typeof a === PRIMITIVE_OF.get(c) || (typeof c === "function" && a instanceof c)),
+  anything: () => new Asymmetric("Anything", (a) => a !== null && a !== undefined),
+  objectContaining: (o: object) => new Asymmetric(`ObjectContaining ${show(o)}`, (a) => equals(a, o, true)),
+  stringContaining: (sub: string) => new Asymmetric(`StringContaining ${show(sub)}`, (a) => typeof a === "string" && a.includes(sub)),
+  stringMatching: (re: RegExp | string) =>
+    new Asymmetric(`StringMatching ${show(re)}`, (a) => typeof a === "string" && (typeof re === "string" ? a.includes(re) : re.test(a))),
+  arrayContaining: (xs: unknown[]) =>
+    new Asymmetric(`ArrayContaining ${show(xs)}`, (a) => Array.isArray(a) && xs.every((x) => a.some((y) => equals(y, x)))),
+};
+
+export const expect: ((actual: unknown) => Expectation) & typeof asymmetric = Object.assign(expectThat, asymmetric);
+
+function expectThat(actual: unknown): Expectation {
   return Object.assign(matchers(actual, false), {
     not: matchers(actual, true),
     resolves: later(() => Promise.resolve(actual), false),

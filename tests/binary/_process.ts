@@ -57,7 +57,9 @@ export function run(cmd: string, args: string[], opts: { cwd?: string; env?: Rec
       return Number(/Listening for client connections on \S+:(\d+)/.exec(text)![1]);
     },
     kill(signal: NodeJS.Signals = "SIGTERM") {
-      if (!ended) proc.kill(signal);
+      // process.kill rather than proc.kill: Deno's ChildProcess then reports the signal it sent as the cause
+      // of exit even when the child handled it and exited 0.
+      if (!ended && proc.pid !== undefined) process.kill(proc.pid, signal);
     },
   };
 }

@@ -10,12 +10,15 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { binaryFor, ROOT } from "./_build.ts";
 import { run, type Running } from "./_process.ts";
 
+/** The Bun compile.sh builds with (the npm devDependency), also when the tests run under Deno. */
+const BUN_VERSION = spawnSync(join(ROOT, "node_modules/.bin/bun"), ["--version"], { encoding: "utf8" }).stdout.trim();
 const SEED_JS_CONF = join(ROOT, "tests/testdata/conf/seed_000_js_key_env.conf");
 const dirs: string[] = [];
 function workdir(): string {
@@ -60,7 +63,7 @@ describe("the host executable", () => {
     const p = run(bin, ["-v"], { env: env({}) });
     expect(await p.exited).toBe(0);
     const arch = process.arch === "arm64" ? "arm64" : "x64";
-    expect(p.output().trim()).toBe(`natsedge: v0.1.0 (nats-server protocol 2.9.10) ${process.platform}-${arch} bun ${Bun.version} bun-${process.platform}-${arch}`);
+    expect(p.output().trim()).toBe(`natsedge: v0.1.0 (nats-server protocol 2.9.10) ${process.platform}-${arch} bun ${BUN_VERSION} bun-${process.platform}-${arch}`);
   });
 
   test("natsedge -c js.conf with JS_KEY from the environment serves core NATS and JetStream, then stops on SIGTERM", async () => {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { buildLibnats, checkFailures, removeBuilt } from "../_helpers/libnats.ts";
 import { runServer } from "../_helpers/server.ts";
 
-const SOURCE = join(import.meta.dir, "libnats", "stan.c");
+const SOURCE = join(import.meta.dirname!, "libnats", "stan.c");
 afterAll(removeBuilt);
 
 test("libnats' STAN API: connect, publish with acks, durable with manual acks resumed, start positions, queue group, close", async () => {

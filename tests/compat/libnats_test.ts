@@ -11,8 +11,9 @@ import { join } from "node:path";
 import { buildLibnats, checkFailures, removeBuilt } from "../_helpers/libnats.ts";
 import { runServer } from "../_helpers/server.ts";
 import { startNatsServer } from "../_helpers/nats_server.ts";
+import { spawn, text, which } from "../_helpers/spawn.ts";
 
-const SOURCE = join(import.meta.dir, "libnats", "checks.c");
+const SOURCE = join(import.meta.dirname!, "libnats", "checks.c");
 const scratch: string[] = [];
 afterAll(() => {
   for (const d of scratch) rmSync(d, { recursive: true, force: true });
@@ -32,7 +33,7 @@ test("libnats KV sees natsedge's markers as it sees nats-server's, and its order
   }
 }, 90_000);
 
-test.skipIf(Bun.which("nats-server") === null)("the checks themselves pass against nats-server -js", async () => {
+test.skipIf(which("nats-server") === null)("the checks themselves pass against nats-server -js", async () => {
   const dir = mkdtempSync(join(tmpdir(), "natsedge-libnats-ref-"));
   scratch.push(dir);
   const ref = await startNatsServer(`jetstream { store_dir: ${JSON.stringify(dir)} }`);

@@ -9,10 +9,11 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runServer } from "../_helpers/server.ts";
+import { type Child, firstMatch, spawn, text, which } from "../_helpers/spawn.ts";
 
 const NATS_SERVER = "/usr/sbin/nats-server";
 const GOPATH = "/usr/share/gocode";
-const SOURCE = join(import.meta.dir, "natsgo");
+const SOURCE = join(import.meta.dirname!, "natsgo");
 /** Cold builds compile nats.go and its dependencies (about 15 s); later ones reuse the Go build cache. */
 const BUILD_TIMEOUT_MS = 120_000;
 /** Upper bound for one run of the checks (they take about a second); each check also bounds its own waits. */
@@ -52,7 +53,7 @@ function tempDir(prefix: string): string {
 /** The Debian packages the build needs that are not installed, by the path each one provides. */
 function missingPackages(): string[] {
   const missing: string[] = [];
-  if (Bun.which("go") === null) missing.push("golang-go");
+  if (which("go") === null) missing.push("golang-go");
   const need: [string, string][] = [
     ["github.com/nats-io/nats.go", "golang-github-nats-io-go-nats-dev"],
     ["github.com/nats-io/nkeys", "golang-github-nats-io-nkeys-dev"],
@@ -73,7 +74,7 @@ function buildOnce(): Promise<string> {
       throw new Error(`building tests/compat/natsgo needs Go and nats.go from Debian: apt-get install ${missing.join(" ")}`);
     }
     const bin = join(tempDir("natsedge-natsgo-"), "natsgo");
-    const proc = Bun.spawn(["go", "build", "-trimpath", "-o", bin, "."], {
+    const proc = spawn(["go", "build", "-trimpath", "-o", bin, "."], {
       cwd: SOURCE,
       env: {
         ...process.env,
@@ -88,7 +89,7 @@ function buildOnce(): Promise<string> {
       stdout: "pipe",
       stderr: "pipe",
     });
-    const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    const [out, err, code] = await Promise.all([text(proc.stdout), text(proc.stderr), proc.exited]);
     if (code !== 0) throw new Error(`go build of tests/compat/natsgo failed (${code}):\n${out}${err}`);
     return bin;
   })();
@@ -98,9 +99,9 @@ function buildOnce(): Promise<string> {
 /** Runs the checks against `url`. Asynchronous: natsedge serves them from this same event loop. */
 async function runChecks(url: string): Promise<RunResult> {
   const bin = await buildOnce();
-  const proc = Bun.spawn([bin, url], { stdout: "pipe", stderr: "pipe" });
+  const proc = spawn([bin, url], { stdout: "pipe", stderr: "pipe" });
   const timer = setTimeout(() => proc.kill(), RUN_TIMEOUT_MS);
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [out, err, code] = await Promise.all([text(proc.stdout), text(proc.stderr), proc.exited]);
   clearTimeout(timer);
   const results: CheckResult[] = [];
   const problems: string[] = [];
@@ -153,7 +154,7 @@ test("nats.go JetStream checks pass against natsedge (encrypted file store)", as
 
 test.skipIf(!existsSync(NATS_SERVER))("the checks themselves pass against nats-server -js", async () => {
   const dir = tempDir("natsedge-natsgo-ref-");
-  const proc = Bun.spawn([NATS_SERVER, "-a", "127.0.0.1", "-p", "-1", "-js", "-sd", join(dir, "store")], { stdout: "ignore", stderr: "pipe" });
+  const proc = spawn([NATS_SERVER, "-a", "127.0.0.1", "-p", "-1", "-js", "-sd", join(dir, "store")], { stdout: "ignore", stderr: "pipe" });
   try {
     const port = await listeningPort(proc);
     const run = await runChecks(`nats://127.0.0.1:${port}`);
@@ -167,21 +168,6 @@ test.skipIf(!existsSync(NATS_SERVER))("the checks themselves pass against nats-s
 }, BUILD_TIMEOUT_MS + RUN_TIMEOUT_MS);
 
 /** The client port nats-server logs once it listens (`-p -1` picks a free one). */
-async function listeningPort(proc: Bun.Subprocess<"ignore", "ignore", "pipe">): Promise<number> {
-  const reader = proc.stderr.getReader();
-  const decoder = new TextDecoder();
-  let log = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`nats-server exited before listening:\n${log}`);
-    log += decoder.decode(value, { stream: true });
-    const m = /Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(log);
-    if (m) {
-      // Keep reading so that a full pipe never blocks the server's logging.
-      void (async () => {
-        while (!(await reader.read()).done);
-      })();
-      return Number(m[1]);
-    }
-  }
+async function listeningPort(proc: Child): Promise<number> {
+  return Number((await firstMatch(proc.stderr, /Listening for client connections on 127\.0\.0\.1:(\d+)/))[1]);
 }

@@ -10,10 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer } from "../../mod.ts";
 import { startNatsServer } from "../_helpers/nats_server.ts";
+import { spawn, text, which } from "../_helpers/spawn.ts";
 
 const NATS_SERVER = "/usr/sbin/nats-server";
 const GOPATH = "/usr/share/gocode";
-const SOURCE = join(import.meta.dir, "websocket_natsgo");
+const SOURCE = join(import.meta.dirname!, "websocket_natsgo");
 const BUILD_TIMEOUT_MS = 120_000;
 const RUN_TIMEOUT_MS = 60_000;
 const CHECKS = ["connect", "pubsub_sizes", "request_reply", "headers", "flush_rtt"];
@@ -21,19 +22,19 @@ const CONF = (compression: boolean) => `websocket { host: 127.0.0.1, port: -1, n
 
 const dir = mkdtempSync(join(tmpdir(), "natsedge-wsnatsgo-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const haveGo = Bun.which("go") !== null && existsSync(join(GOPATH, "src/github.com/nats-io/nats.go/ws.go"));
+const haveGo = which("go") !== null && existsSync(join(GOPATH, "src/github.com/nats-io/nats.go/ws.go"));
 
 let built: Promise<string> | null = null;
 function build(): Promise<string> {
   built ??= (async () => {
     const bin = join(dir, "websocket_natsgo");
-    const proc = Bun.spawn(["go", "build", "-trimpath", "-o", bin, "."], {
+    const proc = spawn(["go", "build", "-trimpath", "-o", bin, "."], {
       cwd: SOURCE,
       env: { ...process.env, GO111MODULE: "off", GOPATH, GOPROXY: "off", GOFLAGS: "", CGO_ENABLED: "0", GOCACHE: process.env.GOCACHE ?? join(tmpdir(), "natsedge-natsgo-gocache") },
       stdout: "pipe",
       stderr: "pipe",
     });
-    const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    const [out, err, code] = await Promise.all([text(proc.stdout), text(proc.stderr), proc.exited]);
     if (code !== 0) throw new Error(`go build of tests/compat/websocket_natsgo failed (${code}):\n${out}${err}`);
     return bin;
   })();
@@ -42,9 +43,9 @@ function build(): Promise<string> {
 
 /** The failed checks and run problems; empty when every check passed. */
 async function run(url: string, mode: "plain" | "compress"): Promise<string[]> {
-  const proc = Bun.spawn([await build(), url, mode], { stdout: "pipe", stderr: "pipe" });
+  const proc = spawn([await build(), url, mode], { stdout: "pipe", stderr: "pipe" });
   const timer = setTimeout(() => proc.kill(), RUN_TIMEOUT_MS);
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [out, err, code] = await Promise.all([text(proc.stdout), text(proc.stderr), proc.exited]);
   clearTimeout(timer);
   const seen = new Set<string>();
   const problems: string[] = [];

@@ -161,8 +161,7 @@ describe("in-process connections", () => {
     await expect(srv.connectInProcess()).rejects.toThrow("natsedge is not accepting connections");
   });
 
-  // Deno's transport cannot serve TLS (the server refuses a TLS config there), so this runs on Bun only.
-  test.skipIf("Deno" in globalThis)("a server that requires TLS closes an in-process connection at once rather than serve it in plaintext", async () => {
+  test("a server that requires TLS closes an in-process connection at once rather than serve it in plaintext", async () => {
     const certs = testCerts();
     const srv = await start({ tls: { cert_file: certs.server.cert, key_file: certs.server.key, timeout: 10_000 } });
     const sock = srv.connect();

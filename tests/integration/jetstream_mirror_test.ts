@@ -11,6 +11,7 @@ import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jet
 import { client, runServer } from "../_helpers/server.ts";
 import { jetStreamFixture } from "../_helpers/jetstream.ts";
 import { REFERENCE_SERVER } from "../_helpers/reference_server.ts";
+import { sleep } from "../_helpers/spawn.ts";
 
 const fx = jetStreamFixture("mirror");
 
@@ -21,7 +22,7 @@ async function untilMessages(jsm: JetStreamManager, name: string, n: number, tim
     const info = await jsm.streams.info(name);
     if (info.state.messages === n) return;
     if (Date.now() > deadline) throw new Error(`stream ${name} has ${info.state.messages} messages, expected ${n}`);
-    await Bun.sleep(50);
+    await sleep(50);
   }
 }
 
@@ -149,7 +150,7 @@ test("a source of a stream that does not exist reports the origin's error and le
   do {
     missing = (await jsm.streams.info("HALF")).sources!.find((s) => s.name === "NOWHERE");
     if (missing?.error !== undefined) break;
-    await Bun.sleep(50);
+    await sleep(50);
   } while (Date.now() < deadline);
   expect(missing).toMatchObject({ name: "NOWHERE", active: -1, error: { code: 404, err_code: 10059, description: "stream not found" } });
 });

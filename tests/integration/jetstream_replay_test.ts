@@ -6,6 +6,7 @@ import { expect, test } from "bun:test";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, ReplayPolicy } from "@nats-io/jetstream";
 import { createInbox } from "@nats-io/transport-node";
 import { jetStreamFixture } from "../_helpers/jetstream.ts";
+import { sleep } from "../_helpers/spawn.ts";
 
 const fx = jetStreamFixture("replay");
 /** The gaps between the publishes (ms): long enough to stand out from scheduling noise. */
@@ -20,7 +21,7 @@ async function publishSpaced(stream: string, subject: string): Promise<number[]>
   const js = jetstream(fx.nc);
   await js.publish(subject, "0");
   for (let i = 0; i < GAPS.length; i++) {
-    await Bun.sleep(GAPS[i]!);
+    await sleep(GAPS[i]!);
     await js.publish(subject, String(i + 1));
   }
   const stored: number[] = [];

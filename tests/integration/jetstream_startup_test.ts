@@ -13,6 +13,7 @@ import { connect } from "@nats-io/transport-node";
 import { CliChild } from "../_helpers/cli_child.ts";
 import { scratchDir } from "../_helpers/certs.ts";
 import { useCleanup } from "../_helpers/scope.ts";
+import { sleep } from "../_helpers/spawn.ts";
 
 const own = useCleanup();
 let dir = "";
@@ -66,7 +67,7 @@ test("clients are accepted only once streams are restored: every INFO during sta
   const probe = (async () => {
     while (starting) {
       await firstLine(port).then((l) => infos.push(l), () => {});
-      await Bun.sleep(1);
+      await sleep(1);
     }
     infos.push(await firstLine(port));
   })();

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 
-const ROOT = join(import.meta.dir, "../..");
+const ROOT = join(import.meta.dirname!, "../..");
 const NS = `natsedge-fault-${process.pid}`;
 
 function run(args: string[]): { ok: boolean; err: string } {

@@ -12,17 +12,17 @@ import { client, runServer } from "../_helpers/server.ts";
 import { useCleanup } from "../_helpers/scope.ts";
 import { expectRoundTrip, natsedgeOnly, REFERENCE, refused } from "../_helpers/security.ts";
 import { errors } from "@nats-io/transport-node";
+import { natsedgeCommand, spawn, spawnSync } from "../_helpers/spawn.ts";
 
 const own = useCleanup();
-const ROOT = join(import.meta.dir, "..", "..");
-const MAIN = join(ROOT, "src", "main.ts");
+const ROOT = join(import.meta.dirname!, "..", "..");
 
 /** Go's mkpasswd alphabet (util/mkpasswd.go genPassword). */
 const PASS_LINE = /^pass: ([a-zA-Z0-9!@$#%^&*()]{22})$/;
 const hashLine = (cost: string) => new RegExp(`^bcrypt hash: (\\$2[aby]\\$${cost}\\$[./A-Za-z0-9]{53})$`);
 
 function mkpasswd(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = Bun.spawnSync([process.execPath, MAIN, "mkpasswd", ...args], { cwd: ROOT, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const r = spawnSync([...natsedgeCommand(), "mkpasswd", ...args], { cwd: ROOT, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   return { code: r.exitCode ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
@@ -71,7 +71,7 @@ describe("mkpasswd without -p", () => {
 });
 
 /** `script` runs the command on a pseudo-terminal, so `-p` can read from "the terminal". */
-const HAVE_SCRIPT = Bun.spawnSync(["script", "--version"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
+const HAVE_SCRIPT = spawnSync(["script", "--version"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
 const onPty: typeof test = HAVE_SCRIPT && !REFERENCE ? test : (test.skip as typeof test);
 
 /**
@@ -80,8 +80,8 @@ const onPty: typeof test = HAVE_SCRIPT && !REFERENCE ? test : (test.skip as type
  * up in the output. Returns the exit code and everything written to the terminal (CRLF normalized).
  */
 async function onTerminal(args: string[], dialogue: [prompt: string, input: string][]): Promise<{ code: number; out: string }> {
-  const cmd = [process.execPath, MAIN, "mkpasswd", ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
-  const proc = Bun.spawn(["script", "-qec", cmd, "/dev/null"], { cwd: ROOT, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  const cmd = [...natsedgeCommand(), "mkpasswd", ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  const proc = spawn(["script", "-qec", cmd, "/dev/null"], { cwd: ROOT, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
   let out = "";
   const decoder = new TextDecoder();
   const pending = [...dialogue];
@@ -93,7 +93,6 @@ async function onTerminal(args: string[], dialogue: [prompt: string, input: stri
       if (at === -1) break;
       seen = at + pending[0]![0].length;
       proc.stdin.write(pending.shift()![1] + "\r");
-      await proc.stdin.flush();
     }
   }
   const code = await proc.exited;

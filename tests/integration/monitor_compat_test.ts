@@ -12,6 +12,7 @@ import { connect } from "@nats-io/transport-node";
 import { RawConn, runServer } from "../_helpers/server.ts";
 import { useCleanup } from "../_helpers/scope.ts";
 import { scratchDir } from "../_helpers/certs.ts";
+import { sleep, spawn } from "../_helpers/spawn.ts";
 
 const NATS_SERVER = "/usr/sbin/nats-server";
 const own = useCleanup();
@@ -125,7 +126,7 @@ async function jsTraffic(port: number): Promise<void> {
 /** nats-server on random ports, found through its ports file: its client port and monitoring URL. */
 async function startReference(extra: string[]): Promise<{ port: number; base: string }> {
   const dir = scratchDir("natsedge-ref-mon-");
-  const proc = Bun.spawn([NATS_SERVER, "-a", "127.0.0.1", "-p", "-1", "-m", "-1", "--ports_file_dir", dir, ...extra], { stdout: "ignore", stderr: "ignore" });
+  const proc = spawn([NATS_SERVER, "-a", "127.0.0.1", "-p", "-1", "-m", "-1", "--ports_file_dir", dir, ...extra], { stdout: "ignore", stderr: "ignore" });
   own({ close: async () => {
     proc.kill();
     await proc.exited;
@@ -163,7 +164,7 @@ async function waitFor<T>(get: () => Promise<T>, ok: (v: T) => boolean): Promise
   const deadline = Date.now() + 5000;
   while (!ok(await get())) {
     if (Date.now() > deadline) throw new Error("condition not met");
-    await Bun.sleep(10);
+    await sleep(10);
   }
 }
 

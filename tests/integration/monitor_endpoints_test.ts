@@ -5,7 +5,9 @@
 import { describe, expect, test } from "bun:test";
 import { RawConn, runServer, type TestServer } from "../_helpers/server.ts";
 import { useCleanup } from "../_helpers/scope.ts";
-import { testCerts } from "../_helpers/certs.ts";
+import { pem, testCerts } from "../_helpers/certs.ts";
+import { get as httpsGet } from "node:https";
+import { sleep } from "../_helpers/spawn.ts";
 
 const own = useCleanup();
 
@@ -184,17 +186,34 @@ describe("monitoring endpoints", () => {
     const certs = testCerts();
     const srv = own(await runServer({ https_port: -1, tls: { cert_file: certs.server.cert, key_file: certs.server.key } }));
     const port = srv.server.lifecycle.httpsPort;
-    const r = await fetch(`https://127.0.0.1:${port}/varz`, { tls: { rejectUnauthorized: false } } as RequestInit);
-    const v = (await r.json()) as Record<string, unknown>;
+    const v = await httpsJson(`https://127.0.0.1:${port}/varz`, pem(certs.ca));
     expect(v.https_port).toBe(port);
     expect(v.tls_required).toBe(true);
   });
 });
 
+/** GET over node:https trusting `ca` (Bun's and Deno's fetch spell custom trust differently). */
+function httpsJson(url: string, ca: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    httpsGet(url, { ca }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (body += d));
+      res.on("end", () => {
+        try {
+          resolve(JSON.parse(body) as Record<string, unknown>);
+        } catch (e) {
+          reject(e);
+        }
+      });
+    }).on("error", reject);
+  });
+}
+
 async function waitUntil(cond: () => boolean, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error("condition not met");
-    await Bun.sleep(5);
+    await sleep(5);
   }
 }

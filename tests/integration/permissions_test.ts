@@ -16,6 +16,7 @@ import { runServerFromArgs } from "../_helpers/conf_server.ts";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sleep } from "../_helpers/spawn.ts";
 
 const own = useCleanup();
 
@@ -226,7 +227,7 @@ describe("permissions on the wire", () => {
       expect(await pub(r, "reply.fresh")).toEqual({ wire: "", delivered: true });
       await request(r, "reply.stale");
       // The permission is checked when the reply is published: let the 50 ms expiry pass first.
-      await Bun.sleep(150);
+      await sleep(150);
       expect(await pub(r, "reply.stale")).toEqual({ wire: pubErr("reply.stale"), delivered: false });
     });
   });

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { RawConn, runServer } from "../_helpers/server.ts";
 import { reloadOptions } from "../../src/server/reload.ts";
+import { sleep } from "../_helpers/spawn.ts";
 
 test("a reload that adds a subscribe deny filters an existing wildcard subscription at delivery", async () => {
   const users = (deny: string[]) => [{ user: "a", password: "pa", permissions: { subscribe: { allow: [">"], deny } } }];
@@ -41,7 +42,7 @@ test("/connz?state=closed lists the subscriptions a closed connection had", asyn
     for (let i = 0; i < 200 && conn === undefined; i++) {
       const body = (await (await fetch(`http://127.0.0.1:${port}/connz?state=closed&subs=1`)).json()) as { connections: ConnInfo[] };
       conn = body.connections.find((x) => x.name === "leaver");
-      if (conn === undefined) await Bun.sleep(10);
+      if (conn === undefined) await sleep(10);
     }
     expect(conn?.subscriptions).toBe(2);
     expect([...(conn?.subscriptions_list ?? [])].sort()).toEqual(["a.b", "c.>"]);

@@ -15,6 +15,7 @@ import { enterLameDuck } from "../../src/server/lame_duck.ts";
 import { fileSink } from "../../src/log/file_sink.ts";
 import { Logger } from "../../src/log/logger.ts";
 import { runCli } from "../../src/cli/cli.ts";
+import { natsedgeCommand, spawn } from "../_helpers/spawn.ts";
 
 const own = useCleanup();
 let dir = "";
@@ -61,7 +62,7 @@ describe("process lifecycle", () => {
     const pidFile = join(dir, "natsedge.pid");
     const conf = join(dir, "server.conf");
     writeFileSync(conf, "debug: false\n");
-    const proc = Bun.spawn([process.execPath, join(import.meta.dir, "../../src/main.ts"), "-c", conf, "-a", "127.0.0.1", "-p", "-1", "-l", log, "-P", pidFile], {
+    const proc = spawn([...natsedgeCommand(), "-c", conf, "-a", "127.0.0.1", "-p", "-1", "-l", log, "-P", pidFile], {
       stdout: "ignore",
       stderr: "ignore",
     });

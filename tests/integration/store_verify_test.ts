@@ -13,9 +13,9 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { client, runServer } from "../_helpers/server.ts";
 import { REFERENCE_SERVER } from "../_helpers/reference_server.ts";
 import { damage, DamageKind } from "../_helpers/damage.ts";
+import { natsedgeCommand, spawnSync } from "../_helpers/spawn.ts";
 
-const ROOT = join(import.meta.dir, "..", "..");
-const MAIN = join(ROOT, "src", "main.ts");
+const ROOT = join(import.meta.dirname!, "..", "..");
 const MSGS = 300;
 const KEY = "verify-key-Zq81";
 
@@ -51,7 +51,7 @@ async function writeStore(key?: string): Promise<string> {
 }
 
 function verify(args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
-  const r = Bun.spawnSync([process.execPath, MAIN, "store", "verify", ...args], {
+  const r = spawnSync([...natsedgeCommand(), "store", "verify", ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdout: "pipe",

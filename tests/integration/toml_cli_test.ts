@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
 import { REFERENCE_SERVER } from "../_helpers/reference_server.ts";
+import { firstMatch, natsedgeCommand, spawn, spawnSync } from "../_helpers/spawn.ts";
 
-const ROOT = join(import.meta.dir, "..", "..");
-const MAIN = join(ROOT, "src", "main.ts");
+const ROOT = join(import.meta.dirname!, "..", "..");
 const dirs: string[] = [];
 const procs: { kill(): void; exited: Promise<number> }[] = [];
 afterEach(async () => {
@@ -21,15 +21,9 @@ afterEach(async () => {
 
 /** Starts the CLI and resolves with the client port once it logs that it listens. */
 async function serve(args: string[], env: Record<string, string> = {}): Promise<number> {
-  const proc = Bun.spawn([process.execPath, MAIN, ...args], { cwd: ROOT, stdout: "ignore", stderr: "pipe", env: { ...process.env, ...env } });
+  const proc = spawn([...natsedgeCommand(), ...args], { cwd: ROOT, stdout: "ignore", stderr: "pipe", env: { ...process.env, ...env } });
   procs.push(proc);
-  let log = "";
-  for await (const chunk of proc.stderr) {
-    log += new TextDecoder().decode(chunk);
-    const m = /Listening for client connections on .*:(\d+)/.exec(log);
-    if (m) return Number(m[1]);
-  }
-  throw new Error(`natsedge exited: ${log}`);
+  return Number((await firstMatch(proc.stderr, /Listening for client connections on .*:(\d+)/))[1]);
 }
 
 describe.skipIf(REFERENCE_SERVER !== "")("TOML on the command line", () => {
@@ -52,7 +46,7 @@ describe.skipIf(REFERENCE_SERVER !== "")("TOML on the command line", () => {
     dirs.push(dir);
     const conf = join(dir, "edge.conf");
     writeFileSync(conf, `listen: 127.0.0.1:-1\nauthorization { user: edge, password: $EDGE_PASS }\njetstream { store_dir: ${JSON.stringify(join(dir, "js"))} }\n`);
-    const r = Bun.spawnSync([process.execPath, MAIN, "config", "--to-toml", conf], { cwd: ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, EDGE_PASS: "pw-from-env" } });
+    const r = spawnSync([...natsedgeCommand(), "config", "--to-toml", conf], { cwd: ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, EDGE_PASS: "pw-from-env" } });
     expect(r.exitCode).toBe(0);
     const toml = r.stdout.toString();
     expect(toml).toContain('password = "$EDGE_PASS"');
@@ -64,7 +58,7 @@ describe.skipIf(REFERENCE_SERVER !== "")("TOML on the command line", () => {
     expect((nc.info as { jetstream?: boolean }).jetstream).toBe(true);
     await nc.close();
 
-    const bad = Bun.spawnSync([process.execPath, MAIN, "config", "--to-toml"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+    const bad = spawnSync([...natsedgeCommand(), "config", "--to-toml"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
     expect(bad.exitCode).toBe(2);
   });
 });

@@ -8,7 +8,7 @@ import { crashPayload, crashSubject } from "./fixtures/crash_data.ts";
 import { dec, useTempDirs } from "./_fs.ts";
 
 const tempDir = useTempDirs();
-const WRITER = join(import.meta.dir, "fixtures", "crash_writer.ts");
+const WRITER = join(import.meta.dirname!, "fixtures", "crash_writer.ts");
 
 /** Runs the writer until it has acknowledged at least `target` messages past `from`, then kills it (-9). */
 function runAndKill(dir: string, key: string, cipher: string, sync: string, from: number, target: number): Promise<number> {

@@ -8,6 +8,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { connectPacket, mosquittoRoundTrip, nextMessages, Raw as RawClient, run, str } from "../../_helpers/mqtt_raw.ts";
 import { removeStore, startMqttServer, type MqttServer } from "../../_helpers/mqtt_server.ts";
 import { useCleanup } from "../../_helpers/scope.ts";
+import { sleep } from "../../_helpers/spawn.ts";
 
 const own = useCleanup();
 
@@ -99,7 +100,7 @@ describe("MQTT and NATS clients see each other's messages", () => {
     for (let i = 0; i < 100 && out === ""; i++) {
       nc.publish("to.mqtt", "via-nats");
       await nc.flush();
-      await Bun.sleep(20);
+      await sleep(20);
     }
     expect(await exited).toBe(0);
     expect(out.trim()).toBe("via-nats");

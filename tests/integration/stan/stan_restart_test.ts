@@ -11,6 +11,7 @@ import { scratchDir } from "../../_helpers/certs.ts";
 import { CliChild } from "../../_helpers/cli_child.ts";
 import { useCleanup } from "../../_helpers/scope.ts";
 import { Collected, type Stan, stanClose, stanConnect, stanPublish } from "../../_helpers/stan.ts";
+import { natsedgeCommand, sleep, spawnSync } from "../../_helpers/spawn.ts";
 
 const own = useCleanup();
 let dir = "";
@@ -136,7 +137,7 @@ test("acks are written within the persist window: after kill -9 only messages ac
   // A publish on the same connection is answered after the acks sent before it have been handled.
   await stanPublish(worker, "other", "fence");
   // Acks are batched every 100 ms (channel.ts PERSIST_DELAY_MS); a second leaves room for a loaded machine.
-  await Bun.sleep(1000);
+  await sleep(1000);
   // Acked just before the kill: these may or may not be written yet.
   ackUpTo = 25;
   for (const m of before.msgs) if (m.getSequence() > 20 && m.getSequence() <= 25) m.ack();
@@ -294,7 +295,7 @@ test("core NATS, JetStream and NATS Streaming in one process, their stores side 
 
 test("-encrypt without any key does not start, and says how to give one", async () => {
   dir = scratchDir("natsedge-stan-");
-  const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "../../../src/main.ts"), "-p", "-1", "-store", "file", "-dir", join(dir, "d"), "-encrypt"], {
+  const r = spawnSync([...natsedgeCommand(), "-p", "-1", "-store", "file", "-dir", join(dir, "d"), "-encrypt"], {
     env: { ...process.env, NATS_STREAMING_ENCRYPTION_KEY: "" },
     stderr: "pipe",
     stdout: "pipe",
