@@ -1,0 +1,172 @@
+/**
+ * The process memory target (`memory_limit`, natsedge's own key: nats-server has none, Go sizes itself):
+ * what the JavaScript engine's garbage collector plans for and what the store's caches may hold.
+ *
+ * Without `memory_limit` the target is the machine's: the cgroup's limit (v2 `memory.max`, else v1
+ * `memory.limit_in_bytes`) when one is set below physical memory, else physical memory. Neither engine can
+ * change its heap sizing once running, so when the target is not what the engine sees by itself (a
+ * configured limit, or a cgroup smaller than the machine), the process re-executes itself once with the
+ * engine told at startup: JavaScriptCore's `BUN_JSC_forceRAMSize`, V8's `--max-old-space-size` through
+ * `DENO_V8_FLAGS`. execve keeps the pid, so systemd, pid files and supervisors see one process.
+ */
+import process from "node:process";
+import { totalmem } from "node:os";
+import { nodeFs } from "./lazy_fs.ts";
+
+export type MemorySource = "memory_limit" | "cgroup" | "physical";
+
+export interface MemoryTarget {
+  readonly bytes: number;
+  readonly source: MemorySource;
+}
+
+/** cgroup v1 reports "no limit" as a huge page-aligned number; anything past this is no limit. */
+const NO_LIMIT = 2 ** 60;
+/** The engine is told to plan for this share of the target: the rest is code, buffers and the store's caches. */
+const V8_HEAP_SHARE = 0.75;
+
+let target: MemoryTarget | undefined;
+
+/** The memory target the process runs under (the machine's until `useMemoryTarget` is called). */
+export function memoryTarget(): MemoryTarget {
+  return (target ??= machineMemory());
+}
+
+/** The cgroup's memory limit when one is set below physical memory, else physical memory. */
+export function machineMemory(): MemoryTarget {
+  const physical = totalmem();
+  const cg = cgroupLimit();
+  return cg !== null && cg < physical ? { bytes: cg, source: "cgroup" } : { bytes: physical, source: "physical" };
+}
+
+function cgroupLimit(): number | null {
+  let self: string;
+  try {
+    self = nodeFs().readFileSync("/proc/self/cgroup", "utf8");
+  } catch {
+    return null; // not Linux
+  }
+  const candidates: string[] = [];
+  for (const line of self.split("\n")) {
+    const [, controllers, path] = line.split(":");
+    if (path === undefined) continue;
+    if (controllers === "") candidates.push(`/sys/fs/cgroup${path}/memory.max`, "/sys/fs/cgroup/memory.max");
+    if (controllers!.split(",").includes("memory")) {
+      candidates.push(`/sys/fs/cgroup/memory${path}/memory.limit_in_bytes`, "/sys/fs/cgroup/memory/memory.limit_in_bytes");
+    }
+  }
+  for (const file of candidates) {
+    let text: string;
+    try {
+      text = nodeFs().readFileSync(file, "utf8").trim();
+    } catch {
+      continue;
+    }
+    if (text === "max") return null;
+    const n = Number(text);
+    if (Number.isFinite(n) && n > 0) return n >= NO_LIMIT ? null : n;
+  }
+  return null;
+}
+
+/**
+ * Settles the process's memory target: `limit` (bytes, from `memory_limit`) or the machine's. Where the
+ * engine would not plan for it on its own, re-executes the process with the engine told; returns only when
+ * no re-exec was needed or possible (then says why in the result's `note`, for the log).
+ */
+export async function useMemoryTarget(limit: number | undefined): Promise<{ target: MemoryTarget; note?: string }> {
+  const machine = machineMemory();
+  target = limit !== undefined ? { bytes: limit, source: "memory_limit" } : machine;
+  // The engine sizes itself from physical memory: nothing to tell it when that is the target.
+  if (target.source === "physical") return { target };
+  const name = engineVariable();
+  const want = engineValue(name, target.bytes);
+  const have = process.env[name];
+  // Equal after our own re-exec; otherwise the operator's setting stands.
+  if (have === want) return { target };
+  if (have !== undefined) return { target, note: `${name}=${have} from the environment is kept` };
+  const why = await reexec({ [name]: want });
+  return { target, note: `the engine still sizes its heap for ${machine.bytes} bytes: ${why}` };
+}
+
+function engineVariable(): string {
+  return "Bun" in globalThis ? "BUN_JSC_forceRAMSize" : "DENO_V8_FLAGS";
+}
+
+/** What tells this engine to plan for `bytes`. */
+function engineValue(name: string, bytes: number): string {
+  if (name === "BUN_JSC_forceRAMSize") return String(Math.floor(bytes));
+  return `--max-old-space-size=${Math.max(16, Math.floor((bytes * V8_HEAP_SHARE) / 2 ** 20))}`;
+}
+
+/** execve of this same executable with the same arguments and `extra` added to the environment. */
+async function reexec(extra: Record<string, string>): Promise<string> {
+  let argv: Uint8Array[];
+  let exe: string;
+  try {
+    const fs = nodeFs();
+    // The arguments exactly as given (NUL-terminated each), not process.argv: a compiled binary's argv[1] is
+    // its embedded entry point.
+    argv = cstrings(fs.readFileSync("/proc/self/cmdline"));
+    exe = fs.readlinkSync("/proc/self/exe");
+  } catch {
+    return "re-executing needs Linux's /proc";
+  }
+  const enc = new TextEncoder();
+  const z = (s: string) => enc.encode(s + "\0");
+  const env = { ...process.env, ...extra };
+  const envp = Object.entries(env).map(([k, v]) => z(`${k}=${v}`));
+  try {
+    const rc = "Bun" in globalThis ? await execveBun(z(exe), argv, envp) : execveDeno(z(exe), argv, envp);
+    return `execve failed (${rc})`;
+  } catch (e) {
+    return `execve is not reachable: ${(e as Error).message}`;
+  }
+}
+
+/** Splits /proc/self/cmdline into its NUL-terminated strings, each keeping its NUL. */
+function cstrings(buf: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let start = 0;
+  for (let i = 0; i < buf.length; i++) {
+    if (buf[i] === 0) {
+      out.push(buf.slice(start, i + 1));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+const LIBC = process.platform === "darwin" ? "libSystem.B.dylib" : "libc.so.6";
+
+async function execveBun(path: Uint8Array, argv: Uint8Array[], envp: Uint8Array[]): Promise<number> {
+  const ffi = await import("bun:ffi");
+  const table = (list: Uint8Array[]) => {
+    const t = new BigUint64Array(list.length + 1);
+    list.forEach((b, i) => (t[i] = BigInt(ffi.ptr(b))));
+    return t;
+  };
+  const libc = ffi.dlopen(LIBC, { execve: { args: ["ptr", "ptr", "ptr"], returns: "i32" } });
+  // The tables hold raw pointers into argv/envp, which stay referenced here until execve replaces us.
+  const rc = libc.symbols.execve(path, table(argv), table(envp));
+  void [argv, envp];
+  return rc;
+}
+
+interface DenoFfi {
+  dlopen(path: string, symbols: unknown): { symbols: { execve(a: unknown, b: unknown, c: unknown): number } };
+  UnsafePointer: { of(b: Uint8Array): unknown; value(p: unknown): bigint };
+}
+
+function execveDeno(path: Uint8Array, argv: Uint8Array[], envp: Uint8Array[]): number {
+  const deno = (globalThis as unknown as { Deno: DenoFfi }).Deno;
+  const table = (list: Uint8Array[]) => {
+    const t = new BigUint64Array(list.length + 1);
+    list.forEach((b, i) => (t[i] = deno.UnsafePointer.value(deno.UnsafePointer.of(b))));
+    return t;
+  };
+  const libc = deno.dlopen(LIBC, { execve: { parameters: ["buffer", "buffer", "buffer"], result: "i32" } });
+  const rc = libc.symbols.execve(path, table(argv), table(envp));
+  void [argv, envp];
+  return rc;
+}
