@@ -4,8 +4,8 @@
  *   bun bench/footprint.ts [--skip-build] [--only idle,conns,store]
  *
  * For each server (nats-server 2.9.10, the compiled ./natsedge, and ./natsedge with memory_limit 128MB):
- *   idle   VmRSS 2 s after "ready" with JetStream on (empty store), and again 3 s after a short burst of
- *          core traffic (so pages used only at startup and pages used by serving are both counted);
+ *   idle   VmRSS 2 s after "ready" with JetStream on (empty store), and again 12 s after a short burst of
+ *          core traffic (natsedge trims within two 5 s idle checks) (so pages used only at startup and pages used by serving are both counted);
  *   conns  5 000 idle TCP clients (CONNECT + PING/PONG each), then 100 000 subscriptions spread over them:
  *          RSS per connection and per subscription (deltas over the idle RSS, after 2 s of settling);
  *   store  1 000 000 × 128 B JetStream async publishes (natsbench js-pub-async, window 256) into a
@@ -158,7 +158,7 @@ for (const s of SERVERS) {
     const idle = status(proc.pid!, "VmRSS");
     f["idle RSS, JetStream on (MB)"] = MB(idle);
     await burst(port);
-    await sleep(3000);
+    await sleep(12_000);
     const afterBurst = status(proc.pid!, "VmRSS");
     f["idle RSS after 100k core msgs (MB)"] = MB(afterBurst);
     if (only.has("conns")) {

@@ -14,7 +14,7 @@ import { detectRuntime } from "../runtime/mod.ts";
 import type { LogSink } from "../log/logger.ts";
 import { fileSink } from "../log/file_sink.ts";
 import { nodeFs } from "../runtime/lazy_fs.ts";
-import { useMemoryTarget } from "../runtime/memory.ts";
+import { startIdleTrim, useMemoryTarget } from "../runtime/memory.ts";
 
 const EXE = "natsedge";
 
@@ -87,6 +87,7 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
     return 1;
   }
   if (opts.pid_file) nodeFs().writeFileSync(opts.pid_file, String(process.pid));
+  startIdleTrim();
   const server = handle.server;
   signals.attach({
     server,

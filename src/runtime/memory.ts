@@ -170,3 +170,87 @@ function execveDeno(path: Uint8Array, argv: Uint8Array[], envp: Uint8Array[]): n
   void [argv, envp];
   return rc;
 }
+
+/** How often the process checks whether it has been idle, and what counts as idle (CPU share of one core). */
+const TRIM_CHECK_MS = 5_000;
+/** The first trim, once startup's work (module loading, config, store recovery) is behind. */
+const FIRST_TRIM_MS = 1_000;
+const IDLE_CPU_SHARE = 0.01;
+const MADV_DONTNEED = 4;
+
+/**
+ * Gives memory back while the server is idle: a second after ready, and once per quiet spell after that (a
+ * check interval with under 1 % of a core used, after one that was busier), a full garbage collection and
+ * the executable's clean code and read-only pages dropped from the process. Those pages are the file's
+ * bytes: the kernel reclaims them under pressure anyway, and a page needed again is mapped back from the
+ * page cache. Most of an idle server's resident memory is such pages, touched once by startup or a burst.
+ * The timers are unref'd: they never keep the process alive.
+ */
+export function startIdleTrim(): () => void {
+  let last = process.cpuUsage();
+  let busy = false;
+  const first = setTimeout(() => void trim(), FIRST_TRIM_MS);
+  const timer = setInterval(() => {
+    const now = process.cpuUsage();
+    const usedMs = (now.user - last.user + now.system - last.system) / 1000;
+    last = now;
+    const idle = usedMs < TRIM_CHECK_MS * IDLE_CPU_SHARE;
+    if (idle && busy) void trim();
+    busy = !idle;
+  }, TRIM_CHECK_MS);
+  for (const t of [first, timer]) (t as { unref?: () => void }).unref?.();
+  return () => {
+    clearTimeout(first);
+    clearInterval(timer);
+  };
+}
+
+/** One trim: a full collection, then the executable's clean pages dropped (Linux, Bun). */
+export async function trim(): Promise<void> {
+  if (!("Bun" in globalThis)) return;
+  const bun = (globalThis as unknown as { Bun: { gc(full: boolean): void } }).Bun;
+  bun.gc(true);
+  try {
+    await dropCleanExecutablePages();
+  } catch {
+    // No /proc or no libc: the pages stay, which only costs the memory.
+  }
+}
+
+let madvise: ((addr: number, len: number, advice: number) => number) | undefined;
+
+async function dropCleanExecutablePages(): Promise<void> {
+  const fs = nodeFs();
+  const exe = fs.readlinkSync("/proc/self/exe");
+  if (madvise === undefined) {
+    const ffi = await import("bun:ffi");
+    const libc = ffi.dlopen(LIBC, { madvise: { args: ["u64", "u64", "i32"], returns: "i32" } });
+    madvise = (a, l, adv) => libc.symbols.madvise(a, l, adv) as number;
+  }
+  type Mapping = { start: number; end: number; perms: string; offset: string; path: string; rss: number; dirty: number; seen: number };
+  let head: Mapping | null = null;
+  const flush = () => {
+    // Code, and the read-only segment at the file's start; never a mapping that was writable or holds a
+    // private page (relocated data), nor one whose counts are missing (an emulator's made-up smaps).
+    const h = head;
+    if (h === null || h.path !== exe || h.seen !== 3 || h.dirty !== 0 || h.rss === 0) return;
+    if (h.perms === "r-xp" || (h.perms === "r--p" && /^0+$/.test(h.offset))) madvise!(h.start, h.end - h.start, MADV_DONTNEED);
+  };
+  for (const line of fs.readFileSync("/proc/self/smaps", "utf8").split("\n")) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) ([0-9a-f]+) \S+ \S+\s*(.*)$/.exec(line);
+    if (m !== null) {
+      flush();
+      head = { start: Number.parseInt(m[1]!, 16), end: Number.parseInt(m[2]!, 16), perms: m[3]!, offset: m[4]!, path: m[5]!, rss: 0, dirty: 0, seen: 0 };
+      continue;
+    }
+    const f = /^(Rss|Private_Dirty|Shared_Dirty|Anonymous):\s+(\d+) kB/.exec(line);
+    if (f === null || head === null) continue;
+    const kb = Number(f[2]);
+    if (f[1] === "Rss") head.rss = kb;
+    else {
+      head.dirty += kb;
+      head.seen += 1;
+    }
+  }
+  flush();
+}
