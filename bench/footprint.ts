@@ -3,13 +3,15 @@
  *
  *   bun bench/footprint.ts [--skip-build] [--only idle,conns,store]
  *
- * For each server (nats-server 2.9.10, the compiled ./natsedge, and ./natsedge with memory_limit 128MB):
+ * For each server (nats-server 2.9.10, the compiled ./natsedge, and ./natsedge with memory_limit 512MB, what
+ * a 512 MB device gets by default, and 128MB):
  *   idle   VmRSS 2 s after "ready" with JetStream on (empty store), and again 12 s after a short burst of
  *          core traffic (natsedge trims within two 5 s idle checks) (so pages used only at startup and pages used by serving are both counted);
  *   conns  5 000 idle TCP clients (CONNECT + PING/PONG each), then 100 000 subscriptions spread over them:
  *          RSS per connection and per subscription (deltas over the idle RSS, after 2 s of settling);
  *   store  1 000 000 × 128 B JetStream async publishes (natsbench js-pub-async, window 256) into a
- *          ChaCha20-Poly1305-encrypted file store: peak RSS (VmHWM) and RSS 5 s after.
+ *          ChaCha20-Poly1305-encrypted file store: peak RSS (VmHWM), RSS 5 s and 15 s after (natsedge's
+ *          idle trim runs within two 5 s checks of the end).
  * Env: NATSEDGE_BIN (default ./natsedge, built by ./compile.sh unless --skip-build), CONNS (5000),
  * SUBS (100000), STORE_N (1000000). Prints a markdown table and writes bench/results/footprint-STAMP.md.
  */
@@ -43,6 +45,8 @@ interface Server {
 const SERVERS: Server[] = [
   { label: "nats-server 2.9.10", cmd: (c) => ["nats-server", "-c", c] },
   { label: "natsedge", cmd: (c) => [BIN, "-c", c] },
+  // What a 512 MB device gets untuned (its physical memory is the default target).
+  { label: "natsedge, memory_limit 512MB", cmd: (c) => [BIN, "-c", c, "--memory_limit", "512MB"] },
   { label: "natsedge, memory_limit 128MB", cmd: (c) => [BIN, "-c", c, "--memory_limit", "128MB"] },
 ];
 
@@ -196,6 +200,8 @@ for (const s of SERVERS) {
     f[`store ${STORE_N / 1e6}M × 128 B ChaCha: msgs/s`] = `${Math.round(j.msgs_per_s ?? 0)}${j.truncated ? " (truncated)" : ""}`;
     f["peak RSS while storing (MB)"] = MB(peak);
     f["RSS 5 s after (MB)"] = MB(settled);
+    await sleep(10_000);
+    f["RSS 15 s after (MB)"] = MB(status(proc.pid!, "VmRSS"));
     await stop(proc);
   }
 }

@@ -181,7 +181,8 @@ const MADV_DONTNEED = 4;
 /**
  * Gives memory back while the server is idle: a second after ready, and once per quiet spell after that (a
  * check interval with under 1 % of a core used, after one that was busier), a full garbage collection and
- * the executable's clean code and read-only pages dropped from the process. Those pages are the file's
+ * the executable's clean code and read-only pages dropped from the process (and the `onIdleTrim` caches
+ * emptied). Those pages are the file's
  * bytes: the kernel reclaims them under pressure anyway, and a page needed again is mapped back from the
  * page cache. Most of an idle server's resident memory is such pages, touched once by startup or a burst.
  * The timers are unref'd: they never keep the process alive.
@@ -205,8 +206,21 @@ export function startIdleTrim(): () => void {
   };
 }
 
-/** One trim: a full collection, then the executable's clean pages dropped (Linux, Bun). */
+const idleHooks = new Set<() => void>();
+
+/**
+ * Runs `release` at every idle trim, before the collection: caches that can be rebuilt (the store's decrypted
+ * blocks) give their memory back while nothing uses them, as nats-server's filestore expires idle block
+ * caches. Returns the unregistration.
+ */
+export function onIdleTrim(release: () => void): () => void {
+  idleHooks.add(release);
+  return () => idleHooks.delete(release);
+}
+
+/** One trim: the idle hooks, a full collection, then the executable's clean pages dropped (Linux, Bun). */
 export async function trim(): Promise<void> {
+  for (const release of idleHooks) release();
   if (!("Bun" in globalThis)) return;
   const bun = (globalThis as unknown as { Bun: { gc(full: boolean): void } }).Bun;
   bun.gc(true);

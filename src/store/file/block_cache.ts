@@ -4,9 +4,10 @@
  *
  * All file stores of the process share one byte budget, a share of the process memory target
  * (`memory_limit`, src/runtime/memory.ts): a store over it evicts its own oldest blocks, so a busy stream
- * cannot grow the process past the target however many streams there are.
+ * cannot grow the process past the target however many streams there are. When the server goes idle every
+ * cache is emptied (src/runtime/memory.ts's idle trim): the next read of an old block decrypts it again.
  */
-import { memoryTarget } from "../../runtime/memory.ts";
+import { memoryTarget, onIdleTrim } from "../../runtime/memory.ts";
 import type { Block } from "./records.ts";
 
 /** Segment offsets stay below 2^32, so generation and offset pack into one exact number. */
@@ -28,6 +29,12 @@ export function blockCacheBudget(): number {
 function cost(b: Block): number {
   return b.buf.byteLength + b.seqs.length * 16 + 64;
 }
+
+/** The caches holding anything, for the idle trim. */
+const holding = new Set<BlockCache>();
+onIdleTrim(() => {
+  for (const c of holding) c.clear();
+});
 
 export class BlockCache {
   readonly #map = new Map<number, Block>();
@@ -52,6 +59,7 @@ export class BlockCache {
     if (old !== undefined) this.#drop(k, old);
     this.#map.set(k, b);
     this.#add(cost(b));
+    holding.add(this);
     this.#last = k;
     const budget = blockCacheBudget();
     while (pool.bytes > budget && this.#map.size > 1) {
@@ -64,6 +72,7 @@ export class BlockCache {
     this.#map.clear();
     this.#add(-this.#bytes);
     this.#last = -1;
+    holding.delete(this);
   }
 
   #drop(k: number, b: Block): void {

@@ -24,3 +24,16 @@ test("caches stay within the shared budget, keeping the newest blocks", () => {
   for (let i = 0; i < 4; i++) expect(b.get(1, i * 65536)).toBeDefined();
   b.clear();
 });
+
+test("the idle trim empties every cache", async () => {
+  const { trim } = await import("../../../src/runtime/memory.ts");
+  const a = new BlockCache();
+  a.set(0, 0, block(1024));
+  a.set(0, 1024, block(1024));
+  await trim();
+  expect(a.get(0, 0)).toBeUndefined();
+  expect(a.get(0, 1024)).toBeUndefined();
+  a.set(0, 0, block(1024));
+  expect(a.get(0, 0)).toBeDefined();
+  a.clear();
+});
