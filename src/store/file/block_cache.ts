@@ -12,8 +12,8 @@ import type { Block } from "./records.ts";
 
 /** Segment offsets stay below 2^32, so generation and offset pack into one exact number. */
 const OFFSET_SPAN = 2 ** 32;
-/** The caches' share of the memory target, and its bounds (16 MiB was the cache of one stream before). */
-const TARGET_SHARE = 1 / 32;
+/** The caches' share of the memory target (8 MiB for a 512 MB device), and its bounds (16 MiB was one stream's before). */
+const TARGET_SHARE = 1 / 64;
 const MIN_BUDGET = 2 * 2 ** 20;
 const MAX_BUDGET = 16 * 2 ** 20;
 
