@@ -11,58 +11,16 @@
  * figure is how fast each serves a flow-controlled source consumer across a leaf link. A second figure,
  * "local", has the origin server source its own stream (no hub), which measures natsedge's own link too.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import net from "node:net";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { freePort, median, startProc, until } from "./_procs.ts";
 
 const REPS = Number(process.argv[2] ?? 3);
 const N = Number(process.env.N ?? 50_000);
 const SIZE = Number(process.env.SIZE ?? 128);
-const MAIN = join(import.meta.dir, "../src/main.ts");
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-interface Proc {
-  port: number;
-  stop(): Promise<void>;
-}
-
-async function startProc(kind: "natsedge" | "nats-server", conf: string, dir: string): Promise<Proc> {
-  const port = await freePort();
-  const file = join(dir, `${kind}.conf`);
-  writeFileSync(file, `listen: "127.0.0.1:${port}"\n${conf}\n`);
-  const child: ChildProcess = kind === "natsedge"
-    ? spawn(process.execPath, [MAIN, "-c", file], { stdio: "ignore" })
-    : spawn("nats-server", ["-c", file], { stdio: "ignore" });
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, "127.0.0.1", () => (s.end(), r(true)));
-      s.once("error", () => r(false));
-    });
-    if (ok) break;
-    await Bun.sleep(25);
-  }
-  return { port, stop: async () => (child.kill("SIGTERM"), await exited) };
-}
-
-async function until(cond: () => Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await Bun.sleep(5);
-  }
-}
 
 async function publishBacklog(nc: NatsConnection): Promise<void> {
   const js = jetstream(nc);
@@ -129,7 +87,6 @@ try {
   await hub.stop();
   rmSync(hubDir, { recursive: true, force: true });
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(`\n| origin | hub sources across leaf (msgs/s, median of ${REPS}) | local source (msgs/s) |`);
 console.log("|---|---|---|");
 for (const kind of ["natsedge", "nats-server"] as const) {

@@ -9,6 +9,7 @@ import type { Consumer } from "./consumer.ts";
 import { directGet, noResponders } from "./direct.ts";
 import { JSErr, JSError, type JSErrorData, jsError } from "./errors.ts";
 import type { JetStream } from "./engine.ts";
+import type { Stream } from "./stream.ts";
 import { parsePull, Status } from "./pull.ts";
 import { rfc3339Nano } from "./time.ts";
 
@@ -85,8 +86,8 @@ async function route(js: JetStream, t: string[], reply: string, data: Uint8Array
   const [a, b] = t;
   if (a === "INFO" && t.length === 1) return accountInfo(js);
   if (a === "DIRECT" && b === "GET" && t.length >= 3) {
-    const s = js.streams.get(t[2]!);
-    const r = s === undefined || !s.config.allow_direct ? noResponders() : directGet(s, t.length > 3 ? t.slice(3).join(".") : undefined, data);
+    const s = directStream(js, t[2]!);
+    const r = s === null ? noResponders() : directGet(s, t.length > 3 ? t.slice(3).join(".") : undefined, data);
     js.sendMsg(reply, r.hdr, r.data);
     return null;
   }
@@ -103,6 +104,18 @@ async function route(js: JetStream, t: string[], reply: string, data: Uint8Array
     if ((b === "INFO" || b === "DELETE") && t.length === 4) return consumerOp(js, b, t[2]!, t[3]!, data);
   }
   throw jsError(JSErr.BadRequest);
+}
+
+/**
+ * Who answers `$JS.API.DIRECT.GET.<name>`: the stream of that name with allow_direct, else a mirror of it with
+ * mirror_direct (nats-server subscribes those to the origin's direct get subject, so an edge reads a hub
+ * stream from its own mirror); null: nobody subscribes, no responders.
+ */
+function directStream(js: JetStream, name: string): Stream | null {
+  const s = js.streams.get(name);
+  if (s !== undefined) return s.config.allow_direct ? s : null;
+  for (const m of js.streams.values()) if (m.config.mirror_direct && m.config.mirror?.name === name) return m;
+  return null;
 }
 
 function accountInfo(js: JetStream): Response {

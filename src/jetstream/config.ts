@@ -2,7 +2,7 @@
  * Stream and consumer configurations: the JSON the API accepts, defaulted the way nats-server echoes it back
  * (clients compare the echoed config), and validated with nats-server's error codes.
  */
-import { isValidSubject, subjectIsSubsetMatch, subjectTransform, TransformError } from "../subject/mod.ts";
+import { compile, isValidSubject, subjectIsSubsetMatch, validateMapping } from "../subject/mod.ts";
 import { JSErr, jsError } from "./errors.ts";
 import type { StreamSource } from "./stream_source.ts";
 
@@ -41,10 +41,27 @@ export interface StreamConfig {
   mirror_direct: boolean;
   sealed: boolean;
   republish?: RePublish;
+  /** Applied to each message's subject as it is stored (2.10). */
+  subject_transform?: SubjectTransformConfig;
+  /** The first message gets this sequence (2.10). */
+  first_seq?: number;
+  /** Nats-TTL headers are honoured (2.11); echoed only when set. */
+  allow_msg_ttl?: boolean;
+  /** ns: max_age or a TTL emptying a subject leaves a marker that lives this long (2.11). */
+  subject_delete_marker_ttl?: number;
+  metadata?: Record<string, string>;
   mirror?: StreamSource;
   sources?: StreamSource[];
   [extra: string]: unknown;
 }
+
+export interface SubjectTransformConfig {
+  src: string;
+  dest: string;
+}
+
+/** nats-server's JSMaxMetadataLen: keys and values together. */
+const MAX_METADATA_LEN = 128 * 1024;
 
 /** Every stored message matching `src` is also published to `dest` (mapped), with headers saying where it is stored. */
 export interface RePublish {
@@ -61,8 +78,6 @@ const STREAM_FIELDS = new Set([
   "subject_transform", "republish", "allow_direct", "mirror_direct", "sealed", "deny_delete", "deny_purge",
   "allow_rollup_hdrs", "consumer_limits", "metadata", "allow_msg_ttl", "subject_delete_marker_ttl",
 ]);
-/** Known, but their behaviour is not implemented: accepting them would pretend it is. */
-const STREAM_UNSUPPORTED = ["subject_transform", "allow_msg_ttl"];
 
 const CONSUMER_FIELDS = new Set([
   "durable_name", "name", "description", "deliver_policy", "opt_start_seq", "opt_start_time", "ack_policy",
@@ -141,9 +156,6 @@ export function normalizeStreamConfig(request: Json, onUnknown: OnUnknownField =
   if (hasMirror && hasSubjects) throw jsError(JSErr.MirrorWithSubjects);
   const hasSources = Array.isArray(raw.sources) && raw.sources.length > 0;
   if (hasMirror && hasSources) throw jsError(JSErr.MirrorWithSources);
-  for (const f of STREAM_UNSUPPORTED) {
-    if (raw[f] !== undefined && raw[f] !== null && raw[f] !== false) throw invalid(`${f} is not supported by natsedge yet`);
-  }
   const name = typeof raw.name === "string" ? raw.name : "";
   checkName(name, "stream");
   const retention = oneOf(raw.retention, ["limits", "interest", "workqueue"] as const, "limits", "retention");
@@ -179,8 +191,24 @@ export function normalizeStreamConfig(request: Json, onUnknown: OnUnknownField =
     if (maxPerSubject <= 0) throw invalid("discard new per subject requires max msgs per subject > 0");
   }
   if (raw.sealed === true) throw invalid("stream configuration for create can not be sealed");
-  if (raw.deny_purge === true && raw.allow_rollup_hdrs === true) throw invalid("roll-ups require the purge permission");
+  let allowRollup = raw.allow_rollup_hdrs === true;
+  let denyPurge = raw.deny_purge === true;
+  if (denyPurge && allowRollup) throw invalid("roll-ups require the purge permission");
+  // nats-server 2.11: markers need TTLs (they carry one) and roll-ups (they replace the subject's messages);
+  // outside pedantic mode it switches both on rather than refusing.
+  let allowTTL = raw.allow_msg_ttl === true;
+  const markerTTL = int(raw.subject_delete_marker_ttl, 0, "subject_delete_marker_ttl");
+  if (markerTTL > 0) {
+    if (markerTTL < 1000 * NS_PER_MS) throw invalid("subject delete marker TTL must be at least 1 second");
+    allowTTL = true;
+    if (!allowRollup) [allowRollup, denyPurge] = [true, false];
+  } else if (markerTTL < 0) throw invalid("subject delete marker TTL must not be negative");
+  const firstSeq = int(raw.first_seq, 0, "first_seq");
+  if (hasMirror && firstSeq > 0) throw jsError(JSErr.MirrorWithFirstSeq);
+  if (hasMirror && markerTTL > 0) throw invalid("subject delete markers forbidden on mirrors");
+  const metadata = metadataOf(raw.metadata, "stream");
   const republish = republishConfig(raw.republish, subjects as string[]);
+  const transform = subjectTransformConfig(raw.subject_transform);
   const mirror = hasMirror ? streamSource(raw.mirror, "mirror") : undefined;
   const sources = hasSources ? (raw.sources as unknown[]).map((x) => streamSource(x, "sources")) : undefined;
   if ((mirror?.name === name && mirror.external === undefined) || sources?.some((x) => x.name === name && x.external === undefined)) throw invalid("detected cycle");
@@ -199,9 +227,9 @@ export function normalizeStreamConfig(request: Json, onUnknown: OnUnknownField =
     storage: oneOf(raw.storage, ["file", "memory"] as const, "file", "storage"),
     num_replicas: replicas,
     duplicate_window: dupWindow,
-    allow_rollup_hdrs: raw.allow_rollup_hdrs === true,
+    allow_rollup_hdrs: allowRollup,
     deny_delete: raw.deny_delete === true,
-    deny_purge: raw.deny_purge === true,
+    deny_purge: denyPurge,
     allow_direct: raw.allow_direct === true,
     mirror_direct: raw.mirror_direct === true,
     sealed: false,
@@ -209,6 +237,16 @@ export function normalizeStreamConfig(request: Json, onUnknown: OnUnknownField =
   if (raw.description === undefined) delete cfg.description;
   if (republish !== undefined) cfg.republish = republish;
   else delete cfg.republish;
+  if (transform !== undefined) cfg.subject_transform = transform;
+  else delete cfg.subject_transform;
+  if (firstSeq > 0) cfg.first_seq = firstSeq;
+  else delete cfg.first_seq;
+  if (allowTTL) cfg.allow_msg_ttl = true;
+  else delete cfg.allow_msg_ttl;
+  if (markerTTL > 0) cfg.subject_delete_marker_ttl = markerTTL;
+  else delete cfg.subject_delete_marker_ttl;
+  if (metadata !== undefined) cfg.metadata = metadata;
+  else delete cfg.metadata;
   if (mirror !== undefined) cfg.mirror = mirror;
   else delete cfg.mirror;
   if (sources !== undefined) cfg.sources = sources;
@@ -226,12 +264,44 @@ function republishConfig(v: unknown, subjects: readonly string[]): RePublish | u
   if (!subjects.some((s) => subjectsCollide(src, s))) throw invalid("stream configuration for republish source is not valid subset of subjects");
   if (subjects.some((s) => subjectsCollide(dest, s))) throw invalid("stream configuration for republish destination forms a cycle");
   try {
-    subjectTransform(src, dest);
-  } catch (err) {
-    if (err instanceof TransformError && err.unsupported) throw invalid(`stream configuration for republish: ${err.message}`);
+    compile(src, dest, { useAllWildcards: true });
+  } catch {
     throw invalid("stream configuration for republish not valid");
   }
   return { src, dest, ...(r.headers_only === true ? { headers_only: true } : {}) };
+}
+
+/** nats-server 2.10's subject_transform checks: the source a subject ("" is all), the mapping valid. */
+function subjectTransformConfig(v: unknown): SubjectTransformConfig | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "object" || Array.isArray(v)) throw jsError(JSErr.InvalidJSON, { err: "json: cannot unmarshal into field subject_transform" });
+  const r = v as Json;
+  const src = typeof r.src === "string" ? r.src : "";
+  const dest = typeof r.dest === "string" ? r.dest : "";
+  if (src !== "" && !isValidSubject(src)) throw jsError(JSErr.StreamTransformInvalidSource, { err: `invalid subject ${src}` });
+  try {
+    validateMapping(src, dest);
+  } catch (err) {
+    throw jsError(JSErr.StreamTransformInvalidDestination, { err: err instanceof Error ? err.message : String(err) });
+  }
+  return { src, dest };
+}
+
+/** `metadata`: a JSON object of strings, at most 128 KiB of keys and values (nats-server's JSMaxMetadataLen). */
+export function metadataOf(v: unknown, kind: "stream" | "consumer"): Record<string, string> | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "object" || Array.isArray(v) || Object.values(v).some((x) => typeof x !== "string")) {
+    throw jsError(JSErr.InvalidJSON, { err: "json: cannot unmarshal into field metadata of type map[string]string" });
+  }
+  const m = v as Record<string, string>;
+  let len = 0;
+  for (const [k, x] of Object.entries(m)) len += k.length + x.length;
+  if (len > MAX_METADATA_LEN) {
+    throw kind === "stream"
+      ? invalid(`stream metadata exceeds maximum size of ${MAX_METADATA_LEN} bytes`)
+      : jsError(JSErr.ConsumerMetadataLength, { limit: `${MAX_METADATA_LEN / 1024}KB` });
+  }
+  return Object.keys(m).length === 0 ? undefined : m;
 }
 
 /** A mirror or source as given: the origin's name, where to start, a filter, and another domain's prefixes. */
@@ -353,6 +423,9 @@ export function normalizeConsumerConfig(request: Json, streamSubjects: readonly 
     max_ack_pending: int(raw.max_ack_pending, ack === "none" ? -1 : DEFAULT_MAX_ACK_PENDING, "max_ack_pending"),
     num_replicas: int(raw.num_replicas, 0, "num_replicas"),
   };
+  const metadata = metadataOf(raw.metadata, "consumer");
+  if (metadata !== undefined) cfg.metadata = metadata;
+  else delete cfg.metadata;
   if (push) {
     delete cfg.max_waiting;
     cfg.deliver_subject = deliverSubject;
@@ -408,7 +481,7 @@ function checkStartPolicy(deliver: DeliverPolicy, hasSeq: boolean, hasTime: bool
 function consumerFilters(raw: Json, streamSubjects: readonly string[]): { single?: string; many?: string[] } {
   const single = typeof raw.filter_subject === "string" && raw.filter_subject !== "" && raw.filter_subject !== ">" ? raw.filter_subject : undefined;
   const list = Array.isArray(raw.filter_subjects) ? raw.filter_subjects : [];
-  if (list.some((f) => typeof f !== "string" || f === "")) throw jsError(JSErr.ConsumerInvalidPolicy, { err: "consumer filter in FilterSubjects cannot be empty" });
+  if (list.some((f) => typeof f !== "string" || f === "")) throw jsError(JSErr.ConsumerEmptyFilter);
   if (single !== undefined && list.length > 0) throw jsError(JSErr.ConsumerDuplicateFilterSubjects);
   const all = single !== undefined ? [single] : (list as string[]);
   for (const f of all) {

@@ -235,15 +235,16 @@ export class Consumer {
       return;
     }
     if (args.noWait) {
-      // Served at once with what there is; the end of what there is answers it (see #endOfStream).
-      this.#waiting.unshift(req);
-      this.#dispatch();
-      if (this.#waiting[0] !== req) return;
-      this.#waiting.shift();
-      // Nothing (more) to deliver now: without an expiry that ends it; with one and nothing delivered yet,
-      // nats-server waits for the first messages.
-      if (req.delivered > 0 || args.expiresMs === 0) {
-        this.host.status(reply, req.delivered > 0 ? Status.timeout(req) : Status.noMessages());
+      // nats-server 2.9.10's processNextMsgRequest: nothing to deliver and no expiry ends it at once; fewer
+      // messages than the requests already waiting want refuses it. Otherwise it is queued like any request,
+      // and the end of what there is answers it (see #endOfStream) — one held back by max_ack_pending waits.
+      const msgsPending = this.numPending() + this.#redeliver.length;
+      if (msgsPending === 0 && args.expiresMs === 0) {
+        this.host.status(reply, Status.noMessages());
+        return;
+      }
+      if (msgsPending > 0 && msgsPending < this.#waiting.reduce((n, r) => n + r.batch, 0)) {
+        this.host.status(reply, Status.requestsPending());
         return;
       }
     }

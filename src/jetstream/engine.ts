@@ -134,8 +134,9 @@ export class JetStream implements ConsumerHost {
         return;
       }
       const meta = JSON.parse(decoder.decode(raw)) as StreamMeta;
-      await store.updateLimits(storeLimits(meta.config));
+      // The stream first: applying the limits may expire messages, whose delete markers it stores.
       const stream = new Stream(meta.config, meta.created, store, this.#republish);
+      await store.updateLimits(storeLimits(meta.config));
       this.#attach(stream);
       for (const cname of store.consumerNames()) {
         const blob = store.readConsumerMeta(cname);
@@ -200,6 +201,8 @@ export class JetStream implements ConsumerHost {
     if (this.unavailable.has(cfg.name)) throw jsError(JSErr.StreamOffline);
     this.#checkOverlap(cfg);
     const store = await this.#open(cfg.name, cfg);
+    // first_seq (2.10): the first message stored gets it.
+    if ((cfg.first_seq ?? 0) > 1 && store.lastSeq() === 0) await store.compact(cfg.first_seq!);
     const created = Date.now();
     await store.writeMeta(encoder.encode(JSON.stringify({ config: cfg, created } satisfies StreamMeta)));
     const stream = new Stream(cfg, created, store, this.#republish);
@@ -219,6 +222,7 @@ export class JetStream implements ConsumerHost {
     if (old.sealed && !req.sealed) throw invalid("stream configuration update can not unseal a sealed stream");
     if (old.deny_delete && !req.deny_delete) throw invalid("stream configuration update can not cancel deny message deletes");
     if (old.deny_purge && !req.deny_purge) throw invalid("stream configuration update can not cancel deny purge");
+    if (old.allow_msg_ttl === true && req.allow_msg_ttl !== true) throw invalid("message TTL status can not be disabled");
     if (JSON.stringify(req.republish) !== JSON.stringify(old.republish)) throw invalid("stream configuration update can not change RePublish");
     if (JSON.stringify(req.mirror) !== JSON.stringify(old.mirror)) throw jsError(JSErr.StreamMirrorNotUpdatable);
     // A sealed stream keeps what it has: nothing expires, is added, removed or rolled up (nats-server forces these).

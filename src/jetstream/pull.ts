@@ -70,6 +70,7 @@ export function parsePull(data: Uint8Array): PullArgs | string {
 export const Status = {
   noMessages: () => statusHeader(404, "No Messages"),
   timeout: (r: PullRequest) => statusHeader(408, "Request Timeout", pendingHeaders(r)),
+  requestsPending: () => statusHeader(408, "Requests Pending"),
   sizeExceeded: (r: PullRequest) => statusHeader(409, "Message Size Exceeds MaxBytes", pendingHeaders(r)),
   maxWaiting: () => statusHeader(409, "Exceeded MaxWaiting"),
   deleted: (r: PullRequest) => statusHeader(409, "Consumer Deleted", pendingHeaders(r)),

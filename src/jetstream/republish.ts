@@ -4,7 +4,7 @@
  * Nats-Subject, Nats-Sequence, Nats-Last-Sequence (the subject's previous sequence, 0 for its first) and,
  * for headers_only, Nats-Msg-Size with an empty body. The stored message itself is unchanged.
  */
-import { type SubjectTransform, subjectTransform } from "../subject/mod.ts";
+import { compile, type Transform } from "../subject/mod.ts";
 import type { RePublish } from "./config.ts";
 import { withHeaders } from "./headers.ts";
 
@@ -19,19 +19,20 @@ export interface RepublishTarget {
 const EMPTY = new Uint8Array(0);
 
 export class Republisher {
-  readonly #transform: SubjectTransform;
+  readonly #transform: Transform;
 
   constructor(
     readonly config: RePublish,
     readonly stream: string,
     private readonly publish: Publish,
   ) {
-    this.#transform = subjectTransform(config.src, config.dest);
+    // As config.ts validated it: nats-server 2.9.10 wants every source wildcard used.
+    this.#transform = compile(config.src, config.dest, { useAllWildcards: true });
   }
 
   /** The destination for `subject`, or null when it is not republished; `lastSeq` reads the store before the append. */
   target(subject: string, lastSeq: () => number): RepublishTarget | null {
-    const dest = this.#transform.transform(subject);
+    const dest = this.#transform.apply(subject);
     return dest === null ? null : { dest, lastSeq: lastSeq() };
   }
 

@@ -2,7 +2,8 @@
  * One stream: its config, its store, the publishes into it (dedupe and expectation headers, serialized so
  * that "expected last sequence" checks and appends cannot interleave) and its consumers.
  */
-import { type PurgeOptions, StoreLimitError, type StoredMsg, type StreamLimits, type StreamStore } from "../store/mod.ts";
+import { parseMessageTTL, type PurgeOptions, StoreLimitError, type StoredMsg, type StreamLimits, type StreamStore } from "../store/mod.ts";
+import { compile, type Transform } from "../subject/mod.ts";
 import type { Subscription } from "../routing/subscription.ts";
 import { NS_PER_MS, type StreamConfig } from "./config.ts";
 import type { Consumer } from "./consumer.ts";
@@ -10,7 +11,7 @@ import { JSErr, jsError } from "./errors.ts";
 import { parseHeaders } from "./headers.ts";
 import { type Publish, Republisher } from "./republish.ts";
 import { releasable } from "./retention.ts";
-import { rfc3339 } from "./time.ts";
+import { goDuration, rfc3339 } from "./time.ts";
 import type { SourceLink } from "./source_link.ts";
 
 const NO_HEADERS: ReadonlyMap<string, string> = new Map();
@@ -44,7 +45,20 @@ export function storeLimits(cfg: StreamConfig): StreamLimits {
     max_msgs_per_subject: cfg.max_msgs_per_subject,
     discard: cfg.discard,
     discard_new_per_subject: cfg.discard_new_per_subject === true,
+    allow_msg_ttl: cfg.allow_msg_ttl === true,
+    subject_delete_markers: (cfg.subject_delete_marker_ttl ?? 0) > 0,
   };
+}
+
+const EMPTY = new Uint8Array(0);
+const encoder = new TextEncoder();
+
+/**
+ * The marker nats-server 2.11 stores when max_age or a TTL removes a subject's last message (filestore.go
+ * handleRemovalOrSdm): it says why, lives subject_delete_marker_ttl, and rolls the subject up.
+ */
+function deleteMarker(ttlNs: number): Uint8Array {
+  return encoder.encode(`NATS/1.0\r\nNats-Marker-Reason: MaxAge\r\nNats-TTL: ${goDuration(Math.trunc(ttlNs / 1e9) * 1e9)}\r\nNats-Rollup: sub\r\n\r\n`);
 }
 
 export class Stream {
@@ -77,6 +91,8 @@ export class Stream {
   #inflight = 0;
   #whenSettled: (() => void)[] = [];
   #republisher: Republisher | null = null;
+  /** subject_transform: applied to each subject before anything else. */
+  #transform: Transform | null = null;
 
   /** `publish` sends the republished copies (see republish.ts). */
   constructor(
@@ -87,11 +103,22 @@ export class Stream {
   ) {
     this.#msgIdsLoaded = store.msgCount() === 0;
     this.#configure();
+    store.onSubjectExpired((subject) => this.#markDeleted(subject));
   }
 
   #configure(): void {
     const rp = this.config.republish;
     this.#republisher = rp === undefined ? null : new Republisher(rp, this.config.name, this.publish);
+    const tr = this.config.subject_transform;
+    this.#transform = tr === undefined || tr.dest === "" ? null : compile(tr.src, tr.dest);
+  }
+
+  /** The store expired a subject's last message: leave the marker, as a publish of the stream's own. */
+  #markDeleted(subject: string): void {
+    const ttl = this.config.subject_delete_marker_ttl ?? 0;
+    if (ttl <= 0) return;
+    this.removals++;
+    this.ingest(subject, deleteMarker(ttl), EMPTY).catch(() => {}); // the stream closed meanwhile
   }
 
   get name(): string {
@@ -155,9 +182,23 @@ export class Stream {
   /** Synchronous up to the store append; the returned promise settles when the append is durable. */
   #ingest(subject: string, hdr: Uint8Array | null, data: Uint8Array, opts: IngestOptions = {}): Promise<PubAck> {
     const cfg = this.config;
+    if (this.#transform !== null && opts.raw !== true) subject = this.#transform.apply(subject) ?? subject;
     const h = opts.raw === true ? NO_HEADERS : parseHeaders(hdr);
     const expStream = h.get("nats-expected-stream");
     if (expStream !== undefined && expStream !== cfg.name) throw jsError(JSErr.StreamNotMatch);
+    // nats-server 2.11: a TTL on a stream without allow_msg_ttl is refused here (sourced messages excepted);
+    // a TTL that does not parse only after the other header checks.
+    const ttlHeader = h.get("nats-ttl");
+    let badTTL = false;
+    let ttl = 0;
+    if (ttlHeader !== undefined) {
+      try {
+        ttl = parseMessageTTL(ttlHeader);
+      } catch {
+        badTTL = true;
+      }
+      if (ttl !== 0 && cfg.allow_msg_ttl !== true && opts.ts === undefined) throw jsError(JSErr.MessageTTLDisabled);
+    }
     const expSubjSeq = h.get("nats-expected-last-subject-sequence");
     if (expSubjSeq !== undefined) {
       const subj = h.get("nats-expected-last-subject-sequence-subject") || subject;
@@ -186,9 +227,14 @@ export class Stream {
     }
     const size = (hdr?.length ?? 0) + data.length;
     if (cfg.max_msg_size > 0 && size > cfg.max_msg_size) throw jsError(JSErr.StreamMessageExceedsMaximum);
+    if (badTTL) throw jsError(JSErr.MessageTTLInvalid);
+    // With delete markers a TTL is at least the marker's (nats-server 2.11), so a marker already standing for
+    // the subject cannot outlive the message; one message per subject needs no such care.
+    const markerSecs = Math.trunc((cfg.subject_delete_marker_ttl ?? 0) / 1e9);
+    const ttlOverride = ttl > 0 && ttl < markerSecs && cfg.max_msgs_per_subject !== 1 ? markerSecs : undefined;
 
     const republish = this.#republisher?.target(subject, () => store.loadLast(subject)?.seq ?? 0) ?? null;
-    const appended = store.append(subject, hdr, data, opts.ts);
+    const appended = store.append(subject, hdr, data, opts.ts, ttlOverride);
     this.#inflight++;
     const lastAfter = store.lastSeq();
     if (lastAfter !== lastBefore) {

@@ -16,6 +16,7 @@ import { parseConnect } from "../protocol/connect.ts";
 import { ERR, ProtocolError } from "../protocol/errors.ts";
 import { Kind } from "../protocol/kind.ts";
 import { versionAtLeast } from "../protocol/semver.ts";
+import type { TLSOptions } from "../config/options.ts";
 import type { Conn, ConnHandler, Listener, TLSServerConfig } from "../runtime/types.ts";
 import { DEFAULT_TLS_TIMEOUT_MS, tlsServerConfig } from "../config/tls_config.ts";
 import { GLOBAL_ACCOUNT, type Handshake, LeafConn } from "./leaf_conn.ts";
@@ -44,14 +45,21 @@ export class LeafAcceptor {
     return this.svc.options.leafnodes?.host ?? this.svc.options.host;
   }
 
+  /** The block's TLS, at start and when a reload changes its certificate material (new leafs use it). */
+  async setTLS(tls: TLSOptions | undefined): Promise<void> {
+    if (tls === undefined) {
+      this.tls = null;
+      return;
+    }
+    const rt = this.svc.runtime;
+    if (!rt.serverTLS) throw new Error(`leafnodes TLS is configured, but the ${rt.name} transport cannot serve TLS`);
+    this.tls = tlsServerConfig(tls);
+    await rt.prepareTLS?.();
+  }
+
   async start(): Promise<void> {
     const lo = this.svc.options.leafnodes!;
-    if (lo.tls !== undefined) {
-      const rt = this.svc.runtime;
-      if (!rt.serverTLS) throw new Error(`leafnodes TLS is configured, but the ${rt.name} transport cannot serve TLS`);
-      this.tls = tlsServerConfig(lo.tls);
-      await rt.prepareTLS?.();
-    }
+    await this.setTLS(lo.tls);
     const port = lo.port === -1 ? 0 : lo.port!;
     this.listener = await this.svc.runtime.listen({ host: this.host, port, accept: (conn) => this.accept(conn) });
     const advertised = lo.advertise ?? hostPortOf({ host: advertisedHost(this.host), port: this.listener.port });

@@ -4,6 +4,7 @@
  * ConnectionHost of its connections, so closing one reaches it rather than the server's client table.
  */
 import { formatGoDuration } from "../config/_duration.ts";
+import type { ServerOptions } from "../config/options.ts";
 import { CloseReason } from "../connection/close_reason.ts";
 import type { Connection } from "../connection/connection.ts";
 import { LinkSet } from "../link/link_set.ts";
@@ -37,6 +38,13 @@ export class LeafNodes extends LinkSet<LeafHost> implements LeafLinkHost {
   private readonly solicitors: Solicitor[] = [];
   private acceptor: LeafAcceptor | null = null;
   private stopping = false;
+  /** The leafnodes block as last applied, so that a reload changing other options leaves the links alone. */
+  private applied: string;
+
+  constructor(srv: LeafHost) {
+    super(srv);
+    this.applied = JSON.stringify(srv.options.leafnodes);
+  }
 
   /**
    * The origin name our traffic carries: a 2.9.10 server without a cluster block uses its server name, so
@@ -134,6 +142,17 @@ export class LeafNodes extends LinkSet<LeafHost> implements LeafLinkHost {
 
   health(): string | null {
     return null;
+  }
+
+  /** A reload that only changed TLS certificate material (reload.ts refuses anything else): new links use it. */
+  async reload(next: ServerOptions): Promise<void> {
+    const lo = next.leafnodes!;
+    const applied = JSON.stringify(lo);
+    if (applied === this.applied) return;
+    this.applied = applied;
+    await this.acceptor?.setTLS(lo.tls);
+    this.solicitors.forEach((s, i) => (s.remote = lo.remotes![i]!));
+    this.log.notice("Reloaded: leafnode TLS");
   }
 
   async stop(): Promise<void> {

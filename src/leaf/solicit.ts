@@ -41,7 +41,8 @@ export class Solicitor {
 
   constructor(
     readonly svc: LeafNodes,
-    readonly remote: LeafRemote,
+    /** Replaced by a reload that changes its TLS certificate material (the only change 2.9.10 reloads). */
+    public remote: LeafRemote,
   ) {
     this.urls = new LeafURLs(remote.urls, remote.no_randomize !== true);
   }

@@ -6,6 +6,7 @@
 import type { MonitorHost, StreamingClientView, StreamingSubz, StreamingView } from "./host.ts";
 import { rfc3339, uptime } from "./format.ts";
 import { NATSEDGE_VERSION } from "../version.ts";
+import { nodeFs } from "../runtime/lazy_fs.ts";
 
 const DEFAULT_LIST_LIMIT = 1024;
 
@@ -73,7 +74,20 @@ export function serverz(srv: MonitorHost): object {
     in_bytes: s.inBytes,
     out_msgs: s.outMsgs,
     out_bytes: s.outBytes,
+    ...fileDescriptors(),
   };
+}
+
+/** The process's open file descriptors and their soft limit, as nats-streaming-server reports them (Linux). */
+function fileDescriptors(): { open_fds: number; max_fds: number } {
+  try {
+    const fs = nodeFs();
+    const open = fs.readdirSync("/proc/self/fd").length;
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(fs.readFileSync("/proc/self/limits", "utf8"));
+    return { open_fds: open, max_fds: m === null || m[1] === "unlimited" ? 0 : Number(m[1]) };
+  } catch {
+    return { open_fds: 0, max_fds: 0 };
+  }
 }
 
 export function storez(srv: MonitorHost): object {
@@ -83,9 +97,11 @@ export function storez(srv: MonitorHost): object {
 }
 
 function clientz(c: StreamingClientView, subs: boolean): object {
-  const out: Record<string, unknown> = { id: c.id, hb_inbox: c.hbInbox };
+  const bySubject = c.subscriptions();
+  let count = 0;
+  for (const list of bySubject.values()) count += list.length;
+  const out: Record<string, unknown> = { id: c.id, hb_inbox: c.hbInbox, subs_count: count };
   if (subs) {
-    const bySubject = c.subscriptions();
     // omitempty: a client without subscriptions has no map.
     if (bySubject.size > 0) out.subscriptions = Object.fromEntries(bySubject);
   }
@@ -109,11 +125,9 @@ export function clientsz(srv: MonitorHost, q: URLSearchParams): object {
 
 function channelz(stan: StreamingView, name: string, subs: boolean): object {
   const ch = stan.channels().get(name)!;
-  const out: Record<string, unknown> = { name, ...ch.state() };
-  if (subs) {
-    const list: StreamingSubz[] = ch.subscriptions();
-    if (list.length > 0) out.subscriptions = list;
-  }
+  const list: StreamingSubz[] = ch.subscriptions();
+  const out: Record<string, unknown> = { name, ...ch.state(), subs_count: list.length };
+  if (subs && list.length > 0) out.subscriptions = list;
   return out;
 }
 

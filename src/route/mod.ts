@@ -66,8 +66,12 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
   private dynamic: boolean;
   private configured: Set<string>;
 
+  /** The cluster block as last applied, so that a reload changing other options leaves the routes alone. */
+  private applied: string;
+
   constructor(srv: RouteHost) {
     super(srv);
+    this.applied = JSON.stringify(srv.options.cluster);
     this.clusterName = srv.options.cluster?.name ?? nuid();
     this.dynamic = srv.options.cluster?.name === undefined;
     this.configured = new Set((srv.options.cluster?.routes ?? []).map(routeKey));
@@ -476,6 +480,9 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
    */
   async reload(next: ServerOptions): Promise<void> {
     const co = next.cluster!;
+    const applied = JSON.stringify(co);
+    if (applied === this.applied) return;
+    this.applied = applied;
     if (co.tls === undefined) this.tls = null;
     else await this.prepareTLS(co.tls);
     this.infoBase = this.buildInfo();

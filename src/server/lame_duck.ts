@@ -52,7 +52,9 @@ export async function enterLameDuck(srv: Server): Promise<void> {
   // Route peers stop offering this server to their clients; clients that understand async INFO
   // (protocol >= 1) learn that it is going away.
   srv.services.get(ROUTES)?.sendLameDuck();
-  const ldm = { ...srv.info, ldm: true };
+  // Its own URL leaves connect_urls (ours comes first, see Server.setConnectUrls) so reconnects go elsewhere.
+  const urls = srv.info.connect_urls as string[] | undefined;
+  const ldm = { ...srv.info, ...(urls !== undefined ? { connect_urls: urls.slice(1) } : {}), ldm: true };
   for (const c of clients) {
     if (c.closed || !c.connected || c.opts.protocol < 1) continue;
     c.link.enqueue(infoLine({ ...ldm, client_id: c.cid, client_ip: c.link.conn.remoteAddress }));

@@ -12,7 +12,7 @@
  */
 import fs from "node:fs";
 import process from "node:process";
-import type { ClusterOptions, ServerOptions } from "../config/options.ts";
+import type { ClusterOptions, LeafNodeOptions, ServerOptions, TLSOptions } from "../config/options.ts";
 import { Authenticator, type AuthVerdict } from "../auth/authenticator.ts";
 import type { Client } from "../client/client.ts";
 import { CloseReason } from "../connection/close_reason.ts";
@@ -20,7 +20,7 @@ import { ERR } from "../protocol/errors.ts";
 import { goQuote } from "../protocol/encode.ts";
 import type { TLSServerConfig } from "../runtime/types.ts";
 import type { Server } from "./server.ts";
-import { tlsServerConfig } from "../config/tls_config.ts";
+import { tlsClientConfig, tlsServerConfig } from "../config/tls_config.ts";
 
 import { ReloadError } from "./reload_error.ts";
 
@@ -47,7 +47,6 @@ const NOT_RELOADABLE: Partial<Record<Key, string>> = {
   max_closed_clients: "MaxClosedClients",
   no_auth_user: "NoAuthUser",
   jetstream: "JetStream",
-  leafnodes: "LeafNode",
   websocket: "Websocket",
   mqtt: "MQTT",
   // natsedge's file sink is opened by the CLI; moving or resizing it needs a restart for now.
@@ -105,6 +104,37 @@ function checkCluster(cur: ClusterOptions | undefined, next: ClusterOptions | un
   }
 }
 
+/** Certificate material nats-server reloads in a TLS block (its tlsConfigOpts); timeout and the rest do not. */
+const TLS_MATERIAL = ["cert_file", "key_file", "ca_file", "verify", "insecure", "cipher_suites", "curve_preferences"] as const;
+
+function withoutTLSMaterial(t: TLSOptions | undefined): TLSOptions | undefined {
+  if (t === undefined) return undefined;
+  const rest: TLSOptions = { ...t };
+  for (const k of TLS_MATERIAL) delete rest[k];
+  return rest;
+}
+
+/**
+ * nats-server's leafnode case: the block compared with its own and its remotes' TLS certificate material left
+ * out. Only that material reloads; any other change (remotes, listen, authorization) needs a restart.
+ */
+function checkLeafnodes(cur: LeafNodeOptions | undefined, next: LeafNodeOptions | undefined): void {
+  const strip = (o: LeafNodeOptions | undefined) =>
+    o === undefined ? undefined : { ...o, tls: withoutTLSMaterial(o.tls), remotes: o.remotes?.map((r) => ({ ...r, tls: withoutTLSMaterial(r.tls) })) };
+  if (cur === undefined || next === undefined || !same(strip(cur), strip(next))) {
+    throw new ReloadError(`config reload not supported for LeafNode: old=${show(cur)}, new=${show(next)}`);
+  }
+  for (const t of [next.tls, ...(next.remotes ?? []).map((r) => r.tls)]) {
+    if (t === undefined) continue;
+    try {
+      if (t.cert_file !== undefined && t === next.tls) tlsServerConfig(t);
+      else tlsClientConfig(t);
+    } catch (err) {
+      throw new ReloadError(`leafnodes.tls: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
 /** The options that differ, refusing any that cannot change at runtime. */
 function diff(cur: ServerOptions, next: ServerOptions): Key[] {
   const keys = new Set([...Object.keys(cur), ...Object.keys(next)] as Key[]);
@@ -113,6 +143,7 @@ function diff(cur: ServerOptions, next: ServerOptions): Key[] {
   for (const k of keys) {
     if (same(cur[k], next[k])) continue;
     if (k === "cluster") checkCluster(cur.cluster, next.cluster);
+    if (k === "leafnodes") checkLeafnodes(cur.leafnodes, next.leafnodes);
     const goName = NOT_RELOADABLE[k];
     if (goName !== undefined) {
       throw new ReloadError(`config reload not supported for ${goName}: old=${show(cur[k])}, new=${show(next[k])}`);

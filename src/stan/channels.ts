@@ -25,11 +25,15 @@ export class ChannelRegistry {
   /** max_inactivity timers of channels without a subscription. */
   readonly #inactive = new Map<string, ReturnType<typeof setTimeout>>();
   /**
-   * Why each stored channel that could not be opened (a wrong key) failed, by directory. Their names are
-   * sealed with them, so a channel asked for by name cannot be told apart from a new one.
+   * Why each stored channel that could not be opened (a wrong key) failed, by directory. A channel asked for
+   * by name finds its directory through the salted digest whatever the key; one made before salted names
+   * (an older natsedge's keyed digest) cannot be told apart from a new one.
    */
   readonly #locked = new Map<string, string>();
   #lockedReportAt = 0;
+  /** When each locked channel's failed lookup was last logged. */
+  readonly #lookupReportAt = new Map<string, number>();
+  #salt: string | null = null;
 
   constructor(
     private readonly options: StreamingOptions,
@@ -93,6 +97,8 @@ export class ChannelRegistry {
         return `rejecting channel ${JSON.stringify(name)} because channel ${JSON.stringify(other)} alreay exists (different cases not allowed)`;
       }
     }
+    const locked = this.#locked.get(this.#dirName(name));
+    if (locked !== undefined) return this.#lockedLookup(name, locked);
     this.#reportLocked(name);
     p = this.#create(name);
     this.#opening.set(name, p);
@@ -101,17 +107,34 @@ export class ChannelRegistry {
   }
 
   /**
+   * A stored channel this key cannot open: nothing is created over it, the client is refused and the log
+   * says what nats-streaming-server logs when a lookup fails (at most every LOCKED_REPORT_EVERY_MS per channel).
+   */
+  #lockedLookup(name: string, why: string): string {
+    const cause = /(?:cipher|chacha20poly1305): message authentication failed/.exec(why)?.[0] ?? why;
+    const text = `Error looking up message ${name}:1 (${cause})`;
+    const now = Date.now();
+    if (now - (this.#lookupReportAt.get(name) ?? 0) >= LOCKED_REPORT_EVERY_MS) {
+      this.#lookupReportAt.set(name, now);
+      this.host.log.error(`STREAM: ${text}`);
+    }
+    return text;
+  }
+
+  /**
    * Under a wrong key every stored channel stays closed and untouched, and one asked for by name starts empty
    * beside it: say so where the client's request is, not only at startup (at most every LOCKED_REPORT_EVERY_MS).
    */
   #reportLocked(name: string): void {
-    if (this.#locked.size === 0) return;
+    // Salted names (n-) are found by name; only an older natsedge's keyed names could be this channel.
+    const unnamed = [...this.#locked].filter(([dir]) => !dir.startsWith("n-"));
+    if (unnamed.length === 0) return;
     const now = Date.now();
     if (now - this.#lockedReportAt < LOCKED_REPORT_EVERY_MS) return;
     this.#lockedReportAt = now;
-    const [why] = this.#locked.values();
+    const why = unnamed[0]![1];
     this.host.log.error(
-      `STREAM: Error looking up channel ${JSON.stringify(name)}: ${this.#locked.size} stored channel(s) could not be opened (${why}); ` +
+      `STREAM: Error looking up channel ${JSON.stringify(name)}: ${unnamed.length} stored channel(s) could not be opened (${why}); ` +
         `if it is one of them, its messages are served again once the server runs with the right key`,
     );
   }
@@ -137,11 +160,14 @@ export class ChannelRegistry {
     return { max_msgs: l.max_msgs, max_bytes: l.max_bytes, max_age_ms: l.max_age, discard: "old" };
   }
 
-  /** A channel's file store directory: with a key it is named by a keyed digest, so no client text is in the tree. */
+  /**
+   * A channel's file store directory: encrypted, it is named by a salted digest (the store provider's salt),
+   * so no client text is in the tree and the name finds its directory under any key.
+   */
   #dirName(channel: string): string {
-    const key = this.options.encrypt ? this.options.encryption_key : undefined;
-    if (!key) return channel;
-    return `c-${createHmac("sha256", key).update(channel).digest("hex").slice(0, 40)}`;
+    if (!this.options.encrypt || this.options.store !== "file") return channel;
+    this.#salt ??= this.stores.namingSalt();
+    return `n-${createHmac("sha256", this.#salt).update(channel).digest("hex").slice(0, 40)}`;
   }
 
   /**

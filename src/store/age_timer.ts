@@ -4,6 +4,8 @@
  */
 export class AgeTimer {
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the pending timeout fires (ms since the epoch). */
+  #at = 0;
   readonly #expire: () => number;
 
   /** `expire` drops what is due and returns ms until the next message expires, 0 if none is waiting. */
@@ -13,12 +15,20 @@ export class AgeTimer {
 
   arm(delayMs: number): void {
     if (this.#timer !== undefined) return;
+    const delay = Math.max(1, Math.ceil(delayMs));
+    this.#at = Date.now() + delay;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       const next = this.#expire();
       if (next > 0) this.arm(next);
-    }, Math.max(1, Math.ceil(delayMs)));
+    }, delay);
     (this.#timer as { unref?: () => void }).unref?.();
+  }
+
+  /** Like arm, but a pending timeout that would fire later is replaced (a new message may expire first). */
+  armBy(delayMs: number): void {
+    if (this.#timer !== undefined && Date.now() + delayMs < this.#at - 5) this.disarm();
+    this.arm(delayMs);
   }
 
   disarm(): void {

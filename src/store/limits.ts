@@ -10,6 +10,10 @@ export interface Limits {
   readonly maxPerSubject: number;
   readonly discardNew: boolean;
   readonly discardNewPerSubject: boolean;
+  /** Nats-TTL headers are honoured (the stream's allow_msg_ttl). */
+  readonly allowMsgTTL: boolean;
+  /** Expiry that empties a subject leaves a marker (the stream's subject_delete_marker_ttl is set). */
+  readonly deleteMarkers: boolean;
 }
 
 const positive = (n: number | undefined): number => (n !== undefined && n > 0 ? n : 0);
@@ -22,6 +26,8 @@ export function normalizeLimits(l: StreamLimits | undefined): Limits {
     maxPerSubject: positive(l?.max_msgs_per_subject),
     discardNew: l?.discard === "new",
     discardNewPerSubject: l?.discard === "new" && l.discard_new_per_subject === true,
+    allowMsgTTL: l?.allow_msg_ttl === true,
+    deleteMarkers: l?.allow_msg_ttl === true && l.subject_delete_markers === true,
   };
 }
 

@@ -10,6 +10,7 @@ import type { PurgeOptions, StoreAck, StoredMsg, StreamLimits, StreamState, Stre
 import { NOTHING_RECOVERED, storedMsgSize } from "./store.ts";
 import { SubjectIndex } from "./subject_index.ts";
 import { AgeTimer } from "./age_timer.ts";
+import { isDeleteMarker, storedTTL, TtlIndex } from "./ttl.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -27,12 +28,14 @@ export class MemStore implements StreamStore {
   readonly #consumers = new Map<string, Uint8Array>();
   readonly #subjects = new SubjectIndex((subject, from, to, backward) => this.#find(subject, from, to, backward));
   readonly #age = new AgeTimer(() => this.#expire());
+  readonly #ttl = new TtlIndex();
+  #onExpired: ((subject: string) => void) | null = null;
 
   constructor(limits?: StreamLimits) {
     this.#limits = normalizeLimits(limits);
   }
 
-  append(subject: string, hdr: Uint8Array | null, payload: Uint8Array, ts?: number): Promise<StoreAck> {
+  append(subject: string, hdr: Uint8Array | null, payload: Uint8Array, ts?: number, ttl?: number): Promise<StoreAck> {
     if (this.#closed) return Promise.reject(new StoreClosedError());
     const h = hdr ?? EMPTY;
     const size = storedMsgSize(subject, h.length, payload.length);
@@ -56,10 +59,11 @@ export class MemStore implements StreamStore {
     this.#bytes += size;
     this.#lastTs = when;
     this.#subjects.add(subject, seq);
+    if (this.#limits.allowMsgTTL && h.length > 0) this.#ttl.add(seq, when, ttl ?? storedTTL(h));
     this.#enforceLimits(subject);
-    if (this.#limits.maxAgeMs > 0) {
+    if (this.#limits.maxAgeMs > 0 || this.#ttl.size > 0) {
       const next = this.#expire();
-      if (next > 0) this.#age.arm(next);
+      if (next > 0) this.#age.armBy(next);
     }
     return Promise.resolve({ seq, ts: when });
   }
@@ -127,6 +131,7 @@ export class MemStore implements StreamStore {
       purged = this.#msgs.size;
       this.#msgs.clear();
       this.#subjects.clear();
+      this.#ttl.clear();
       this.#bytes = 0;
       this.#last = seq - 1;
       this.#first = seq;
@@ -195,6 +200,10 @@ export class MemStore implements StreamStore {
     return Promise.resolve();
   }
 
+  onSubjectExpired(cb: (subject: string) => void): void {
+    this.#onExpired = cb;
+  }
+
   readMeta(): Uint8Array | null {
     return this.#meta;
   }
@@ -259,6 +268,7 @@ export class MemStore implements StreamStore {
     this.#msgs.delete(m.seq);
     this.#bytes -= storedMsgSize(m.subject, m.hdr.length, m.payload.length);
     this.#subjects.remove(m.subject, m.seq);
+    if (this.#ttl.size > 0) this.#ttl.delete(m.seq);
     if (m.seq === this.#first) this.#advanceFirst();
   }
 
@@ -317,17 +327,46 @@ export class MemStore implements StreamStore {
     }
   }
 
-  /** Drops messages older than max_age from the front; returns ms until the next one expires (0 = none). */
+  /**
+   * Drops the messages whose TTL is due and those older than max_age (skipping `never` ones, as nats-server's
+   * expireMsgs does); returns ms until the next one expires (0 = none).
+   */
   #expire(): number {
-    const maxAge = this.#limits.maxAgeMs;
-    if (maxAge <= 0 || this.#closed) return 0;
-    const cutoff = Date.now() - maxAge;
-    for (;;) {
-      const m = this.#msgs.get(this.#first);
-      if (m === undefined) return 0;
-      if (m.ts > cutoff) return m.ts - cutoff;
-      this.#removeMsg(m);
+    if (this.#closed) return 0;
+    const now = Date.now();
+    const emptied: string[] = [];
+    let next = 0;
+    if (this.#ttl.size > 0) {
+      for (const seq of this.#ttl.takeDue(now)) {
+        const m = this.#msgs.get(seq);
+        if (m !== undefined) this.#expireMsg(m, emptied);
+      }
+      next = this.#ttl.nextIn(now);
     }
+    const maxAge = this.#limits.maxAgeMs;
+    if (maxAge > 0) {
+      const cutoff = now - maxAge;
+      for (let seq = this.#first; seq <= this.#last; seq++) {
+        const m = this.#msgs.get(seq);
+        if (m === undefined || this.#ttl.isNever(seq)) continue;
+        if (m.ts > cutoff) {
+          next = next === 0 ? m.ts - cutoff : Math.min(next, m.ts - cutoff);
+          break;
+        }
+        this.#expireMsg(m, emptied);
+      }
+    }
+    if (emptied.length > 0 && this.#onExpired !== null) {
+      // After this pass: the marker is a publish, which appends (and expires) again.
+      const cb = this.#onExpired;
+      queueMicrotask(() => emptied.forEach(cb));
+    }
+    return next;
+  }
+
+  #expireMsg(m: StoredMsg, emptied: string[]): void {
+    this.#removeMsg(m);
+    if (this.#limits.deleteMarkers && this.#subjects.count(m.subject) === 0 && !isDeleteMarker(m.hdr)) emptied.push(m.subject);
   }
 }
 

@@ -21,6 +21,7 @@ export {
   StoreLimitError,
 } from "./errors.ts";
 export { MemStore } from "./memstore.ts";
+export { parseMessageTTL, TTL_NEVER, TtlError } from "./ttl.ts";
 export { FileStore } from "./file/filestore.ts";
 export type { FileStoreOptions } from "./file/filestore.ts";
 export { type Cipher, chachaImplementation, cipherName, defaultCipher } from "./file/aead.ts";

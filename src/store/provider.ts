@@ -4,13 +4,15 @@
  *
  *   <store_dir>/jetstream/$G/streams/<stream>/      one FileStore each (layout in file/filestore.ts)
  *   <dir>/streaming/channels/<channel>/             NATS Streaming's channels, one FileStore each (named by a
- *                                                   keyed digest when encrypted; the name is in the sealed meta)
+ *                                                   salted digest when encrypted; the name is in the sealed meta)
+ *   <dir>/streaming/names.salt                      the salt of those digests (random, not secret)
  *   <store_dir>/mqtt/stores/retained/               MQTT's retained messages, one per subject
  *
  * as nats-server lays them out. A provider opens, lists, verifies and removes its subsystem's stores; later
  * subsystems (STAN channels, MQTT sessions) get a folder of their own beside `jetstream/` through it.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { type Cipher, defaultCipher } from "./file/aead.ts";
@@ -94,6 +96,23 @@ export class StoreProvider {
   verify(name: string): StreamVerification {
     const p = this.options;
     return verifyStream(this.path(name), name, { key: p.key, prevKey: p.prevKey, cipher: p.cipher });
+  }
+
+  /**
+   * A random salt kept beside the stores, made on first use: store names derived from client text (channel
+   * names) are digested with it, so the tree shows no client text and a name finds its store under any key,
+   * a wrong one included. It is not a secret: a guessed name can be confirmed against the tree.
+   */
+  namingSalt(): string {
+    const file = join(this.dir, "names.salt");
+    if (existsSync(file)) return readFileSync(file, "utf8").trim();
+    mkdirSync(this.dir, { recursive: true });
+    try {
+      writeFileSync(file, randomBytes(32).toString("hex"), { flag: "wx", mode: 0o600 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    return readFileSync(file, "utf8").trim();
   }
 
   /** Removes a file store's directory and everything in it; the store must be closed. */

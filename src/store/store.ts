@@ -41,6 +41,13 @@ export interface StreamLimits {
   readonly discard?: Discard;
   /** With discard new: reject a message whose subject is at max_msgs_per_subject instead of replacing. */
   readonly discard_new_per_subject?: boolean;
+  /** Messages with a `Nats-TTL` header expire at it; `never` ones are exempt from max_age (see ttl.ts). */
+  readonly allow_msg_ttl?: boolean;
+  /**
+   * With allow_msg_ttl: when max_age or a TTL removes the last message of a subject, the store calls the
+   * callback given to onSubjectExpired so the stream can store a delete marker (subject_delete_marker_ttl).
+   */
+  readonly subject_delete_markers?: boolean;
 }
 
 /** A run of sequences whose stored block failed its checksum or authentication: reported, never served. */
@@ -107,8 +114,12 @@ export interface StreamStore {
   readonly kind: "memory" | "file";
   /** What opening the store found and repaired, for the owner to report before serving the stream. */
   readonly recovery: RecoveryReport;
-  /** Stores a message; rejects with a `StoreLimitError` under discard new, `StoreClosedError` after close. */
-  append(subject: string, hdr: Uint8Array | null, payload: Uint8Array, ts?: number): Promise<StoreAck>;
+  /**
+   * Stores a message; rejects with a `StoreLimitError` under discard new, `StoreClosedError` after close.
+   * With allow_msg_ttl the store reads the TTL from the Nats-TTL header; `ttl` (seconds) overrides it for as
+   * long as the store stays open (a restart reads the header again, as nats-server's rebuilt TTL state does).
+   */
+  append(subject: string, hdr: Uint8Array | null, payload: Uint8Array, ts?: number, ttl?: number): Promise<StoreAck>;
   /**
    * The message with this sequence, or null if it was never stored, has been removed, or is in a block that
    * failed its checksum or authentication (then listed in state().lost, and the rest of the stream is still
@@ -135,6 +146,8 @@ export interface StreamStore {
   /** Message count per subject matching `filter` ("" or ">" = all). */
   subjectCounts(filter?: string): Map<string, number>;
   updateLimits(limits: StreamLimits): Promise<void>;
+  /** `cb` is told each subject whose last message max_age or a TTL removed (with subject_delete_markers). */
+  onSubjectExpired(cb: (subject: string) => void): void;
   /** The opaque stream metadata blob (stream config), or null if none was written. */
   readMeta(): Uint8Array | null;
   /** Replaces the stream metadata blob atomically (and encrypted when the store has a key). */

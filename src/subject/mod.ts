@@ -9,5 +9,6 @@ export {
   subjectIsSubsetMatch,
 } from "./subject.ts";
 export { Sublist, SublistError } from "./sublist.ts";
-export { SubjectTransform, subjectTransform, TransformError } from "./transform.ts";
+export { compile, fnv1a32, TransformError, validateMapping } from "./transform.ts";
+export type { CompileOptions, Transform } from "./transform.ts";
 export type { SubLike, SublistResult, SublistStats } from "./sublist.ts";

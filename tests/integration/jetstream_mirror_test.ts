@@ -53,6 +53,20 @@ test("a mirror of a local stream catches up with its origin's sequences, skips d
   expect(info.state.last_seq).toBe(4);
 });
 
+test("a mirror is not promoted by removing its mirror (2.9.10: 10055 'stream mirror configuration can not be updated')", async () => {
+  const jsm = await jetstreamManager(fx.nc);
+  await jsm.streams.add({ name: "PROMO_ORIGIN", subjects: ["promo.>"] });
+  await jetstream(fx.nc).publish("promo.a", "1");
+  await jsm.streams.add({ name: "PROMO_COPY", mirror: { name: "PROMO_ORIGIN" } });
+  await untilMessages(jsm, "PROMO_COPY", 1);
+  const err = await jsm.streams.update("PROMO_COPY", { subjects: ["promoted.>"], mirror: undefined }).then(
+    () => null,
+    (e: unknown) => (e as { apiError(): { err_code: number; description: string } }).apiError(),
+  );
+  expect(err).toMatchObject({ err_code: 10055, description: "stream mirror configuration can not be updated" });
+  expect((await jsm.streams.info("PROMO_COPY")).config.mirror?.name).toBe("PROMO_ORIGIN");
+});
+
 test("a stream sources from two streams, filtered, each message marked with its origin and sequence", async () => {
   const jsm = await jetstreamManager(fx.nc);
   const js = jetstream(fx.nc);

@@ -88,3 +88,16 @@ test("a KV bucket created with republish sends each put and delete out, markers 
   expect([put!.subject, put!.string(), put!.headers!.get("Nats-Sequence")]).toEqual(["cache.k", "v1", "1"]);
   expect([del!.subject, del!.data.length, del!.headers!.get("KV-Operation"), del!.headers!.get("Nats-Last-Sequence")]).toEqual(["cache.k", 0, "DEL", "1"]);
 });
+
+test("republish destinations may use nats-server's mapping functions (partition, split)", async () => {
+  const jsm = await jetstreamManager(fx.nc);
+  await jsm.streams.add({ name: "RPF", subjects: ["rpf.*.*"], republish: { src: "rpf.*.*", dest: "part.{{partition(4,1)}}.{{split(2,-)}}" } });
+  const copies = collect("part.>", 2);
+  await fx.nc.flush();
+  const js = jetstream(fx.nc);
+  await js.publish("rpf.gamma.a-b", "one");
+  await js.publish("rpf.delta.c-d", "two");
+  // FNV-1a 32 of "gamma" and of "delta", modulo 4, as nats-server partitions (this file also runs against it).
+  expect((await copies).map((m) => m.subject)).toEqual(["part.2.a.b", "part.1.c.d"]);
+  await jsm.streams.delete("RPF");
+});

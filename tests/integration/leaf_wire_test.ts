@@ -38,10 +38,10 @@ function infos(c: RawConn): Record<string, unknown>[] {
 }
 
 /** A raw leaf that has sent CONNECT {} and got the connect_info INFO and the hub's $LDS. */
-async function rawLeaf(t: Target): Promise<RawConn> {
+async function rawLeaf(t: Target, name = "rawleaf"): Promise<RawConn> {
   const c = own(await RawConn.open(t.leafPort));
   await c.waitFor(INFO_LINE);
-  c.send('CONNECT {"name":"rawleaf","cluster":"rawleaf","headers":true}\r\n');
+  c.send(`CONNECT {"name":"${name}","cluster":"${name}","headers":true}\r\n`);
   await c.waitFor(/LS\+ \$LDS\.\S+\r\n/);
   await leafSync(c);
   c.clear();
@@ -141,6 +141,24 @@ for (const [name, start] of Object.entries(targets)) {
       cl.close();
       await leaf.waitFor("LS- bar\r\n");
       await leaf.waitFor("LS- foo baz\r\n");
+    });
+
+    test("a leaf's queue weight is not passed on: another leaf sees each remote group member once", async () => {
+      // nats-server 2.9.10 counts a leaf's queue subscription as one member however many it stands for.
+      const a = await rawLeaf(t, "leafa");
+      const b = await rawLeaf(t, "leafb");
+      a.send("LS+ work g 3\r\n");
+      await leafSync(a);
+      await b.waitFor("LS+ work g 1\r\n");
+      const cl = await rawClient(t);
+      cl.send("SUB work g 1\r\nPING\r\n");
+      await cl.waitFor("PONG\r\n");
+      await b.waitFor("LS+ work g 2\r\n");
+      a.send("LS- work g\r\n");
+      await leafSync(a);
+      await b.waitUntil((s) => s.endsWith("LS+ work g 1\r\n") || /LS\+ work g 2\r\n[\s\S]*LS\+ work g 1\r\n/.test(s), "the weight back to 1");
+      cl.close();
+      await b.waitFor("LS- work g\r\n");
     });
 
     test("LMSG forms: plain interest always, queue members only when named", async () => {

@@ -171,7 +171,8 @@ describe("natsedge <-> natsedge route", () => {
     const bad = await pair(auth, "ruser:nope@");
     await until(() => bad.a.logs.some((l) => l.includes("authentication error")), "the refusal logged");
     expect(edgeRoutez(bad.a).length).toBe(0);
-    expect(edgeRoutez(bad.b).length).toBe(0);
+    // The dialling side registered the route on the peer's INFO, as nats-server does; the refusal closes it.
+    await until(() => edgeRoutez(bad.b).length === 0, "the refused route gone on the dialling side");
     const good = await pair(auth, "ruser:rpass@");
     await until(() => edgeRoutez(good.a).length === 1 && edgeRoutez(good.b).length === 1, "the authorized route");
     // A bcrypt password is checked asynchronously; the peer's INFO and RS+ behind its CONNECT wait for it.

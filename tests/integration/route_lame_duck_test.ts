@@ -76,11 +76,15 @@ describe("lame duck mode told to route peers", () => {
     const b = own(await runServer({ config: conf("b", [edgeClusterPort(a)]) }));
     await until(() => edgeRoutez(a).length === 1 && edgeRoutez(b).length === 1, "the route");
     const raw = own(await infoClient(b.port));
-    own(await infoClient(a.port));
+    const onA = own(await infoClient(a.port));
     const aUrl = `127.0.0.1:${a.port}`;
     await raw.waitUntil(() => lastConnectUrls(raw).includes(aUrl), "A's URL offered");
+    await onA.waitUntil(() => lastConnectUrls(onA).length === 2, "both URLs on A");
     const done = enterLameDuck(a.server);
     await raw.waitUntil(() => !lastConnectUrls(raw).includes(aUrl), "A's URL withdrawn");
+    // A's own clients are told with ldm and a list without A, so they reconnect to B.
+    await onA.waitFor(/"ldm":true/);
+    expect(lastConnectUrls(onA)).toEqual([`127.0.0.1:${b.port}`]);
     expect(edgeRoutez(b).length).toBe(1);
     await stopLameDuck(a, done);
     await until(() => edgeRoutez(b).length === 0, "the route gone with A");

@@ -42,6 +42,7 @@ import type { DamagedBlock, LostRange, PurgeOptions, StoreAck, StoredMsg, Stream
 import { storedMsgSize } from "../store.ts";
 import { SubjectIndex } from "../subject_index.ts";
 import { AgeTimer } from "../age_timer.ts";
+import { isDeleteMarker, storedTTL, TtlIndex } from "../ttl.ts";
 
 /** nats-server's default sync_interval. */
 export const DEFAULT_SYNC_INTERVAL_MS = 120_000;
@@ -98,6 +99,9 @@ export class FileStore implements StreamStore {
   readonly #cache = new BlockCache();
   readonly #subjects = new SubjectIndex((subject, from, to, backward) => this.#find(subject, from, to, backward));
   readonly #age = new AgeTimer(() => this.#expire());
+  /** The messages with a Nats-TTL header, rebuilt from their headers at open. */
+  readonly #ttl = new TtlIndex();
+  #onExpired: ((subject: string) => void) | null = null;
   #limits: Limits;
   #segs: Segment[] = [];
   #active!: Segment;
@@ -200,7 +204,7 @@ export class FileStore implements StreamStore {
 
   // ---------------------------------------------------------------- writes
 
-  append(subject: string, hdr: Uint8Array | null, payload: Uint8Array, ts?: number): Promise<StoreAck> {
+  append(subject: string, hdr: Uint8Array | null, payload: Uint8Array, ts?: number, ttl?: number): Promise<StoreAck> {
     const bad = this.#unusable();
     if (bad !== null) return Promise.reject(bad);
     const h = hdr ?? EMPTY;
@@ -228,10 +232,11 @@ export class FileStore implements StreamStore {
     this.#bytes += size;
     this.#lastTs = when;
     this.#subjects.add(subject, seq);
+    if (this.#limits.allowMsgTTL && h.length > 0) this.#ttl.add(seq, when, ttl ?? storedTTL(h));
     this.#enforceLimits(subject);
-    if (this.#limits.maxAgeMs > 0) {
+    if (this.#limits.maxAgeMs > 0 || this.#ttl.size > 0) {
       const next = this.#expire();
-      if (next > 0) this.#age.arm(next);
+      if (next > 0) this.#age.armBy(next);
     }
     return this.#commit().then(() => ({ seq, ts: when }));
   }
@@ -289,7 +294,9 @@ export class FileStore implements StreamStore {
   updateLimits(limits: StreamLimits): Promise<void> {
     const bad = this.#unusable();
     if (bad !== null) return Promise.reject(bad);
+    const hadTTL = this.#limits.allowMsgTTL;
     this.#limits = normalizeLimits(limits);
+    if (!hadTTL && this.#limits.allowMsgTTL) this.#indexTTLs();
     if (this.#limits.maxPerSubject > 0) {
       for (const subject of [...this.#subjects.subjects()]) this.#enforcePerSubject(subject);
     }
@@ -298,6 +305,10 @@ export class FileStore implements StreamStore {
     const next = this.#expire();
     if (next > 0) this.#age.arm(next);
     return this.#commit();
+  }
+
+  onSubjectExpired(cb: (subject: string) => void): void {
+    this.#onExpired = cb;
   }
 
   writeMeta(blob: Uint8Array): Promise<void> {
@@ -594,6 +605,7 @@ export class FileStore implements StreamStore {
     }
     this.#startSegment((this.#segs.at(-1)?.id ?? 0) + 1);
     this.#floorDirty = true;
+    if (this.#limits.allowMsgTTL) this.#indexTTLs();
     this.#enforceLimits("");
     if (this.#limits.maxPerSubject > 0) for (const s of [...this.#subjects.subjects()]) this.#enforcePerSubject(s);
     const next = this.#expire();
@@ -764,12 +776,17 @@ export class FileStore implements StreamStore {
     this.#subjects.remove(m.subject, seq);
     this.#w.tomb(seq, size, m.subject);
     this.#active.tombs.push({ seq, size, subject: m.subject });
+    if (this.#ttl.size > 0) this.#ttl.delete(seq);
     if (seq === this.#first) this.#advanceFirst();
   }
 
   /** Moves the floor to `seq`, dropping every live message below it; returns how many. */
   #dropBelow(seq: number): number {
     if (seq <= this.#floor) return 0;
+    if (this.#ttl.size > 0) {
+      if (seq - this.#floor <= 64) for (let q = this.#floor; q < seq; q++) this.#ttl.delete(q);
+      else this.#ttl.deleteBelow(seq);
+    }
     let n = 0;
     for (const seg of this.#segs) {
       if (seg.first >= seq) break;
@@ -845,24 +862,67 @@ export class FileStore implements StreamStore {
     }
   }
 
+  /**
+   * Drops the messages whose TTL is due and those older than max_age (skipping `never` ones, as nats-server's
+   * expireMsgs does); returns ms until the next one expires (0 = none).
+   */
   #expire(): number {
-    const maxAge = this.#limits.maxAgeMs;
-    if (maxAge <= 0 || this.#closed || this.#gc.error !== null) return 0;
-    const cutoff = Date.now() - maxAge;
+    if (this.#closed || this.#gc.error !== null) return 0;
+    const now = Date.now();
+    const emptied: string[] = [];
     let expired = false;
-    for (;;) {
-      if (this.#msgs === 0) break;
-      const m = this.load(this.#first);
-      if (m === null) break;
-      if (m.ts > cutoff) {
-        if (expired) this.#commit();
-        return m.ts - cutoff;
+    let next = 0;
+    if (this.#ttl.size > 0) {
+      for (const seq of this.#ttl.takeDue(now)) {
+        const m = this.load(seq);
+        if (m === null) continue;
+        this.#expireMsg(m, emptied);
+        expired = true;
       }
-      this.#dropBelow(this.#first + 1);
-      expired = true;
+      next = this.#ttl.nextIn(now);
+    }
+    const maxAge = this.#limits.maxAgeMs;
+    if (maxAge > 0) {
+      const cutoff = now - maxAge;
+      // From the front; only `never` messages (kept) make it look further, so the usual case stays a load of
+      // the first message and leaves the consumers' read cursor alone.
+      const front = () => (this.#msgs > 0 ? this.load(this.#first) : null);
+      for (let m = front(); m !== null; m = this.#ttl.isNever(m.seq) ? this.loadNext("", m.seq + 1) : front()) {
+        if (this.#ttl.isNever(m.seq)) continue;
+        if (m.ts > cutoff) {
+          next = next === 0 ? m.ts - cutoff : Math.min(next, m.ts - cutoff);
+          break;
+        }
+        this.#expireMsg(m, emptied);
+        expired = true;
+      }
     }
     if (expired) this.#commit();
-    return 0;
+    if (emptied.length > 0 && this.#onExpired !== null) {
+      // After this pass: the marker is a publish, which appends (and expires) again.
+      const cb = this.#onExpired;
+      queueMicrotask(() => emptied.forEach(cb));
+    }
+    return next;
+  }
+
+  #expireMsg(m: StoredMsg, emptied: string[]): void {
+    if (m.seq === this.#first) this.#dropBelow(m.seq + 1);
+    else this.#removeInterior(m.seq);
+    if (this.#limits.deleteMarkers && this.#subjects.count(m.subject) === 0 && !isDeleteMarker(m.hdr)) emptied.push(m.subject);
+  }
+
+  /** Rebuilds the TTL index from the stored headers (at open, or when allow_msg_ttl is switched on). */
+  #indexTTLs(): void {
+    this.#ttl.clear();
+    if (this.#msgs === 0) return;
+    this.#each(this.#first, this.#last, (blk, i) => {
+      const seq = blk.seqs[i];
+      if (!this.#isLive(seq)) return false;
+      const m = msgAt(blk.buf, blk.offs[i]);
+      if (m.hdr.length > 0) this.#ttl.add(seq, m.ts, storedTTL(m.hdr));
+      return false;
+    });
   }
 
   // ---------------------------------------------------------------- lookup

@@ -53,8 +53,11 @@ test("the four pages with nats-streaming-server's fields, subscriptions by clien
   const server = await json("/streaming/serverz");
   expect(Object.keys(server)).toEqual([
     "cluster_id", "server_id", "now", "version", "go", "state", "start_time", "uptime", "clients", "subscriptions", "channels",
-    "total_msgs", "total_bytes", "in_msgs", "in_bytes", "out_msgs", "out_bytes",
+    "total_msgs", "total_bytes", "in_msgs", "in_bytes", "out_msgs", "out_bytes", "open_fds", "max_fds",
   ]);
+  // The listeners, the log and the channels' files at least; the limit as `ulimit -n` says.
+  expect(server.open_fds).toBeGreaterThan(3);
+  expect(server.max_fds).toBeGreaterThanOrEqual(server.open_fds);
   expect(server).toMatchObject({ cluster_id: "mon-cluster", state: "STANDALONE", clients: 2, subscriptions: 2, channels: 2, total_msgs: 4, in_msgs: 4, in_bytes: 4 });
   expect(server.out_msgs).toBeGreaterThanOrEqual(3);
   expect(server.server_id).not.toBe(srv.server.id);
@@ -76,7 +79,7 @@ test("the four pages with nats-streaming-server's fields, subscriptions by clien
   const withSubs = await json("/streaming/channelsz?subs=1");
   expect(withSubs.names).toBeUndefined();
   const eu = withSubs.channels.find((c: { name: string }) => c.name === "orders.eu");
-  expect(eu).toMatchObject({ name: "orders.eu", msgs: 3, first_seq: 1, last_seq: 3 });
+  expect(eu).toMatchObject({ name: "orders.eu", msgs: 3, first_seq: 1, last_seq: 3, subs_count: 1 });
   expect(eu.subscriptions).toHaveLength(1);
   const sub = eu.subscriptions[0];
   for (const f of SUB_FIELDS) expect(Object.keys(sub)).toContain(f);
@@ -102,6 +105,7 @@ test("the four pages with nats-streaming-server's fields, subscriptions by clien
   expect(clients).toMatchObject({ cluster_id: "mon-cluster", offset: 0, limit: 1024, count: 2, total: 2 });
   expect(clients.clients.map((c: { id: string }) => c.id)).toEqual(["pub", "worker"]);
   expect(clients.clients[1].hb_inbox).toMatch(/^_INBOX\./);
+  expect(clients.clients.map((c: { subs_count: number }) => c.subs_count)).toEqual([0, 2]);
   expect(clients.clients[1].subscriptions).toBeUndefined();
   const subs = await json("/streaming/clientsz?subs=1&offset=1");
   expect(subs).toMatchObject({ offset: 1, count: 1, total: 2 });

@@ -279,6 +279,48 @@ export function storeConformance(name: string, f: StoreFactory): void {
       await both(s, (s) => expect(s.state()).toMatchObject({ msgs: 1, first_seq: 3 }), { max_age_ms: 30_000 });
     });
 
+    it("per-message TTL: due messages go, never ones outlive max_age, also after a reopen", async () => {
+      const ttl = (v: string) => bytes(`NATS/1.0\r\nNats-TTL: ${v}\r\n\r\n`);
+      const s = await f.open({ allow_msg_ttl: true });
+      const now = Date.now();
+      await s.append("a", ttl("30"), bytes("due"), now - 60_000);
+      await s.append("a", ttl("never"), bytes("kept"), now - 60_000);
+      await s.append("a", null, bytes("aged"), now - 60_000);
+      await s.append("a", ttl("1h"), bytes("fresh"), now);
+      expect(s.state()).toMatchObject({ msgs: 3, first_seq: 2 });
+      const limits = { allow_msg_ttl: true, max_age_ms: 30_000 };
+      await s.updateLimits(limits);
+      await both(s, (s) => {
+        expect(s.state()).toMatchObject({ msgs: 2, first_seq: 2, last_seq: 4 });
+        expect([s.load(2)?.seq, s.load(3), s.load(4)?.seq]).toEqual([2, null, 4]);
+      }, limits);
+    });
+
+    it("per-message TTL: a TTL falls due after a reopen", async () => {
+      const s = await f.open({ allow_msg_ttl: true });
+      await s.append("a", bytes("NATS/1.0\r\nNats-TTL: 10\r\n\r\n"), bytes("soon"), Date.now() - 9_900);
+      await s.append("a", null, bytes("stays"));
+      const again = f.reopen ? await f.reopen(s, { allow_msg_ttl: true }) : s;
+      const end = Date.now() + 5000;
+      while (again.msgCount() > 1 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      expect(again.state()).toMatchObject({ msgs: 1, first_seq: 2 });
+    });
+
+    it("onSubjectExpired() names each subject expiry emptied, but not for an expiring marker", async () => {
+      const s = await f.open({ allow_msg_ttl: true, subject_delete_markers: true });
+      const emptied: string[] = [];
+      s.onSubjectExpired((subject) => emptied.push(subject));
+      const old = Date.now() - 60_000;
+      await s.append("a", null, bytes("1"), old);
+      await s.append("a", null, bytes("2"), old);
+      await s.append("b", bytes("NATS/1.0\r\nNats-Marker-Reason: MaxAge\r\n\r\n"), bytes(""), old);
+      await s.append("c", null, bytes("new"));
+      await s.updateLimits({ allow_msg_ttl: true, subject_delete_markers: true, max_age_ms: 30_000 });
+      await new Promise((r) => setTimeout(r, 0));
+      expect(emptied).toEqual(["a"]);
+      expect(s.state()).toMatchObject({ msgs: 1, first_seq: 4 });
+    });
+
     it("updateLimits() applies lower limits to what is already stored", async () => {
       const s = await f.open();
       await fill(s, ["a", "a", "a", "b", "b", "c"]);
