@@ -241,30 +241,28 @@ async function dropCleanExecutablePages(): Promise<void> {
     const libc = ffi.dlopen(LIBC, { madvise: { args: ["u64", "u64", "i32"], returns: "i32" } });
     madvise = (a, l, adv) => libc.symbols.madvise(a, l, adv) as number;
   }
-  type Mapping = { start: number; end: number; perms: string; offset: string; path: string; rss: number; dirty: number; seen: number };
+  type Mapping = { start: number; end: number; perms: string; offset: string; path: string; rss: number; anon: number | null };
   let head: Mapping | null = null;
   const flush = () => {
-    // Code, and the read-only segment at the file's start; never a mapping that was writable or holds a
-    // private page (relocated data), nor one whose counts are missing (an emulator's made-up smaps).
+    // Code, and the read-only segment at the file's start, holding no page of the process's own: a page it
+    // wrote (relocated data) is a copy-on-write page, counted as Anonymous. (Private_Dirty is no guide: a
+    // freshly written executable's pages are dirty in the page cache, not in the process.) Never a mapping
+    // whose counts are missing or empty, as an emulator's made-up smaps has them.
     const h = head;
-    if (h === null || h.path !== exe || h.seen !== 3 || h.dirty !== 0 || h.rss === 0) return;
+    if (h === null || h.path !== exe || h.anon !== 0 || h.rss === 0) return;
     if (h.perms === "r-xp" || (h.perms === "r--p" && /^0+$/.test(h.offset))) madvise!(h.start, h.end - h.start, MADV_DONTNEED);
   };
   for (const line of fs.readFileSync("/proc/self/smaps", "utf8").split("\n")) {
     const m = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) ([0-9a-f]+) \S+ \S+\s*(.*)$/.exec(line);
     if (m !== null) {
       flush();
-      head = { start: Number.parseInt(m[1]!, 16), end: Number.parseInt(m[2]!, 16), perms: m[3]!, offset: m[4]!, path: m[5]!, rss: 0, dirty: 0, seen: 0 };
+      head = { start: Number.parseInt(m[1]!, 16), end: Number.parseInt(m[2]!, 16), perms: m[3]!, offset: m[4]!, path: m[5]!, rss: 0, anon: null };
       continue;
     }
-    const f = /^(Rss|Private_Dirty|Shared_Dirty|Anonymous):\s+(\d+) kB/.exec(line);
+    const f = /^(Rss|Anonymous):\s+(\d+) kB/.exec(line);
     if (f === null || head === null) continue;
-    const kb = Number(f[2]);
-    if (f[1] === "Rss") head.rss = kb;
-    else {
-      head.dirty += kb;
-      head.seen += 1;
-    }
+    if (f[1] === "Rss") head.rss = Number(f[2]);
+    else head.anon = Number(f[2]);
   }
   flush();
 }
