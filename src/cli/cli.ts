@@ -14,6 +14,7 @@ import { detectRuntime } from "../runtime/mod.ts";
 import type { LogSink } from "../log/logger.ts";
 import { fileSink } from "../log/file_sink.ts";
 import { nodeFs } from "../runtime/lazy_fs.ts";
+import { startIdleTrim, useMemoryTarget } from "../runtime/memory.ts";
 
 const EXE = "natsedge";
 
@@ -74,6 +75,9 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
   }
 
   const opts = loaded.options;
+  // Before anything is listening: this may re-execute the process with the engine told its heap budget.
+  const memory = await useMemoryTarget(opts.memory_limit);
+  if (memory.note !== undefined) loaded.warnings.push(`memory_limit: ${memory.note}`);
   const signals = trapSignals();
   let handle;
   try {
@@ -83,6 +87,7 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
     return 1;
   }
   if (opts.pid_file) nodeFs().writeFileSync(opts.pid_file, String(process.pid));
+  startIdleTrim();
   const server = handle.server;
   signals.attach({
     server,

@@ -21,6 +21,7 @@ Server Options:
                                      <pid> can be either a PID (e.g. 1) or the path to a PID file (e.g. /var/run/natsedge.pid)
         --client_advertise <string>  Client URL to advertise to other servers
         --ports_file_dir <dir>       Creates a ports file in the specified directory (<executable_name>_<pid>.ports).
+        --memory_limit <size>        Process memory target, e.g. 512MB (default: cgroup limit or physical memory)
 
 Logging Options:
     -l, --log <file>                 File to redirect log output

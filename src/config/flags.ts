@@ -18,6 +18,8 @@ export interface FlagOverrides {
   logtime_utc?: boolean;
   log_file?: string;
   log_size_limit?: number;
+  /** `--memory_limit 512MB`, parsed by load.ts. */
+  memory_limit?: string;
   max_traced_msg_len?: number;
   pid_file?: string;
   ports_file_dir?: string;
@@ -135,6 +137,7 @@ const FLAGS: ReadonlyMap<string, FlagDef> = new Map([
   ...def("bool", "helpTls", "help_tls"),
   ...def("int", "max_traced_msg_len", "max_traced_msg_len"),
   ...def("int", "log_size_limit", "log_size_limit"),
+  ...def("string", "memory_limit", "memory_limit"),
   ...def("string", "cluster_listen", "cluster", "cluster_listen"),
   ...def("string", "routes", "routes"),
   ...def("string", "cluster_name", "cluster_name"),

@@ -29,6 +29,7 @@ import {
 import { tlsFromConf } from "./_tls.ts";
 import { mqttFromConf } from "./_mqtt.ts";
 import { websocketFromConf } from "./_websocket.ts";
+import { memoryLimit } from "./_memory.ts";
 
 /** nats-server keys that only tune logging, profiling or reporting: accepted and ignored with a warning. */
 const IGNORED_TOP_LEVEL = [
@@ -130,6 +131,7 @@ export function optionsFromConf(conf: ConfMap, base: ServerOptions): ConfResult 
     max_control_line: set("max_control_line", int32),
     ...aliases(["max_subscriptions", "max_subs"], set("max_subscriptions", int)),
     max_closed_clients: set("max_closed_clients", int),
+    memory_limit: set("memory_limit", memoryLimit),
     ...aliases(["max_sub_tokens", "max_subscription_tokens"], set("max_sub_tokens", subTokens)),
     ping_interval: set("ping_interval", durationOf),
     ping_max: set("ping_max", int),

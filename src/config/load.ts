@@ -124,10 +124,18 @@ function applyFlags(o: ServerOptions, flags: FlagOverrides): void {
     jetstream, store_dir, user, pass, auth, tls, tlscert, tlskey, tlsverify, tlscacert,
     cluster_id, stan_store, stan_dir, encrypt, encryption_cipher, encryption_key, hb_interval, hb_timeout, hb_fail_count,
     stan_max_channels, stan_max_subs, stan_max_msgs, stan_max_bytes, stan_max_age, stan_max_inactivity, replace_durable,
-    cluster_listen, routes, cluster_name, cluster_advertise, no_advertise, connect_retries,
+    cluster_listen, routes, cluster_name, cluster_advertise, no_advertise, connect_retries, memory_limit,
     ...direct
   } = flags;
   Object.assign(o, direct);
+  if (memory_limit !== undefined) {
+    try {
+      o.memory_limit = parseSize(memory_limit);
+      if (o.memory_limit < 16 * 2 ** 20) throw new Error(`${o.memory_limit} is below the minimum of 16MB`);
+    } catch (e) {
+      throw new FlagError(`invalid value for -memory_limit: ${(e as Error).message}`);
+    }
+  }
   applyClusterFlags(o, { cluster_listen, routes, cluster_name, cluster_advertise, no_advertise, connect_retries });
   const limitFlags = { stan_max_channels, stan_max_subs, stan_max_msgs, stan_max_bytes, stan_max_age, stan_max_inactivity };
   const stan = { cluster_id, stan_store, stan_dir, encrypt, encryption_cipher, encryption_key, hb_interval, hb_timeout, hb_fail_count, replace_durable, ...limitFlags };

@@ -289,6 +289,8 @@ export interface ServerOptions {
   lame_duck_grace_period: Millis;
   /** Closed connections kept for /connz?state=closed (nats-server's default is 10000). */
   max_closed_clients?: number;
+  /** natsedge's `memory_limit` (bytes): the process memory target; the machine's (cgroup or physical) when absent. */
+  memory_limit?: number;
 
   tls?: TLSOptions;
   authorization?: AuthorizationOptions;

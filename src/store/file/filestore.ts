@@ -48,7 +48,6 @@ import { isDeleteMarker, storedTTL, TtlIndex } from "../ttl.ts";
 export const DEFAULT_SYNC_INTERVAL_MS = 120_000;
 export const DEFAULT_SEGMENT_SIZE = 16 * 1024 * 1024;
 export const DEFAULT_BLOCK_SIZE = 64 * 1024;
-const CACHE_BLOCKS = 256;
 const EMPTY = new Uint8Array(0);
 /** What a read of a lost block yields: nothing to visit. */
 const EMPTY_BLOCK: Block = { buf: EMPTY, seqs: [], offs: [] };
@@ -97,7 +96,7 @@ export class FileStore implements StreamStore {
   readonly #blockSize: number;
   readonly #observe: SealObserver | undefined;
   readonly #onDamage: ((lost: LostRange) => void) | undefined;
-  readonly #cache = new BlockCache(CACHE_BLOCKS);
+  readonly #cache = new BlockCache();
   readonly #subjects = new SubjectIndex((subject, from, to, backward) => this.#find(subject, from, to, backward));
   readonly #age = new AgeTimer(() => this.#expire());
   /** The messages with a Nats-TTL header, rebuilt from their headers at open. */
@@ -189,6 +188,7 @@ export class FileStore implements StreamStore {
         fs.#closed = true;
         void fs.#gc.close();
         for (const s of fs.#segs) s.close();
+        fs.#cache.clear();
         throw err;
       }
       return Promise.resolve(fs);
