@@ -89,12 +89,13 @@ export async function useMemoryTarget(limit: number | undefined): Promise<{ targ
   return { target, note: `the engine still sizes its heap for ${machine.bytes} bytes: ${why}` };
 }
 
-function engineVariable(): string {
+/** The environment variable that tells this engine its heap budget. */
+export function engineVariable(): string {
   return "Bun" in globalThis ? "BUN_JSC_forceRAMSize" : "DENO_V8_FLAGS";
 }
 
 /** What tells this engine to plan for `bytes`. */
-function engineValue(name: string, bytes: number): string {
+export function engineValue(name: string, bytes: number): string {
   if (name === "BUN_JSC_forceRAMSize") return String(Math.floor(bytes));
   return `--max-old-space-size=${Math.max(16, Math.floor((bytes * V8_HEAP_SHARE) / 2 ** 20))}`;
 }

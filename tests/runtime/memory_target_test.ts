@@ -6,8 +6,13 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { totalmem } from "node:os";
 import { loadOptions } from "../../src/config/load.ts";
-import { machineMemory } from "../../src/runtime/memory.ts";
+import { engineValue, engineVariable, machineMemory } from "../../src/runtime/memory.ts";
 import { run } from "../binary/_process.ts";
+import { natsedgeCommand } from "../_helpers/spawn.ts";
+
+/** The variable and value of the engine running these tests (JavaScriptCore on Bun, V8 on Deno). */
+const VAR = engineVariable();
+const [EXE, ...MAIN_ARGS] = natsedgeCommand();
 
 const load = (argv: string[], conf?: string) =>
   loadOptions(argv, {}, (p) => {
@@ -40,14 +45,14 @@ describe("memory target", () => {
     expect(m.source === "physical" ? m.bytes === totalmem() : m.source === "cgroup").toBe(true);
   });
 
-  test("--memory_limit re-executes the server in place with BUN_JSC_forceRAMSize set", async () => {
+  test("--memory_limit re-executes the server in place with the engine's variable set", async () => {
     const env = { ...process.env };
-    delete env.BUN_JSC_forceRAMSize;
-    const s = run(process.execPath, ["src/main.ts", "-a", "127.0.0.1", "-p", "-1", "--memory_limit", "96MB"], { env });
+    delete env[VAR];
+    const s = run(EXE!, [...MAIN_ARGS, "-a", "127.0.0.1", "-p", "-1", "--memory_limit", "96MB"], { env });
     try {
       await s.port();
       const environ = readFileSync(`/proc/${s.proc.pid}/environ`, "utf8").split("\0");
-      expect(environ).toContain(`BUN_JSC_forceRAMSize=${96 * 2 ** 20}`);
+      expect(environ).toContain(`${VAR}=${engineValue(VAR, 96 * 2 ** 20)}`);
       expect(s.output()).not.toContain("memory_limit:");
       expect(s.output().match(/Starting natsedge/g)?.length).toBe(1);
     } finally {
@@ -56,13 +61,14 @@ describe("memory target", () => {
     }
   });
 
-  test("an operator's BUN_JSC_forceRAMSize is kept, and said so", async () => {
-    const s = run(process.execPath, ["src/main.ts", "-a", "127.0.0.1", "-p", "-1", "--memory_limit", "96MB"], {
-      env: { ...process.env, BUN_JSC_forceRAMSize: "268435456" },
+  test("an operator's own engine setting is kept, and said so", async () => {
+    const own = VAR === "BUN_JSC_forceRAMSize" ? "268435456" : "--max-old-space-size=256";
+    const s = run(EXE!, [...MAIN_ARGS, "-a", "127.0.0.1", "-p", "-1", "--memory_limit", "96MB"], {
+      env: { ...process.env, [VAR]: own },
     });
     try {
       await s.port();
-      expect(s.output()).toContain("[WRN] memory_limit: BUN_JSC_forceRAMSize=268435456 from the environment is kept");
+      expect(s.output()).toContain(`[WRN] memory_limit: ${VAR}=${own} from the environment is kept`);
     } finally {
       s.kill("SIGTERM");
       await s.exited;
