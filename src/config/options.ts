@@ -106,6 +106,16 @@ export interface AccountOptions {
   /** Source subject → destinations, in config order. */
   mappings?: { subject: string; dests: MappingDest[]; at?: string }[];
   default_permissions?: Permissions;
+  /** `jetstream`: the account's JetStream limits (-1: none); absent or null when it has no JetStream. */
+  jetstream?: JetStreamAccountLimits | null;
+}
+
+/** An account's JetStream limits as `$JS.API.INFO` reports them (nats-server's JetStreamAccountLimits). */
+export interface JetStreamAccountLimits {
+  max_memory: number;
+  max_storage: number;
+  max_streams: number;
+  max_consumers: number;
 }
 
 export type JetStreamCipher = "chacha" | "aes" | "xchacha";
