@@ -33,6 +33,14 @@ export async function handleApi(js: JetStream, op: string, reply: string, data: 
   }
 }
 
+/** The account limits natsedge has no setting for yet, as nats-server reports them unset. */
+const UNSET_LIMITS = { max_ack_pending: -1, memory_max_stream_bytes: -1, storage_max_stream_bytes: -1, max_bytes_required: false };
+
+/** The answer to any request from an account without JetStream, while the server has it. */
+export function notEnabledResponse(op: string): Response {
+  return { type: TYPE + responseKind(op.split(".")), error: JSErr.NotEnabledForAccount };
+}
+
 /**
  * The answer to a request whose handler failed unexpectedly (a store error, a bug): a 500 the client gets at
  * once, rather than a timeout. Its text is the error's own, which never holds a key or a secret.
@@ -123,7 +131,8 @@ function accountInfo(js: JetStream): Response {
   return {
     ...u,
     ...(js.domain ? { domain: js.domain } : {}),
-    limits: { max_memory: js.maxMemory, max_storage: js.maxStore, max_streams: -1, max_consumers: -1, max_ack_pending: -1, memory_max_stream_bytes: -1, storage_max_stream_bytes: -1, max_bytes_required: false },
+    // The global account alone is limited by the server's max_mem and max_file only, reported as its limits.
+    limits: { ...(js.account.limits ?? { max_memory: js.maxMemory, max_storage: js.maxStore, max_streams: -1, max_consumers: -1 }), ...UNSET_LIMITS },
     api: { total: js.apiTotal, errors: js.apiErrors },
   };
 }
