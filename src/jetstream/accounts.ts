@@ -2,9 +2,11 @@
  * JetStream per account, as nats-server 2.9.10 enables it (enableJetStreamAccounts): with no accounts but the
  * system account configured, the global account $G has JetStream; otherwise each account whose `jetstream`
  * is enabled has an engine of its own on its own router (its streams, consumers, store folder and limits),
- * and every other account but the system account is answered "JetStream not enabled for account".
+ * and every other account but the system account is answered "JetStream not enabled for account". In
+ * operator mode an account follows its JWT: JetStream when it is loaded with storage limits, its limits
+ * replaced, or its JetStream stopped, when a new JWT is pushed.
  */
-import type { JetStreamOptions, ServerOptions } from "../config/options.ts";
+import type { AccountOptions, JetStreamOptions, ServerOptions } from "../config/options.ts";
 import type { Logger } from "../log/logger.ts";
 import { InternalEndpoint, type InternalMsg } from "../routing/internal.ts";
 import type { Router } from "../routing/router.ts";
@@ -21,7 +23,9 @@ export interface JetStreamServerHost extends JetStreamHost {
   readonly options: ServerOptions;
   readonly accounts: {
     list(): readonly { readonly name: string; readonly router: Router }[];
+    get(name: string): { readonly name: string; readonly router: Router } | undefined;
     readonly system: { readonly name: string } | null;
+    onRelink(listener: (a: AccountOptions) => void): () => void;
   };
   flushPending(): void;
 }
@@ -49,7 +53,11 @@ export class JetStreamService {
   readonly maxStore: number;
   readonly cipher: string | null;
   readonly #stores: ReturnType<typeof jetStreamStores>;
-  readonly #refusals: { internal: InternalEndpoint; sub: Subscription }[] = [];
+  /** The accounts answered "not enabled", by name: their API subscriptions. */
+  readonly #refusals = new Map<string, { internal: InternalEndpoint; subs: Subscription[] }>();
+  /** Each account's endpoint but $G's (the server's), made once. */
+  readonly #endpoints = new Map<string, InternalEndpoint>();
+  #stopRelinks: (() => void) | null = null;
 
   constructor(private readonly host: JetStreamServerHost, readonly options: JetStreamOptions) {
     // The folder and cipher every account's provider shares; the accounts' folders are inside it.
@@ -94,40 +102,94 @@ export class JetStreamService {
     const system = h.accounts.system?.name ?? null;
     const enabled = new Map(jetStreamAccounts(h.options, system).map((a) => [a.name, a]));
     for (const acc of h.accounts.list()) {
+      if (acc.name === system) continue;
       const js = enabled.get(acc.name);
-      if (js !== undefined && usableAsFolder(acc.name)) {
-        const engine = new JetStream(js === GLOBAL_JETSTREAM_ACCOUNT ? h : { internal: this.#endpoint(acc.router), router: acc.router, log: h.log }, this.options, js);
-        this.accounts.set(acc.name, engine);
-        await engine.start();
-      } else {
-        if (js !== undefined) h.log.error(`JetStream: account ${JSON.stringify(acc.name)} cannot have a store folder of that name, JetStream not enabled for it`);
-        if (acc.name !== system) this.#refuse(acc.name === "$G" ? h.internal : this.#endpoint(acc.router));
-      }
+      if (js === undefined) this.#refuse(acc.name);
+      else await this.#enable(js);
+    }
+    if ((h.options.operator ?? []).length > 0) {
+      this.#stopRelinks = h.accounts.onRelink((a) => {
+        if (a.name !== system) this.#follow(a);
+      });
     }
   }
 
   async stop(): Promise<void> {
-    for (const { internal, sub } of this.#refusals) internal.removeSub(sub);
-    this.#refusals.length = 0;
+    this.#stopRelinks?.();
+    this.#stopRelinks = null;
+    for (const name of [...this.#refusals.keys()]) this.#unrefuse(name);
     for (const js of this.accounts.values()) await js.stop();
     this.accounts.clear();
   }
 
-  #endpoint(router: Router): InternalEndpoint {
+  /** Starts the account's engine; false (logged) when its name cannot be a folder. */
+  async #enable(account: JetStreamAccount): Promise<void> {
     const h = this.host;
-    return new InternalEndpoint(router, () => h.flushPending(), (subject, err) => {
+    if (!usableAsFolder(account.name)) {
+      h.log.error(`JetStream: account ${JSON.stringify(account.name)} cannot have a store folder of that name, JetStream not enabled for it`);
+      this.#refuse(account.name);
+      return;
+    }
+    this.#unrefuse(account.name);
+    const acc = h.accounts.get(account.name);
+    if (acc === undefined) return;
+    const host = account === GLOBAL_JETSTREAM_ACCOUNT ? h : { internal: this.#endpoint(account.name, acc.router), router: acc.router, log: h.log };
+    const engine = new JetStream(host, this.options, account);
+    this.accounts.set(account.name, engine);
+    await engine.start();
+  }
+
+  /** Operator mode: an account's JWT was loaded or replaced; its JetStream follows the JWT's limits. */
+  #follow(a: AccountOptions): void {
+    const engine = this.accounts.get(a.name);
+    const limits = a.jetstream ?? null;
+    if (limits !== null && engine !== undefined) {
+      engine.account = { name: a.name, limits };
+      return;
+    }
+    const log = (what: string) => (err: unknown) => this.host.log.error(`JetStream: ${what} for account ${JSON.stringify(a.name)}: ${(err as Error).message}`);
+    if (limits !== null) {
+      this.#enable({ name: a.name, limits }).catch(log("starting"));
+    } else if (engine !== undefined) {
+      this.accounts.delete(a.name);
+      this.#refuse(a.name);
+      engine.stop().catch(log("stopping"));
+    } else {
+      this.#refuse(a.name);
+    }
+  }
+
+  #endpoint(account: string, router: Router): InternalEndpoint {
+    const found = this.#endpoints.get(account);
+    if (found !== undefined) return found;
+    const h = this.host;
+    const e = new InternalEndpoint(router, () => h.flushPending(), (subject, err) => {
       h.log.error(`internal handler for ${JSON.stringify(subject)} failed: ${err instanceof Error ? err.message : String(err)}`);
     });
+    this.#endpoints.set(account, e);
+    return e;
   }
 
   /** nats-server's answer to an account without JetStream: every API request gets "not enabled" (10039). */
-  #refuse(internal: InternalEndpoint): void {
+  #refuse(account: string): void {
+    if (this.#refusals.has(account)) return;
+    const acc = this.host.accounts.get(account);
+    if (acc === undefined) return;
+    const internal = account === "$G" ? this.host.internal : this.#endpoint(account, acc.router);
     const answer = (prefix: string) => (m: InternalMsg) => {
       if (m.reply === null) return;
       internal.publish(m.reply, null, null, encoder.encode(JSON.stringify(notEnabledResponse(m.subject.slice(prefix.length)))));
     };
-    this.#refusals.push({ internal, sub: internal.subscribe("$JS.API.>", null, answer("$JS.API.")) });
+    const subs = [internal.subscribe("$JS.API.>", null, answer("$JS.API."))];
     const d = this.options.domain;
-    if (d) this.#refusals.push({ internal, sub: internal.subscribe(`$JS.${d}.API.>`, null, answer(`$JS.${d}.API.`)) });
+    if (d) subs.push(internal.subscribe(`$JS.${d}.API.>`, null, answer(`$JS.${d}.API.`)));
+    this.#refusals.set(account, { internal, subs });
+  }
+
+  #unrefuse(account: string): void {
+    const r = this.#refusals.get(account);
+    if (r === undefined) return;
+    for (const sub of r.subs) r.internal.removeSub(sub);
+    this.#refusals.delete(account);
   }
 }

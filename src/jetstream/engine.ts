@@ -73,7 +73,8 @@ export class JetStream implements ConsumerHost {
   constructor(
     private readonly host: JetStreamHost,
     readonly options: JetStreamOptions,
-    readonly account: JetStreamAccount = GLOBAL_JETSTREAM_ACCOUNT,
+    /** Replaced when an operator-mode account's JWT changes its limits. */
+    public account: JetStreamAccount = GLOBAL_JETSTREAM_ACCOUNT,
   ) {
     this.#stores = jetStreamStores(options, account.name);
     this.storeDir = this.#stores.dir;
