@@ -2,7 +2,7 @@
  * JetStream per account, as nats-server 2.9.10 enables it (enableJetStreamAccounts): with no accounts but the
  * system account configured, the global account $G has JetStream; otherwise each account whose `jetstream`
  * is enabled has an engine of its own on its own router (its streams, consumers, store folder and limits),
- * and every other account but the system account is answered "JetStream not enabled for account". In
+ * and every other account, the system account too, is answered "JetStream not enabled for account". In
  * operator mode an account follows its JWT: JetStream when it is loaded with storage limits, its limits
  * replaced, or its JetStream stopped, when a new JWT is pushed.
  */
@@ -102,15 +102,13 @@ export class JetStreamService {
     const system = h.accounts.system?.name ?? null;
     const enabled = new Map(jetStreamAccounts(h.options, system).map((a) => [a.name, a]));
     for (const acc of h.accounts.list()) {
-      if (acc.name === system) continue;
       const js = enabled.get(acc.name);
       if (js === undefined) this.#refuse(acc.name);
       else await this.#enable(js);
     }
     if ((h.options.operator ?? []).length > 0) {
-      this.#stopRelinks = h.accounts.onRelink((a) => {
-        if (a.name !== system) this.#follow(a);
-      });
+      // The system account's JWT never enables JetStream (jetStreamAccounts leaves it out too).
+      this.#stopRelinks = h.accounts.onRelink((a) => this.#follow(a.name === system ? { ...a, jetstream: null } : a));
     }
   }
 

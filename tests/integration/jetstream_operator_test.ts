@@ -64,6 +64,9 @@ test("a JWT pushed at run time replaces the account's limits, or takes its JetSt
     const r = (await sysUser.request(`$SYS.REQ.ACCOUNT.${acc.pub}.CLAIMS.UPDATE`, jwt, { timeout: 2000 })).json<{ data: { message: string } }>();
     expect(r.data.message).toBe("jwt updated");
   };
+  // The system account has no JetStream, and is told so.
+  const sysInfo = (await sysUser.request("$JS.API.INFO", "", { timeout: 2000 })).json<{ error: { err_code: number } }>();
+  expect(sysInfo.error.err_code).toBe(10039);
   await push(js, jsLimits(2));
   const jsm = await jetstreamManager(await open((await setup.user(js)).creds));
   expect((await jsm.getAccountInfo()).limits.max_streams).toBe(2);
