@@ -47,7 +47,16 @@ function jetStreamOf(c: AccountClaims): JetStreamAccountLimits | null {
   const mem = l.mem_storage ?? 0;
   const disk = l.disk_storage ?? 0;
   if (mem === 0 && disk === 0) return null;
-  return { max_memory: mem, max_storage: disk, max_streams: l.streams ?? 0, max_consumers: l.consumer ?? 0 };
+  return {
+    max_memory: mem,
+    max_storage: disk,
+    max_streams: l.streams ?? 0,
+    max_consumers: l.consumer ?? 0,
+    max_ack_pending: l.max_ack_pending ?? 0,
+    memory_max_stream_bytes: l.mem_max_stream_bytes ?? 0,
+    storage_max_stream_bytes: l.disk_max_stream_bytes ?? 0,
+    max_bytes_required: l.max_bytes_required ?? false,
+  };
 }
 
 /** The accounts a JWT imports from. */

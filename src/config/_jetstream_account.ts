@@ -12,18 +12,11 @@ export const UNLIMITED_ACCOUNT: JetStreamAccountLimits = {
   max_storage: -1,
   max_streams: -1,
   max_consumers: -1,
+  max_ack_pending: -1,
+  memory_max_stream_bytes: -1,
+  storage_max_stream_bytes: -1,
+  max_bytes_required: false,
 };
-
-/**
- * nats-server's limits natsedge does not enforce yet: refused at their position rather than dropped, as an
- * operator who set them expects them to hold.
- */
-const UNAPPLIED = [
-  "max_bytes_required", "max_stream_bytes", "max_bytes",
-  "mem_max_stream_bytes", "memory_max_stream_bytes",
-  "disk_max_stream_bytes", "store_max_stream_bytes",
-  "max_ack_pending",
-];
 
 /** The account's limits, or null when it is disabled. */
 export function accountJetStreamFromConf(node: ConfNode, key: string): JetStreamAccountLimits | null {
@@ -36,7 +29,7 @@ export function accountJetStreamFromConf(node: ConfNode, key: string): JetStream
   }
   if (node.kind !== "map") throw fail(node, key, `Expected map, bool or string to define JetStream, got ${kindName(node)}`);
   const limits = { ...UNLIMITED_ACCOUNT };
-  const size = (field: keyof JetStreamAccountLimits) => (n: ConfNode, k: string) => {
+  const size = (field: Exclude<keyof JetStreamAccountLimits, "max_bytes_required">) => (n: ConfNode, k: string) => {
     if (n.kind !== "int") throw fail(n, k, `Expected a parseable size for ${JSON.stringify(k)}, got ${String(n.value)}`);
     limits[field] = n.value;
   };
@@ -45,8 +38,12 @@ export function accountJetStreamFromConf(node: ConfNode, key: string): JetStream
     ...aliases(["max_store", "max_file", "max_disk", "store", "disk"], size("max_storage")),
     ...aliases(["max_streams", "streams"], size("max_streams")),
     ...aliases(["max_consumers", "consumers"], size("max_consumers")),
-    ...aliases(UNAPPLIED, (n, k) => {
-      if (!n.usedVariable) throw fail(n, k, `accounts.jetstream.${k} is not supported by natsedge yet`);
+    ...aliases(["mem_max_stream_bytes", "memory_max_stream_bytes"], size("memory_max_stream_bytes")),
+    ...aliases(["disk_max_stream_bytes", "store_max_stream_bytes"], size("storage_max_stream_bytes")),
+    max_ack_pending: size("max_ack_pending"),
+    ...aliases(["max_bytes_required", "max_stream_bytes", "max_bytes"], (n, k) => {
+      if (n.kind !== "bool") throw fail(n, k, `Expected a parseable bool for ${JSON.stringify(k)}, got ${String(n.value)}`);
+      limits.max_bytes_required = n.value;
     }),
   });
   return limits;

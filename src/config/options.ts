@@ -116,6 +116,13 @@ export interface JetStreamAccountLimits {
   max_storage: number;
   max_streams: number;
   max_consumers: number;
+  /** A consumer's max_ack_pending at most (and its default); -1: none. */
+  max_ack_pending: number;
+  /** A memory or file stream's max_bytes at most; -1: none. */
+  memory_max_stream_bytes: number;
+  storage_max_stream_bytes: number;
+  /** Whether every stream must set max_bytes. */
+  max_bytes_required: boolean;
 }
 
 export type JetStreamCipher = "chacha" | "aes" | "xchacha";

@@ -5,7 +5,7 @@
  * would pass the limit. -1 is no limit; null (the global account alone) is no limit at all.
  */
 import type { JetStreamAccountLimits } from "../config/options.ts";
-import type { StreamConfig } from "./config.ts";
+import type { ConsumerConfig, Json, StreamConfig } from "./config.ts";
 import { JSErr, jsError } from "./errors.ts";
 
 interface Limited {
@@ -32,9 +32,17 @@ function checkBytes(limits: JetStreamAccountLimits, cfg: StreamConfig, current: 
   }
 }
 
-/** A new stream `cfg` beside `streams`: max_streams, then its max_consumers, then the bytes it reserves. */
+/** nats-server's checkStreamCfg: a stream's max_bytes within the account's per-stream limit, and set if required. */
+function checkStreamBytes(limits: JetStreamAccountLimits, cfg: StreamConfig): void {
+  const max = cfg.storage === "memory" ? limits.memory_max_stream_bytes : limits.storage_max_stream_bytes;
+  if (max > 0 && cfg.max_bytes > max) throw jsError(JSErr.StreamMaxStreamBytesExceeded);
+  if (limits.max_bytes_required && cfg.max_bytes <= 0) throw jsError(JSErr.StreamMaxBytesRequired);
+}
+
+/** A new stream `cfg` beside `streams`: its max_bytes, max_streams, its max_consumers, then the bytes it reserves. */
 export function checkNewStream(limits: JetStreamAccountLimits | null, streams: ReadonlyMap<string, Limited>, cfg: StreamConfig): void {
   if (limits === null) return;
+  checkStreamBytes(limits, cfg);
   if (limits.max_streams > 0 && streams.size >= limits.max_streams) throw jsError(JSErr.MaximumStreamsLimit);
   if (cfg.max_consumers > 0 && limits.max_consumers > 0 && cfg.max_consumers > limits.max_consumers) {
     throw jsError(JSErr.MaximumConsumersLimit);
@@ -45,6 +53,7 @@ export function checkNewStream(limits: JetStreamAccountLimits | null, streams: R
 /** A stream's new config: the bytes it reserves now, beside what the others reserve. */
 export function checkStreamUpdate(limits: JetStreamAccountLimits | null, streams: ReadonlyMap<string, Limited>, cfg: StreamConfig): void {
   if (limits === null) return;
+  checkStreamBytes(limits, cfg);
   checkBytes(limits, cfg, reserved(streams.values(), cfg.storage, cfg.name));
 }
 
@@ -54,6 +63,19 @@ export function checkNewConsumer(limits: JetStreamAccountLimits | null, stream: 
   const account = limits?.max_consumers ?? -1;
   if (max <= 0 || (account > 0 && account < max)) max = account;
   if (max > 0 && stream.consumers.size >= max) throw jsError(JSErr.MaximumConsumersLimit);
+}
+
+/**
+ * A consumer config within the account's max_ack_pending, which is also the default for a consumer that acks
+ * and asks for none (nats-server's setConsumerConfigDefaults and checkConsumerCfg); `raw` is the request's.
+ */
+export function consumerDefaults(limits: JetStreamAccountLimits | null, raw: Json, cfg: ConsumerConfig): ConsumerConfig {
+  const max = limits?.max_ack_pending ?? -1;
+  if (max <= 0) return cfg;
+  const asked = typeof raw.max_ack_pending === "number" && raw.max_ack_pending !== 0;
+  const out = !asked && cfg.ack_policy !== "none" ? { ...cfg, max_ack_pending: max } : cfg;
+  if (out.max_ack_pending > max) throw jsError(JSErr.ConsumerMaxAckPendingExcess, { limit: max });
+  return out;
 }
 
 /**

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { jetstream, JetStreamApiError, jetstreamManager, StorageType } from "@nats-io/jetstream";
+import { AckPolicy, jetstream, JetStreamApiError, jetstreamManager, StorageType } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { client, type TestServer } from "../_helpers/server.ts";
 import { runServerFromArgs } from "../_helpers/conf_server.ts";
@@ -31,6 +31,7 @@ accounts {
   B: { users: [{user: b, password: b}], jetstream: enabled }
   C: { users: [{user: c, password: c}] }
   D: { users: [{user: d, password: d}], jetstream: { max_streams: 5 } }
+  E: { users: [{user: e, password: e}], jetstream: { max_bytes_required: true, mem_max_stream_bytes: 1000, disk_max_stream_bytes: 2000, max_ack_pending: 10 } }
 }
 authorization { users: [ {user: g, password: g} ] }
 `);
@@ -75,10 +76,11 @@ async function jsz(query: string): Promise<Record<string, unknown>> {
 }
 
 test("each account with JetStream reports its own limits in $JS.API.INFO, -1 where none is set", async () => {
+  const unset = { max_ack_pending: -1, memory_max_stream_bytes: -1, storage_max_stream_bytes: -1, max_bytes_required: false };
   const a = await (await jetstreamManager(await as("a"))).getAccountInfo();
-  expect(a.limits).toMatchObject({ max_memory: 1_000_000, max_storage: 10_000_000, max_streams: 2, max_consumers: 1 });
+  expect(a.limits).toEqual({ max_memory: 1_000_000, max_storage: 10_000_000, max_streams: 2, max_consumers: 1, ...unset });
   const b = await (await jetstreamManager(await as("b"))).getAccountInfo();
-  expect(b.limits).toMatchObject({ max_memory: -1, max_storage: -1, max_streams: -1, max_consumers: -1 });
+  expect(b.limits).toEqual({ max_memory: -1, max_storage: -1, max_streams: -1, max_consumers: -1, ...unset });
   const d = await (await jetstreamManager(await as("d"))).getAccountInfo();
   expect(d.limits).toMatchObject({ max_memory: -1, max_storage: -1, max_streams: 5, max_consumers: -1 });
   expect([a.streams, b.streams, d.streams]).toEqual([0, 0, 0]);
@@ -147,12 +149,31 @@ test("an account's limits refuse streams, consumers and messages with nats-serve
   expect(info.memory).toBeLessThan(1_000_000);
 });
 
+test("an account's per-stream and per-consumer limits: max_bytes required and capped, max_ack_pending capped and the default", async () => {
+  const jsm = await jetstreamManager(await as("e"));
+  expect((await jsm.getAccountInfo()).limits).toMatchObject({ max_ack_pending: 10, memory_max_stream_bytes: 1000, storage_max_stream_bytes: 2000, max_bytes_required: true });
+  const required = { code: 400, err_code: 10113, description: "account requires a stream config to have max bytes set" };
+  const capped = { code: 400, err_code: 10122, description: "stream max bytes exceeds account limit max stream bytes" };
+  expect(await apiError(jsm.streams.add({ name: "E", subjects: ["e"] }))).toEqual(required);
+  expect(await apiError(jsm.streams.add({ name: "E", subjects: ["e"], storage: StorageType.Memory, max_bytes: 2000 }))).toEqual(capped);
+  expect(await apiError(jsm.streams.add({ name: "E", subjects: ["e"], max_bytes: 3000 }))).toEqual(capped);
+  await jsm.streams.add({ name: "E", subjects: ["e"], max_bytes: 2000 });
+  expect(await apiError(jsm.streams.update("E", { max_bytes: 2500 }))).toEqual(capped);
+  expect(await apiError(jsm.streams.update("E", { max_bytes: -1 }))).toEqual(required);
+  expect(await apiError(jsm.consumers.add("E", { durable_name: "many", ack_policy: AckPolicy.Explicit, max_ack_pending: 20 })))
+    .toEqual({ code: 400, err_code: 10121, description: "consumer max ack pending exceeds system limit of 10" });
+  expect((await jsm.consumers.add("E", { durable_name: "dflt", ack_policy: AckPolicy.Explicit })).config.max_ack_pending).toBe(10);
+  expect((await jsm.consumers.add("E", { durable_name: "few", ack_policy: AckPolicy.Explicit, max_ack_pending: 5 })).config.max_ack_pending).toBe(5);
+  // A consumer that does not ack gets no max_ack_pending (nats-server leaves it out, natsedge reports -1).
+  expect((await jsm.consumers.add("E", { durable_name: "noack", ack_policy: AckPolicy.None })).config.max_ack_pending ?? -1).toBe(-1);
+});
+
 test("/jsz details each account with JetStream, /varz sums them", async () => {
   const all = await jsz("accounts=true");
-  expect(all.accounts).toBe(3);
-  expect(all.streams).toBe(4);
+  expect(all.accounts).toBe(4);
+  expect(all.streams).toBe(5);
   const details = all.account_details as { name: string; reserved_memory: number; reserved_storage: number }[];
-  expect(details.map((a) => a.name).sort()).toEqual(["A", "B", "D"]);
+  expect(details.map((a) => a.name).sort()).toEqual(["A", "B", "D", "E"]);
   const a = details.find((x) => x.name === "A")!;
   expect([a.reserved_memory, a.reserved_storage]).toEqual([1_000_000, 10_000_000]);
   expect(details.find((x) => x.name === "B")!.reserved_memory).toBe(2 ** 64 - 1);
@@ -162,7 +183,7 @@ test("/jsz details each account with JetStream, /varz sums them", async () => {
   expect(only[0]!.stream_detail.map((s) => [s.name, s.state.messages])).toEqual([["ORDERS", 3]]);
   expect((await jsz("acc=C")).account_details).toBeUndefined();
   const varz = (await (await fetch(`http://127.0.0.1:${httpPort}/varz`)).json()) as { jetstream: { stats: { accounts: number } } };
-  expect(varz.jetstream.stats.accounts).toBe(3);
+  expect(varz.jetstream.stats.accounts).toBe(4);
 });
 
 test("after a restart each account gets its own streams back", async () => {
