@@ -7,7 +7,6 @@
  * replaced, or its JetStream stopped, when a new JWT is pushed.
  */
 import type { AccountOptions, JetStreamOptions, ServerOptions } from "../config/options.ts";
-import type { Logger } from "../log/logger.ts";
 import { InternalEndpoint, type InternalMsg } from "../routing/internal.ts";
 import type { Router } from "../routing/router.ts";
 import type { Subscription } from "../routing/subscription.ts";
@@ -120,7 +119,7 @@ export class JetStreamService {
     this.accounts.clear();
   }
 
-  /** Starts the account's engine; false (logged) when its name cannot be a folder. */
+  /** Starts the account's engine; one whose name cannot be a folder is refused instead (logged). */
   async #enable(account: JetStreamAccount): Promise<void> {
     const h = this.host;
     if (!usableAsFolder(account.name)) {
