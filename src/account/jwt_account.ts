@@ -4,7 +4,7 @@
  * natsedge does not check activations yet; an import that carries a token is skipped for the same reason.
  */
 import type { AccountClaims } from "../auth/jwt_verify.ts";
-import type { AccountExport, AccountImport, AccountOptions } from "../config/options.ts";
+import type { AccountExport, AccountImport, AccountOptions, JetStreamAccountLimits } from "../config/options.ts";
 
 type ResponseType = NonNullable<AccountExport["response_type"]>;
 const RESPONSE_TYPES: Record<string, ResponseType> = { singleton: "singleton", stream: "stream", chunked: "chunked" };
@@ -35,7 +35,28 @@ export function accountOptionsOf(c: AccountClaims): AccountOptions {
     subject,
     dests: list.map((m) => ({ destination: m.subject, weight: m.weight || 100, ...(m.cluster ? { cluster: m.cluster } : {}) })),
   }));
-  return { name: c.sub, exports, imports, mappings };
+  return { name: c.sub, exports, imports, mappings, jetstream: jetStreamOf(c) };
+}
+
+/**
+ * The account's JetStream limits (nats-server's updateAccountClaimsWithRefresh): it has JetStream when its
+ * memory or disk storage is not 0; a limit the JWT leaves out is 0, which for streams and consumers is none.
+ */
+function jetStreamOf(c: AccountClaims): JetStreamAccountLimits | null {
+  const l = c.nats.limits ?? {};
+  const mem = l.mem_storage ?? 0;
+  const disk = l.disk_storage ?? 0;
+  if (mem === 0 && disk === 0) return null;
+  return {
+    max_memory: mem,
+    max_storage: disk,
+    max_streams: l.streams ?? 0,
+    max_consumers: l.consumer ?? 0,
+    max_ack_pending: l.max_ack_pending ?? 0,
+    memory_max_stream_bytes: l.mem_max_stream_bytes ?? 0,
+    storage_max_stream_bytes: l.disk_max_stream_bytes ?? 0,
+    max_bytes_required: l.max_bytes_required ?? false,
+  };
 }
 
 /** The accounts a JWT imports from. */

@@ -35,6 +35,8 @@ export class Accounts {
   /** Operator mode: the imports of each account added at run time, replaced when its JWT is updated. */
   private readonly importsOf = new Map<string, { close(): void }[]>();
   private systemImports = false;
+  /** Told each time an account is (re)linked from its JWT at run time (JetStream follows its limits). */
+  private readonly relinkListeners = new Set<(a: AccountOptions) => void>();
   private readonly cluster: string | undefined;
 
   /** `newRouter` gives each configured account a router like the global one; throws AccountError. */
@@ -144,6 +146,13 @@ export class Accounts {
     } catch (err) {
       report(err as Error);
     }
+    for (const l of this.relinkListeners) l(a);
+  }
+
+  /** Calls `listener` after every relink; returns its removal. */
+  onRelink(listener: (a: AccountOptions) => void): () => void {
+    this.relinkListeners.add(listener);
+    return () => this.relinkListeners.delete(listener);
   }
 
   get(name: string): Account | undefined {

@@ -12,6 +12,7 @@ import type { AccountExport, AccountImport, AccountOptions, AuthorizationOptions
 import type { ConfMap, ConfNode } from "./parser.ts";
 import { isValidSubject, permissionsFromConf, usersFromConf } from "./_auth.ts";
 import { parseGoDuration } from "./_duration.ts";
+import { accountJetStreamFromConf } from "./_jetstream_account.ts";
 import { fail, formatAt, str, walk } from "./_read.ts";
 
 /** The global account every client without one is in; an `accounts {}` block may not define it. */
@@ -21,7 +22,7 @@ const GLOBAL_ACCOUNT = "$G";
  * Keys natsedge does not apply yet. Starting without them would drop limits or services the operator asked
  * for, so they are refused at their position.
  */
-const UNAPPLIED_ACCOUNT_KEYS = ["jetstream", "limits"];
+const UNAPPLIED_ACCOUNT_KEYS = ["limits"];
 const UNAPPLIED_EXPORT_KEYS = ["latency", "account_token_position"];
 
 function unapplied(keys: string[], what: string) {
@@ -99,6 +100,9 @@ function accountFromConf(name: string, at: ConfNode, m: ConfMap, out: AccountsCo
     },
     maps: (n, k) => {
       acc.mappings = mappingsFromConf(n, k);
+    },
+    jetstream: (n, k) => {
+      acc.jetstream = accountJetStreamFromConf(n, k);
     },
     ...unapplied(UNAPPLIED_ACCOUNT_KEYS, "accounts."),
   });

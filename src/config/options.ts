@@ -106,6 +106,23 @@ export interface AccountOptions {
   /** Source subject → destinations, in config order. */
   mappings?: { subject: string; dests: MappingDest[]; at?: string }[];
   default_permissions?: Permissions;
+  /** `jetstream`: the account's JetStream limits (-1: none); absent or null when it has no JetStream. */
+  jetstream?: JetStreamAccountLimits | null;
+}
+
+/** An account's JetStream limits as `$JS.API.INFO` reports them (nats-server's JetStreamAccountLimits). */
+export interface JetStreamAccountLimits {
+  max_memory: number;
+  max_storage: number;
+  max_streams: number;
+  max_consumers: number;
+  /** A consumer's max_ack_pending at most (and its default); -1: none. */
+  max_ack_pending: number;
+  /** A memory or file stream's max_bytes at most; -1: none. */
+  memory_max_stream_bytes: number;
+  storage_max_stream_bytes: number;
+  /** Whether every stream must set max_bytes. */
+  max_bytes_required: boolean;
 }
 
 export type JetStreamCipher = "chacha" | "aes" | "xchacha";

@@ -12,6 +12,8 @@ import type { JetStream } from "./engine.ts";
 import type { Stream } from "./stream.ts";
 import { parsePull, Status } from "./pull.ts";
 import { rfc3339Nano } from "./time.ts";
+import { UNLIMITED_ACCOUNT } from "../config/_jetstream_account.ts";
+import { consumerDefaults } from "./account_limits.ts";
 
 const decoder = new TextDecoder();
 const NAMES_LIMIT = 1024;
@@ -31,6 +33,12 @@ export async function handleApi(js: JetStream, op: string, reply: string, data: 
     if (!(err instanceof JSError)) throw err;
     return { type: TYPE + kind, error: err.data };
   }
+}
+
+
+/** The answer to any request from an account without JetStream, while the server has it. */
+export function notEnabledResponse(op: string): Response {
+  return { type: TYPE + responseKind(op.split(".")), error: JSErr.NotEnabledForAccount };
 }
 
 /**
@@ -123,7 +131,8 @@ function accountInfo(js: JetStream): Response {
   return {
     ...u,
     ...(js.domain ? { domain: js.domain } : {}),
-    limits: { max_memory: js.maxMemory, max_storage: js.maxStore, max_streams: -1, max_consumers: -1, max_ack_pending: -1, memory_max_stream_bytes: -1, storage_max_stream_bytes: -1, max_bytes_required: false },
+    // The global account alone is limited by the server's max_mem and max_file only, reported as its limits.
+    limits: js.account.limits ?? { ...UNLIMITED_ACCOUNT, max_memory: js.maxMemory, max_storage: js.maxStore },
     api: { total: js.apiTotal, errors: js.apiErrors },
   };
 }
@@ -253,7 +262,7 @@ async function consumerCreate(js: JetStream, t: string[], data: Uint8Array): Pro
   const stream = js.stream(streamName);
   const name = nameInSubject ?? named ?? ephemeralName();
   checkName(name, "consumer");
-  const cfg = normalizeConsumerConfig({ ...raw, name }, stream.config.subjects, unknownField(js, `consumer ${streamName} > ${name}`));
+  const cfg = consumerDefaults(js.account.limits, raw, normalizeConsumerConfig({ ...raw, name }, stream.config.subjects, unknownField(js, `consumer ${streamName} > ${name}`)));
   const action = typeof req.action === "string" ? req.action : "";
   const c = await js.addConsumer(stream, cfg, action);
   return consumerInfo(js, c);

@@ -3,12 +3,13 @@
  * subscribes to their subjects so that any publish into them is stored, and answers `$JS.API.>` (api.ts).
  */
 import { totalmem } from "node:os";
-import type { JetStreamOptions } from "../config/options.ts";
+import type { JetStreamAccountLimits, JetStreamOptions } from "../config/options.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Router } from "../routing/router.ts";
 import type { InternalEndpoint, InternalMsg } from "../routing/internal.ts";
 import type { Subscription } from "../routing/subscription.ts";
-import { chachaImplementation, cipherName, type LostRange, StoreProvider, type StreamStore } from "../store/mod.ts";
+import { cipherName, type LostRange, StoreProvider, storedMsgSize, type StreamStore } from "../store/mod.ts";
+import { checkNewConsumer, checkNewStream, checkStreamUpdate, wouldExceed } from "./account_limits.ts";
 import { failureResponse, handleApi } from "./api.ts";
 import { type ConsumerConfig, type StreamConfig, subjectsCollide } from "./config.ts";
 import { Consumer, type ConsumerHost, type ConsumerState } from "./consumer.ts";
@@ -24,6 +25,15 @@ export interface JetStreamHost {
   readonly router: Router;
   readonly log: Logger;
 }
+
+/** The account an engine serves: its streams are its own, in a store folder of its own, within its limits. */
+export interface JetStreamAccount {
+  readonly name: string;
+  /** null: the global account alone, limited only by the server's max_mem/max_file. */
+  readonly limits: JetStreamAccountLimits | null;
+}
+
+export const GLOBAL_JETSTREAM_ACCOUNT: JetStreamAccount = { name: "$G", limits: null };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -63,17 +73,12 @@ export class JetStream implements ConsumerHost {
   constructor(
     private readonly host: JetStreamHost,
     readonly options: JetStreamOptions,
+    /** Replaced when an operator-mode account's JWT changes its limits. */
+    public account: JetStreamAccount = GLOBAL_JETSTREAM_ACCOUNT,
   ) {
-    this.#stores = new StoreProvider("jetstream", {
-      storeDir: options.store_dir,
-      key: options.key,
-      prevKey: options.prev_key,
-      cipher: options.cipher,
-      sync: options.sync_interval,
-    });
+    this.#stores = jetStreamStores(options, account.name);
     this.storeDir = this.#stores.dir;
-    this.maxMemory = options.max_memory_store ?? Math.floor(totalmem() * 0.75);
-    this.maxStore = options.max_file_store ?? DEFAULT_MAX_FILE;
+    ({ maxMemory: this.maxMemory, maxStore: this.maxStore } = serverLimits(options));
   }
 
   get domain(): string | undefined {
@@ -93,13 +98,6 @@ export class JetStream implements ConsumerHost {
   async start(): Promise<void> {
     const log = this.host.log;
     const o = this.options;
-    log.notice("Starting JetStream");
-    log.notice(`  Max Memory:      ${formatBytes(this.maxMemory)}`);
-    log.notice(`  Max Storage:     ${formatBytes(this.maxStore)}`);
-    log.notice(`  Store Directory: ${JSON.stringify(this.storeDir)}`);
-    if (o.domain) log.notice(`  Domain:          ${o.domain}`);
-    const cipher = this.#stores.cipher;
-    if (cipher !== null) log.notice(`  Encryption:      ${cipherName(cipher)}${cipher === "chacha" ? ` (${await chachaImplementation()})` : ""}`);
     for (const name of this.#stores.names()) await this.#recover(name);
     const api = (prefix: string) => (m: InternalMsg) => this.#onApi(prefix, m);
     this.#apiSubs.push(this.host.internal.subscribe("$JS.API.>", null, api("$JS.API.")));
@@ -107,7 +105,8 @@ export class JetStream implements ConsumerHost {
     // Links ask their origin's API, which may be a stream recovered after theirs: they start once all are.
     this.#linking = true;
     for (const s of this.streams.values()) this.#link(s);
-    log.notice(`JetStream started: ${this.streams.size} stream(s) recovered`);
+    const of = this.account === GLOBAL_JETSTREAM_ACCOUNT ? "" : ` for account ${JSON.stringify(this.account.name)}`;
+    log.notice(`JetStream started${of}: ${this.streams.size} stream(s) recovered`);
   }
 
   async stop(): Promise<void> {
@@ -146,7 +145,7 @@ export class JetStream implements ConsumerHost {
       }
       this.#reportRecovery(name, store);
       const st = store.state();
-      this.host.log.notice(`  Restored ${st.msgs} messages for stream '$G > ${name}'`);
+      this.host.log.notice(`  Restored ${st.msgs} messages for stream '${this.account.name} > ${name}'`);
     } catch (err) {
       const text = err instanceof Error ? err.message : String(err);
       this.unavailable.set(name, text);
@@ -159,17 +158,17 @@ export class JetStream implements ConsumerHost {
     const log = this.host.log;
     for (const t of store.recovery.truncated) {
       const msgs = t.first > 0 ? `, messages ${t.first}..${t.last} lost` : "";
-      log.warn(`JetStream: stream '$G > ${name}': torn write at the end of segment ${t.segment}: truncated ${t.bytes} bytes at offset ${t.offset}${msgs}`);
+      log.warn(`JetStream: stream '${this.account.name} > ${name}': torn write at the end of segment ${t.segment}: truncated ${t.bytes} bytes at offset ${t.offset}${msgs}`);
     }
     for (const d of store.recovery.damaged) {
       const msgs = d.first > 0 ? `messages ${d.first}..${d.last}` : "messages";
-      log.error(`JetStream: stream '$G > ${name}': ${msgs} unreadable (segment ${d.segment} at offset ${d.offset}, ${d.bytes} bytes: ${d.reason}), skipped`);
+      log.error(`JetStream: stream '${this.account.name} > ${name}': ${msgs} unreadable (segment ${d.segment} at offset ${d.offset}, ${d.bytes} bytes: ${d.reason}), skipped`);
     }
   }
 
   /** A block found damaged while serving: its messages are skipped from now on; consumers recount. */
   #onDamage(name: string, lost: LostRange): void {
-    this.host.log.error(`JetStream: stream '$G > ${name}': messages ${lost.first}..${lost.last} unreadable (${lost.reason}), skipped`);
+    this.host.log.error(`JetStream: stream '${this.account.name} > ${name}': messages ${lost.first}..${lost.last} unreadable (${lost.reason}), skipped`);
     const s = this.streams.get(name);
     if (s !== undefined) s.removals++;
   }
@@ -199,6 +198,7 @@ export class JetStream implements ConsumerHost {
       return { stream: existing, created: false };
     }
     if (this.unavailable.has(cfg.name)) throw jsError(JSErr.StreamOffline);
+    checkNewStream(this.account.limits, this.streams, cfg);
     this.#checkOverlap(cfg);
     const store = await this.#open(cfg.name, cfg);
     // first_seq (2.10): the first message stored gets it.
@@ -227,6 +227,7 @@ export class JetStream implements ConsumerHost {
     if (JSON.stringify(req.mirror) !== JSON.stringify(old.mirror)) throw jsError(JSErr.StreamMirrorNotUpdatable);
     // A sealed stream keeps what it has: nothing expires, is added, removed or rolled up (nats-server forces these).
     const cfg: StreamConfig = req.sealed ? { ...req, max_age: 0, discard: "new", deny_delete: true, deny_purge: true, allow_rollup_hdrs: false } : req;
+    checkStreamUpdate(this.account.limits, this.streams, cfg);
     this.#checkOverlap(cfg);
     await s.exclusive(() => s.update(cfg));
     this.#unsubscribe(s);
@@ -278,6 +279,12 @@ export class JetStream implements ConsumerHost {
   #onPublish(stream: Stream, m: InternalMsg): void {
     if (stream.config.sealed) {
       this.#reply(m.reply, { error: JSErr.StreamSealed, stream: stream.name, seq: 0 });
+      return;
+    }
+    const storage = stream.config.storage;
+    if (wouldExceed(this.account.limits, storage, () => this.#used(storage), storedMsgSize(m.subject, m.hdr?.length ?? 0, m.data.length))) {
+      this.host.log.warn(`JetStream resource limits exceeded for account: ${JSON.stringify(this.account.name)}`);
+      this.#reply(m.reply, { error: JSErr.AccountResourcesExceeded, stream: stream.name, seq: 0 });
       return;
     }
     stream.ingest(m.subject, m.hdr, m.data).then(
@@ -341,9 +348,7 @@ export class JetStream implements ConsumerHost {
     }
     if (action === "update") throw jsError(JSErr.ConsumerDoesNotExist);
     if (stream.config.retention === "workqueue") checkWorkQueueConsumer(cfg, stream.consumers.values());
-    if (stream.config.max_consumers > 0 && stream.consumers.size >= stream.config.max_consumers) {
-      throw jsError(JSErr.ConsumerCreate, { err: "maximum consumers limit reached" });
-    }
+    checkNewConsumer(this.account.limits, stream);
     return this.#registerConsumer(new Consumer(stream, cfg, Date.now(), this));
   }
 
@@ -422,6 +427,13 @@ export class JetStream implements ConsumerHost {
     return run;
   }
 
+  /** The bytes the account's streams of `storage` hold. */
+  #used(storage: StreamConfig["storage"]): number {
+    let n = 0;
+    for (const s of this.streams.values()) if (s.config.storage === storage) n += s.store.state().bytes;
+    return n;
+  }
+
   /** `$JS.API.INFO` usage numbers. */
   usage(): { memory: number; storage: number; streams: number; consumers: number } {
     let memory = 0;
@@ -437,13 +449,12 @@ export class JetStream implements ConsumerHost {
   }
 }
 
-function formatBytes(n: number): string {
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${Number.isInteger(v) ? v : v.toFixed(2)} ${units[i]}`;
+/** The server's max_mem and max_file, nats-server's defaults when not configured. */
+export function serverLimits(o: JetStreamOptions): { maxMemory: number; maxStore: number } {
+  return { maxMemory: o.max_memory_store ?? Math.floor(totalmem() * 0.75), maxStore: o.max_file_store ?? DEFAULT_MAX_FILE };
+}
+
+/** The store provider of an account's streams (`<store_dir>/jetstream/<account>/streams`). */
+export function jetStreamStores(o: JetStreamOptions, account: string): StoreProvider {
+  return new StoreProvider("jetstream", { account, storeDir: o.store_dir, key: o.key, prevKey: o.prev_key, cipher: o.cipher, sync: o.sync_interval });
 }

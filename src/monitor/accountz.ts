@@ -19,7 +19,7 @@ export function accountz(srv: MonitorHost, q: URLSearchParams): object {
       update_time: rfc3339(srv.lifecycle.configLoadTime),
       expired: false,
       complete: true,
-      jetstream_enabled: name === "$G" && srv.jetstream() !== null,
+      jetstream_enabled: srv.jetstream()?.accounts.has(name) === true,
       // Leaf nodes and routes bind to the global account only, for now.
       leafnode_connections: name === "$G" ? srv.leafz(false).length : 0,
       client_connections: clients,

@@ -70,9 +70,19 @@ export interface JetStreamStreamView {
   info(): Record<string, unknown>;
 }
 
-/** The running JetStream engine, which the monitor must not import (it is loaded only when enabled). */
-export interface JetStreamView {
+/** One account's JetStream. */
+export interface JetStreamAccountView {
+  readonly account: { readonly name: string; readonly limits: { readonly max_memory: number; readonly max_storage: number } | null };
   readonly streams: ReadonlyMap<string, JetStreamStreamView>;
+  readonly apiTotal: number;
+  readonly apiErrors: number;
+  usage(): { memory: number; storage: number; streams: number; consumers: number };
+}
+
+/** The running JetStream, which the monitor must not import (it is loaded only when enabled). */
+export interface JetStreamView {
+  /** The accounts with JetStream, by name. */
+  readonly accounts: ReadonlyMap<string, JetStreamAccountView>;
   readonly storeDir: string;
   readonly maxMemory: number;
   readonly maxStore: number;
@@ -81,6 +91,7 @@ export interface JetStreamView {
   readonly apiErrors: number;
   /** The cipher new blocks are sealed with ("ChaCha20-Poly1305", "AES-256-GCM"), or null: never the key. */
   readonly cipher: string | null;
+  /** The server's totals over its accounts (API counts too). */
   usage(): { memory: number; storage: number; streams: number; consumers: number };
 }
 

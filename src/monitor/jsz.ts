@@ -1,11 +1,10 @@
 /**
  * /jsz: the running JetStream as nats-server 2.9.10 reports it (JSInfo, monitor.go), or its "disabled"
- * answer. natsedge has one JetStream account ($G) and no cluster, so the account and meta blocks are fixed.
+ * answer: the server's totals over its JetStream accounts, and with `accounts` or `acc` each account's. natsedge
+ * has no cluster, so the meta block is fixed.
  */
-import type { JetStreamStreamView, JetStreamView, MonitorHost } from "./host.ts";
+import type { JetStreamAccountView, JetStreamStreamView, JetStreamView, MonitorHost } from "./host.ts";
 import { queryBool, queryInt, rfc3339 } from "./format.ts";
-
-const GLOBAL_ACCOUNT = "$G";
 
 /** Bun and Deno have JSON.rawJSON (ES2026); the ES2022 lib the type check uses does not declare it. */
 interface RawJSON {
@@ -67,7 +66,7 @@ export function jetStreamConfig(js: JetStreamView): object {
   };
 }
 
-/** JetStreamStats as /jsz and /varz write it: the server's totals over its one account. */
+/** JetStreamStats as /jsz and /varz write it: the server's totals over its accounts. */
 export function jetStreamStats(js: JetStreamView): object {
   const u = js.usage();
   return {
@@ -75,7 +74,7 @@ export function jetStreamStats(js: JetStreamView): object {
     storage: u.storage,
     reserved_memory: 0,
     reserved_storage: 0,
-    accounts: 1,
+    accounts: js.accounts.size,
     ha_assets: 0,
     api: { total: js.apiTotal, errors: js.apiErrors },
   };
@@ -104,7 +103,7 @@ function withoutTimestamp(info: Record<string, unknown>, config: boolean): Recor
   return config ? { ...rest, config: cfg } : rest;
 }
 
-function streamDetail(srv: MonitorHost, js: JetStreamView, o: JszOptions): object[] {
+function streamDetail(srv: MonitorHost, js: JetStreamAccountView, o: JszOptions): object[] {
   return [...js.streams.values()].map((s) => {
     const info = streamInfo(s);
     const consumers = o.consumers ? [...s.consumers.values()].map((c) => withoutTimestamp(c.info(), o.config)) : [];
@@ -121,16 +120,22 @@ function streamDetail(srv: MonitorHost, js: JetStreamView, o: JszOptions): objec
   });
 }
 
-function accountDetail(srv: MonitorHost, js: JetStreamView, o: JszOptions): object {
+/** nats-server reports an account's max_mem/max_file as what it reserves; -1 (no limit) as uint64. */
+function reservation(limit: number | undefined): unknown {
+  return limit === undefined || limit < 0 ? UNLIMITED_RESERVATION : limit;
+}
+
+function accountDetail(srv: MonitorHost, js: JetStreamAccountView, o: JszOptions): object {
   const u = js.usage();
   const streams = o.streams ? streamDetail(srv, js, o) : [];
+  const name = js.account.name;
   return {
-    name: GLOBAL_ACCOUNT,
-    id: GLOBAL_ACCOUNT,
+    name,
+    id: name,
     memory: u.memory,
     storage: u.storage,
-    reserved_memory: UNLIMITED_RESERVATION,
-    reserved_storage: UNLIMITED_RESERVATION,
+    reserved_memory: reservation(js.account.limits?.max_memory),
+    reserved_storage: reservation(js.account.limits?.max_storage),
     accounts: 0,
     ha_assets: 0,
     api: { total: js.apiTotal, errors: js.apiErrors },
@@ -164,15 +169,18 @@ export function jsz(srv: MonitorHost, q: URLSearchParams): object {
   let consumers = 0;
   let messages = 0;
   let bytes = 0;
-  for (const s of js.streams.values()) {
-    const st = streamInfo(s).state;
-    streams++;
-    consumers += st.consumer_count;
-    messages += st.messages;
-    bytes += st.bytes;
+  for (const a of js.accounts.values()) {
+    for (const s of a.streams.values()) {
+      const st = streamInfo(s).state;
+      streams++;
+      consumers += st.consumer_count;
+      messages += st.messages;
+      bytes += st.bytes;
+    }
   }
-  // An `acc` naming the account details it alone; otherwise `accounts` pages over the (one) account.
-  const detailed = o.acc === GLOBAL_ACCOUNT || (o.accounts && o.offset < 1);
+  // An `acc` naming an account with JetStream details it alone; otherwise `accounts` pages over them all.
+  const named = o.acc === "" ? undefined : js.accounts.get(o.acc);
+  const detailed = named !== undefined ? [named] : o.acc === "" && o.accounts ? [...js.accounts.values()].slice(o.offset) : [];
   return {
     ...head,
     config: jetStreamConfig(js),
@@ -181,6 +189,6 @@ export function jsz(srv: MonitorHost, q: URLSearchParams): object {
     consumers,
     messages,
     bytes,
-    ...(detailed ? { account_details: [accountDetail(srv, js, o)] } : {}),
+    ...(detailed.length > 0 ? { account_details: detailed.map((a) => accountDetail(srv, a, o)) } : {}),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The services natsedge has today, in start order; each module is imported only when its options enable it.
  */
-import type { JetStream } from "../jetstream/mod.ts";
+import type { JetStreamService } from "../jetstream/mod.ts";
 import type { LeafNodes } from "../leaf/mod.ts";
 import type { Monitor } from "../monitor/monitor.ts";
 import type { Routes } from "../route/mod.ts";
@@ -12,14 +12,14 @@ import type { Server } from "./server.ts";
 import type { ServiceSpec } from "./services.ts";
 import type { WebSocketService } from "../websocket/service.ts";
 
-export const JETSTREAM: ServiceSpec<JetStream, Server> = {
+export const JETSTREAM: ServiceSpec<JetStreamService, Server> = {
   name: "jetstream",
   phase: "core",
   enabled: (o) => o.jetstream?.enabled === true,
   async start(srv) {
     // JetStream and the store are most of natsedge's code and idle memory.
-    const { JetStream } = await import("../jetstream/mod.ts");
-    const js = new JetStream(srv, srv.options.jetstream!);
+    const { JetStreamService } = await import("../jetstream/mod.ts");
+    const js = new JetStreamService(srv, srv.options.jetstream!);
     try {
       await js.start();
     } catch (err) {
@@ -105,7 +105,7 @@ export const SYSTEM: ServiceSpec<SystemServices, Server> = {
 };
 
 // The WebSocket, MQTT, leafnode and route listeners before the monitor, which reports their ports.
-export const BUILTIN_SERVICES: readonly ServiceSpec<JetStream | StanServer | Monitor | WebSocketService | MqttService | LeafNodes | Routes | SystemServices, Server>[] = [
+export const BUILTIN_SERVICES: readonly ServiceSpec<JetStreamService | StanServer | Monitor | WebSocketService | MqttService | LeafNodes | Routes | SystemServices, Server>[] = [
   JETSTREAM,
   STAN,
   WEBSOCKET,

@@ -2,7 +2,8 @@
  * Where a subsystem keeps its stores and how they are opened: the directory layout under `store_dir`, the
  * encryption key and cipher, memory or file. JetStream's streams, each holding its consumers, live in
  *
- *   <store_dir>/jetstream/$G/streams/<stream>/      one FileStore each (layout in file/filestore.ts)
+ *   <store_dir>/jetstream/<account>/streams/<stream>/  one FileStore each (layout in file/filestore.ts); the
+ *                                                   account is $G unless accounts have JetStream of their own
  *   <dir>/streaming/channels/<channel>/             NATS Streaming's channels, one FileStore each (named by a
  *                                                   salted digest when encrypted; the name is in the sealed meta)
  *   <dir>/streaming/names.salt                      the salt of those digests (random, not secret)
@@ -39,6 +40,8 @@ export interface StoreProviderOptions {
   readonly cipher?: Cipher;
   /** `sync_interval`: "always" or milliseconds between fsyncs. */
   readonly sync?: "always" | number;
+  /** JetStream: the account whose streams these are, in place of $G (nats-server keeps a folder per account). */
+  readonly account?: string;
 }
 
 export interface OpenOptions {
@@ -58,7 +61,7 @@ export class StoreProvider {
   constructor(readonly subsystem: Subsystem, private readonly options: StoreProviderOptions) {
     const layout = LAYOUT[subsystem];
     this.dir = join(options.storeDir ?? join(tmpdir(), "nats"), layout.folder);
-    this.#stores = join(this.dir, layout.stores);
+    this.#stores = join(this.dir, subsystem === "jetstream" && options.account !== undefined ? join(options.account, "streams") : layout.stores);
   }
 
   /** The cipher new blocks are sealed with, or null when the stores are not encrypted. */

@@ -106,7 +106,7 @@ test.skipIf(REFERENCE_SERVER !== "")("a mirror whose origin consumer was deleted
   await js.publish("loss.x", "1");
   await jsm.streams.add({ name: "LOSSM", mirror: { name: "LOSS" } });
   await untilMessages(jsm, "LOSSM", 1);
-  const names = [...fx.srv.server.jetstream()!.streams.get("LOSS")!.consumers.keys()];
+  const names = [...fx.srv.server.jetstream()!.accounts.get("$G")!.streams.get("LOSS")!.consumers.keys()];
   expect(names.length).toBe(1);
   await jsm.consumers.delete("LOSS", names[0]!);
   await js.publish("loss.x", "2");

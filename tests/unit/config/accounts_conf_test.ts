@@ -45,7 +45,7 @@ test("accounts as a list of names", () => {
 });
 
 test("keys natsedge does not apply yet are refused at their position", () => {
-  expect(error("accounts { A { jetstream: enabled } }")).toMatch(/^a\.conf:1:\d+: accounts\.jetstream is not supported by natsedge yet$/);
+  expect(error("accounts { A { limits: { max_conn: 1 } } }")).toMatch(/^a\.conf:1:\d+: accounts\.limits is not supported by natsedge yet$/);
   expect(error("accounts { A { exports: [{service: x, latency: y}] } }")).toMatch(/accounts\.exports\.latency is not supported/);
 });
 
@@ -57,4 +57,31 @@ test("account-level and cross-block user errors", () => {
   expect(error('accounts { A { exports: [{service: x, response_threshold: "soon"}] } }')).toMatch(/Expected response threshold to be a parseable time duration, got "soon"/);
   expect(error('accounts { A { mappings: { "a..b": "c" } } }')).toMatch(/Subject "a\.\.b" is not a valid subject/);
   expect(error('accounts { A { mappings: { "a": [{destination: "b", weight: 5, foo: 1}] } } }')).toMatch(/Unknown field "foo" for mapping destination/);
+});
+
+test("accounts' jetstream: enabled, disabled, or limits under nats-server's names, -1 where not given", () => {
+  const o = options(`
+accounts {
+  A: { jetstream: enabled }
+  B: { jetstream: { max_mem: 1M, max_file: 2048, max_streams: 3 } }
+  C: { jetstream: { memory: 5, disk: 6, streams: 7, consumers: 8, max_ack_pending: 9, mem_max_stream_bytes: 10, store_max_stream_bytes: 11, max_bytes: true } }
+  D: { jetstream: disabled }
+  E: { jetstream: true }
+  F: {}
+}`);
+  const js = Object.fromEntries(o.accounts!.map((a) => [a.name, a.jetstream]));
+  const none = { max_ack_pending: -1, memory_max_stream_bytes: -1, storage_max_stream_bytes: -1, max_bytes_required: false };
+  expect(js.A).toEqual({ max_memory: -1, max_storage: -1, max_streams: -1, max_consumers: -1, ...none });
+  expect(js.B).toEqual({ max_memory: 1_000_000, max_storage: 2048, max_streams: 3, max_consumers: -1, ...none });
+  expect(js.C).toEqual({
+    max_memory: 5, max_storage: 6, max_streams: 7, max_consumers: 8,
+    max_ack_pending: 9, memory_max_stream_bytes: 10, storage_max_stream_bytes: 11, max_bytes_required: true,
+  });
+  expect(js.D).toBeNull();
+  expect(js.E).toEqual(js.A);
+  expect(js.F).toBeUndefined();
+  expect(error("accounts { A { jetstream: maybe } }")).toMatch(/^a\.conf:1:\d+: Expected 'enabled' or 'disabled' for string value, got 'maybe'$/);
+  expect(error(`accounts { A { jetstream: { max_mem: "1K" } } }`)).toMatch(/Expected a parseable size for "max_mem", got 1K/);
+  expect(error("accounts { A { jetstream: { max_bytes_required: 5 } } }")).toMatch(/Expected a parseable bool for "max_bytes_required", got 5/);
+  expect(error("accounts { A { jetstream: { nope: 1 } } }")).toMatch(/unknown field "nope"/);
 });
