@@ -5,6 +5,7 @@
  */
 import { nodeFs } from "../runtime/lazy_fs.ts";
 import type { LogSink } from "./logger.ts";
+import { wallClockMs } from "./clock.ts";
 
 function pad(n: number, w: number): string {
   return String(n).padStart(w, "0");
@@ -34,7 +35,7 @@ export function fileSink(file: string, sizeLimit = 0): LogSink {
 
   const rotate = (trigger: string): void => {
     fs.closeSync(fd);
-    const bak = backupName(file, performance.timeOrigin + performance.now());
+    const bak = backupName(file, wallClockMs());
     fs.renameSync(file, bak);
     fd = fs.openSync(file, "a");
     size = 0;

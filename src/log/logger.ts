@@ -3,6 +3,8 @@
  * The sink is injected so the core never names a runtime's stdio; `debug`/`trace` are plain fields because the
  * hot path checks them per message.
  */
+import { wallClockMs } from "./clock.ts";
+
 export type LogSink = ((line: string) => void) & {
   /** Present on file sinks: reopen the file (SIGUSR1). */
   reopen?: () => void;
@@ -44,7 +46,7 @@ export class Logger {
 
   private stamp(): string {
     if (!this.logtime) return "";
-    const nowMs = performance.timeOrigin + performance.now();
+    const nowMs = wallClockMs();
     const d = new Date(Math.floor(nowMs));
     const micros = Math.floor((nowMs % 1000) * 1000);
     const utc = this.logtimeUTC;

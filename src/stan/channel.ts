@@ -9,6 +9,7 @@ import type { StoredMsg, StreamStore } from "../store/store.ts";
 import { MsgProto } from "./proto.ts";
 import { startLastSent } from "./start_position.ts";
 import { type Pending, QueueGroup, Sub, type SubOwner, type SubRecord } from "./sub.ts";
+import { wallClockMs } from "../log/clock.ts";
 
 export interface ChannelHost {
   readonly log: Logger;
@@ -127,7 +128,7 @@ export class Channel {
    */
   async publish(data: Uint8Array, reply: string): Promise<number> {
     // Timestamps never go backwards within a channel, whatever the clock does.
-    const ts = Math.max(performance.timeOrigin + performance.now(), this.#lastTs);
+    const ts = Math.max(wallClockMs(), this.#lastTs);
     this.#lastTs = ts;
     // STAN messages have no headers: the store's header slot, sealed like the payload, carries the reply.
     const ack = await this.store.append(this.name, reply === "" ? null : encoder.encode(reply), data, ts);

@@ -5,6 +5,7 @@
  */
 import type { StreamStore } from "../store/store.ts";
 import { StartPosition } from "./proto.ts";
+import { wallClockMs } from "../log/clock.ts";
 
 export function startLastSent(store: StreamStore, last: number, position: number, sequence: bigint, timeDeltaNs: bigint): number {
   if (store.msgCount() === 0) return last;
@@ -13,7 +14,7 @@ export function startLastSent(store: StreamStore, last: number, position: number
     case StartPosition.LastReceived:
       return last - 1;
     case StartPosition.TimeDeltaStart:
-      return firstAtOrAfter(store, last, performance.timeOrigin + performance.now() - Number(timeDeltaNs) / 1e6) - 1;
+      return firstAtOrAfter(store, last, wallClockMs() - Number(timeDeltaNs) / 1e6) - 1;
     case StartPosition.SequenceStart: {
       const seq = Number(sequence);
       // Below the first available starts at the first; past the last is new only.
