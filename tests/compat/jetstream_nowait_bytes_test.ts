@@ -113,7 +113,6 @@ describe.skipIf(!HAVE_NATS_SERVER || REFERENCE_SERVER !== "")("no_wait answers, 
       const got = await run(fx.ne, fx.edge.port, sc);
       const want = await run(fx.nr, fx.ref.port, sc);
       expect(got).toEqual(want);
-      if (process.env.SHOW_NOWAIT) console.log(sc.name, JSON.stringify(want));
     });
   }
 });
