@@ -72,7 +72,7 @@ export class RouteConn extends RemoteLink<RouteLinkHost> {
   protected readonly advertised = new InterestMap("RS", `${GLOBAL_ACCOUNT} `);
   protected readonly ops = ROUTE_OPS;
   /** The other accounts' shares of this route, by account name. */
-  readonly lanes = new Map<string, RouteLane>();
+  private readonly lanes = new Map<string, RouteLane>();
 
   constructor(
     link: Connection,
@@ -93,10 +93,6 @@ export class RouteConn extends RemoteLink<RouteLinkHost> {
 
   protected get peerHeaders(): boolean {
     return this.peer.headers;
-  }
-
-  get subscriptionCount(): number {
-    return this.peerSubs.size;
   }
 
   /** The route is registered: send our interest and follow it from now on. */

@@ -11,6 +11,9 @@ import { Channel, type ChannelHost } from "./channel.ts";
 import { CLIENTS_STORE } from "./clients.ts";
 import { channelLimits, maxChannels } from "./limits.ts";
 
+/** Directories named by the salted digest start so; an older natsedge's keyed digests start with `c-`. */
+const SALTED = "n-";
+
 /** How often a new channel's name is logged against the stored channels that could not be opened (ms). */
 const LOCKED_REPORT_EVERY_MS = 5_000;
 
@@ -127,7 +130,7 @@ export class ChannelRegistry {
    */
   #reportLocked(name: string): void {
     // Salted names (n-) are found by name; only an older natsedge's keyed names could be this channel.
-    const unnamed = [...this.#locked].filter(([dir]) => !dir.startsWith("n-"));
+    const unnamed = [...this.#locked].filter(([dir]) => !dir.startsWith(SALTED));
     if (unnamed.length === 0) return;
     const now = Date.now();
     if (now - this.#lockedReportAt < LOCKED_REPORT_EVERY_MS) return;
@@ -167,7 +170,7 @@ export class ChannelRegistry {
   #dirName(channel: string): string {
     if (!this.options.encrypt || this.options.store !== "file") return channel;
     this.#salt ??= this.stores.namingSalt();
-    return `n-${createHmac("sha256", this.#salt).update(channel).digest("hex").slice(0, 40)}`;
+    return `${SALTED}${createHmac("sha256", this.#salt).update(channel).digest("hex").slice(0, 40)}`;
   }
 
   /**
