@@ -6,7 +6,8 @@
 # One nats-server 2.9.10 hub for the whole run. Per repetition and leaf kind, a fresh leaf dials the hub,
 # then natsbench pubsub measures msgs/s at the subscriber, publishing at the leaf and subscribing at the hub
 # ("up") and the other way ("down"), at 128 B and 1 KiB; the leaf's RSS is sampled by natsbench
-# (-server-pid). The two leaves never run at the same time. Env: N (messages per run, default 500000),
+# (-server-pid), each after a discarded warm-up run per direction. The two leaves never run at the same time.
+# Env: N (messages per run, default 2000000, a few seconds per run), WARMUP (default 300000),
 # RUNTIME=bun|deno. Results: bench/results/leaf-<kind>-<stamp>.jsonl and a summary table on stdout and in
 # bench/results/leaf-compare-<stamp>.md.
 set -euo pipefail
@@ -14,7 +15,8 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 SHARED="$ROOT/../shared/bench"
 REPS=${1:-3}
-N=${N:-500000}
+N=${N:-2000000}
+WARMUP=${WARMUP:-300000}
 RUNTIME=${RUNTIME:-bun}
 HUB_PORT=${HUB_PORT:-4351}
 HUB_LEAF_PORT=${HUB_LEAF_PORT:-7451}
@@ -84,6 +86,12 @@ for rep in $(seq 1 "$REPS"); do
     echo "== repetition $rep/$REPS: $kind leaf" >&2
     start_leaf "$kind"
     out="$OUTDIR/leaf-$kind-$stamp.jsonl"
+    # A fresh Bun process runs its first few hundred thousand messages before the JIT has compiled the hot
+    # path; a 0.2 s run measures mostly that. Both kinds get the same discarded warm-up, both directions.
+    "$SHARED/bin/natsbench" pubsub -url "nats://127.0.0.1:$LEAF_PORT" -sub-url "nats://127.0.0.1:$HUB_PORT" -settle 1s \
+      -size 128 -n "$WARMUP" -label warmup > /dev/null
+    "$SHARED/bin/natsbench" pubsub -url "nats://127.0.0.1:$HUB_PORT" -sub-url "nats://127.0.0.1:$LEAF_PORT" -settle 1s \
+      -size 128 -n "$WARMUP" -label warmup > /dev/null
     for size in 128 1024; do
       "$SHARED/bin/natsbench" pubsub -url "nats://127.0.0.1:$LEAF_PORT" -sub-url "nats://127.0.0.1:$HUB_PORT" -settle 1s \
         -size "$size" -n "$N" -server-pid "$LEAF_PID" -label "$kind-leaf-up" -rep "$rep" >> "$out"

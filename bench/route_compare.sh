@@ -6,15 +6,17 @@
 #   bench/route_compare.sh [REPS]     # default 3 interleaved repetitions
 #
 # Per repetition and pair, both servers start fresh and the script waits until each /routez shows the
-# route; natsbench pubsub then measures msgs/s at the subscriber at 128 B and 1 KiB. Env: N (messages per
-# run, default 500000), RUNTIME=bun|deno. Results: bench/results/route-<pair>-<stamp>.jsonl and a summary
-# table on stdout and in bench/results/route-compare-<stamp>.md.
+# route; after a discarded warm-up run, natsbench pubsub measures msgs/s at the subscriber at 128 B and 1 KiB.
+# Env: N (messages per run, default 2000000, a few seconds per run), WARMUP (default 300000), RUNTIME=bun|deno.
+# Results: bench/results/route-<pair>-<stamp>.jsonl and a summary table on stdout and in
+# bench/results/route-compare-<stamp>.md.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 SHARED="$ROOT/../shared/bench"
 REPS=${1:-3}
-N=${N:-500000}
+N=${N:-2000000}
+WARMUP=${WARMUP:-300000}
 RUNTIME=${RUNTIME:-bun}
 A_PORT=${A_PORT:-4361}
 B_PORT=${B_PORT:-4362}
@@ -75,6 +77,10 @@ for rep in $(seq 1 "$REPS"); do
     start "$a" "$DIR/a.conf"
     start "$b" "$DIR/b.conf"
     wait_routes
+    # A fresh Bun process runs its first few hundred thousand messages before the JIT has compiled the hot
+    # path; a 0.2 s run measures mostly that. Every pair gets the same discarded warm-up.
+    "$SHARED/bin/natsbench" pubsub -url "nats://127.0.0.1:$A_PORT" -sub-url "nats://127.0.0.1:$B_PORT" -settle 1s \
+      -size 128 -n "$WARMUP" -label warmup > /dev/null
     for size in 128 1024; do
       "$SHARED/bin/natsbench" pubsub -url "nats://127.0.0.1:$A_PORT" -sub-url "nats://127.0.0.1:$B_PORT" -settle 1s \
         -size "$size" -n "$N" -label "route-$a-$b" -rep "$rep" >> "$OUTDIR/route-$a-$b-$stamp.jsonl"
