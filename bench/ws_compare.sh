@@ -3,6 +3,7 @@
 # gorilla/websocket from Debian's golang-github-gorilla-websocket-dev, built offline in GOPATH mode).
 #
 #   bench/ws_compare.sh [REPS] [N]     # REPS interleaved repetitions (default 3) of N messages (default 1000000)
+#   SIZES="1024" bench/ws_compare.sh   # only some payload sizes (default "128 1024")
 #
 # Each repetition starts a fresh nats-server and a fresh natsedge (RUNTIME=bun|deno, default bun) with the
 # same `websocket { no_tls: true }` block on loopback and runs 128 B and 1 KiB against each in turn, one
@@ -13,6 +14,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 REPS=${1:-3}
 N=${2:-1000000}
+SIZES=${SIZES:-"128 1024"}
 RUNTIME=${RUNTIME:-bun}
 NS_WS=${NS_WS:-4343}
 NE_WS=${NE_WS:-4344}
@@ -44,7 +46,7 @@ TICK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 run_one() { # label port pid
-  for size in 128 1024; do
+  for size in $SIZES; do
     # A discarded warm-up: natsedge's JIT needs a few hundred thousand messages to settle.
     "$DIR/wsbench" -url "ws://127.0.0.1:$2" -size "$size" -n $((N / 4)) >/dev/null
     before=$(cpu_ticks "$3")

@@ -1,9 +1,8 @@
 /**
  * A WebSocket connection as the core sees it: a Conn carrying the NATS byte stream, framed over the raw
- * (TCP or TLS) Conn it was upgraded from. Whatever the core flushes goes out as one binary frame (4 KiB
- * frames for a browser), deflated when compression was negotiated and the batch is over the threshold
- * (nats-server's wsCollapsePtoNB); reads
- * go through the FrameReader; pings are answered, a close frame is echoed, and the core's close reason
+ * (TCP or TLS) Conn it was upgraded from. Whatever the core flushes goes out in binary frames of at most
+ * 64 KiB (4 KiB for a browser), or deflated as one message when compression was negotiated and the batch is
+ * over the threshold (nats-server's wsCollapsePtoNB); reads go through the FrameReader; pings are answered, a close frame is echoed, and the core's close reason
  * becomes the status of the close frame sent last.
  */
 import type { Conn, ConnHandler, TLSClientConfig, TLSServerConfig, TLSState } from "../runtime/types.ts";
@@ -36,6 +35,8 @@ export interface WsConnOptions {
 const EMPTY = new Uint8Array(0);
 /** A scratch buffer up to this size is kept between batches; a larger one only while batches need it. */
 const SCRATCH_KEEP = 64 * 1024;
+/** The most of one batch framed (copied) per socket write: one frame, or 4 KiB ones for a browser. */
+const WRITE_SLICE = 64 * 1024;
 
 export class WsConn implements Conn, ConnHandler {
   handler: ConnHandler | null = null;
@@ -107,12 +108,20 @@ export class WsConn implements Conn, ConnHandler {
     const rest = done === 0 ? data : data.subarray(done);
     const z = this.opts.compression;
     if (z !== null && rest.length > this.opts.compressThreshold) return done + this.writeCompressed(z.deflate(rest), rest.length);
-    // One frame for the whole batch (or 4 KiB ones for a browser). What the socket does not take stays the
-    // core's to hand back (owed): no copy of a large remainder here, and slow-consumer accounting sees it.
-    const cap = this.opts.maxFrame > 0 ? this.opts.maxFrame : rest.length;
-    const frames = this.framed(rest, cap, false);
-    const n = this.raw.write(frames);
-    return done + this.taken(frames, n, rest.length, cap);
+    // What the socket does not take stays the core's to hand back (owed): slow-consumer accounting sees it.
+    // Framing copies, so a batch goes out in slices of at most WRITE_SLICE: behind a slow reader the core may
+    // hold megabytes, of which the socket takes a few KiB per drain, and each drain must not copy them all.
+    const cap = this.opts.maxFrame > 0 ? this.opts.maxFrame : WRITE_SLICE;
+    let off = 0;
+    while (off < rest.length) {
+      const slice = rest.subarray(off, Math.min(rest.length, off + WRITE_SLICE));
+      const frames = this.framed(slice, Math.min(cap, slice.length), false);
+      const n = this.raw.write(frames);
+      const t = this.taken(frames, n, slice.length, Math.min(cap, slice.length));
+      off += t;
+      if (t < slice.length || this.queue.length > 0) break;
+    }
+    return done + off;
   }
 
   /**
