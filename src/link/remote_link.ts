@@ -14,10 +14,10 @@ import { PONG } from "../protocol/encode.ts";
 import { LastSubject } from "../protocol/last_subject.ts";
 import { Parser, type ParserHandler, type PubArg } from "../protocol/parser.ts";
 import type { RemoteEndpoint } from "../routing/endpoint.ts";
-import type { InterestOp } from "../routing/interest.ts";
 import { MatchCache } from "../routing/match_cache.ts";
 import type { Router } from "../routing/router.ts";
 import { Subscription } from "../routing/subscription.ts";
+import { dropPeerSubs, followInterest, removePeerSub } from "./lane.ts";
 import { type MsgOps, sameSubject, writeLeafMsg } from "./lmsg.ts";
 import { type InterestMap, keyOf } from "./smap.ts";
 
@@ -120,11 +120,10 @@ export abstract class RemoteLink<H extends RemoteLinkHost> implements ParserHand
     this.link.startPings();
     this.rttStart = performance.now();
     this.sendLine("PING");
-    const router = this.router;
-    this.unwatch = router.interest.subscribe((op, sub) => this.onInterest(op, sub));
+    const followed = followInterest(this.router, this.advertised, (sub) => this.forwards(sub), (line) => this.sendLine(line), () => this.closed);
+    this.unwatch = followed.stop;
     if (first !== null) this.sendLine(first);
-    const local = router.sublist.all().filter((sub) => this.forwards(sub));
-    for (const line of this.advertised.addAll(local)) this.sendLine(line);
+    for (const line of followed.lines) this.sendLine(line);
     this.link.flush();
   }
 
@@ -138,13 +137,6 @@ export abstract class RemoteLink<H extends RemoteLinkHost> implements ParserHand
   refuse(err: string, reason: CloseReason): void {
     this.link.sendErr(err);
     this.link.closeAfterFlush(reason);
-  }
-
-  private onInterest(op: InterestOp, sub: Subscription): void {
-    if (this.closed) return;
-    // A removal needs no filter: only what was advertised is counted, so only that can be withdrawn.
-    const line = op === "remove" ? this.advertised.remove(sub) : this.forwards(sub) ? this.advertised.add(sub) : null;
-    if (line !== null) this.sendLine(line);
   }
 
   sendLine(line: string): void {
@@ -167,8 +159,7 @@ export abstract class RemoteLink<H extends RemoteLinkHost> implements ParserHand
   onClose(): void {
     this.unwatch?.();
     this.unwatch = null;
-    for (const sub of this.peerSubs.values()) this.router.removeSub(sub);
-    this.peerSubs.clear();
+    dropPeerSubs(this.router, this.peerSubs);
     this.linkClosed();
   }
 
@@ -271,9 +262,7 @@ export abstract class RemoteLink<H extends RemoteLinkHost> implements ParserHand
   deliverNoResponders(): void {}
 
   removeSub(sub: Subscription): void {
-    if (this.peerSubs.get(sub.sid) !== sub) return;
-    this.peerSubs.delete(sub.sid);
-    this.router.removeSub(sub);
+    removePeerSub(this.router, this.peerSubs, sub);
   }
 }
 

@@ -8,16 +8,15 @@
  */
 import { GLOBAL_ACCOUNT } from "../account/registry.ts";
 import type { Connection } from "../connection/connection.ts";
+import { dropPeerSubs, followInterest, removePeerSub } from "../link/lane.ts";
 import type { MsgOps } from "../link/lmsg.ts";
 import { type InterestLane, NO_QUEUES, RemoteLink, type RemoteLinkHost, splitArgs } from "../link/remote_link.ts";
 import { InterestMap } from "../link/smap.ts";
 import { ProtocolError } from "../protocol/errors.ts";
 import type { PubArg } from "../protocol/parser.ts";
-import type { InterestOp } from "../routing/interest.ts";
 import { MatchCache } from "../routing/match_cache.ts";
 import type { Router } from "../routing/router.ts";
 import type { Subscription } from "../routing/subscription.ts";
-
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -259,21 +258,15 @@ export class RouteLane implements InterestLane {
 
   /** Follows the account's interest from now on; returns the initial RS+ lines. */
   start(): string[] {
-    this.unwatch = this.router.interest.subscribe((op, sub) => this.onInterest(op, sub));
-    return this.advertised.addAll(this.router.sublist.all().filter(forwardsToRoutes));
-  }
-
-  private onInterest(op: InterestOp, sub: Subscription): void {
-    if (this.closed) return;
-    const line = op === "remove" ? this.advertised.remove(sub) : forwardsToRoutes(sub) ? this.advertised.add(sub) : null;
-    if (line !== null) this.route.sendLine(line);
+    const followed = followInterest(this.router, this.advertised, forwardsToRoutes, (line) => this.route.sendLine(line), () => this.closed);
+    this.unwatch = followed.stop;
+    return followed.lines;
   }
 
   close(): void {
     this.unwatch?.();
     this.unwatch = null;
-    for (const sub of this.peerSubs.values()) this.router.removeSub(sub);
-    this.peerSubs.clear();
+    dropPeerSubs(this.router, this.peerSubs);
   }
 
   admitDelivery(): boolean {
@@ -291,8 +284,6 @@ export class RouteLane implements InterestLane {
   deliverNoResponders(): void {}
 
   removeSub(sub: Subscription): void {
-    if (this.peerSubs.get(sub.sid) !== sub) return;
-    this.peerSubs.delete(sub.sid);
-    this.router.removeSub(sub);
+    removePeerSub(this.router, this.peerSubs, sub);
   }
 }
