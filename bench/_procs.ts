@@ -1,20 +1,15 @@
 /** Server processes for the Bun-run benchmarks: natsedge or nats-server from a config, on a free port. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import net from "node:net";
+import { join } from "node:path";
+import { freePort } from "../tests/_helpers/leaf.ts";
+
+export { freePort };
 
 const MAIN = join(import.meta.dir, "../src/main.ts");
 
 export type Kind = "natsedge" | "nats-server";
-
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 export interface Proc {
   port: number;
