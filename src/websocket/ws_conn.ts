@@ -2,8 +2,8 @@
  * A WebSocket connection as the core sees it: a Conn carrying the NATS byte stream, framed over the raw
  * (TCP or TLS) Conn it was upgraded from. Whatever the core flushes goes out in binary frames of at most
  * 64 KiB (4 KiB for a browser), or deflated as one message when compression was negotiated and the batch is
- * over the threshold (nats-server's wsCollapsePtoNB); reads go through the FrameReader; pings are answered, a close frame is echoed, and the core's close reason
- * becomes the status of the close frame sent last.
+ * over the threshold (nats-server's wsCollapsePtoNB); reads go through the FrameReader; pings are answered, a
+ * close frame is echoed, and the core's close reason becomes the status of the close frame sent last.
  */
 import type { Conn, ConnHandler, TLSClientConfig, TLSServerConfig, TLSState } from "../runtime/types.ts";
 import { closeStatus } from "./close_status.ts";
@@ -115,9 +115,9 @@ export class WsConn implements Conn, ConnHandler {
     let off = 0;
     while (off < rest.length) {
       const slice = rest.subarray(off, Math.min(rest.length, off + WRITE_SLICE));
-      const frames = this.framed(slice, Math.min(cap, slice.length), false);
+      const frames = this.framed(slice, cap, false);
       const n = this.raw.write(frames);
-      const t = this.taken(frames, n, slice.length, Math.min(cap, slice.length));
+      const t = this.taken(frames, n, slice.length, cap);
       off += t;
       if (t < slice.length || this.queue.length > 0) break;
     }
