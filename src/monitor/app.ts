@@ -8,7 +8,7 @@ import type { Context } from "hono";
 import type { MonitorHost } from "./host.ts";
 import { accountz } from "./accountz.ts";
 import { accstatz } from "./accstatz.ts";
-import { leafz, routez } from "./cluster.ts";
+import { gatewayz, leafz, routez } from "./cluster.ts";
 import { connz } from "./connz.ts";
 import { dashboardPage, dashboardStatus } from "./dashboard.ts";
 import { QueryError, queryInt } from "./format.ts";
@@ -30,6 +30,7 @@ const JSON_ENDPOINTS: [string, Endpoint][] = [
   ["/subscriptionsz", subsz],
   ["/routez", routez],
   ["/leafz", leafz],
+  ["/gatewayz", gatewayz],
   ["/accountz", accountz],
   ["/accstatz", accstatz],
   ["/jsz", jsz],

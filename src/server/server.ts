@@ -508,6 +508,7 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     // Its subscriptions are still listed, so /connz?state=closed can show them.
     this.lifecycle.clientClosed(c);
     if (c.connected) this.services.get(SYSTEM)?.clientClosed(c);
+    else if (link.closeReason === CloseReason.authViolation) this.services.get(SYSTEM)?.clientAuthFailed(c);
     this.log.debugf(`${link.traceId} - Client connection closed: ${link.closeReason}`);
   }
 
@@ -525,6 +526,7 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     this.shuttingDown = true;
     if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
     await this.listener?.close();
+    this.services.get(SYSTEM)?.serverShutdown();
     for (const c of [...this.clients.values()]) c.link.closeAfterFlush(CloseReason.serverShutdown);
     await this.services.stop();
     this.accounts.close();

@@ -1,7 +1,8 @@
 /**
  * Connection advisories on the system account (nats-server 2.9's `$SYS.ACCOUNT.<account>.CONNECT` and
- * `.DISCONNECT`, ConnectEventMsg and DisconnectEventMsg): built only when someone in the system account
- * listens, so an edge box without a system-account subscriber pays nothing per connection.
+ * `.DISCONNECT`, ConnectEventMsg and DisconnectEventMsg; a client refused at CONNECT gets the disconnect one
+ * on `$SYS.SERVER.<id>.CLIENT.AUTH.ERR`): built only when someone in the system account listens, so an edge
+ * box without a system-account subscriber pays nothing per connection.
  */
 import type { Client } from "../client/client.ts";
 import { rfc3339 } from "../monitor/format.ts";
@@ -16,7 +17,8 @@ function clientInfo(c: Client, stop: number): object {
     host: c.link.conn.remoteAddress,
     id: c.cid,
     acc: c.account.name,
-    ...(c.user !== null && { user: c.user.name }),
+    // A client refused at CONNECT has no user yet: nats-server names the one it asked to be.
+    ...(c.user !== null ? { user: c.user.name } : o.user && { user: o.user }),
     ...(o.name && { name: o.name }),
     ...(o.lang && { lang: o.lang }),
     ...(o.version && { ver: o.version }),

@@ -1,8 +1,10 @@
 /**
- * The server's answers on the system account (nats-server 2.9's `$SYS.REQ.SERVER.PING[.<type>]` and
- * `$SYS.REQ.SERVER.<id>.<type>`): STATSZ (also plain PING), VARZ, CONNZ, SUBSZ and HEALTHZ, each
- * `{"server": ..., "data": ...}` (`"statsz"` for statsz) built from the monitor's endpoints. A request body is
- * the endpoint's options as JSON; one that is not JSON gets nats-server's 400 error.
+ * The server's answers on the system account (nats-server 2.9.10's `$SYS.REQ.SERVER.PING[.<type>]` and
+ * `$SYS.REQ.SERVER.<id>.<type>`): STATSZ (also plain PING), VARZ, CONNZ, SUBSZ, HEALTHZ, JSZ, ACCOUNTZ, LEAFZ,
+ * ROUTEZ and GATEWAYZ (2.9.10 has no IDZ), each `{"server": ..., "data": ...}` (`"statsz"` for statsz) built
+ * from the monitor's endpoints; and `$SYS.REQ.ACCOUNT.<acc>.<type>` (CONNZ, STATZ, INFO, SUBSZ, LEAFZ, JSZ).
+ * A request body is the endpoint's options as nats-server's JSON names them; one that is not JSON gets its
+ * 400 error, an endpoint that fails its 500 with `"data": null`.
  */
 import { connz } from "../monitor/connz.ts";
 import { healthz } from "../monitor/healthz.ts";
@@ -10,28 +12,63 @@ import { subsz } from "../monitor/subsz.ts";
 import { varz } from "../monitor/varz.ts";
 import { accountz } from "../monitor/accountz.ts";
 import { accountStatz } from "../monitor/accstatz.ts";
-import { rfc3339 } from "../monitor/format.ts";
+import { gatewayz, leafz, routez } from "../monitor/cluster.ts";
+import { jsz } from "../monitor/jsz.ts";
+import { queryBool, rfc3339 } from "../monitor/format.ts";
 import type { InternalMsg } from "../routing/internal.ts";
 import type { Envelope } from "./envelope.ts";
 import type { SysHost } from "./host.ts";
 
 type Endpoint = (srv: SysHost, q: URLSearchParams) => object;
 
-/** JSON option names that differ from the HTTP query names (nats-server's ConnzOptions, SubszOptions). */
-const QUERY_NAMES: Record<string, string> = { subscriptions: "subs", subscriptions_detail: "subs", test: "test" };
+/**
+ * JSON option names that differ from the HTTP query names (nats-server's ConnzOptions, SubszOptions,
+ * JSzOptions, AccountzOptions, LeafzOptions, RoutezOptions).
+ */
+const QUERY_NAMES: Record<string, string> = {
+  subscriptions: "subs",
+  subscriptions_detail: "subs",
+  account: "acc",
+  leader_only: "leader-only",
+};
 
 const ENDPOINTS: Record<string, Endpoint> = {
   VARZ: (srv) => varz(srv),
   CONNZ: connz,
-  SUBSZ: subsz,
+  SUBSZ: (srv, q) => subsz(srv, q, true),
   HEALTHZ: healthz,
+  JSZ: jsz,
+  ACCOUNTZ: accountz,
+  LEAFZ: leafz,
+  ROUTEZ: routez,
+  GATEWAYZ: gatewayz,
 };
 
-/** STATSZ (nats-server's ServerStats) from the /varz numbers. */
+/** An endpoint's failure as nats-server answers it: its error text, code 500 and no data. */
+class EndpointError extends Error {
+  override readonly name = "EndpointError";
+}
+
+/** nats-server's RouteStat for each route, from the /routez entries the routes service fills. */
+function routeStats(srv: SysHost): object[] {
+  return srv.routez(false).map((entry) => {
+    const r = entry as unknown as Record<string, number | string>;
+    return {
+      rid: r.rid,
+      ...(r.remote_name && { name: r.remote_name }),
+      sent: { msgs: r.out_msgs, bytes: r.out_bytes },
+      received: { msgs: r.in_msgs, bytes: r.in_bytes },
+      pending: r.pending_size,
+    };
+  });
+}
+
+/** STATSZ (nats-server's ServerStats) from the /varz numbers, with the routes nats-server lists. */
 export function statsz(srv: SysHost): object {
   const v = varz(srv) as Record<string, unknown>;
   const active = new Set<string>();
   for (const c of srv.clients.values()) active.add(c.account.name);
+  const routes = routeStats(srv);
   return {
     start: v.start,
     mem: v.mem,
@@ -44,7 +81,8 @@ export function statsz(srv: SysHost): object {
     sent: { msgs: v.out_msgs, bytes: v.out_bytes },
     received: { msgs: v.in_msgs, bytes: v.in_bytes },
     slow_consumers: v.slow_consumers,
-    active_servers: 1,
+    ...(routes.length > 0 && { routes }),
+    active_servers: 1 + routes.length,
   };
 }
 
@@ -55,44 +93,18 @@ function queryOf(data: Uint8Array): URLSearchParams {
   const opts = JSON.parse(new TextDecoder().decode(data)) as unknown;
   if (opts === null || typeof opts !== "object" || Array.isArray(opts)) throw new SyntaxError("request options must be a JSON object");
   for (const [k, v] of Object.entries(opts)) {
-    if (v === null || v === undefined || v === false) continue;
+    if (v === null || v === undefined || v === false || v === "") continue;
     const name = QUERY_NAMES[k] ?? k;
     q.set(name, k === "subscriptions_detail" && v === true ? "detail" : String(v));
   }
   return q;
 }
 
-/** The answer to `$SYS.REQ.ACCOUNT.<name>.<type>` (CONNZ, STATZ, INFO), or null for an unknown account. */
-export function accountAnswer(srv: SysHost, env: Envelope, name: string, type: string, msg: InternalMsg): object | null {
-  if (srv.accounts.get(name) === undefined) return null;
-  const now = { server_id: srv.id, now: rfc3339(Date.now()) };
-  try {
-    switch (type) {
-      case "CONNZ": {
-        const q = queryOf(msg.data);
-        q.set("acc", name);
-        return { server: env.server(), data: connz(srv, q) };
-      }
-      case "STATZ":
-        return { server: env.server(), data: { ...now, account_statz: [accountStatz(srv, name)] } };
-      case "INFO": {
-        const detail = (accountz(srv, new URLSearchParams({ acc: name })) as { account_detail: object }).account_detail;
-        return { server: env.server(), data: detail };
-      }
-    }
-  } catch (err) {
-    return { server: env.server(), error: { code: 400, description: (err as Error).message } };
-  }
-  return null;
-}
-
-export const ACCOUNT_REQUEST_TYPES = ["CONNZ", "STATZ", "INFO"];
-
-/** The answer to a request of `type` ("PING" or "STATSZ" for statsz). */
-export function answer(srv: SysHost, env: Envelope, type: string, msg: InternalMsg): object {
-  if (type === "PING" || type === "STATSZ") return { server: env.server(), statsz: statsz(srv) };
-  const endpoint = ENDPOINTS[type];
-  if (endpoint === undefined) return { server: env.server(), error: { code: 400, description: `unknown request type ${type}` } };
+/**
+ * `{server, data}`, or nats-server's error answer: 400 for options it cannot read, 500 for the endpoint's;
+ * null when `build` has nothing to say (no answer at all).
+ */
+function wrap(env: Envelope, msg: InternalMsg, build: (q: URLSearchParams) => object | null): object | null {
   let q: URLSearchParams;
   try {
     q = queryOf(msg.data);
@@ -100,10 +112,58 @@ export function answer(srv: SysHost, env: Envelope, type: string, msg: InternalM
     return { server: env.server(), error: { code: 400, description: (err as Error).message } };
   }
   try {
-    return { server: env.server(), data: endpoint(srv, q) };
+    const data = build(q);
+    return data === null ? null : { server: env.server(), data };
   } catch (err) {
-    return { server: env.server(), error: { code: 400, description: (err as Error).message } };
+    return { server: env.server(), data: null, error: { code: 500, description: (err as Error).message } };
   }
+}
+
+/** One account's JetStream usage, as `$SYS.REQ.ACCOUNT.<acc>.JSZ` answers (the /jsz account detail alone). */
+function accountJsz(srv: SysHost, name: string, q: URLSearchParams): object {
+  if (srv.accounts.get(name) === undefined) throw new EndpointError(`account ${JSON.stringify(name)} not found`);
+  q.set("acc", name);
+  const details = (jsz(srv, q) as { account_details?: object[] }).account_details;
+  if (details === undefined) throw new EndpointError(`account ${JSON.stringify(name)} not jetstream enabled`);
+  return details[0]!;
+}
+
+/**
+ * The answer to `$SYS.REQ.ACCOUNT.<name>.<type>`, or null where nats-server stays silent: STATZ for an
+ * unknown account, or for one without connections unless `include_unused` asks for it.
+ */
+export function accountAnswer(srv: SysHost, env: Envelope, name: string, type: string, msg: InternalMsg): object | null {
+  switch (type) {
+    case "CONNZ":
+      return wrap(env, msg, (q) => (q.set("acc", name), connz(srv, q)));
+    case "STATZ": {
+      if (srv.accounts.get(name) === undefined) return null;
+      const statz = accountStatz(srv, name);
+      return wrap(env, msg, (q) => statz.total_conns > 0 || queryBool(q, "include_unused")
+        ? { server_id: srv.id, now: rfc3339(Date.now()), account_statz: [statz] }
+        : null);
+    }
+    case "INFO":
+      return wrap(env, msg, () => (accountz(srv, new URLSearchParams({ acc: name })) as { account_detail: object }).account_detail);
+    case "SUBSZ":
+      // The account's own subscriptions, listed whatever the options say.
+      return wrap(env, msg, (q) => (q.set("acc", name), q.set("subs", "1"), subsz(srv, q, true)));
+    case "LEAFZ":
+      return wrap(env, msg, (q) => (q.set("acc", name), leafz(srv, q)));
+    case "JSZ":
+      return wrap(env, msg, (q) => accountJsz(srv, name, q));
+  }
+  return null;
+}
+
+export const ACCOUNT_REQUEST_TYPES = ["CONNZ", "STATZ", "INFO", "SUBSZ", "LEAFZ", "JSZ"];
+
+/** The answer to a request of `type` ("PING" or "STATSZ" for statsz). */
+export function answer(srv: SysHost, env: Envelope, type: string, msg: InternalMsg): object {
+  if (type === "PING" || type === "STATSZ") return { server: env.server(), statsz: statsz(srv) };
+  const endpoint = ENDPOINTS[type];
+  if (endpoint === undefined) return { server: env.server(), error: { code: 400, description: `unknown request type ${type}` } };
+  return wrap(env, msg, (q) => endpoint(srv, q))!;
 }
 
 export const REQUEST_TYPES = ["STATSZ", ...Object.keys(ENDPOINTS)];
