@@ -1,0 +1,185 @@
+// The system account's requests beyond PING/VARZ/CONNZ/SUBSZ/HEALTHZ, as nats-server 2.9.10 answers them (run
+// against it with NATSEDGE_REFERENCE_SERVER=/usr/sbin/nats-server): PING.{JSZ,ACCOUNTZ,LEAFZ,ROUTEZ,GATEWAYZ}
+// with their JSON options, the same addressed to the server's id, and $SYS.REQ.ACCOUNT.<acc>.{SUBSZ,LEAFZ,JSZ,
+// STATZ,CONNS}, field names and types included. Modelled on nats-server's server/events_test.go
+// (TestServerEventsPingMonitorz, TestAccountReqMonitoring, TestAccountReqInfo).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInbox, type Msg, type NatsConnection } from "@nats-io/transport-node";
+import { client, type TestServer } from "../_helpers/server.ts";
+import { runServerFromArgs } from "../_helpers/conf_server.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "natsedge-sysreq-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+type Json = Record<string, unknown>;
+
+/** Each field's JSON type, to compare an answer's shape with nats-server's. */
+function types(o: unknown): Record<string, string> {
+  return Object.fromEntries(Object.entries(o as Json).map(([k, v]) => [k, v === null ? "null" : Array.isArray(v) ? "array" : typeof v]));
+}
+
+const SERVER_INFO = { name: "string", host: "string", id: "string", ver: "string", seq: "number", jetstream: "boolean", time: "string" };
+
+describe("system account requests", () => {
+  let srv: TestServer;
+  let sys: NatsConnection;
+  let a: NatsConnection;
+  let id: string;
+  beforeAll(async () => {
+    const file = join(dir, "server.conf");
+    writeFileSync(file, `
+server_name: sysreq
+jetstream { store_dir: ${JSON.stringify(join(dir, "js"))} }
+accounts {
+  A: { users: [ {user: a, password: a} ], jetstream: enabled }
+  B: { users: [ {user: b, password: b} ] }
+  SYS: { users: [ {user: sys, password: sys} ] }
+}
+system_account: SYS`);
+    srv = await runServerFromArgs(["-c", file]);
+    sys = await client(srv, { user: "sys", pass: "sys" });
+    a = await client(srv, { user: "a", pass: "a" });
+    a.subscribe("a.only");
+    await a.flush();
+    id = ((await ask("$SYS.REQ.SERVER.PING")).server as Json).id as string;
+  });
+  afterAll(async () => {
+    await a.close();
+    await sys.close();
+    await srv.close();
+  });
+
+  const ask = async (subject: string, body = ""): Promise<Json> => (await sys.request(subject, body, { timeout: 3000 })).json<Json>();
+
+  /**
+   * Whether a request on `subject` is answered. Silence is shown without waiting out a timeout: the server
+   * answers system requests in order, so once a PING sent after it is answered, an answer would have come.
+   */
+  async function answered(subject: string, body = ""): Promise<Msg | null> {
+    const inbox = createInbox();
+    const got: Msg[] = [];
+    const sub = sys.subscribe(inbox, { callback: (_e, m) => void got.push(m) });
+    sys.publish(subject, body, { reply: inbox });
+    await ask("$SYS.REQ.SERVER.PING");
+    await sys.flush();
+    sub.unsubscribe();
+    return got[0] ?? null;
+  }
+
+  test("PING.JSZ answers JetStream's totals, and with {accounts: true} each account's", async () => {
+    const r = await ask("$SYS.REQ.SERVER.PING.JSZ");
+    expect(types(r.server)).toEqual(SERVER_INFO);
+    const d = r.data as Json;
+    expect(d.server_id).toBe(id);
+    for (const k of ["memory", "storage", "reserved_memory", "reserved_storage", "accounts", "ha_assets", "streams", "consumers", "messages", "bytes"]) {
+      expect(typeof d[k]).toBe("number");
+    }
+    expect(Object.keys(d.config as Json).sort()).toEqual(["max_memory", "max_storage", "store_dir"]);
+    expect(d.account_details).toBeUndefined();
+    const withAccounts = (await ask("$SYS.REQ.SERVER.PING.JSZ", JSON.stringify({ accounts: true }))).data as Json;
+    const details = withAccounts.account_details as Json[];
+    expect(details.map((x) => x.name)).toEqual(["A"]);
+    expect(types(details[0])).toEqual({
+      name: "string", id: "string", memory: "number", storage: "number", reserved_memory: "number", reserved_storage: "number",
+      accounts: "number", ha_assets: "number", api: "object",
+    });
+  });
+
+  test("PING.ACCOUNTZ lists the accounts, details one with {account}, and answers 500 for an unknown one", async () => {
+    const all = (await ask("$SYS.REQ.SERVER.PING.ACCOUNTZ")).data as Json;
+    expect(all.system_account).toBe("SYS");
+    expect((all.accounts as string[]).sort()).toEqual(["$G", "A", "B", "SYS"]);
+    const one = ((await ask("$SYS.REQ.SERVER.PING.ACCOUNTZ", JSON.stringify({ account: "A" }))).data as Json).account_detail as Json;
+    expect(one).toMatchObject({ account_name: "A", jetstream_enabled: true, client_connections: 1 });
+    const none = await ask("$SYS.REQ.SERVER.PING.ACCOUNTZ", JSON.stringify({ account: "NOPE" }));
+    expect(none.data).toBeNull();
+    expect(none.error).toEqual({ code: 500, description: "Account NOPE does not exist" });
+  });
+
+  test("PING.LEAFZ, PING.ROUTEZ and PING.GATEWAYZ answer with nothing to list", async () => {
+    const leafz = (await ask("$SYS.REQ.SERVER.PING.LEAFZ")).data as Json;
+    expect(leafz.server_id).toBe(id);
+    expect(leafz.leafnodes).toBe(0);
+    expect(leafz.leafs ?? []).toEqual([]);
+    const routez = (await ask("$SYS.REQ.SERVER.PING.ROUTEZ")).data as Json;
+    expect(routez).toMatchObject({ server_id: id, num_routes: 0, routes: [] });
+    const gatewayz = (await ask("$SYS.REQ.SERVER.PING.GATEWAYZ")).data as Json;
+    expect(types(gatewayz)).toEqual({ server_id: "string", now: "string", outbound_gateways: "object", inbound_gateways: "object" });
+    expect(gatewayz).toMatchObject({ outbound_gateways: {}, inbound_gateways: {} });
+  });
+
+  test("the same requests addressed to the server's id are answered; 2.9.10 has no IDZ", async () => {
+    for (const type of ["JSZ", "ACCOUNTZ", "LEAFZ", "ROUTEZ", "GATEWAYZ"]) {
+      expect(((await ask(`$SYS.REQ.SERVER.${id}.${type}`)).data as Json).server_id).toBe(id);
+    }
+    await expect(sys.request("$SYS.REQ.SERVER.PING.IDZ", "", { timeout: 3000 })).rejects.toThrow(/no responders/i);
+  });
+
+  test("options that are not JSON are answered 400", async () => {
+    const r = await ask("$SYS.REQ.SERVER.PING.JSZ", "{not json");
+    expect((r.error as Json).code).toBe(400);
+    expect(r.data).toBeUndefined();
+  });
+
+  test("PING.SUBSZ sums every account's subscriptions in its full form, and lists one account's when asked", async () => {
+    const all = (await ask("$SYS.REQ.SERVER.PING.SUBSZ")).data as Json;
+    expect(all).toMatchObject({ server_id: id, total: 0, offset: 0, limit: 1024 });
+    expect(all.subscriptions_list).toBeUndefined();
+    const onlyA = (await ask("$SYS.REQ.SERVER.PING.SUBSZ", JSON.stringify({ subscriptions: true, account: "A" }))).data as Json;
+    const list = onlyA.subscriptions_list as Json[];
+    expect(new Set(list.map((s) => s.account))).toEqual(new Set(["A"]));
+    expect(list.map((s) => s.subject)).toContain("a.only");
+    expect(onlyA.num_subscriptions).toBe(list.length);
+    // The sum over the accounts is more than A's alone: the system account's own services are in it.
+    expect(all.num_subscriptions as number).toBeGreaterThan(onlyA.num_subscriptions as number);
+    const tested = (await ask("$SYS.REQ.SERVER.PING.SUBSZ", JSON.stringify({ subscriptions: true, account: "A", test: "a.only" }))).data as Json;
+    expect((tested.subscriptions_list as Json[]).map((s) => s.subject)).toEqual(["a.only"]);
+  });
+
+  test("ACCOUNT.<acc>.SUBSZ lists the account's subscriptions; an unknown account has none", async () => {
+    const r = (await ask("$SYS.REQ.ACCOUNT.A.SUBSZ")).data as Json;
+    const list = r.subscriptions_list as Json[];
+    expect(list.map((s) => s.subject)).toContain("a.only");
+    expect(types(list.find((s) => s.subject === "a.only"))).toEqual({ account: "string", subject: "string", sid: "string", msgs: "number", cid: "number" });
+    const none = (await ask("$SYS.REQ.ACCOUNT.NOPE.SUBSZ")).data as Json;
+    expect(none).toMatchObject({ num_subscriptions: 0, total: 0 });
+  });
+
+  test("ACCOUNT.<acc>.LEAFZ answers the account's leaf connections", async () => {
+    const r = (await ask("$SYS.REQ.ACCOUNT.A.LEAFZ")).data as Json;
+    expect(r.leafnodes).toBe(0);
+    expect(r.server_id).toBe(id);
+  });
+
+  test("ACCOUNT.<acc>.JSZ answers the account's JetStream usage, and 500 for accounts without it", async () => {
+    const r = (await ask("$SYS.REQ.ACCOUNT.A.JSZ")).data as Json;
+    expect(r).toMatchObject({ name: "A", id: "A", memory: 0, storage: 0, api: { total: 0, errors: 0 } });
+    const b = await ask("$SYS.REQ.ACCOUNT.B.JSZ");
+    expect(b.data).toBeNull();
+    expect(b.error).toEqual({ code: 500, description: 'account "B" not jetstream enabled' });
+    const none = await ask("$SYS.REQ.ACCOUNT.NOPE.JSZ");
+    expect(none.error).toEqual({ code: 500, description: 'account "NOPE" not found' });
+  });
+
+  test("ACCOUNT.<acc>.STATZ is silent for an account without connections unless include_unused asks", async () => {
+    expect(await answered("$SYS.REQ.ACCOUNT.B.STATZ")).toBeNull();
+    const unused = (await answered("$SYS.REQ.ACCOUNT.B.STATZ", JSON.stringify({ include_unused: true })))?.json<Json>();
+    expect(((unused?.data as Json).account_statz as Json[])[0]).toMatchObject({ acc: "B", conns: 0 });
+    const used = ((await ask("$SYS.REQ.ACCOUNT.A.STATZ")).data as Json).account_statz as Json[];
+    expect(used[0]).toMatchObject({ acc: "A", conns: 1 });
+  });
+
+  test("ACCOUNT.<acc>.CONNS is answered with the account's connection counts while it has connections", async () => {
+    const r = (await answered("$SYS.REQ.ACCOUNT.A.CONNS"))?.json<Json>();
+    expect(types(r)).toEqual({
+      type: "string", id: "string", timestamp: "string", server: "object", acc: "string", conns: "number", leafnodes: "number",
+      total_conns: "number", sent: "object", received: "object", slow_consumers: "number",
+    });
+    expect(r).toMatchObject({ type: "io.nats.server.advisory.v1.account_connections", acc: "A", conns: 1, leafnodes: 0, total_conns: 1 });
+    expect(await answered("$SYS.REQ.ACCOUNT.B.CONNS")).toBeNull();
+    expect(await answered("$SYS.REQ.ACCOUNT.NOPE.CONNS")).toBeNull();
+  });
+});
