@@ -58,7 +58,8 @@ export class Authenticator {
       return eff ? new ClientPermissions(eff) : null;
     };
     // Users of `authorization {}` are in the global account, those of an `accounts {}` entry in theirs.
-    const all = [...(a?.users ?? []), ...(o.accounts ?? []).flatMap((acc) => acc.users ?? [])];
+    const sysOnly = jwt === null ? systemAccountOnlyUser(o) : null;
+    const all = [...(a?.users ?? []), ...(o.accounts ?? []).flatMap((acc) => acc.users ?? []), ...(sysOnly !== null ? [sysOnly] : [])];
     for (const u of all) {
       const account = u.account ?? null;
       if (u.nkey !== undefined) this.nkeys.set(u.nkey, { name: u.nkey, perms: perms(u.permissions, account), account });
@@ -67,14 +68,16 @@ export class Authenticator {
     this.needsNonce = this.nkeys.size > 0 || jwt !== null;
     const any = jwt !== null || this.users.size > 0 || this.nkeys.size > 0 || a?.user !== undefined || a?.token !== undefined || this.mapCerts;
     let noAuth: AuthUser | null = null;
-    if (o.no_auth_user !== undefined) {
-      const u = this.users.get(o.no_auth_user)?.user ?? this.nkeys.get(o.no_auth_user);
-      if (!u) throw new Error(`no_auth_user: "${o.no_auth_user}" not present as user or nkey in authorization block or account configuration`);
+    const noAuthName = o.no_auth_user ?? sysOnly?.user;
+    if (noAuthName !== undefined) {
+      const u = this.users.get(noAuthName)?.user ?? this.nkeys.get(noAuthName);
+      if (!u) throw new Error(`no_auth_user: "${noAuthName}" not present as user or nkey in authorization block or account configuration`);
       noAuth = u;
     }
     this.noAuthUser = noAuth;
-    // A no_auth_user lets clients skip credentials, so nats-server stops advertising auth_required.
-    this.required = any && noAuth === null;
+    // A no_auth_user lets clients skip credentials, so nats-server stops advertising auth_required; but not
+    // for the one it makes up itself, which still says auth is required.
+    this.required = any && (noAuth === null || sysOnly !== null);
   }
 
   get enabled(): boolean {
@@ -130,6 +133,25 @@ export class Authenticator {
     if (!sent && this.noAuthUser !== null) return { ok: true, user: this.noAuthUser };
     return deny("authentication error - no credentials");
   }
+}
+
+/** The base62 digits nats-server's made-up user name is written in. */
+const DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/**
+ * nats-server 2.9.10 (server.go, configureAccounts): when the only configured account is the system account
+ * and no no_auth_user is set, it makes up a `$G` user "nats-<8 random digits>" and makes it the no_auth_user,
+ * so that a config written to reach the system account does not lock out every other client. 2.9.10 does this
+ * even beside an `authorization {}` block (later releases do not).
+ */
+function systemAccountOnlyUser(o: ServerOptions): UserEntry | null {
+  const accounts = o.accounts ?? [];
+  if (o.no_auth_user !== undefined || o.no_system_account === true || accounts.length !== 1) return null;
+  if (accounts[0]!.name !== (o.system_account ?? "$SYS")) return null;
+  const random = crypto.getRandomValues(new Uint8Array(8));
+  const user = `nats-${Array.from(random, (b) => DIGITS[b % DIGITS.length]).join("")}`;
+  // nats-server's password for it is the name from its seventh character on.
+  return { user, password: user.slice(6) };
 }
 
 /** Turns a secret check (sync or async) into a verdict. */
