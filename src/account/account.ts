@@ -12,6 +12,7 @@ import { readdressed, replyOf } from "./rewrite.ts";
 import { ExportTable } from "./exports.ts";
 import { ResponseMap } from "./responses.ts";
 import type { ServiceExport } from "./exports.ts";
+import type { LatencySink, LatencyStart } from "./latency.ts";
 
 export class Account {
   /** Subject mappings applied to what clients publish; null when there are none (the common case). */
@@ -21,6 +22,10 @@ export class Account {
   /** Stream-import deliveries in progress in this account (its bridges refuse them). */
   streamImporting = 0;
   readonly exports = new ExportTable();
+  /** Who is publishing in this account's route in progress, for service latency's requestor and responder. */
+  publishing: Publisher | null = null;
+  /** Where this account's service latency measures go (the system account's services set it); null: dropped. */
+  latencySink: LatencySink | null = null;
   private responses: ResponseMap | null = null;
 
   constructor(
@@ -40,16 +45,22 @@ export class Account {
         subject = to;
       }
     }
+    const outer = this.publishing;
+    this.publishing = from;
     this.busy++;
     this.router.route(from, subject, pa, buf, start);
     this.busy--;
+    this.publishing = outer;
   }
 
   /** A message another account sends in (imports, responses): routed as it is, no mapping. */
   routeFrom(from: Publisher, subject: string, pa: PubArg, buf: Uint8Array, start: number): void {
+    const outer = this.publishing;
+    this.publishing = from;
     this.busy++;
     this.router.route(from, subject, pa, buf, start);
     this.busy--;
+    this.publishing = outer;
   }
 
   addSub(sub: Subscription): boolean {
@@ -64,9 +75,9 @@ export class Account {
    * The reply subject a request from `requester` (replying to `reply`) carries in this account, through the
    * service export `exp`: responses to it are routed back to `reply` in `requester`.
    */
-  trackResponse(requester: Account, reply: string, exp: ServiceExport): string {
+  trackResponse(requester: Account, reply: string, exp: ServiceExport, timed: LatencyStart | null = null): string {
     this.responses ??= new ResponseMap(this);
-    return this.responses.track(requester, reply, exp);
+    return this.responses.track(requester, reply, exp, timed);
   }
 
   /** Reply mappings waiting for a response, for tests and monitoring. */

@@ -4,6 +4,7 @@
  * subset of an export's and the export is public or names the importing account.
  */
 import { subjectIsSubsetMatch } from "../subject/subject.ts";
+import type { LatencyConfig } from "./latency.ts";
 
 /** nats-server's DEFAULT_SERVICE_EXPORT_RESPONSE_THRESHOLD. */
 export const DEFAULT_RESPONSE_THRESHOLD_MS = 2 * 60 * 1000;
@@ -19,6 +20,8 @@ export interface StreamExport {
 export interface ServiceExport extends StreamExport {
   readonly responseType: ResponseType;
   readonly thresholdMs: number;
+  /** Service latency tracking (`latency {}`), null when off. */
+  readonly latency: LatencyConfig | null;
 }
 
 export class ExportTable {

@@ -14,6 +14,7 @@ import type { Account } from "./account.ts";
 import { Bridge } from "./bridge.ts";
 import type { ServiceExport } from "./exports.ts";
 import { replyOf } from "./rewrite.ts";
+import { sampled } from "./latency.ts";
 
 /**
  * How a subject is renamed on the way: kept, replaced by a literal, or transformed (nats-server's
@@ -89,6 +90,8 @@ export class ServiceImport extends Bridge {
     /** The exported subject they arrive under in the exporter. */
     readonly subject: string,
     private readonly exp: ServiceExport,
+    /** The import's `share`: a latency measure names the requestor. */
+    private readonly share = false,
   ) {
     super();
     this.renaming = new Renaming(to, subject);
@@ -100,7 +103,11 @@ export class ServiceImport extends Bridge {
     const to = this.renaming.apply(subject);
     if (!this.interested(this.exporter, to)) return;
     const reply = replyOf(pa);
-    const mapped = reply === null ? null : this.exporter.trackResponse(this.importer, reply, this.exp);
+    const lat = this.exp.latency;
+    const timed = reply !== null && lat !== null && sampled(lat)
+      ? { config: lat, requestor: this.importer.publishing, share: this.share, startMs: Date.now(), startPerf: performance.now() }
+      : null;
+    const mapped = reply === null ? null : this.exporter.trackResponse(this.importer, reply, this.exp, timed);
     this.forward(this.exporter, to, mapped, pa, payload);
   }
 

@@ -86,7 +86,7 @@ export class Accounts {
   private addSystemImportsFor(acc: Account): void {
     const sys = this.system;
     if (sys === null || acc === sys) return;
-    const exp = { subject: "$SYS.REQ.ACCOUNT.*.*", accounts: null, responseType: "singleton" as const, thresholdMs: DEFAULT_RESPONSE_THRESHOLD_MS };
+    const exp = { subject: "$SYS.REQ.ACCOUNT.*.*", accounts: null, responseType: "singleton" as const, thresholdMs: DEFAULT_RESPONSE_THRESHOLD_MS, latency: null };
     const own = (what: string) => `$SYS.REQ.ACCOUNT.${acc.name}.${what}`;
     for (const [to, subject] of [
       ["$SYS.REQ.ACCOUNT.PING.CONNZ", own("CONNZ")],
@@ -193,7 +193,12 @@ export class Accounts {
           accounts,
           responseType: e.response_type ?? "singleton",
           thresholdMs: e.response_threshold || DEFAULT_RESPONSE_THRESHOLD_MS,
+          latency: e.latency ?? null,
         });
+        // nats-server's TrackServiceExportWithSampling: measures are published by the system account's services.
+        if (e.latency !== undefined && this.system === null) {
+          throw new AccountError(e.latency.at ?? a.at, `Error adding service latency sampling for ${JSON.stringify(subject)}: system account not setup`);
+        }
       }
     }
   }
@@ -234,7 +239,7 @@ export class Accounts {
     const edge = { from: importer.name, subject: to, to: exporter.name, as: ref.subject };
     if (formsCycle(edges, edge)) throw fail("import forms a cycle");
     edges.push(edge);
-    return transformed(fail, () => new ServiceImport(importer, exporter, to, ref.subject, exp));
+    return transformed(fail, () => new ServiceImport(importer, exporter, to, ref.subject, exp, i.share === true));
   }
 
   private addMappings(a: AccountOptions, cluster: string | undefined): void {

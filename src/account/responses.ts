@@ -11,6 +11,7 @@ import { Subscription } from "../routing/subscription.ts";
 import { Bridge } from "./bridge.ts";
 import type { Account } from "./account.ts";
 import type { ServiceExport } from "./exports.ts";
+import type { LatencyStart } from "./latency.ts";
 import { replyOf } from "./rewrite.ts";
 import { nuid } from "../protocol/nuid.ts";
 
@@ -25,6 +26,8 @@ interface Pending {
   singleton: boolean;
   thresholdMs: number;
   expires: number;
+  /** A request whose latency is measured, until its first response. */
+  timed: LatencyStart | null;
 }
 
 export class ResponseMap extends Bridge {
@@ -46,10 +49,10 @@ export class ResponseMap extends Bridge {
     return this.pending.size;
   }
 
-  track(requester: Account, reply: string, exp: ServiceExport): string {
+  track(requester: Account, reply: string, exp: ServiceExport, timed: LatencyStart | null): string {
     // Unguessable and unique: random, then a sequence.
     const subject = `${this.prefix}${nuid().slice(0, 8)}${(this.seq++).toString(36)}`;
-    this.pending.set(subject, { requester, reply, singleton: exp.responseType === "singleton", thresholdMs: exp.thresholdMs, expires: Date.now() + exp.thresholdMs });
+    this.pending.set(subject, { requester, reply, singleton: exp.responseType === "singleton", thresholdMs: exp.thresholdMs, expires: Date.now() + exp.thresholdMs, timed });
     this.armSweeper(exp.thresholdMs);
     return subject;
   }
@@ -59,7 +62,23 @@ export class ResponseMap extends Bridge {
     if (p === undefined) return;
     if (p.singleton) this.pending.delete(subject);
     else p.expires = Date.now() + p.thresholdMs;
+    if (p.timed !== null) this.measured(p, p.timed);
     this.forward(p.requester, p.reply, replyOf(pa), pa, payload);
+  }
+
+  /** The first response to a timed request: its measure to the account's sink. */
+  private measured(p: Pending, t: LatencyStart): void {
+    p.timed = null;
+    this.owner.latencySink?.({
+      subject: t.config.subject,
+      exporter: this.owner.name,
+      requestorAccount: p.requester.name,
+      requestor: t.requestor,
+      responder: this.owner.publishing,
+      share: t.share,
+      startMs: t.startMs,
+      serviceNs: Math.round((performance.now() - t.startPerf) * 1e6),
+    });
   }
 
   protected get home(): Account {

@@ -23,7 +23,7 @@ const GLOBAL_ACCOUNT = "$G";
  * for, so they are refused at their position.
  */
 const UNAPPLIED_ACCOUNT_KEYS = ["limits"];
-const UNAPPLIED_EXPORT_KEYS = ["latency", "account_token_position"];
+const UNAPPLIED_EXPORT_KEYS = ["account_token_position"];
 
 function unapplied(keys: string[], what: string) {
   return Object.fromEntries(keys.map((k) => [k, (n: ConfNode, key: string) => {
@@ -70,7 +70,39 @@ export function accountsFromConf(node: ConfNode, key: string): AccountsConf {
     if (name === GLOBAL_ACCOUNT) throw fail(entry, name, `"${name}" is a Reserved Account`);
     out.accounts.push(accountFromConf(name, entry, entry.value, out));
   }
+  for (const acc of out.accounts) checkLatencySubjects(acc, node, key);
   return out;
+}
+
+function isLiteral(subject: string): boolean {
+  return isValidSubject(subject) && subject.split(".").every((t) => t !== "*" && t !== ">");
+}
+
+/** Whether the literal subject matches the (possibly wildcard) pattern. */
+function literalMatches(literal: string, pattern: string): boolean {
+  const l = literal.split(".");
+  const p = pattern.split(".");
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === ">") return l.length > i;
+    if (i >= l.length || (p[i] !== "*" && p[i] !== l[i])) return false;
+  }
+  return l.length === p.length;
+}
+
+/**
+ * nats-server's TrackServiceExportWithSampling, which reports at the accounts block: measures go to a
+ * literal subject that is none of the account's own services (they would measure themselves).
+ */
+function checkLatencySubjects(acc: AccountOptions, node: ConfNode, key: string): void {
+  const services = (acc.exports ?? []).flatMap((e) => (e.service !== undefined ? [e.service] : []));
+  for (const e of acc.exports ?? []) {
+    if (e.latency === undefined) continue;
+    e.latency.at = formatAt(node);
+    const results = e.latency.subject;
+    if (!isLiteral(results) || services.some((s) => literalMatches(results, s))) {
+      throw fail(node, key, `Error adding service latency sampling for ${JSON.stringify(e.service)} on subject ${JSON.stringify(results)}: invalid publish subject`);
+    }
+  }
 }
 
 function accountFromConf(name: string, at: ConfNode, m: ConfMap, out: AccountsConf): AccountOptions {
@@ -133,6 +165,7 @@ function exportsFromConf(node: ConfNode): AccountExport[] {
       e.response_type = rt;
     };
     let thresholdSeen = false;
+    let latencyAt: ConfNode | undefined;
     const threshold = (n: ConfNode, k: string) => {
       if (thresholdSeen) throw fail(n, k, "Duplicate response threshold detected");
       thresholdSeen = true;
@@ -148,6 +181,7 @@ function exportsFromConf(node: ConfNode): AccountExport[] {
       stream: (n, k) => {
         if (e.service !== undefined) throw fail(n, k, `Detected stream ${JSON.stringify(n.value)} but already saw a service`);
         if (responseAt !== undefined || thresholdSeen) throw fail(responseAt ?? n, k, "Detected response directive on non-service");
+        if (latencyAt !== undefined) throw fail(latencyAt, "latency", "Detected latency directive on non-service");
         e.stream = name(n, "stream");
       },
       service: (n, k) => {
@@ -164,10 +198,45 @@ function exportsFromConf(node: ConfNode): AccountExport[] {
         if (n.kind !== "array") throw fail(n, k, `Expected accounts to be an array, got ${goType(n)}`);
         e.accounts = n.value.map((a) => str(a, k));
       },
+      latency: (n, k) => {
+        latencyAt = n;
+        if (e.stream !== undefined) throw fail(n, k, "Detected latency directive on non-service");
+        e.latency = latencyFromConf(n, k);
+      },
       ...unapplied(UNAPPLIED_EXPORT_KEYS, "accounts.exports."),
     });
     return e;
   });
+}
+
+/** nats-server's DEFAULT_SERVICE_LATENCY_SAMPLING. */
+const DEFAULT_LATENCY_SAMPLING = 100;
+
+/**
+ * nats-server 2.9.10's parseServiceLatency: a subject alone (every request sampled), or `{sampling, subject}`
+ * with sampling 1-100 as a number or a "50%" string. "headers" (sampling by trace headers) is refused: natsedge
+ * does not sample that way yet.
+ */
+function latencyFromConf(node: ConfNode, key: string): { sampling: number; subject: string } {
+  if (node.kind === "string") return { sampling: DEFAULT_LATENCY_SAMPLING, subject: node.value };
+  if (node.kind !== "map") throw fail(node, key, `Expected latency entry to be a map/struct or string, got ${goType(node)}`);
+  let sampling = DEFAULT_LATENCY_SAMPLING;
+  const s = node.value.get("sampling");
+  if (s !== undefined) {
+    if (s.kind === "int") sampling = s.value;
+    else if (s.kind === "string") {
+      if (s.value.trim().toLowerCase() === "headers") throw fail(s, "sampling", "latency sampling by headers is not supported by natsedge yet");
+      const v = s.value.endsWith("%") ? s.value.slice(0, -1) : s.value;
+      if (!/^[+-]?\d+$/.test(v)) throw fail(s, "sampling", `Failed to parse latency sample: strconv.Atoi: parsing ${JSON.stringify(v)}: invalid syntax`);
+      sampling = Number(v);
+    } else throw fail(s, "sampling", `Expected latency sample to be a string or map/struct, got ${goType(s)}`);
+    if (sampling < 1 || sampling > 100) throw fail(s, "sampling", "bad sampling percentage, should be 1-100");
+  }
+  const subject = node.value.get("subject");
+  if (subject === undefined) throw fail(node, key, "Latency subject required, but missing");
+  // nats-server prints the type of its (string) target variable here, not the value's.
+  if (subject.kind !== "string") throw fail(subject, "subject", "Expected latency subject to be a string, got string");
+  return { sampling, subject: subject.value };
 }
 
 const RESPONSE_TYPES: Record<string, AccountExport["response_type"]> = {

@@ -73,6 +73,11 @@ export interface AccountExport {
   response_type?: "singleton" | "stream" | "chunked";
   /** Service exports only: how long a response may take before its reply mapping is dropped. Default 2m. */
   response_threshold?: Millis;
+  /**
+   * Service exports only: the share of requests (1-100 %) whose latency is published on `subject` in this
+   * account; `at`, the accounts block, where nats-server reports what is wrong with it.
+   */
+  latency?: { sampling: number; subject: string; at?: string };
 }
 
 /** An account's stream or service import (nats-server's parseImportStreamOrService). */

@@ -35,6 +35,7 @@ import { Services } from "./services.ts";
 import { BUILTIN_SERVICES, JETSTREAM, LEAFNODES, MQTT, ROUTES, STAN, SYSTEM, WEBSOCKET } from "./builtin_services.ts";
 import type { SysHost } from "../sys/host.ts";
 import type { Account } from "../account/account.ts";
+import type { LatencySink } from "../account/latency.ts";
 import type { LeafHost } from "../leaf/host.ts";
 import type { LeafzEntry, RoutezEntry } from "../monitor/host.ts";
 
@@ -463,6 +464,13 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
 
   addSystemImports(): void {
     this.accounts.addSystemImports();
+  }
+
+  onServiceLatency(sink: LatencySink): void {
+    for (const a of this.accounts.list()) a.latencySink = sink;
+    this.accounts.onAdded((a) => {
+      a.latencySink = sink;
+    });
   }
 
   /** The system service runs only when there is a system account. */

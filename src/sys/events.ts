@@ -10,7 +10,8 @@ import { clientTypeName } from "../protocol/kind.ts";
 import type { Envelope } from "./envelope.ts";
 import { nuid } from "../protocol/nuid.ts";
 
-function clientInfo(c: Client, stop: number): object {
+/** nats-server's ClientInfo; `server` (the server's name) where a service latency measure names it. */
+export function clientInfo(c: Client, stop: number, server?: string): object {
   const o = c.opts;
   return {
     start: rfc3339(c.link.start),
@@ -22,6 +23,7 @@ function clientInfo(c: Client, stop: number): object {
     ...(o.name && { name: o.name }),
     ...(o.lang && { lang: o.lang }),
     ...(o.version && { ver: o.version }),
+    ...(server !== undefined && { server }),
     ...(stop > 0 && { stop: rfc3339(stop) }),
     kind: "Client",
     client_type: clientTypeName(c.link.clientType),

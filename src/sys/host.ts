@@ -2,6 +2,7 @@
 import type { MonitorHost } from "../monitor/host.ts";
 import type { Router } from "../routing/router.ts";
 import type { OperatorMode } from "../account/operator.ts";
+import type { LatencySink } from "../account/latency.ts";
 
 export interface SysHost extends MonitorHost {
   /** The system account's name and router: its services subscribe and publish there. */
@@ -12,4 +13,8 @@ export interface SysHost extends MonitorHost {
   readonly operator: OperatorMode | null;
   /** Writes what publishes queued on client connections. */
   flushPending(): void;
+  /** Hands every account's service latency measures to `sink`, those of accounts added later too. */
+  onServiceLatency(sink: LatencySink): void;
+  /** The account of that name (null: $G), to publish in it; null for an unknown account. */
+  accountRouter(name: string | null): { readonly router: Router } | null;
 }

@@ -12,6 +12,7 @@ import { connectEvent, disconnectEvent } from "./events.ts";
 import type { SysHost } from "./host.ts";
 import { ACCOUNT_REQUEST_TYPES, accountAnswer, answer, REQUEST_TYPES, statsz } from "./requests.ts";
 import { StatszPush } from "./statsz_push.ts";
+import { LatencyPublisher } from "./latency.ts";
 import type { Subscription } from "../routing/subscription.ts";
 import { claimsServices } from "./claims.ts";
 
@@ -23,6 +24,7 @@ export class SystemServices {
   private readonly subs: Subscription[] = [];
   private readonly accountConns: AccountConns;
   private readonly statszPush: StatszPush;
+  private readonly latency: LatencyPublisher;
   private shutdownSent = false;
 
   constructor(private readonly srv: SysHost) {
@@ -51,6 +53,7 @@ export class SystemServices {
     }));
     if (srv.operator !== null) this.subs.push(...claimsServices(srv, srv.operator, this.env, this.internal));
     srv.addSystemImports();
+    this.latency = new LatencyPublisher(srv);
     const statszSubject = `$SYS.SERVER.${srv.id}.STATSZ`;
     this.statszPush = new StatszPush(() => this.advise(statszSubject, () => ({ server: this.env.server(), statsz: statsz(srv) })));
   }

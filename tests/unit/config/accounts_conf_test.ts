@@ -46,7 +46,7 @@ test("accounts as a list of names", () => {
 
 test("keys natsedge does not apply yet are refused at their position", () => {
   expect(error("accounts { A { limits: { max_conn: 1 } } }")).toMatch(/^a\.conf:1:\d+: accounts\.limits is not supported by natsedge yet$/);
-  expect(error("accounts { A { exports: [{service: x, latency: y}] } }")).toMatch(/accounts\.exports\.latency is not supported/);
+  expect(error("accounts { A { exports: [{service: x, account_token_position: 2}] } }")).toMatch(/accounts\.exports\.account_token_position is not supported/);
 });
 
 test("account-level and cross-block user errors", () => {

@@ -1,0 +1,59 @@
+/**
+ * Service latency measures as nats-server 2.9.10 publishes them (ServiceLatency,
+ * `io.nats.server.metric.v1.service_latency`), in the exporting account on the export's latency subject. The
+ * requestor is named in full only when its import shares it (`share: true`); otherwise only its account.
+ * natsedge does not measure client RTTs, so they count as 0: `service` and `total` are the time from the
+ * request's arrival to the response's, and `system` is 0, as nats-server computes them with no RTT.
+ */
+import type { LatencyMeasure } from "../account/latency.ts";
+import { Client } from "../client/client.ts";
+import { rfc3339 } from "../monitor/format.ts";
+import { nuid } from "../protocol/nuid.ts";
+import type { Publisher } from "../routing/endpoint.ts";
+import { InternalEndpoint } from "../routing/internal.ts";
+import type { Router } from "../routing/router.ts";
+import { clientInfo } from "./events.ts";
+import type { SysHost } from "./host.ts";
+
+const encoder = new TextEncoder();
+
+export function serviceLatency(srv: SysHost, m: LatencyMeasure): object {
+  const who = (p: Publisher | null, account: string, detailed: boolean) =>
+    detailed && p instanceof Client ? clientInfo(p, 0, srv.name) : { acc: account };
+  return {
+    type: "io.nats.server.metric.v1.service_latency",
+    id: nuid(),
+    timestamp: rfc3339(Date.now()),
+    status: 200,
+    requestor: who(m.requestor, m.requestorAccount, m.share),
+    responder: who(m.responder, m.exporter, true),
+    start: rfc3339(m.startMs),
+    service: m.serviceNs,
+    system: 0,
+    total: m.serviceNs,
+  };
+}
+
+/** Publishes each measure in its exporting account, through one internal endpoint per account. */
+export class LatencyPublisher {
+  /** By router: an account dropped by a reload takes its endpoint with it. */
+  private readonly endpoints = new WeakMap<Router, InternalEndpoint>();
+
+  constructor(private readonly srv: SysHost) {
+    srv.onServiceLatency((m) => {
+      // Measured inside the exporter's fan-out, whose router cannot route again until it is done.
+      queueMicrotask(() => this.publish(m));
+    });
+  }
+
+  private publish(m: LatencyMeasure): void {
+    const router = this.srv.accountRouter(m.exporter)?.router;
+    if (router === undefined || !router.sublist.hasInterest(m.subject)) return;
+    let ep = this.endpoints.get(router);
+    if (ep === undefined) {
+      ep = new InternalEndpoint(router, () => this.srv.flushPending(), () => {});
+      this.endpoints.set(router, ep);
+    }
+    ep.publish(m.subject, null, null, encoder.encode(JSON.stringify(serviceLatency(this.srv, m))));
+  }
+}
