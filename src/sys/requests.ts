@@ -13,7 +13,7 @@ import { varz } from "../monitor/varz.ts";
 import { accountz } from "../monitor/accountz.ts";
 import { accountStatz } from "../monitor/accstatz.ts";
 import { gatewayz, leafz, routez } from "../monitor/cluster.ts";
-import { jsz } from "../monitor/jsz.ts";
+import { jetStreamConfig, jetStreamStats, jsz } from "../monitor/jsz.ts";
 import { queryBool, rfc3339 } from "../monitor/format.ts";
 import type { InternalMsg } from "../routing/internal.ts";
 import type { Envelope } from "./envelope.ts";
@@ -69,6 +69,8 @@ export function statsz(srv: SysHost): object {
   const active = new Set<string>();
   for (const c of srv.clients.values()) active.add(c.account.name);
   const routes = routeStats(srv);
+  // nats-server's statsz carries JetStream's config without its store directory.
+  const js = srv.jetstream();
   return {
     start: v.start,
     mem: v.mem,
@@ -83,6 +85,7 @@ export function statsz(srv: SysHost): object {
     slow_consumers: v.slow_consumers,
     ...(routes.length > 0 && { routes }),
     active_servers: 1 + routes.length,
+    ...(js !== null && { jetstream: { config: { ...jetStreamConfig(js), store_dir: undefined }, stats: jetStreamStats(js) } }),
   };
 }
 
