@@ -1,6 +1,7 @@
 /**
- * /accstatz: per-account connection and message counts (nats-server 2.9's Accstatz and AccountStatz), from
- * the live connections: `received` is what the account's clients published, `sent` what they were sent.
+ * /accstatz: per-account connection and message counts (nats-server 2.9's Accstatz and AccountStatz): the
+ * live connections, and for the traffic also those that have closed, as nats-server's account counters keep
+ * it: `received` is what the account's clients published, `sent` what they were sent.
  * Accounts without connections are left out unless `unused`; nats-server 2.9.10 takes no other filter (an
  * `acc` or `accounts` parameter changes nothing), and neither does natsedge.
  */
@@ -20,7 +21,9 @@ export interface AccountStatz {
 }
 
 export function accountStatz(srv: MonitorHost, name: string): AccountStatz {
-  let conns = 0, inMsgs = 0, inBytes = 0, outMsgs = 0, outBytes = 0;
+  const gone = srv.lifecycle.accountTotalsGone(name);
+  let conns = 0;
+  let inMsgs = gone?.inMsgs ?? 0, inBytes = gone?.inBytes ?? 0, outMsgs = gone?.outMsgs ?? 0, outBytes = gone?.outBytes ?? 0;
   for (const c of srv.clients.values()) {
     if (c.account.name !== name) continue;
     conns++;

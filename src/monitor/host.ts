@@ -31,6 +31,8 @@ export interface MonitorLifecycle {
   readonly httpPort: number;
   readonly httpsPort: number;
   totals(): Totals;
+  /** The traffic of an account's connections that have closed (none yet: undefined). */
+  accountTotalsGone(account: string): Totals | undefined;
 }
 
 /** One leaf connection as /leafz lists it (nats-server 2.9.10's LeafInfo). */

@@ -26,6 +26,8 @@ export class Lifecycle implements MonitorLifecycle {
   private portsDir: string | null = null;
   /** Traffic of connections that have closed, so server totals never go backwards. */
   private readonly gone: Totals = { inMsgs: 0, outMsgs: 0, inBytes: 0, outBytes: 0 };
+  /** The same per account, so an account's totals never go backwards either. */
+  private readonly goneByAccount = new Map<string, Totals>();
   private resolveDone!: () => void;
   /** Settles once shutdown has finished. */
   readonly done = new Promise<void>((r) => (this.resolveDone = r));
@@ -68,11 +70,20 @@ export class Lifecycle implements MonitorLifecycle {
   }
 
   clientClosed(c: Client): void {
-    this.gone.inMsgs += c.link.inMsgs;
-    this.gone.outMsgs += c.link.outMsgs;
-    this.gone.inBytes += c.link.inBytes;
-    this.gone.outBytes += c.link.outBytes;
+    const name = c.account.name;
+    let acc = this.goneByAccount.get(name);
+    if (acc === undefined) this.goneByAccount.set(name, (acc = { inMsgs: 0, outMsgs: 0, inBytes: 0, outBytes: 0 }));
+    for (const t of [this.gone, acc]) {
+      t.inMsgs += c.link.inMsgs;
+      t.outMsgs += c.link.outMsgs;
+      t.inBytes += c.link.inBytes;
+      t.outBytes += c.link.outBytes;
+    }
     this.closed.add(snapshot(c, Date.now()));
+  }
+
+  accountTotalsGone(account: string): Totals | undefined {
+    return this.goneByAccount.get(account);
   }
 
   totals(): Totals {
