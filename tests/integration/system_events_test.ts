@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { Msg, NatsConnection } from "@nats-io/transport-node";
 import { client, type TestServer } from "../_helpers/server.ts";
 import { runServerFromArgs } from "../_helpers/conf_server.ts";
+import { freePort, until } from "../_helpers/leaf.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "natsedge-sysev-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -133,6 +134,31 @@ describe("system events", () => {
     expect(Object.keys(body ?? {}).sort()).toEqual(["host", "id", "jetstream", "name", "seq", "time", "ver"]);
     await sys.closed();
   });
+});
+
+test("STATSZ lists the server's routes with their traffic", async () => {
+  const clusterPort = await freePort();
+  const member = (name: string, listen: number, routes: string) =>
+    start(`server_name: ${name}\n${WITH_A}\ncluster { name: sys, listen: "127.0.0.1:${listen}", routes: [${routes}] }`);
+  const one = await member("one", clusterPort, "");
+  const two = await member("two", -1, `"nats-route://127.0.0.1:${clusterPort}"`);
+  const sys = await client(one, { user: "sys", pass: "sys" });
+  try {
+    const routez = async () => ((await sys.request("$SYS.REQ.SERVER.PING.ROUTEZ", "", { timeout: 3000 })).json<Json>().data as Json).num_routes;
+    // Both members answer PING: the one connected to is asked by its id.
+    const id = ((await sys.request("$SYS.REQ.SERVER.PING.VARZ", "", { timeout: 3000 })).json<Json>().server as Json).id as string;
+    await until(async () => (await routez()) === 1, "the route");
+    const statsz = (await sys.request(`$SYS.REQ.SERVER.${id}.STATSZ`, "", { timeout: 3000 })).json<Json>().statsz as Json;
+    const routes = statsz.routes as Json[];
+    expect(routes.length).toBe(1);
+    expect(Object.keys(routes[0]!).sort()).toEqual(["name", "pending", "received", "rid", "sent"]);
+    expect(routes[0]).toMatchObject({ name: "two" });
+    expect(typeof routes[0]!.rid).toBe("number");
+  } finally {
+    await sys.close();
+    await two.close();
+    await one.close();
+  }
 });
 
 describe("a config whose only account is the system account", () => {
