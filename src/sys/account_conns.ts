@@ -11,6 +11,7 @@ import { rfc3339 } from "../monitor/format.ts";
 import { nuid } from "../protocol/nuid.ts";
 import type { Envelope } from "./envelope.ts";
 import type { SysHost } from "./host.ts";
+import { RUNTIME_TIMERS, type Timers } from "./timers.ts";
 
 /** nats-server's eventsHBInterval. */
 export const EVENTS_HB_INTERVAL_MS = 30_000;
@@ -19,13 +20,14 @@ type Publish = (subject: string, body: object) => void;
 
 export class AccountConns {
   private readonly conns = new Map<string, number>();
-  private readonly heartbeats = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly heartbeats = new Map<string, unknown>();
 
   constructor(
     private readonly srv: SysHost,
     private readonly env: Envelope,
     private readonly publish: Publish,
     private readonly hasInterest: (subject: string) => boolean,
+    private readonly timers: Timers = RUNTIME_TIMERS,
   ) {}
 
   connected(account: string): void {
@@ -48,7 +50,7 @@ export class AccountConns {
   }
 
   stop(): void {
-    for (const t of this.heartbeats.values()) clearTimeout(t);
+    for (const t of this.heartbeats.values()) this.timers.clear(t);
     this.heartbeats.clear();
   }
 
@@ -64,14 +66,12 @@ export class AccountConns {
 
   private rearm(account: string): void {
     const t = this.heartbeats.get(account);
-    if (t !== undefined) clearTimeout(t);
+    if (t !== undefined) this.timers.clear(t);
     if (!this.conns.has(account)) {
       this.heartbeats.delete(account);
       return;
     }
-    const next = setTimeout(() => this.update(account), EVENTS_HB_INTERVAL_MS);
-    (next as { unref?: () => void }).unref?.();
-    this.heartbeats.set(account, next);
+    this.heartbeats.set(account, this.timers.set(() => this.update(account), EVENTS_HB_INTERVAL_MS));
   }
 
   private event(account: string): object {
