@@ -3,8 +3,8 @@
  * `$SYS.REQ.SERVER.<id>.<type>`): STATSZ (also plain PING), VARZ, CONNZ, SUBSZ, HEALTHZ, JSZ, ACCOUNTZ, LEAFZ,
  * ROUTEZ and GATEWAYZ (2.9.10 has no IDZ), each `{"server": ..., "data": ...}` (`"statsz"` for statsz) built
  * from the monitor's endpoints; and `$SYS.REQ.ACCOUNT.<acc>.<type>` (CONNZ, STATZ, INFO, SUBSZ, LEAFZ, JSZ).
- * A request body is the endpoint's options as nats-server's JSON names them; one that is not JSON gets its
- * 400 error, an endpoint that fails its 500 with `"data": null`.
+ * A request body is the endpoint's options as nats-server's JSON names them (options.ts); one that is not
+ * JSON gets its 400 error, an endpoint that fails its 500 with `"data": null`.
  */
 import { connz } from "../monitor/connz.ts";
 import { healthz } from "../monitor/healthz.ts";
@@ -18,19 +18,9 @@ import { queryBool, rfc3339 } from "../monitor/format.ts";
 import type { InternalMsg } from "../routing/internal.ts";
 import type { Envelope } from "./envelope.ts";
 import type { SysHost } from "./host.ts";
+import { queryOf } from "./options.ts";
 
 type Endpoint = (srv: SysHost, q: URLSearchParams) => object;
-
-/**
- * JSON option names that differ from the HTTP query names (nats-server's ConnzOptions, SubszOptions,
- * JSzOptions, AccountzOptions, LeafzOptions, RoutezOptions).
- */
-const QUERY_NAMES: Record<string, string> = {
-  subscriptions: "subs",
-  subscriptions_detail: "subs",
-  account: "acc",
-  leader_only: "leader-only",
-};
 
 const ENDPOINTS: Record<string, Endpoint> = {
   VARZ: (srv) => varz(srv),
@@ -89,28 +79,14 @@ export function statsz(srv: SysHost): object {
   };
 }
 
-/** The request's JSON options as the endpoint's query parameters. */
-function queryOf(data: Uint8Array): URLSearchParams {
-  const q = new URLSearchParams();
-  if (data.length === 0) return q;
-  const opts = JSON.parse(new TextDecoder().decode(data)) as unknown;
-  if (opts === null || typeof opts !== "object" || Array.isArray(opts)) throw new SyntaxError("request options must be a JSON object");
-  for (const [k, v] of Object.entries(opts)) {
-    if (v === null || v === undefined || v === false || v === "") continue;
-    const name = QUERY_NAMES[k] ?? k;
-    q.set(name, k === "subscriptions_detail" && v === true ? "detail" : String(v));
-  }
-  return q;
-}
-
 /**
  * `{server, data}`, or nats-server's error answer: 400 for options it cannot read, 500 for the endpoint's;
  * null when `build` has nothing to say (no answer at all).
  */
-function wrap(env: Envelope, msg: InternalMsg, build: (q: URLSearchParams) => object | null): object | null {
+function wrap(env: Envelope, type: string, msg: InternalMsg, build: (q: URLSearchParams) => object | null): object | null {
   let q: URLSearchParams;
   try {
-    q = queryOf(msg.data);
+    q = queryOf(type, msg.data);
   } catch (err) {
     return { server: env.server(), error: { code: 400, description: (err as Error).message } };
   }
@@ -138,23 +114,23 @@ function accountJsz(srv: SysHost, name: string, q: URLSearchParams): object {
 export function accountAnswer(srv: SysHost, env: Envelope, name: string, type: string, msg: InternalMsg): object | null {
   switch (type) {
     case "CONNZ":
-      return wrap(env, msg, (q) => (q.set("acc", name), connz(srv, q)));
+      return wrap(env, type, msg, (q) => (q.set("acc", name), connz(srv, q)));
     case "STATZ": {
       if (srv.accounts.get(name) === undefined) return null;
       const statz = accountStatz(srv, name);
-      return wrap(env, msg, (q) => statz.total_conns > 0 || queryBool(q, "include_unused")
+      return wrap(env, type, msg, (q) => statz.total_conns > 0 || queryBool(q, "include_unused")
         ? { server_id: srv.id, now: rfc3339(Date.now()), account_statz: [statz] }
         : null);
     }
     case "INFO":
-      return wrap(env, msg, () => (accountz(srv, new URLSearchParams({ acc: name })) as { account_detail: object }).account_detail);
+      return wrap(env, type, msg, () => (accountz(srv, new URLSearchParams({ acc: name })) as { account_detail: object }).account_detail);
     case "SUBSZ":
       // The account's own subscriptions, listed whatever the options say.
-      return wrap(env, msg, (q) => (q.set("acc", name), q.set("subs", "1"), subsz(srv, q, true)));
+      return wrap(env, type, msg, (q) => (q.set("acc", name), q.set("subs", "1"), subsz(srv, q, true)));
     case "LEAFZ":
-      return wrap(env, msg, (q) => (q.set("acc", name), leafz(srv, q)));
+      return wrap(env, type, msg, (q) => (q.set("acc", name), leafz(srv, q)));
     case "JSZ":
-      return wrap(env, msg, (q) => accountJsz(srv, name, q));
+      return wrap(env, type, msg, (q) => accountJsz(srv, name, q));
   }
   return null;
 }
@@ -166,7 +142,7 @@ export function answer(srv: SysHost, env: Envelope, type: string, msg: InternalM
   if (type === "PING" || type === "STATSZ") return { server: env.server(), statsz: statsz(srv) };
   const endpoint = ENDPOINTS[type];
   if (endpoint === undefined) return { server: env.server(), error: { code: 400, description: `unknown request type ${type}` } };
-  return wrap(env, msg, (q) => endpoint(srv, q))!;
+  return wrap(env, type, msg, (q) => endpoint(srv, q))!;
 }
 
 export const REQUEST_TYPES = ["STATSZ", ...Object.keys(ENDPOINTS)];

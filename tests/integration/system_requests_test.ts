@@ -118,6 +118,26 @@ system_account: SYS`);
     await expect(sys.request("$SYS.REQ.SERVER.PING.IDZ", "", { timeout: 3000 })).rejects.toThrow(/no responders/i);
   });
 
+  test("each request reads its own options' JSON names and ignores others, as Go's json.Unmarshal does", async () => {
+    const conns = async (body: object) => ((await ask("$SYS.REQ.SERVER.PING.CONNZ", JSON.stringify(body))).data as Json).num_connections;
+    // ConnzOptions names the account `acc`; `account` is another struct's name for it.
+    expect(await conns({ acc: "A" })).toBe(1);
+    expect(await conns({ account: "A" })).toBe(2);
+    // JSzOptions names it `account`.
+    expect(((await ask("$SYS.REQ.SERVER.PING.JSZ", JSON.stringify({ acc: "A" }))).data as Json).account_details).toBeUndefined();
+    expect(((await ask("$SYS.REQ.SERVER.PING.JSZ", JSON.stringify({ account: "A" }))).data as Json).account_details).toHaveLength(1);
+    // ConnState as a number: 1 is closed.
+    const closer = await client(srv, { user: "b", pass: "b" });
+    // The server has closed it once its disconnect advisory is out.
+    const gone = new Promise<void>((resolve) => void sys.subscribe("$SYS.ACCOUNT.B.DISCONNECT", { max: 1, callback: () => resolve() }));
+    await sys.flush();
+    await closer.close();
+    await gone;
+    const closed = (await ask("$SYS.REQ.SERVER.PING.CONNZ", JSON.stringify({ state: 1 }))).data as Json;
+    expect((closed.connections as Json[]).every((c) => typeof c.stop === "string")).toBe(true);
+    expect(closed.num_connections as number).toBeGreaterThan(0);
+  });
+
   test("options that are not JSON are answered 400", async () => {
     const r = await ask("$SYS.REQ.SERVER.PING.JSZ", "{not json");
     expect((r.error as Json).code).toBe(400);

@@ -1,0 +1,67 @@
+/**
+ * A system request's JSON body as the monitor endpoint's query parameters. Each request type takes the
+ * fields of its nats-server 2.9.10 options struct (ConnzOptions, SubszOptions, JSzOptions, AccountzOptions,
+ * LeafzOptions, RoutezOptions, HealthzOptions, AccountStatzOptions) under their JSON names, which differ from
+ * the query names in places (`account` is `acc`, `subscriptions` is `subs`); like Go's json.Unmarshal, any
+ * other field is ignored. A body that is not a JSON object is an error (nats-server's 400 answer).
+ */
+
+/** nats-server's ConnState as a number (ConnOpen, ConnClosed, ConnAll), as /connz's `state` names them. */
+const CONN_STATES = ["open", "closed", "any"];
+
+type Convert = (v: unknown) => string | null;
+
+const text: Convert = (v) => (v === false || v === "" || v === 0 ? null : String(v));
+const detail: Convert = (v) => (v === true ? "detail" : null);
+const state: Convert = (v) => (typeof v === "number" ? (CONN_STATES[v] ?? String(v)) : text(v));
+
+/** Per request type: JSON field → [query name, conversion]. */
+const FIELDS: Record<string, Record<string, [string, Convert]>> = {
+  CONNZ: {
+    sort: ["sort", text],
+    auth: ["auth", text],
+    subscriptions: ["subs", text],
+    subscriptions_detail: ["subs", detail],
+    offset: ["offset", text],
+    limit: ["limit", text],
+    cid: ["cid", text],
+    mqtt_client: ["mqtt_client", text],
+    state: ["state", state],
+    user: ["user", text],
+    acc: ["acc", text],
+  },
+  SUBSZ: { offset: ["offset", text], limit: ["limit", text], subscriptions: ["subs", text], account: ["acc", text], test: ["test", text] },
+  JSZ: {
+    account: ["acc", text],
+    accounts: ["accounts", text],
+    streams: ["streams", text],
+    consumers: ["consumers", text],
+    config: ["config", text],
+    leader_only: ["leader-only", text],
+    offset: ["offset", text],
+    limit: ["limit", text],
+    raft: ["raft", text],
+  },
+  ACCOUNTZ: { account: ["acc", text] },
+  LEAFZ: { subscriptions: ["subs", text], account: ["acc", text] },
+  ROUTEZ: { subscriptions: ["subs", text], subscriptions_detail: ["subs", detail] },
+  HEALTHZ: { "js-enabled": ["js-enabled", text], "js-enabled-only": ["js-enabled-only", text], "js-server-only": ["js-server-only", text] },
+  STATZ: { accounts: ["accounts", text], include_unused: ["include_unused", text] },
+};
+
+/** The options of a request of `type` in `data`, as query parameters. */
+export function queryOf(type: string, data: Uint8Array): URLSearchParams {
+  const q = new URLSearchParams();
+  if (data.length === 0) return q;
+  const opts = JSON.parse(new TextDecoder().decode(data)) as unknown;
+  if (opts === null || typeof opts !== "object" || Array.isArray(opts)) throw new SyntaxError("request options must be a JSON object");
+  const fields = FIELDS[type] ?? {};
+  for (const [k, v] of Object.entries(opts)) {
+    const field = fields[k];
+    if (field === undefined || v === null) continue;
+    const value = field[1](v);
+    // subscriptions_detail wins over subscriptions, as ConnzOptions reads them.
+    if (value !== null && !(q.get(field[0]) === "detail")) q.set(field[0], value);
+  }
+  return q;
+}
