@@ -20,8 +20,7 @@ export function accountz(srv: MonitorHost, q: URLSearchParams): object {
       expired: false,
       complete: true,
       jetstream_enabled: srv.jetstream()?.accounts.has(name) === true,
-      // Leaf nodes and routes bind to the global account only, for now.
-      leafnode_connections: name === "$G" ? srv.leafz(false).length : 0,
+      leafnode_connections: srv.leafz(false).filter((l) => l.account === name).length,
       client_connections: clients,
       subscriptions: acc.router.sublist.count(),
       sublist_stats: acc.router.sublist.stats(),

@@ -2,13 +2,12 @@
  * /accstatz: per-account connection and message counts (nats-server 2.9's Accstatz and AccountStatz): the
  * live connections, and for the traffic also those that have closed, as nats-server's account counters keep
  * it: `received` is what the account's clients published, `sent` what they were sent.
- * Accounts without connections are left out unless `unused`; nats-server 2.9.10 takes no other filter (an
- * `acc` or `accounts` parameter changes nothing), and neither does natsedge.
+ * Accounts without client connections (leaf connections do not count) are left out unless `unused`;
+ * nats-server 2.9.10 takes no other filter (an `acc` or `accounts` parameter changes nothing), and neither
+ * does natsedge.
  */
 import type { MonitorHost } from "./host.ts";
 import { queryBool, rfc3339 } from "./format.ts";
-
-const GLOBAL_ACCOUNT = "$G";
 
 export interface AccountStatz {
   acc: string;
@@ -32,8 +31,7 @@ export function accountStatz(srv: MonitorHost, name: string): AccountStatz {
     outMsgs += c.link.outMsgs;
     outBytes += c.link.outBytes;
   }
-  // Leaf nodes bind to the global account only, for now.
-  const leafnodes = name === GLOBAL_ACCOUNT ? srv.leafz(false).length : 0;
+  const leafnodes = srv.leafz(false).filter((l) => l.account === name).length;
   return {
     acc: name,
     conns,
@@ -47,6 +45,6 @@ export function accountStatz(srv: MonitorHost, name: string): AccountStatz {
 
 export function accstatz(srv: MonitorHost, q: URLSearchParams): object {
   const unused = queryBool(q, "unused");
-  const account_statz = srv.accounts.list().map((a) => accountStatz(srv, a.name)).filter((s) => unused || s.total_conns > 0);
+  const account_statz = srv.accounts.list().map((a) => accountStatz(srv, a.name)).filter((s) => unused || s.conns > 0);
   return { server_id: srv.id, now: rfc3339(Date.now()), account_statz };
 }

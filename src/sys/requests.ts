@@ -109,7 +109,7 @@ function accountJsz(srv: SysHost, name: string, q: URLSearchParams): object {
 
 /**
  * The answer to `$SYS.REQ.ACCOUNT.<name>.<type>`, or null where nats-server stays silent: STATZ for an
- * unknown account, or for one without connections unless `include_unused` asks for it.
+ * unknown account, or for one without client connections unless `include_unused` asks for it.
  */
 export function accountAnswer(srv: SysHost, env: Envelope, name: string, type: string, msg: InternalMsg): object | null {
   switch (type) {
@@ -118,7 +118,8 @@ export function accountAnswer(srv: SysHost, env: Envelope, name: string, type: s
     case "STATZ": {
       if (srv.accounts.get(name) === undefined) return null;
       const statz = accountStatz(srv, name);
-      return wrap(env, type, msg, (q) => statz.total_conns > 0 || queryBool(q, "include_unused")
+      // As nats-server's numLocalConnections: client connections only, leaf connections do not count.
+      return wrap(env, type, msg, (q) => statz.conns > 0 || queryBool(q, "include_unused")
         ? { server_id: srv.id, now: rfc3339(Date.now()), account_statz: [statz] }
         : null);
     }

@@ -1,7 +1,7 @@
 // The system account's requests beyond PING/VARZ/CONNZ/SUBSZ/HEALTHZ, as nats-server 2.9.10 answers them (run
 // against it with NATSEDGE_REFERENCE_SERVER=/usr/sbin/nats-server): PING.{JSZ,ACCOUNTZ,LEAFZ,ROUTEZ,GATEWAYZ}
 // with their JSON options, the same addressed to the server's id, and $SYS.REQ.ACCOUNT.<acc>.{SUBSZ,LEAFZ,JSZ,
-// STATZ,CONNS}, field names and types included. Modelled on nats-server's server/events_test.go
+// STATZ,CONNS}, field names and types included, and a leaf connection counted in its bound account. Modelled on nats-server's server/events_test.go
 // (TestServerEventsPingMonitorz, TestAccountReqMonitoring, TestAccountReqInfo).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { createInbox, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { client, type TestServer } from "../_helpers/server.ts";
 import { runServerFromArgs } from "../_helpers/conf_server.ts";
+import { freePort, until } from "../_helpers/leaf.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "natsedge-sysreq-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -202,4 +203,39 @@ system_account: SYS`);
     expect(await answered("$SYS.REQ.ACCOUNT.B.CONNS")).toBeNull();
     expect(await answered("$SYS.REQ.ACCOUNT.NOPE.CONNS")).toBeNull();
   });
+});
+
+test("a leaf connection bound to an account is that account's in LEAFZ, STATZ and CONNS", async () => {
+  const leafPort = await freePort();
+  const hubConf = join(dir, "hub.conf");
+  writeFileSync(hubConf, `
+server_name: hub
+leafnodes { listen: "127.0.0.1:${leafPort}" }
+accounts {
+  A: { users: [ {user: a, password: a} ] }
+  B: { users: [ {user: b, password: b} ] }
+  SYS: { users: [ {user: sys, password: sys} ] }
+}
+system_account: SYS`);
+  const leafConf = join(dir, "leaf.conf");
+  writeFileSync(leafConf, `server_name: leaf\nleafnodes { remotes: [ { url: "nats-leaf://a:a@127.0.0.1:${leafPort}" } ] }`);
+  const hub = await runServerFromArgs(["-c", hubConf]);
+  const leaf = await runServerFromArgs(["-c", leafConf]);
+  const sys = await client(hub, { user: "sys", pass: "sys" });
+  try {
+    const ask = async (subject: string, body = "") => (await sys.request(subject, body, { timeout: 3000 })).json<Json>().data as Json;
+    await until(async () => (await ask("$SYS.REQ.ACCOUNT.A.LEAFZ")).leafnodes === 1, "the leaf connection");
+    expect((await ask("$SYS.REQ.ACCOUNT.B.LEAFZ")).leafnodes).toBe(0);
+    expect((await ask("$SYS.REQ.SERVER.PING.LEAFZ", JSON.stringify({ account: "A" }))).leafnodes).toBe(1);
+    expect((await ask("$SYS.REQ.SERVER.PING.LEAFZ", JSON.stringify({ account: "B" }))).leafnodes).toBe(0);
+    // STATZ counts only client connections towards being in use, so it has to be asked for.
+    const statz = ((await ask("$SYS.REQ.ACCOUNT.A.STATZ", JSON.stringify({ include_unused: true }))).account_statz as Json[])[0];
+    expect(statz).toMatchObject({ acc: "A", conns: 0, leafnodes: 1, total_conns: 1 });
+    const detail = (await ask("$SYS.REQ.SERVER.PING.ACCOUNTZ", JSON.stringify({ account: "A" }))).account_detail as Json;
+    expect(detail.leafnode_connections).toBe(1);
+  } finally {
+    await sys.close();
+    await leaf.close();
+    await hub.close();
+  }
 });
