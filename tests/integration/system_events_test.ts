@@ -136,7 +136,7 @@ describe("system events", () => {
   });
 });
 
-test("STATSZ lists the server's routes with their traffic", async () => {
+test("STATSZ lists the server's routes with their traffic, and every member answers a PING", async () => {
   const clusterPort = await freePort();
   const member = (name: string, listen: number, routes: string) =>
     start(`server_name: ${name}\n${WITH_A}\ncluster { name: sys, listen: "127.0.0.1:${listen}", routes: [${routes}] }`);
@@ -154,6 +154,11 @@ test("STATSZ lists the server's routes with their traffic", async () => {
     expect(Object.keys(routes[0]!).sort()).toEqual(["name", "pending", "received", "rid", "sent"]);
     expect(routes[0]).toMatchObject({ name: "two" });
     expect(typeof routes[0]!.rid).toBe("number");
+    // A PING reaches every member through the route, and each answers.
+    const answers = await sys.requestMany("$SYS.REQ.SERVER.PING", "", { strategy: "count", maxMessages: 2, maxWait: 5000 });
+    const names: string[] = [];
+    for await (const m of answers) names.push((m.json<Json>().server as Json).name as string);
+    expect(names.sort()).toEqual(["one", "two"]);
   } finally {
     await sys.close();
     await two.close();
