@@ -14,7 +14,7 @@ import type { Account } from "./account.ts";
 import { Bridge } from "./bridge.ts";
 import type { ServiceExport } from "./exports.ts";
 import { replyOf } from "./rewrite.ts";
-import { sampled } from "./latency.ts";
+import { type LatencyStart, shouldSample } from "./latency.ts";
 
 /**
  * How a subject is renamed on the way: kept, replaced by a literal, or transformed (nats-server's
@@ -103,12 +103,18 @@ export class ServiceImport extends Bridge {
     const to = this.renaming.apply(subject);
     if (!this.interested(this.exporter, to)) return;
     const reply = replyOf(pa);
-    const lat = this.exp.latency;
-    const timed = reply !== null && lat !== null && sampled(lat)
-      ? { config: lat, requestor: this.importer.publishing, share: this.share, startMs: Date.now(), startPerf: performance.now() }
-      : null;
+    const timed = reply === null ? null : this.timed(pa, payload);
     const mapped = reply === null ? null : this.exporter.trackResponse(this.importer, reply, this.exp, timed);
     this.forward(this.exporter, to, mapped, pa, payload);
+  }
+
+  /** A request to time for the export's latency tracking (singleton exports only: the config refuses others). */
+  private timed(pa: PubArg, payload: Uint8Array): LatencyStart | null {
+    const lat = this.exp.latency;
+    if (lat === null) return null;
+    const sample = shouldSample(lat, pa.hdr > 0 ? payload.subarray(0, pa.hdr) : null);
+    if (sample === null) return null;
+    return { config: lat, requestor: this.importer.publishing, share: this.share, header: sample.header, startMs: Date.now(), startPerf: performance.now() };
   }
 
   protected get home(): Account {

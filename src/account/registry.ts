@@ -199,6 +199,10 @@ export class Accounts {
         if (e.latency !== undefined && this.system === null) {
           throw new AccountError(e.latency.at ?? a.at, `Error adding service latency sampling for ${JSON.stringify(subject)}: system account not setup`);
         }
+        // Only a singleton response has one latency to measure.
+        if (e.latency !== undefined && (e.response_type ?? "singleton") !== "singleton") {
+          throw new AccountError(e.latency.at ?? a.at, `Error adding service latency sampling for ${JSON.stringify(subject)} on subject ${JSON.stringify(e.latency.subject)}: bad service response type`);
+        }
       }
     }
   }

@@ -76,6 +76,7 @@ export class ResponseMap extends Bridge {
       requestor: t.requestor,
       responder: this.owner.publishing,
       share: t.share,
+      header: t.header,
       startMs: t.startMs,
       serviceNs: Math.round((performance.now() - t.startPerf) * 1e6),
     });

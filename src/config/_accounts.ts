@@ -214,8 +214,7 @@ const DEFAULT_LATENCY_SAMPLING = 100;
 
 /**
  * nats-server 2.9.10's parseServiceLatency: a subject alone (every request sampled), or `{sampling, subject}`
- * with sampling 1-100 as a number or a "50%" string. "headers" (sampling by trace headers) is refused: natsedge
- * does not sample that way yet.
+ * with sampling 1-100 as a number or a "50%" string, or "headers": only requests whose trace headers ask.
  */
 function latencyFromConf(node: ConfNode, key: string): { sampling: number; subject: string } {
   if (node.kind === "string") return { sampling: DEFAULT_LATENCY_SAMPLING, subject: node.value };
@@ -224,19 +223,25 @@ function latencyFromConf(node: ConfNode, key: string): { sampling: number; subje
   const s = node.value.get("sampling");
   if (s !== undefined) {
     if (s.kind === "int") sampling = s.value;
-    else if (s.kind === "string") {
-      if (s.value.trim().toLowerCase() === "headers") throw fail(s, "sampling", "latency sampling by headers is not supported by natsedge yet");
+    else if (s.kind === "string" && s.value.trim().toLowerCase() === "headers") {
+      // Sampled only by the requests' trace headers.
+      return { sampling: 0, subject: latencySubject(node, key) };
+    } else if (s.kind === "string") {
       const v = s.value.endsWith("%") ? s.value.slice(0, -1) : s.value;
       if (!/^[+-]?\d+$/.test(v)) throw fail(s, "sampling", `Failed to parse latency sample: strconv.Atoi: parsing ${JSON.stringify(v)}: invalid syntax`);
       sampling = Number(v);
     } else throw fail(s, "sampling", `Expected latency sample to be a string or map/struct, got ${goType(s)}`);
     if (sampling < 1 || sampling > 100) throw fail(s, "sampling", "bad sampling percentage, should be 1-100");
   }
+  return { sampling, subject: latencySubject(node, key) };
+}
+
+function latencySubject(node: ConfNode & { kind: "map" }, key: string): string {
   const subject = node.value.get("subject");
   if (subject === undefined) throw fail(node, key, "Latency subject required, but missing");
   // nats-server prints the type of its (string) target variable here, not the value's.
   if (subject.kind !== "string") throw fail(subject, "subject", "Expected latency subject to be a string, got string");
-  return { sampling, subject: subject.value };
+  return subject.value;
 }
 
 const RESPONSE_TYPES: Record<string, AccountExport["response_type"]> = {

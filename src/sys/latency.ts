@@ -27,6 +27,7 @@ export function serviceLatency(srv: SysHost, m: LatencyMeasure): object {
     status: 200,
     requestor: who(m.requestor, m.requestorAccount, m.share),
     responder: who(m.responder, m.exporter, true),
+    ...(m.header !== null && { header: m.header }),
     start: rfc3339(m.startMs),
     service: m.serviceNs,
     system: 0,

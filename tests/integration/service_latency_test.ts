@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Msg, NatsConnection } from "@nats-io/transport-node";
+import { headers, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { client, type TestServer } from "../_helpers/server.ts";
 import { runServerFromArgs, startupError } from "../_helpers/conf_server.ts";
 
@@ -114,6 +114,76 @@ system_account: SYS`)]);
   });
 });
 
+describe("latency sampled by trace headers", () => {
+  let srv: TestServer;
+  let responder: NatsConnection;
+  let requestor: NatsConnection;
+  const measures: { subject: string; body: Json }[] = [];
+  let waiting: (() => void) | null = null;
+  beforeAll(async () => {
+    srv = await runServerFromArgs(["-c", confFile(`
+accounts {
+  A: {
+    users: [ {user: a, password: a} ]
+    exports: [ {service: "hdr.>", latency: { sampling: headers, subject: "lat.hdr" }} ]
+  }
+  B: { users: [ {user: b, password: b} ], imports: [ {service: {account: A, subject: "hdr.>"}} ] }
+  SYS: { users: [ {user: sys, password: sys} ] }
+}
+system_account: SYS`)]);
+    responder = await client(srv, { user: "a", pass: "a" });
+    responder.subscribe("hdr.>", { callback: (_e, m) => void m.respond("pong") });
+    responder.subscribe("lat.*", {
+      callback: (_e, m) => {
+        measures.push({ subject: m.subject, body: m.json<Json>() });
+        waiting?.();
+      },
+    });
+    await responder.flush();
+    requestor = await client(srv, { user: "b", pass: "b" });
+  });
+  afterAll(async () => {
+    await requestor.close();
+    await responder.close();
+    await srv.close();
+  });
+
+  /** The measures published for the requests `send` makes, given that its last request is measured. */
+  async function measuredDuring(send: () => Promise<void>): Promise<{ subject: string; body: Json }[]> {
+    const seen = measures.length;
+    await send();
+    while (measures.length === seen) await new Promise<void>((r) => (waiting = r));
+    return measures.slice(seen);
+  }
+
+  const traced = (name: string, value: string) => {
+    const h = headers();
+    h.set(name, value);
+    return h;
+  };
+  const ask = (subject: string, h?: ReturnType<typeof headers>) => requestor.request(subject, "ping", { timeout: 3000, ...(h && { headers: h }) });
+
+  test("a request is measured when its trace headers say it is sampled, and the measure carries them", async () => {
+    const parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const got = await measuredDuring(async () => {
+      await ask("hdr.none");
+      await ask("hdr.unsampled", traced("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"));
+      await ask("hdr.denied", traced("X-B3-Sampled", "0"));
+      await ask("hdr.sampled", traced("traceparent", parent));
+    });
+    expect(got.map((m) => m.subject)).toEqual(["lat.hdr"]);
+    expect(got[0]!.body.header).toEqual({ Traceparent: [parent] });
+  });
+
+  test("B3 and Uber trace headers sample too", async () => {
+    const b3 = await measuredDuring(async () => void await ask("hdr.b3", traced("X-B3-TraceId", "80f198ee56343ba864fe8b2a57d3eff7")));
+    expect(b3[0]!.body.header).toEqual({ "X-B3-Traceid": ["80f198ee56343ba864fe8b2a57d3eff7"] });
+    const uber = "479fefe9525eddb:5adb976bfc1f95c1:479fefe9525eddb:1";
+    const u = await measuredDuring(async () => void await ask("hdr.uber", traced("uber-trace-id", uber)));
+    expect(u[0]!.body.header).toEqual({ "Uber-Trace-Id": [uber] });
+  });
+});
+
 describe("bad latency settings", () => {
   // nats-server reports column 0 for a token on the first line; a comment first keeps that quirk out of these.
   const LEAD = "# latency settings\n";
@@ -132,6 +202,7 @@ describe("bad latency settings", () => {
       ['{ sampling: true, subject: "l" }', /:4:35: Expected latency sample to be a string or map\/struct, got bool/],
       ['{ subject: "l.*" }', /:2:1: Error adding service latency sampling for "svc\.>" on subject "l\.\*": invalid publish subject/],
       ['{ subject: "svc.x" }', /:2:1: Error adding service latency sampling for "svc\.>" on subject "svc\.x": invalid publish subject/],
+      ['{ subject: "l" }, response_type: stream', /:2:1: Error adding service latency sampling for "svc\.>" on subject "l": bad service response type/],
     ];
     for (const [latency, want] of cases) expect(await startupError(["-c", exportWith(latency)])).toMatch(want);
   });
