@@ -22,7 +22,10 @@ export class Account {
   /** Stream-import deliveries in progress in this account (its bridges refuse them). */
   streamImporting = 0;
   readonly exports = new ExportTable();
-  /** Who is publishing in this account's route in progress, for service latency's requestor and responder. */
+  /**
+   * The client publishing in this account's route in progress, for service latency's requestor and
+   * responder; null while another account's message is routed in (a bridge's routeFrom), which names no one.
+   */
   publishing: Publisher | null = null;
   /** Where this account's service latency measures go (the system account's services set it); null: dropped. */
   latencySink: LatencySink | null = null;
@@ -55,12 +58,9 @@ export class Account {
 
   /** A message another account sends in (imports, responses): routed as it is, no mapping. */
   routeFrom(from: Publisher, subject: string, pa: PubArg, buf: Uint8Array, start: number): void {
-    const outer = this.publishing;
-    this.publishing = from;
     this.busy++;
     this.router.route(from, subject, pa, buf, start);
     this.busy--;
-    this.publishing = outer;
   }
 
   addSub(sub: Subscription): boolean {
