@@ -15,10 +15,12 @@ export class Envelope {
   /** nats-server's ServerInfo for the next message. */
   server(): object {
     const s = this.srv;
+    const cluster = (s.clusterVarz() as { name?: string }).name;
     return {
       name: s.name,
       host: s.options.host,
       id: s.id,
+      ...(cluster && { cluster }),
       ver: ADVERTISED_VERSION,
       seq: ++this.seq,
       jetstream: s.jetstream() !== null,
