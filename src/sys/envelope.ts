@@ -1,6 +1,7 @@
 /**
  * The parts every system message carries, as nats-server 2.9's events.go writes them: the `server` block
- * (ServerInfo, with a sequence number per message sent); advisory ids are nuids (src/protocol/nuid.ts).
+ * (ServerInfo, with a sequence number per message sent, the cluster and JetStream domain when there are
+ * any); advisory ids are nuids (src/protocol/nuid.ts).
  */
 import { rfc3339 } from "../monitor/format.ts";
 import { ADVERTISED_VERSION } from "../version.ts";
@@ -16,14 +17,16 @@ export class Envelope {
   server(): object {
     const s = this.srv;
     const cluster = (s.clusterVarz() as { name?: string }).name;
+    const js = s.jetstream();
     return {
       name: s.name,
       host: s.options.host,
       id: s.id,
       ...(cluster && { cluster }),
+      ...(js?.domain && { domain: js.domain }),
       ver: ADVERTISED_VERSION,
       seq: ++this.seq,
-      jetstream: s.jetstream() !== null,
+      jetstream: js !== null,
       time: rfc3339(Date.now()),
     };
   }

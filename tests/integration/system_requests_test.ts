@@ -239,3 +239,19 @@ system_account: SYS`);
     await hub.close();
   }
 });
+
+test("the server block names the JetStream domain", async () => {
+  const file = join(dir, "domain.conf");
+  writeFileSync(file, `jetstream { store_dir: ${JSON.stringify(join(dir, "js-domain"))}, domain: edge }
+accounts { SYS: { users: [ {user: sys, password: sys} ] } }
+system_account: SYS`);
+  const srv = await runServerFromArgs(["-c", file]);
+  const sys = await client(srv, { user: "sys", pass: "sys" });
+  try {
+    const server = (await sys.request("$SYS.REQ.SERVER.PING", "", { timeout: 3000 })).json<Json>().server as Json;
+    expect(server).toMatchObject({ domain: "edge", jetstream: true });
+  } finally {
+    await sys.close();
+    await srv.close();
+  }
+});
