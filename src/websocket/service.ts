@@ -33,6 +33,7 @@ export class WebSocketService implements ClientListener, UpgradeSettings {
   readonly compressThreshold = COMPRESS_THRESHOLD;
   readonly maxMessage: number;
   readonly handshakeTimeoutMs: number;
+  readonly jwtCookie: string | undefined;
   accepting = true;
   private listener: Listener | null = null;
   /** The server's authenticator with the block's verify_and_map, and the server authenticator it was built from. */
@@ -50,6 +51,7 @@ export class WebSocketService implements ClientListener, UpgradeSettings {
     this.authTimeoutMs = opts.authorization?.timeout;
     this.maxMessage = Math.min(8 * host.options.max_payload, MAX_MESSAGE_CAP);
     this.handshakeTimeoutMs = opts.handshake_timeout ?? 0;
+    this.jwtCookie = opts.jwt_cookie;
   }
 
   get port(): number {

@@ -17,7 +17,7 @@ export function websocketOptionsError(o: ServerOptions): string | null {
     if (ws.authorization?.user !== undefined) return "websocket authentication username not compatible with presence of users/nkeys";
     if (ws.authorization?.token !== undefined) return "websocket authentication token not compatible with presence of users/nkeys";
   }
-  if (ws.jwt_cookie !== undefined) {
+  if (ws.jwt_cookie !== undefined && !(o.operator?.length ?? 0) && !(o.trusted_keys?.length ?? 0)) {
     return `trusted operators or trusted keys configuration is required for JWT authentication via cookie "${ws.jwt_cookie}"`;
   }
   return null;

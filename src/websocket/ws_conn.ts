@@ -23,6 +23,8 @@ export interface WsConnOptions {
   tls: TLSState | null;
   /** The first X-Forwarded-For address, when it is an IP. */
   forwardedFor: string | null;
+  /** The value of the upgrade request's `jwt_cookie` cookie, when the block names one and it was sent. */
+  cookieJwt: string | null;
   /**
    * The largest frame payload sent, 0 for none: nats-server cuts what it sends browsers into 4 KiB frames
    * (whole messages when uncompressed, fragments of one message when compressed).
@@ -88,6 +90,10 @@ export class WsConn implements Conn, ConnHandler {
 
   get forwardedFor(): string | null {
     return this.opts.forwardedFor;
+  }
+
+  get cookieJwt(): string | null {
+    return this.opts.cookieJwt;
   }
 
   get tls(): TLSState | null {

@@ -87,7 +87,7 @@ describe("WsConn writes over a socket that takes what it likes", () => {
       for (let seed = 1; seed <= 20; seed++) {
         const rand = rng(seed);
         const raw = new FlakySocket(rand);
-        const ws = new WsConn(raw, { compression: null, compressThreshold: 64, noMasking: false, maxMessage: 1 << 20, tls: null, forwardedFor: null, maxFrame, wholeCompressed: false });
+        const ws = new WsConn(raw, { compression: null, compressThreshold: 64, noMasking: false, maxMessage: 1 << 20, tls: null, forwardedFor: null, cookieJwt: null, maxFrame, wholeCompressed: false });
         ws.handler = { onData() {}, onDrain() {}, onClose() {}, onTLS() {} } satisfies ConnHandler;
         // The core's side: bytes flushed and not yet taken, and everything flushed so far.
         let pending = new Uint8Array(0);
