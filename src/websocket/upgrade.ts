@@ -138,6 +138,7 @@ export class Upgrade implements ConnHandler {
       compression,
       compressThreshold: this.s.compressThreshold,
       noMasking,
+      maskWrites: false,
       maxMessage: this.s.maxMessage,
       tls: this.tls,
       forwardedFor: head.forwardedFor,
