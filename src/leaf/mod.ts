@@ -5,6 +5,7 @@
  */
 import { formatGoDuration } from "../config/_duration.ts";
 import type { ServerOptions } from "../config/options.ts";
+import type { Conn, ConnHandler } from "../runtime/types.ts";
 import { CloseReason } from "../connection/close_reason.ts";
 import type { Connection } from "../connection/connection.ts";
 import { LinkSet } from "../link/link_set.ts";
@@ -76,6 +77,14 @@ export class LeafNodes extends LinkSet<LeafHost> implements LeafLinkHost {
       this.solicitors.push(s);
       s.start();
     }
+  }
+
+  /**
+   * A leaf that came in on the WebSocket port's leaf path; null when there is no leafnode port, as
+   * nats-server 2.9.10 accepts them only then.
+   */
+  acceptWebSocket(conn: Conn): ConnHandler | null {
+    return this.acceptor?.accept(conn, true) ?? null;
   }
 
   newCid(): number {

@@ -95,14 +95,27 @@ export class WebSocketService implements ClientListener, UpgradeSettings {
 
   /**
    * nats-server's wsUpgrade paths: /mqtt... is MQTT (refused with 404 when the server has no MQTT, as current
-   * nats-server does), /leafnode... would be a leaf node (not served: natsedge's leaf nodes do not speak
-   * WebSocket), anything else a NATS client.
+   * nats-server does), /leafnode... a leaf node, anything else a NATS client.
    */
   route(head: RequestHead): WsRoute | null {
     if (head.path.startsWith(MQTT_PATH)) return this.host.options.mqtt?.port && this.host.acceptMqttWebSocket !== undefined ? this.mqtt : null;
-    if (head.path.startsWith(LEAF_PATH)) return null;
+    if (head.path.startsWith(LEAF_PATH)) return this.leaf;
     return this.clients;
   }
+
+  /** As nats-server 2.9.10: upgraded first, then closed without a word when there is no leafnode port. */
+  private readonly leaf: WsRoute = {
+    accept: (ws: WsConn) => {
+      const h = this.host.acceptLeafWebSocket?.(ws) ?? null;
+      if (h === null) {
+        this.host.log.error("Not configured to accept leaf node connections");
+        ws.destroy();
+        return { onData() {}, onDrain() {}, onClose() {}, onTLS() {} };
+      }
+      if (ws.tls !== null) h.onTLS(ws.tls);
+      return h;
+    },
+  };
 
   private readonly mqtt: WsRoute = {
     protocol: "mqtt",

@@ -97,6 +97,15 @@ export class WsConn implements Conn, ConnHandler {
     return this.opts.forwardedFor;
   }
 
+  /** permessage-deflate was negotiated. */
+  get compressed(): boolean {
+    return this.opts.compression !== null;
+  }
+
+  get masksWrites(): boolean {
+    return this.opts.maskWrites;
+  }
+
   get cookieJwt(): string | null {
     return this.opts.cookieJwt;
   }
