@@ -137,7 +137,7 @@ export class Solicitor {
         },
         failed: (why) => {
           if (this.stopped) return;
-          this.svc.log.error(`Error soliciting websocket connection to "${hostPortOf(url)}": ${why}`);
+          this.svc.log.error(`${hostPortOf(url)} - Error soliciting websocket connection: ${why}`);
           this.schedule(this.reconnectMs);
         },
       },
