@@ -23,12 +23,17 @@ export interface LeafURL {
 /** Tells the accepting WebSocket listener that a leaf connects, not a client. */
 const LEAF_WS_PATH = "/leafnode";
 
+/** The port written in a URL's authority, if any. */
+const EXPLICIT_PORT = /^[^:]+:\/\/(?:[^@/?#]*@)?(?:\[[^\]]*\]|[^:/?#]*):(\d+)/;
+
 export function parseLeafURL(s: string): LeafURL {
   const u = new URL(s);
   const host = u.hostname.replace(/^\[(.*)\]$/, "$1");
   const ws = u.protocol.toLowerCase().startsWith("ws");
   const path = ws ? LEAF_WS_PATH + u.pathname.replace(/^\//, "") : "";
-  const out: LeafURL = { host, port: u.port === "" ? DEFAULT_LEAF_PORT : Number(u.port), gossiped: false, ws, path };
+  // WHATWG URL drops a scheme's default port (ws:80, wss:443), which nats-server would dial as written.
+  const port = u.port !== "" ? u.port : (EXPLICIT_PORT.exec(s)?.[1] ?? "");
+  const out: LeafURL = { host, port: port === "" ? DEFAULT_LEAF_PORT : Number(port), gossiped: false, ws, path };
   if (u.username !== "") {
     out.user = decodeURIComponent(u.username);
     out.pass = decodeURIComponent(u.password);
