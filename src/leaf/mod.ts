@@ -165,8 +165,17 @@ export class LeafNodes extends LinkSet<LeafHost> implements LeafLinkHost {
     return null;
   }
 
-  /** A reload that only changed TLS certificate material (reload.ts refuses anything else): new links use it. */
+  /**
+   * A reload that only changed TLS certificate material (reload.ts refuses anything else): new links use it.
+   * A link bound to an account the reload removed is closed; a solicited one dials again and stays out
+   * until its account is back, as at its first dial.
+   */
   async reload(next: ServerOptions): Promise<void> {
+    for (const leaf of this.leafs.values()) {
+      if (leaf.closed || this.srv.accountRouter(leaf.account) !== null) continue;
+      this.log.notice(`${leaf.traceId} - Leafnode connection closed: account ${JSON.stringify(leaf.account)} was removed`);
+      leaf.link.close(CloseReason.missingAccount);
+    }
     const lo = next.leafnodes!;
     const applied = JSON.stringify(lo);
     if (applied === this.applied) return;

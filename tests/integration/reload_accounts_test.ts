@@ -1,0 +1,229 @@
+/**
+ * Reloading accounts on SIGHUP, through the server's own command line: the config file is rewritten, the
+ * process is signalled and the test waits for "Reloaded server configuration" (or the refusal) in its log.
+ * nats.js clients see what changed: users added, removed or moved to another account, accounts added and
+ * removed, stream imports wired and unwired for subscribers already there, mappings, JetStream per account,
+ * and what nats-server 2.9.10 refuses (no_auth_user, system_account) leaving the old config running. In
+ * reference mode (NATSEDGE_REFERENCE_SERVER) the same tests run against nats-server.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { connect, type Msg, type NatsConnection } from "@nats-io/transport-node";
+import { CliChild } from "../_helpers/cli_child.ts";
+import { scratchDir } from "../_helpers/certs.ts";
+import { refused } from "../_helpers/security.ts";
+
+let child: CliChild | null = null;
+let dir = "";
+const conns: NatsConnection[] = [];
+afterEach(async () => {
+  for (const nc of conns.splice(0)) await nc.close().catch(() => {});
+  await child?.close();
+  child = null;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = "";
+});
+
+/** Starts the server on `text`; returns how to rewrite the file and reload, resolving with the outcome line. */
+async function serve(text: string): Promise<(next: string) => Promise<string>> {
+  dir = scratchDir("natsedge-reload-accounts-");
+  const file = join(dir, "server.conf");
+  writeFileSync(file, text);
+  child = await CliChild.startServer(["-c", file, "-a", "127.0.0.1", "-p", "-1"]);
+  return async (next) => {
+    const from = child!.lines.length;
+    writeFileSync(file, next);
+    child!.signal("SIGHUP");
+    return child!.waitLog(/Reloaded server configuration|Failed to reload server configuration/, from);
+  };
+}
+
+async function login(user: string): Promise<NatsConnection> {
+  const nc = await connect({ servers: `127.0.0.1:${child!.port}`, user, pass: user, reconnect: false });
+  conns.push(nc);
+  return nc;
+}
+
+/** A subscription's messages as `subject:payload`; `until(subject)` gives those since the last call, through the first on `subject`. */
+function collect(nc: NatsConnection, subject: string): { until(last: string): Promise<string[]> } {
+  const seen: string[] = [];
+  let wake: (() => void) | null = null;
+  nc.subscribe(subject, {
+    callback: (_err, m: Msg) => {
+      seen.push(`${m.subject}:${m.string()}`);
+      wake?.();
+    },
+  });
+  return {
+    async until(last) {
+      for (;;) {
+        const i = seen.findIndex((l) => l.startsWith(`${last}:`));
+        if (i !== -1) return seen.splice(0, i + 1);
+        await new Promise<void>((r) => (wake = r));
+      }
+    },
+  };
+}
+
+const accounts = (body: string, extra = "") => `${extra}\naccounts {\n${body}\n}\n`;
+const A = `A: { users: [ {user: a, password: a} ], exports: [ {stream: "s.>"} ] }`;
+const B = (imports = "") => `B: { users: [ {user: b, password: b} ]${imports} }`;
+const IMPORT_S = `, imports: [ {stream: {account: A, subject: "s.>"}} ]`;
+
+describe("reloading accounts (SIGHUP)", () => {
+  test("a user added to an account can connect, a removed user is disconnected, the others stay", async () => {
+    const reload = await serve(accounts(`${A}\n${B()}`));
+    const a = await login("a");
+    const b = await login("b");
+    const bClosed = b.closed();
+    expect(await reload(accounts(`${A}\nB: { users: [ {user: b2, password: b2} ] }`))).toContain("Reloaded server configuration");
+    expect(await bClosed).toBeUndefined();
+    const b2 = await login("b2");
+    await b2.flush();
+    await a.flush();
+    expect(a.isClosed()).toBe(false);
+    await refused(connect({ servers: `127.0.0.1:${child!.port}`, user: "b", pass: "b", reconnect: false }));
+  });
+
+  test("a user moved to another account is disconnected and reconnects into the new one", async () => {
+    const reload = await serve(accounts(`${A}\n${B()}\nC: { users: [ {user: c, password: c} ] }`));
+    const c = await login("c");
+    const closed = c.closed();
+    expect(await reload(accounts(`${A}\nB: { users: [ {user: b, password: b}, {user: c, password: c} ] }`))).toContain("Reloaded server configuration");
+    expect(await closed).toBeUndefined();
+    const b = await login("b");
+    const sub = collect(b, "moved");
+    await b.flush();
+    const again = await login("c");
+    again.publish("moved", "into B");
+    await again.flush();
+    expect(await sub.until("moved")).toEqual(["moved:into B"]);
+  });
+
+  test("a stream import added on reload delivers to a subscriber already there; removed, it stops", async () => {
+    const reload = await serve(accounts(`${A}\n${B()}`));
+    const a = await login("a");
+    const b = await login("b");
+    const sub = collect(b, "s.>");
+    await b.flush();
+    expect(await reload(accounts(`${A}\n${B(IMPORT_S)}`))).toContain("Reloaded server configuration");
+    a.publish("s.one", "imported");
+    await a.flush();
+    b.publish("s.mark", "1");
+    expect(await sub.until("s.mark")).toEqual(["s.one:imported", "s.mark:1"]);
+
+    expect(await reload(accounts(`${A}\n${B()}`))).toContain("Reloaded server configuration");
+    a.publish("s.two", "not any more");
+    await a.flush();
+    b.publish("s.mark", "2");
+    expect(await sub.until("s.mark")).toEqual(["s.mark:2"]);
+  });
+
+  test("an account added on reload gets users and imports; a removed one takes its users with it", async () => {
+    const reload = await serve(accounts(`${A}\n${B()}`));
+    const b = await login("b");
+    const bClosed = b.closed();
+    const C = `C: { users: [ {user: c, password: c} ]${IMPORT_S} }`;
+    expect(await reload(accounts(`${A}\n${C}`))).toContain("Reloaded server configuration");
+    expect(await bClosed).toBeUndefined();
+    const c = await login("c");
+    const sub = collect(c, "s.>");
+    await c.flush();
+    const a = await login("a");
+    a.publish("s.x", "to C");
+    await a.flush();
+    c.publish("s.mark", "");
+    expect(await sub.until("s.mark")).toEqual(["s.x:to C", "s.mark:"]);
+    await refused(connect({ servers: `127.0.0.1:${child!.port}`, user: "b", pass: "b", reconnect: false }));
+  });
+
+  test("changed permissions of an account user apply to its connection", async () => {
+    const withPerms = (allow: string) => accounts(`A: { users: [ {user: a, password: a, permissions: { publish: { allow: ${allow} } } } ] }`);
+    const reload = await serve(withPerms(`[">"]`));
+    const a = await login("a");
+    const sub = collect(a, "open.>");
+    await a.flush();
+    expect(await reload(withPerms(`["open.>"]`))).toContain("Reloaded server configuration");
+    const errors: string[] = [];
+    void (async () => {
+      for await (const s of a.status()) if (s.type === "error") errors.push(String((s as { error?: unknown }).error));
+    })();
+    a.publish("closed.x", "no");
+    a.publish("open.x", "yes");
+    expect(await sub.until("open.x")).toEqual(["open.x:yes"]);
+    await a.flush();
+    expect(errors.join("\n")).toContain("closed.x");
+  });
+
+  test("mappings added on reload apply to the next publish, in an account and at the top level", async () => {
+    const withMappings = (m: string) => accounts(`A: { users: [ {user: a, password: a} ]${m} }`, "authorization { users: [ {user: g, password: g} ] }");
+    const reload = await serve(withMappings(""));
+    const a = await login("a");
+    const sub = collect(a, "to.>");
+    await a.flush();
+    expect(await reload(withMappings(`, mappings: { "from.a": "to.a" }`).replace("authorization", `mappings: { "from.g": "to.g" }\nauthorization`))).toContain("Reloaded server configuration");
+    a.publish("from.a", "mapped");
+    a.publish("to.end", "");
+    expect(await sub.until("to.end")).toEqual(["to.a:mapped", "to.end:"]);
+    const g = await login("g");
+    const gsub = collect(g, "to.>");
+    await g.flush();
+    g.publish("from.g", "mapped too");
+    g.publish("to.end", "");
+    expect(await gsub.until("to.end")).toEqual(["to.g:mapped too", "to.end:"]);
+  });
+
+  test("no_auth_user cannot be set on reload: refused in nats-server's words, the old config stays", async () => {
+    const reload = await serve(accounts(`${A}\n${B()}`));
+    const line = await reload(accounts(`${A}\n${B()}\nC: { users: [ {user: c, password: c} ] }`, "no_auth_user: a"));
+    expect(line).toContain("Failed to reload server configuration: config reload not supported for NoAuthUser: old=, new=a");
+    await refused(connect({ servers: `127.0.0.1:${child!.port}`, user: "c", pass: "c", reconnect: false }));
+    await (await login("a")).flush();
+  });
+
+  test("no_auth_user goes with its user, and stays while its user does", async () => {
+    const reload = await serve(accounts(`${A}\n${B()}`, "no_auth_user: b"));
+    const anon = await connect({ servers: `127.0.0.1:${child!.port}`, reconnect: false });
+    conns.push(anon);
+    await anon.flush();
+    expect(await reload(accounts(`${A}\n${B()}`))).toContain("Failed to reload server configuration: config reload not supported for NoAuthUser: old=b, new=");
+    const closed = anon.closed();
+    expect(await reload(accounts(`${A}\nB: { users: [ {user: b2, password: b2} ] }`))).toContain("Reloaded server configuration");
+    expect(await closed).toBeUndefined();
+  });
+
+  test("system_account cannot change on reload", async () => {
+    const reload = await serve(accounts(`${A}\n${B()}`));
+    const line = await reload(accounts(`${A}\n${B()}`, "system_account: A"));
+    expect(line).toContain("Failed to reload server configuration: config reload not supported for SystemAccount: old=, new=A");
+  });
+
+  test("an import the exporter does not allow fails the reload with the account's error, nothing changes", async () => {
+    const reload = await serve(accounts(`${A}\n${B()}`));
+    const bad = `B: { users: [ {user: b, password: b} ], imports: [ {stream: {account: A, subject: "t.>"}} ] }\nC: { users: [ {user: c, password: c} ] }`;
+    const line = await reload(accounts(`${A}\n${bad}`));
+    expect(line).toContain('Error adding stream import "t.>": stream import not authorized');
+    await refused(connect({ servers: `127.0.0.1:${child!.port}`, user: "c", pass: "c", reconnect: false }));
+  });
+
+  test("JetStream follows each account's jetstream on reload: enabled, limits changed, disabled", async () => {
+    const store = scratchDir("natsedge-reload-js-");
+    const js = (a: string, b: string) =>
+      accounts(`A: { users: [ {user: a, password: a} ]${a} }\nB: { users: [ {user: b, password: b} ]${b} }`, `jetstream { store_dir: "${store}" }`);
+    const info = async (user: string) => {
+      const nc = await login(user);
+      return JSON.parse((await nc.request("$JS.API.INFO", "", { timeout: 5000 })).string()) as { error?: { err_code: number }; limits?: { max_memory: number } };
+    };
+    try {
+      const reload = await serve(js(", jetstream: enabled", ""));
+      expect((await info("a")).limits).toBeDefined();
+      expect((await info("b")).error?.err_code).toBe(10039);
+      expect(await reload(js("", ", jetstream: { max_mem: 1M }"))).toContain("Reloaded server configuration");
+      expect((await info("a")).error?.err_code).toBe(10039);
+      expect((await info("b")).limits?.max_memory).toBe(1_000_000);
+    } finally {
+      rmSync(store, { recursive: true, force: true });
+    }
+  });
+});
