@@ -256,7 +256,7 @@ export async function reloadOptions(srv: Server, loaded: ServerOptions): Promise
   if (changed.includes("ports_file_dir")) srv.lifecycle.movePortsFile(next.ports_file_dir);
   srv.applyReload(auth, tls);
   if (changed.includes("max_connections")) enforceMaxConnections(srv);
-  if (authChanged) await recheckClients(srv, cur.no_auth_user === next.no_auth_user ? undefined : oldNoAuthUser);
+  if (authChanged) await recheckClients(srv, oldNoAuthUser === next.no_auth_user ? undefined : oldNoAuthUser);
   await srv.services.reload(next);
   srv.lifecycle.configLoadTime = Date.now();
   srv.flushPending();
@@ -290,7 +290,7 @@ async function recheckClients(srv: Server, droppedNoAuthUser: string | undefined
     const anonymous = c.opts.nkey === undefined && c.opts.user === undefined && c.user?.name === droppedNoAuthUser;
     const named = c.opts.nkey ?? c.opts.user ?? (anonymous ? droppedNoAuthUser : undefined);
     if (accountOf.size > 0 && named !== undefined && accountOf.get(named) !== c.account.name) {
-      c.link.close(CloseReason.clientClosed);
+      c.link.closeAfterFlush(CloseReason.clientClosed);
       return;
     }
     let v: AuthVerdict;
