@@ -156,19 +156,19 @@ describe("reloading accounts (SIGHUP)", () => {
     expect(errors.join("\n")).toContain("closed.x");
   });
 
-  test("mappings added on reload apply to the next publish, in an account and at the top level", async () => {
-    const withMappings = (m: string) => accounts(`A: { users: [ {user: a, password: a} ]${m} }`, "authorization { users: [ {user: g, password: g} ] }");
+  // nats-server 2.9.10 maps the publishes of connections made after the reload only; natsedge maps those of
+  // connections already there too (its accounts hold one mapping table), so the publishers here are new.
+  test("mappings added on reload apply to the next connection's publishes, in an account and at the top level", async () => {
+    const withMappings = (m: string, top = "") => accounts(`A: { users: [ {user: a, password: a} ]${m} }`, `${top}\nauthorization { users: [ {user: g, password: g} ] }`);
     const reload = await serve(withMappings(""));
+    const sub = collect(await login("a"), "to.>");
+    const gsub = collect(await login("g"), "to.>");
+    expect(await reload(withMappings(`, mappings: { "from.a": "to.a" }`, `mappings: { "from.g": "to.g" }`))).toContain("Reloaded server configuration");
     const a = await login("a");
-    const sub = collect(a, "to.>");
-    await a.flush();
-    expect(await reload(withMappings(`, mappings: { "from.a": "to.a" }`).replace("authorization", `mappings: { "from.g": "to.g" }\nauthorization`))).toContain("Reloaded server configuration");
     a.publish("from.a", "mapped");
     a.publish("to.end", "");
     expect(await sub.until("to.end")).toEqual(["to.a:mapped", "to.end:"]);
     const g = await login("g");
-    const gsub = collect(g, "to.>");
-    await g.flush();
     g.publish("from.g", "mapped too");
     g.publish("to.end", "");
     expect(await gsub.until("to.end")).toEqual(["to.g:mapped too", "to.end:"]);
