@@ -12,7 +12,12 @@ import { join } from "node:path";
 import { connect, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { CliChild } from "../_helpers/cli_child.ts";
 import { scratchDir } from "../_helpers/certs.ts";
-import { refused } from "../_helpers/security.ts";
+import { natsedgeOnly, refused } from "../_helpers/security.ts";
+import { runServer } from "../_helpers/server.ts";
+import { startNatsServer } from "../_helpers/nats_server.ts";
+import { useCleanup } from "../_helpers/scope.ts";
+import { edgeLeafz, freePort, httpLeafz, until } from "../_helpers/leaf.ts";
+import { edgeClusterPort, edgeRoutez, routeInterest } from "../_helpers/route.ts";
 
 let child: CliChild | null = null;
 let dir = "";
@@ -225,5 +230,52 @@ describe("reloading accounts (SIGHUP)", () => {
     } finally {
       rmSync(store, { recursive: true, force: true });
     }
+  });
+});
+
+// Links of a removed account, through the embedding API's reload (the same path as SIGHUP). natsedge only:
+// nats-server 2.9.10 leaves a leaf link in a removed account up, bound to an account no longer configured.
+describe("reloading accounts with links", () => {
+  const own = useCleanup();
+  const LINKED = (b: string) => `accounts {\n A: { users: [ {user: a, password: a} ] }\n ${b}\n}`;
+  const B_USERS = `B: { users: [ {user: b, password: b} ] }`;
+
+  natsedgeOnly("a leaf link bound to a removed account is closed, and the leaf is refused until it is back", async () => {
+    const leafPort = await freePort();
+    const hubConf = (b: string) =>
+      `server_name: hub\n${LINKED(b)}\nleafnodes { listen: "127.0.0.1:${leafPort}", authorization { users: [ { user: leafb, password: pw, account: B } ] } }`;
+    const hub = own(await runServer({ config: hubConf(B_USERS) }));
+    const http = await freePort();
+    own(await startNatsServer(`server_name: leaf1\nhttp: "127.0.0.1:${http}"\nleafnodes { reconnect: 1, remotes = [ { url: "nats-leaf://leafb:pw@127.0.0.1:${leafPort}" } ] }`));
+    await until(() => edgeLeafz(hub).length === 1, "the link in account B");
+    await hub.reload({ config: hubConf("") });
+    await until(() => hub.logs.some((l) => l.includes('Leafnode connection closed: account "B" was removed')), "the link closed");
+    await until(() => hub.logs.some((l) => l.includes("authentication error")), "the leaf refused on redial");
+    expect(edgeLeafz(hub)).toEqual([]);
+    await hub.reload({ config: hubConf(B_USERS) });
+    await until(async () => edgeLeafz(hub).length === 1 && (await httpLeafz(http)).length === 1, "the link back once B is");
+  });
+
+  natsedgeOnly("the interest of a removed account is withdrawn from the routes", async () => {
+    const clusterConf = (name: string, b: string, routes: number[]) =>
+      `server_name: ${name}\n${LINKED(b)}\ncluster { name: rl, listen: "127.0.0.1:-1", routes = [${routes.map((p) => `"nats-route://127.0.0.1:${p}"`).join(", ")}] }`;
+    const one = own(await runServer({ config: clusterConf("one", B_USERS, []) }));
+    const two = own(await runServer({ config: clusterConf("two", B_USERS, [edgeClusterPort(one)]) }));
+    await until(() => edgeRoutez(one).length === 1 && edgeRoutez(two).length === 1, "the route");
+    const b = own(await connect({ servers: `127.0.0.1:${two.port}`, user: "b", pass: "b", reconnect: false }));
+    b.subscribe("in.b");
+    const a = own(await connect({ servers: `127.0.0.1:${two.port}`, user: "a", pass: "a", reconnect: false }));
+    a.subscribe("in.a");
+    await b.flush();
+    await a.flush();
+    await until(() => routeInterest(edgeRoutez(one), "in.b") && routeInterest(edgeRoutez(one), "in.a"), "both accounts' interest at one");
+    const peerSubsInB = () => one.server.accounts.get("B")!.router.sublist.all().filter((s) => s.client.remote === true);
+    expect(peerSubsInB().length).toBeGreaterThan(1);
+    await two.reload({ config: clusterConf("two", "", [edgeClusterPort(one)]) });
+    await until(() => !routeInterest(edgeRoutez(one), "in.b"), "B's interest withdrawn");
+    // What B had besides its clients (JetStream's "not enabled" answers, the system imports) went too.
+    expect(peerSubsInB()).toEqual([]);
+    expect(routeInterest(edgeRoutez(one), "in.a")).toBe(true);
+    expect(edgeRoutez(one).length).toBe(1);
   });
 });
