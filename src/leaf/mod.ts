@@ -11,6 +11,7 @@ import { LinkSet } from "../link/link_set.ts";
 import { ERR } from "../protocol/errors.ts";
 import { nuid } from "../protocol/nuid.ts";
 import { LeafAcceptor } from "./accept.ts";
+import { leafAccountsError } from "./accounts_check.ts";
 import type { LeafHost } from "./host.ts";
 import type { LeafConn, LeafLinkHost } from "./leaf_conn.ts";
 import { Solicitor } from "./solicit.ts";
@@ -84,14 +85,8 @@ export class LeafNodes extends LinkSet<LeafHost> implements LeafLinkHost {
 
   /** nats-server's validateLeafNode: every account the block names must exist ($G and $SYS always do). */
   private checkAccounts(lo: NonNullable<ServerOptions["leafnodes"]>): void {
-    const check = (name: string | undefined, where: string) => {
-      if (name !== undefined && name !== "" && this.srv.accountRouter(name) === null) {
-        throw new Error(`cannot find local account ${JSON.stringify(name)} specified in leafnode ${where}`);
-      }
-    };
-    check(lo.authorization?.account, "authorization");
-    for (const u of lo.authorization?.users ?? []) check(u.account, "authorization");
-    for (const r of lo.remotes ?? []) check(r.account, "remote");
+    const err = leafAccountsError(lo, (name) => this.srv.accountRouter(name) !== null);
+    if (err !== null) throw new Error(err);
   }
 
   /** Puts `leaf` in the account of that name (null: $G); false when there is no such account. */

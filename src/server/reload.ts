@@ -28,6 +28,7 @@ import type { TLSServerConfig } from "../runtime/types.ts";
 import type { Server } from "./server.ts";
 import { tlsClientConfig, tlsServerConfig } from "../config/tls_config.ts";
 import { DEFAULT_SYSTEM_ACCOUNT, GLOBAL_ACCOUNT } from "../account/registry.ts";
+import { leafAccountsError } from "../leaf/accounts_check.ts";
 
 import { ReloadError } from "./reload_error.ts";
 
@@ -232,6 +233,11 @@ export async function reloadOptions(srv: Server, loaded: ServerOptions): Promise
     if (authChanged) auth = new Authenticator(next, srv.jwtAuth);
     // The websocket block's new TLS must load before anything is applied; its service takes it after.
     if (changed.includes("websocket") && next.websocket?.tls !== undefined) tlsServerConfig(next.websocket.tls);
+    if (accountsChanged && next.leafnodes !== undefined) {
+      const names = new Set([GLOBAL_ACCOUNT, next.system_account ?? DEFAULT_SYSTEM_ACCOUNT, ...(next.accounts ?? []).map((acc) => acc.name)]);
+      const leafErr = leafAccountsError(next.leafnodes, (name) => names.has(name));
+      if (leafErr !== null) throw new Error(leafErr);
+    }
     // Last: it checks the new accounts before it changes anything, then applies them.
     if (accountsChanged) srv.accounts.reload(next);
   } catch (err) {

@@ -198,6 +198,14 @@ describe("reloading accounts (SIGHUP)", () => {
     expect(await closed).toBeUndefined();
   });
 
+  test("an account the leafnodes block names cannot be removed: refused in nats-server's words", async () => {
+    const leafnodes = `leafnodes { listen: "127.0.0.1:-1", authorization { users: [ { user: leafb, password: pw, account: B } ] } }`;
+    const reload = await serve(accounts(`${A}\n${B()}`, leafnodes));
+    const line = await reload(accounts(A, leafnodes));
+    expect(line).toContain('Failed to reload server configuration: cannot find local account "B" specified in leafnode authorization');
+    await (await login("b")).flush();
+  });
+
   test("system_account cannot change on reload", async () => {
     const reload = await serve(accounts(`${A}\n${B()}`));
     const line = await reload(accounts(`${A}\n${B()}`, "system_account: A"));
@@ -234,20 +242,22 @@ describe("reloading accounts (SIGHUP)", () => {
 });
 
 // Links of a removed account, through the embedding API's reload (the same path as SIGHUP). natsedge only:
-// nats-server 2.9.10 leaves a leaf link in a removed account up, bound to an account no longer configured.
+// nats-server 2.9.10 re-checks only client connections on a reload and keeps such a leaf link up, bound to the
+// account no longer configured; natsedge closes it, and withdraws the removed account's interest from routes.
 describe("reloading accounts with links", () => {
   const own = useCleanup();
   const LINKED = (b: string) => `accounts {\n A: { users: [ {user: a, password: a} ] }\n ${b}\n}`;
   const B_USERS = `B: { users: [ {user: b, password: b} ] }`;
 
-  natsedgeOnly("a leaf link bound to a removed account is closed, and the leaf is refused until it is back", async () => {
+  natsedgeOnly("a leaf link whose user's account a reload removes is closed, and refused until the account is back", async () => {
     const leafPort = await freePort();
-    const hubConf = (b: string) =>
-      `server_name: hub\n${LINKED(b)}\nleafnodes { listen: "127.0.0.1:${leafPort}", authorization { users: [ { user: leafb, password: pw, account: B } ] } }`;
+    // No leafnodes authorization: a leaf logs in as one of the accounts' users, as a client would.
+    const hubConf = (b: string) => `server_name: hub\n${LINKED(b)}\nleafnodes { listen: "127.0.0.1:${leafPort}" }`;
     const hub = own(await runServer({ config: hubConf(B_USERS) }));
     const http = await freePort();
-    own(await startNatsServer(`server_name: leaf1\nhttp: "127.0.0.1:${http}"\nleafnodes { reconnect: 1, remotes = [ { url: "nats-leaf://leafb:pw@127.0.0.1:${leafPort}" } ] }`));
+    own(await startNatsServer(`server_name: leaf1\nhttp: "127.0.0.1:${http}"\nleafnodes { reconnect: 1, remotes = [ { url: "nats-leaf://b:b@127.0.0.1:${leafPort}" } ] }`));
     await until(() => edgeLeafz(hub).length === 1, "the link in account B");
+    expect(edgeLeafz(hub)[0]!.account).toBe("B");
     await hub.reload({ config: hubConf("") });
     await until(() => hub.logs.some((l) => l.includes('Leafnode connection closed: account "B" was removed')), "the link closed");
     await until(() => hub.logs.some((l) => l.includes("authentication error")), "the leaf refused on redial");
