@@ -125,6 +125,21 @@ describe("reloading accounts (SIGHUP)", () => {
     expect(await sub.until("s.mark")).toEqual(["s.mark:2"]);
   });
 
+  test("a service import added on reload answers requests; removed, requests find no responders", async () => {
+    const SVC_A = `A: { users: [ {user: a, password: a} ], exports: [ {service: "svc.>"} ] }`;
+    const SVC_IMPORT = `, imports: [ {service: {account: A, subject: "svc.time"}, to: "time"} ]`;
+    const reload = await serve(accounts(`${SVC_A}\n${B()}`));
+    const a = await login("a");
+    a.subscribe("svc.time", { callback: (_e, m) => m.respond(`now for ${m.subject}`) });
+    await a.flush();
+    const b = await login("b");
+    await expect(b.request("time", "", { timeout: 2000 })).rejects.toThrow();
+    expect(await reload(accounts(`${SVC_A}\n${B(SVC_IMPORT)}`))).toContain("Reloaded server configuration");
+    expect((await b.request("time", "", { timeout: 5000 })).string()).toBe("now for svc.time");
+    expect(await reload(accounts(`${SVC_A}\n${B()}`))).toContain("Reloaded server configuration");
+    await expect(b.request("time", "", { timeout: 2000 })).rejects.toThrow(/503|no responders/i);
+  });
+
   test("an account added on reload gets users and imports; a removed one takes its users with it", async () => {
     const reload = await serve(accounts(`${A}\n${B()}`));
     const b = await login("b");
