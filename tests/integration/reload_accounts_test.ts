@@ -130,7 +130,7 @@ describe("reloading accounts (SIGHUP)", () => {
     const SVC_IMPORT = `, imports: [ {service: {account: A, subject: "svc.time"}, to: "time"} ]`;
     const reload = await serve(accounts(`${SVC_A}\n${B()}`));
     const a = await login("a");
-    a.subscribe("svc.time", { callback: (_e, m) => m.respond(`now for ${m.subject}`) });
+    a.subscribe("svc.time", { callback: (_e, m) => void m.respond(`now for ${m.subject}`) });
     await a.flush();
     const b = await login("b");
     await expect(b.request("time", "", { timeout: 2000 })).rejects.toThrow();
