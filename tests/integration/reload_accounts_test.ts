@@ -281,6 +281,25 @@ describe("reloading accounts with links", () => {
     await until(async () => edgeLeafz(hub).length === 1 && (await httpLeafz(http)).length === 1, "the link back once B is");
   });
 
+  natsedgeOnly("an account added on reload on both members is carried by the route already up", async () => {
+    const C_USERS = `C: { users: [ {user: c, password: c} ] }`;
+    const clusterConf = (name: string, c: string, routes: number[]) =>
+      `server_name: ${name}\n${LINKED(c)}\ncluster { name: rl, listen: "127.0.0.1:-1", routes = [${routes.map((p) => `"nats-route://127.0.0.1:${p}"`).join(", ")}] }`;
+    const one = own(await runServer({ config: clusterConf("one", "", []) }));
+    const two = own(await runServer({ config: clusterConf("two", "", [edgeClusterPort(one)]) }));
+    await until(() => edgeRoutez(one).length === 1 && edgeRoutez(two).length === 1, "the route");
+    await one.reload({ config: clusterConf("one", C_USERS, []) });
+    await two.reload({ config: clusterConf("two", C_USERS, [edgeClusterPort(one)]) });
+    const sub = own(await connect({ servers: `127.0.0.1:${two.port}`, user: "c", pass: "c", reconnect: false }));
+    const got = collect(sub, "in.c");
+    await sub.flush();
+    await until(() => routeInterest(edgeRoutez(one), "in.c"), "C's interest at one");
+    const pub = own(await connect({ servers: `127.0.0.1:${one.port}`, user: "c", pass: "c", reconnect: false }));
+    pub.publish("in.c", "across");
+    expect(await got.until("in.c")).toEqual(["in.c:across"]);
+    expect(edgeRoutez(one).length).toBe(1);
+  });
+
   natsedgeOnly("the interest of a removed account is withdrawn from the routes", async () => {
     const clusterConf = (name: string, b: string, routes: number[]) =>
       `server_name: ${name}\n${LINKED(b)}\ncluster { name: rl, listen: "127.0.0.1:-1", routes = [${routes.map((p) => `"nats-route://127.0.0.1:${p}"`).join(", ")}] }`;
