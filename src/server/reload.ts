@@ -12,9 +12,8 @@
  * An authorization change re-authenticates every connected client with its original CONNECT: a client whose
  * credentials no longer pass gets `-ERR 'Authorization Violation'` and is closed; one whose user was removed
  * from the users list, or moved to another account, is closed as "Client Closed"; the others take their
- * user's new permissions, and
- * subscriptions those no longer allow are removed with `-ERR 'Permissions Violation for Subscription to
- * "<subject>" (sid "<sid>")'` (client.go processSubsOnConfigReload).
+ * user's new permissions, and subscriptions those no longer allow are removed with `-ERR 'Permissions
+ * Violation for Subscription to "<subject>" (sid "<sid>")'` (client.go processSubsOnConfigReload).
  */
 import fs from "node:fs";
 import process from "node:process";
@@ -262,8 +261,9 @@ export async function reloadOptions(srv: Server, loaded: ServerOptions): Promise
   if (changed.includes("ports_file_dir")) srv.lifecycle.movePortsFile(next.ports_file_dir);
   srv.applyReload(auth, tls);
   if (changed.includes("max_connections")) enforceMaxConnections(srv);
-  if (authChanged) await recheckClients(srv, oldNoAuthUser === next.no_auth_user ? undefined : oldNoAuthUser);
+  // Services first: a listener's own authorization (WebSocket's) is rebuilt there, and its clients are checked against it.
   await srv.services.reload(next);
+  if (authChanged) await recheckClients(srv, oldNoAuthUser === next.no_auth_user ? undefined : oldNoAuthUser);
   srv.lifecycle.configLoadTime = Date.now();
   srv.flushPending();
   srv.log.notice("Reloaded server configuration");

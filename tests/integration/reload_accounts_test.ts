@@ -10,6 +10,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connect, type Msg, type NatsConnection } from "@nats-io/transport-node";
+import { wsconnect } from "@nats-io/nats-core";
 import { CliChild } from "../_helpers/cli_child.ts";
 import { scratchDir } from "../_helpers/certs.ts";
 import { natsedgeOnly, refused } from "../_helpers/security.ts";
@@ -192,6 +193,22 @@ describe("reloading accounts (SIGHUP)", () => {
     g.publish("from.g", "mapped too");
     g.publish("to.end", "");
     expect(await gsub.until("to.end")).toEqual(["to.g:mapped too", "to.end:"]);
+  });
+
+  test("over WebSocket with the block's own no_auth_user, a user added to an account logs in and a removed one is closed", async () => {
+    const ws = `websocket { listen: "127.0.0.1:-1", no_tls: true, no_auth_user: a }`;
+    const reload = await serve(accounts(`${A}\n${B()}`, ws));
+    const port = Number(/Listening for websocket clients on ws:\/\/.*:(\d+)$/.exec(await child!.waitLog(/Listening for websocket clients/))![1]);
+    const wsLogin = async (user: string) => {
+      const nc = await wsconnect({ servers: `ws://127.0.0.1:${port}`, user, pass: user, reconnect: false });
+      conns.push(nc);
+      return nc;
+    };
+    const b = await wsLogin("b");
+    const bClosed = b.closed();
+    expect(await reload(accounts(`${A}\nB: { users: [ {user: b2, password: b2} ] }`, ws))).toContain("Reloaded server configuration");
+    expect(await bClosed).toBeUndefined();
+    await (await wsLogin("b2")).flush();
   });
 
   test("no_auth_user cannot be set on reload: refused in nats-server's words, the old config stays", async () => {
