@@ -156,6 +156,9 @@ describe("reloading accounts (SIGHUP)", () => {
     await a.flush();
     c.publish("s.mark", "");
     expect(await sub.until("s.mark")).toEqual(["s.x:to C", "s.mark:"]);
+    // Like every account, it asks the system account about itself through its own imports.
+    const connz = JSON.parse((await c.request("$SYS.REQ.ACCOUNT.PING.CONNZ", "", { timeout: 5000 })).string()) as { data?: { num_connections?: number } };
+    expect(connz.data?.num_connections).toBe(1);
     await refused(connect({ servers: `127.0.0.1:${child!.port}`, user: "b", pass: "b", reconnect: false }));
   });
 
