@@ -123,8 +123,8 @@ export class JetStreamService {
    * A config reload, as nats-server 2.9.10 applies it (enableJetStreamAccounts after reloadAuthorization):
    * each configured account's JetStream follows its new `jetstream`, started, its limits replaced, or stopped
    * (its streams stay on disk); an account the reload added is answered "not enabled" unless it enables
-   * JetStream; one it removed leaves with its engine. $G keeps what it had at start: whether it has JetStream
-   * depends on there being no accounts, which a reload does not turn around. Operator mode follows JWTs.
+   * JetStream; one it removed leaves with its engine. $G has JetStream while no accounts are configured:
+   * accounts added on reload stop it, removing them all starts it again. Operator mode follows JWTs.
    */
   async reload(next: ServerOptions): Promise<void> {
     const h = this.host;
@@ -140,7 +140,6 @@ export class JetStreamService {
     const system = h.accounts.system?.name ?? null;
     const wanted = new Map(jetStreamAccounts(next, system).map((a) => [a.name, a]));
     for (const acc of h.accounts.list()) {
-      if (acc.name === GLOBAL_JETSTREAM_ACCOUNT.name) continue;
       const js = wanted.get(acc.name);
       const engine = this.accounts.get(acc.name);
       if (js !== undefined && engine !== undefined) engine.account = js;

@@ -126,6 +126,26 @@ describe("reloading accounts (SIGHUP)", () => {
     expect(await sub.until("s.mark")).toEqual(["s.mark:2"]);
   });
 
+  test("$G's JetStream stops when accounts are added on reload and starts again when they are all removed", async () => {
+    const store = scratchDir("natsedge-reload-jsg-");
+    const g = `jetstream { store_dir: "${store}" }\nauthorization { users: [ {user: g, password: g} ] }\n`;
+    const info = async (user: string) => {
+      const nc = await login(user);
+      return JSON.parse((await nc.request("$JS.API.INFO", "", { timeout: 5000 })).string()) as { error?: { err_code: number }; limits?: unknown };
+    };
+    try {
+      const reload = await serve(g);
+      expect((await info("g")).limits).toBeDefined();
+      expect(await reload(`${g}accounts { A: { users: [ {user: a, password: a} ], jetstream: enabled } }`)).toContain("Reloaded server configuration");
+      expect((await info("g")).error?.err_code).toBe(10039);
+      expect((await info("a")).limits).toBeDefined();
+      expect(await reload(g)).toContain("Reloaded server configuration");
+      expect((await info("g")).limits).toBeDefined();
+    } finally {
+      rmSync(store, { recursive: true, force: true });
+    }
+  });
+
   test("a service import added on reload answers requests; removed, requests find no responders", async () => {
     const SVC_A = `A: { users: [ {user: a, password: a} ], exports: [ {service: "svc.>"} ] }`;
     const SVC_IMPORT = `, imports: [ {service: {account: A, subject: "svc.time"}, to: "time"} ]`;
