@@ -28,6 +28,7 @@ import type { Server } from "./server.ts";
 import { tlsClientConfig, tlsServerConfig } from "../config/tls_config.ts";
 import { DEFAULT_SYSTEM_ACCOUNT, GLOBAL_ACCOUNT } from "../account/registry.ts";
 import { leafAccountsError } from "../leaf/accounts_check.ts";
+import { SYSTEM } from "./builtin_services.ts";
 
 import { ReloadError } from "./reload_error.ts";
 
@@ -263,6 +264,8 @@ export async function reloadOptions(srv: Server, loaded: ServerOptions): Promise
   if (changed.includes("max_connections")) enforceMaxConnections(srv);
   // Services first: a listener's own authorization (WebSocket's) is rebuilt there, and its clients are checked against it.
   await srv.services.reload(next);
+  // The first accounts {} block may come with a reload: the system account's services start with it, as at start.
+  if (accountsChanged) await srv.services.startEnabled(SYSTEM, srv, next);
   if (authChanged) await recheckClients(srv, oldNoAuthUser === next.no_auth_user ? undefined : oldNoAuthUser);
   srv.lifecycle.configLoadTime = Date.now();
   srv.flushPending();

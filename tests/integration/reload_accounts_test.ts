@@ -146,6 +146,14 @@ describe("reloading accounts (SIGHUP)", () => {
     }
   });
 
+  test("the first accounts block, added on reload, comes with the system account's services", async () => {
+    const reload = await serve("authorization { users: [ {user: g, password: g} ] }");
+    expect(await reload(accounts(`A: { users: [ {user: a, password: a} ] }`, "authorization { users: [ {user: g, password: g} ] }"))).toContain("Reloaded server configuration");
+    const a = await login("a");
+    const connz = JSON.parse((await a.request("$SYS.REQ.ACCOUNT.PING.CONNZ", "", { timeout: 5000 })).string()) as { data?: { num_connections?: number } };
+    expect(connz.data?.num_connections).toBe(1);
+  });
+
   test("a service import added on reload answers requests; removed, requests find no responders", async () => {
     const SVC_A = `A: { users: [ {user: a, password: a} ], exports: [ {service: "svc.>"} ] }`;
     const SVC_IMPORT = `, imports: [ {service: {account: A, subject: "svc.time"}, to: "time"} ]`;
