@@ -208,6 +208,21 @@ describe("reloading accounts (SIGHUP)", () => {
     expect(errors.join("\n")).toContain("closed.x");
   });
 
+  test("a subscription an account user may no longer hold is removed with nats-server's error", async () => {
+    const withPerms = (allow: string) => accounts(`A: { users: [ {user: a, password: a, permissions: { subscribe: { allow: ${allow} } } } ] }`);
+    const reload = await serve(withPerms(`[">"]`));
+    const a = await login("a");
+    const priv = a.subscribe("priv.x", { callback: () => {} });
+    const pub = collect(a, "pub.>");
+    await a.flush();
+    expect(await reload(withPerms(`["pub.>"]`))).toContain("Reloaded server configuration");
+    expect(String(await priv.closed)).toContain('Permissions Violation for Subscription to "priv.x"');
+    a.publish("priv.x", "gone");
+    a.publish("pub.x", "kept");
+    expect(await pub.until("pub.x")).toEqual(["pub.x:kept"]);
+    expect(a.isClosed()).toBe(false);
+  });
+
   // nats-server 2.9.10 maps the publishes of connections made after the reload only; natsedge maps those of
   // connections already there too (its accounts hold one mapping table), so the publishers here are new.
   test("mappings added on reload apply to the next connection's publishes, in an account and at the top level", async () => {
