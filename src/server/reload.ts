@@ -174,6 +174,14 @@ function checkOperatorAccounts(cur: ServerOptions, next: ServerOptions, k: "acco
   throw new ReloadError(`config reload not supported for ${goName}: old=${show(cur[k], k)}, new=${show(next[k], k)}`);
 }
 
+/** nats-server validates the leafnodes block again on reload: an account it names cannot be removed. */
+function checkLeafnodeAccounts(next: ServerOptions): void {
+  if (next.leafnodes === undefined) return;
+  const names = new Set([GLOBAL_ACCOUNT, next.system_account ?? DEFAULT_SYSTEM_ACCOUNT, ...(next.accounts ?? []).map((a) => a.name)]);
+  const err = leafAccountsError(next.leafnodes, (name) => names.has(name));
+  if (err !== null) throw new Error(err);
+}
+
 /** The options that differ, refusing any that cannot change at runtime. */
 function diff(cur: ServerOptions, next: ServerOptions): Key[] {
   const keys = new Set([...Object.keys(cur), ...Object.keys(next)] as Key[]);
@@ -233,11 +241,7 @@ export async function reloadOptions(srv: Server, loaded: ServerOptions): Promise
     if (authChanged) auth = new Authenticator(next, srv.jwtAuth);
     // The websocket block's new TLS must load before anything is applied; its service takes it after.
     if (changed.includes("websocket") && next.websocket?.tls !== undefined) tlsServerConfig(next.websocket.tls);
-    if (accountsChanged && next.leafnodes !== undefined) {
-      const names = new Set([GLOBAL_ACCOUNT, next.system_account ?? DEFAULT_SYSTEM_ACCOUNT, ...(next.accounts ?? []).map((acc) => acc.name)]);
-      const leafErr = leafAccountsError(next.leafnodes, (name) => names.has(name));
-      if (leafErr !== null) throw new Error(leafErr);
-    }
+    if (accountsChanged) checkLeafnodeAccounts(next);
     // Last: it checks the new accounts before it changes anything, then applies them.
     if (accountsChanged) srv.accounts.reload(next);
   } catch (err) {
