@@ -46,7 +46,8 @@ export class WebSocketService implements ClientListener, UpgradeSettings {
     readonly opts: WebsocketOptions,
     public tls: TLSServerConfig | null,
     readonly origins: OriginPolicy,
-    private readonly override: Authenticator | null,
+    /** The block's own authorization, rebuilt on reload: its users may be the accounts'. */
+    private override: Authenticator | null,
   ) {
     this.authTimeoutMs = opts.authorization?.timeout;
     this.maxMessage = Math.min(8 * host.options.max_payload, MAX_MESSAGE_CAP);
@@ -171,8 +172,12 @@ export class WebSocketService implements ClientListener, UpgradeSettings {
     };
   }
 
-  /** A reload may change only the block's TLS (reload.ts refuses the rest): the next handshakes use it. */
+  /**
+   * A reload may change only the block's TLS (reload.ts refuses the rest): the next handshakes use it. The
+   * users its own authorization falls back on (the server's and the accounts') may have changed too.
+   */
   async reload(next: ServerOptions): Promise<void> {
+    this.override = websocketAuthenticator(next);
     const t = next.websocket?.tls;
     if (t === undefined) return;
     this.tls = tlsServerConfig(t);
