@@ -31,7 +31,10 @@ export class Accounts {
   readonly system: Account | null;
   private readonly byName = new Map<string, Account>();
   private readonly addedListeners = new Set<(acc: Account) => void>();
+  /** The configured accounts' imports, replaced by a reload. */
   private readonly bridges: { close(): void }[] = [];
+  /** Each account's imports of the system account's services (addSystemImports), by account. */
+  private readonly systemBridges = new Map<string, { close(): void }[]>();
   /** Operator mode: the imports of each account added at run time, replaced when its JWT is updated. */
   private readonly importsOf = new Map<string, { close(): void }[]>();
   private systemImports = false;
@@ -44,21 +47,57 @@ export class Accounts {
     this.cluster = o.cluster?.name;
     this.global = new Account(GLOBAL_ACCOUNT, globalRouter, flush);
     this.byName.set(GLOBAL_ACCOUNT, this.global);
-    const configured = o.accounts ?? [];
-    for (const a of configured) this.byName.set(a.name, new Account(a.name, newRouter(), flush));
+    for (const a of o.accounts ?? []) this.byName.set(a.name, new Account(a.name, newRouter(), flush));
     this.system = this.systemAccount(o, newRouter, flush);
     try {
-      for (const a of configured) this.addExports(a);
-      const streamEdges: Edge[] = [];
-      for (const a of configured) for (const i of a.imports ?? []) if (i.stream) this.bridges.push(this.addStreamImport(a, i, streamEdges));
-      const serviceEdges: Edge[] = [];
-      for (const a of configured) for (const i of a.imports ?? []) if (i.service) this.bridges.push(this.addServiceImport(a, i, serviceEdges));
-      for (const a of configured) this.addMappings(a, o.cluster?.name);
-      if (o.mappings !== undefined) this.addMappings({ name: GLOBAL_ACCOUNT, mappings: o.mappings }, o.cluster?.name);
+      this.link(o);
     } catch (err) {
       this.close();
       throw err;
     }
+  }
+
+  /** Exports, imports and mappings of the configured accounts and $G, in nats-server's order. */
+  private link(o: ServerOptions): void {
+    const configured = o.accounts ?? [];
+    for (const a of configured) this.addExports(a);
+    const streamEdges: Edge[] = [];
+    for (const a of configured) for (const i of a.imports ?? []) if (i.stream) this.bridges.push(this.addStreamImport(a, i, streamEdges));
+    const serviceEdges: Edge[] = [];
+    for (const a of configured) for (const i of a.imports ?? []) if (i.service) this.bridges.push(this.addServiceImport(a, i, serviceEdges));
+    for (const a of configured) this.addMappings(a, o.cluster?.name);
+    if (o.mappings !== undefined) this.addMappings({ name: GLOBAL_ACCOUNT, mappings: o.mappings }, o.cluster?.name);
+  }
+
+  /**
+   * A config reload (nats-server's reloadAuthorization with configured accounts): `o`'s accounts are checked
+   * first, on scratch routers, so that an error (AccountError, with nats-server's text) changes nothing. Then
+   * accounts that stay keep their Account (clients, links and JetStream hold it) and are linked again from
+   * `o`; new ones are added as operator mode adds them; those gone from `o` are closed and dropped ($G and
+   * the system account stay). Returns the names of the accounts dropped.
+   */
+  reload(o: ServerOptions): string[] {
+    new Accounts(o, this.newRouter(), this.newRouter, () => {}).close();
+    const wanted = new Set((o.accounts ?? []).map((a) => a.name));
+    const removed: string[] = [];
+    for (const acc of [...this.byName.values()]) {
+      if (acc === this.global || acc === this.system || wanted.has(acc.name)) continue;
+      this.byName.delete(acc.name);
+      for (const b of this.systemBridges.get(acc.name) ?? []) b.close();
+      this.systemBridges.delete(acc.name);
+      acc.close();
+      removed.push(acc.name);
+    }
+    for (const b of this.bridges) b.close();
+    this.bridges.length = 0;
+    for (const acc of this.byName.values()) {
+      acc.exports.streams.length = 0;
+      acc.exports.services.length = 0;
+      acc.mappings = null;
+    }
+    for (const name of wanted) this.add(name);
+    this.link(o);
+    return removed;
   }
 
   /** nats-server's configureAccounts: a named system account must be configured; $SYS is made when it is not. */
@@ -88,12 +127,14 @@ export class Accounts {
     if (sys === null || acc === sys) return;
     const exp = { subject: "$SYS.REQ.ACCOUNT.*.*", accounts: null, responseType: "singleton" as const, thresholdMs: DEFAULT_RESPONSE_THRESHOLD_MS, latency: null };
     const own = (what: string) => `$SYS.REQ.ACCOUNT.${acc.name}.${what}`;
+    const bridges: { close(): void }[] = [];
+    this.systemBridges.set(acc.name, bridges);
     for (const [to, subject] of [
       ["$SYS.REQ.ACCOUNT.PING.CONNZ", own("CONNZ")],
       ["$SYS.REQ.SERVER.PING.CONNZ", own("CONNZ")],
       ["$SYS.REQ.ACCOUNT.PING.STATZ", own("STATZ")],
     ] as const) {
-      this.bridges.push(new ServiceImport(acc, sys, to, subject, { ...exp, subject }));
+      bridges.push(new ServiceImport(acc, sys, to, subject, { ...exp, subject }));
     }
   }
 
@@ -166,6 +207,7 @@ export class Accounts {
 
   close(): void {
     for (const b of this.bridges) b.close();
+    for (const list of this.systemBridges.values()) for (const b of list) b.close();
     for (const list of this.importsOf.values()) for (const b of list) b.close();
     for (const a of this.byName.values()) a.close();
   }

@@ -211,6 +211,11 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
   processConnect(arg: string): void {
     if (this.host.log.trace) this.traceIn("CONNECT", redactConnect(arg));
     this.opts = parseConnect(arg, this.opts, this.host.options.no_header_support);
+    // nats-server's processConnect: a WebSocket client without a jwt of its own is the jwt_cookie's user.
+    if (!this.opts.jwt) {
+      const fromCookie = this.link.conn.cookieJwt;
+      if (fromCookie) this.opts.jwt = fromCookie;
+    }
     const verdict = this.host.authenticate(this);
     if (!(verdict instanceof Promise)) {
       if (!this.finishConnect(verdict)) throw new ProtocolError(null, true);

@@ -8,9 +8,6 @@ import { aliases, bool, fail, type Handler, hostPort, int, kindName, list, port,
 
 /** nats-server 2.9.10 remote keys natsedge reads but does not apply yet (aliases grouped under one name). */
 const UNAPPLIED_REMOTE: Record<string, string[]> = {
-  hub: ["hub"],
-  ws_compression: ["ws_compress", "ws_compression", "websocket_compress", "websocket_compression"],
-  ws_no_masking: ["ws_no_masking", "websocket_no_masking"],
   jetstream_cluster_migrate: ["jetstream_cluster_migrate", "js_cluster_migrate"],
 };
 
@@ -23,6 +20,16 @@ function unapplied(table: Record<string, string[]>, prefix: string, into: string
     }));
   }
   return out;
+}
+
+/** nats-server's isWSURL: the scheme starts with "ws". */
+function isWebSocketURL(u: string): boolean {
+  return u.trim().toLowerCase().startsWith("ws");
+}
+
+/** A URL with its password shown as nats-server's redactURLList shows it. */
+function redactURL(u: string): string {
+  return u.replace(/(\/\/[^/:@]*:)[^/@]*@/, "$1xxxxx@");
 }
 
 /** listen / port / host handlers shared by both blocks. */
@@ -153,7 +160,22 @@ function remoteFromConf(node: ConfNode, key: string, later: string[]): LeafRemot
     tls: (n, k) => {
       remote.tls = tlsFromConf(n, k, true);
     },
+    hub: (n, k) => {
+      remote.hub = bool(n, k);
+    },
+    ...aliases(["ws_compress", "ws_compression", "websocket_compress", "websocket_compression"], (n, k) => {
+      remote.ws_compression = bool(n, k);
+    }),
+    ...aliases(["ws_no_masking", "websocket_no_masking"], (n, k) => {
+      remote.ws_no_masking = bool(n, k);
+    }),
   });
   if (remote.urls.length === 0) throw fail(node, key, "Expected remote leafnode entry to have a url");
+  // nats-server's validateLeafNode: one remote dials WebSocket URLs or leaf URLs, not both.
+  const ws = remote.urls.map(isWebSocketURL);
+  if (ws.some((w) => w !== ws[0])) {
+    const listed = remote.urls.map((u) => JSON.stringify(redactURL(u))).join(" ");
+    throw fail(node, key, `remote leaf node configuration cannot have a mix of websocket and non-websocket urls: [${listed}]`);
+  }
   return remote;
 }

@@ -207,6 +207,15 @@ export interface LeafRemote {
   deny_imports?: string[];
   /** Subjects local messages may not take out to the hub. */
   deny_exports?: string[];
+  /**
+   * We are the hub of this link although we dial it (nats-server's remote `hub`): we advertise all our
+   * interest, and the accepting side takes the spoke's part.
+   */
+  hub?: boolean;
+  /** Over ws:// or wss://: offer permessage-deflate. */
+  ws_compression?: boolean;
+  /** Over ws:// or wss://: ask the server to take unmasked frames (Nats-No-Masking). */
+  ws_no_masking?: boolean;
 }
 
 export interface LeafNodeOptions {

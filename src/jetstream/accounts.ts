@@ -119,6 +119,39 @@ export class JetStreamService {
     this.accounts.clear();
   }
 
+  /**
+   * A config reload, as nats-server 2.9.10 applies it (enableJetStreamAccounts after reloadAuthorization):
+   * each configured account's JetStream follows its new `jetstream`, started, its limits replaced, or stopped
+   * (its streams stay on disk); an account the reload added is answered "not enabled" unless it enables
+   * JetStream; one it removed leaves with its engine. $G has JetStream while no accounts are configured:
+   * accounts added on reload stop it, removing them all starts it again. Operator mode follows JWTs.
+   */
+  async reload(next: ServerOptions): Promise<void> {
+    const h = this.host;
+    if ((next.operator ?? []).length > 0) return;
+    for (const name of [...this.accounts.keys(), ...this.#refusals.keys()]) {
+      if (h.accounts.get(name) !== undefined) continue;
+      const engine = this.accounts.get(name);
+      this.accounts.delete(name);
+      this.#refusals.delete(name);
+      this.#endpoints.delete(name);
+      await engine?.stop();
+    }
+    const system = h.accounts.system?.name ?? null;
+    const wanted = new Map(jetStreamAccounts(next, system).map((a) => [a.name, a]));
+    for (const acc of h.accounts.list()) {
+      const js = wanted.get(acc.name);
+      const engine = this.accounts.get(acc.name);
+      if (js !== undefined && engine !== undefined) engine.account = js;
+      else if (js !== undefined) await this.#enable(js);
+      else if (engine !== undefined) {
+        this.accounts.delete(acc.name);
+        await engine.stop();
+        this.#refuse(acc.name);
+      } else this.#refuse(acc.name);
+    }
+  }
+
   /** Starts the account's engine; one whose name cannot be a folder is refused instead (logged). */
   async #enable(account: JetStreamAccount): Promise<void> {
     const h = this.host;

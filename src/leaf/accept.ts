@@ -98,11 +98,15 @@ export class LeafAcceptor {
     await l?.close();
   }
 
-  private accept(conn: Conn): ConnHandler {
+  /**
+   * A leaf connection, from the leafnode port or (`webSocket`) upgraded on the WebSocket port's leaf path:
+   * the same INFO and handshake, but over a WebSocket TLS was the listener's, before the upgrade.
+   */
+  accept(conn: Conn, webSocket = false): ConnHandler {
     const link = new Connection(this.svc.newCid(), conn, this.svc, Kind.LEAF);
     const nonce = newNonce();
     const hs = new AcceptHandshake(this.svc, this.infoBase);
-    const leaf = new LeafConn(link, this.svc, hs, false);
+    const leaf = new LeafConn(link, this.svc, hs, false, false);
     this.svc.track(leaf);
     this.svc.log.notice(`${link.traceId} - Leafnode connection created`);
     // Until CONNECT, anything else is an authorization violation (nats-server arms expectConnect).
@@ -120,7 +124,7 @@ export class LeafAcceptor {
     (t as { unref?: () => void }).unref?.();
     link.flush();
     // 2.9.10 upgrades after the plain INFO, as for clients without handshake_first.
-    if (this.tls !== null) link.upgradeTLS(this.tls, tlsTimeout, null);
+    if (this.tls !== null && !webSocket) link.upgradeTLS(this.tls, tlsTimeout, null);
     return link;
   }
 }
@@ -216,6 +220,8 @@ class AcceptHandshake implements Handshake {
       this.refuseOldVersion(leaf, min, version);
       return;
     }
+    // A leaf whose remote says hub: true is the hub of this link: we take the spoke's part.
+    if (j.is_hub === true) leaf.spoke = true;
     this.svc.replaceDuplicate(leaf, name, cluster);
     leaf.link.enqueue(infoLine({ ...this.infoBase, client_id: leaf.cid, connect_info: true, remote_account: leaf.account }));
     leaf.activate({ id, name, cluster, headers: j.headers === true && !this.svc.options.no_header_support });

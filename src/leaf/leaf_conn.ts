@@ -62,8 +62,14 @@ export class LeafConn extends RemoteLink<LeafLinkHost> {
     link: Connection,
     host: LeafLinkHost,
     readonly handshake: Handshake,
-    /** true on the side that dialled (a spoke): it advertises only local interest. */
+    /** true on the side that dialled. */
     readonly solicited: boolean,
+    /**
+     * This side is the link's spoke: it advertises only local interest and that of leaves it is the hub of.
+     * The dialling side, unless its remote says hub: true; the accepting side when the peer's CONNECT says
+     * is_hub (nats-server's isSpoke).
+     */
+    public spoke: boolean,
     /** A remote's deny_imports and deny_exports: what may not come in from the peer, and go out to it. */
     readonly deny: LinkDeny = NO_DENY,
   ) {
@@ -95,15 +101,15 @@ export class LeafConn extends RemoteLink<LeafLinkHost> {
   // ---- interest -------------------------------------------------------------------------------------------
 
   /**
-   * Whether a subscription is advertised on this link: never the peer's own; a soliciting side only local
-   * interest and what leaves below it have, never what it learned from a hub it dialled (nats-server's
-   * spoke rule); JetStream's API subjects and what deny_imports refuses never.
+   * Whether a subscription is advertised on this link: never the peer's own; a spoke only local interest and
+   * what leaves below it have, never what it learned from its hub (nats-server's updateSmap); JetStream's API
+   * subjects and what deny_imports refuses never.
    */
   protected forwards(sub: Subscription): boolean {
     const c = sub.client;
     if (c === this) return false;
     if (c instanceof LeafConn) {
-      if (this.solicited && c.solicited) return false;
+      if (this.spoke && c.spoke) return false;
       // Loop detection must see every path, so $LDS. crosses whatever the origin.
       if (c.origin !== "" && c.origin === this.origin && !sub.subject.startsWith("$LDS.")) return false;
     }

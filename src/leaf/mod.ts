@@ -5,12 +5,14 @@
  */
 import { formatGoDuration } from "../config/_duration.ts";
 import type { ServerOptions } from "../config/options.ts";
+import type { Conn, ConnHandler } from "../runtime/types.ts";
 import { CloseReason } from "../connection/close_reason.ts";
 import type { Connection } from "../connection/connection.ts";
 import { LinkSet } from "../link/link_set.ts";
 import { ERR } from "../protocol/errors.ts";
 import { nuid } from "../protocol/nuid.ts";
 import { LeafAcceptor } from "./accept.ts";
+import { leafAccountsError } from "./accounts_check.ts";
 import type { LeafHost } from "./host.ts";
 import type { LeafConn, LeafLinkHost } from "./leaf_conn.ts";
 import { Solicitor } from "./solicit.ts";
@@ -78,20 +80,22 @@ export class LeafNodes extends LinkSet<LeafHost> implements LeafLinkHost {
     }
   }
 
+  /**
+   * A leaf that came in on the WebSocket port's leaf path; null when there is no leafnode port, as
+   * nats-server 2.9.10 accepts them only then.
+   */
+  acceptWebSocket(conn: Conn): ConnHandler | null {
+    return this.acceptor?.accept(conn, true) ?? null;
+  }
+
   newCid(): number {
     return this.srv.newCid();
   }
 
   /** nats-server's validateLeafNode: every account the block names must exist ($G and $SYS always do). */
   private checkAccounts(lo: NonNullable<ServerOptions["leafnodes"]>): void {
-    const check = (name: string | undefined, where: string) => {
-      if (name !== undefined && name !== "" && this.srv.accountRouter(name) === null) {
-        throw new Error(`cannot find local account ${JSON.stringify(name)} specified in leafnode ${where}`);
-      }
-    };
-    check(lo.authorization?.account, "authorization");
-    for (const u of lo.authorization?.users ?? []) check(u.account, "authorization");
-    for (const r of lo.remotes ?? []) check(r.account, "remote");
+    const err = leafAccountsError(lo, (name) => this.srv.accountRouter(name) !== null);
+    if (err !== null) throw new Error(err);
   }
 
   /** Puts `leaf` in the account of that name (null: $G); false when there is no such account. */
@@ -165,8 +169,17 @@ export class LeafNodes extends LinkSet<LeafHost> implements LeafLinkHost {
     return null;
   }
 
-  /** A reload that only changed TLS certificate material (reload.ts refuses anything else): new links use it. */
+  /**
+   * A reload that only changed TLS certificate material (reload.ts refuses anything else): new links use it.
+   * A link bound to an account the reload removed is closed; a solicited one dials again and stays out
+   * until its account is back, as at its first dial.
+   */
   async reload(next: ServerOptions): Promise<void> {
+    for (const leaf of this.leafs.values()) {
+      if (leaf.closed || this.srv.accountRouter(leaf.account) !== null) continue;
+      this.log.notice(`${leaf.traceId} - Leafnode connection closed: account ${JSON.stringify(leaf.account)} was removed`);
+      leaf.link.close(CloseReason.missingAccount);
+    }
     const lo = next.leafnodes!;
     const applied = JSON.stringify(lo);
     if (applied === this.applied) return;

@@ -3,6 +3,8 @@
  * handshake reads the hub's INFO, sends a leaf CONNECT as nats-server 2.9.10's leafConnectInfo does, and
  * waits for the second INFO before the link carries traffic. When the link closes or a dial fails it
  * redials after `reconnect` (30 s after a loop or a refusal), as nats-server's reConnectToRemoteLeafNode.
+ * A ws:// or wss:// remote dials the hub's WebSocket port: TLS first for wss, then the upgrade, and the same
+ * leaf protocol over the WebSocket as over any other Conn.
  */
 import type { LeafRemote } from "../config/options.ts";
 import { CloseReason } from "../connection/close_reason.ts";
@@ -12,6 +14,8 @@ import { ERR } from "../protocol/errors.ts";
 import { Kind } from "../protocol/kind.ts";
 import type { Conn, ConnHandler, TLSClientConfig } from "../runtime/types.ts";
 import { ADVERTISED_VERSION } from "../version.ts";
+import { ClientUpgrade } from "../websocket/client_upgrade.ts";
+import type { Deflate } from "../websocket/deflate.ts";
 import { type Handshake, LeafConn } from "./leaf_conn.ts";
 import type { LeafNodes } from "./mod.ts";
 import { hostPortOf, type LeafURL, LeafURLs } from "./urls.ts";
@@ -29,6 +33,8 @@ const DEFAULT_LEAF_RECONNECT_MS = 1000;
 const LEAF_TLS_TIMEOUT_MS = 2000;
 /** nats-server's connect_error_reports: failures before the first success are logged this rarely. */
 const CONNECT_ERROR_REPORTS = 3600;
+/** The largest WebSocket message taken from a hub, as from a client: min(8 × max_payload, 64 MiB). */
+const WS_MAX_MESSAGE_CAP = 64 * 1024 * 1024;
 
 export class Solicitor {
   private readonly urls: LeafURLs;
@@ -38,6 +44,8 @@ export class Solicitor {
   private stopped = false;
   /** The link being set up or up, if any. */
   current: LeafConn | null = null;
+  /** permessage-deflate for a ws remote with ws_compression, loaded at the first dial. */
+  private deflate: Deflate | null = null;
 
   constructor(
     readonly svc: LeafNodes,
@@ -69,6 +77,18 @@ export class Solicitor {
     }, ms);
   }
 
+  /**
+   * A WebSocket remote does TLS before its upgrade when any URL is wss:// or it has a tls block
+   * (nats-server's remote.TLS); a plain one only after the hub's INFO.
+   */
+  private get webSocketTLS(): boolean {
+    return this.remote.tls !== undefined || this.remote.urls.some((u) => u.trim().toLowerCase().startsWith("wss"));
+  }
+
+  private get tlsTimeoutMs(): number {
+    return this.remote.tls?.timeout ?? LEAF_TLS_TIMEOUT_MS;
+  }
+
   private async dial(): Promise<void> {
     if (this.stopped || this.current !== null) return;
     const url = this.urls.next();
@@ -76,7 +96,13 @@ export class Solicitor {
     const log = this.svc.log;
     log.debugf(`Trying to connect as leafnode to remote server on "${hostPortOf(url)}"`);
     try {
-      await this.svc.runtime.dial(url.host, url.port, { open: (conn) => this.open(conn, url), timeoutMs: DIAL_TIMEOUT_MS });
+      if (url.ws && this.remote.ws_compression === true && this.deflate === null) this.deflate = (await import("../websocket/deflate.ts")).deflate;
+      const tls = url.ws && this.webSocketTLS ? this.tlsConfig(url) : undefined;
+      await this.svc.runtime.dial(url.host, url.port, {
+        open: (conn) => (url.ws ? this.openWebSocket(conn, url, tls !== undefined) : this.open(conn, url)),
+        timeoutMs: DIAL_TIMEOUT_MS + (tls !== undefined ? this.tlsTimeoutMs : 0),
+        ...(tls !== undefined && { tls }),
+      });
     } catch (err) {
       if (this.stopped) return;
       // Before the first link, nats-server logs the first failure and then one in connect_error_reports.
@@ -88,10 +114,54 @@ export class Solicitor {
     }
   }
 
-  private open(conn: Conn, url: LeafURL): ConnHandler {
+  /** The upgrade first; once the socket is a WebSocket it is served as any dialled leaf connection. */
+  private openWebSocket(raw: Conn, url: LeafURL, tls: boolean): ConnHandler {
+    const o = this.svc.options;
+    const up = new ClientUpgrade(
+      raw,
+      {
+        host: hostPortOf(url),
+        path: url.path,
+        compression: this.remote.ws_compression === true ? this.deflate : null,
+        noMasking: this.remote.ws_no_masking === true,
+        maxMessage: Math.min(8 * o.max_payload, WS_MAX_MESSAGE_CAP),
+        tls,
+        timeoutMs: INFO_WAIT_MS,
+      },
+      {
+        upgraded: (ws) => {
+          const link = this.open(ws, url);
+          this.svc.log.debugf(`${link.traceId} - Leafnode compression=${ws.compressed} masking=${ws.masksWrites}`);
+          if (ws.tls !== null) link.onTLS(ws.tls);
+          return link;
+        },
+        failed: (why) => {
+          if (this.stopped) return;
+          this.svc.log.error(`${hostPortOf(url)} - Error soliciting websocket connection: ${why}`);
+          this.schedule(this.reconnectMs);
+        },
+      },
+    );
+    queueMicrotask(() => up.start());
+    return up;
+  }
+
+  /**
+   * Certificates are read at each connect (they may be rotated on disk). The name verified is the first
+   * host name among the configured URLs, since gossiped URLs are addresses (nats-server's tlsName).
+   */
+  tlsConfig(url: LeafURL): TLSClientConfig {
+    const t = this.remote.tls;
+    const servername = this.remote.urls.map((u) => new URL(u).hostname).find((h) => !/^[\d.]+$|:/.test(h)) ?? url.host;
+    return { ...(t !== undefined ? tlsClientConfig(t) : {}), servername };
+  }
+
+  private open(conn: Conn, url: LeafURL): Connection {
     const link = new Connection(this.svc.newCid(), conn, this.svc, Kind.LEAF);
     const hs = new SolicitHandshake(this, url);
-    const leaf = new LeafConn(link, this.svc, hs, true, { imports: this.remote.deny_imports ?? [], exports: this.remote.deny_exports ?? [] });
+    // A remote with hub: true makes us the hub of the link although we dial it.
+    const spoke = this.remote.hub !== true;
+    const leaf = new LeafConn(link, this.svc, hs, true, spoke, { imports: this.remote.deny_imports ?? [], exports: this.remote.deny_exports ?? [] });
     if (!this.svc.bind(leaf, this.remote.account ?? null)) {
       // The account went away in a reload; nats-server closes and tries again later.
       this.svc.log.error(`Unable to lookup account ${this.remote.account} for solicited leafnode connection: account not found`);
@@ -110,8 +180,16 @@ export class Solicitor {
     this.connectedOnce = true;
   }
 
-  learn(advertised: readonly string[], used: LeafURL): void {
-    this.urls.learn(advertised, used);
+  /**
+   * The hub's URLs from an INFO: leafnode_urls, or for a WebSocket remote ws_connect_urls (nats-server's
+   * updateLeafNodeURLs, which takes an INFO with either).
+   */
+  learn(info: Record<string, unknown>, used: LeafURL): void {
+    const leaf = stringList(info.leafnode_urls) ?? [];
+    const ws = stringList(info.ws_connect_urls) ?? [];
+    if (leaf.length === 0 && ws.length === 0) return;
+    if (used.ws) this.urls.learn(ws, used, this.webSocketTLS ? "wss" : "ws");
+    else if (leaf.length > 0) this.urls.learn(leaf, used);
   }
 
   closed(leaf: LeafConn): void {
@@ -146,9 +224,8 @@ class SolicitHandshake implements Handshake {
   }
 
   info(leaf: LeafConn, info: Record<string, unknown>): void {
-    const urls = Array.isArray(info.leafnode_urls) ? info.leafnode_urls.filter((u): u is string => typeof u === "string") : null;
-    if (urls !== null && urls.length > 0) this.solicitor.learn(urls, this.url);
-    if (this.state === "info") this.firstInfo(leaf, info, urls);
+    this.solicitor.learn(info, this.url);
+    if (this.state === "info") this.firstInfo(leaf, info, stringList(info.leafnode_urls));
     else if (this.state === "connect_info" && info.connect_info === true) this.finish(leaf);
   }
 
@@ -164,9 +241,10 @@ class SolicitHandshake implements Handshake {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     const tls = this.solicitor.remote.tls;
-    if (info.tls_required === true || tls !== undefined) {
+    // Over a WebSocket, TLS (if any) came before the upgrade.
+    if (!this.url.ws && (info.tls_required === true || tls !== undefined)) {
       this.state = "tls";
-      leaf.link.upgradeClientTLS(this.tlsConfig(), tls?.timeout ?? LEAF_TLS_TIMEOUT_MS);
+      leaf.link.upgradeClientTLS(this.solicitor.tlsConfig(this.url), tls?.timeout ?? LEAF_TLS_TIMEOUT_MS);
       return;
     }
     this.sendConnect(leaf);
@@ -174,16 +252,6 @@ class SolicitHandshake implements Handshake {
 
   tlsReady(leaf: LeafConn): void {
     if (this.state === "tls") this.sendConnect(leaf);
-  }
-
-  /**
-   * Certificates are read at each connect (they may be rotated on disk). The name verified is the first
-   * host name among the configured URLs, since gossiped URLs are addresses (nats-server's tlsName).
-   */
-  private tlsConfig(): TLSClientConfig {
-    const t = this.solicitor.remote.tls;
-    const servername = this.solicitor.remote.urls.map((u) => new URL(u).hostname).find((h) => !/^[\d.]+$|:/.test(h)) ?? this.url.host;
-    return { ...(t !== undefined ? tlsClientConfig(t) : {}), servername };
   }
 
   /** CONNECT with the remote's credentials file if it has one (its nonce signature is asynchronous). */
@@ -233,6 +301,7 @@ class SolicitHandshake implements Handshake {
       server_id: svc.srv.id,
       ...(domain ? { domain } : {}),
       name: svc.srv.name,
+      ...(this.solicitor.remote.hub === true ? { is_hub: true } : {}),
       cluster: svc.clusterName,
       ...(headers ? { headers } : {}),
       ...(jetstream ? { jetstream } : {}),
@@ -278,4 +347,8 @@ class SolicitHandshake implements Handshake {
     this.timer = null;
     this.solicitor.closed(leaf);
   }
+}
+
+function stringList(v: unknown): string[] | null {
+  return Array.isArray(v) ? v.filter((u): u is string => typeof u === "string") : null;
 }

@@ -1,7 +1,8 @@
 /**
- * A remote's URL list as nats-server keeps it: configured URLs (nats-leaf://, nats://, tls://, default port
- * 7422, user info for CONNECT), shuffled unless no_randomize, and after each INFO the hub's advertised
- * leafnode_urls in front, the URL just used rotated to the end.
+ * A remote's URL list as nats-server keeps it: configured URLs (nats-leaf://, nats://, tls://, or ws:// and
+ * wss:// for a hub's WebSocket port; default port 7422, user info for CONNECT), shuffled unless no_randomize,
+ * and after each INFO the hub's advertised URLs in front (leafnode_urls, or ws_connect_urls for a WebSocket
+ * remote), the URL just used rotated to the end.
  */
 
 export const DEFAULT_LEAF_PORT = 7422;
@@ -13,12 +14,26 @@ export interface LeafURL {
   pass?: string;
   /** Came from a hub's leafnode_urls rather than the config. */
   gossiped: boolean;
+  /** ws:// or wss://: the link is a WebSocket to the hub's WebSocket port. */
+  ws: boolean;
+  /** The upgrade request's path: /leafnode, then the URL's own path (nats-server's leafNodeSolicitWSConnection). */
+  path: string;
 }
+
+/** Tells the accepting WebSocket listener that a leaf connects, not a client. */
+const LEAF_WS_PATH = "/leafnode";
+
+/** The port written in a URL's authority, if any. */
+const EXPLICIT_PORT = /^[^:]+:\/\/(?:[^@/?#]*@)?(?:\[[^\]]*\]|[^:/?#]*):(\d+)/;
 
 export function parseLeafURL(s: string): LeafURL {
   const u = new URL(s);
   const host = u.hostname.replace(/^\[(.*)\]$/, "$1");
-  const out: LeafURL = { host, port: u.port === "" ? DEFAULT_LEAF_PORT : Number(u.port), gossiped: false };
+  const ws = u.protocol.toLowerCase().startsWith("ws");
+  const path = ws ? LEAF_WS_PATH + u.pathname.replace(/^\//, "") : "";
+  // WHATWG URL drops a scheme's default port (ws:80, wss:443), which nats-server would dial as written.
+  const port = u.port !== "" ? u.port : (EXPLICIT_PORT.exec(s)?.[1] ?? "");
+  const out: LeafURL = { host, port: port === "" ? DEFAULT_LEAF_PORT : Number(port), gossiped: false, ws, path };
   if (u.username !== "") {
     out.user = decodeURIComponent(u.username);
     out.pass = decodeURIComponent(u.password);
@@ -48,17 +63,18 @@ export class LeafURLs {
   }
 
   /**
-   * The hub's leafnode_urls (`host:port`): they go first, except those naming a configured URL's address;
-   * user info is reused from the configured URLs, as nats-server does for bare gossiped URLs.
+   * The hub's advertised URLs (`host:port`, dialled with `scheme`): they go first, except those naming a
+   * configured URL's address; user info is reused from the configured URLs, as nats-server does for bare
+   * gossiped URLs.
    */
-  learn(advertised: readonly string[], used: LeafURL): void {
+  learn(advertised: readonly string[], used: LeafURL, scheme = "nats-leaf"): void {
     const known = new Set(this.configured.map(hostPortOf));
     const cred = this.configured.find((u) => u.user !== undefined);
     const gossiped: LeafURL[] = [];
     for (const a of advertised) {
       if (known.has(a)) continue;
       try {
-        const u = parseLeafURL(`nats-leaf://${a}`);
+        const u = parseLeafURL(`${scheme}://${a}`);
         gossiped.push({ ...u, gossiped: true, ...(cred ? { user: cred.user, pass: cred.pass } : {}) });
       } catch {
         // An address nats-server would not dial either.

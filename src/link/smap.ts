@@ -50,6 +50,14 @@ export class InterestMap {
     return sub.queue !== null ? `${this.op}+ ${this.account}${key} ${n}` : null;
   }
 
+  /** Withdraws everything advertised (the account left the link): one removal line per key. */
+  withdrawAll(): InterestLine[] {
+    const lines = [...this.counts.keys()].map((key) => `${this.op}- ${this.account}${key}`);
+    this.counts.clear();
+    this.counted.clear();
+    return lines;
+  }
+
   /**
    * Counts every subscription in `subs` and returns one line per key with its final count, as nats-server's
    * initial burst does (a group of two goes out as `LS+ foo q 2`, not `1` then `2`).

@@ -501,9 +501,12 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
   /**
    * A reloaded cluster block (nats-server's clusterOption and routesOption): new authorization and TLS apply
    * to routes from now on, advertising changes reach peers and clients, removed routes are closed and not
-   * dialled again, added ones are dialled. Where it listens cannot change (reload.ts refuses that).
+   * dialled again, added ones are dialled. Where it listens cannot change (reload.ts refuses that). Accounts
+   * the reload removed are no longer carried: their interest is withdrawn from every route.
    */
   async reload(next: ServerOptions): Promise<void> {
+    const carried = new Set(this.srv.otherAccounts().map((a) => a.name));
+    for (const r of this.byId.values()) r.dropLanes((account) => carried.has(account));
     const co = next.cluster!;
     const applied = JSON.stringify(co);
     if (applied === this.applied) return;

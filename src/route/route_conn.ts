@@ -113,6 +113,23 @@ export class RouteConn extends RemoteLink<RouteLinkHost> {
     this.link.flush();
   }
 
+  /**
+   * Stops carrying the accounts `keep` turns down (a reload removed them): the peer is told our interest in
+   * each is gone, and its interest in them leaves their routers.
+   */
+  dropLanes(keep: (account: string) => boolean): void {
+    let sent = false;
+    for (const [account, lane] of this.lanes) {
+      if (keep(account)) continue;
+      this.lanes.delete(account);
+      for (const line of lane.withdraw()) {
+        this.sendLine(line);
+        sent = true;
+      }
+    }
+    if (sent) this.link.flush();
+  }
+
   protected forwards(sub: Subscription): boolean {
     return forwardsToRoutes(sub);
   }
@@ -267,6 +284,12 @@ export class RouteLane implements InterestLane {
     this.unwatch?.();
     this.unwatch = null;
     dropPeerSubs(this.router, this.peerSubs);
+  }
+
+  /** Closes the lane while the route stays: returns the RS- lines that withdraw what it advertised. */
+  withdraw(): string[] {
+    this.close();
+    return this.advertised.withdrawAll();
   }
 
   admitDelivery(): boolean {

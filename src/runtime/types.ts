@@ -85,6 +85,8 @@ export interface Conn {
   readonly remotePort: number;
   /** The client's address as a proxy in front reported it (a WebSocket's X-Forwarded-For), for logs only. */
   readonly forwardedFor?: string | null;
+  /** The JWT a WebSocket upgrade request carried in the `jwt_cookie` cookie: the CONNECT's when it has none. */
+  readonly cookieJwt?: string | null;
 }
 
 /** What the core gives the runtime for each accepted or dialled connection. */

@@ -4,11 +4,16 @@
  * reload with nats-server's "config reload not supported for <Field>: old=..., new=..." and leave the running
  * configuration untouched; so does a new config that does not validate (e.g. unreadable TLS files).
  *
+ * Configured accounts reload as in nats-server's reloadAuthorization: accounts are added and removed, exports,
+ * imports and mappings linked again (Accounts.reload); then services follow (JetStream per account, leaf links
+ * and route interest of removed accounts). no_auth_user can only be dropped with its user, system_account
+ * not changed, both refused in nats-server's words.
+ *
  * An authorization change re-authenticates every connected client with its original CONNECT: a client whose
  * credentials no longer pass gets `-ERR 'Authorization Violation'` and is closed; one whose user was removed
- * from the users list is closed as "Client Closed"; the others take their user's new permissions, and
- * subscriptions those no longer allow are removed with `-ERR 'Permissions Violation for Subscription to
- * "<subject>" (sid "<sid>")'` (client.go processSubsOnConfigReload).
+ * from the users list, or moved to another account, is closed as "Client Closed"; the others take their
+ * user's new permissions, and subscriptions those no longer allow are removed with `-ERR 'Permissions
+ * Violation for Subscription to "<subject>" (sid "<sid>")'` (client.go processSubsOnConfigReload).
  */
 import fs from "node:fs";
 import process from "node:process";
@@ -21,6 +26,9 @@ import { goQuote } from "../protocol/encode.ts";
 import type { TLSServerConfig } from "../runtime/types.ts";
 import type { Server } from "./server.ts";
 import { tlsClientConfig, tlsServerConfig } from "../config/tls_config.ts";
+import { DEFAULT_SYSTEM_ACCOUNT, GLOBAL_ACCOUNT } from "../account/registry.ts";
+import { leafAccountsError } from "../leaf/accounts_check.ts";
+import { SYSTEM } from "./builtin_services.ts";
 
 import { ReloadError } from "./reload_error.ts";
 
@@ -45,12 +53,7 @@ const NOT_RELOADABLE: Partial<Record<Key, string>> = {
   lame_duck_duration: "LameDuckDuration",
   lame_duck_grace_period: "LameDuckGracePeriod",
   max_closed_clients: "MaxClosedClients",
-  no_auth_user: "NoAuthUser",
-  // natsedge links accounts (their routers, imports and mappings) once, at startup.
-  accounts: "Accounts",
-  system_account: "SystemAccount",
   no_system_account: "NoSystemAccount",
-  mappings: "Mappings",
   jetstream: "JetStream",
   mqtt: "MQTT",
   // natsedge's file sink is opened by the CLI; moving or resizing it needs a restart for now.
@@ -77,6 +80,9 @@ const RELOADED: Partial<Record<Key, (v: unknown) => string>> = {
   ports_file_dir: (v) => `ports_file_dir = ${v ?? ""}`,
   client_advertise: (v) => `client_advertise = ${v ?? ""}`,
   max_traced_msg_len: (v) => `max_traced_msg_len = ${v}`,
+  // nats-server's top-level mappings are $G's: a change to either is its accountsOption.
+  accounts: () => "accounts",
+  mappings: () => "accounts",
 };
 
 /** Where a block sits in the file (`at`) is no part of what it configures: moving it changes nothing. */
@@ -144,6 +150,38 @@ function checkLeafnodes(cur: LeafNodeOptions | undefined, next: LeafNodeOptions 
   }
 }
 
+/**
+ * nats-server's noauthuser case: no_auth_user cannot be set or changed at run time, only dropped together
+ * with its user.
+ */
+function checkNoAuthUser(cur: ServerOptions, next: ServerOptions): void {
+  const old = cur.no_auth_user;
+  const users = [...(next.authorization?.users ?? []), ...(next.accounts ?? []).flatMap((a) => a.users ?? [])];
+  if (old !== undefined && next.no_auth_user === undefined && !users.some((u) => (u.user ?? u.nkey) === old)) return;
+  throw new ReloadError(`config reload not supported for NoAuthUser: old=${old ?? ""}, new=${next.no_auth_user ?? ""}`);
+}
+
+/** nats-server's systemaccount case: only an explicit $SYS may go back to the default, which is $SYS. */
+function checkSystemAccount(cur: ServerOptions, next: ServerOptions): void {
+  if (cur.system_account === DEFAULT_SYSTEM_ACCOUNT && next.system_account === undefined) return;
+  throw new ReloadError(`config reload not supported for SystemAccount: old=${cur.system_account ?? ""}, new=${next.system_account ?? ""}`);
+}
+
+/** Operator mode's accounts come from JWTs (CLAIMS.UPDATE applies them); configured ones do not reload there. */
+function checkOperatorAccounts(cur: ServerOptions, next: ServerOptions, k: "accounts" | "mappings"): void {
+  if ((cur.operator ?? []).length === 0) return;
+  const goName = k === "accounts" ? "Accounts" : "Mappings";
+  throw new ReloadError(`config reload not supported for ${goName}: old=${show(cur[k], k)}, new=${show(next[k], k)}`);
+}
+
+/** nats-server validates the leafnodes block again on reload: an account it names cannot be removed. */
+function checkLeafnodeAccounts(next: ServerOptions): void {
+  if (next.leafnodes === undefined) return;
+  const names = new Set([GLOBAL_ACCOUNT, next.system_account ?? DEFAULT_SYSTEM_ACCOUNT, ...(next.accounts ?? []).map((a) => a.name)]);
+  const err = leafAccountsError(next.leafnodes, (name) => names.has(name));
+  if (err !== null) throw new Error(err);
+}
+
 /** The options that differ, refusing any that cannot change at runtime. */
 function diff(cur: ServerOptions, next: ServerOptions): Key[] {
   const keys = new Set([...Object.keys(cur), ...Object.keys(next)] as Key[]);
@@ -154,6 +192,9 @@ function diff(cur: ServerOptions, next: ServerOptions): Key[] {
     if (k === "cluster") checkCluster(cur.cluster, next.cluster);
     if (k === "leafnodes") checkLeafnodes(cur.leafnodes, next.leafnodes);
     if (k === "websocket") checkWebsocket(cur, next);
+    if (k === "no_auth_user") checkNoAuthUser(cur, next);
+    if (k === "system_account") checkSystemAccount(cur, next);
+    if (k === "accounts" || k === "mappings") checkOperatorAccounts(cur, next, k);
     const goName = NOT_RELOADABLE[k];
     if (goName !== undefined) {
       throw new ReloadError(`config reload not supported for ${goName}: old=${show(cur[k], k)}, new=${show(next[k], k)}`);
@@ -180,13 +221,15 @@ function checkWebsocket(cur: ServerOptions, next: ServerOptions): void {
  */
 export async function reloadOptions(srv: Server, loaded: ServerOptions): Promise<void> {
   const cur = srv.options;
+  const oldNoAuthUser = cur.no_auth_user;
   // A random port (-1) in the new config means "keep the bound one", as nats-server's clientOrgPort.
   const next: ServerOptions = { ...loaded, port: loaded.port === -1 || loaded.port === 0 ? cur.port : loaded.port };
   const changed = diff(cur, next);
   if (next.max_payload > next.max_pending) {
     throw new ReloadError(`max_payload (${next.max_payload}) cannot be higher than max_pending (${next.max_pending})`);
   }
-  const authChanged = changed.includes("authorization") || changed.includes("tls");
+  const accountsChanged = changed.includes("accounts") || changed.includes("mappings");
+  const authChanged = accountsChanged || ["authorization", "tls", "no_auth_user"].some((k) => changed.includes(k as Key));
   let auth = srv.auth;
   let tls: TLSServerConfig | null | undefined;
   try {
@@ -198,6 +241,9 @@ export async function reloadOptions(srv: Server, loaded: ServerOptions): Promise
     if (authChanged) auth = new Authenticator(next, srv.jwtAuth);
     // The websocket block's new TLS must load before anything is applied; its service takes it after.
     if (changed.includes("websocket") && next.websocket?.tls !== undefined) tlsServerConfig(next.websocket.tls);
+    if (accountsChanged) checkLeafnodeAccounts(next);
+    // Last: it checks the new accounts before it changes anything, then applies them.
+    if (accountsChanged) srv.accounts.reload(next);
   } catch (err) {
     throw new ReloadError(err instanceof Error ? err.message : String(err));
   }
@@ -209,17 +255,22 @@ export async function reloadOptions(srv: Server, loaded: ServerOptions): Promise
   srv.log.trace = next.trace;
   srv.log.logtime = next.logtime;
   srv.log.logtimeUTC = next.logtime_utc;
+  const logged = new Set<string>();
   for (const k of changed) {
-    const msg = RELOADED[k];
-    if (msg !== undefined) srv.log.notice(`Reloaded: ${msg(next[k])}`);
+    const msg = RELOADED[k]?.(next[k]);
+    if (msg !== undefined && !logged.has(msg)) srv.log.notice(`Reloaded: ${msg}`);
+    if (msg !== undefined) logged.add(msg);
   }
   if (changed.includes("max_payload")) for (const c of srv.clients.values()) c.parser.maxPayload = next.max_payload;
   if (changed.includes("pid_file") && next.pid_file !== undefined) fs.writeFileSync(next.pid_file, String(process.pid));
   if (changed.includes("ports_file_dir")) srv.lifecycle.movePortsFile(next.ports_file_dir);
   srv.applyReload(auth, tls);
   if (changed.includes("max_connections")) enforceMaxConnections(srv);
-  if (authChanged) await recheckClients(srv);
+  // Services first: a listener's own authorization (WebSocket's) is rebuilt there, and its clients are checked against it.
   await srv.services.reload(next);
+  // The first accounts {} block may come with a reload: the system account's services start with it, as at start.
+  if (accountsChanged) await srv.services.startEnabled(SYSTEM, srv, next);
+  if (authChanged) await recheckClients(srv, oldNoAuthUser === next.no_auth_user ? undefined : oldNoAuthUser);
   srv.lifecycle.configLoadTime = Date.now();
   srv.flushPending();
   srv.log.notice("Reloaded server configuration");
@@ -240,15 +291,19 @@ function enforceMaxConnections(srv: Server): void {
   srv.log.notice(`Closed ${closed} connections to fall within max_connections`);
 }
 
-async function recheckClients(srv: Server): Promise<void> {
+/** `droppedNoAuthUser`: the no_auth_user the reload dropped, whose clients are that user by name. */
+async function recheckClients(srv: Server, droppedNoAuthUser: string | undefined): Promise<void> {
   const o = srv.options;
   const all = [...(o.authorization?.users ?? []), ...(o.accounts ?? []).flatMap((acc) => acc.users ?? [])];
-  const users = new Set(all.map((u) => u.user ?? u.nkey));
+  const accountOf = new Map(all.map((u) => [u.user ?? u.nkey, u.account ?? GLOBAL_ACCOUNT]));
   const checks = [...srv.clients.values()].filter((c) => c.connected && !c.closed).map(async (c) => {
-    // A named user that is gone from the users list "moved accounts" in nats-server's terms: plain close.
-    const named = c.opts.nkey ?? c.opts.user;
-    if (users.size > 0 && named !== undefined && !users.has(named)) {
-      c.link.close(CloseReason.clientClosed);
+    // A named user gone from the users list, or now in another account, "moved accounts" in nats-server's
+    // terms (clientHasMovedToDifferentAccount): plain close, the client reconnects into its new account.
+    // nats-server names a client that sent no credentials after its no_auth_user.
+    const anonymous = c.opts.nkey === undefined && c.opts.user === undefined && c.user?.name === droppedNoAuthUser;
+    const named = c.opts.nkey ?? c.opts.user ?? (anonymous ? droppedNoAuthUser : undefined);
+    if (accountOf.size > 0 && named !== undefined && accountOf.get(named) !== c.account.name) {
+      c.link.closeAfterFlush(CloseReason.clientClosed);
       return;
     }
     let v: AuthVerdict;

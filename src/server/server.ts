@@ -131,6 +131,11 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     return this.services.get(MQTT)?.acceptWebSocket(conn) ?? null;
   }
 
+  /** Leaf nodes over WebSocket: where the WebSocket listener sends `/leafnode` connections. */
+  acceptLeafWebSocket(conn: Conn): ConnHandler | null {
+    return this.services.get(LEAFNODES)?.acceptWebSocket(conn) ?? null;
+  }
+
   /** For the monitor's /streaming pages. */
   streaming(): StreamingView | null {
     return this.services.get(STAN) ?? null;

@@ -46,6 +46,12 @@ export class Services<H> {
     }
   }
 
+  /** Starts `spec` if a reload's options enable it and it is not running yet. */
+  async startEnabled(spec: ServiceSpec<Service, H>, host: H, o: ServerOptions): Promise<void> {
+    if (this.#running.has(spec.name) || !spec.enabled(o)) return;
+    this.#running.set(spec.name, await spec.start(host));
+  }
+
   /** Adds a service started elsewhere (an embedder's, or a test's). */
   add(name: string, service: Service): void {
     if (this.#running.has(name)) throw new Error(`service ${JSON.stringify(name)} is already running`);

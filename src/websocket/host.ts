@@ -17,6 +17,8 @@ export interface WebSocketHost {
   acceptClient(conn: Conn, via: ClientListener): ConnHandler;
   /** MQTT over WebSocket (the /mqtt path): serves `conn` as an MQTT client; absent or null without MQTT. */
   acceptMqttWebSocket?(conn: Conn): ConnHandler | null;
+  /** A leaf node over WebSocket (the /leafnode path); null without a leafnode port. */
+  acceptLeafWebSocket?(conn: Conn): ConnHandler | null;
   /** Makes `l`'s authenticator the one for its client type. */
   registerListener(l: ClientListener): void;
 }

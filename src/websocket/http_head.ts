@@ -61,7 +61,7 @@ function isIP(s: string): boolean {
 }
 
 /** WebCrypto rather than node:crypto, whose module costs idle memory. */
-async function acceptKey(key: string): Promise<string> {
+export async function acceptKey(key: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-1", encoder.encode(key + GUID));
   let bin = "";
   for (const b of new Uint8Array(digest)) bin += String.fromCharCode(b);

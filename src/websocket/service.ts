@@ -33,6 +33,7 @@ export class WebSocketService implements ClientListener, UpgradeSettings {
   readonly compressThreshold = COMPRESS_THRESHOLD;
   readonly maxMessage: number;
   readonly handshakeTimeoutMs: number;
+  readonly jwtCookie: string | undefined;
   accepting = true;
   private listener: Listener | null = null;
   /** The server's authenticator with the block's verify_and_map, and the server authenticator it was built from. */
@@ -45,11 +46,13 @@ export class WebSocketService implements ClientListener, UpgradeSettings {
     readonly opts: WebsocketOptions,
     public tls: TLSServerConfig | null,
     readonly origins: OriginPolicy,
-    private readonly override: Authenticator | null,
+    /** The block's own authorization, rebuilt on reload: its users may be the accounts'. */
+    private override: Authenticator | null,
   ) {
     this.authTimeoutMs = opts.authorization?.timeout;
     this.maxMessage = Math.min(8 * host.options.max_payload, MAX_MESSAGE_CAP);
     this.handshakeTimeoutMs = opts.handshake_timeout ?? 0;
+    this.jwtCookie = opts.jwt_cookie;
   }
 
   get port(): number {
@@ -93,14 +96,27 @@ export class WebSocketService implements ClientListener, UpgradeSettings {
 
   /**
    * nats-server's wsUpgrade paths: /mqtt... is MQTT (refused with 404 when the server has no MQTT, as current
-   * nats-server does), /leafnode... would be a leaf node (not served: natsedge's leaf nodes do not speak
-   * WebSocket), anything else a NATS client.
+   * nats-server does), /leafnode... a leaf node, anything else a NATS client.
    */
   route(head: RequestHead): WsRoute | null {
     if (head.path.startsWith(MQTT_PATH)) return this.host.options.mqtt?.port && this.host.acceptMqttWebSocket !== undefined ? this.mqtt : null;
-    if (head.path.startsWith(LEAF_PATH)) return null;
+    if (head.path.startsWith(LEAF_PATH)) return this.leaf;
     return this.clients;
   }
+
+  /** As nats-server 2.9.10: upgraded first, then closed without a word when there is no leafnode port. */
+  private readonly leaf: WsRoute = {
+    accept: (ws: WsConn) => {
+      const h = this.host.acceptLeafWebSocket?.(ws) ?? null;
+      if (h === null) {
+        this.host.log.error("Not configured to accept leaf node connections");
+        ws.destroy();
+        return { onData() {}, onDrain() {}, onClose() {}, onTLS() {} };
+      }
+      if (ws.tls !== null) h.onTLS(ws.tls);
+      return h;
+    },
+  };
 
   private readonly mqtt: WsRoute = {
     protocol: "mqtt",
@@ -156,8 +172,12 @@ export class WebSocketService implements ClientListener, UpgradeSettings {
     };
   }
 
-  /** A reload may change only the block's TLS (reload.ts refuses the rest): the next handshakes use it. */
+  /**
+   * A reload may change only the block's TLS (reload.ts refuses the rest): the next handshakes use it. The
+   * users its own authorization falls back on (the server's and the accounts') may have changed too.
+   */
   async reload(next: ServerOptions): Promise<void> {
+    this.override = websocketAuthenticator(next);
     const t = next.websocket?.tls;
     if (t === undefined) return;
     this.tls = tlsServerConfig(t);

@@ -4,6 +4,7 @@
  * and the 101. After that it only passes the raw connection's events on to the WsConn.
  */
 import type { Conn, ConnHandler, TLSServerConfig, TLSState } from "../runtime/types.ts";
+import { cookie } from "./cookie.ts";
 import { refusal } from "./handshake.ts";
 import { headEnd, httpError, MAX_HEAD, offersDeflate, parseHead, type RequestHead, switchingProtocols } from "./http_head.ts";
 import type { Deflate } from "./deflate.ts";
@@ -20,6 +21,8 @@ export interface UpgradeSettings {
   maxMessage: number;
   /** 0: no limit. */
   handshakeTimeoutMs: number;
+  /** The cookie whose value stands in for a CONNECT without `jwt` (the block's jwt_cookie). */
+  jwtCookie: string | undefined;
   /** Refuses new upgrades (lame duck mode). */
   accepting: boolean;
   /** Logs a refusal as nats-server does: `<peer> - websocket handshake error: <reason>`. */
@@ -135,9 +138,11 @@ export class Upgrade implements ConnHandler {
       compression,
       compressThreshold: this.s.compressThreshold,
       noMasking,
+      maskWrites: false,
       maxMessage: this.s.maxMessage,
       tls: this.tls,
       forwardedFor: head.forwardedFor,
+      cookieJwt: this.s.jwtCookie !== undefined ? cookie(h, this.s.jwtCookie) : null,
       maxFrame: browser ? BROWSER_FRAME : 0,
       wholeCompressed: browser && ua.includes("Version/") && ua.includes("Safari/"),
     });

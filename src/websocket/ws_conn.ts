@@ -9,20 +9,24 @@ import type { Conn, ConnHandler, TLSClientConfig, TLSServerConfig, TLSState } fr
 import { closeStatus } from "./close_status.ts";
 import type { Deflate } from "./deflate.ts";
 import { FrameReader, OP } from "./frame_reader.ts";
-import { closePayload, controlFrame, headerSize, writeHeader } from "./frame_writer.ts";
+import { closePayload, controlFrame, headerSize, keyOf, mask, writeHeader } from "./frame_writer.ts";
 
 export interface WsConnOptions {
   /** permessage-deflate, when it was negotiated. */
   compression: Deflate | null;
   /** Batches of at most this many bytes go uncompressed. */
   compressThreshold: number;
-  /** The client was told it may send unmasked frames (Nats-No-Masking). */
+  /** The peer may send unmasked frames: a client told yes to Nats-No-Masking, or the server a leaf dialled. */
   noMasking: boolean;
+  /** Frames sent are masked: this side dialled (a leaf) and the server did not agree to Nats-No-Masking. */
+  maskWrites: boolean;
   maxMessage: number;
   /** The listener's TLS, already negotiated, when it has one. */
   tls: TLSState | null;
   /** The first X-Forwarded-For address, when it is an IP. */
   forwardedFor: string | null;
+  /** The value of the upgrade request's `jwt_cookie` cookie, when the block names one and it was sent. */
+  cookieJwt: string | null;
   /**
    * The largest frame payload sent, 0 for none: nats-server cuts what it sends browsers into 4 KiB frames
    * (whole messages when uncompressed, fragments of one message when compressed).
@@ -46,6 +50,9 @@ export class WsConn implements Conn, ConnHandler {
    * them (write() reported them untaken) and hands them back first on its next write, unframed.
    */
   private owed = 0;
+  /** When writes are masked: the key of the frame the owed bytes belong to, and where in it they start. */
+  private owedKey: Uint8Array | null = null;
+  private owedKeyPos = 0;
   /** Framed bytes of our own (control frames, the 101, a compressed frame's rest) to go out once owed is 0. */
   private queue: Uint8Array[] = [];
   /**
@@ -90,6 +97,19 @@ export class WsConn implements Conn, ConnHandler {
     return this.opts.forwardedFor;
   }
 
+  /** permessage-deflate was negotiated. */
+  get compressed(): boolean {
+    return this.opts.compression !== null;
+  }
+
+  get masksWrites(): boolean {
+    return this.opts.maskWrites;
+  }
+
+  get cookieJwt(): string | null {
+    return this.opts.cookieJwt;
+  }
+
   get tls(): TLSState | null {
     return this.opts.tls;
   }
@@ -100,7 +120,7 @@ export class WsConn implements Conn, ConnHandler {
     if (this.closeSent || this.rawClosed) return 0;
     let done = 0;
     if (this.owed > 0) {
-      done = this.raw.write(data.subarray(0, Math.min(this.owed, data.length)));
+      done = this.writeOwed(data.subarray(0, Math.min(this.owed, data.length)));
       this.owed -= done;
       if (this.owed > 0) return done;
     }
@@ -124,24 +144,40 @@ export class WsConn implements Conn, ConnHandler {
     return done + off;
   }
 
+  /** The core's rest of a frame cut short; masked on a copy when writes are, the core's bytes left as they are. */
+  private writeOwed(b: Uint8Array): number {
+    if (this.owedKey === null) return this.raw.write(b);
+    const c = b.slice();
+    mask(c, this.owedKey, this.owedKeyPos);
+    const n = this.raw.write(c);
+    this.owedKeyPos = (this.owedKeyPos + n) & 3;
+    return n;
+  }
+
   /**
    * How many payload bytes of `frames` (payload cut at `cap`) the `n` bytes written hold, setting owed to the
    * rest of a frame cut short. A frame cut inside its header is queued whole and counts as taken.
    */
   private taken(frames: Uint8Array, n: number, len: number, cap: number): number {
+    const masked = this.opts.maskWrites;
     let off = 0;
     let payload = 0;
     while (payload < len) {
       const p = Math.min(cap, len - payload);
-      const hs = headerSize(p);
+      const hs = headerSize(p, masked);
       if (n >= off + hs + p) {
         off += hs + p;
         payload += p;
         continue;
       }
       if (n >= off + hs) {
-        this.owed = p - (n - off - hs);
-        return payload + (n - off - hs);
+        const sent = n - off - hs;
+        this.owed = p - sent;
+        if (masked) {
+          this.owedKey = keyOf(frames.subarray(off), hs).slice();
+          this.owedKeyPos = sent & 3;
+        }
+        return payload + sent;
       }
       this.queue.push(frames.slice(n, off + hs + p));
       return payload + p;
@@ -163,8 +199,9 @@ export class WsConn implements Conn, ConnHandler {
    * binary messages, or with `compressed` one message in fragments (RSV1 on the first only, RFC 7692).
    */
   private framed(payload: Uint8Array, cap: number, compressed: boolean): Uint8Array {
+    const masked = this.opts.maskWrites;
     const count = Math.max(1, Math.ceil(payload.length / cap));
-    const size = payload.length + count * headerSize(Math.min(cap, payload.length));
+    const size = payload.length + count * headerSize(Math.min(cap, payload.length), masked);
     if (this.scratch.length < size || this.scratch.length > Math.max(SCRATCH_KEEP, 8 * size)) {
       this.scratch = new Uint8Array(Math.max(size, Math.min(2 * this.scratch.length, SCRATCH_KEEP)));
     }
@@ -176,9 +213,10 @@ export class WsConn implements Conn, ConnHandler {
       const first = from === 0;
       const last = from + p === payload.length;
       const opcode = compressed && !first ? OP.continuation : OP.binary;
-      at += writeHeader(out.subarray(at), opcode, p, compressed && first, !compressed || last);
-      out.set(payload.subarray(from, from + p), at);
-      at += p;
+      const hs = writeHeader(out.subarray(at), opcode, p, compressed && first, !compressed || last, masked);
+      out.set(payload.subarray(from, from + p), at + hs);
+      if (masked) mask(out.subarray(at + hs, at + hs + p), keyOf(out.subarray(at), hs), 0);
+      at += hs + p;
       from += p;
     } while (from < payload.length);
     return out.subarray(0, at);
@@ -221,7 +259,7 @@ export class WsConn implements Conn, ConnHandler {
 
   end(): void {
     this.handler = null;
-    this.sendClose(controlFrame(OP.close, closePayload(this.status, this.reason)));
+    this.sendClose(this.control(OP.close, closePayload(this.status, this.reason)));
   }
 
   destroy(): void {
@@ -255,7 +293,7 @@ export class WsConn implements Conn, ConnHandler {
   // ---- frames ---------------------------------------------------------------------------------------------
 
   private onControl(op: number, payload: Uint8Array): void {
-    if (op === OP.ping) this.send(controlFrame(OP.pong, payload));
+    if (op === OP.ping) this.send(this.control(OP.pong, payload));
     else if (op === OP.close) this.peerClosed(payload);
   }
 
@@ -270,12 +308,12 @@ export class WsConn implements Conn, ConnHandler {
       else if (!validUtf8(body)) reply = closePayload(1007, "invalid utf8 body in close frame");
       else reply = payload;
     }
-    this.sendClose(controlFrame(OP.close, reply));
+    this.sendClose(this.control(OP.close, reply));
     this.tellClosed();
   }
 
   private protocolError(status: number, reason: string): void {
-    this.sendClose(controlFrame(OP.close, closePayload(status, reason)));
+    this.sendClose(this.control(OP.close, closePayload(status, reason)));
     this.tellClosed();
   }
 
@@ -284,6 +322,10 @@ export class WsConn implements Conn, ConnHandler {
     const h = this.handler;
     this.handler = null;
     h?.onClose();
+  }
+
+  private control(op: number, payload: Uint8Array): Uint8Array {
+    return controlFrame(op, payload, this.opts.maskWrites);
   }
 
   /** Sends bytes already framed (or the 101 response, before any frame), after what is queued. */

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { type Child, natsedgeCommand, sleep, spawn } from "./spawn.ts";
+import { REFERENCE_SERVER } from "./reference_server.ts";
 
 
 export class CliChild {
@@ -17,8 +18,20 @@ export class CliChild {
   }
 
   /** Starts `natsedge <args>` and resolves once it logged "Server is ready" (rejects if it exits first). */
-  static async start(args: string[], env: Record<string, string> = {}): Promise<CliChild> {
-    const proc = spawn([...natsedgeCommand(), ...args], {
+  static start(args: string[], env: Record<string, string> = {}): Promise<CliChild> {
+    return CliChild.startCommand([...natsedgeCommand(), ...args], env);
+  }
+
+  /**
+   * Starts `natsedge <args>`, or in reference mode (NATSEDGE_REFERENCE_SERVER) nats-server with the same
+   * arguments: both log to stderr, say "Server is ready" and take the same signals.
+   */
+  static startServer(args: string[], env: Record<string, string> = {}): Promise<CliChild> {
+    return REFERENCE_SERVER !== "" ? CliChild.startCommand([REFERENCE_SERVER, ...args], env) : CliChild.start(args, env);
+  }
+
+  private static async startCommand(command: string[], env: Record<string, string>): Promise<CliChild> {
+    const proc = spawn(command, {
       stdin: "ignore",
       stdout: "ignore",
       stderr: "pipe",

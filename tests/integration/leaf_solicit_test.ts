@@ -244,9 +244,9 @@ describe("natsedge leaf -> nats-server hub", () => {
 
 describe("leafnodes options natsedge does not apply yet", () => {
   test("refuse to start, naming each key", async () => {
-    const config = `leafnodes { remotes = [ { url: "nats-leaf://127.0.0.1:1", hub: true } ] }`;
+    const config = `leafnodes { remotes = [ { url: "nats-leaf://127.0.0.1:1", jetstream_cluster_migrate: true } ] }`;
     const err = await runServer({ config }).then(() => null, (e: Error) => e);
-    expect(err?.message).toBe("natsedge does not support these configured options yet: leafnodes.remotes.hub");
+    expect(err?.message).toBe("natsedge does not support these configured options yet: leafnodes.remotes.jetstream_cluster_migrate");
   });
 
   test("a remote's account must exist, as nats-server checks", async () => {

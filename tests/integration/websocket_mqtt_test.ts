@@ -1,7 +1,7 @@
 // The WebSocket listener's paths (nats-server's wsUpgrade): /mqtt is MQTT over WebSocket, answered with the
 // "mqtt" subprotocol, sharing messages with NATS clients; without an mqtt block natsedge refuses /mqtt with
-// 404 as current nats-server does (2.9.10 upgrades it anyway); /leafnode is not served (natsedge's leaf nodes
-// do not speak WebSocket). The MQTT round trip runs where the server can take MQTT over WebSocket: against
+// 404 as current nats-server does (2.9.10 upgrades it anyway); /leafnode is a leaf node (tests in
+// leaf_websocket_test.ts), upgraded and then closed when there is no leafnode port. The MQTT round trip runs where the server can take MQTT over WebSocket: against
 // nats-server in reference mode, and on natsedge once its MQTT service offers the hook (acceptMqttWebSocket).
 import { describe, expect, test } from "bun:test";
 import { connectAsync } from "mqtt";
@@ -13,6 +13,7 @@ import { RawWs } from "../_helpers/ws_raw.ts";
 import { useCleanup } from "../_helpers/scope.ts";
 import { natsedgeOnly } from "../_helpers/security.ts";
 import { REFERENCE_SERVER } from "../_helpers/reference_server.ts";
+import { until } from "../_helpers/leaf.ts";
 
 const own = useCleanup();
 const PLAIN = "websocket { host: 127.0.0.1, port: -1, no_tls: true }";
@@ -28,10 +29,13 @@ describe("paths on the WebSocket port", () => {
     expect(c.status).toBe(404);
   });
 
-  natsedgeOnly("/leafnode is not served", async () => {
+  test("/leafnode without a leafnode port is upgraded, then closed and logged, as 2.9.10 does", async () => {
     const srv = own(await startWsServer(PLAIN));
     const c = own(await RawWs.open(srv.wsPort, {}, "/leafnode"));
-    expect(c.status).toBe(404);
+    expect(c.status).toBe(101);
+    await c.until(() => c.closed);
+    expect(c.text).toBe("");
+    await until(() => srv.logs.some((x) => x.includes("Not configured to accept leaf node connections")), "the log line");
   });
 
   test("any other path is a NATS client", async () => {

@@ -580,10 +580,22 @@ describe("optionsFromConf cluster and leafnodes", () => {
 
   test("2.9.10 remote keys natsedge does not apply yet are read and listed by name, aliases under one name", () => {
     const text = `leafnodes {
-  remotes = [ { url: nats-leaf://h, hub: true, deny_import: [a], deny_exports: [b], ws_compression: true, websocket_compress: true } ]
+  remotes = [ { url: nats-leaf://h, deny_import: [a], deny_exports: [b], jetstream_cluster_migrate: true, js_cluster_migrate: true } ]
 }`;
-    expect(fromText(text).options.leafnodes?.unapplied).toEqual(["leafnodes.remotes.hub", "leafnodes.remotes.ws_compression"]);
+    expect(fromText(text).options.leafnodes?.unapplied).toEqual(["leafnodes.remotes.jetstream_cluster_migrate"]);
     expect(fromText(text).options.leafnodes?.remotes?.[0]).toMatchObject({ deny_imports: ["a"], deny_exports: ["b"] });
+  });
+
+  test("a remote's hub and WebSocket keys, with their aliases", () => {
+    const text = "leafnodes { remotes = [ { url: ws://h:80, hub: true, websocket_compress: true, websocket_no_masking: true } ] }";
+    expect(fromText(text).options.leafnodes?.remotes?.[0]).toEqual({ urls: ["ws://h:80"], hub: true, ws_compression: true, ws_no_masking: true });
+    expect(fromText(text).options.leafnodes?.unapplied).toBeUndefined();
+  });
+
+  test("a remote cannot mix WebSocket and leaf URLs, named as nats-server does with the password hidden", () => {
+    expect(confError('leafnodes { remotes = [ { urls: ["wss://u:pw@h:443", "nats-leaf://h:7422"] } ] }').detail).toBe(
+      'remote leaf node configuration cannot have a mix of websocket and non-websocket urls: ["wss://u:xxxxx@h:443" "nats-leaf://h:7422"]',
+    );
   });
 });
 

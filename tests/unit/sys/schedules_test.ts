@@ -62,6 +62,7 @@ function host(clients: Map<number, unknown>): SysHost {
     clients,
     jetstream: () => null,
     leafz: () => [],
+    clusterVarz: () => ({}),
     lifecycle: { accountTotalsGone: () => undefined },
   } as unknown as SysHost;
 }

@@ -1,7 +1,8 @@
 // WsConn's write side against a socket that takes a random part of every write: whatever the core flushes
 // comes out as valid server frames whose payloads are the core's bytes in order, with pongs only between
 // frames, in frames of at most 64 KiB or 4 KiB frames for a browser. The core is played by a pending buffer that
-// keeps what write() did not take, as Connection's Outbound does.
+// keeps what write() did not take, as Connection's Outbound does. The same holds for a dialling leaf's masked
+// frames: each carries its own key, and a frame cut short goes on with the key where it stopped.
 import { describe, expect, test } from "bun:test";
 import type { Conn, ConnHandler } from "../../../src/runtime/types.ts";
 import { WsConn } from "../../../src/websocket/ws_conn.ts";
@@ -48,8 +49,8 @@ interface Parsed {
   maxPayload: number;
 }
 
-/** Reads server frames (unmasked, never fragmented here) off the wire. */
-function parse(wire: Uint8Array): Parsed {
+/** Reads frames (never fragmented here) off the wire, unmasking those that are; `masked` says all must be. */
+function parse(wire: Uint8Array, masked: boolean): Parsed {
   const out: Parsed = { data: [], pongs: 0, maxPayload: 0 };
   let i = 0;
   while (i < wire.length) {
@@ -66,6 +67,12 @@ function parse(wire: Uint8Array): Parsed {
     }
     const op = b0 & 0x0f;
     if ((b0 & 0x80) === 0) throw new Error(`unfinished frame at ${i}`);
+    if (((wire[i + 1]! & 0x80) !== 0) !== masked) throw new Error(`mask bit ${masked ? "missing" : "set"} at ${i}`);
+    if (masked) {
+      const key = wire.slice(at, at + 4);
+      at += 4;
+      for (let k = 0; k < len; k++) wire[at + k] = wire[at + k]! ^ key[k & 3]!;
+    }
     if (op === 10) {
       out.pongs++;
       if (len !== 4) throw new Error(`pong of ${len} bytes at ${i}`);
@@ -82,12 +89,17 @@ function parse(wire: Uint8Array): Parsed {
 const ping = new Uint8Array([0x89, 0x84, 1, 2, 3, 4, 0x70 ^ 1, 0x69 ^ 2, 0x6e ^ 3, 0x67 ^ 4]);
 
 describe("WsConn writes over a socket that takes what it likes", () => {
-  for (const [label, maxFrame] of [["frames of at most 64 KiB", 0], ["4 KiB frames for a browser", 4096]] as const) {
+  const cases = [
+    ["frames of at most 64 KiB", 0, false],
+    ["4 KiB frames for a browser", 4096, false],
+    ["masked frames of at most 64 KiB, as a dialling leaf sends", 0, true],
+  ] as const;
+  for (const [label, maxFrame, maskWrites] of cases) {
     test(label, () => {
       for (let seed = 1; seed <= 20; seed++) {
         const rand = rng(seed);
         const raw = new FlakySocket(rand);
-        const ws = new WsConn(raw, { compression: null, compressThreshold: 64, noMasking: false, maxMessage: 1 << 20, tls: null, forwardedFor: null, maxFrame, wholeCompressed: false });
+        const ws = new WsConn(raw, { compression: null, compressThreshold: 64, noMasking: false, maskWrites, maxMessage: 1 << 20, tls: null, forwardedFor: null, cookieJwt: null, maxFrame, wholeCompressed: false });
         ws.handler = { onData() {}, onDrain() {}, onClose() {}, onTLS() {} } satisfies ConnHandler;
         // The core's side: bytes flushed and not yet taken, and everything flushed so far.
         let pending = new Uint8Array(0);
@@ -123,7 +135,7 @@ describe("WsConn writes over a socket that takes what it likes", () => {
           flush();
           idle = raw.length === before ? idle + 1 : 0;
         }
-        const got = parse(raw.wire);
+        const got = parse(raw.wire, maskWrites);
         const data = concat(got.data);
         const want = concat(sent);
         expect(data.length).toBe(want.length);
