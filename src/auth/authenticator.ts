@@ -47,8 +47,14 @@ export class Authenticator {
   private readonly a: AuthorizationOptions | undefined;
   private readonly mapCerts: boolean;
 
-  /** `jwt`: operator mode, where every client authenticates with a user JWT and nothing else. */
-  constructor(o: ServerOptions, private readonly jwt: JwtAuthenticator | null = null) {
+  /** The `$G` user made up for a config whose only account is the system account, if any. */
+  readonly madeUpUser: string | null;
+
+  /**
+   * `jwt`: operator mode, where every client authenticates with a user JWT and nothing else. `madeUp`: the
+   * made-up user's name to keep (a reload's), so clients already in under it keep their name, as nats-server does.
+   */
+  constructor(o: ServerOptions, private readonly jwt: JwtAuthenticator | null = null, madeUp: string | null = null) {
     const a = o.authorization;
     this.a = a;
     this.mapCerts = o.tls?.verify_and_map === true;
@@ -58,7 +64,8 @@ export class Authenticator {
       return eff ? new ClientPermissions(eff) : null;
     };
     // Users of `authorization {}` are in the global account, those of an `accounts {}` entry in theirs.
-    const sysOnly = jwt === null ? systemAccountOnlyUser(o) : null;
+    const sysOnly = jwt === null ? systemAccountOnlyUser(o, madeUp) : null;
+    this.madeUpUser = sysOnly?.user ?? null;
     const all = [...(a?.users ?? []), ...(o.accounts ?? []).flatMap((acc) => acc.users ?? []), ...(sysOnly !== null ? [sysOnly] : [])];
     for (const u of all) {
       const account = u.account ?? null;
@@ -144,12 +151,11 @@ const DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
  * so that a config written to reach the system account does not lock out every other client. 2.9.10 does this
  * even beside an `authorization {}` block (later releases do not).
  */
-function systemAccountOnlyUser(o: ServerOptions): UserEntry | null {
+function systemAccountOnlyUser(o: ServerOptions, keep: string | null): UserEntry | null {
   const accounts = o.accounts ?? [];
   if (o.no_auth_user !== undefined || o.no_system_account === true || accounts.length !== 1) return null;
   if (accounts[0]!.name !== (o.system_account ?? "$SYS")) return null;
-  const random = crypto.getRandomValues(new Uint8Array(8));
-  const user = `nats-${Array.from(random, (b) => DIGITS[b % DIGITS.length]).join("")}`;
+  const user = keep ?? `nats-${Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => DIGITS[b % DIGITS.length]).join("")}`;
   // nats-server's password for it is the name from its seventh character on.
   return { user, password: user.slice(6) };
 }

@@ -238,7 +238,7 @@ export async function reloadOptions(srv: Server, loaded: ServerOptions): Promise
       tls = next.tls ? tlsServerConfig(next.tls) : null;
       if (tls !== null) await srv.runtime.prepareTLS?.();
     }
-    if (authChanged) auth = new Authenticator(next, srv.jwtAuth);
+    if (authChanged) auth = new Authenticator(next, srv.jwtAuth, srv.auth.madeUpUser);
     // The websocket block's new TLS must load before anything is applied; its service takes it after.
     if (changed.includes("websocket") && next.websocket?.tls !== undefined) tlsServerConfig(next.websocket.tls);
     if (accountsChanged) checkLeafnodeAccounts(next);

@@ -8,10 +8,11 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Msg, NatsConnection } from "@nats-io/transport-node";
+import { connect, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { client, type TestServer } from "../_helpers/server.ts";
 import { runServerFromArgs } from "../_helpers/conf_server.ts";
 import { freePort, until } from "../_helpers/leaf.ts";
+import { CliChild } from "../_helpers/cli_child.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "natsedge-sysev-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -212,6 +213,34 @@ describe("a config whose only account is the system account", () => {
       await expect(client(srv, { reconnect: false })).rejects.toThrow(/authorization violation/i);
     } finally {
       await srv.close();
+    }
+  });
+
+  test("keeps the made-up user's name across a reload, so the clients in under it stay as they are", async () => {
+    const file = join(dir, "reload.conf");
+    const conf = (users: string) => `accounts { SYS: { users: [ ${users} ] } }\nsystem_account: SYS\n`;
+    writeFileSync(file, conf("{user: sys, password: sys}"));
+    const child = await CliChild.startServer(["-c", file, "-a", "127.0.0.1", "-p", "-1"]);
+    const url = `127.0.0.1:${child.port}`;
+    const anon = await connect({ servers: url, reconnect: false });
+    const sys = await connect({ servers: url, user: "sys", pass: "sys", reconnect: false });
+    try {
+      const madeUp = async () => {
+        const data = (await sys.request("$SYS.REQ.SERVER.PING.CONNZ", JSON.stringify({ auth: true }), { timeout: 3000 })).json<Json>().data as Json;
+        return (data.connections as Json[]).map((c) => c.authorized_user as string).filter((u) => u !== "sys");
+      };
+      const before = await madeUp();
+      expect(before).toEqual([expect.stringMatching(/^nats-/)]);
+      const from = child.lines.length;
+      writeFileSync(file, conf("{user: sys, password: sys}, {user: sys2, password: sys2}"));
+      child.signal("SIGHUP");
+      expect(await child.waitLog(/Reloaded server configuration|Failed to reload server configuration/, from)).toContain("Reloaded");
+      expect(await madeUp()).toEqual(before);
+      await anon.flush();
+    } finally {
+      await anon.close().catch(() => {});
+      await sys.close().catch(() => {});
+      await child.close();
     }
   });
 });
