@@ -471,11 +471,15 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     this.accounts.addSystemImports();
   }
 
-  onServiceLatency(sink: LatencySink): void {
+  onServiceLatency(sink: LatencySink): () => void {
     for (const a of this.accounts.list()) a.latencySink = sink;
-    this.accounts.onAdded((a) => {
+    const off = this.accounts.onAdded((a) => {
       a.latencySink = sink;
     });
+    return () => {
+      off();
+      for (const a of this.accounts.list()) if (a.latencySink === sink) a.latencySink = null;
+    };
   }
 
   /** The system service runs only when there is a system account. */

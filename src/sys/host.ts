@@ -13,8 +13,8 @@ export interface SysHost extends MonitorHost {
   readonly operator: OperatorMode | null;
   /** Writes what publishes queued on client connections. */
   flushPending(): void;
-  /** Hands every account's service latency measures to `sink`, those of accounts added later too. */
-  onServiceLatency(sink: LatencySink): void;
+  /** Hands every account's service latency measures to `sink`, those of accounts added later too, until the returned function is called. */
+  onServiceLatency(sink: LatencySink): () => void;
   /** The account of that name (null: $G), to publish in it; null for an unknown account. */
   accountRouter(name: string | null): { readonly router: Router } | null;
 }

@@ -40,11 +40,17 @@ export class LatencyPublisher {
   /** By router: an account dropped by a reload takes its endpoint with it. */
   private readonly endpoints = new WeakMap<Router, InternalEndpoint>();
 
+  private readonly off: () => void;
+
   constructor(private readonly srv: SysHost) {
-    srv.onServiceLatency((m) => {
+    this.off = srv.onServiceLatency((m) => {
       // Measured inside the exporter's fan-out, whose router cannot route again until it is done.
       queueMicrotask(() => this.publish(m));
     });
+  }
+
+  stop(): void {
+    this.off();
   }
 
   private publish(m: LatencyMeasure): void {

@@ -95,6 +95,7 @@ export class SystemServices {
   async stop(): Promise<void> {
     this.statszPush.stop();
     this.accountConns.stop();
+    this.latency.stop();
     for (const s of this.subs) this.internal.removeSub(s);
   }
 }
