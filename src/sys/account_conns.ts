@@ -30,6 +30,12 @@ export class AccountConns {
     private readonly timers: Timers = RUNTIME_TIMERS,
   ) {}
 
+  /** A connection that was there before these services started (a reload brought the system account): counted, no event. */
+  adopt(account: string): void {
+    this.conns.set(account, (this.conns.get(account) ?? 0) + 1);
+    this.rearm(account);
+  }
+
   connected(account: string): void {
     this.conns.set(account, (this.conns.get(account) ?? 0) + 1);
     this.update(account);

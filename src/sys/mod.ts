@@ -48,6 +48,7 @@ export class SystemServices {
       }));
     }
     this.accountConns = new AccountConns(srv, this.env, (subject, body) => this.send(subject, body), (s) => this.listened(s));
+    for (const c of srv.clients.values()) if (c.connected) this.accountConns.adopt(c.account.name);
     this.subs.push(this.internal.subscribe("$SYS.REQ.ACCOUNT.*.CONNS", null, (msg) => {
       if (msg.reply !== null) this.accountConns.request(accountOf(msg), msg.reply);
     }));

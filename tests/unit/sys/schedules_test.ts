@@ -121,3 +121,18 @@ test("a CONNS request is answered only for an account with connections here", ()
   conns.stop();
   expect(clock.pending).toBe(0);
 });
+
+test("connections there before the services started are counted without an event, and get the heartbeat", () => {
+  const clock = new Clock();
+  const clients = new Map<number, unknown>([[1, client("A")]]);
+  const srv = host(clients);
+  const sent: string[] = [];
+  const conns = new AccountConns(srv, new Envelope(srv), (subject) => void sent.push(subject), () => true, clock);
+  conns.adopt("A");
+  expect(sent).toEqual([]);
+  conns.request("A", "_INBOX.a");
+  expect(sent).toEqual(["_INBOX.a"]);
+  clock.advance(EVENTS_HB_INTERVAL_MS);
+  expect(sent.slice(1)).toEqual(["$SYS.SERVER.ACCOUNT.A.CONNS", "$SYS.ACCOUNT.A.SERVER.CONNS"]);
+  conns.stop();
+});
