@@ -14,7 +14,7 @@ import type { Account } from "./account.ts";
 import { Bridge } from "./bridge.ts";
 import type { ServiceExport } from "./exports.ts";
 import { replyOf } from "./rewrite.ts";
-import { type LatencyStart, shouldSample } from "./latency.ts";
+import { type LatencyConfig, type LatencyStart, shouldSample } from "./latency.ts";
 
 /**
  * How a subject is renamed on the way: kept, replaced by a literal, or transformed (nats-server's
@@ -47,6 +47,7 @@ function tokenize(subject: string): string {
 }
 
 export class StreamImport extends Bridge {
+  readonly type = "stream";
   readonly sub: Subscription;
   private readonly renaming: Renaming;
 
@@ -79,6 +80,7 @@ export class StreamImport extends Bridge {
 }
 
 export class ServiceImport extends Bridge {
+  readonly type = "service";
   readonly sub: Subscription;
   private readonly renaming: Renaming;
 
@@ -91,7 +93,7 @@ export class ServiceImport extends Bridge {
     readonly subject: string,
     private readonly exp: ServiceExport,
     /** The import's `share`: a latency measure names the requestor. */
-    private readonly share = false,
+    readonly share = false,
   ) {
     super();
     this.renaming = new Renaming(to, subject);
@@ -106,6 +108,11 @@ export class ServiceImport extends Bridge {
     const timed = reply === null ? null : this.timed(pa, payload);
     const mapped = reply === null ? null : this.exporter.trackResponse(this.importer, reply, this.exp, timed);
     this.forward(this.exporter, to, mapped, pa, payload);
+  }
+
+  /** The export's latency tracking, which /accountz lists with the import. */
+  get latency(): LatencyConfig | null {
+    return this.exp.latency;
   }
 
   /** A request to time for the export's latency tracking (singleton exports only: the config refuses others). */

@@ -100,6 +100,12 @@ export class Accounts {
     return removed;
   }
 
+  /** The stream and service imports into the account of that name (configured, the system account's, a JWT's). */
+  importsInto(name: string): (StreamImport | ServiceImport)[] {
+    const all = [...this.bridges, ...(this.systemBridges.get(name) ?? []), ...(this.importsOf.get(name) ?? [])];
+    return all.filter((b): b is StreamImport | ServiceImport => (b instanceof StreamImport || b instanceof ServiceImport) && b.importer.name === name);
+  }
+
   /** nats-server's configureAccounts: a named system account must be configured; $SYS is made when it is not. */
   private systemAccount(o: ServerOptions, newRouter: () => Router, flush: () => void): Account | null {
     if (o.no_system_account === true) return null;

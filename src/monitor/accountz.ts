@@ -1,6 +1,39 @@
-/** /accountz: the accounts (nats-server's Accountz): $G, the configured ones and the system account. */
-import type { MonitorHost } from "./host.ts";
+/**
+ * /accountz: the accounts (nats-server's Accountz): $G, the configured ones and the system account; with
+ * `acc`, one account's detail with its exports and imports as 2.9.10's ExtExport and ExtImport write them.
+ */
+import type { AccountView, ImportView, MonitorHost, ServiceExportView } from "./host.ts";
 import { QueryError, rfc3339 } from "./format.ts";
+
+/** jwt.ResponseType's names, as nats-server writes an export's response type. */
+const RESPONSE_TYPES = { singleton: "Singleton", stream: "Streamed", chunked: "Chunked" } as const;
+
+/** jwt.ServiceLatency: sampling 0 (by trace headers) is written "headers". */
+function latency(l: { sampling: number; subject: string }): object {
+  return { sampling: l.sampling === 0 ? "headers" : l.sampling, results: l.subject };
+}
+
+function exportsOf(acc: AccountView): object[] {
+  const approved = (accounts: ReadonlySet<string> | null) => (accounts === null ? {} : { approved_accounts: [...accounts] });
+  const service = (e: ServiceExportView) => ({
+    subject: e.subject,
+    type: "service",
+    response_type: RESPONSE_TYPES[e.responseType],
+    ...(e.latency !== null && { service_latency: latency(e.latency) }),
+    ...approved(e.accounts),
+  });
+  return [
+    ...acc.exports.services.map(service),
+    ...acc.exports.streams.map((e) => ({ subject: e.subject, type: "stream", ...approved(e.accounts) })),
+  ];
+}
+
+/** A stream import names the importer's subject `local_subject`; a service import names it `subject`. */
+function importOf(i: ImportView): object {
+  const common = { invalid: false, share: i.type === "service" && i.share, tracking: false };
+  if (i.type === "stream") return { subject: i.subject, account: i.exporter.name, local_subject: i.to, type: "stream", ...common };
+  return { subject: i.to, account: i.exporter.name, to: i.subject, type: "service", ...common, ...(i.latency !== null && { latency: latency(i.latency) }) };
+}
 
 export function accountz(srv: MonitorHost, q: URLSearchParams): object {
   const now = rfc3339(Date.now());
@@ -12,17 +45,22 @@ export function accountz(srv: MonitorHost, q: URLSearchParams): object {
   if (acc === undefined) throw new QueryError(`Account ${name} does not exist`);
   let clients = 0;
   for (const c of srv.clients.values()) if (c.account.name === name) clients++;
+  const exports = exportsOf(acc);
+  const imports = srv.accounts.importsInto(name).map(importOf);
   return {
     ...head,
     account_detail: {
       account_name: name,
       update_time: rfc3339(srv.lifecycle.configLoadTime),
+      ...(acc === sys && { is_system: true }),
       expired: false,
       complete: true,
       jetstream_enabled: srv.jetstream()?.accounts.has(name) === true,
       leafnode_connections: srv.leafz(false).filter((l) => l.account === name).length,
       client_connections: clients,
       subscriptions: acc.router.sublist.count(),
+      ...(exports.length > 0 && { exports }),
+      ...(imports.length > 0 && { imports }),
       sublist_stats: acc.router.sublist.stats(),
     },
   };

@@ -152,10 +152,35 @@ export interface StreamingView {
   stats(): { inMsgs: number; inBytes: number; outMsgs: number; outBytes: number };
 }
 
+/** An account's export as /accountz lists it. */
+export interface ExportView {
+  readonly subject: string;
+  /** The accounts allowed to import it; null: public. */
+  readonly accounts: ReadonlySet<string> | null;
+}
+
+export interface ServiceExportView extends ExportView {
+  readonly responseType: "singleton" | "stream" | "chunked";
+  readonly latency: { readonly sampling: number; readonly subject: string } | null;
+}
+
+/** An import into an account as /accountz lists it: `subject` is the exporter's, `to` the importer's. */
+export type ImportView =
+  | { readonly type: "stream"; readonly exporter: { readonly name: string }; readonly subject: string; readonly to: string }
+  | {
+    readonly type: "service";
+    readonly exporter: { readonly name: string };
+    readonly subject: string;
+    readonly to: string;
+    readonly share: boolean;
+    readonly latency: { readonly sampling: number; readonly subject: string } | null;
+  };
+
 /** One account as /accountz and /connz?acc= see it. */
 export interface AccountView {
   readonly name: string;
   readonly router: { readonly sublist: Sublist<Subscription> };
+  readonly exports: { readonly streams: readonly ExportView[]; readonly services: readonly ServiceExportView[] };
 }
 
 export interface MonitorHost {
@@ -172,7 +197,13 @@ export interface MonitorHost {
   readonly slowConsumers: number;
   readonly router: { readonly sublist: Sublist<Subscription> };
   /** $G, the configured accounts and the system account. */
-  readonly accounts: { list(): AccountView[]; get(name: string): AccountView | undefined; readonly system: AccountView | null };
+  readonly accounts: {
+    list(): AccountView[];
+    get(name: string): AccountView | undefined;
+    readonly system: AccountView | null;
+    /** The imports into the account of that name. */
+    importsInto(name: string): readonly ImportView[];
+  };
   readonly lifecycle: MonitorLifecycle;
   /** The leaf connections that are set up, with their peer's interest when `subs`. */
   leafz(subs: boolean): LeafzEntry[];

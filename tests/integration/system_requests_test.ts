@@ -255,3 +255,53 @@ system_account: SYS`);
     await srv.close();
   }
 });
+
+test("an account's detail lists its exports and imports as nats-server's ExtExport and ExtImport", async () => {
+  const file = join(dir, "exports.conf");
+  writeFileSync(file, `
+accounts {
+  A: { users: [ {user: a, password: a} ], exports: [
+    {stream: "ev.>"}
+    {stream: "priv.>", accounts: [B]}
+    {service: "svc.>", latency: { sampling: 50, subject: "lat.svc" }}
+    {service: "chunk.>", response_type: chunked}
+  ] }
+  B: { users: [ {user: b, password: b} ], imports: [
+    {stream: {account: A, subject: "ev.>"}, prefix: "fromA"}
+    {stream: {account: A, subject: "priv.x"}, to: "px"}
+    {service: {account: A, subject: "svc.x"}, to: "sx", share: true}
+    {service: {account: A, subject: "chunk.>"}}
+  ] }
+  SYS: { users: [ {user: sys, password: sys} ] }
+}
+system_account: SYS`);
+  const srv = await runServerFromArgs(["-c", file]);
+  const sys = await client(srv, { user: "sys", pass: "sys" });
+  try {
+    const bySubject = (list: unknown) => [...(list as Json[])].sort((x, y) => `${x.subject}`.localeCompare(`${y.subject}`));
+    const a = (await sys.request("$SYS.REQ.ACCOUNT.A.INFO", "", { timeout: 3000 })).json<Json>().data as Json;
+    expect(bySubject(a.exports)).toEqual([
+      { subject: "chunk.>", type: "service", response_type: "Chunked" },
+      { subject: "ev.>", type: "stream" },
+      { subject: "priv.>", type: "stream", approved_accounts: ["B"] },
+      { subject: "svc.>", type: "service", response_type: "Singleton", service_latency: { sampling: 50, results: "lat.svc" } },
+    ]);
+    const b = ((await sys.request("$SYS.REQ.SERVER.PING.ACCOUNTZ", JSON.stringify({ account: "B" }), { timeout: 3000 })).json<Json>().data as Json).account_detail as Json;
+    expect(b.exports).toBeUndefined();
+    const common = { invalid: false, share: false, tracking: false };
+    expect(bySubject(b.imports)).toEqual([
+      { subject: "$SYS.REQ.ACCOUNT.PING.CONNZ", account: "SYS", to: "$SYS.REQ.ACCOUNT.B.CONNZ", type: "service", ...common },
+      { subject: "$SYS.REQ.ACCOUNT.PING.STATZ", account: "SYS", to: "$SYS.REQ.ACCOUNT.B.STATZ", type: "service", ...common },
+      { subject: "$SYS.REQ.SERVER.PING.CONNZ", account: "SYS", to: "$SYS.REQ.ACCOUNT.B.CONNZ", type: "service", ...common },
+      { subject: "chunk.>", account: "A", to: "chunk.>", type: "service", ...common },
+      { subject: "ev.>", account: "A", local_subject: "fromA.ev.>", type: "stream", ...common },
+      { subject: "priv.x", account: "A", local_subject: "px", type: "stream", ...common },
+      { subject: "sx", account: "A", to: "svc.x", type: "service", ...common, share: true, latency: { sampling: 50, results: "lat.svc" } },
+    ]);
+    const s = ((await sys.request("$SYS.REQ.SERVER.PING.ACCOUNTZ", JSON.stringify({ account: "SYS" }), { timeout: 3000 })).json<Json>().data as Json).account_detail as Json;
+    expect(s.is_system).toBe(true);
+  } finally {
+    await sys.close();
+    await srv.close();
+  }
+});
