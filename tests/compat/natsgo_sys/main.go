@@ -241,6 +241,79 @@ type Gatewayz struct {
 	InboundGateways  map[string]json.RawMessage `json:"inbound_gateways"`
 }
 
+// AccountInfo, ExtExport and ExtImport (server/monitor.go, with jwt.Export and jwt.Import's fields).
+type ServiceLatencyClaim struct {
+	Sampling json.RawMessage `json:"sampling"`
+	Results  string          `json:"results"`
+}
+
+type ExtExport struct {
+	Name                 string               `json:"name,omitempty"`
+	Subject              string               `json:"subject,omitempty"`
+	Type                 string               `json:"type,omitempty"`
+	TokenReq             bool                 `json:"token_req,omitempty"`
+	Revocations          map[string]int64     `json:"revocations,omitempty"`
+	ResponseType         string               `json:"response_type,omitempty"`
+	ResponseThreshold    time.Duration        `json:"response_threshold,omitempty"`
+	Latency              *ServiceLatencyClaim `json:"service_latency,omitempty"`
+	AccountTokenPosition uint                 `json:"account_token_position,omitempty"`
+	Advertise            bool                 `json:"advertise,omitempty"`
+	Description          string               `json:"description,omitempty"`
+	InfoURL              string               `json:"info_url,omitempty"`
+	ApprovedAccounts     []string             `json:"approved_accounts,omitempty"`
+}
+
+type ExtImport struct {
+	Name         string               `json:"name,omitempty"`
+	Subject      string               `json:"subject,omitempty"`
+	Account      string               `json:"account,omitempty"`
+	Token        string               `json:"token,omitempty"`
+	To           string               `json:"to,omitempty"`
+	LocalSubject string               `json:"local_subject,omitempty"`
+	Type         string               `json:"type,omitempty"`
+	Share        bool                 `json:"share"`
+	Invalid      bool                 `json:"invalid"`
+	Tracking     bool                 `json:"tracking"`
+	TrackingHdr  map[string][]string  `json:"tracking_header,omitempty"`
+	Latency      *ServiceLatencyClaim `json:"latency,omitempty"`
+	M1           json.RawMessage      `json:"m1,omitempty"`
+}
+
+type SublistStats struct {
+	NumSubs      uint32  `json:"num_subscriptions"`
+	NumCache     uint32  `json:"num_cache"`
+	NumInserts   uint64  `json:"num_inserts"`
+	NumRemoves   uint64  `json:"num_removes"`
+	NumMatches   uint64  `json:"num_matches"`
+	CacheHitRate float64 `json:"cache_hit_rate"`
+	MaxFanout    uint32  `json:"max_fanout"`
+	AvgFanout    float64 `json:"avg_fanout"`
+}
+
+type AccountInfo struct {
+	AccountName string                     `json:"account_name"`
+	LastUpdate  time.Time                  `json:"update_time,omitempty"`
+	IsSystem    bool                       `json:"is_system,omitempty"`
+	Expired     bool                       `json:"expired"`
+	Complete    bool                       `json:"complete"`
+	JetStream   bool                       `json:"jetstream_enabled"`
+	LeafCnt     int                        `json:"leafnode_connections"`
+	ClientCnt   int                        `json:"client_connections"`
+	SubCnt      uint32                     `json:"subscriptions"`
+	Mappings    map[string]json.RawMessage `json:"mappings,omitempty"`
+	Exports     []ExtExport                `json:"exports,omitempty"`
+	Imports     []ExtImport                `json:"imports,omitempty"`
+	Jwt         string                     `json:"jwt,omitempty"`
+	IssuerKey   string                     `json:"issuer_key,omitempty"`
+	NameTag     string                     `json:"name_tag,omitempty"`
+	Tags        []string                   `json:"tags,omitempty"`
+	Claim       json.RawMessage            `json:"decoded_jwt,omitempty"`
+	Vr          json.RawMessage            `json:"validation_result_jwt,omitempty"`
+	RevokedUser map[string]time.Time       `json:"revoked_user,omitempty"`
+	Sublist     *SublistStats              `json:"sublist_stats,omitempty"`
+	Responses   map[string]ExtImport       `json:"responses,omitempty"`
+}
+
 type ApiError struct {
 	Code        int    `json:"code"`
 	Description string `json:"description,omitempty"`
@@ -395,6 +468,26 @@ func main() {
 		}
 		if z.Total == 0 || len(z.Subs) == 0 || z.Subs[0].Account != "A" {
 			return fmt.Errorf("subsz %+v", z)
+		}
+		return nil
+	})
+
+	run("account_info", func() error {
+		var a AccountInfo
+		if err := ask(sys, "$SYS.REQ.ACCOUNT.A.INFO", "", &a); err != nil {
+			return err
+		}
+		if len(a.Exports) != 1 || a.Exports[0].Latency == nil || a.Exports[0].Latency.Results != "lat.svc" {
+			return fmt.Errorf("A's exports %+v", a.Exports)
+		}
+		var b AccountInfo
+		if err := ask(sys, "$SYS.REQ.ACCOUNT.B.INFO", "", &b); err != nil {
+			return err
+		}
+		for _, i := range b.Imports {
+			if i.Account == "A" && (!i.Share || i.Latency == nil) {
+				return fmt.Errorf("B's import %+v", i)
+			}
 		}
 		return nil
 	})
