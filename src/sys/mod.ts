@@ -34,7 +34,8 @@ export class SystemServices {
     });
     this.env = new Envelope(srv);
     const reply = (type: string) => (msg: InternalMsg) => {
-      if (msg.reply !== null) this.send(msg.reply, answer(srv, this.env, type, msg));
+      const a = msg.reply === null ? null : answer(srv, this.env, type, msg);
+      if (a !== null) this.send(msg.reply!, a);
     };
     this.subs.push(this.internal.subscribe("$SYS.REQ.SERVER.PING", null, reply("PING")));
     for (const type of REQUEST_TYPES) {

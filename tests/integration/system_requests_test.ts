@@ -139,6 +139,25 @@ system_account: SYS`);
     expect(closed.num_connections as number).toBeGreaterThan(0);
   });
 
+  test("a request whose filter leaves the server out is not answered", async () => {
+    const asked = async (body: object) => (await answered("$SYS.REQ.SERVER.PING.VARZ", JSON.stringify(body))) !== null;
+    // server_name, host and cluster match as substrings; tags and domain must all be there.
+    expect(await asked({ server_name: "sysr" })).toBe(true);
+    expect(await asked({ server_name: "other" })).toBe(false);
+    expect(await asked({ host: "nowhere" })).toBe(false);
+    expect(await asked({ cluster: "c1" })).toBe(false);
+    expect(await asked({ tags: ["t1"] })).toBe(false);
+    expect(await asked({ domain: "d1" })).toBe(false);
+    expect(await answered("$SYS.REQ.SERVER.PING", JSON.stringify({ server_name: "other" }))).toBeNull();
+    expect(await answered(`$SYS.REQ.SERVER.${id}.STATSZ`, JSON.stringify({ server_name: "other" }))).toBeNull();
+    // Account requests take the same filter.
+    for (const type of ["SUBSZ", "CONNZ", "LEAFZ", "JSZ", "INFO"]) {
+      expect(await answered(`$SYS.REQ.ACCOUNT.A.${type}`, JSON.stringify({ server_name: "other" }))).toBeNull();
+      expect(await answered(`$SYS.REQ.ACCOUNT.A.${type}`, JSON.stringify({ server_name: "sysreq" }))).not.toBeNull();
+    }
+    expect(await answered("$SYS.REQ.ACCOUNT.A.STATZ", JSON.stringify({ server_name: "other", include_unused: true }))).toBeNull();
+  });
+
   test("options that are not JSON are answered 400", async () => {
     const r = await ask("$SYS.REQ.SERVER.PING.JSZ", "{not json");
     expect((r.error as Json).code).toBe(400);
