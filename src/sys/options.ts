@@ -3,7 +3,8 @@
  * fields of its nats-server 2.9.10 options struct (ConnzOptions, SubszOptions, JSzOptions, AccountzOptions,
  * LeafzOptions, RoutezOptions, HealthzOptions, AccountStatzOptions) under their JSON names, which differ from
  * the query names in places (`account` is `acc`, `subscriptions` is `subs`); like Go's json.Unmarshal, any
- * other field is ignored. A body that is not a JSON object is an error (nats-server's 400 answer).
+ * other field is ignored. A body that is not a JSON object is an error (nats-server's 400 answer). Every
+ * server and account request also takes EventFilterOptions, which pick the servers that answer.
  */
 
 /** nats-server's ConnState as a number (ConnOpen, ConnClosed, ConnAll), as /connz's `state` names them. */
@@ -64,4 +65,34 @@ export function queryOf(type: string, data: Uint8Array): URLSearchParams {
     if (value !== null && !(q.get(field[0]) === "detail")) q.set(field[0], value);
   }
   return q;
+}
+
+/** What a request's filter compares: the server's name, host, cluster and JetStream domain ("" for none). */
+export interface ServerIdentity {
+  name: string;
+  host: string;
+  cluster: string;
+  domain: string;
+}
+
+/**
+ * Whether a request's filter (nats-server's EventFilterOptions: `server_name`, `host` and `cluster` as
+ * substrings, every one of `tags`, the `domain`) leaves this server out; it then does not answer at all.
+ * Options that are not a JSON object filter nothing: the endpoint answers them 400.
+ */
+export function filtersOut(data: Uint8Array, self: ServerIdentity): boolean {
+  if (data.length === 0) return false;
+  let f: Record<string, unknown>;
+  try {
+    const parsed = JSON.parse(new TextDecoder().decode(data)) as unknown;
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return false;
+    f = parsed as Record<string, unknown>;
+  } catch {
+    return false;
+  }
+  const without = (want: unknown, have: string) => typeof want === "string" && want !== "" && !have.includes(want);
+  if (without(f.server_name, self.name) || without(f.host, self.host) || without(f.cluster, self.cluster)) return true;
+  // natsedge has no server tags, so any tag asked for is missing.
+  if (Array.isArray(f.tags) && f.tags.length > 0) return true;
+  return typeof f.domain === "string" && f.domain !== "" && f.domain !== self.domain;
 }

@@ -18,7 +18,7 @@ import { queryBool, rfc3339 } from "../monitor/format.ts";
 import type { InternalMsg } from "../routing/internal.ts";
 import type { Envelope } from "./envelope.ts";
 import type { SysHost } from "./host.ts";
-import { queryOf } from "./options.ts";
+import { filtersOut, queryOf, type ServerIdentity } from "./options.ts";
 
 type Endpoint = (srv: SysHost, q: URLSearchParams) => object;
 
@@ -113,7 +113,7 @@ function accountJsz(srv: SysHost, name: string, q: URLSearchParams): object {
  * `include_unused` asks for it.
  */
 export function accountAnswer(srv: SysHost, env: Envelope, name: string, type: string, msg: InternalMsg): object | null {
-  if (filteredOut(srv, msg.data)) return null;
+  if (filtersOut(msg.data, self(srv))) return null;
   switch (type) {
     case "CONNZ":
       return wrap(env, type, msg, (q) => (q.set("acc", name), connz(srv, q)));
@@ -140,35 +140,16 @@ export function accountAnswer(srv: SysHost, env: Envelope, name: string, type: s
 
 export const ACCOUNT_REQUEST_TYPES = ["CONNZ", "STATZ", "INFO", "SUBSZ", "LEAFZ", "JSZ"];
 
-/**
- * Whether a request's filter (nats-server's EventFilterOptions, in every server and account request's options: server_name, host and cluster as
- * substrings, every tag, the JetStream domain) leaves this server out; it then does not answer at all.
- * Options that are not JSON filter nothing: the endpoint answers them 400.
- */
-function filteredOut(srv: SysHost, data: Uint8Array): boolean {
-  if (data.length === 0) return false;
-  let f: Record<string, unknown>;
-  try {
-    const parsed = JSON.parse(new TextDecoder().decode(data)) as unknown;
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return false;
-    f = parsed as Record<string, unknown>;
-  } catch {
-    return false;
-  }
-  const without = (want: unknown, have: string) => typeof want === "string" && want !== "" && !have.includes(want);
-  if (without(f.server_name, srv.name) || without(f.host, srv.options.host)) return true;
-  if (without(f.cluster, (srv.clusterVarz() as { name?: string }).name ?? "")) return true;
-  // natsedge has no server tags, so any tag asked for is missing.
-  if (Array.isArray(f.tags) && f.tags.length > 0) return true;
-  return typeof f.domain === "string" && f.domain !== "" && f.domain !== (srv.jetstream()?.domain ?? "");
+/** This server as a request's filter sees it. */
+function self(srv: SysHost): ServerIdentity {
+  return { name: srv.name, host: srv.options.host, cluster: (srv.clusterVarz() as { name?: string }).name ?? "", domain: srv.jetstream()?.domain ?? "" };
 }
 
 /** The answer to a request of `type` ("PING" or "STATSZ" for statsz), or null when its filter leaves this server out. */
 export function answer(srv: SysHost, env: Envelope, type: string, msg: InternalMsg): object | null {
-  if (filteredOut(srv, msg.data)) return null;
+  if (filtersOut(msg.data, self(srv))) return null;
   if (type === "PING" || type === "STATSZ") return { server: env.server(), statsz: statsz(srv) };
-  const endpoint = ENDPOINTS[type];
-  if (endpoint === undefined) return { server: env.server(), error: { code: 400, description: `unknown request type ${type}` } };
+  const endpoint = ENDPOINTS[type]!;
   return wrap(env, type, msg, (q) => endpoint(srv, q));
 }
 
