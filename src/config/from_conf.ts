@@ -39,7 +39,6 @@ const IGNORED_TOP_LEVEL = [
   "prof_port",
   "connect_error_reports",
   "reconnect_error_reports",
-  "server_tags",
   "server_metadata",
   "trace_headers",
 ];
@@ -93,6 +92,7 @@ export function optionsFromConf(conf: ConfMap, base: ServerOptions): ConfResult 
     port: set("port", port),
     ...aliases(["host", "net"], set("host", str)),
     server_name: set("server_name", serverName),
+    server_tags: set("server_tags", serverTags),
     client_advertise: set("client_advertise", str),
     debug: set("debug", bool),
     trace: set("trace", bool),
@@ -207,6 +207,34 @@ function serverName(n: ConfNode, k: string): string {
   if (name.includes(" ")) throw fail(n, k, "server name cannot contain spaces");
   return name;
 }
+
+/**
+ * nats-server's server_tags: one string or an array of them, each trimmed and lower-cased, duplicates and
+ * empty ones dropped (jwt.TagList.Add). Its errors print Go types: `*conf.token` for an array item that is no
+ * string (the item's wrapper, not its value), `int64` and so on for the whole value.
+ */
+function serverTags(n: ConfNode, k: string): string[] {
+  const items = n.kind === "array" ? n.value : n.kind === "string" ? [n] : null;
+  if (items === null) throw fail(n, k, `error parsing tags: unsupported type ${GO_TYPES[n.kind]}`);
+  const tags: string[] = [];
+  for (const item of items) {
+    if (item.kind !== "string") throw fail(n, k, "error parsing tags: unsupported type *conf.token where string is expected");
+    const t = item.value.trim().toLowerCase();
+    if (t !== "" && !tags.includes(t)) tags.push(t);
+  }
+  return tags;
+}
+
+/** Go's %T of a config value as nats-server prints it. */
+const GO_TYPES: Record<ConfNode["kind"], string> = {
+  string: "string",
+  int: "int64",
+  float: "float64",
+  bool: "bool",
+  datetime: "time.Time",
+  array: "[]interface {}",
+  map: "map[string]interface {}",
+};
 
 /** max_payload and max_control_line travel in INFO as Go int32s. */
 function int32(n: ConfNode, k: string): number {

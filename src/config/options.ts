@@ -283,7 +283,9 @@ export interface MqttOptions {
 export interface ServerOptions {
   /** Path of the config file these options came from, if any. */
   config_file?: string;
-  server_name?: string;
+server_name?: string;
+  /** `server_tags`, trimmed and lower-cased as nats-server's jwt.TagList keeps them (system events, /varz). */
+  server_tags?: string[];
   host: string;
   port: number;
   client_advertise?: string;

@@ -89,6 +89,7 @@ export function varz(srv: MonitorHost): object {
     subscriptions: srv.accounts.list().reduce((n, a) => n + a.router.sublist.count(), 0),
     http_req_stats: Object.fromEntries(lc.httpReqStats),
     config_load_time: rfc3339(lc.configLoadTime),
+    ...((srv.options.server_tags ?? []).length > 0 && { tags: srv.options.server_tags }),
     ...(srv.accounts.system !== null && { system_account: srv.accounts.system.name }),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The parts every system message carries, as nats-server 2.9's events.go writes them: the `server` block
- * (ServerInfo, with a sequence number per message sent, the cluster and JetStream domain when there are
- * any); advisory ids are nuids (src/protocol/nuid.ts).
+ * (ServerInfo, with a sequence number per message sent, the cluster, JetStream domain and server tags when
+ * there are any); advisory ids are nuids (src/protocol/nuid.ts).
  */
 import { rfc3339 } from "../monitor/format.ts";
 import { ADVERTISED_VERSION } from "../version.ts";
@@ -25,6 +25,7 @@ export class Envelope {
       ...(cluster && { cluster }),
       ...(js?.domain && { domain: js.domain }),
       ver: ADVERTISED_VERSION,
+      ...((s.options.server_tags ?? []).length > 0 && { tags: s.options.server_tags }),
       seq: ++this.seq,
       jetstream: js !== null,
       time: rfc3339(Date.now()),

@@ -67,12 +67,13 @@ export function queryOf(type: string, data: Uint8Array): URLSearchParams {
   return q;
 }
 
-/** What a request's filter compares: the server's name, host, cluster and JetStream domain ("" for none). */
+/** What a request's filter compares: the server's name, host, cluster, JetStream domain ("" for none) and tags. */
 export interface ServerIdentity {
   name: string;
   host: string;
   cluster: string;
   domain: string;
+  tags: readonly string[];
 }
 
 /**
@@ -92,7 +93,7 @@ export function filtersOut(data: Uint8Array, self: ServerIdentity): boolean {
   }
   const without = (want: unknown, have: string) => typeof want === "string" && want !== "" && !have.includes(want);
   if (without(f.server_name, self.name) || without(f.host, self.host) || without(f.cluster, self.cluster)) return true;
-  // natsedge has no server tags, so any tag asked for is missing.
-  if (Array.isArray(f.tags) && f.tags.length > 0) return true;
+  // Tags compare as jwt.TagList.Contains does: trimmed and lower-cased.
+  if (Array.isArray(f.tags) && f.tags.some((t) => typeof t !== "string" || !self.tags.includes(t.trim().toLowerCase()))) return true;
   return typeof f.domain === "string" && f.domain !== "" && f.domain !== self.domain;
 }

@@ -142,7 +142,8 @@ export const ACCOUNT_REQUEST_TYPES = ["CONNZ", "STATZ", "INFO", "SUBSZ", "LEAFZ"
 
 /** This server as a request's filter sees it. */
 function self(srv: SysHost): ServerIdentity {
-  return { name: srv.name, host: srv.options.host, cluster: (srv.clusterVarz() as { name?: string }).name ?? "", domain: srv.jetstream()?.domain ?? "" };
+  const cluster = (srv.clusterVarz() as { name?: string }).name ?? "";
+  return { name: srv.name, host: srv.options.host, cluster, domain: srv.jetstream()?.domain ?? "", tags: srv.options.server_tags ?? [] };
 }
 
 /** The answer to a request of `type` ("PING" or "STATSZ" for statsz), or null when its filter leaves this server out. */

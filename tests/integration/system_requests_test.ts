@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInbox, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { client, type TestServer } from "../_helpers/server.ts";
-import { runServerFromArgs } from "../_helpers/conf_server.ts";
+import { runServerFromArgs, startupError } from "../_helpers/conf_server.ts";
 import { freePort, until } from "../_helpers/leaf.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "natsedge-sysreq-"));
@@ -323,4 +323,45 @@ system_account: SYS`);
     await sys.close();
     await srv.close();
   }
+});
+
+test("server_tags are trimmed and lower-cased, carried in the server block and /varz, and filter requests", async () => {
+  const file = join(dir, "tags.conf");
+  writeFileSync(file, `server_tags: ["Az:East", " Rack1 ", "az:east"]
+accounts { SYS: { users: [ {user: sys, password: sys} ] } }
+system_account: SYS`);
+  const srv = await runServerFromArgs(["-c", file]);
+  const sys = await client(srv, { user: "sys", pass: "sys" });
+  try {
+    const ask = async (body: object) => {
+      const inbox = createInbox();
+      const got: Msg[] = [];
+      const sub = sys.subscribe(inbox, { callback: (_e, m) => void got.push(m) });
+      sys.publish("$SYS.REQ.SERVER.PING.VARZ", JSON.stringify(body), { reply: inbox });
+      await sys.request("$SYS.REQ.SERVER.PING", "", { timeout: 3000 });
+      await sys.flush();
+      sub.unsubscribe();
+      return got[0]?.json<Json>() ?? null;
+    };
+    const r = await ask({});
+    expect((r!.server as Json).tags).toEqual(["az:east", "rack1"]);
+    expect((r!.data as Json).tags).toEqual(["az:east", "rack1"]);
+    expect(await ask({ tags: ["AZ:EAST", "rack1"] })).not.toBeNull();
+    expect(await ask({ tags: ["az:east", "az:west"] })).toBeNull();
+  } finally {
+    await sys.close();
+    await srv.close();
+  }
+});
+
+test("server_tags that are not strings stop the server with nats-server's words", async () => {
+  const conf = (value: string) => {
+    const file = join(dir, `tags-${Math.random().toString(36).slice(2)}.conf`);
+    // A comment first: nats-server reports column 0 for a key on the first line.
+    writeFileSync(file, `# tags\nserver_tags: ${value}\n`);
+    return file;
+  };
+  expect(await startupError(["-c", conf("[ 1 ]")])).toMatch(/:2:1: error parsing tags: unsupported type \*conf\.token where string is expected/);
+  expect(await startupError(["-c", conf("5")])).toMatch(/:2:1: error parsing tags: unsupported type int64/);
+  expect(await startupError(["-c", conf('"solo"')])).toBeNull();
 });
