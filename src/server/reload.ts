@@ -80,6 +80,7 @@ const RELOADED: Partial<Record<Key, (v: unknown) => string>> = {
   ports_file_dir: (v) => `ports_file_dir = ${v ?? ""}`,
   client_advertise: (v) => `client_advertise = ${v ?? ""}`,
   max_traced_msg_len: (v) => `max_traced_msg_len = ${v}`,
+  server_tags: () => "tags",
   // nats-server's top-level mappings are $G's: a change to either is its accountsOption.
   accounts: () => "accounts",
   mappings: () => "accounts",

@@ -216,7 +216,7 @@ describe("a config whose only account is the system account", () => {
     }
   });
 
-  test("keeps the made-up user's name across a reload, so the clients in under it stay as they are", async () => {
+  test("keeps the made-up user's name across a reload, so the clients in under it stay as they are (and takes new server_tags)", async () => {
     const file = join(dir, "reload.conf");
     const conf = (users: string) => `accounts { SYS: { users: [ ${users} ] } }\nsystem_account: SYS\n`;
     writeFileSync(file, conf("{user: sys, password: sys}"));
@@ -232,10 +232,14 @@ describe("a config whose only account is the system account", () => {
       const before = await madeUp();
       expect(before).toEqual([expect.stringMatching(/^nats-/)]);
       const from = child.lines.length;
-      writeFileSync(file, conf("{user: sys, password: sys}, {user: sys2, password: sys2}"));
+      writeFileSync(file, `server_tags: ["t1"]\n${conf("{user: sys, password: sys}, {user: sys2, password: sys2}")}`);
       child.signal("SIGHUP");
       expect(await child.waitLog(/Reloaded server configuration|Failed to reload server configuration/, from)).toContain("Reloaded");
       expect(await madeUp()).toEqual(before);
+      // The tags came with the reload, as nats-server's "Reloaded: tags".
+      expect(child.lines.slice(from).some((l) => l.includes("Reloaded: tags"))).toBe(true);
+      const server = (await sys.request("$SYS.REQ.SERVER.PING", "", { timeout: 3000 })).json<Json>().server as Json;
+      expect(server.tags).toEqual(["t1"]);
       await anon.flush();
     } finally {
       await anon.close().catch(() => {});
