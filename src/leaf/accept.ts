@@ -224,7 +224,8 @@ class AcceptHandshake implements Handshake {
     if (j.is_hub === true) leaf.spoke = true;
     this.svc.replaceDuplicate(leaf, name, cluster);
     leaf.link.enqueue(infoLine({ ...this.infoBase, client_id: leaf.cid, connect_info: true, remote_account: leaf.account }));
-    leaf.activate({ id, name, cluster, headers: j.headers === true && !this.svc.options.no_header_support });
+    const user = typeof j.user === "string" && j.user !== "" ? j.user : undefined;
+    leaf.activate({ id, name, cluster, headers: j.headers === true && !this.svc.options.no_header_support, user, version });
   }
 
   /**

@@ -4,6 +4,7 @@ import type { ConnectOptions } from "../protocol/connect.ts";
 import type { LinkSetHost } from "../link/link_set.ts";
 import type { Router } from "../routing/router.ts";
 import type { TLSState } from "../runtime/types.ts";
+import type { LeafConn } from "./leaf_conn.ts";
 
 export interface LeafHost extends LinkSetHost {
   readonly id: string;
@@ -18,6 +19,9 @@ export interface LeafHost extends LinkSetHost {
   };
   /** A connection id from the server's one sequence (clients and leafs share it, as in nats-server). */
   newCid(): number;
+  /** A leaf link is set up, or has closed after it was (the system account's advisories and account counts). */
+  leafUp(leaf: LeafConn): void;
+  leafDown(leaf: LeafConn): void;
   /** The account of that name (null: $G) and its router; null when there is none. */
   accountRouter(name: string | null): { readonly name: string; readonly router: Router } | null;
 }

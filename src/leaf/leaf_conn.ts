@@ -23,6 +23,8 @@ const decoder = new TextDecoder();
 export interface LeafLinkHost extends RemoteLinkHost {
   /** This server's loop-detection subject, `$LDS.<nuid>`. */
   readonly lds: string;
+  /** The link is set up (the system account's advisories and account counts follow it). */
+  linkUp(leaf: LeafConn): void;
 }
 
 /** One side's part of setting up the link. */
@@ -42,6 +44,9 @@ export interface LeafPeer {
   cluster: string;
   /** Both sides said headers: true. */
   headers: boolean;
+  /** An accepted leaf's CONNECT: the user it authenticated as and its version. */
+  user?: string;
+  version?: string;
 }
 
 export class LeafConn extends RemoteLink<LeafLinkHost> {
@@ -96,6 +101,7 @@ export class LeafConn extends RemoteLink<LeafLinkHost> {
     // The accepting side logged the connection when it came in, as nats-server does.
     if (this.solicited) this.host.log.notice(`${this.traceId} - Leafnode connection created for account: ${this.account} ${peer.name}`);
     this.advertiseInterest(`LS+ ${this.host.lds}`);
+    this.host.linkUp(this);
   }
 
   // ---- interest -------------------------------------------------------------------------------------------

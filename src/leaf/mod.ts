@@ -127,11 +127,16 @@ export class LeafNodes extends LinkSet<LeafHost> implements LeafLinkHost {
     for (const leaf of this.leafs.values()) yield leaf.link;
   }
 
+  linkUp(leaf: LeafConn): void {
+    this.srv.leafUp(leaf);
+  }
+
   connectionClosed(link: Connection): void {
     const leaf = this.leafs.get(link.cid);
     if (leaf === undefined) return;
     this.leafs.delete(link.cid);
     this.countClosed(link);
+    if (leaf.active) this.srv.leafDown(leaf);
     // Its peer's interest is gone: LS- may be queued on the other links, outside any read cycle.
     queueMicrotask(() => this.srv.flushPending());
     // nats-server 2.9.10 logs leaf closes as notices, with the account once the link was set up.

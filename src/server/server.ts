@@ -37,6 +37,8 @@ import type { SysHost } from "../sys/host.ts";
 import type { Account } from "../account/account.ts";
 import type { LatencySink } from "../account/latency.ts";
 import type { LeafHost } from "../leaf/host.ts";
+import type { LeafConn } from "../leaf/leaf_conn.ts";
+import type { LeafLink } from "../sys/events.ts";
 import type { LeafzEntry, RoutezEntry } from "../monitor/host.ts";
 
 /**
@@ -448,6 +450,14 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
 
   // ---- LeafHost -------------------------------------------------------------------------------------------
 
+  leafUp(leaf: LeafConn): void {
+    this.services.get(SYSTEM)?.leafUp(leafLink(leaf));
+  }
+
+  leafDown(leaf: LeafConn): void {
+    this.services.get(SYSTEM)?.leafDown(leafLink(leaf));
+  }
+
   accountRouter(name: string | null): Account | null {
     return name === null ? this.accounts.global : (this.accounts.get(name) ?? null);
   }
@@ -551,6 +561,26 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     // Last: it settles lifecycle.done, on which the CLI exits.
     await this.lifecycle.stop();
   }
+}
+
+/** A leaf link as the system account's events see it. */
+function leafLink(leaf: LeafConn): LeafLink {
+  const l = leaf.link;
+  return {
+    cid: leaf.cid,
+    start: l.start,
+    host: l.conn.remoteAddress,
+    account: leaf.account,
+    accepted: !leaf.solicited,
+    user: leaf.peer.user,
+    name: leaf.peer.name,
+    version: leaf.peer.version,
+    inMsgs: l.inMsgs,
+    inBytes: l.inBytes,
+    outMsgs: l.outMsgs,
+    outBytes: l.outBytes,
+    closeReason: l.closeReason ?? null,
+  };
 }
 
 /**

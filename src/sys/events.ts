@@ -1,8 +1,9 @@
 /**
  * Connection advisories on the system account (nats-server 2.9's `$SYS.ACCOUNT.<account>.CONNECT` and
- * `.DISCONNECT`, ConnectEventMsg and DisconnectEventMsg; a client refused at CONNECT gets the disconnect one
- * on `$SYS.SERVER.<id>.CLIENT.AUTH.ERR`): built only when someone in the system account listens, so an edge
- * box without a system-account subscriber pays nothing per connection.
+ * `.DISCONNECT`, ConnectEventMsg and DisconnectEventMsg, for clients and for leaf connections a leaf made to
+ * this server; a client refused at CONNECT gets the disconnect one on `$SYS.SERVER.<id>.CLIENT.AUTH.ERR`):
+ * built only when someone in the system account listens, so an edge box without a system-account subscriber
+ * pays nothing per connection.
  */
 import type { Client } from "../client/client.ts";
 import { rfc3339 } from "../monitor/format.ts";
@@ -50,6 +51,57 @@ export function disconnectEvent(env: Envelope, c: Client): object {
     server: env.server(),
     client: clientInfo(c, now),
     // What the client sent the server, and what it was sent, as nats-server counts them.
+    sent: { msgs: l.inMsgs, bytes: l.inBytes },
+    received: { msgs: l.outMsgs, bytes: l.outBytes },
+    reason: l.closeReason ?? "",
+  };
+}
+
+/** A leaf connection as the system account's events see it (the server fills it from the leaf link). */
+export interface LeafLink {
+  readonly cid: number;
+  readonly start: number;
+  readonly host: string;
+  readonly account: string;
+  /** A leaf that dialled this server: its CONNECT's user, name (the leaf server's) and version. */
+  readonly accepted: boolean;
+  readonly user: string | undefined;
+  readonly name: string;
+  readonly version: string | undefined;
+  readonly inMsgs: number;
+  readonly inBytes: number;
+  readonly outMsgs: number;
+  readonly outBytes: number;
+  readonly closeReason: string | null;
+}
+
+/** nats-server's ClientInfo for a leaf connection: kind Leafnode, no language or client type. */
+function leafInfo(l: LeafLink, stop: number): object {
+  return {
+    start: rfc3339(l.start),
+    host: l.host,
+    id: l.cid,
+    acc: l.account,
+    ...(l.user !== undefined && { user: l.user }),
+    ...(l.name !== "" && { name: l.name }),
+    ...(l.version !== undefined && l.version !== "" && { ver: l.version }),
+    ...(stop > 0 && { stop: rfc3339(stop) }),
+    kind: "Leafnode",
+  };
+}
+
+export function leafConnectEvent(env: Envelope, l: LeafLink): object {
+  return { type: "io.nats.server.advisory.v1.client_connect", id: nuid(), timestamp: rfc3339(Date.now()), server: env.server(), client: leafInfo(l, 0) };
+}
+
+export function leafDisconnectEvent(env: Envelope, l: LeafLink): object {
+  const now = Date.now();
+  return {
+    type: "io.nats.server.advisory.v1.client_disconnect",
+    id: nuid(),
+    timestamp: rfc3339(now),
+    server: env.server(),
+    client: leafInfo(l, now),
     sent: { msgs: l.inMsgs, bytes: l.inBytes },
     received: { msgs: l.outMsgs, bytes: l.outBytes },
     reason: l.closeReason ?? "",

@@ -8,7 +8,7 @@ import type { Client } from "../client/client.ts";
 import { InternalEndpoint, type InternalMsg } from "../routing/internal.ts";
 import { AccountConns } from "./account_conns.ts";
 import { Envelope } from "./envelope.ts";
-import { connectEvent, disconnectEvent } from "./events.ts";
+import { connectEvent, disconnectEvent, type LeafLink, leafConnectEvent, leafDisconnectEvent } from "./events.ts";
 import type { SysHost } from "./host.ts";
 import { ACCOUNT_REQUEST_TYPES, accountAnswer, answer, REQUEST_TYPES, statsz } from "./requests.ts";
 import { StatszPush } from "./statsz_push.ts";
@@ -68,6 +68,20 @@ export class SystemServices {
   clientClosed(c: Client): void {
     this.accountConns.closed(c.account.name);
     this.advise(`$SYS.ACCOUNT.${c.account.name}.DISCONNECT`, () => disconnectEvent(this.env, c));
+  }
+
+  /**
+   * A leaf link set up: it counts in its account's connections; one a leaf made to this server is advised
+   * like a client (nats-server 2.9.10 advises no link this server dialled).
+   */
+  leafUp(l: LeafLink): void {
+    this.accountConns.connected(l.account);
+    if (l.accepted) this.advise(`$SYS.ACCOUNT.${l.account}.CONNECT`, () => leafConnectEvent(this.env, l));
+  }
+
+  leafDown(l: LeafLink): void {
+    this.accountConns.closed(l.account);
+    if (l.accepted) this.advise(`$SYS.ACCOUNT.${l.account}.DISCONNECT`, () => leafDisconnectEvent(this.env, l));
   }
 
   /** A client refused at CONNECT (nats-server's sendAuthErrorEvent). */

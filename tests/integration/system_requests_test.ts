@@ -224,7 +224,7 @@ system_account: SYS`);
   });
 });
 
-test("a leaf connection bound to an account is that account's in LEAFZ, STATZ and CONNS", async () => {
+test("a leaf connection bound to an account is that account's in LEAFZ, STATZ and CONNS, and advised as kind Leafnode", async () => {
   const leafPort = await freePort();
   const hubConf = join(dir, "hub.conf");
   writeFileSync(hubConf, `
@@ -239,9 +239,30 @@ system_account: SYS`);
   const leafConf = join(dir, "leaf.conf");
   writeFileSync(leafConf, `server_name: leaf\nleafnodes { remotes: [ { url: "nats-leaf://a:a@127.0.0.1:${leafPort}" } ] }`);
   const hub = await runServerFromArgs(["-c", hubConf]);
-  const leaf = await runServerFromArgs(["-c", leafConf]);
   const sys = await client(hub, { user: "sys", pass: "sys" });
+  const events: Msg[] = [];
+  let wake: (() => void) | null = null;
+  sys.subscribe("$SYS.ACCOUNT.A.>", {
+    callback: (_e, m) => {
+      events.push(m);
+      wake?.();
+    },
+  });
+  await sys.flush();
+  const event = async (subject: string, test: (j: Json) => boolean = () => true) => {
+    for (;;) {
+      const m = events.find((e) => e.subject === subject && test(e.json<Json>()));
+      if (m !== undefined) return m.json<Json>();
+      await new Promise<void>((r) => (wake = r));
+    }
+  };
+  let leaf: TestServer | null = await runServerFromArgs(["-c", leafConf]);
   try {
+    // A leaf that connected here is advised like a client, kind Leafnode, and counts in its account.
+    const up = await event("$SYS.ACCOUNT.A.CONNECT");
+    expect(up.client).toMatchObject({ acc: "A", user: "a", name: "leaf", kind: "Leafnode" });
+    expect((up.client as Json).client_type).toBeUndefined();
+    expect(await event("$SYS.ACCOUNT.A.SERVER.CONNS", (j) => j.leafnodes === 1)).toMatchObject({ conns: 0, leafnodes: 1, total_conns: 1 });
     const ask = async (subject: string, body = "") => (await sys.request(subject, body, { timeout: 3000 })).json<Json>().data as Json;
     await until(async () => (await ask("$SYS.REQ.ACCOUNT.A.LEAFZ")).leafnodes === 1, "the leaf connection");
     expect((await ask("$SYS.REQ.ACCOUNT.B.LEAFZ")).leafnodes).toBe(0);
@@ -252,9 +273,15 @@ system_account: SYS`);
     expect(statz).toMatchObject({ acc: "A", conns: 0, leafnodes: 1, total_conns: 1 });
     const detail = (await ask("$SYS.REQ.SERVER.PING.ACCOUNTZ", JSON.stringify({ account: "A" }))).account_detail as Json;
     expect(detail.leafnode_connections).toBe(1);
+    await leaf.close();
+    leaf = null;
+    const down = await event("$SYS.ACCOUNT.A.DISCONNECT");
+    expect(down.client).toMatchObject({ acc: "A", name: "leaf", kind: "Leafnode" });
+    expect(typeof (down.client as Json).stop).toBe("string");
+    expect(await event("$SYS.ACCOUNT.A.SERVER.CONNS", (j) => j.leafnodes === 0)).toMatchObject({ leafnodes: 0, total_conns: 0 });
   } finally {
     await sys.close();
-    await leaf.close();
+    await leaf?.close();
     await hub.close();
   }
 });
