@@ -1,9 +1,11 @@
 /**
  * /accountz: the accounts (nats-server's Accountz): $G, the configured ones and the system account; with
- * `acc`, one account's detail with its exports and imports as 2.9.10's ExtExport and ExtImport write them.
+ * `acc`, one account's detail with its mappings, exports and imports as 2.9.10's ExtMap, ExtExport and
+ * ExtImport write them.
  */
 import type { AccountView, ImportView, MonitorHost, ServiceExportView } from "./host.ts";
 import { QueryError, rfc3339 } from "./format.ts";
+import { extMappings } from "./mappings.ts";
 
 /** jwt.ResponseType's names, as nats-server writes an export's response type. */
 const RESPONSE_TYPES = { singleton: "Singleton", stream: "Streamed", chunked: "Chunked" } as const;
@@ -46,6 +48,8 @@ export function accountz(srv: MonitorHost, q: URLSearchParams): object {
   let clients = 0;
   for (const c of srv.clients.values()) if (c.account.name === name) clients++;
   const exports = exportsOf(acc);
+  // The config's mappings: $G's are the top-level ones.
+  const configured = name === "$G" ? srv.options.mappings : srv.options.accounts?.find((a) => a.name === name)?.mappings;
   const imports = srv.accounts.importsInto(name).map(importOf);
   return {
     ...head,
@@ -59,6 +63,7 @@ export function accountz(srv: MonitorHost, q: URLSearchParams): object {
       leafnode_connections: srv.leafz(false).filter((l) => l.account === name).length,
       client_connections: clients,
       subscriptions: acc.router.sublist.count(),
+      ...(configured !== undefined && configured.length > 0 && { mappings: extMappings(configured) }),
       ...(exports.length > 0 && { exports }),
       ...(imports.length > 0 && { imports }),
       sublist_stats: acc.router.sublist.stats(),

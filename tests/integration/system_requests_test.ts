@@ -392,3 +392,37 @@ test("server_tags that are not strings stop the server with nats-server's words"
   expect(await startupError(["-c", conf("5")])).toMatch(/:2:1: error parsing tags: unsupported type int64/);
   expect(await startupError(["-c", conf('"solo"')])).toBeNull();
 });
+
+test("an account's detail lists its mappings as nats-server's ExtMap: the source for what is left, weights cumulative", async () => {
+  const file = join(dir, "mappings.conf");
+  writeFileSync(file, `
+accounts {
+  A: { users: [ {user: a, password: a} ], mappings: {
+    "m.*": "mapped.$1"
+    "w": [ {destination: "w1", weight: 40%}, {destination: "w2", weight: 60%} ]
+    "p": [ {destination: "p1", weight: 30%} ]
+    "q.*": [ {destination: "q2.$1", weight: 20%} ]
+    "c": [ {destination: "c1", weight: 100%, cluster: x} ]
+  } }
+  SYS: { users: [ {user: sys, password: sys} ] }
+}
+mappings: { "g": "g2" }
+system_account: SYS`);
+  const srv = await runServerFromArgs(["-c", file]);
+  const sys = await client(srv, { user: "sys", pass: "sys" });
+  try {
+    const info = async (acc: string) => (await sys.request(`$SYS.REQ.ACCOUNT.${acc}.INFO`, "", { timeout: 3000 })).json<Json>().data as Json;
+    expect((await info("A")).mappings).toEqual({
+      "m.*": [{ subject: "mapped.$1", weight: 100 }],
+      w: [{ subject: "w1", weight: 40 }, { subject: "w2", weight: 100 }],
+      p: [{ subject: "p1", weight: 30 }, { subject: "p", weight: 100 }],
+      "q.*": [{ subject: "q2.$1", weight: 20 }, { subject: "q.$1", weight: 100 }],
+      c: [{ subject: "c", weight: 100 }, { subject: "c1", weight: 100, cluster: "x" }],
+    });
+    expect((await info("$G")).mappings).toEqual({ g: [{ subject: "g2", weight: 100 }] });
+    expect((await info("SYS")).mappings).toBeUndefined();
+  } finally {
+    await sys.close();
+    await srv.close();
+  }
+});
