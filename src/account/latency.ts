@@ -35,6 +35,8 @@ export interface LatencyMeasure {
   readonly startMs: number;
   /** From the request's arrival to the response's, in nanoseconds. */
   readonly serviceNs: number;
+  /** performance.now() when the response came, for the time the measure takes to go out. */
+  readonly respondedAt: number;
 }
 
 export type LatencySink = (m: LatencyMeasure) => void;

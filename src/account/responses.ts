@@ -69,6 +69,7 @@ export class ResponseMap extends Bridge {
   /** The first response to a timed request: its measure to the account's sink. */
   private measured(p: Pending, t: LatencyStart): void {
     p.timed = null;
+    const now = performance.now();
     this.owner.latencySink?.({
       subject: t.config.subject,
       exporter: this.owner.name,
@@ -78,7 +79,8 @@ export class ResponseMap extends Bridge {
       share: t.share,
       header: t.header,
       startMs: t.startMs,
-      serviceNs: Math.round((performance.now() - t.startPerf) * 1e6),
+      serviceNs: Math.round((now - t.startPerf) * 1e6),
+      respondedAt: now,
     });
   }
 

@@ -35,6 +35,12 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
   opts: ConnectOptions = { verbose: true, pedantic: true, echo: true, headers: false, noResponders: false, protocol: 0 };
   connected = false;
   /**
+   * nats-server's connect-time RTT estimate (processConnect's computeRTT): ms from the accept to the
+   * CONNECT, 0 until then. natsedge sends no RTT pings of its own, so it stays that estimate.
+   */
+  rtt = 0;
+  private readonly acceptedAt = performance.now();
+  /**
    * An INFO that changed (the cluster's connect_urls) before this client's CONNECT: sent after the PONG to
    * its first PING, as nats-server does, when the client then says it understands async INFO.
    */
@@ -252,6 +258,8 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
     this.parser.awaitingConnect = false;
     if (this.opts.verbose) this.sendOK();
     this.host.clientConnected(this);
+    // After the connect advisory, which nats-server sends before it has an RTT.
+    this.rtt = performance.now() - this.acceptedAt;
     return true;
   }
 

@@ -6,7 +6,7 @@
  * pays nothing per connection.
  */
 import type { Client } from "../client/client.ts";
-import { rfc3339 } from "../monitor/format.ts";
+import { nanos, rfc3339 } from "../monitor/format.ts";
 import { clientTypeName } from "../protocol/kind.ts";
 import type { Envelope } from "./envelope.ts";
 import { nuid } from "../protocol/nuid.ts";
@@ -24,6 +24,7 @@ export function clientInfo(c: Client, stop: number, server?: string): object {
     ...(o.name && { name: o.name }),
     ...(o.lang && { lang: o.lang }),
     ...(o.version && { ver: o.version }),
+    ...(c.rtt > 0 && { rtt: nanos(c.rtt) }),
     ...(server !== undefined && { server }),
     ...(stop > 0 && { stop: rfc3339(stop) }),
     kind: "Client",

@@ -1,13 +1,15 @@
 /**
  * Service latency measures as nats-server 2.9.10 publishes them (ServiceLatency,
  * `io.nats.server.metric.v1.service_latency`), in the exporting account on the export's latency subject. The
- * requestor is named in full only when its import shares it (`share: true`); otherwise only its account.
- * natsedge does not measure client RTTs, so they count as 0: `service` and `total` are the time from the
- * request's arrival to the response's, and `system` is 0, as nats-server computes them with no RTT.
+ * requestor is named in full only when its import shares it (`share: true`); otherwise its account and RTT.
+ * As sendTrackingLatency computes them: `service` is the time from the request's arrival to the response's
+ * less the responder's RTT, `total` the requestor's RTT plus that time plus `system` (the time the measure
+ * took to go out, counted only when there are RTTs), `start` the arrival less the requestor's RTT. Client
+ * RTTs are nats-server's connect-time estimates (Client.rtt).
  */
 import type { LatencyMeasure } from "../account/latency.ts";
 import { Client } from "../client/client.ts";
-import { rfc3339 } from "../monitor/format.ts";
+import { nanos, rfc3339 } from "../monitor/format.ts";
 import { nuid } from "../protocol/nuid.ts";
 import type { Publisher } from "../routing/endpoint.ts";
 import { InternalEndpoint } from "../routing/internal.ts";
@@ -18,8 +20,12 @@ import type { SysHost } from "./host.ts";
 const encoder = new TextEncoder();
 
 export function serviceLatency(srv: SysHost, m: LatencyMeasure): object {
+  const rtt = (p: Publisher | null) => (p instanceof Client ? p.rtt : 0);
   const who = (p: Publisher | null, account: string, detailed: boolean) =>
-    detailed && p instanceof Client ? clientInfo(p, 0, srv.name) : { acc: account };
+    detailed && p instanceof Client ? clientInfo(p, 0, srv.name) : { acc: account, ...(rtt(p) > 0 && { rtt: nanos(rtt(p)) }) };
+  const reqRtt = nanos(rtt(m.requestor));
+  const respRtt = nanos(rtt(m.responder));
+  const system = reqRtt + respRtt > 0 ? Math.max(0, Math.round((performance.now() - m.respondedAt) * 1e6)) : 0;
   return {
     type: "io.nats.server.metric.v1.service_latency",
     id: nuid(),
@@ -28,10 +34,11 @@ export function serviceLatency(srv: SysHost, m: LatencyMeasure): object {
     requestor: who(m.requestor, m.requestorAccount, m.share),
     responder: who(m.responder, m.exporter, true),
     ...(m.header !== null && { header: m.header }),
-    start: rfc3339(m.startMs),
-    service: m.serviceNs,
-    system: 0,
-    total: m.serviceNs,
+    start: rfc3339(m.startMs - rtt(m.requestor)),
+    // nats-server's sanitizeLatencyMetric: negative durations are 0.
+    service: Math.max(0, m.serviceNs - respRtt),
+    system,
+    total: Math.max(0, reqRtt + m.serviceNs + system),
   };
 }
 

@@ -92,6 +92,9 @@ system_account: SYS`);
     expect(connect?.client).toMatchObject({ acc: "A", user: "a", name: "advised", kind: "Client", client_type: "nats" });
     expect(disconnect?.type).toBe("io.nats.server.advisory.v1.client_disconnect");
     expect(disconnect?.client).toMatchObject({ acc: "A", user: "a", name: "advised" });
+    // The connect-time RTT estimate: not known yet when the connect advisory goes out, in nanoseconds after.
+    expect((connect?.client as Json).rtt).toBeUndefined();
+    expect(Number.isInteger((disconnect?.client as Json).rtt)).toBe(true);
     expect(disconnect?.sent).toEqual({ msgs: 1, bytes: 5 });
     expect(disconnect?.reason).toBe("Client Closed");
   });
