@@ -44,6 +44,8 @@ export interface ConnSnapshot {
   subs: SubDetail[];
   /** An MQTT connection's client ID (connz mqtt_client). */
   mqttClient?: string;
+  /** The client's RTT estimate in ms (Client.rtt); absent or 0 before it has one, and for MQTT, as nats-server. */
+  rtt?: number;
 }
 
 export function subDetails(c: Client, account?: string): SubDetail[] {
@@ -95,5 +97,6 @@ export function snapshot(c: Client, stop = 0): ConnSnapshot {
     user: c.user?.name ?? c.opts.user ?? c.opts.nkey ?? "",
     account: c.account.name,
     subs: subDetails(c),
+    rtt: c.rtt,
   };
 }

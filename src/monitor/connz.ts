@@ -2,6 +2,7 @@
 import type { MonitorHost } from "./host.ts";
 import { type ConnSnapshot, snapshot } from "./conn_info.ts";
 import { QueryError, queryBool, queryInt, queryUint, rfc3339, uptime } from "./format.ts";
+import { formatGoDuration } from "../config/_duration.ts";
 
 const GLOBAL_ACCOUNT = "$G";
 
@@ -25,8 +26,7 @@ const SORTS: Record<string, ((a: ConnSnapshot, b: ConnSnapshot, now: number) => 
   uptime: (a, b, now) => ((b.stop || now) - b.start) - ((a.stop || now) - a.start),
   stop: (a, b) => b.stop - a.stop,
   reason: (a, b) => (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0),
-  // natsedge does not measure RTT, so every connection ties.
-  rtt: () => 0,
+  rtt: (a, b) => (b.rtt ?? 0) - (a.rtt ?? 0),
 };
 
 function decodeState(q: URLSearchParams): State {
@@ -104,6 +104,7 @@ function connInfo(c: ConnSnapshot, now: number, o: { auth: boolean; subs: boolea
     start: rfc3339(c.start),
     last_activity: rfc3339(c.last),
     ...(c.stop > 0 && { stop: rfc3339(c.stop), reason: c.reason }),
+    ...((c.rtt ?? 0) > 0 && { rtt: formatGoDuration(c.rtt!) }),
     uptime: uptime(end - c.start),
     idle: uptime(end - c.last),
     pending_bytes: c.pending,

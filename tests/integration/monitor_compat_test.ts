@@ -20,8 +20,6 @@ const own = useCleanup();
 /** "path field": why natsedge differs from nats-server 2.9.10 there. */
 const DIFFERENCES: Record<string, string> = {
   "/accountz?acc=$G account_detail.imports": "the $SYS service imports nats-server adds to $G do not exist",
-  "/connz?subs=1 connections[0].rtt": "natsedge does not measure RTT; nats-server omits rtt until it has one",
-  "/connz?state=closed connections[0].rtt": "natsedge does not measure RTT",
   "/leafz leafs": "nats-server writes null for no leaf nodes (a nil Go slice), natsedge an empty list",
 };
 
