@@ -16,9 +16,12 @@ import {
   timeProblem,
 } from "../auth/jwt_verify.ts";
 import { isAccountKey } from "../config/_operator.ts";
+import { tokenProblem } from "./activation.ts";
 import { accountOptionsOf, importedAccounts } from "./jwt_account.ts";
 import type { Accounts } from "./registry.ts";
 import { type AccountResolver, newResolver } from "./resolver.ts";
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface OperatorHost {
   readonly log: { notice(msg: string): void; error(msg: string): void; warn(msg: string): void; debugf(msg: string): void };
@@ -41,11 +44,22 @@ function logOperator(log: OperatorHost["log"], op: OperatorClaims): void {
   log.notice(`  Expires : ${op.exp ? goTime(op.exp) : "Never"}`);
 }
 
+/** The blocking errors of jwt's AccountClaims.Validate that natsedge checks, or null. */
+function validation(c: AccountClaims): string | null {
+  for (const i of c.nats.imports ?? []) {
+    const problem = tokenProblem(i, c.sub);
+    if (problem !== null) return problem;
+  }
+  return null;
+}
+
 export class OperatorMode {
   readonly resolver: AccountResolver;
   private readonly trusted = new Set<string>();
   /** The claims of every account loaded so far, by public key. */
   private readonly loaded = new Map<string, AccountClaims>();
+  /** Per account, the timer that links it again when its first activation token expires. */
+  private readonly activationTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
   private constructor(o: ServerOptions, private readonly accounts: Accounts, private readonly host: OperatorHost) {
     this.resolver = newResolver(o.resolver!);
@@ -70,11 +84,15 @@ export class OperatorMode {
     }
     for (const k of o.trusted_keys ?? []) m.trusted.add(k);
     for (const [pub, jwt] of Object.entries(o.resolver_preload ?? {})) {
+      let c: AccountClaims;
       try {
-        m.verify(pub, jwt);
+        c = m.signed(pub, jwt);
       } catch (err) {
         throw new Error(`resolver_preload of account ${pub}: ${(err as Error).message}`);
       }
+      // nats-server stores a preload that fails validation, and refuses it when the account is used.
+      const problem = validation(c);
+      if (problem !== null) host.log.warn(`Preloaded account [${pub}] failed validation: ${problem}`);
       m.resolver.preload(pub, jwt);
     }
     // The system account exists before its JWT is read (nats-server injects a stub); its JWT fills it in.
@@ -83,8 +101,15 @@ export class OperatorMode {
     return m;
   }
 
-  /** An account JWT checked for use: validly signed, by a trusted operator key, for `pub`, valid now. */
+  /** An account JWT checked for use: validly signed, by a trusted operator key, for `pub`, and valid (validation). */
   verify(pub: string, jwt: string): AccountClaims {
+    const c = this.signed(pub, jwt);
+    const problem = validation(c);
+    if (problem !== null) throw new Error(problem);
+    return c;
+  }
+
+  private signed(pub: string, jwt: string): AccountClaims {
     const c = decodeAccount(jwt);
     if (c.sub !== pub) throw new Error("subject does not match jwt content");
     if (!this.trusted.has(c.iss)) throw new Error(`account JWT issuer ${c.iss} is not a trusted operator key`);
@@ -137,15 +162,41 @@ export class OperatorMode {
     this.host.closeRevoked(c.sub, (user, iat) => isRevoked(c.nats.revocations, user, iat));
   }
 
-  /** Adds the account with its exports first, so that accounts importing from each other can link. */
+  /**
+   * Adds the account with its exports first, so that accounts importing from each other can link; its imports'
+   * activation tokens are checked once the exporters' claims are loaded.
+   */
   private link(c: AccountClaims, loading: Set<string>): void {
     this.loaded.set(c.sub, c);
     loading.add(c.sub);
-    const opts = accountOptionsOf(c);
     const report = (err: Error) => this.host.log.warn(`account ${c.sub}: ${err.message}`);
-    this.accounts.relink({ ...opts, imports: [] }, report);
+    this.accounts.relink({ ...accountOptionsOf(c).options, imports: [] }, report);
     for (const from of importedAccounts(c)) if (!loading.has(from)) this.account(from, loading);
-    this.accounts.relink(opts, report);
+    const { options, activationsExpire, refused } = accountOptionsOf(c, (pub) => this.loaded.get(pub));
+    for (const why of refused) report(new Error(why));
+    this.accounts.relink(options, report);
+    this.relinkAt(c.sub, activationsExpire);
+  }
+
+  /** nats-server's activationExpired: when a token expires, the account is linked again without that import. */
+  private relinkAt(pub: string, at: number | null): void {
+    clearTimeout(this.activationTimers.get(pub));
+    this.activationTimers.delete(pub);
+    if (at === null) return;
+    // Timers fire at once beyond 2^31-1 ms: wait at most that long, then check again by linking.
+    const t = setTimeout(() => {
+      this.activationTimers.delete(pub);
+      const c = this.loaded.get(pub);
+      if (c !== undefined) this.link(c, new Set());
+    }, Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS));
+    (t as { unref?: () => void }).unref?.();
+    this.activationTimers.set(pub, t);
+  }
+
+  /** Stops the activation expiry timers (server shutdown). */
+  close(): void {
+    for (const t of this.activationTimers.values()) clearTimeout(t);
+    this.activationTimers.clear();
   }
 
   connections(pub: string): number {

@@ -527,6 +527,7 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     await this.listener?.close();
     for (const c of [...this.clients.values()]) c.link.closeAfterFlush(CloseReason.serverShutdown);
     await this.services.stop();
+    this.operator?.close();
     this.accounts.close();
     this.log.notice("Server Exiting..");
     // Last: it settles lifecycle.done, on which the CLI exits.

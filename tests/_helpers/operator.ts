@@ -41,9 +41,8 @@ export class OperatorSetup {
     return new OperatorSetup(op, sys, await encodeOperator("op", op, { system_account: sys.pub }));
   }
 
-  /** An account signed by the operator; `preload: false` leaves it out of the server's config. */
-  async account(name: string, claims: Partial<Account> = {}, preload = true): Promise<JwtAccount> {
-    const kp = createAccount();
+  /** An account signed by the operator; `preload: false` leaves it out of the server's config; `kp` when its key is needed first. */
+  async account(name: string, claims: Partial<Account> = {}, preload = true, kp: KeyPair = createAccount()): Promise<JwtAccount> {
     const a = { name, kp, pub: kp.getPublicKey(), jwt: await this.sign(kp, name, claims) };
     if (preload) this.accounts.push(a);
     return a;
