@@ -3,7 +3,7 @@
  * CONNECT's user JWT is checked (signature, validity dates), its account is found through the resolver,
  * the user must be issued by the account or one of its signing keys (`issuer_account`), not be revoked, and
  * prove its key by signing the INFO nonce unless the JWT is a bearer token. The user's permissions are its
- * JWT's, else the account's default permissions.
+ * JWT's (a scoped signing key's template, jwt_scope.ts), else the account's default permissions.
  */
 import type { Permissions } from "../config/options.ts";
 import type { ConnectOptions } from "../protocol/connect.ts";
@@ -11,7 +11,8 @@ import { ERR } from "../protocol/errors.ts";
 import { isAccountKey } from "../config/_operator.ts";
 import { CloseReason } from "../connection/close_reason.ts";
 import type { AuthUser, AuthVerdict } from "./authenticator.ts";
-import { type AccountClaims, decodeUser, isRevoked, signingKeys, timeProblem, type UserClaims } from "./jwt_verify.ts";
+import { type AccountClaims, decodeUser, isRevoked, timeProblem, type UserClaims } from "./jwt_verify.ts";
+import { type UserLimits, userLimits } from "./jwt_scope.ts";
 import { verifyNonceSignature } from "./nkey.ts";
 import { ClientPermissions } from "./permissions.ts";
 
@@ -63,7 +64,9 @@ export class JwtAuthenticator {
     if (!isAccountKey(issuerAccount)) return deny(`user ${u.sub} JWT issuer account ${JSON.stringify(issuerAccount)} is not an account key`);
     const acc = this.accounts.account(issuerAccount);
     if (acc === null) return deny(`user ${u.sub}: account ${issuerAccount} not found`);
-    if (u.iss !== acc.sub && !signingKeys(acc).includes(u.iss)) return deny(`user ${u.sub} JWT issuer ${u.iss} is not known to account ${acc.sub}`);
+    const lim = userLimits(u, acc);
+    if (lim === null) return deny(`user ${u.sub} JWT issuer ${u.iss} is not known to account ${acc.sub}`);
+    if (typeof lim === "string") return deny(`user ${u.sub} JWT is not valid: ${lim}`);
     if (timeProblem(acc) !== null) return deny(`account ${acc.sub} JWT has expired`);
     if (isRevoked(acc.nats.revocations, u.sub, u.iat)) return deny(`user ${u.sub} authentication revoked`);
     // A limit the JWT leaves out is 0, none allowed, as nats-server reads it; -1 is unlimited.
@@ -74,11 +77,11 @@ export class JwtAuthenticator {
     const user: AuthUser = {
       name: u.sub,
       account: acc.sub,
-      perms: this.perms(u, acc),
+      perms: this.perms(lim, acc),
       issuedAt: u.iat,
       ...(u.exp ? { expiresAt: u.exp * 1000 } : {}),
     };
-    if (u.nats.bearer_token) {
+    if (lim.bearer_token) {
       if ((acc.nats.limits as { disallow_bearer?: boolean } | undefined)?.disallow_bearer) return deny(`user ${u.sub}: bearer tokens not allowed by account ${acc.sub}`);
       return { ok: true, user };
     }
@@ -86,8 +89,8 @@ export class JwtAuthenticator {
     return verifyNonceSignature(u.sub, nonce, c.sig).then((ok) => (ok ? { ok: true, user } : deny(`user ${u.sub}: signature of the nonce not valid`)));
   }
 
-  private perms(u: UserClaims, acc: AccountClaims): ClientPermissions | null {
-    const p = permissionsOf(u.nats as JwtPermissions) ?? permissionsOf((acc.nats.default_permissions ?? {}) as JwtPermissions);
+  private perms(lim: UserLimits, acc: AccountClaims): ClientPermissions | null {
+    const p = permissionsOf(lim as JwtPermissions) ?? permissionsOf((acc.nats.default_permissions ?? {}) as JwtPermissions);
     return p === null ? null : new ClientPermissions(p);
   }
 }
