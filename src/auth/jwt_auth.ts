@@ -13,6 +13,7 @@ import { CloseReason } from "../connection/close_reason.ts";
 import type { AuthUser, AuthVerdict } from "./authenticator.ts";
 import { type AccountClaims, decodeUser, isRevoked, timeProblem, type UserClaims } from "./jwt_verify.ts";
 import { type UserLimits, userLimits } from "./jwt_scope.ts";
+import { type ConnectingPeer, connectWindow, connectionTypeAllowed, srcAllowed } from "./jwt_user_limits.ts";
 import { verifyNonceSignature } from "./nkey.ts";
 import { ClientPermissions } from "./permissions.ts";
 
@@ -51,15 +52,17 @@ function permissionsOf(p: JwtPermissions): Permissions | null {
 export class JwtAuthenticator {
   constructor(private readonly accounts: JwtAccounts) {}
 
-  authenticate(c: ConnectOptions, nonce: string | null): AuthVerdict | Promise<AuthVerdict> {
+  authenticate(c: ConnectOptions, nonce: string | null, peer: ConnectingPeer): AuthVerdict | Promise<AuthVerdict> {
     if (c.jwt === undefined) return deny("no user JWT");
     // Claims of an unexpected shape (signed, but not as nats-server would write them) refuse, never crash.
-    return decodeUser(c.jwt).then((u) => this.check(u, c, nonce)).catch((err: Error) => deny(`user JWT not valid: ${err.message}`));
+    return decodeUser(c.jwt).then((u) => this.check(u, c, nonce, peer)).catch((err: Error) => deny(`user JWT not valid: ${err.message}`));
   }
 
-  private check(u: UserClaims, c: ConnectOptions, nonce: string | null): AuthVerdict | Promise<AuthVerdict> {
+  private check(u: UserClaims, c: ConnectOptions, nonce: string | null, peer: ConnectingPeer): AuthVerdict | Promise<AuthVerdict> {
     const when = timeProblem(u);
     if (when !== null) return deny(`user ${u.sub} JWT not valid: ${when}`);
+    // nats-server checks the user JWT's own connection types, before a scope's template replaces its limits.
+    if (!connectionTypeAllowed(u.nats.allowed_connection_types, peer)) return deny(`user ${u.sub}: connection type not allowed`);
     const issuerAccount = u.nats.issuer_account || u.iss;
     if (!isAccountKey(issuerAccount)) return deny(`user ${u.sub} JWT issuer account ${JSON.stringify(issuerAccount)} is not an account key`);
     const acc = this.accounts.account(issuerAccount);
@@ -79,14 +82,25 @@ export class JwtAuthenticator {
       account: acc.sub,
       perms: this.perms(lim, acc),
       issuedAt: u.iat,
-      ...(u.exp ? { expiresAt: u.exp * 1000 } : {}),
+      // A limit the JWT leaves out is 0, as nats-server reads it.
+      maxSubs: lim.subs ?? 0,
+      maxPayload: lim.payload ?? 0,
     };
     if (lim.bearer_token) {
       if ((acc.nats.limits as { disallow_bearer?: boolean } | undefined)?.disallow_bearer) return deny(`user ${u.sub}: bearer tokens not allowed by account ${acc.sub}`);
-      return { ok: true, user };
+      return this.admit(u, lim, user, peer);
     }
     if (nonce === null || c.sig === undefined) return deny(`user ${u.sub}: no signature of the nonce`);
-    return verifyNonceSignature(u.sub, nonce, c.sig).then((ok) => (ok ? { ok: true, user } : deny(`user ${u.sub}: signature of the nonce not valid`)));
+    return verifyNonceSignature(u.sub, nonce, c.sig).then((ok) => (ok ? this.admit(u, lim, user, peer) : deny(`user ${u.sub}: signature of the nonce not valid`)));
+  }
+
+  /** The source address and connect times, last as in nats-server; the times may end the connection earlier than `exp`. */
+  private admit(u: UserClaims, lim: UserLimits, user: AuthUser, peer: ConnectingPeer): AuthVerdict {
+    if (!srcAllowed(lim.src, peer.host)) return deny(`user ${u.sub}: Bad src Ip ${peer.host}`);
+    const window = connectWindow(lim.times, (lim as { times_location?: string }).times_location);
+    if (window === null) return deny(`user ${u.sub}: Outside connect times`);
+    const ends = [u.exp ? u.exp * 1000 : 0, window.validForMs > 0 ? Date.now() + window.validForMs : 0].filter((t) => t > 0);
+    return { ok: true, user: ends.length > 0 ? { ...user, expiresAt: Math.min(...ends) } : user };
   }
 
   private perms(lim: UserLimits, acc: AccountClaims): ClientPermissions | null {

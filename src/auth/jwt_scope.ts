@@ -31,7 +31,7 @@ export function userLimits(u: UserClaims, acc: AccountClaims): UserLimits | stri
 function hasEmptyPermissions(n: UserLimits): boolean {
   const empty = (l: unknown[] | undefined) => l === undefined || l.length === 0;
   return empty(n.pub?.allow) && empty(n.pub?.deny) && empty(n.sub?.allow) && empty(n.sub?.deny) && n.resp === undefined &&
-    empty(n.src) && empty(n.times) && !n.locale && !n.subs && !n.data && !n.payload && !n.bearer_token && empty(n.allowed_connection_types);
+    empty(n.src) && empty(n.times) && !(n as { times_location?: string }).times_location && !n.subs && !n.data && !n.payload && !n.bearer_token && empty(n.allowed_connection_types);
 }
 
 function fillTemplate(lim: UserLimits, u: UserClaims, acc: AccountClaims): UserLimits | string {

@@ -49,6 +49,8 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
   private guard: PermissionGuard | null = null;
   /** Delivery to this client needs a per-message check (the guard's; a field because the router reads it per message). */
   checksDelivery = false;
+  /** The most subscriptions this connection may hold: the server's max_subscriptions, or its JWT's lower cap (-1: none). */
+  private maxSubs: number;
   private readonly input: ParsedInput;
   readonly matchCache = new MatchCache();
 
@@ -68,6 +70,7 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
     this.account = host.accountFor(null);
     const o = host.options;
     this.parser = new Parser(this, o.max_payload, o.max_control_line, link.kind);
+    this.maxSubs = o.max_subscriptions > 0 ? o.max_subscriptions : -1;
     this.input = new ParsedInput(this.parser, link, (err) => link.protocolError(err, "client", closeReasonOf), () => host.flushPending());
   }
 
@@ -90,6 +93,10 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
     const perms = user?.perms;
     this.guard = perms ? new PermissionGuard(perms, [...this.subs.values()].map((s) => s.subject)) : null;
     this.checksDelivery = this.guard?.checksDelivery ?? false;
+    // nats-server's applyAccountLimits: the lower of the server's limit and the JWT's, -1 being none.
+    const o = this.host.options;
+    this.maxSubs = lowerLimit(o.max_subscriptions > 0 ? o.max_subscriptions : -1, user?.maxSubs);
+    this.parser.maxPayload = lowerLimit(o.max_payload, user?.maxPayload);
   }
 
   /** Rebinds to another account (a reload moved the user); live subscriptions go along. */
@@ -160,8 +167,8 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
     else if (args.length === 3) [subject, queue, sid] = args as [string, string, string];
     else throw new ProtocolError(null, true, `processSub Parse Error: ${goQuote(arg)}`);
 
-    const max = this.host.options.max_subscriptions;
-    if (max > 0 && this.subs.size >= max) {
+    const max = this.maxSubs;
+    if (max >= 0 && this.subs.size >= max) {
       this.host.log.error(`${this.traceId} - Maximum Subscriptions Exceeded`);
       this.link.sendErr(ERR.maxSubscriptions);
       return;
@@ -359,6 +366,12 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
     return this.lastSubject.of(pa);
   }
 
+}
+
+/** The lower of two limits where -1 (or no JWT limit at all) means none. */
+function lowerLimit(server: number, jwt: number | undefined): number {
+  if (jwt === undefined || jwt < 0) return server;
+  return server < 0 ? jwt : Math.min(server, jwt);
 }
 
 function pubArgsText(pa: PubArg): string {

@@ -14,7 +14,7 @@ import { Connection } from "../connection/connection.ts";
 import { infoLine } from "../protocol/encode.ts";
 import { parseConnect } from "../protocol/connect.ts";
 import { ERR, ProtocolError } from "../protocol/errors.ts";
-import { Kind } from "../protocol/kind.ts";
+import { ClientType, Kind } from "../protocol/kind.ts";
 import { versionAtLeast } from "../protocol/semver.ts";
 import type { TLSOptions } from "../config/options.ts";
 import type { Conn, ConnHandler, Listener, TLSServerConfig } from "../runtime/types.ts";
@@ -192,7 +192,7 @@ class AcceptHandshake implements Handshake {
     if (!this.svc.srv.auth.required) return { account: a?.account ?? null };
     const opts = parseConnect(JSON.stringify(j), { verbose: false, pedantic: false, echo: false, headers: false, noResponders: false, protocol: 1 }, true);
     const verdict = (v: AuthVerdict): Admission => (v.ok ? { account: v.user?.account ?? null } : false);
-    const v: AuthVerdict | Promise<AuthVerdict> = this.svc.srv.auth.authenticate(opts, this.nonce, leaf.link.tls);
+    const v: AuthVerdict | Promise<AuthVerdict> = this.svc.srv.auth.authenticate(opts, this.nonce, leaf.link.tls, { kind: Kind.LEAF, clientType: ClientType.NATS, host: leaf.link.conn.remoteAddress });
     return v instanceof Promise ? v.then(verdict, () => false) : verdict(v);
   }
 

@@ -472,7 +472,8 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
 
   authenticate(client: Client): AuthVerdict | Promise<AuthVerdict> {
     const auth = this.listeners.get(client.link.clientType)?.auth() ?? this.auth;
-    return auth.authenticate(client.opts, client.nonce, client.link.tls);
+    const link = client.link;
+    return auth.authenticate(client.opts, client.nonce, link.tls, { kind: link.kind, clientType: link.clientType, host: link.conn.remoteAddress });
   }
 
   // ---- ConnectionHost -------------------------------------------------------------------------------------
