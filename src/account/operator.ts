@@ -29,6 +29,8 @@ export interface OperatorHost {
   closeRevoked(account: string, revoked: (user: string, issuedAt: number) => boolean): void;
   /** The account's connected clients. */
   accountConnections(account: string): number;
+  /** The account's leaf node links. */
+  accountLeafConnections(account: string): number;
 }
 
 /** Go's time.Time String() in UTC, as nats-server prints an operator's dates. */
@@ -46,9 +48,20 @@ function logOperator(log: OperatorHost["log"], op: OperatorClaims): void {
 
 /** The blocking errors of jwt's AccountClaims.Validate that natsedge checks, or null. */
 function validation(c: AccountClaims): string | null {
-  for (const i of c.nats.imports ?? []) {
+  const imports = c.nats.imports ?? [];
+  const exports = c.nats.exports ?? [];
+  for (const i of imports) {
     const problem = tokenProblem(i, c.sub);
     if (problem !== null) return problem;
+  }
+  // Limits the JWT leaves out are 0 and wildcards false, as Go reads them.
+  const l = c.nats.limits ?? {};
+  const maxImports = l.imports ?? 0;
+  const maxExports = l.exports ?? 0;
+  if (maxImports !== -1 && imports.length > maxImports) return "the account contains more imports than allowed by the operator";
+  if (maxExports !== -1) {
+    if (exports.length > maxExports) return "the account contains more exports than allowed by the operator";
+    if (!l.wildcards && exports.some((e) => /(^|\.)[*>](\.|$)/.test(e.subject))) return "the account contains wildcard exports that are not allowed by the operator";
   }
   return null;
 }
@@ -201,6 +214,10 @@ export class OperatorMode {
 
   connections(pub: string): number {
     return this.host.accountConnections(pub);
+  }
+
+  leafConnections(pub: string): number {
+    return this.host.accountLeafConnections(pub);
   }
 
   /** The claims of a loaded account (for the authenticator), without loading it. */

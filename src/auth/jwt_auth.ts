@@ -10,6 +10,7 @@ import type { ConnectOptions } from "../protocol/connect.ts";
 import { ERR } from "../protocol/errors.ts";
 import { isAccountKey } from "../config/_operator.ts";
 import { CloseReason } from "../connection/close_reason.ts";
+import { Kind } from "../protocol/kind.ts";
 import type { AuthUser, AuthVerdict } from "./authenticator.ts";
 import { type AccountClaims, decodeUser, isRevoked, timeProblem, type UserClaims } from "./jwt_verify.ts";
 import { type UserLimits, userLimits } from "./jwt_scope.ts";
@@ -22,6 +23,14 @@ export interface JwtAccounts {
   account(pub: string): AccountClaims | null;
   /** The account's connected clients, for its `limits.conn`. */
   connections(pub: string): number;
+  /** The account's leaf node links, for its `limits.leaf`. */
+  leafConnections(pub: string): number;
+}
+
+/** nats-server's minLimit: the lower of two limits where -1 means none. */
+function lowerLimit(a: number, b: number): number {
+  if (a === -1) return b;
+  return b === -1 ? a : Math.min(a, b);
 }
 
 type JwtPermissions = { pub?: { allow?: string[]; deny?: string[] }; sub?: { allow?: string[]; deny?: string[] }; resp?: { max?: number; ttl?: number } };
@@ -72,33 +81,37 @@ export class JwtAuthenticator {
     if (typeof lim === "string") return deny(`user ${u.sub} JWT is not valid: ${lim}`);
     if (timeProblem(acc) !== null) return deny(`account ${acc.sub} JWT has expired`);
     if (isRevoked(acc.nats.revocations, u.sub, u.iat)) return deny(`user ${u.sub} authentication revoked`);
-    // A limit the JWT leaves out is 0, none allowed, as nats-server reads it; -1 is unlimited.
-    const maxConns = acc.nats.limits?.conn ?? 0;
-    if (maxConns !== -1 && this.accounts.connections(acc.sub) >= maxConns) {
-      return { ok: false, reason: ERR.maxAccountConnections, wire: { err: ERR.maxAccountConnections, close: CloseReason.maxAccountConnections } };
-    }
     const user: AuthUser = {
       name: u.sub,
       account: acc.sub,
       perms: this.perms(lim, acc),
       issuedAt: u.iat,
-      // A limit the JWT leaves out is 0, as nats-server reads it.
-      maxSubs: lim.subs ?? 0,
-      maxPayload: lim.payload ?? 0,
+      // A limit the JWT leaves out is 0, as nats-server reads it; the account's caps each connection too.
+      maxSubs: lowerLimit(lim.subs ?? 0, acc.nats.limits?.subs ?? 0),
+      maxPayload: lowerLimit(lim.payload ?? 0, acc.nats.limits?.payload ?? 0),
     };
     if (lim.bearer_token) {
       if ((acc.nats.limits as { disallow_bearer?: boolean } | undefined)?.disallow_bearer) return deny(`user ${u.sub}: bearer tokens not allowed by account ${acc.sub}`);
-      return this.admit(u, lim, user, peer);
+      return this.admit(u, lim, acc, user, peer);
     }
     if (nonce === null || c.sig === undefined) return deny(`user ${u.sub}: no signature of the nonce`);
-    return verifyNonceSignature(u.sub, nonce, c.sig).then((ok) => (ok ? this.admit(u, lim, user, peer) : deny(`user ${u.sub}: signature of the nonce not valid`)));
+    return verifyNonceSignature(u.sub, nonce, c.sig).then((ok) => (ok ? this.admit(u, lim, acc, user, peer) : deny(`user ${u.sub}: signature of the nonce not valid`)));
   }
 
-  /** The source address and connect times, last as in nats-server; the times may end the connection earlier than `exp`. */
-  private admit(u: UserClaims, lim: UserLimits, user: AuthUser, peer: ConnectingPeer): AuthVerdict {
+  /**
+   * The source address, connect times and the account's connection limits, last as in nats-server; the
+   * times may end the connection earlier than `exp`.
+   */
+  private admit(u: UserClaims, lim: UserLimits, acc: AccountClaims, user: AuthUser, peer: ConnectingPeer): AuthVerdict {
     if (!srcAllowed(lim.src, peer.host)) return deny(`user ${u.sub}: Bad src Ip ${peer.host}`);
     const window = connectWindow(lim.times, (lim as { times_location?: string }).times_location);
     if (window === null) return deny(`user ${u.sub}: Outside connect times`);
+    // registerWithAccount: clients count against `conn`, leaf links against `leaf`; a limit left out is 0.
+    const leaf = peer.kind === Kind.LEAF;
+    const max = (leaf ? acc.nats.limits?.leaf : acc.nats.limits?.conn) ?? 0;
+    if (max !== -1 && (leaf ? this.accounts.leafConnections(acc.sub) : this.accounts.connections(acc.sub)) >= max) {
+      return { ok: false, reason: ERR.maxAccountConnections, wire: { err: ERR.maxAccountConnections, close: CloseReason.maxAccountConnections } };
+    }
     const ends = [u.exp ? u.exp * 1000 : 0, window.validForMs > 0 ? Date.now() + window.validForMs : 0].filter((t) => t > 0);
     return { ok: true, user: ends.length > 0 ? { ...user, expiresAt: Math.min(...ends) } : user };
   }

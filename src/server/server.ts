@@ -429,6 +429,10 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     return n;
   }
 
+  accountLeafConnections(account: string): number {
+    return this.leafz(false).filter((l) => l.account === account).length;
+  }
+
   /** Operator mode: a pushed account JWT revokes users; their connections end (nats-server's checkUserRevoked). */
   closeRevoked(account: string, revoked: (user: string, issuedAt: number) => boolean): void {
     for (const c of this.clients.values()) {

@@ -16,8 +16,8 @@ import {
   type User,
 } from "@nats-io/jwt";
 import { credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
-import { client, type RawConn, type TestServer } from "./server.ts";
-import { infoOf, rawOpen } from "./raw.ts";
+import { client, RawConn, type TestServer } from "./server.ts";
+import { INFO_LINE, infoOf } from "./raw.ts";
 
 export const UNLIMITED = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 };
 
@@ -85,16 +85,22 @@ export function credsConnections(server: () => TestServer): { open(creds: Uint8A
 }
 
 /**
- * A raw connection authenticated with a user JWT: the INFO nonce signed with the user's key, CONNECT and a
- * PING; resolves once the PONG is in (the buffer then cleared), rejects with what came instead.
+ * A raw connection to `port` (a client or leaf node listener) authenticated with a user JWT: the INFO nonce
+ * signed with the user's key, CONNECT (with `extra` fields) and a PING; resolves once the PONG is in (the
+ * buffer then cleared), rejects with what came instead.
  */
-export async function rawJwtConnect(srv: TestServer, jwt: string, kp: KeyPair): Promise<RawConn> {
-  const c = await rawOpen(srv);
+export async function rawJwtConnect(port: number, jwt: string, kp: KeyPair, extra: Record<string, unknown> = {}): Promise<RawConn> {
+  const c = await RawConn.open(port);
+  await c.waitFor(INFO_LINE);
   const nonce = String(infoOf(c).nonce);
   const sig = btoa(String.fromCharCode(...kp.sign(new TextEncoder().encode(nonce)))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  c.send(`CONNECT ${JSON.stringify({ verbose: false, pedantic: false, jwt, sig })}\r\nPING\r\n`);
+  c.send(`CONNECT ${JSON.stringify({ verbose: false, pedantic: false, ...extra, jwt, sig })}\r\nPING\r\n`);
   await c.waitUntil((s) => s.includes("PONG\r\n") || s.includes("-ERR"), "PONG or -ERR");
-  if (c.received.includes("-ERR")) throw new Error(`CONNECT refused: ${JSON.stringify(c.received)}`);
+  if (c.received.includes("-ERR")) {
+    const got = c.received;
+    c.close();
+    throw new Error(`CONNECT refused: ${JSON.stringify(got)}`);
+  }
   c.clear();
   return c;
 }

@@ -87,7 +87,7 @@ describe("user JWT limits", () => {
 
   test("subs caps the connection's subscriptions with -ERR 'maximum subscriptions exceeded'; the connection lives on", async () => {
     const kp = createUser();
-    const c = await rawJwtConnect(srv, await encodeUser("s", kp, acc.kp, { subs: 2 }), kp);
+    const c = await rawJwtConnect(srv.port, await encodeUser("s", kp, acc.kp, { subs: 2 }), kp);
     const got = await exchange(c, "SUB a 1\r\nSUB b 2\r\nSUB c 3\r\n");
     expect(got).toBe("-ERR 'maximum subscriptions exceeded'\r\nPONG\r\n");
     // The first two stand.
@@ -97,7 +97,7 @@ describe("user JWT limits", () => {
 
   test("payload caps a message's size: a larger one gets -ERR 'Maximum Payload Violation' and the connection is closed", async () => {
     const kp = createUser();
-    const c = await rawJwtConnect(srv, await encodeUser("p", kp, acc.kp, { payload: 4 }), kp);
+    const c = await rawJwtConnect(srv.port, await encodeUser("p", kp, acc.kp, { payload: 4 }), kp);
     expect(await exchange(c, "SUB a 1\r\nPUB a 4\r\n1234\r\n")).toBe("MSG a 1 4\r\n1234\r\nPONG\r\n");
     c.send("PUB a 5\r\n12345\r\n");
     await c.waitFor("-ERR 'Maximum Payload Violation'\r\n");
