@@ -8,6 +8,7 @@ import type { ServerOptions } from "../config/options.ts";
 import {
   type AccountClaims,
   decodeAccount,
+  decodeGeneric,
   type OperatorClaims,
   decodeOperator,
   isRevoked,
@@ -31,7 +32,12 @@ export interface OperatorHost {
   accountConnections(account: string): number;
   /** The account's leaf node links. */
   accountLeafConnections(account: string): number;
+  /** Closes every connection of the account ("Account Authentication Expired"): its JWT was deleted. */
+  closeAccount(account: string): void;
 }
+
+/** What a CLAIMS.DELETE request did: refused as a whole, or each account deleted or failed. */
+export type DeleteOutcome = { by: string; refused: string } | { by: string; deleted: number; failed: string[] };
 
 /** Go's time.Time String() in UTC, as nats-server prints an operator's dates. */
 function goTime(seconds: number): string {
@@ -204,6 +210,49 @@ export class OperatorMode {
     }, Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS));
     (t as { unref?: () => void }).unref?.();
     this.activationTimers.set(pub, t);
+  }
+
+  /**
+   * nats-server's handleDeleteRequest: a JWT the operator (or its signing key) signed for itself, listing the
+   * accounts whose JWTs the resolver deletes; each deleted account is disabled and its connections closed.
+   */
+  deleteAccounts(request: string): DeleteOutcome {
+    let by = "";
+    let accounts: string[];
+    try {
+      const g = decodeGeneric(request);
+      by = g.sub;
+      if (!this.resolver.canDelete) throw new Error("delete must be enabled in server config");
+      if (g.sub !== g.iss) throw new Error("not self signed");
+      if (!this.trusted.has(g.iss)) throw new Error("not trusted");
+      const list = g.nats.accounts;
+      if (!Array.isArray(list) || list.some((a) => typeof a !== "string" || !isAccountKey(a))) throw new Error("malformed request");
+      accounts = list as string[];
+      if (this.accounts.system !== null && accounts.includes(this.accounts.system.name)) throw new Error("not allowed to delete system account");
+    } catch (err) {
+      return { by, refused: (err as Error).message };
+    }
+    let deleted = 0;
+    const failed: string[] = [];
+    for (const pub of accounts) {
+      try {
+        this.resolver.delete(pub);
+        deleted++;
+        this.disable(pub);
+      } catch (err) {
+        failed.push((err as Error).message);
+      }
+    }
+    return { by, deleted, failed };
+  }
+
+  /** nats-server's removeCb: the account keeps no exports, imports or JetStream, and its connections end. */
+  private disable(pub: string): void {
+    if (!this.loaded.delete(pub)) return;
+    this.relinkAt(pub, null);
+    this.accounts.relink({ name: pub, exports: [], imports: [], mappings: [], jetstream: null }, (err) => this.host.log.warn(`account ${pub}: ${err.message}`));
+    for (const other of [...this.loaded.values()]) if (importedAccounts(other).includes(pub)) this.link(other, new Set([pub]));
+    this.host.closeAccount(pub);
   }
 
   /** Stops the activation expiry timers (server shutdown). */

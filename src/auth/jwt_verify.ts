@@ -53,6 +53,15 @@ function checked<T>(c: ClaimsData<T>, type: keyof typeof PREFIX): ClaimsData<T> 
 }
 
 export const decodeOperator = (jwt: string): OperatorClaims => decodeAs<Operator>(jwt, "operator");
+/** Any validly signed JWT (jwt's DecodeGeneric), such as an operator's CLAIMS.DELETE request. */
+export function decodeGeneric(jwt: string): ClaimsData<Record<string, unknown>> {
+  if (decodeJwt === null) throw new Error("internal error: the JWT library is not loaded");
+  try {
+    return decodeJwt(jwt) as ClaimsData<Record<string, unknown>>;
+  } catch (err) {
+    throw new JwtError((err as Error).message);
+  }
+}
 export const decodeAccount = (jwt: string): AccountClaims => decodeAs<Account>(jwt, "account");
 /** An activation token: an exporting account's grant of one import subject to the account in `sub`. */
 export const decodeActivation = (jwt: string): ActivationClaims => decodeAs<Activation>(jwt, "activation");

@@ -345,6 +345,7 @@ export type ResolverOptions =
   | {
     type: "full" | "cache";
     dir: string;
+    /** `$SYS.REQ.CLAIMS.DELETE` may remove JWTs (renamed to `<pub>.jwt.deleted`, as nats-server 2.9.10 does). */
     allow_delete?: boolean;
     /** full: how often nats-server syncs with its cluster peers; accepted, natsedge has none to sync with. */
     interval?: Millis;

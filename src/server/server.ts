@@ -429,6 +429,14 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     return n;
   }
 
+  closeAccount(account: string): void {
+    for (const c of this.clients.values()) {
+      if (c.account.name !== account || c.closed) continue;
+      c.link.sendErr(ERR.accountExpired);
+      c.link.closeAfterFlush(CloseReason.authExpired);
+    }
+  }
+
   accountLeafConnections(account: string): number {
     return this.leafz(false).filter((l) => l.account === account).length;
   }
