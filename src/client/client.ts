@@ -254,6 +254,14 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
     this.parser.awaitingConnect = false;
     if (this.opts.verbose) this.sendOK();
     this.host.clientConnected(this);
+    // nats-server's applyAccountLimits: a connection its JWTs allow no subscription at all is told so and
+    // closed. The -ERR goes out with what the read that carried CONNECT answers (its PONG), and the close
+    // follows that flush: a close while a write is in flight could drop the -ERR.
+    if (this.maxSubs === 0) {
+      this.host.log.error(`${this.traceId} - ${ERR.maxSubscriptions}`);
+      this.link.sendErr(ERR.maxSubscriptions);
+      queueMicrotask(() => this.link.closeAfterFlush(CloseReason.maxSubscriptions));
+    }
     return true;
   }
 

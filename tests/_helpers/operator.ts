@@ -90,11 +90,8 @@ export function credsConnections(server: () => TestServer): { open(creds: Uint8A
  * buffer then cleared), rejects with what came instead.
  */
 export async function rawJwtConnect(port: number, jwt: string, kp: KeyPair, extra: Record<string, unknown> = {}): Promise<RawConn> {
-  const c = await RawConn.open(port);
-  await c.waitFor(INFO_LINE);
-  const nonce = String(infoOf(c).nonce);
-  const sig = btoa(String.fromCharCode(...kp.sign(new TextEncoder().encode(nonce)))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  c.send(`CONNECT ${JSON.stringify({ verbose: false, pedantic: false, ...extra, jwt, sig })}\r\nPING\r\n`);
+  const c = await rawJwtOpen(port);
+  c.send(`${jwtConnectLine(c, jwt, kp, extra)}PING\r\n`);
   await c.waitUntil((s) => s.includes("PONG\r\n") || s.includes("-ERR"), "PONG or -ERR");
   if (c.received.includes("-ERR")) {
     const got = c.received;
@@ -103,4 +100,18 @@ export async function rawJwtConnect(port: number, jwt: string, kp: KeyPair, extr
   }
   c.clear();
   return c;
+}
+
+/** A raw connection to `port` once its INFO is in (kept in `received`). */
+export async function rawJwtOpen(port: number): Promise<RawConn> {
+  const c = await RawConn.open(port);
+  await c.waitFor(INFO_LINE);
+  return c;
+}
+
+/** The CONNECT line (with its CRLF) of a user JWT, the INFO nonce of `c` signed with the user's key. */
+export function jwtConnectLine(c: RawConn, jwt: string, kp: KeyPair, extra: Record<string, unknown> = {}): string {
+  const nonce = String(infoOf(c).nonce);
+  const sig = btoa(String.fromCharCode(...kp.sign(new TextEncoder().encode(nonce)))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return `CONNECT ${JSON.stringify({ verbose: false, pedantic: false, ...extra, jwt, sig })}\r\n`;
 }

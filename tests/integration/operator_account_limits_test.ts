@@ -13,7 +13,7 @@ import { credsAuthenticator } from "@nats-io/transport-node";
 import { client, type RawConn, type TestServer } from "../_helpers/server.ts";
 import { runServerFromArgs } from "../_helpers/conf_server.ts";
 import { freePort } from "../_helpers/leaf.ts";
-import { type JwtAccount, OperatorSetup, UNLIMITED, rawJwtConnect } from "../_helpers/operator.ts";
+import { type JwtAccount, OperatorSetup, UNLIMITED, jwtConnectLine, rawJwtConnect, rawJwtOpen } from "../_helpers/operator.ts";
 import { exchange } from "../_helpers/raw.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "natsedge-acclimits-"));
@@ -30,6 +30,9 @@ describe("account JWT limits", () => {
     setup = await OperatorSetup.create();
     acc.subs = await setup.account("SUBS", { limits: { ...UNLIMITED, subs: 2 } });
     acc.payload = await setup.account("PAYLOAD", { limits: { ...UNLIMITED, payload: 4 } });
+    // Left out of the JWT, subs and payload are 0.
+    acc.noSubs = await setup.account("NOSUBS", { limits: { ...UNLIMITED, subs: undefined } });
+    acc.noPayload = await setup.account("NOPAYLOAD", { limits: { ...UNLIMITED, payload: undefined } });
     acc.noLeaf = await setup.account("NOLEAF", { limits: { ...UNLIMITED, leaf: 0 } });
     acc.oneLeaf = await setup.account("ONELEAF", { limits: { ...UNLIMITED, leaf: 1 } });
     const exporter = await setup.account("EXP", { exports: [{ name: "e", subject: "e", type: "stream" }] });
@@ -71,6 +74,28 @@ describe("account JWT limits", () => {
     const c = await raw(acc.payload!);
     expect(await exchange(c, "SUB a 1\r\nPUB a 4\r\n1234\r\n")).toBe("MSG a 1 4\r\n1234\r\nPONG\r\n");
     c.send("PUB a 5\r\n12345\r\n");
+    await c.waitFor("-ERR 'Maximum Payload Violation'\r\n");
+    await c.waitClosed();
+  });
+
+  test("subs left out (0): the connection gets -ERR 'maximum subscriptions exceeded' once its CONNECT is accepted, and is closed", async () => {
+    const kp = createUser();
+    const c = await rawJwtOpen(srv.port);
+    open.push(c);
+    const line = jwtConnectLine(c, await encodeUser("u", kp, acc.noSubs!.kp), kp);
+    c.clear();
+    c.send(`${line}PING\r\n`);
+    await c.waitFor("-ERR 'maximum subscriptions exceeded'\r\n");
+    await c.waitClosed();
+    // CONNECT itself was accepted: its PING was answered (nats-server's -ERR comes from a goroutine, so the
+    // order of the two is not fixed there).
+    expect(c.received).toContain("PONG\r\n");
+  });
+
+  test("payload left out (0): an empty message passes, any other is a violation", async () => {
+    const c = await raw(acc.noPayload!);
+    expect(await exchange(c, "SUB a 1\r\nPUB a 0\r\n\r\n")).toBe("MSG a 1 0\r\n\r\nPONG\r\n");
+    c.send("PUB a 1\r\nx\r\n");
     await c.waitFor("-ERR 'Maximum Payload Violation'\r\n");
     await c.waitClosed();
   });
