@@ -11,7 +11,6 @@ import {
   decodeGeneric,
   type OperatorClaims,
   decodeOperator,
-  isRevoked,
   loadJwtLibrary,
   signingKeys,
   timeProblem,
@@ -26,8 +25,11 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface OperatorHost {
   readonly log: { notice(msg: string): void; error(msg: string): void; warn(msg: string): void; debugf(msg: string): void };
-  /** Closes the account's connections whose user `revoked` says the account's new JWT revokes. */
-  closeRevoked(account: string, revoked: (user: string, issuedAt: number) => boolean): void;
+  /**
+   * The account's new JWT applies to its connections: limits, revocations, and users of `changedSigners`
+   * (signing keys it dropped or whose scope it changed) closed.
+   */
+  accountUpdated(claims: AccountClaims, changedSigners: ReadonlySet<string>): void;
   /** The account's connected clients. */
   accountConnections(account: string): number;
   /** The account's leaf node links. */
@@ -50,6 +52,14 @@ function logOperator(log: OperatorHost["log"], op: OperatorClaims): void {
   log.notice(`  Operator: ${JSON.stringify(op.name ?? "")}`);
   log.notice(`  Issued  : ${goTime(op.iat)}`);
   log.notice(`  Expires : ${op.exp ? goTime(op.exp) : "Never"}`);
+}
+
+/** Signing keys of `old` that `now` drops, or whose kind or scope it changes. */
+function changedSigners(old: AccountClaims, now: AccountClaims): Set<string> {
+  const byKey = (c: AccountClaims) => new Map((c.nats.signing_keys ?? []).map((k) => (typeof k === "string" ? [k, ""] : [k.key, JSON.stringify(k)])));
+  const before = byKey(old);
+  const after = byKey(now);
+  return new Set([...before].filter(([k, v]) => after.get(k) !== v).map(([k]) => k));
 }
 
 /** The blocking errors of jwt's AccountClaims.Validate that natsedge checks, or null. */
@@ -175,10 +185,11 @@ export class OperatorMode {
   }
 
   private apply(c: AccountClaims): void {
+    const old = this.loaded.get(c.sub);
     this.link(c, new Set());
     // Accounts importing from this one see its new exports.
     for (const other of this.loaded.values()) if (other.sub !== c.sub && importedAccounts(other).includes(c.sub)) this.link(other, new Set([c.sub]));
-    this.host.closeRevoked(c.sub, (user, iat) => isRevoked(c.nats.revocations, user, iat));
+    this.host.accountUpdated(c, old === undefined ? new Set() : changedSigners(old, c));
   }
 
   /**

@@ -31,6 +31,17 @@ export interface AuthUser {
   readonly maxSubs?: number;
   /** Operator mode: the JWT's cap on a message's payload (-1: none). */
   readonly maxPayload?: number;
+  /** Operator mode: what an account JWT pushed later is checked against. */
+  readonly jwt?: JwtUserFacts;
+}
+
+/** A user JWT's own limits and origin, before its account's caps (jwt_auth.ts refreshUser). */
+export interface JwtUserFacts {
+  /** The signing key that issued it; null when the account itself did. */
+  readonly signer: string | null;
+  readonly subs: number;
+  readonly payload: number;
+  readonly bearer: boolean;
 }
 
 /** An accepted identity (user null: no authentication configured), or the reason for refusal (for the log). */

@@ -11,7 +11,7 @@ import { ERR } from "../protocol/errors.ts";
 import { isAccountKey } from "../config/_operator.ts";
 import { CloseReason } from "../connection/close_reason.ts";
 import { Kind } from "../protocol/kind.ts";
-import type { AuthUser, AuthVerdict } from "./authenticator.ts";
+import type { AuthUser, AuthVerdict, JwtUserFacts } from "./authenticator.ts";
 import { type AccountClaims, decodeUser, isRevoked, timeProblem, type UserClaims } from "./jwt_verify.ts";
 import { type UserLimits, userLimits } from "./jwt_scope.ts";
 import { type ConnectingPeer, connectWindow, connectionTypeAllowed, srcAllowed } from "./jwt_user_limits.ts";
@@ -31,6 +31,29 @@ export interface JwtAccounts {
 function lowerLimit(a: number, b: number): number {
   if (a === -1) return b;
   return b === -1 ? a : Math.min(a, b);
+}
+
+/** The user's subs and payload caps under its account's (applyAccountLimits). */
+function capped(facts: JwtUserFacts, acc: AccountClaims): { maxSubs: number; maxPayload: number } {
+  return { maxSubs: lowerLimit(facts.subs, acc.nats.limits?.subs ?? 0), maxPayload: lowerLimit(facts.payload, acc.nats.limits?.payload ?? 0) };
+}
+
+/** What a pushed account JWT does to one of the account's connections (nats-server's updateAccountClaimsWithRefresh). */
+export type Refresh = { keep: AuthUser } | { close: "maxConnections" | "revoked" | "violation" };
+
+/**
+ * `index`: the connection's place among the account's clients, newest first (those past a lowered `conn`
+ * are closed, so the newest stay); `changedSigners`: signing keys the new JWT dropped or whose scope it changed.
+ */
+export function refreshUser(user: AuthUser, acc: AccountClaims, index: number, changedSigners: ReadonlySet<string>): Refresh {
+  const facts = user.jwt;
+  if (facts === undefined) return { keep: user };
+  const maxConns = acc.nats.limits?.conn ?? 0;
+  if (maxConns !== -1 && index >= maxConns) return { close: "maxConnections" };
+  if (facts.bearer && (acc.nats.limits as { disallow_bearer?: boolean } | undefined)?.disallow_bearer) return { close: "violation" };
+  if (isRevoked(acc.nats.revocations, user.name, user.issuedAt ?? 0)) return { close: "revoked" };
+  if (facts.signer !== null && changedSigners.has(facts.signer)) return { close: "violation" };
+  return { keep: { ...user, ...capped(facts, acc) } };
 }
 
 type JwtPermissions = { pub?: { allow?: string[]; deny?: string[] }; sub?: { allow?: string[]; deny?: string[] }; resp?: { max?: number; ttl?: number } };
@@ -81,15 +104,9 @@ export class JwtAuthenticator {
     if (typeof lim === "string") return deny(`user ${u.sub} JWT is not valid: ${lim}`);
     if (timeProblem(acc) !== null) return deny(`account ${acc.sub} JWT has expired`);
     if (isRevoked(acc.nats.revocations, u.sub, u.iat)) return deny(`user ${u.sub} authentication revoked`);
-    const user: AuthUser = {
-      name: u.sub,
-      account: acc.sub,
-      perms: this.perms(lim, acc),
-      issuedAt: u.iat,
-      // A limit the JWT leaves out is 0, as nats-server reads it; the account's caps each connection too.
-      maxSubs: lowerLimit(lim.subs ?? 0, acc.nats.limits?.subs ?? 0),
-      maxPayload: lowerLimit(lim.payload ?? 0, acc.nats.limits?.payload ?? 0),
-    };
+    // A limit the JWT leaves out is 0, as nats-server reads it; the account's caps each connection too.
+    const facts = { signer: u.nats.issuer_account ? u.iss : null, subs: lim.subs ?? 0, payload: lim.payload ?? 0, bearer: lim.bearer_token === true };
+    const user: AuthUser = { name: u.sub, account: acc.sub, perms: this.perms(lim, acc), issuedAt: u.iat, ...capped(facts, acc), jwt: facts };
     if (lim.bearer_token) {
       if ((acc.nats.limits as { disallow_bearer?: boolean } | undefined)?.disallow_bearer) return deny(`user ${u.sub}: bearer tokens not allowed by account ${acc.sub}`);
       return this.admit(u, lim, acc, user, peer);

@@ -99,6 +99,17 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
     this.parser.maxPayload = lowerLimit(o.max_payload, user?.maxPayload);
   }
 
+  /**
+   * nats-server's applyAccountLimits after new limits: a connection at or over its subscription cap is told
+   * so and closed.
+   */
+  enforceSubsLimit(): void {
+    if (this.maxSubs < 0 || this.subs.size < this.maxSubs) return;
+    this.host.log.error(`${this.traceId} - ${ERR.maxSubscriptions}`);
+    this.link.sendErr(ERR.maxSubscriptions);
+    this.link.closeAfterFlush(CloseReason.maxSubscriptions);
+  }
+
   /** Rebinds to another account (a reload moved the user); live subscriptions go along. */
   private moveTo(account: ClientAccount): void {
     for (const sub of this.subs.values()) {

@@ -21,7 +21,8 @@ import { configureDecimalFaults, infoLine } from "../protocol/encode.ts";
 import { Router } from "../routing/router.ts";
 import { InternalEndpoint } from "../routing/internal.ts";
 import { Authenticator, type AuthVerdict } from "../auth/authenticator.ts";
-import { JwtAuthenticator } from "../auth/jwt_auth.ts";
+import { JwtAuthenticator, refreshUser } from "../auth/jwt_auth.ts";
+import type { AccountClaims } from "../auth/jwt_verify.ts";
 import { OperatorMode } from "../account/operator.ts";
 import { trustedOperatorsError } from "../config/_operator.ts";
 import { newNonce } from "../auth/nkey.ts";
@@ -441,15 +442,31 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     return this.leafz(false).filter((l) => l.account === account).length;
   }
 
-  /** Operator mode: a pushed account JWT revokes users; their connections end (nats-server's checkUserRevoked). */
-  closeRevoked(account: string, revoked: (user: string, issuedAt: number) => boolean): void {
-    for (const c of this.clients.values()) {
-      const u = c.user;
-      if (c.account.name !== account || u === null || u.issuedAt === undefined || !revoked(u.name, u.issuedAt)) continue;
-      this.log.debugf(`${c.traceId} - User JWT revoked`);
-      c.link.sendErr(ERR.userRevoked);
-      c.link.closeAfterFlush(CloseReason.revoked);
-    }
+  /**
+   * Operator mode: a pushed account JWT applied to the account's clients (nats-server's
+   * updateAccountClaimsWithRefresh): beyond its `conn` limit the oldest closed, revoked users closed, users
+   * of changed signing keys closed, the others' subscription and payload caps updated.
+   */
+  accountUpdated(claims: AccountClaims, changedSigners: ReadonlySet<string>): void {
+    const clients = [...this.clients.values()].filter((c) => c.connected && !c.closed && c.account.name === claims.sub);
+    clients.sort((a, b) => b.link.start - a.link.start || b.cid - a.cid);
+    clients.forEach((c, i) => {
+      if (c.user === null) return;
+      const r = refreshUser(c.user, claims, i, changedSigners);
+      if ("keep" in r) {
+        c.setUser(r.keep);
+        c.enforceSubsLimit();
+      } else if (r.close === "maxConnections") {
+        c.link.sendErr(ERR.maxAccountConnections);
+        c.link.closeAfterFlush(CloseReason.maxAccountConnections);
+      } else if (r.close === "revoked") {
+        this.log.debugf(`${c.traceId} - User JWT revoked`);
+        c.link.sendErr(ERR.userRevoked);
+        c.link.closeAfterFlush(CloseReason.revoked);
+      } else {
+        c.link.close(CloseReason.authViolation);
+      }
+    });
   }
 
   // ---- LeafHost -------------------------------------------------------------------------------------------
