@@ -436,6 +436,7 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
       c.link.sendErr(ERR.accountExpired);
       c.link.closeAfterFlush(CloseReason.authExpired);
     }
+    this.services.get(LEAFNODES)?.closeAccount(account, ERR.accountExpired, CloseReason.authExpired);
   }
 
   accountLeafConnections(account: string): number {

@@ -1,19 +1,20 @@
 // $SYS.REQ.CLAIMS.LIST and $SYS.REQ.CLAIMS.DELETE of the full resolver, as nats-server 2.9.10 serves them
 // (run against it with NATSEDGE_REFERENCE_SERVER=/usr/sbin/nats-server): the list of stored accounts, and
 // deletion by a request the operator signed for itself, only with `allow_delete` (the JWT file renamed to
-// `.jwt.deleted`); a deleted account's connections end with 'Account
-// Authentication Expired' and its users are refused from then on. Modelled on nats-server's
+// `.jwt.deleted`); a deleted account's connections and leaf links end with
+// 'Account Authentication Expired' and its users are refused from then on. Modelled on nats-server's
 // server/jwt_test.go (TestJWTAccountDelete-style cases, TestJWTSysImportOverwrite's list use) and
 // jetstream_jwt_test.go (TestJetStreamJWTDeletedAccountDoesNotLeakSubscriptions's generateRequest).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createAccount, createOperator, encodeGeneric, type KeyPair } from "@nats-io/jwt";
+import { createAccount, createOperator, createUser, encodeGeneric, encodeUser, type KeyPair } from "@nats-io/jwt";
 import { credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { client, type TestServer } from "../_helpers/server.ts";
 import { runServerFromArgs } from "../_helpers/conf_server.ts";
-import { type JwtAccount, OperatorSetup } from "../_helpers/operator.ts";
+import { freePort } from "../_helpers/leaf.ts";
+import { type JwtAccount, OperatorSetup, rawJwtConnect } from "../_helpers/operator.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "natsedge-claimslist-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,17 +25,19 @@ let seq = 0;
 /** The operator's delete request: a generic JWT it signs for itself, listing the accounts. */
 const deleteRequest = (signer: KeyPair, accounts: string[]) => encodeGeneric("delete", signer, "generic", { accounts });
 
-async function start(setup: OperatorSetup, resolverExtra: string): Promise<{ srv: TestServer; jwtDir: string }> {
+async function start(setup: OperatorSetup, resolverExtra: string): Promise<{ srv: TestServer; jwtDir: string; leafPort: number }> {
   const jwtDir = join(dir, `jwt${seq++}`);
   const file = join(dir, `s${seq++}.conf`);
+  const leafPort = await freePort();
   const conf = setup.conf({ dir: jwtDir }).replace("resolver: { type: full,", `resolver: { type: full, ${resolverExtra}`);
-  writeFileSync(file, conf);
-  return { srv: await runServerFromArgs(["-c", file]), jwtDir };
+  writeFileSync(file, `${conf}\nleafnodes { listen: "127.0.0.1:${leafPort}" }\n`);
+  return { srv: await runServerFromArgs(["-c", file]), jwtDir, leafPort };
 }
 
 describe("CLAIMS.LIST and CLAIMS.DELETE with allow_delete", () => {
   let srv: TestServer;
   let jwtDir: string;
+  let leafPort: number;
   let setup: OperatorSetup;
   let a: JwtAccount;
   let b: JwtAccount;
@@ -45,7 +48,7 @@ describe("CLAIMS.LIST and CLAIMS.DELETE with allow_delete", () => {
     setup = await OperatorSetup.create();
     a = await setup.account("A");
     b = await setup.account("B");
-    ({ srv, jwtDir } = await start(setup, "allow_delete: true,"));
+    ({ srv, jwtDir, leafPort } = await start(setup, "allow_delete: true,"));
     sys = await client(srv, { authenticator: credsAuthenticator((await setup.user(setup.sys)).creds) });
     conns.push(sys);
   });
@@ -81,8 +84,10 @@ describe("CLAIMS.LIST and CLAIMS.DELETE with allow_delete", () => {
     expect(existsSync(join(jwtDir, `${a.pub}.jwt`))).toBe(true);
   });
 
-  test("the operator deletes an account: its connections end, its users are refused, the list drops it", async () => {
+  test("the operator deletes an account: its connections and leaf links end, its users are refused, the list drops it", async () => {
     const nc = await as(a);
+    const kp = createUser();
+    const leaf = await rawJwtConnect(leafPort, await encodeUser("leaf", kp, a.kp), kp, { name: "edge", headers: true });
     const errors: string[] = [];
     (async () => {
       for await (const s of nc.status()) if (s.type === "error") errors.push(String((s as { error?: Error }).error?.message));
@@ -92,6 +97,8 @@ describe("CLAIMS.LIST and CLAIMS.DELETE with allow_delete", () => {
     expect(r.data).toEqual({ code: 200, message: "deleted 1 accounts" });
     await closed;
     expect(errors.join()).toMatch(/account authentication expired/i);
+    await leaf.waitFor("-ERR 'Account Authentication Expired'\r\n");
+    await leaf.waitClosed();
     await expect(as(a)).rejects.toThrow(/authorization violation/i);
     expect(existsSync(join(jwtDir, `${a.pub}.jwt`))).toBe(false);
     expect(existsSync(join(jwtDir, `${a.pub}.jwt.deleted`))).toBe(true);
