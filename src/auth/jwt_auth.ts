@@ -39,7 +39,7 @@ function capped(facts: JwtUserFacts, acc: AccountClaims): { maxSubs: number; max
 }
 
 /** What a pushed account JWT does to one of the account's connections (nats-server's updateAccountClaimsWithRefresh). */
-export type Refresh = { keep: AuthUser } | { close: "maxConnections" | "revoked" | "violation" };
+export type Refresh = { keep: AuthUser } | { close: "maxConnections" | "bearer" | "revoked" | "signer" };
 
 /**
  * `index`: the connection's place among the account's clients, newest first (those past a lowered `conn`
@@ -50,9 +50,9 @@ export function refreshUser(user: AuthUser, acc: AccountClaims, index: number, c
   if (facts === undefined) return { keep: user };
   const maxConns = acc.nats.limits?.conn ?? 0;
   if (maxConns !== -1 && index >= maxConns) return { close: "maxConnections" };
-  if (facts.bearer && (acc.nats.limits as { disallow_bearer?: boolean } | undefined)?.disallow_bearer) return { close: "violation" };
+  if (facts.bearer && (acc.nats.limits as { disallow_bearer?: boolean } | undefined)?.disallow_bearer) return { close: "bearer" };
   if (isRevoked(acc.nats.revocations, user.name, user.issuedAt ?? 0)) return { close: "revoked" };
-  if (facts.signer !== null && changedSigners.has(facts.signer)) return { close: "violation" };
+  if (facts.signer !== null && changedSigners.has(facts.signer)) return { close: "signer" };
   return { keep: { ...user, ...capped(facts, acc) } };
 }
 

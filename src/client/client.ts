@@ -93,17 +93,23 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
     const perms = user?.perms;
     this.guard = perms ? new PermissionGuard(perms, [...this.subs.values()].map((s) => s.subject)) : null;
     this.checksDelivery = this.guard?.checksDelivery ?? false;
-    // nats-server's applyAccountLimits: the lower of the server's limit and the JWT's, -1 being none.
+    this.applyCaps(user);
+  }
+
+  /** nats-server's applyAccountLimits: the lower of the server's limit and the JWT's, -1 being none. */
+  private applyCaps(user: AuthUser | null): void {
     const o = this.host.options;
     this.maxSubs = lowerLimit(o.max_subscriptions > 0 ? o.max_subscriptions : -1, user?.maxSubs);
     this.parser.maxPayload = lowerLimit(o.max_payload, user?.maxPayload);
   }
 
   /**
-   * nats-server's applyAccountLimits after new limits: a connection at or over its subscription cap is told
-   * so and closed.
+   * Operator mode: the same user with the caps of its account's new JWT; permissions, and the reply
+   * permissions they track, stay. A connection at or over its new subscription cap is told so and closed.
    */
-  enforceSubsLimit(): void {
+  updateCaps(user: AuthUser): void {
+    this.user = user;
+    this.applyCaps(user);
     if (this.maxSubs < 0 || this.subs.size < this.maxSubs) return;
     this.host.log.error(`${this.traceId} - ${ERR.maxSubscriptions}`);
     this.link.sendErr(ERR.maxSubscriptions);

@@ -454,18 +454,24 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     clients.forEach((c, i) => {
       if (c.user === null) return;
       const r = refreshUser(c.user, claims, i, changedSigners);
-      if ("keep" in r) {
-        c.setUser(r.keep);
-        c.enforceSubsLimit();
-      } else if (r.close === "maxConnections") {
-        c.link.sendErr(ERR.maxAccountConnections);
-        c.link.closeAfterFlush(CloseReason.maxAccountConnections);
-      } else if (r.close === "revoked") {
-        this.log.debugf(`${c.traceId} - User JWT revoked`);
-        c.link.sendErr(ERR.userRevoked);
-        c.link.closeAfterFlush(CloseReason.revoked);
-      } else {
-        c.link.close(CloseReason.authViolation);
+      if ("keep" in r) return c.updateCaps(r.keep);
+      switch (r.close) {
+        case "maxConnections":
+          c.link.sendErr(ERR.maxAccountConnections);
+          c.link.closeAfterFlush(CloseReason.maxAccountConnections);
+          break;
+        case "revoked":
+          this.log.debugf(`${c.traceId} - User JWT revoked`);
+          c.link.sendErr(ERR.userRevoked);
+          c.link.closeAfterFlush(CloseReason.revoked);
+          break;
+        case "bearer":
+          c.link.sendErr(ERR.authorizationViolation);
+          c.link.closeAfterFlush(CloseReason.authViolation);
+          break;
+        case "signer":
+          // nats-server closes these without an -ERR.
+          c.link.close(CloseReason.authViolation);
       }
     });
   }

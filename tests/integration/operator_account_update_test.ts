@@ -115,13 +115,19 @@ describe("a pushed account JWT and the account's open connections", () => {
     await byAccount.flush();
   });
 
-  test("bearer users are disconnected once the account disallows bearer tokens", async () => {
+  test("bearer users are disconnected with 'Authorization Violation' once the account disallows bearer tokens", async () => {
     const a = await account("BEARER");
     const kp = createUser();
     const nc = await client(srv, { authenticator: jwtAuthenticator(await encodeUser("b", kp, a.kp, { bearer_token: true })) });
     conns.push(nc);
     await nc.flush();
+    const errors: string[] = [];
+    (async () => {
+      for await (const s of nc.status()) if (s.type === "error") errors.push(String((s as { error?: Error }).error?.message));
+    })();
+    const closed = nc.closed();
     await push(await setup.sign(a.kp, "BEARER", { limits: { ...UNLIMITED, disallow_bearer: true } }));
-    await nc.closed();
+    await closed;
+    expect(errors.join()).toMatch(/authorization violation/i);
   });
 });
