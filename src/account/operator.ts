@@ -18,10 +18,9 @@ import {
 import { isAccountKey } from "../config/_operator.ts";
 import { tokenProblem } from "./activation.ts";
 import { accountOptionsOf, importedAccounts } from "./jwt_account.ts";
+import { KeyTimers } from "./key_timers.ts";
 import type { Accounts } from "./registry.ts";
 import { type AccountResolver, newResolver } from "./resolver.ts";
-
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface OperatorHost {
   readonly log: { notice(msg: string): void; error(msg: string): void; warn(msg: string): void; debugf(msg: string): void };
@@ -88,7 +87,9 @@ export class OperatorMode {
   /** The claims of every account loaded so far, by public key. */
   private readonly loaded = new Map<string, AccountClaims>();
   /** Per account, the timer that links it again when its first activation token expires. */
-  private readonly activationTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly activationTimers = new KeyTimers();
+  /** Per account, the timer that ends its connections when its JWT expires. */
+  private readonly expiryTimers = new KeyTimers();
 
   private constructor(o: ServerOptions, private readonly accounts: Accounts, private readonly host: OperatorHost) {
     this.resolver = newResolver(o.resolver!);
@@ -205,22 +206,15 @@ export class OperatorMode {
     const { options, activationsExpire, refused } = accountOptionsOf(c, (pub) => this.loaded.get(pub));
     for (const why of refused) report(new Error(why));
     this.accounts.relink(options, report);
-    this.relinkAt(c.sub, activationsExpire);
+    this.activationTimers.set(c.sub, activationsExpire, () => this.relink(c.sub));
+    // nats-server's account expiration: its connections end; new ones are refused by the JWT's `exp`.
+    this.expiryTimers.set(c.sub, c.exp ? c.exp * 1000 : null, () => this.host.closeAccount(c.sub));
   }
 
   /** nats-server's activationExpired: when a token expires, the account is linked again without that import. */
-  private relinkAt(pub: string, at: number | null): void {
-    clearTimeout(this.activationTimers.get(pub));
-    this.activationTimers.delete(pub);
-    if (at === null) return;
-    // Timers fire at once beyond 2^31-1 ms: wait at most that long, then check again by linking.
-    const t = setTimeout(() => {
-      this.activationTimers.delete(pub);
-      const c = this.loaded.get(pub);
-      if (c !== undefined) this.link(c, new Set());
-    }, Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS));
-    (t as { unref?: () => void }).unref?.();
-    this.activationTimers.set(pub, t);
+  private relink(pub: string): void {
+    const c = this.loaded.get(pub);
+    if (c !== undefined) this.link(c, new Set());
   }
 
   /**
@@ -260,16 +254,17 @@ export class OperatorMode {
   /** nats-server's removeCb: the account keeps no exports, imports or JetStream, and its connections end. */
   private disable(pub: string): void {
     if (!this.loaded.delete(pub)) return;
-    this.relinkAt(pub, null);
+    this.activationTimers.cancel(pub);
+    this.expiryTimers.cancel(pub);
     this.accounts.relink({ name: pub, exports: [], imports: [], mappings: [], jetstream: null }, (err) => this.host.log.warn(`account ${pub}: ${err.message}`));
     for (const other of [...this.loaded.values()]) if (importedAccounts(other).includes(pub)) this.link(other, new Set([pub]));
     this.host.closeAccount(pub);
   }
 
-  /** Stops the activation expiry timers (server shutdown). */
+  /** Stops the expiry timers (server shutdown). */
   close(): void {
-    for (const t of this.activationTimers.values()) clearTimeout(t);
     this.activationTimers.clear();
+    this.expiryTimers.clear();
   }
 
   connections(pub: string): number {

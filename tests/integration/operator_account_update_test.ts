@@ -1,15 +1,16 @@
 // An account JWT pushed at run time applied to the account's open connections, as nats-server 2.9.10 does
 // (updateAccountClaimsWithRefresh; run against it with NATSEDGE_REFERENCE_SERVER=/usr/sbin/nats-server): a
-// lower `conn` keeps the newest connections and closes the others, lower `subs` and `payload` caps reach open connections (one at
-// or over its new subscription cap is closed), users of a signing key the JWT drops or whose scope it changes
-// are disconnected, and bearer users once the account disallows bearer tokens. Modelled on nats-server's
-// server/jwt_test.go (TestJWTAccountLimitsSubsButServerOverrides-style, TestJWTUserSigningKeyRemoved-style,
+// lower `conn` keeps the newest connections and closes the others, lower `subs` and `payload` caps reach
+// open connections (one at or over its new subscription cap is closed), users of a signing key the JWT drops
+// or whose scope it changes are disconnected, and bearer users once the account disallows bearer tokens; an
+// account JWT that expires ends the account's connections. Modelled on nats-server's server/jwt_test.go
+// (TestJWTAccountLimitsSubsButServerOverrides-style, TestJWTUserSigningKeyRemoved-style,
 // TestJWTBearerWithBadIssuerToken-style and TestJWTAccountConnzAccessAfterClaimUpdate-style cases).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createAccount, createUser, encodeUser, fmtCreds, type KeyPair, newScopedSigner } from "@nats-io/jwt";
+import { createAccount, createUser, encodeAccount, encodeUser, fmtCreds, type KeyPair, newScopedSigner } from "@nats-io/jwt";
 import { credsAuthenticator, jwtAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { client, type RawConn, type TestServer } from "../_helpers/server.ts";
 import { runServerFromArgs } from "../_helpers/conf_server.ts";
@@ -114,6 +115,17 @@ describe("a pushed account JWT and the account's open connections", () => {
     await byScope.closed();
     await byAccount.flush();
   });
+
+  test("an account whose JWT expires ends its connections with 'Account Authentication Expired' and refuses new ones", async () => {
+    const kp = createAccount();
+    const jwt = await encodeAccount("EXPIRING", kp, { limits: UNLIMITED }, { signer: setup.op, exp: Math.floor(Date.now() / 1000) + 2 });
+    await push(jwt);
+    const a = { name: "EXPIRING", kp, pub: kp.getPublicKey(), jwt };
+    const c = await raw(a);
+    await c.waitFor("-ERR 'Account Authentication Expired'\r\n", 10_000);
+    await c.waitClosed();
+    await expect(raw(a)).rejects.toThrow(/Authorization Violation/);
+  }, 15_000);
 
   test("bearer users are disconnected with 'Authorization Violation' once the account disallows bearer tokens", async () => {
     const a = await account("BEARER");
