@@ -4,11 +4,13 @@
  * on the seed's file store, plaintext vs AES vs CHACHA. Each mode has its own server; a warm-up round (the
  * JIT, the page cache) is discarded, then the modes take turns round after round, the order rotating, so a
  * busy spell on the shared machine costs every mode alike. The figure is the median over rounds of each
- * round's encrypted/plain ratio (paired within the round), beside the median rates. There is no
+ * round's encrypted/plain ratio (paired within the round), beside the median rates; and the same ratio of
+ * messages per second of the server's own CPU time, which other processes on the machine disturb far less
+ * than the wall clock. There is no
  * nats-streaming-server here: stan-bench's published figures (reference nats-streaming.md §9.3) are context.
- * Usage: bun bench/stan_bench.ts [--quick] [count]
+ * Usage: bun bench/stan_bench.ts [--quick] [count] (--quick: 50k messages a run and 3 rounds; else 100k and 7)
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CliChild } from "../tests/_helpers/cli_child.ts";
@@ -16,17 +18,34 @@ import { buildLibnats, removeBuilt } from "../tests/_helpers/libnats.ts";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
-const COUNT = Number(args.find((a) => !a.startsWith("--")) ?? (quick ? 20_000 : 50_000));
+const COUNT = Number(args.find((a) => !a.startsWith("--")) ?? (quick ? 50_000 : 100_000));
 const ROUNDS = quick ? 3 : 7;
 const SIZES = [128, 1024];
 const MODES: [string, string[]][] = [["plain", []], ["AES", ["-encrypt", "-encryption_cipher", "AES"]], ["CHACHA", ["-encrypt", "-encryption_cipher", "CHACHA"]]];
 const load = await buildLibnats(join(import.meta.dir, "stan_load.c"), true);
 
-async function generate(port: number, withSub: boolean, size: number): Promise<number> {
-  const proc = Bun.spawn([load, `nats://127.0.0.1:${port}`, "test-cluster", withSub ? "pubsub" : "pub", String(size), String(COUNT)], { stdout: "pipe", stderr: "pipe" });
+/** The server's CPU time so far (user + system, /proc/<pid>/stat at 100 ticks a second), in seconds. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are 14 and 15.
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+interface Run {
+  /** Messages a second, first publish to last ack (and last delivery). */
+  rate: number;
+  /** Messages per second of the server's CPU: what the work costs, whatever else the machine runs. */
+  perCpu: number;
+}
+
+async function generate(srv: CliChild, withSub: boolean, size: number): Promise<Run> {
+  const cpu0 = cpuSeconds(srv.pid);
+  const proc = Bun.spawn([load, `nats://127.0.0.1:${srv.port}`, "test-cluster", withSub ? "pubsub" : "pub", String(size), String(COUNT)], { stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) throw new Error(`stan_load exited ${code}: ${err.trim()}`);
-  return (JSON.parse(out) as { rate: number }).rate;
+  const cpu = cpuSeconds(srv.pid) - cpu0;
+  return { rate: (JSON.parse(out) as { rate: number }).rate, perCpu: COUNT / cpu };
 }
 
 interface Running {
@@ -46,9 +65,12 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+type Medians = Record<string, number>;
+
 interface Result {
-  rates: Record<string, number>;
-  ratios: Record<string, number>;
+  rates: Medians;
+  ratios: Medians;
+  cpuRatios: Medians;
 }
 
 async function compare(size: number, withSub: boolean): Promise<Result> {
@@ -56,21 +78,23 @@ async function compare(size: number, withSub: boolean): Promise<Result> {
   try {
     const rates: Record<string, number[]> = Object.fromEntries(MODES.map(([n]) => [n, []]));
     const ratios: Record<string, number[]> = Object.fromEntries(MODES.slice(1).map(([n]) => [n, []]));
+    const cpuRatios: Record<string, number[]> = Object.fromEntries(MODES.slice(1).map(([n]) => [n, []]));
     for (let round = 0; round <= ROUNDS; round++) {
-      const got: Record<string, number> = {};
+      const got: Record<string, Run> = {};
       for (let k = 0; k < MODES.length; k++) {
         const i = (round + k) % MODES.length;
-        got[MODES[i]![0]] = await generate(servers[i]!.srv.port, withSub, size);
+        got[MODES[i]![0]] = await generate(servers[i]!.srv, withSub, size);
       }
       // Round 0 warms up every server and is not counted.
       if (round === 0) continue;
-      for (const [n] of MODES) rates[n]!.push(got[n]!);
-      for (const n of Object.keys(ratios)) ratios[n]!.push(got[n]! / got.plain!);
+      for (const [n] of MODES) rates[n]!.push(got[n]!.rate);
+      for (const n of Object.keys(ratios)) {
+        ratios[n]!.push(got[n]!.rate / got.plain!.rate);
+        cpuRatios[n]!.push(got[n]!.perCpu / got.plain!.perCpu);
+      }
     }
-    return {
-      rates: Object.fromEntries(Object.entries(rates).map(([n, xs]) => [n, median(xs)])),
-      ratios: Object.fromEntries(Object.entries(ratios).map(([n, xs]) => [n, median(xs)])),
-    };
+    const medians = (m: Record<string, number[]>): Medians => Object.fromEntries(Object.entries(m).map(([n, xs]) => [n, median(xs)]));
+    return { rates: medians(rates), ratios: medians(ratios), cpuRatios: medians(cpuRatios) };
   } finally {
     for (const { srv, dir } of servers) {
       await srv.close();
@@ -85,9 +109,9 @@ console.log(
 );
 for (const withSub of [false, true]) {
   for (const size of SIZES) {
-    const { rates, ratios } = await compare(size, withSub);
+    const { rates, ratios, cpuRatios } = await compare(size, withSub);
     const row = MODES.map(([n]) => `${n} ${Math.round(rates[n]!)}`).join(", ");
-    const r = Object.entries(ratios).map(([n, x]) => `${n}/plain ${x.toFixed(2)}`).join(", ");
+    const r = Object.keys(ratios).map((n) => `${n}/plain ${ratios[n]!.toFixed(2)} (per CPU ${cpuRatios[n]!.toFixed(2)})`).join(", ");
     console.log(`${withSub ? "1 pub : 1 sub" : "publish+ack  "} ${String(size).padStart(4)} B: ${row} msg/s; ${r}`);
   }
 }
