@@ -69,6 +69,7 @@ type Medians = Record<string, number>;
 
 interface Result {
   rates: Medians;
+  perCpu: Medians;
   ratios: Medians;
   cpuRatios: Medians;
 }
@@ -77,6 +78,7 @@ async function compare(size: number, withSub: boolean): Promise<Result> {
   const servers = await Promise.all(MODES.map(([, flags]) => serve(flags)));
   try {
     const rates: Record<string, number[]> = Object.fromEntries(MODES.map(([n]) => [n, []]));
+    const perCpu: Record<string, number[]> = Object.fromEntries(MODES.map(([n]) => [n, []]));
     const ratios: Record<string, number[]> = Object.fromEntries(MODES.slice(1).map(([n]) => [n, []]));
     const cpuRatios: Record<string, number[]> = Object.fromEntries(MODES.slice(1).map(([n]) => [n, []]));
     for (let round = 0; round <= ROUNDS; round++) {
@@ -87,14 +89,17 @@ async function compare(size: number, withSub: boolean): Promise<Result> {
       }
       // Round 0 warms up every server and is not counted.
       if (round === 0) continue;
-      for (const [n] of MODES) rates[n]!.push(got[n]!.rate);
+      for (const [n] of MODES) {
+        rates[n]!.push(got[n]!.rate);
+        perCpu[n]!.push(got[n]!.perCpu);
+      }
       for (const n of Object.keys(ratios)) {
         ratios[n]!.push(got[n]!.rate / got.plain!.rate);
         cpuRatios[n]!.push(got[n]!.perCpu / got.plain!.perCpu);
       }
     }
     const medians = (m: Record<string, number[]>): Medians => Object.fromEntries(Object.entries(m).map(([n, xs]) => [n, median(xs)]));
-    return { rates: medians(rates), ratios: medians(ratios), cpuRatios: medians(cpuRatios) };
+    return { rates: medians(rates), perCpu: medians(perCpu), ratios: medians(ratios), cpuRatios: medians(cpuRatios) };
   } finally {
     for (const { srv, dir } of servers) {
       await srv.close();
@@ -104,15 +109,16 @@ async function compare(size: number, withSub: boolean): Promise<Result> {
 }
 
 console.log(
-  `stan_load (libnats, ${COUNT} msgs a run, median of ${ROUNDS} rounds after a warm-up); ` +
-    `stan-bench's published 1 KiB figures: 1 pub + 1 sub 206,832 msg/s each way (hardware not stated)`,
+  `stan_load (libnats, ${COUNT} msgs a run, median of ${ROUNDS} rounds after a warm-up): msg/s (msgs per second of ` +
+    `the server's CPU), encrypted/plain (per CPU); stan-bench's published 1 KiB figure: 1 pub + 1 sub 206,832 msg/s ` +
+    `each way (hardware not stated)`,
 );
 for (const withSub of [false, true]) {
   for (const size of SIZES) {
-    const { rates, ratios, cpuRatios } = await compare(size, withSub);
-    const row = MODES.map(([n]) => `${n} ${Math.round(rates[n]!)}`).join(", ");
-    const r = Object.keys(ratios).map((n) => `${n}/plain ${ratios[n]!.toFixed(2)} (per CPU ${cpuRatios[n]!.toFixed(2)})`).join(", ");
-    console.log(`${withSub ? "1 pub : 1 sub" : "publish+ack  "} ${String(size).padStart(4)} B: ${row} msg/s; ${r}`);
+    const { rates, perCpu, ratios, cpuRatios } = await compare(size, withSub);
+    const row = MODES.map(([n]) => `${n} ${Math.round(rates[n]! / 1000)}k (${Math.round(perCpu[n]! / 1000)}k)`).join(", ");
+    const r = Object.keys(ratios).map((n) => `${n}/plain ${ratios[n]!.toFixed(2)} (${cpuRatios[n]!.toFixed(2)})`).join(", ");
+    console.log(`${withSub ? "1 pub : 1 sub" : "publish+ack  "} ${String(size).padStart(4)} B: ${row}; ${r}`);
   }
 }
 removeBuilt();
