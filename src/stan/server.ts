@@ -359,10 +359,11 @@ export class StanServer implements ChannelHost {
     } catch {
       return this.#reply(m, this.#wire.pubAck(EMPTY, ERR.invalidPubReq));
     }
-    if (pm.guid.length === 0 || !isValidChannel(pm.subject)) return this.#reply(m, this.#wire.pubAck(pm.guid, ERR.invalidPubReq));
+    // An open channel's name was checked when it was created.
+    const open = this.#channels.get(pm.subject);
+    if (pm.guid.length === 0 || (open === undefined && !isValidChannel(pm.subject))) return this.#reply(m, this.#wire.pubAck(pm.guid, ERR.invalidPubReq));
     const client = pm.connID !== "" ? this.#byConnID.get(pm.connID) : this.#clients.get(pm.clientID);
     if (client === undefined || client.id !== pm.clientID) return this.#reply(m, this.#wire.pubAck(pm.guid, ERR.invalidPubReq));
-    const open = this.#channels.get(pm.subject);
     if (open !== undefined) return this.#store(m, pm, open);
     const found = this.#channels.lookupOrCreate(pm.subject);
     if (typeof found === "string") return this.#reply(m, this.#wire.pubAck(pm.guid, found));
