@@ -1,7 +1,7 @@
 /**
  * The messages of every publish and delivery (PubMsg, PubAck, MsgProto, Ack) by hand: one pass over the bytes
- * with no reader object, no field table and no BigInt, where proto.ts's table codec costs several times as
- * much per message. Anything this decoder does not expect (a group, a known field with another wire type,
+ * with no field table and no BigInt, where proto.ts's table codec over @bufbuild's reader and writer costs
+ * three to four times as much per message. Anything this decoder does not expect (a group, a known field with another wire type,
  * truncation) is handed to proto.ts, the definitive codec, which decodes it or throws the same as before.
  * Encoders write the bytes proto.ts writes (fields in number order, defaults left out).
  */
@@ -80,7 +80,10 @@ class Cursor {
       if (this.pos >= b.length) throw UNEXPECTED;
       const c = b[this.pos++]!;
       x += (c & 0x7f) * 2 ** shift;
-      if (c < 0x80) return x;
+      if (c < 0x80) {
+        if (x > 0xffffffff) throw UNEXPECTED;
+        return x;
+      }
     }
     throw UNEXPECTED;
   }
