@@ -1,28 +1,51 @@
 /**
  * NATS Streaming throughput with a native load generator (bench/stan_load.c on Debian's libnats): publishes
  * with acks, pipelined up to the C client's 16384 in flight, and 1 publisher : 1 subscriber, 128 B and 1 KiB,
- * on the seed's file store, plaintext vs AES vs CHACHA. Each mode is the best of BURSTS runs against its own
- * server (the first warms up the JIT and the page cache; the machine is shared), the modes taking turns. There is no nats-streaming-server
- * here: stan-bench's published figures (reference nats-streaming.md §9.3) are context, the encrypted/plain
- * ratio is the figure. Usage: bun bench/stan_bench.ts [count]
+ * on the seed's file store, plaintext vs AES vs CHACHA. Each mode has its own server; a warm-up round (the
+ * JIT, the page cache) is discarded, then the modes take turns round after round, the order rotating, so a
+ * busy spell on the shared machine costs every mode alike. The figure is the median over rounds of each
+ * round's encrypted/plain ratio (paired within the round), beside the median rates; and the same ratio of
+ * messages per second of the server's own CPU time, which other processes on the machine disturb far less
+ * than the wall clock. There is no
+ * nats-streaming-server here: stan-bench's published figures (reference nats-streaming.md §9.3) are context.
+ * Usage: bun bench/stan_bench.ts [--quick] [count] (--quick: 50k messages a run and 3 rounds; else 100k and 7)
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CliChild } from "../tests/_helpers/cli_child.ts";
 import { buildLibnats, removeBuilt } from "../tests/_helpers/libnats.ts";
 
-const COUNT = Number(process.argv[2] ?? 50_000);
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const COUNT = Number(args.find((a) => !a.startsWith("--")) ?? (quick ? 50_000 : 100_000));
+const ROUNDS = quick ? 3 : 7;
 const SIZES = [128, 1024];
-const BURSTS = 5;
 const MODES: [string, string[]][] = [["plain", []], ["AES", ["-encrypt", "-encryption_cipher", "AES"]], ["CHACHA", ["-encrypt", "-encryption_cipher", "CHACHA"]]];
 const load = await buildLibnats(join(import.meta.dir, "stan_load.c"), true);
 
-async function generate(port: number, withSub: boolean, size: number): Promise<number> {
-  const proc = Bun.spawn([load, `nats://127.0.0.1:${port}`, "test-cluster", withSub ? "pubsub" : "pub", String(size), String(COUNT)], { stdout: "pipe", stderr: "pipe" });
+/** The server's CPU time so far (user + system, /proc/<pid>/stat at 100 ticks a second), in seconds. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are 14 and 15.
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+interface Run {
+  /** Messages a second, first publish to last ack (and last delivery). */
+  rate: number;
+  /** Messages per second of the server's CPU: what the work costs, whatever else the machine runs. */
+  perCpu: number;
+}
+
+async function generate(srv: CliChild, withSub: boolean, size: number): Promise<Run> {
+  const cpu0 = cpuSeconds(srv.pid);
+  const proc = Bun.spawn([load, `nats://127.0.0.1:${srv.port}`, "test-cluster", withSub ? "pubsub" : "pub", String(size), String(COUNT)], { stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) throw new Error(`stan_load exited ${code}: ${err.trim()}`);
-  return (JSON.parse(out) as { rate: number }).rate;
+  const cpu = cpuSeconds(srv.pid) - cpu0;
+  return { rate: (JSON.parse(out) as { rate: number }).rate, perCpu: COUNT / cpu };
 }
 
 interface Running {
@@ -36,18 +59,47 @@ async function serve(flags: string[]): Promise<Running> {
   return { srv, dir };
 }
 
-/**
- * The best rate of each mode over BURSTS rounds, one server per mode, the modes taking turns within a round:
- * a busy spell on the shared machine then costs every mode a round, not one mode its whole run.
- */
-async function compare(size: number, withSub: boolean): Promise<Record<string, number>> {
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+type Medians = Record<string, number>;
+
+interface Result {
+  rates: Medians;
+  perCpu: Medians;
+  ratios: Medians;
+  cpuRatios: Medians;
+}
+
+async function compare(size: number, withSub: boolean): Promise<Result> {
   const servers = await Promise.all(MODES.map(([, flags]) => serve(flags)));
   try {
-    const best: Record<string, number> = {};
-    for (let round = 0; round < BURSTS; round++) {
-      for (const [i, [name]] of MODES.entries()) best[name] = Math.max(best[name] ?? 0, await generate(servers[i]!.srv.port, withSub, size));
+    const rates: Record<string, number[]> = Object.fromEntries(MODES.map(([n]) => [n, []]));
+    const perCpu: Record<string, number[]> = Object.fromEntries(MODES.map(([n]) => [n, []]));
+    const ratios: Record<string, number[]> = Object.fromEntries(MODES.slice(1).map(([n]) => [n, []]));
+    const cpuRatios: Record<string, number[]> = Object.fromEntries(MODES.slice(1).map(([n]) => [n, []]));
+    for (let round = 0; round <= ROUNDS; round++) {
+      const got: Record<string, Run> = {};
+      for (let k = 0; k < MODES.length; k++) {
+        const i = (round + k) % MODES.length;
+        got[MODES[i]![0]] = await generate(servers[i]!.srv, withSub, size);
+      }
+      // Round 0 warms up every server and is not counted.
+      if (round === 0) continue;
+      for (const [n] of MODES) {
+        rates[n]!.push(got[n]!.rate);
+        perCpu[n]!.push(got[n]!.perCpu);
+      }
+      for (const n of Object.keys(ratios)) {
+        ratios[n]!.push(got[n]!.rate / got.plain!.rate);
+        cpuRatios[n]!.push(got[n]!.perCpu / got.plain!.perCpu);
+      }
     }
-    return best;
+    const medians = (m: Record<string, number[]>): Medians => Object.fromEntries(Object.entries(m).map(([n, xs]) => [n, median(xs)]));
+    return { rates: medians(rates), perCpu: medians(perCpu), ratios: medians(ratios), cpuRatios: medians(cpuRatios) };
   } finally {
     for (const { srv, dir } of servers) {
       await srv.close();
@@ -56,13 +108,17 @@ async function compare(size: number, withSub: boolean): Promise<Record<string, n
   }
 }
 
-console.log(`stan_load (libnats ${COUNT} msgs, best of ${BURSTS}); stan-bench's published 1 KiB figures: 1 pub + 1 sub 206,832 msg/s each way (hardware not stated)`);
+console.log(
+  `stan_load (libnats, ${COUNT} msgs a run, median of ${ROUNDS} rounds after a warm-up): msg/s (msgs per second of ` +
+    `the server's CPU), encrypted/plain (per CPU); stan-bench's published 1 KiB figure: 1 pub + 1 sub 206,832 msg/s ` +
+    `each way (hardware not stated)`,
+);
 for (const withSub of [false, true]) {
   for (const size of SIZES) {
-    const rates = await compare(size, withSub);
-    const row = MODES.map(([n]) => `${n} ${Math.round(rates[n]!)} msg/s`).join(", ");
-    const ratio = (Math.min(rates.AES!, rates.CHACHA!) / rates.plain!).toFixed(2);
-    console.log(`${withSub ? "1 pub : 1 sub" : "publish+ack"} ${size} B: ${row}; worst encrypted/plain ${ratio}`);
+    const { rates, perCpu, ratios, cpuRatios } = await compare(size, withSub);
+    const row = MODES.map(([n]) => `${n} ${Math.round(rates[n]! / 1000)}k (${Math.round(perCpu[n]! / 1000)}k)`).join(", ");
+    const r = Object.keys(ratios).map((n) => `${n}/plain ${ratios[n]!.toFixed(2)} (${cpuRatios[n]!.toFixed(2)})`).join(", ");
+    console.log(`${withSub ? "1 pub : 1 sub" : "publish+ack  "} ${String(size).padStart(4)} B: ${row}; ${r}`);
   }
 }
 removeBuilt();

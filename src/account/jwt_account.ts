@@ -1,18 +1,30 @@
 /**
  * An account JWT's exports, imports and mappings as the AccountOptions the registry links (nats-server's
- * updateAccountClaimsWithRefresh). An export that requires an activation token admits no importer, since
- * natsedge does not check activations yet; an import that carries a token is skipped for the same reason.
+ * updateAccountClaimsWithRefresh). An export that requires an activation token admits only imports whose
+ * token checks out against the exporter's claims (activation.ts).
  */
 import type { AccountClaims } from "../auth/jwt_verify.ts";
 import type { AccountExport, AccountImport, AccountOptions, JetStreamAccountLimits } from "../config/options.ts";
+import { checkActivation } from "./activation.ts";
 
 type ResponseType = NonNullable<AccountExport["response_type"]>;
 const RESPONSE_TYPES: Record<string, ResponseType> = { singleton: "singleton", stream: "stream", chunked: "chunked" };
 
-export function accountOptionsOf(c: AccountClaims): AccountOptions {
+export interface JwtAccountOptions {
+  options: AccountOptions;
+  /** When the first of its activation tokens expires (ms since the epoch), or null. */
+  activationsExpire: number | null;
+  /** Why imports' tokens were not accepted, for the log. */
+  refused: string[];
+}
+
+/** `exporterOf`: the claims of an account imported from (loaded before the importer is linked). */
+export function accountOptionsOf(c: AccountClaims, exporterOf: (pub: string) => AccountClaims | undefined = () => undefined): JwtAccountOptions {
+  const refused: string[] = [];
+  let activationsExpire: number | null = null;
   const exports: AccountExport[] = (c.nats.exports ?? []).map((e) => {
     const out: AccountExport = e.type === "stream" ? { stream: e.subject } : { service: e.subject };
-    if (e.token_req) out.accounts = [];
+    if (e.token_req) out.token_req = true;
     if (e.type === "service") {
       out.response_type = RESPONSE_TYPES[(e.response_type ?? "singleton").toLowerCase()] ?? "singleton";
       // Go durations are nanoseconds.
@@ -20,13 +32,24 @@ export function accountOptionsOf(c: AccountClaims): AccountOptions {
     }
     return out;
   });
-  const imports: AccountImport[] = (c.nats.imports ?? []).filter((i) => !i.token).map((i) => {
+  const imports: AccountImport[] = (c.nats.imports ?? []).map((i) => {
     const ref = { account: i.account, subject: i.subject };
+    let activated = false;
+    const exporter = i.token ? exporterOf(i.account) : undefined;
+    if (exporter !== undefined) {
+      const act = checkActivation(i, c.sub, exporter);
+      if (typeof act === "string") refused.push(act);
+      else {
+        activated = true;
+        if (act.exp) activationsExpire = Math.min(activationsExpire ?? Infinity, act.exp * 1000);
+      }
+    }
+    const token = activated ? { activated } : {};
     if (i.type === "stream") {
-      return { stream: ref, ...(i.local_subject ? { to: i.local_subject } : i.to ? { prefix: i.to } : {}) };
+      return { stream: ref, ...token, ...(i.local_subject ? { to: i.local_subject } : i.to ? { prefix: i.to } : {}) };
     }
     const to = i.local_subject || i.to;
-    return { service: ref, ...(to ? { to } : {}), ...(i.share ? { share: true } : {}) };
+    return { service: ref, ...token, ...(to ? { to } : {}), ...(i.share ? { share: true } : {}) };
   });
   // JWT v2 mappings: source → [{ subject, weight, cluster }]; a weight of 0 means 100 (jwt's GetWeight).
   type Weighted = { subject: string; weight?: number; cluster?: string };
@@ -35,7 +58,7 @@ export function accountOptionsOf(c: AccountClaims): AccountOptions {
     subject,
     dests: list.map((m) => ({ destination: m.subject, weight: m.weight || 100, ...(m.cluster ? { cluster: m.cluster } : {}) })),
   }));
-  return { name: c.sub, exports, imports, mappings, jetstream: jetStreamOf(c) };
+  return { options: { name: c.sub, exports, imports, mappings, jetstream: jetStreamOf(c) }, activationsExpire, refused };
 }
 
 /**

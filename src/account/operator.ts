@@ -8,25 +8,37 @@ import type { ServerOptions } from "../config/options.ts";
 import {
   type AccountClaims,
   decodeAccount,
+  decodeGeneric,
   type OperatorClaims,
   decodeOperator,
-  isRevoked,
   loadJwtLibrary,
   signingKeys,
   timeProblem,
 } from "../auth/jwt_verify.ts";
 import { isAccountKey } from "../config/_operator.ts";
+import { tokenProblem } from "./activation.ts";
 import { accountOptionsOf, importedAccounts } from "./jwt_account.ts";
+import { KeyTimers } from "./key_timers.ts";
 import type { Accounts } from "./registry.ts";
 import { type AccountResolver, newResolver } from "./resolver.ts";
 
 export interface OperatorHost {
   readonly log: { notice(msg: string): void; error(msg: string): void; warn(msg: string): void; debugf(msg: string): void };
-  /** Closes the account's connections whose user `revoked` says the account's new JWT revokes. */
-  closeRevoked(account: string, revoked: (user: string, issuedAt: number) => boolean): void;
+  /**
+   * The account's new JWT applies to its connections: limits, revocations, and users of `changedSigners`
+   * (signing keys it dropped or whose scope it changed) closed.
+   */
+  accountUpdated(claims: AccountClaims, changedSigners: ReadonlySet<string>): void;
   /** The account's connected clients. */
   accountConnections(account: string): number;
+  /** The account's leaf node links. */
+  accountLeafConnections(account: string): number;
+  /** Closes every connection of the account ("Account Authentication Expired"): its JWT was deleted. */
+  closeAccount(account: string): void;
 }
+
+/** What a CLAIMS.DELETE request did: refused as a whole, or each account deleted or failed. */
+export type DeleteOutcome = { by: string; refused: string } | { by: string; deleted: number; failed: string[] };
 
 /** Go's time.Time String() in UTC, as nats-server prints an operator's dates. */
 function goTime(seconds: number): string {
@@ -41,11 +53,43 @@ function logOperator(log: OperatorHost["log"], op: OperatorClaims): void {
   log.notice(`  Expires : ${op.exp ? goTime(op.exp) : "Never"}`);
 }
 
+/** Signing keys of `old` that `now` drops, or whose kind or scope it changes. */
+function changedSigners(old: AccountClaims, now: AccountClaims): Set<string> {
+  const byKey = (c: AccountClaims) => new Map((c.nats.signing_keys ?? []).map((k) => (typeof k === "string" ? [k, ""] : [k.key, JSON.stringify(k)])));
+  const before = byKey(old);
+  const after = byKey(now);
+  return new Set([...before].filter(([k, v]) => after.get(k) !== v).map(([k]) => k));
+}
+
+/** The blocking errors of jwt's AccountClaims.Validate that natsedge checks, or null. */
+function validation(c: AccountClaims): string | null {
+  const imports = c.nats.imports ?? [];
+  const exports = c.nats.exports ?? [];
+  for (const i of imports) {
+    const problem = tokenProblem(i, c.sub);
+    if (problem !== null) return problem;
+  }
+  // Limits the JWT leaves out are 0 and wildcards false, as Go reads them.
+  const l = c.nats.limits ?? {};
+  const maxImports = l.imports ?? 0;
+  const maxExports = l.exports ?? 0;
+  if (maxImports !== -1 && imports.length > maxImports) return "the account contains more imports than allowed by the operator";
+  if (maxExports !== -1) {
+    if (exports.length > maxExports) return "the account contains more exports than allowed by the operator";
+    if (!l.wildcards && exports.some((e) => /(^|\.)[*>](\.|$)/.test(e.subject))) return "the account contains wildcard exports that are not allowed by the operator";
+  }
+  return null;
+}
+
 export class OperatorMode {
   readonly resolver: AccountResolver;
   private readonly trusted = new Set<string>();
   /** The claims of every account loaded so far, by public key. */
   private readonly loaded = new Map<string, AccountClaims>();
+  /** Per account, the timer that links it again when its first activation token expires. */
+  private readonly activationTimers = new KeyTimers();
+  /** Per account, the timer that ends its connections when its JWT expires. */
+  private readonly expiryTimers = new KeyTimers();
 
   private constructor(o: ServerOptions, private readonly accounts: Accounts, private readonly host: OperatorHost) {
     this.resolver = newResolver(o.resolver!);
@@ -70,11 +114,15 @@ export class OperatorMode {
     }
     for (const k of o.trusted_keys ?? []) m.trusted.add(k);
     for (const [pub, jwt] of Object.entries(o.resolver_preload ?? {})) {
+      let c: AccountClaims;
       try {
-        m.verify(pub, jwt);
+        c = m.signed(pub, jwt);
       } catch (err) {
         throw new Error(`resolver_preload of account ${pub}: ${(err as Error).message}`);
       }
+      // nats-server stores a preload that fails validation, and refuses it when the account is used.
+      const problem = validation(c);
+      if (problem !== null) host.log.warn(`Preloaded account [${pub}] failed validation: ${problem}`);
       m.resolver.preload(pub, jwt);
     }
     // The system account exists before its JWT is read (nats-server injects a stub); its JWT fills it in.
@@ -83,8 +131,15 @@ export class OperatorMode {
     return m;
   }
 
-  /** An account JWT checked for use: validly signed, by a trusted operator key, for `pub`, valid now. */
+  /** An account JWT checked for use: validly signed, by a trusted operator key, for `pub`, and valid (validation). */
   verify(pub: string, jwt: string): AccountClaims {
+    const c = this.signed(pub, jwt);
+    const problem = validation(c);
+    if (problem !== null) throw new Error(problem);
+    return c;
+  }
+
+  private signed(pub: string, jwt: string): AccountClaims {
     const c = decodeAccount(jwt);
     if (c.sub !== pub) throw new Error("subject does not match jwt content");
     if (!this.trusted.has(c.iss)) throw new Error(`account JWT issuer ${c.iss} is not a trusted operator key`);
@@ -131,25 +186,93 @@ export class OperatorMode {
   }
 
   private apply(c: AccountClaims): void {
+    const old = this.loaded.get(c.sub);
     this.link(c, new Set());
     // Accounts importing from this one see its new exports.
     for (const other of this.loaded.values()) if (other.sub !== c.sub && importedAccounts(other).includes(c.sub)) this.link(other, new Set([c.sub]));
-    this.host.closeRevoked(c.sub, (user, iat) => isRevoked(c.nats.revocations, user, iat));
+    this.host.accountUpdated(c, old === undefined ? new Set() : changedSigners(old, c));
   }
 
-  /** Adds the account with its exports first, so that accounts importing from each other can link. */
+  /**
+   * Adds the account with its exports first, so that accounts importing from each other can link; its imports'
+   * activation tokens are checked once the exporters' claims are loaded.
+   */
   private link(c: AccountClaims, loading: Set<string>): void {
     this.loaded.set(c.sub, c);
     loading.add(c.sub);
-    const opts = accountOptionsOf(c);
     const report = (err: Error) => this.host.log.warn(`account ${c.sub}: ${err.message}`);
-    this.accounts.relink({ ...opts, imports: [] }, report);
+    this.accounts.relink({ ...accountOptionsOf(c).options, imports: [] }, report);
     for (const from of importedAccounts(c)) if (!loading.has(from)) this.account(from, loading);
-    this.accounts.relink(opts, report);
+    const { options, activationsExpire, refused } = accountOptionsOf(c, (pub) => this.loaded.get(pub));
+    for (const why of refused) report(new Error(why));
+    this.accounts.relink(options, report);
+    this.activationTimers.set(c.sub, activationsExpire, () => this.relink(c.sub));
+    // nats-server's account expiration: its connections end; new ones are refused by the JWT's `exp`.
+    this.expiryTimers.set(c.sub, c.exp ? c.exp * 1000 : null, () => this.host.closeAccount(c.sub));
+  }
+
+  /** nats-server's activationExpired: when a token expires, the account is linked again without that import. */
+  private relink(pub: string): void {
+    const c = this.loaded.get(pub);
+    if (c !== undefined) this.link(c, new Set());
+  }
+
+  /**
+   * nats-server's handleDeleteRequest: a JWT the operator (or its signing key) signed for itself, listing the
+   * accounts whose JWTs the resolver deletes; each deleted account is disabled and its connections closed.
+   */
+  deleteAccounts(request: string): DeleteOutcome {
+    let by = "";
+    let accounts: string[];
+    try {
+      const g = decodeGeneric(request);
+      by = g.sub;
+      if (!this.resolver.canDelete) throw new Error("delete must be enabled in server config");
+      if (g.sub !== g.iss) throw new Error("not self signed");
+      if (!this.trusted.has(g.iss)) throw new Error("not trusted");
+      const list = g.nats.accounts;
+      if (!Array.isArray(list) || list.some((a) => typeof a !== "string" || !isAccountKey(a))) throw new Error("malformed request");
+      accounts = list as string[];
+      if (this.accounts.system !== null && accounts.includes(this.accounts.system.name)) throw new Error("not allowed to delete system account");
+    } catch (err) {
+      return { by, refused: (err as Error).message };
+    }
+    let deleted = 0;
+    const failed: string[] = [];
+    for (const pub of accounts) {
+      try {
+        this.resolver.delete(pub);
+        deleted++;
+        this.disable(pub);
+      } catch (err) {
+        failed.push((err as Error).message);
+      }
+    }
+    return { by, deleted, failed };
+  }
+
+  /** nats-server's removeCb: the account keeps no exports, imports or JetStream, and its connections end. */
+  private disable(pub: string): void {
+    if (!this.loaded.delete(pub)) return;
+    this.activationTimers.cancel(pub);
+    this.expiryTimers.cancel(pub);
+    this.accounts.relink({ name: pub, exports: [], imports: [], mappings: [], jetstream: null }, (err) => this.host.log.warn(`account ${pub}: ${err.message}`));
+    for (const other of [...this.loaded.values()]) if (importedAccounts(other).includes(pub)) this.link(other, new Set([pub]));
+    this.host.closeAccount(pub);
+  }
+
+  /** Stops the expiry timers (server shutdown). */
+  close(): void {
+    this.activationTimers.clear();
+    this.expiryTimers.clear();
   }
 
   connections(pub: string): number {
     return this.host.accountConnections(pub);
+  }
+
+  leafConnections(pub: string): number {
+    return this.host.accountLeafConnections(pub);
   }
 
   /** The claims of a loaded account (for the authenticator), without loading it. */

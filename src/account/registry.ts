@@ -234,11 +234,13 @@ export class Accounts {
       }
       if (!isValidSubject(subject)) throw new AccountError(a.at, `Error adding ${kind} export ${JSON.stringify(subject)}: subject is not valid`);
       const accounts = names === null ? null : new Set(names);
-      if (kind === "stream") acc.exports.streams.push({ subject, accounts });
+      const tokenReq = e.token_req === true;
+      if (kind === "stream") acc.exports.streams.push({ subject, accounts, tokenReq });
       else {
         acc.exports.services.push({
           subject,
           accounts,
+          tokenReq,
           responseType: e.response_type ?? "singleton",
           thresholdMs: e.response_threshold || DEFAULT_RESPONSE_THRESHOLD_MS,
           latency: e.latency ?? null,
@@ -264,7 +266,7 @@ export class Accounts {
     const importer = this.account(a);
     const fail = (why: string) => new AccountError(a.at, `Error adding stream import ${JSON.stringify(ref.subject)}: ${why}`);
     if (!isValidSubject(ref.subject)) throw fail("subject is not valid");
-    if (exporter.exports.stream(importer.name, ref.subject) === null) throw fail("stream import not authorized");
+    if (exporter.exports.stream(importer.name, ref.subject, i.activated) === null) throw fail("stream import not authorized");
     if (edges.some((e) => e.from === exporter.name && e.to === importer.name && e.subject === ref.subject)) throw fail("stream import already exists");
     // nats-server 2.9: a prefix is put in front of the subject; `to` replaces it.
     const to = i.prefix !== undefined && i.prefix !== "" ? `${i.prefix.replace(/\.$/, "")}.${ref.subject}` : i.to || ref.subject;
@@ -284,7 +286,7 @@ export class Accounts {
     const importer = this.account(a);
     const fail = (why: string) => new AccountError(a.at, `Error adding service import ${JSON.stringify(ref.subject)}: ${why}`);
     if (!isValidSubject(ref.subject)) throw fail("subject is not valid");
-    const exp = exporter.exports.service(importer.name, ref.subject);
+    const exp = exporter.exports.service(importer.name, ref.subject, i.activated);
     if (exp === null) throw fail("service import not authorized");
     const to = i.to || ref.subject;
     if (!isValidSubject(to)) throw fail("subject is not valid");

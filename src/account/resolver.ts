@@ -1,8 +1,8 @@
 /**
  * Where account JWTs come from in operator mode (nats-server's AccountResolver): MEMORY holds the preloads
  * only; full and cache keep each JWT as `<dir>/<account public key>.jwt` (nats-server's DirJWTStore without
- * sharding), so updates pushed at run time survive a restart. Reads and writes are synchronous: a JWT is a
- * small file, read once when its account is first used.
+ * sharding), so updates pushed at run time survive a restart, and list and delete them (CLAIMS.LIST/DELETE).
+ * Reads and writes are synchronous: a JWT is a small file, read once when its account is first used.
  */
 import type { ResolverOptions } from "../config/options.ts";
 import { isAccountKey, unverifiedClaims } from "../config/_operator.ts";
@@ -19,10 +19,17 @@ export interface AccountResolver {
   store(pub: string, jwt: string): void;
   /** Stores a preload unless a newer JWT of the account is already there (nats-server's saveIfNewer). */
   preload(pub: string, jwt: string): void;
+  /** The accounts it holds JWTs of, sorted (CLAIMS.LIST). */
+  list(): string[];
+  /** Whether `delete` may be used (`allow_delete`). */
+  readonly canDelete: boolean;
+  /** Removes the account's JWT (CLAIMS.DELETE); throws when deleting is not enabled or fails. */
+  delete(pub: string): void;
 }
 
 class MemoryResolver implements AccountResolver {
   readonly type = "memory" as const;
+  readonly canDelete = false;
   private readonly jwts = new Map<string, string>();
 
   fetch(pub: string): string | null {
@@ -36,12 +43,20 @@ class MemoryResolver implements AccountResolver {
   preload(pub: string, jwt: string): void {
     this.jwts.set(pub, jwt);
   }
+
+  list(): string[] {
+    return [...this.jwts.keys()].sort();
+  }
+
+  delete(): void {
+    throw new Error("store is not set up to for delete");
+  }
 }
 
 class DirResolver implements AccountResolver {
   private readonly limit: number;
 
-  constructor(readonly type: "full" | "cache", private readonly dir: string, limit: number | undefined) {
+  constructor(readonly type: "full" | "cache", private readonly dir: string, limit: number | undefined, readonly canDelete: boolean) {
     this.limit = limit ?? DEFAULT_LIMIT;
     nodeFs().mkdirSync(dir, { recursive: true, mode: 0o755 });
   }
@@ -73,6 +88,22 @@ class DirResolver implements AccountResolver {
     fs.renameSync(tmp, path);
   }
 
+  list(): string[] {
+    return nodeFs().readdirSync(this.dir).filter((f) => f.endsWith(".jwt")).map((f) => f.slice(0, -4)).filter(isAccountKey).sort();
+  }
+
+  /** DirJWTStore.delete in 2.9.10: renamed aside; a JWT that is not there counts as deleted. */
+  delete(pub: string): void {
+    if (!this.canDelete) throw new Error("store is not set up to for delete");
+    const path = this.path(pub);
+    if (path === null) throw new Error(`${JSON.stringify(pub)} is not an account public key`);
+    try {
+      nodeFs().renameSync(path, `${path}.deleted`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+  }
+
   preload(pub: string, jwt: string): void {
     const old = this.fetch(pub);
     if (old !== null) {
@@ -85,5 +116,6 @@ class DirResolver implements AccountResolver {
 }
 
 export function newResolver(o: ResolverOptions): AccountResolver {
-  return o.type === "memory" ? new MemoryResolver() : new DirResolver(o.type, o.dir, o.limit);
+  if (o.type === "memory") return new MemoryResolver();
+  return new DirResolver(o.type, o.dir, o.limit, o.allow_delete === true);
 }

@@ -12,6 +12,10 @@ import { verifyNonceSignature } from "./nkey.ts";
 import { ClientPermissions } from "./permissions.ts";
 import { certIdentities, dnMatches } from "./tls_map.ts";
 import type { JwtAuthenticator } from "./jwt_auth.ts";
+import type { ConnectingPeer } from "./jwt_user_limits.ts";
+import { ClientType, Kind } from "../protocol/kind.ts";
+
+const UNKNOWN_PEER: ConnectingPeer = { kind: Kind.CLIENT, clientType: ClientType.NATS, host: "" };
 
 export interface AuthUser {
   /** For logs: a user name, an nkey public key or a certificate identity; never a secret. */
@@ -23,6 +27,21 @@ export interface AuthUser {
   readonly issuedAt?: number;
   /** Operator mode: when the user JWT expires (ms since the epoch); the connection is closed then. */
   readonly expiresAt?: number;
+  /** Operator mode: the JWT's cap on this connection's subscriptions (-1: none). */
+  readonly maxSubs?: number;
+  /** Operator mode: the JWT's cap on a message's payload (-1: none). */
+  readonly maxPayload?: number;
+  /** Operator mode: what an account JWT pushed later is checked against. */
+  readonly jwt?: JwtUserFacts;
+}
+
+/** A user JWT's own limits and origin, before its account's caps (jwt_auth.ts refreshUser). */
+export interface JwtUserFacts {
+  /** The signing key that issued it; null when the account itself did. */
+  readonly signer: string | null;
+  readonly subs: number;
+  readonly payload: number;
+  readonly bearer: boolean;
 }
 
 /** An accepted identity (user null: no authentication configured), or the reason for refusal (for the log). */
@@ -91,9 +110,10 @@ export class Authenticator {
     return this.required || this.noAuthUser !== null;
   }
 
-  authenticate(c: ConnectOptions, nonce: string | null, tls: TLSState | null): AuthVerdict | Promise<AuthVerdict> {
+  /** `peer`: what is connecting, for the limits of a user JWT (connection types, source address). */
+  authenticate(c: ConnectOptions, nonce: string | null, tls: TLSState | null, peer: ConnectingPeer = UNKNOWN_PEER): AuthVerdict | Promise<AuthVerdict> {
     if (!this.enabled) return ANONYMOUS;
-    if (this.jwt !== null) return this.jwt.authenticate(c, nonce);
+    if (this.jwt !== null) return this.jwt.authenticate(c, nonce, peer);
     const a = this.a;
 
     if (c.nkey !== undefined && this.nkeys.size > 0) {

@@ -6,7 +6,7 @@
  * JavaScript Ed25519 holds the event loop for ~3.6 ms per check, so decodeUser checks the same form and
  * signature with WebCrypto instead (asynchronous, well under a millisecond).
  */
-import type { Account, ClaimsData, Operator, User } from "@nats-io/jwt";
+import type { Account, Activation, ClaimsData, Operator, User } from "@nats-io/jwt";
 import { claimType } from "../config/_operator.ts";
 import { decodeNkey, NkeyPrefix } from "../protocol/nkey_codec.ts";
 import { decodeSignature, verifySignature } from "./nkey.ts";
@@ -14,6 +14,7 @@ import { decodeSignature, verifySignature } from "./nkey.ts";
 export type OperatorClaims = ClaimsData<Operator>;
 export type AccountClaims = ClaimsData<Account>;
 export type UserClaims = ClaimsData<User>;
+export type ActivationClaims = ClaimsData<Activation>;
 
 let decodeJwt: ((jwt: string) => ClaimsData<unknown>) | null = null;
 
@@ -27,7 +28,7 @@ export class JwtError extends Error {
 }
 
 /** nkeys' prefix bytes of the subject each claim type has. */
-const PREFIX = { operator: 14 << 3, account: NkeyPrefix.Account, user: NkeyPrefix.User } as const;
+const PREFIX = { operator: 14 << 3, account: NkeyPrefix.Account, user: NkeyPrefix.User, activation: NkeyPrefix.Account } as const;
 
 function decodeAs<T>(jwt: string, type: keyof typeof PREFIX): ClaimsData<T> {
   if (decodeJwt === null) throw new Error("internal error: the JWT library is not loaded");
@@ -52,7 +53,18 @@ function checked<T>(c: ClaimsData<T>, type: keyof typeof PREFIX): ClaimsData<T> 
 }
 
 export const decodeOperator = (jwt: string): OperatorClaims => decodeAs<Operator>(jwt, "operator");
+/** Any validly signed JWT (jwt's DecodeGeneric), such as an operator's CLAIMS.DELETE request. */
+export function decodeGeneric(jwt: string): ClaimsData<Record<string, unknown>> {
+  if (decodeJwt === null) throw new Error("internal error: the JWT library is not loaded");
+  try {
+    return decodeJwt(jwt) as ClaimsData<Record<string, unknown>>;
+  } catch (err) {
+    throw new JwtError((err as Error).message);
+  }
+}
 export const decodeAccount = (jwt: string): AccountClaims => decodeAs<Account>(jwt, "account");
+/** An activation token: an exporting account's grant of one import subject to the account in `sub`. */
+export const decodeActivation = (jwt: string): ActivationClaims => decodeAs<Activation>(jwt, "activation");
 /** A user JWT: header (`typ` JWT, `alg` ed25519-nkey or v1's ed25519), claims, and the issuer's signature. */
 export async function decodeUser(jwt: string): Promise<UserClaims> {
   const parts = jwt.split(".");

@@ -55,6 +55,8 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
   private guard: PermissionGuard | null = null;
   /** Delivery to this client needs a per-message check (the guard's; a field because the router reads it per message). */
   checksDelivery = false;
+  /** The most subscriptions this connection may hold: the server's max_subscriptions, or its JWT's lower cap (-1: none). */
+  private maxSubs: number;
   private readonly input: ParsedInput;
   readonly matchCache = new MatchCache();
 
@@ -74,6 +76,7 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
     this.account = host.accountFor(null);
     const o = host.options;
     this.parser = new Parser(this, o.max_payload, o.max_control_line, link.kind);
+    this.maxSubs = o.max_subscriptions > 0 ? o.max_subscriptions : -1;
     this.input = new ParsedInput(this.parser, link, (err) => link.protocolError(err, "client", closeReasonOf), () => host.flushPending());
   }
 
@@ -96,6 +99,27 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
     const perms = user?.perms;
     this.guard = perms ? new PermissionGuard(perms, [...this.subs.values()].map((s) => s.subject)) : null;
     this.checksDelivery = this.guard?.checksDelivery ?? false;
+    this.applyCaps(user);
+  }
+
+  /** nats-server's applyAccountLimits: the lower of the server's limit and the JWT's, -1 being none. */
+  private applyCaps(user: AuthUser | null): void {
+    const o = this.host.options;
+    this.maxSubs = lowerLimit(o.max_subscriptions > 0 ? o.max_subscriptions : -1, user?.maxSubs);
+    this.parser.maxPayload = lowerLimit(o.max_payload, user?.maxPayload);
+  }
+
+  /**
+   * Operator mode: the same user with the caps of its account's new JWT; permissions, and the reply
+   * permissions they track, stay. A connection at or over its new subscription cap is told so and closed.
+   */
+  updateCaps(user: AuthUser): void {
+    this.user = user;
+    this.applyCaps(user);
+    if (this.maxSubs < 0 || this.subs.size < this.maxSubs) return;
+    this.host.log.error(`${this.traceId} - ${ERR.maxSubscriptions}`);
+    this.link.sendErr(ERR.maxSubscriptions);
+    this.link.closeAfterFlush(CloseReason.maxSubscriptions);
   }
 
   /** Rebinds to another account (a reload moved the user); live subscriptions go along. */
@@ -166,8 +190,8 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
     else if (args.length === 3) [subject, queue, sid] = args as [string, string, string];
     else throw new ProtocolError(null, true, `processSub Parse Error: ${goQuote(arg)}`);
 
-    const max = this.host.options.max_subscriptions;
-    if (max > 0 && this.subs.size >= max) {
+    const max = this.maxSubs;
+    if (max >= 0 && this.subs.size >= max) {
       this.host.log.error(`${this.traceId} - Maximum Subscriptions Exceeded`);
       this.link.sendErr(ERR.maxSubscriptions);
       return;
@@ -260,6 +284,14 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
     this.host.clientConnected(this);
     // After the connect advisory, which nats-server sends before it has an RTT.
     this.rtt = performance.now() - this.acceptedAt;
+    // nats-server's applyAccountLimits: a connection its JWTs allow no subscription at all is told so and
+    // closed. The -ERR goes out with what the read that carried CONNECT answers (its PONG), and the close
+    // follows that flush: a close while a write is in flight could drop the -ERR.
+    if (this.maxSubs === 0) {
+      this.host.log.error(`${this.traceId} - ${ERR.maxSubscriptions}`);
+      this.link.sendErr(ERR.maxSubscriptions);
+      queueMicrotask(() => this.link.closeAfterFlush(CloseReason.maxSubscriptions));
+    }
     return true;
   }
 
@@ -372,6 +404,12 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
     return this.lastSubject.of(pa);
   }
 
+}
+
+/** The lower of two limits where -1 (or no JWT limit at all) means none. */
+function lowerLimit(server: number, jwt: number | undefined): number {
+  if (jwt === undefined || jwt < 0) return server;
+  return server < 0 ? jwt : Math.min(server, jwt);
 }
 
 function pubArgsText(pa: PubArg): string {

@@ -78,6 +78,8 @@ export interface AccountExport {
    * account; `at`, the accounts block, where nats-server reports what is wrong with it.
    */
   latency?: { sampling: number; subject: string; at?: string };
+  /** Operator mode: only imports with a valid activation token may use it. */
+  token_req?: boolean;
 }
 
 /** An account's stream or service import (nats-server's parseImportStreamOrService). */
@@ -89,6 +91,8 @@ export interface AccountImport {
   /** Service imports: the local subject (default the exported one); stream imports: the delivered subject. */
   to?: string;
   share?: boolean;
+  /** Operator mode: the import's activation token was checked against its exporter and holds. */
+  activated?: boolean;
 }
 
 /** One destination of a subject mapping; weights of one source add up to at most 100. */
@@ -357,6 +361,7 @@ export type ResolverOptions =
   | {
     type: "full" | "cache";
     dir: string;
+    /** `$SYS.REQ.CLAIMS.DELETE` may remove JWTs (renamed to `<pub>.jwt.deleted`, as nats-server 2.9.10 does). */
     allow_delete?: boolean;
     /** full: how often nats-server syncs with its cluster peers; accepted, natsedge has none to sync with. */
     interval?: Millis;

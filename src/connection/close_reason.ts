@@ -14,6 +14,7 @@ export const CloseReason = {
   maxControlLine: "Maximum Control Line Exceeded",
   maxConnections: "Maximum Connections Exceeded",
   maxAccountConnections: "Maximum Account Connections Exceeded",
+  maxSubscriptions: "Maximum Subscriptions Exceeded",
   parseError: "Parse Error",
   serverShutdown: "Server Shutdown",
   wrongPort: "Incorrect Port",

@@ -67,6 +67,12 @@ export class Connection implements ConnHandler {
   private stalledProducers: Connection[] | null = null;
   /** Set while this connection's own reads are paused because a receiver fell behind. */
   private stallTimer: ReturnType<typeof setTimeout> | null = null;
+  /**
+   * Closed gracefully while the runtime still held back part of the output (a short write): the rest is
+   * written as the socket drains, then the socket ends, so an -ERR queued behind a large reply still arrives.
+   */
+  private endWhenDrained = false;
+  private drainDeadline: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly cid: number,
@@ -113,7 +119,16 @@ export class Connection implements ConnHandler {
 
   onDrain(): void {
     this.stalledSince = 0;
-    this.flush();
+    if (this.endWhenDrained) this.writeRestThenEnd();
+    else this.flush();
+  }
+
+  private writeRestThenEnd(): void {
+    this.out.consume(this.conn.write(this.out.view()));
+    if (this.out.pending > 0) return;
+    this.endWhenDrained = false;
+    if (this.drainDeadline !== null) clearTimeout(this.drainDeadline);
+    this.conn.end();
   }
 
   onClose(): void {
@@ -278,8 +293,17 @@ export class Connection implements ConnHandler {
     this.releaseStalledProducers();
     this.proto.onClose();
     this.conn.closing?.(reason);
-    if (graceful) this.conn.end();
-    else this.conn.destroy();
+    if (!graceful) this.conn.destroy();
+    else if (this.out.pending === 0) this.conn.end();
+    else this.endAfterDrain();
     this.host.connectionClosed(this);
+  }
+
+  /** Waits for the socket to take the rest, but no longer than write_deadline, as any other write. */
+  private endAfterDrain(): void {
+    this.endWhenDrained = true;
+    if (this.stalledSince === 0) this.writeRestThenEnd();
+    if (!this.endWhenDrained) return;
+    this.drainDeadline = setTimeout(() => this.conn.destroy(), Math.max(this.host.options.write_deadline, 1));
   }
 }

@@ -14,7 +14,7 @@ import { Connection } from "../connection/connection.ts";
 import { infoLine } from "../protocol/encode.ts";
 import { parseConnect } from "../protocol/connect.ts";
 import { ERR, ProtocolError } from "../protocol/errors.ts";
-import { Kind } from "../protocol/kind.ts";
+import { ClientType, Kind } from "../protocol/kind.ts";
 import { versionAtLeast } from "../protocol/semver.ts";
 import type { TLSOptions } from "../config/options.ts";
 import type { Conn, ConnHandler, Listener, TLSServerConfig } from "../runtime/types.ts";
@@ -29,7 +29,8 @@ const MIN_VERSION_HOLD_MS = 5000;
 const DEFAULT_LEAF_AUTH_TIMEOUT_MS = 2000;
 
 /** An accepted leaf's account (null: $G), or false when it is refused. */
-type Admission = { account: string | null } | false;
+/** The account the link goes into, a refusal with nats-server's -ERR (an account's leaf limit), or false. */
+type Admission = { account: string | null } | { refuse: { err: string; close: string } } | false;
 
 export class LeafAcceptor {
   private listener: Listener | null = null;
@@ -195,12 +196,17 @@ class AcceptHandshake implements Handshake {
     }
     if (!this.svc.srv.auth.required) return { account: a?.account ?? null };
     const opts = parseConnect(JSON.stringify(j), { verbose: false, pedantic: false, echo: false, headers: false, noResponders: false, protocol: 1 }, true);
-    const verdict = (v: AuthVerdict): Admission => (v.ok ? { account: v.user?.account ?? null } : false);
-    const v: AuthVerdict | Promise<AuthVerdict> = this.svc.srv.auth.authenticate(opts, this.nonce, leaf.link.tls);
+    const verdict = (v: AuthVerdict): Admission => (v.ok ? { account: v.user?.account ?? null } : v.wire !== undefined ? { refuse: v.wire } : false);
+    const v: AuthVerdict | Promise<AuthVerdict> = this.svc.srv.auth.authenticate(opts, this.nonce, leaf.link.tls, { kind: Kind.LEAF, clientType: ClientType.NATS, host: leaf.link.conn.remoteAddress });
     return v instanceof Promise ? v.then(verdict, () => false) : verdict(v);
   }
 
   private connected(leaf: LeafConn, j: Record<string, unknown>, admission: Admission): void {
+    if (admission !== false && "refuse" in admission) {
+      this.svc.log.error(`${leaf.traceId} - ${admission.refuse.err}`);
+      leaf.refuse(admission.refuse.err, admission.refuse.close as CloseReason);
+      return;
+    }
     if (admission === false || !this.svc.bind(leaf, admission.account)) {
       this.svc.log.error(`${leaf.traceId} - authentication error`);
       leaf.refuse(ERR.authorizationViolation, CloseReason.authViolation);

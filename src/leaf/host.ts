@@ -1,5 +1,6 @@
 /** What the leaf node service needs from the server that runs it; keeps leaf/ free of a dependency on server/. */
 import type { AuthVerdict } from "../auth/authenticator.ts";
+import type { ConnectingPeer } from "../auth/jwt_user_limits.ts";
 import type { ConnectOptions } from "../protocol/connect.ts";
 import type { LinkSetHost } from "../link/link_set.ts";
 import type { Router } from "../routing/router.ts";
@@ -15,7 +16,7 @@ export interface LeafHost extends LinkSetHost {
   /** Client authorization, which applies to a leaf when the leafnodes block has none of its own. */
   readonly auth: {
     readonly required: boolean;
-    authenticate(opts: ConnectOptions, nonce: string | null, tls: TLSState | null): AuthVerdict | Promise<AuthVerdict>;
+    authenticate(opts: ConnectOptions, nonce: string | null, tls: TLSState | null, peer?: ConnectingPeer): AuthVerdict | Promise<AuthVerdict>;
   };
   /** A connection id from the server's one sequence (clients and leafs share it, as in nats-server). */
   newCid(): number;

@@ -110,6 +110,11 @@ export class LeafNodes extends LinkSet<LeafHost> implements LeafLinkHost {
     this.leafs.set(leaf.cid, leaf);
   }
 
+  /** Operator mode: the links bound to an account whose JWT was deleted end, as its clients do. */
+  closeAccount(account: string, err: string, reason: CloseReason): void {
+    for (const leaf of this.leafs.values()) if (leaf.active && leaf.account === account) leaf.refuse(err, reason);
+  }
+
   /** An older link from the same leaf (server name and cluster) gives way to the new one. */
   replaceDuplicate(leaf: LeafConn, name: string, cluster: string): void {
     for (const other of this.leafs.values()) {

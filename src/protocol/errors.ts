@@ -8,6 +8,7 @@ export const ERR = {
   authenticationTimeout: "Authentication Timeout",
   userExpired: "User Authentication Expired",
   userRevoked: "User Authentication Revoked",
+  accountExpired: "Account Authentication Expired",
   maxPayloadViolation: "Maximum Payload Violation",
   maxControlLine: "maximum control line exceeded",
   maxConnections: "maximum connections exceeded",

@@ -21,7 +21,8 @@ import { configureDecimalFaults, infoLine } from "../protocol/encode.ts";
 import { Router } from "../routing/router.ts";
 import { InternalEndpoint } from "../routing/internal.ts";
 import { Authenticator, type AuthVerdict } from "../auth/authenticator.ts";
-import { JwtAuthenticator } from "../auth/jwt_auth.ts";
+import { JwtAuthenticator, refreshUser } from "../auth/jwt_auth.ts";
+import type { AccountClaims } from "../auth/jwt_verify.ts";
 import { OperatorMode } from "../account/operator.ts";
 import { trustedOperatorsError } from "../config/_operator.ts";
 import { newNonce } from "../auth/nkey.ts";
@@ -437,15 +438,50 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     return n;
   }
 
-  /** Operator mode: a pushed account JWT revokes users; their connections end (nats-server's checkUserRevoked). */
-  closeRevoked(account: string, revoked: (user: string, issuedAt: number) => boolean): void {
+  closeAccount(account: string): void {
     for (const c of this.clients.values()) {
-      const u = c.user;
-      if (c.account.name !== account || u === null || u.issuedAt === undefined || !revoked(u.name, u.issuedAt)) continue;
-      this.log.debugf(`${c.traceId} - User JWT revoked`);
-      c.link.sendErr(ERR.userRevoked);
-      c.link.closeAfterFlush(CloseReason.revoked);
+      if (c.account.name !== account || c.closed) continue;
+      c.link.sendErr(ERR.accountExpired);
+      c.link.closeAfterFlush(CloseReason.authExpired);
     }
+    this.services.get(LEAFNODES)?.closeAccount(account, ERR.accountExpired, CloseReason.authExpired);
+  }
+
+  accountLeafConnections(account: string): number {
+    return this.leafz(false).filter((l) => l.account === account).length;
+  }
+
+  /**
+   * Operator mode: a pushed account JWT applied to the account's clients (nats-server's
+   * updateAccountClaimsWithRefresh): beyond its `conn` limit the oldest closed, revoked users closed, users
+   * of changed signing keys closed, the others' subscription and payload caps updated.
+   */
+  accountUpdated(claims: AccountClaims, changedSigners: ReadonlySet<string>): void {
+    const clients = [...this.clients.values()].filter((c) => c.connected && !c.closed && c.account.name === claims.sub);
+    clients.sort((a, b) => b.link.start - a.link.start || b.cid - a.cid);
+    clients.forEach((c, i) => {
+      if (c.user === null) return;
+      const r = refreshUser(c.user, claims, i, changedSigners);
+      if ("keep" in r) return c.updateCaps(r.keep);
+      switch (r.close) {
+        case "maxConnections":
+          c.link.sendErr(ERR.maxAccountConnections);
+          c.link.closeAfterFlush(CloseReason.maxAccountConnections);
+          break;
+        case "revoked":
+          this.log.debugf(`${c.traceId} - User JWT revoked`);
+          c.link.sendErr(ERR.userRevoked);
+          c.link.closeAfterFlush(CloseReason.revoked);
+          break;
+        case "bearer":
+          c.link.sendErr(ERR.authorizationViolation);
+          c.link.closeAfterFlush(CloseReason.authViolation);
+          break;
+        case "signer":
+          // nats-server closes these without an -ERR.
+          c.link.close(CloseReason.authViolation);
+      }
+    });
   }
 
   // ---- LeafHost -------------------------------------------------------------------------------------------
@@ -499,7 +535,8 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
 
   authenticate(client: Client): AuthVerdict | Promise<AuthVerdict> {
     const auth = this.listeners.get(client.link.clientType)?.auth() ?? this.auth;
-    return auth.authenticate(client.opts, client.nonce, client.link.tls);
+    const link = client.link;
+    return auth.authenticate(client.opts, client.nonce, link.tls, { kind: link.kind, clientType: link.clientType, host: link.conn.remoteAddress });
   }
 
   // ---- ConnectionHost -------------------------------------------------------------------------------------
@@ -556,6 +593,7 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
     this.services.get(SYSTEM)?.serverShutdown();
     for (const c of [...this.clients.values()]) c.link.closeAfterFlush(CloseReason.serverShutdown);
     await this.services.stop();
+    this.operator?.close();
     this.accounts.close();
     this.log.notice("Server Exiting..");
     // Last: it settles lifecycle.done, on which the CLI exits.

@@ -5,15 +5,15 @@
  * a client that outlived the restart keeps all its subscriptions.
  */
 import type { Logger } from "../log/logger.ts";
-import type { StoredMsg, StreamStore } from "../store/store.ts";
-import { MsgProto } from "./proto.ts";
+import type { StoreAck, StoredMsg, StreamStore } from "../store/store.ts";
+import { WireWriter } from "./wire.ts";
 import { startLastSent } from "./start_position.ts";
 import { type Pending, QueueGroup, Sub, type SubOwner, type SubRecord } from "./sub.ts";
 import { wallClockMs } from "../log/clock.ts";
 
 export interface ChannelHost {
   readonly log: Logger;
-  /** Publishes a protobuf to a client's subject. */
+  /** Publishes a protobuf to a client's subject; `data` is copied before it returns (Channel reuses its buffer). */
   send(subject: string, data: Uint8Array): void;
   nextSubId(): number;
   /** Tells the host about ids found on disk so new ones never collide with them. */
@@ -66,6 +66,9 @@ export class Channel {
   #persistTimer: ReturnType<typeof setTimeout> | null = null;
   #lookupErrorAt = 0;
   #lookupErrorsHeld = 0;
+  #deliveryQueued = false;
+  /** MsgProtos, one per delivery, encoded into one reused buffer (`ChannelHost.send` copies them out at once). */
+  readonly #wire = new WireWriter();
 
   constructor(readonly name: string, readonly store: StreamStore, private readonly host: ChannelHost) {
     this.#durableSeq = store.lastSeq();
@@ -124,18 +127,28 @@ export class Channel {
 
   /**
    * Stores a message with the PubMsg's reply (nats-streaming-server keeps it and hands it to subscribers in
-   * MsgProto.reply); resolves with its sequence once it is durable, after delivering it.
+   * MsgProto.reply); resolves once it is durable. Subscriptions are pumped once per group commit, not once
+   * per message: the first append of a commit to land schedules the one delivery pass.
    */
-  async publish(data: Uint8Array, reply: string): Promise<number> {
+  publish(data: Uint8Array, reply: string): Promise<void> {
     // Timestamps never go backwards within a channel, whatever the clock does.
     const ts = Math.max(wallClockMs(), this.#lastTs);
     this.#lastTs = ts;
     // STAN messages have no headers: the store's header slot, sealed like the payload, carries the reply.
-    const ack = await this.store.append(this.name, reply === "" ? null : encoder.encode(reply), data, ts);
-    if (ack.seq > this.#durableSeq) this.#durableSeq = ack.seq;
-    this.deliverAll();
-    return ack.seq;
+    return this.store.append(this.name, reply === "" ? null : encoder.encode(reply), data, ts).then(this.#landed);
   }
+
+  readonly #landed = (ack: StoreAck): void => {
+    if (ack.seq > this.#durableSeq) this.#durableSeq = ack.seq;
+    if (this.#deliveryQueued) return;
+    this.#deliveryQueued = true;
+    queueMicrotask(this.#deliverQueued);
+  };
+
+  readonly #deliverQueued = (): void => {
+    this.#deliveryQueued = false;
+    this.deliverAll();
+  };
 
   // ---------------------------------------------------------------- subscriptions
 
@@ -399,18 +412,8 @@ export class Channel {
     const now = Date.now();
     sub.pending.set(m.seq, { deadline: now + sub.ackWaitMs, count });
     this.host.delivered(m.payload.length);
-    this.host.send(
-      sub.inbox,
-      MsgProto.encode({
-        sequence: BigInt(m.seq),
-        subject: this.name,
-        reply: m.hdr.length === 0 ? "" : decoder.decode(m.hdr),
-        data: m.payload,
-        timestamp: BigInt(Math.round(m.ts * 1e6)),
-        redelivered,
-        redeliveryCount: count,
-      }),
-    );
+    const reply = m.hdr.length === 0 ? "" : decoder.decode(m.hdr);
+    this.host.send(sub.inbox, this.#wire.msgProto(m.seq, this.name, reply, m.payload, Math.round(m.ts * 1e6), redelivered, count));
     this.#arm(sub, sub.ackWaitMs);
   }
 

@@ -27,6 +27,8 @@ export class ChannelRegistry {
   readonly #dirs = new Map<string, string>();
   /** max_inactivity timers of channels without a subscription. */
   readonly #inactive = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Each open channel's max_inactivity (ms, 0 for none), resolved once: it is asked after every publish. */
+  readonly #inactivityMs = new Map<string, number>();
   /**
    * Why each stored channel that could not be opened (a wrong key) failed, by directory. A channel asked for
    * by name finds its directory through the salted digest whatever the key; one made before salted names
@@ -179,7 +181,8 @@ export class ChannelRegistry {
    * anything that changes either.
    */
   watchInactivity(ch: Channel): void {
-    const ms = channelLimits(this.options.store_limits, ch.name).max_inactivity;
+    let ms = this.#inactivityMs.get(ch.name);
+    if (ms === undefined) this.#inactivityMs.set(ch.name, (ms = channelLimits(this.options.store_limits, ch.name).max_inactivity));
     if (ms <= 0) return;
     const t = this.#inactive.get(ch.name);
     if (t !== undefined) clearTimeout(t);
@@ -192,6 +195,7 @@ export class ChannelRegistry {
     this.#inactive.delete(ch.name);
     if (this.#open.get(ch.name) !== ch || !ch.idle()) return;
     this.#open.delete(ch.name);
+    this.#inactivityMs.delete(ch.name);
     const dir = this.#dirs.get(ch.name)!;
     this.#dirs.delete(ch.name);
     await ch.shutdown();

@@ -15,15 +15,12 @@ import type { Channel, ChannelHost } from "./channel.ts";
 import { ChannelRegistry } from "./channels.ts";
 import { ERR, isValidChannel, isValidClientID } from "./errors.ts";
 import {
-  Ack,
   CloseRequest,
   CloseResponse,
   ConnectRequest,
   ConnectResponse,
   Ping,
   PingResponse,
-  PubAck,
-  PubMsg,
   SubscriptionRequest,
   SubscriptionResponse,
   UnsubscribeRequest,
@@ -31,6 +28,7 @@ import {
 import { CLIENTS_STORE, ClientStore } from "./clients.ts";
 import { channelLimits, DEFAULT_LIMITS } from "./limits.ts";
 import { Requester } from "./requester.ts";
+import { decodeAck, decodePubMsg, type PubMsgFields, WireWriter } from "./wire.ts";
 import type { Sub } from "./sub.ts";
 import { type SubView, subView } from "./channel.ts";
 
@@ -83,6 +81,8 @@ export class StanServer implements ChannelHost {
   readonly #requester: Requester;
   readonly #ackPrefix: string;
   readonly #ackSubject: string;
+  /** PubAcks, one per publish, encoded into one reused buffer (`#reply` copies them out at once). */
+  readonly #wire = new WireWriter();
   #nextSub = 1;
   #clientStore: ClientStore | null = null;
   #hbTimer: ReturnType<typeof setInterval> | null = null;
@@ -119,7 +119,7 @@ export class StanServer implements ChannelHost {
     this.#ackSubject = `_STAN.ack.${id}.>`;
     this.#ackPrefix = `_STAN.ack.${id}.${run}`;
     this.#requester = new Requester(host.internal, run);
-    this.#channels = new ChannelRegistry(options, stores, this, (what, p) => void this.#guard(what, p));
+    this.#channels = new ChannelRegistry(options, stores, this, (what, p) => this.#guard(what, () => p));
   }
 
   get log(): Logger {
@@ -135,7 +135,7 @@ export class StanServer implements ChannelHost {
     await this.#channels.recover();
     const s = this.#subjects;
     const on = (subject: string, f: (m: InternalMsg) => void | Promise<void>) =>
-      this.#subs.push(this.host.internal.subscribe(subject, null, (m) => void this.#guard(subject, f(m))));
+      this.#subs.push(this.host.internal.subscribe(subject, null, (m) => this.#guard(subject, () => f(m))));
     on(s.discover, (m) => this.#connect(m));
     on(`${s.pub}.>`, (m) => this.#publish(m));
     on(s.sub, (m) => this.#subscribe(m));
@@ -179,11 +179,14 @@ export class StanServer implements ChannelHost {
     }
   }
 
-  async #guard(subject: string, p: void | Promise<void>): Promise<void> {
+  /** Runs a handler, logging what it throws; a synchronous one (a publish to an open channel) costs no promise. */
+  #guard(subject: string, f: () => void | Promise<void>): void {
+    const failed = (err: unknown) => this.log.error(`STREAM: handling ${JSON.stringify(subject)}: ${err instanceof Error ? err.message : String(err)}`);
     try {
-      await p;
+      const p = f();
+      if (p !== undefined) p.catch(failed);
     } catch (err) {
-      this.log.error(`STREAM: handling ${JSON.stringify(subject)}: ${err instanceof Error ? err.message : String(err)}`);
+      failed(err);
     }
   }
 
@@ -344,30 +347,42 @@ export class StanServer implements ChannelHost {
 
   // ---------------------------------------------------------------- publish
 
-  async #publish(m: InternalMsg): Promise<void> {
-    let pm;
+  /**
+   * Synchronous up to the store append when the channel is open (JetStream's ingest does the same): every
+   * PubMsg of one read is appended in one go and shares one group commit, and its PubAck goes out once that
+   * write is durable.
+   */
+  #publish(m: InternalMsg): void | Promise<void> {
+    let pm: PubMsgFields;
     try {
-      pm = PubMsg.decode(m.data);
+      pm = decodePubMsg(m.data);
     } catch {
-      return this.#reply(m, PubAck.encode({ error: ERR.invalidPubReq }));
+      return this.#reply(m, this.#wire.pubAck(EMPTY, ERR.invalidPubReq));
     }
-    const fail = () => this.#reply(m, PubAck.encode({ guid: pm.guid, error: ERR.invalidPubReq }));
-    if (pm.guid === "" || !isValidChannel(pm.subject)) return fail();
-    const client = pm.connID.length > 0 ? this.#byConnID.get(textDecoder.decode(pm.connID)) : this.#clients.get(pm.clientID);
-    if (client === undefined || client.id !== pm.clientID) return fail();
+    // An open channel's name was checked when it was created.
+    const open = this.#channels.get(pm.subject);
+    if (pm.guid.length === 0 || (open === undefined && !isValidChannel(pm.subject))) return this.#reply(m, this.#wire.pubAck(pm.guid, ERR.invalidPubReq));
+    const client = pm.connID !== "" ? this.#byConnID.get(pm.connID) : this.#clients.get(pm.clientID);
+    if (client === undefined || client.id !== pm.clientID) return this.#reply(m, this.#wire.pubAck(pm.guid, ERR.invalidPubReq));
+    if (open !== undefined) return this.#store(m, pm, open);
     const found = this.#channels.lookupOrCreate(pm.subject);
-    if (typeof found === "string") return this.#reply(m, PubAck.encode({ guid: pm.guid, error: found }));
-    const channel = await found;
+    if (typeof found === "string") return this.#reply(m, this.#wire.pubAck(pm.guid, found));
+    return found.then((channel) => this.#store(m, pm, channel));
+  }
+
+  #store(m: InternalMsg, pm: PubMsgFields, channel: Channel): void {
     this.#stats.inMsgs++;
     this.#stats.inBytes += pm.data.length;
-    try {
-      await channel.publish(pm.data, pm.reply);
-      this.#channels.watchInactivity(channel);
-    } catch (err) {
-      this.log.error(`STREAM: [Client:${pm.clientID}] Error storing message on ${JSON.stringify(pm.subject)}: ${(err as Error).message}`);
-      return this.#reply(m, PubAck.encode({ guid: pm.guid, error: (err as Error).message }));
-    }
-    this.#reply(m, PubAck.encode({ guid: pm.guid }));
+    channel.publish(pm.data, pm.reply).then(
+      () => {
+        this.#channels.watchInactivity(channel);
+        this.#reply(m, this.#wire.pubAck(pm.guid, ""));
+      },
+      (err: Error) => {
+        this.log.error(`STREAM: [Client:${pm.clientID}] Error storing message on ${JSON.stringify(pm.subject)}: ${err.message}`);
+        this.#reply(m, this.#wire.pubAck(pm.guid, err.message));
+      },
+    );
   }
 
   // ---------------------------------------------------------------- subscriptions
@@ -445,7 +460,7 @@ export class StanServer implements ChannelHost {
   #ack(m: InternalMsg): void {
     let ack;
     try {
-      ack = Ack.decode(m.data);
+      ack = decodeAck(m.data);
     } catch {
       this.log.error(`STREAM: Unable to decode ack on ${m.subject}`);
       return;
@@ -453,7 +468,7 @@ export class StanServer implements ChannelHost {
     const channel = this.#channels.get(ack.subject);
     const sub = channel?.byAckInbox.get(m.subject);
     if (channel === undefined || sub === undefined) return;
-    channel.ack(sub, Number(ack.sequence));
+    channel.ack(sub, ack.sequence);
   }
 
   // ---------------------------------------------------------------- monitoring (the monitor's StreamingView)

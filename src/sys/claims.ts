@@ -1,9 +1,11 @@
 /**
  * Account JWT updates through the system account (nats-server 2.9's DirAccResolver.Start and
  * accountClaimUpdate): with a full or cache resolver, `$SYS.REQ.ACCOUNT.<pub>.CLAIMS.UPDATE` and
- * `$SYS.REQ.CLAIMS.UPDATE` store a valid JWT and apply it to the live account, and
- * `$SYS.REQ.ACCOUNT.<pub>.CLAIMS.LOOKUP` answers with the stored JWT. With MEMORY only the per-account
- * subjects (new and old form) are served, and only accounts in use are updated ("jwt update skipped").
+ * `$SYS.REQ.CLAIMS.UPDATE` store a valid JWT and apply it to the live account,
+ * `$SYS.REQ.ACCOUNT.<pub>.CLAIMS.LOOKUP` answers with the stored JWT, `$SYS.REQ.CLAIMS.LIST` with the stored
+ * accounts, and `$SYS.REQ.CLAIMS.DELETE` (an operator-signed list of accounts) deletes JWTs when the resolver
+ * has `allow_delete`. With MEMORY only the per-account subjects (new and old form) are served, and only
+ * accounts in use are updated ("jwt update skipped").
  */
 import type { OperatorMode } from "../account/operator.ts";
 import { JwtError } from "../auth/jwt_verify.ts";
@@ -19,15 +21,19 @@ const HTTP_OK = 200;
 const HTTP_ERROR = 500;
 
 export function claimsServices(srv: SysHost, op: OperatorMode, env: Envelope, internal: InternalEndpoint): Subscription[] {
+  /** nats-server's respondToUpdate; an empty `account` (CLAIMS.DELETE) is left out of log line and body. */
   const respond = (msg: InternalMsg, account: string, message: string, err: unknown = null) => {
-    if (err === null) srv.log.debugf(`${message} - ${account}`);
-    else srv.log.error(`${message} - ${account} - ${err instanceof Error ? err.message : String(err)}`);
+    const about = account === "" ? "" : ` - ${account}`;
+    const acc = account === "" ? {} : { account };
+    if (err === null) srv.log.debugf(`${message}${about}`);
+    else srv.log.error(`${message}${about} - ${err instanceof Error ? err.message : String(err)}`);
     if (msg.reply === null) return;
     const body = err === null
-      ? { data: { account, code: HTTP_OK, message }, server: env.server() }
-      : { error: { account, code: HTTP_ERROR, description: `${message} - ${err instanceof Error ? err.message : String(err)}` }, server: env.server() };
+      ? { data: { ...acc, code: HTTP_OK, message }, server: env.server() }
+      : { error: { ...acc, code: HTTP_ERROR, description: `${message} - ${err instanceof Error ? err.message : String(err)}` }, server: env.server() };
     internal.publish(msg.reply, null, null, encoder.encode(JSON.stringify(body)));
   };
+  const reply = (msg: InternalMsg, body: object) => internal.publish(msg.reply!, null, null, encoder.encode(JSON.stringify(body)));
   const update = (msg: InternalMsg, pub: string, live: boolean) => {
     const jwt = decoder.decode(msg.data);
     if (jwt.length === 0) return respond(msg, pub, "jwt update error", new Error("request body is empty"));
@@ -54,6 +60,18 @@ export function claimsServices(srv: SysHost, op: OperatorMode, env: Envelope, in
     internal.subscribe("$SYS.REQ.ACCOUNT.*.CLAIMS.LOOKUP", null, (msg) => {
       const jwt = msg.reply === null ? null : op.resolver.fetch(perAccount(msg));
       if (jwt !== null) internal.publish(msg.reply!, null, null, encoder.encode(jwt));
+    }),
+    internal.subscribe("$SYS.REQ.CLAIMS.LIST", null, (msg) => {
+      if (msg.reply === null) return;
+      const ids = op.resolver.list();
+      srv.log.debugf(`list request responded with ${ids.length} account ids`);
+      reply(msg, { server: env.server(), data: ids });
+    }),
+    internal.subscribe("$SYS.REQ.CLAIMS.DELETE", null, (msg) => {
+      const out = op.deleteAccounts(decoder.decode(msg.data));
+      if ("refused" in out) return respond(msg, "", `delete accounts request by ${out.by} failed`, new Error(out.refused));
+      if (out.failed.length === 0) return respond(msg, "", `deleted ${out.deleted} accounts`);
+      respond(msg, "", `deleted ${out.deleted} accounts, failed for ${out.failed.length}`, new Error(out.failed.join("\n")));
     }),
   ];
 }

@@ -16,7 +16,8 @@ import {
   type User,
 } from "@nats-io/jwt";
 import { credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
-import { client, type TestServer } from "./server.ts";
+import { client, RawConn, type TestServer } from "./server.ts";
+import { INFO_LINE, infoOf } from "./raw.ts";
 
 export const UNLIMITED = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 };
 
@@ -41,9 +42,8 @@ export class OperatorSetup {
     return new OperatorSetup(op, sys, await encodeOperator("op", op, { system_account: sys.pub }));
   }
 
-  /** An account signed by the operator; `preload: false` leaves it out of the server's config. */
-  async account(name: string, claims: Partial<Account> = {}, preload = true): Promise<JwtAccount> {
-    const kp = createAccount();
+  /** An account signed by the operator; `preload: false` leaves it out of the server's config; `kp` when its key is needed first. */
+  async account(name: string, claims: Partial<Account> = {}, preload = true, kp: KeyPair = createAccount()): Promise<JwtAccount> {
     const a = { name, kp, pub: kp.getPublicKey(), jwt: await this.sign(kp, name, claims) };
     if (preload) this.accounts.push(a);
     return a;
@@ -82,4 +82,36 @@ export function credsConnections(server: () => TestServer): { open(creds: Uint8A
       for (const nc of conns.splice(0)) await nc.close().catch(() => {});
     },
   };
+}
+
+/**
+ * A raw connection to `port` (a client or leaf node listener) authenticated with a user JWT: the INFO nonce
+ * signed with the user's key, CONNECT (with `extra` fields) and a PING; resolves once the PONG is in (the
+ * buffer then cleared), rejects with what came instead.
+ */
+export async function rawJwtConnect(port: number, jwt: string, kp: KeyPair, extra: Record<string, unknown> = {}): Promise<RawConn> {
+  const c = await rawJwtOpen(port);
+  c.send(`${jwtConnectLine(c, jwt, kp, extra)}PING\r\n`);
+  await c.waitUntil((s) => s.includes("PONG\r\n") || s.includes("-ERR"), "PONG or -ERR");
+  if (c.received.includes("-ERR")) {
+    const got = c.received;
+    c.close();
+    throw new Error(`CONNECT refused: ${JSON.stringify(got)}`);
+  }
+  c.clear();
+  return c;
+}
+
+/** A raw connection to `port` once its INFO is in (kept in `received`). */
+export async function rawJwtOpen(port: number): Promise<RawConn> {
+  const c = await RawConn.open(port);
+  await c.waitFor(INFO_LINE);
+  return c;
+}
+
+/** The CONNECT line (with its CRLF) of a user JWT, the INFO nonce of `c` signed with the user's key. */
+export function jwtConnectLine(c: RawConn, jwt: string, kp: KeyPair, extra: Record<string, unknown> = {}): string {
+  const nonce = String(infoOf(c).nonce);
+  const sig = btoa(String.fromCharCode(...kp.sign(new TextEncoder().encode(nonce)))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return `CONNECT ${JSON.stringify({ verbose: false, pedantic: false, ...extra, jwt, sig })}\r\n`;
 }
