@@ -33,7 +33,11 @@ const ignore = (): void => {};
 /** How a message from another stream is stored: at its origin time, and (mirrors) without the header checks. */
 export interface IngestOptions {
   ts?: number;
-  /** A mirror stores a copy: expectations, dedupe and rollups were applied where it was first stored. */
+  /**
+   * A mirror stores a copy: expectations and dedupe were applied where it was first stored. A rollup is
+   * applied again (the origin's purge of what it replaced is not mirrored), and refused without
+   * allow_rollup_hdrs, as nats-server 2.9.10 does for a mirrored Object Store bucket's metadata.
+   */
   raw?: boolean;
 }
 
@@ -220,7 +224,7 @@ export class Stream {
       }
     }
     if (expMsgId !== undefined && expMsgId !== this.#lastMsgId) throw jsError(JSErr.StreamWrongLastMsgID, { id: this.#lastMsgId });
-    const rollup = h.get("nats-rollup");
+    const rollup = opts.raw === true ? (hdr === null || hdr.length === 0 ? undefined : parseHeaders(hdr).get("nats-rollup")) : h.get("nats-rollup");
     if (rollup !== undefined) {
       if (!cfg.allow_rollup_hdrs) throw jsError(JSErr.StreamRollupFailed);
       if (rollup !== "sub" && rollup !== "all") throw jsError(JSErr.StreamRollupFailed);
@@ -408,8 +412,10 @@ export class Stream {
     const st = this.store.state();
     const lostMsgs = st.lost.flatMap((r) => r.msgs);
     const lostBytes = st.lost.reduce((n, r) => n + r.bytes, 0);
+    // nats-server's StreamConfig.Subjects is omitempty: a mirror's or a sources-only stream's info has none.
+    const { subjects, ...rest } = this.config;
     return {
-      config: this.config,
+      config: subjects.length > 0 ? this.config : rest,
       created: rfc3339(this.created),
       state: {
         messages: st.msgs,
