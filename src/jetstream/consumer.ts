@@ -445,7 +445,8 @@ export class Consumer {
     this.#replayLastTs = msg.ts;
     if (this.config.ack_policy === "none") {
       this.#ackFloorCache = { consumer_seq: cseq, stream_seq: msg.seq };
-      this.stream.acknowledged([msg.seq]);
+      // A limits stream keeps what is acknowledged: no call (and no array and promise) per delivery.
+      if (this.stream.config.retention !== "limits") this.stream.acknowledged([msg.seq]);
     } else if (p !== undefined) {
       p.ts = now;
       p.dc = dc;
