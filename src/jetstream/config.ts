@@ -166,7 +166,8 @@ export function normalizeStreamConfig(request: Json, onUnknown: OnUnknownField =
   // max_age shows as a negative window), then the subjects.
   const maxAge = int(raw.max_age, 0, "max_age");
   let dupWindow = int(raw.duplicate_window, 0, "duplicate_window");
-  if (dupWindow === 0) dupWindow = maxAge !== 0 && maxAge < DEFAULT_DUPLICATE_WINDOW_NS ? maxAge : DEFAULT_DUPLICATE_WINDOW_NS;
+  // A mirror dedupes nothing (it stores the origin's copies), so nats-server gives it no default window.
+  if (dupWindow === 0 && !hasMirror) dupWindow = maxAge !== 0 && maxAge < DEFAULT_DUPLICATE_WINDOW_NS ? maxAge : DEFAULT_DUPLICATE_WINDOW_NS;
   if (dupWindow < 0) throw invalid("duplicates window can not be negative");
   if (maxAge !== 0 && dupWindow > maxAge) throw invalid("duplicates window can not be larger then max age");
   if (maxAge < 0) throw invalid("max age needs to be >= 0");

@@ -41,6 +41,18 @@ export interface IngestOptions {
   raw?: boolean;
 }
 
+/**
+ * The config as nats-server's StreamConfig marshals it: `subjects` and `duplicate_window` are omitempty, so a
+ * mirror's info has neither, and a sources-only stream's no subjects.
+ */
+function wireConfig(cfg: StreamConfig): Partial<StreamConfig> {
+  if (cfg.subjects.length > 0 && cfg.duplicate_window !== 0) return cfg;
+  const out: Partial<StreamConfig> = { ...cfg };
+  if (cfg.subjects.length === 0) delete out.subjects;
+  if (cfg.duplicate_window === 0) delete out.duplicate_window;
+  return out;
+}
+
 export function storeLimits(cfg: StreamConfig): StreamLimits {
   return {
     max_msgs: cfg.max_msgs,
@@ -412,10 +424,8 @@ export class Stream {
     const st = this.store.state();
     const lostMsgs = st.lost.flatMap((r) => r.msgs);
     const lostBytes = st.lost.reduce((n, r) => n + r.bytes, 0);
-    // nats-server's StreamConfig.Subjects is omitempty: a mirror's or a sources-only stream's info has none.
-    const { subjects, ...rest } = this.config;
     return {
-      config: subjects.length > 0 ? this.config : rest,
+      config: wireConfig(this.config),
       created: rfc3339(this.created),
       state: {
         messages: st.msgs,

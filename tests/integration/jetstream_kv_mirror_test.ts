@@ -28,7 +28,9 @@ test("a KV mirror of a local bucket holds its latest values and answers direct g
   const jsm = await jetstreamManager(fx.nc);
   const info = await jsm.streams.info("KV_cfgcopy");
   expect(info.config).toMatchObject({ mirror: { name: "KV_cfg" }, mirror_direct: true, allow_direct: true });
+  // nats-server marshals both omitempty and gives a mirror no duplicates window.
   expect(info.config.subjects).toBeUndefined();
+  expect(info.config.duplicate_window).toBeUndefined();
   // The mirror keeps one value per key (its own history), the origin three.
   await until(async () => (await jsm.streams.info("KV_cfgcopy")).state.last_seq === 3, "the mirror caught up", 15_000);
   expect((await jsm.streams.info("KV_cfgcopy")).state.messages).toBe(2);
