@@ -123,3 +123,26 @@ test("a mirror created after its origin purged its head and deleted inside start
   await until(async () => (await state(jsm, "HOLEYM")).last_seq === 11, "the mirror following", 15_000);
   expect((await contents(jsm, "HOLEYM")).map(([seq]) => seq)).toEqual([5, 6, 8, 9, 10, 11]);
 });
+
+test("a consumer asked to start before the stream's first message or past its end starts within it, and its create answer says where", async () => {
+  const dir = scratchDir("natsedge-gapstart-");
+  own({ close: () => rmSync(dir, { recursive: true, force: true }) });
+  const srv = own(await runServer({ jetstream: { enabled: true, store_dir: dir } }));
+  const nc = own(await client(srv));
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: "STARTS", subjects: ["st.>"] });
+  for (const i of range(1, 20)) await jetstream(nc).publish("st.x", String(i));
+  await jsm.streams.deleteMessage("STARTS", 15);
+  await jsm.streams.purge("STARTS", { seq: 14 });
+  const delivered: Record<number, number> = {};
+  for (const start of [3, 14, 16, 40]) {
+    const reply = await nc.request("$JS.API.CONSUMER.CREATE.STARTS", JSON.stringify({
+      stream_name: "STARTS",
+      config: { deliver_subject: `inbox.st.${start}`, deliver_policy: "by_start_sequence", opt_start_seq: start, ack_policy: "none", direct: true },
+    }));
+    const info = reply.json<{ delivered: { stream_seq: number }; num_pending: number }>();
+    delivered[start] = info.delivered.stream_seq;
+  }
+  // Before the first (14) starts at it; past the end (20) at the next message stored.
+  expect(delivered).toEqual({ 3: 13, 14: 13, 16: 15, 40: 20 });
+});
