@@ -57,9 +57,9 @@ export class Account {
   }
 
   /** A message another account sends in (imports, responses): routed as it is, no mapping. */
-  routeFrom(from: Publisher, subject: string, pa: PubArg, buf: Uint8Array, start: number): void {
+  routeFrom(from: Publisher, subject: string, pa: PubArg, buf: Uint8Array, start: number, deliverSubject = subject): void {
     this.busy++;
-    this.router.route(from, subject, pa, buf, start);
+    this.router.route(from, subject, pa, buf, start, deliverSubject);
     this.busy--;
   }
 

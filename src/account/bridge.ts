@@ -26,7 +26,7 @@ export abstract class Bridge implements Publisher {
   /** The account whose router this bridge's subscription is in. */
   protected abstract readonly home: Account;
 
-  abstract deliver(sub: Subscription, pa: PubArg, payload: Uint8Array, subject: string): void;
+  abstract deliver(sub: Subscription, pa: PubArg, payload: Uint8Array, subject: string, routeSubject: string): void;
 
   admitDelivery(): boolean {
     return this.home.streamImporting === 0;
@@ -47,25 +47,26 @@ export abstract class Bridge implements Publisher {
   }
 
   /**
-   * Routes the message (`payload` is payload + CRLF) in `target` as `subject` with `reply`; `stream` marks a
-   * stream import's delivery, which the target's bridges refuse.
+   * Routes the message (`payload` is payload + CRLF) in `target` on `subject` with `reply`, receivers seeing
+   * `visible` (a JetStream delivery keeps the stored message's subject); `stream` marks a stream import's
+   * delivery, which the target's bridges refuse.
    */
-  protected forward(target: Account, subject: string, reply: string | null, pa: PubArg, payload: Uint8Array, stream = false): void {
-    const npa = readdressed(pa, subject, reply);
+  protected forward(target: Account, subject: string, reply: string | null, pa: PubArg, payload: Uint8Array, stream = false, visible = subject): void {
+    const npa = readdressed(pa, visible, reply);
     if (target.busy === 0) {
-      this.routeIn(target, subject, npa, payload, stream);
+      this.routeIn(target, subject, npa, payload, stream, visible);
       return;
     }
     const copy = payload.slice();
     queueMicrotask(() => {
-      this.routeIn(target, subject, npa, copy, stream);
+      this.routeIn(target, subject, npa, copy, stream, visible);
       target.flush();
     });
   }
 
-  private routeIn(target: Account, subject: string, pa: PubArg, payload: Uint8Array, stream: boolean): void {
+  private routeIn(target: Account, subject: string, pa: PubArg, payload: Uint8Array, stream: boolean, visible: string): void {
     if (stream) target.streamImporting++;
-    target.routeFrom(this, subject, pa, payload, 0);
+    target.routeFrom(this, subject, pa, payload, 0, visible);
     if (stream) target.streamImporting--;
   }
 }

@@ -64,10 +64,12 @@ export class StreamImport extends Bridge {
     if (!exporter.addSub(this.sub)) throw new Error(`invalid stream import subject ${JSON.stringify(subject)}`);
   }
 
-  deliver(_sub: Subscription, pa: PubArg, payload: Uint8Array, subject: string): void {
-    const to = this.renaming.apply(subject);
+  deliver(_sub: Subscription, pa: PubArg, payload: Uint8Array, subject: string, routeSubject: string): void {
+    // A JetStream delivery (a mirror's or source's consumer in the exporter) is matched and renamed on its
+    // inbox and keeps the stored message's subject, as nats-server swaps pa.deliver in processMsgResults.
+    const to = this.renaming.apply(routeSubject);
     if (!this.interested(this.importer, to)) return;
-    this.forward(this.importer, to, replyOf(pa), pa, payload, true);
+    this.forward(this.importer, to, replyOf(pa), pa, payload, true, routeSubject === subject ? to : subject);
   }
 
   protected get home(): Account {

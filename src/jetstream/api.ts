@@ -12,6 +12,7 @@ import type { JetStream } from "./engine.ts";
 import type { Stream } from "./stream.ts";
 import { parsePull, Status } from "./pull.ts";
 import { rfc3339Nano } from "./time.ts";
+import { interestSubjects } from "./stream_source.ts";
 import { UNLIMITED_ACCOUNT } from "../config/_jetstream_account.ts";
 import { consumerDefaults } from "./account_limits.ts";
 
@@ -262,7 +263,8 @@ async function consumerCreate(js: JetStream, t: string[], data: Uint8Array): Pro
   const stream = js.stream(streamName);
   const name = nameInSubject ?? named ?? ephemeralName();
   checkName(name, "consumer");
-  const cfg = consumerDefaults(js.account.limits, raw, normalizeConsumerConfig({ ...raw, name }, stream.config.subjects, unknownField(js, `consumer ${streamName} > ${name}`)));
+  const scope = interestSubjects(stream.config, (n) => js.streams.get(n)?.config);
+  const cfg = consumerDefaults(js.account.limits, raw, normalizeConsumerConfig({ ...raw, name }, stream.config.subjects, unknownField(js, `consumer ${streamName} > ${name}`), scope));
   const action = typeof req.action === "string" ? req.action : "";
   const c = await js.addConsumer(stream, cfg, action);
   return consumerInfo(js, c);

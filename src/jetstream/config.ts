@@ -166,7 +166,8 @@ export function normalizeStreamConfig(request: Json, onUnknown: OnUnknownField =
   // max_age shows as a negative window), then the subjects.
   const maxAge = int(raw.max_age, 0, "max_age");
   let dupWindow = int(raw.duplicate_window, 0, "duplicate_window");
-  if (dupWindow === 0) dupWindow = maxAge !== 0 && maxAge < DEFAULT_DUPLICATE_WINDOW_NS ? maxAge : DEFAULT_DUPLICATE_WINDOW_NS;
+  // A mirror dedupes nothing (it stores the origin's copies), so nats-server gives it no default window.
+  if (dupWindow === 0 && !hasMirror) dupWindow = maxAge !== 0 && maxAge < DEFAULT_DUPLICATE_WINDOW_NS ? maxAge : DEFAULT_DUPLICATE_WINDOW_NS;
   if (dupWindow < 0) throw invalid("duplicates window can not be negative");
   if (maxAge !== 0 && dupWindow > maxAge) throw invalid("duplicates window can not be larger then max age");
   if (maxAge < 0) throw invalid("max age needs to be >= 0");
@@ -375,8 +376,16 @@ export interface ConsumerConfig {
 
 const MIN_HEARTBEAT_NS = 100 * NS_PER_MS;
 
-/** The consumer config with nats-server's defaults applied (pull and push). */
-export function normalizeConsumerConfig(request: Json, streamSubjects: readonly string[], onUnknown: OnUnknownField = () => {}): ConsumerConfig {
+/**
+ * The consumer config with nats-server's defaults applied (pull and push). `filterScope` is what a filter must
+ * fall within (a mirror's or source's origin subjects too, see interestSubjects); null: anything.
+ */
+export function normalizeConsumerConfig(
+  request: Json,
+  streamSubjects: readonly string[],
+  onUnknown: OnUnknownField = () => {},
+  filterScope: readonly string[] | null = streamSubjects,
+): ConsumerConfig {
   const raw = knownFields(request, CONSUMER_FIELDS, onUnknown);
   const bad = (err: string) => jsError(JSErr.ConsumerInvalidPolicy, { err });
   const deliverSubject = typeof raw.deliver_subject === "string" && raw.deliver_subject !== "" ? raw.deliver_subject : undefined;
@@ -405,7 +414,7 @@ export function normalizeConsumerConfig(request: Json, streamSubjects: readonly 
   checkStartPolicy(deliver, startSeq > 0, startTime !== undefined);
   const ack = oneOf(raw.ack_policy, ["none", "all", "explicit"] as const, "none", "ack_policy");
   if (ack === "none" && typeof raw.max_ack_pending === "number" && raw.max_ack_pending > 0) throw jsError(JSErr.ConsumerMaxPendingAckPolicyRequired);
-  const filters = consumerFilters(raw, streamSubjects);
+  const filters = consumerFilters(raw, filterScope);
   const maxDeliver = int(raw.max_deliver, -1, "max_deliver");
   const ackWait = int(raw.ack_wait, DEFAULT_ACK_WAIT_NS, "ack_wait");
   const backoff = durations(raw.backoff, "backoff");
@@ -477,8 +486,8 @@ function checkStartPolicy(deliver: DeliverPolicy, hasSeq: boolean, hasTime: bool
   }
 }
 
-/** `filter_subject` or `filter_subjects` (not both), each a valid subset of the stream's subjects, none overlapping. */
-function consumerFilters(raw: Json, streamSubjects: readonly string[]): { single?: string; many?: string[] } {
+/** `filter_subject` or `filter_subjects` (not both), each a valid subset of `scope` (null: any), none overlapping. */
+function consumerFilters(raw: Json, scope: readonly string[] | null): { single?: string; many?: string[] } {
   const single = typeof raw.filter_subject === "string" && raw.filter_subject !== "" && raw.filter_subject !== ">" ? raw.filter_subject : undefined;
   const list = Array.isArray(raw.filter_subjects) ? raw.filter_subjects : [];
   if (list.some((f) => typeof f !== "string" || f === "")) throw jsError(JSErr.ConsumerEmptyFilter);
@@ -486,7 +495,7 @@ function consumerFilters(raw: Json, streamSubjects: readonly string[]): { single
   const all = single !== undefined ? [single] : (list as string[]);
   for (const f of all) {
     if (!isValidSubject(f)) throw jsError(JSErr.ConsumerInvalidPolicy, { err: `invalid filter subject ${JSON.stringify(f)}` });
-    if (!streamSubjects.some((s) => subjectsCollide(s, f))) throw jsError(JSErr.ConsumerFilterNotSubset);
+    if (scope !== null && !scope.some((s) => subjectsCollide(s, f))) throw jsError(JSErr.ConsumerFilterNotSubset);
   }
   for (let i = 0; i < all.length; i++) {
     for (let j = i + 1; j < all.length; j++) {

@@ -90,6 +90,7 @@ export class Consumer {
   // Push consumers only.
   readonly #fc: FlowControl | null;
   #heartbeatTimer: ReturnType<typeof setTimeout> | null = null;
+  #startTimer: ReturnType<typeof setTimeout> | null = null;
   /** Cancels the wait for a subscriber on the deliver subject, while one is registered. */
   #unwatch: (() => void) | null = null;
   #lastSent = 0;
@@ -189,6 +190,12 @@ export class Consumer {
       default:
         break;
     }
+    // nats-server's selectStartingSeqNo keeps the start within the stream: a start before what the stream
+    // still has begins at its first message (a mirror's consumer then reports the gap, which the mirror
+    // skips), one past its end at the next message stored.
+    if (st.last_seq === 0) this.#sseq = Math.max(1, this.#sseq);
+    else if (this.#sseq < st.first_seq) this.#sseq = st.first_seq;
+    else if (this.#sseq > st.last_seq + 1) this.#sseq = st.last_seq + 1;
     this.#lastDeliveredStream = Math.max(0, this.#sseq - 1);
     this.#ackFloorCache = { consumer_seq: 0, stream_seq: this.#lastDeliveredStream };
   }
@@ -438,7 +445,8 @@ export class Consumer {
     this.#replayLastTs = msg.ts;
     if (this.config.ack_policy === "none") {
       this.#ackFloorCache = { consumer_seq: cseq, stream_seq: msg.seq };
-      this.stream.acknowledged([msg.seq]);
+      // A limits stream keeps what is acknowledged: no call (and no array and promise) per delivery.
+      if (this.stream.config.retention !== "limits") this.stream.acknowledged([msg.seq]);
     } else if (p !== undefined) {
       p.ts = now;
       p.dc = dc;
@@ -470,7 +478,13 @@ export class Consumer {
     if (ds === undefined || this.#closed) return;
     const hb = (this.config.idle_heartbeat ?? 0) / NS_PER_MS;
     if (hb > 0) this.#armHeartbeat(ds, hb, hb);
-    this.#dispatch();
+    // nats-server answers the create request before its delivery loop runs, so the answer's `delivered` is
+    // where the consumer starts, and a mirror skips its own sequences up to it: deliveries wait for the next
+    // turn of the event loop, after the answer has gone out.
+    this.#startTimer = setTimeout(() => {
+      this.#startTimer = null;
+      this.#dispatch();
+    }, 0);
   }
 
   /**
@@ -753,6 +767,7 @@ export class Consumer {
     if (this.#ackTimer !== null) clearTimeout(this.#ackTimer);
     if (this.#inactiveTimer !== null) clearTimeout(this.#inactiveTimer);
     if (this.#heartbeatTimer !== null) clearTimeout(this.#heartbeatTimer);
+    if (this.#startTimer !== null) clearTimeout(this.#startTimer);
     if (this.#replayTimer !== null) clearTimeout(this.#replayTimer);
     this.#unwatch?.();
     this.#unwatch = null;

@@ -33,8 +33,24 @@ const ignore = (): void => {};
 /** How a message from another stream is stored: at its origin time, and (mirrors) without the header checks. */
 export interface IngestOptions {
   ts?: number;
-  /** A mirror stores a copy: expectations, dedupe and rollups were applied where it was first stored. */
+  /**
+   * A mirror stores a copy: expectations and dedupe were applied where it was first stored. A rollup is
+   * applied again (the origin's purge of what it replaced is not mirrored), and refused without
+   * allow_rollup_hdrs, as nats-server 2.9.10 does for a mirrored Object Store bucket's metadata.
+   */
   raw?: boolean;
+}
+
+/**
+ * The config as nats-server's StreamConfig marshals it: `subjects` and `duplicate_window` are omitempty, so a
+ * mirror's info has neither, and a sources-only stream's no subjects.
+ */
+function wireConfig(cfg: StreamConfig): Partial<StreamConfig> {
+  if (cfg.subjects.length > 0 && cfg.duplicate_window !== 0) return cfg;
+  const out: Partial<StreamConfig> = { ...cfg };
+  if (cfg.subjects.length === 0) delete out.subjects;
+  if (cfg.duplicate_window === 0) delete out.duplicate_window;
+  return out;
 }
 
 export function storeLimits(cfg: StreamConfig): StreamLimits {
@@ -220,7 +236,7 @@ export class Stream {
       }
     }
     if (expMsgId !== undefined && expMsgId !== this.#lastMsgId) throw jsError(JSErr.StreamWrongLastMsgID, { id: this.#lastMsgId });
-    const rollup = h.get("nats-rollup");
+    const rollup = opts.raw === true ? (hdr === null || hdr.length === 0 ? undefined : parseHeaders(hdr).get("nats-rollup")) : h.get("nats-rollup");
     if (rollup !== undefined) {
       if (!cfg.allow_rollup_hdrs) throw jsError(JSErr.StreamRollupFailed);
       if (rollup !== "sub" && rollup !== "all") throw jsError(JSErr.StreamRollupFailed);
@@ -409,7 +425,7 @@ export class Stream {
     const lostMsgs = st.lost.flatMap((r) => r.msgs);
     const lostBytes = st.lost.reduce((n, r) => n + r.bytes, 0);
     return {
-      config: this.config,
+      config: wireConfig(this.config),
       created: rfc3339(this.created),
       state: {
         messages: st.msgs,

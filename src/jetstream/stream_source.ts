@@ -70,3 +70,42 @@ export function lastSourcedSeqs(store: StreamStore, inames: readonly string[]): 
   }
   return found;
 }
+
+/** The part of a stream's config that says where its messages come from. */
+export interface LinkedStream {
+  readonly subjects: readonly string[];
+  readonly mirror?: StreamSource;
+  readonly sources?: readonly StreamSource[];
+}
+
+/**
+ * The subjects a stream's consumers may filter on (nats-server's allSubjects): its own and, for a mirror or
+ * sources, each local origin's, followed down that origin's own mirror or sources; null when an origin is
+ * external, whose subjects nats-server cannot know, so any filter is taken. As in 2.9.10, across a stream's
+ * own sources the last one decides whether an external origin was seen.
+ */
+export function interestSubjects(cfg: LinkedStream, lookup: (name: string) => LinkedStream | undefined): string[] | null {
+  const seen = new Set<string>();
+  const subjects = [...cfg.subjects];
+  let external = false;
+  for (const src of cfg.mirror !== undefined ? [cfg.mirror] : (cfg.sources ?? [])) {
+    const [subjs, ext] = originSubjects(src, lookup, seen);
+    subjects.push(...subjs);
+    external = ext;
+  }
+  return external ? null : subjects;
+}
+
+function originSubjects(src: StreamSource, lookup: (name: string) => LinkedStream | undefined, seen: Set<string>): [string[], boolean] {
+  if (src.external !== undefined) return [[], true];
+  const origin = seen.has(src.name) ? undefined : lookup(src.name);
+  if (origin === undefined) return [[], false];
+  seen.add(src.name);
+  const subjects = [...origin.subjects];
+  for (const next of origin.mirror !== undefined ? [origin.mirror] : (origin.sources ?? [])) {
+    const [subjs, ext] = originSubjects(next, lookup, seen);
+    subjects.push(...subjs);
+    if (ext) return [subjects, true];
+  }
+  return [subjects, false];
+}

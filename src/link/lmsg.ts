@@ -116,6 +116,8 @@ export function writeLeafMsg(
 export function sameSubject(s: string, pa: PubArg): boolean {
   const n = pa.subjEnd - pa.subjStart;
   const b = pa.buf;
+  // UTF-8 takes at least one byte per UTF-16 unit: a longer string cannot be these bytes.
+  if (s.length > n) return false;
   if (s.length === n) {
     let i = 0;
     while (i < n && s.charCodeAt(i) === b[pa.subjStart + i]) i++;

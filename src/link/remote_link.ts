@@ -59,6 +59,9 @@ export abstract class RemoteLink<H extends RemoteLinkHost> implements ParserHand
   /** How this link's message lines start (LMSG/HMSG, or RMSG/HMSG with the account). */
   protected abstract readonly ops: MsgOps;
   protected readonly lastSubject = new LastSubject();
+  /** The last subject routed on that differed from the message's own (a consumer's inbox), and its bytes. */
+  private routedSubject = "";
+  private routedBytes: Uint8Array | null = null;
   private unwatch: (() => void) | null = null;
   private readonly input: ParsedInput;
   /** When the PING that measures the round trip was sent, and the last measurement (ms). */
@@ -246,7 +249,7 @@ export abstract class RemoteLink<H extends RemoteLinkHost> implements ParserHand
     if (!this.active) return;
     const link = this.link;
     const out = link.out;
-    const routed = subject === "" || sameSubject(subject, pa) ? null : encoder.encode(subject);
+    const routed = subject === "" || sameSubject(subject, pa) ? null : this.routedAs(subject);
     const w = writeLeafMsg(out, pa, payload, queues, this.peerHeaders, routed, ops);
     if (this.host.log.trace) this.host.log.tracef(`${this.traceId} - ->> [${decoder.decode(out.buf.subarray(w.lineStart, w.lineEnd))}]`);
     link.outMsgs++;
@@ -256,6 +259,15 @@ export abstract class RemoteLink<H extends RemoteLinkHost> implements ParserHand
       link.flush();
       if (out.pending > this.host.options.max_pending) link.slowConsumer(CloseReason.slowConsumerPending);
     }
+  }
+
+  /** A consumer's deliveries all go to its one inbox: encoded once, not per message of a catch-up. */
+  private routedAs(subject: string): Uint8Array {
+    if (subject !== this.routedSubject || this.routedBytes === null) {
+      this.routedSubject = subject;
+      this.routedBytes = encoder.encode(subject);
+    }
+    return this.routedBytes;
   }
 
   /** The router answers no-responders only on a client's own reply subscription; a link has none. */

@@ -17,9 +17,11 @@ export interface Endpoint {
   admitDelivery(subject: string, pa: PubArg): boolean;
   /**
    * `payload` is the payload followed by CRLF; valid only during the call. `subject` is pa's subject as a
-   * string (receivers that need a string need not decode it again).
+   * string (receivers that need a string need not decode it again). `routeSubject` is the subject the message
+   * was routed on, which differs from `subject` for a JetStream delivery to a consumer's inbox: a stream import
+   * renames and routes that one in the importer, as nats-server does with pa.deliver.
    */
-  deliver(sub: Subscription, pa: PubArg, payload: Uint8Array, subject: string): void;
+  deliver(sub: Subscription, pa: PubArg, payload: Uint8Array, subject: string, routeSubject: string): void;
   deliverNoResponders(sub: Subscription, reply: string, subject: string): void;
   /** The connection under this endpoint (its outbound buffer, the fast-producer stall); null without a socket. */
   readonly link: Connection | null;

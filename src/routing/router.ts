@@ -208,7 +208,7 @@ export class Router {
     if (c.checksDelivery && !c.admitDelivery(subject, pa)) return false;
     sub.delivered++;
     if (sub.max > 0 && sub.delivered >= sub.max) this.finished.push(sub);
-    c.deliver(sub, pa, payload, deliverSubject);
+    c.deliver(sub, pa, payload, deliverSubject, subject);
     this.checkStall(c, from);
     return true;
   }

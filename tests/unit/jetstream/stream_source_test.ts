@@ -3,7 +3,7 @@ import { AckReplyWriter } from "../../../src/jetstream/ack_reply.ts";
 import { normalizeStreamConfig } from "../../../src/jetstream/config.ts";
 import { withoutHeader } from "../../../src/jetstream/headers.ts";
 import { parseAckReply } from "../../../src/jetstream/source_link.ts";
-import { indexName, lastSourcedSeqs, parseSourceHeader } from "../../../src/jetstream/stream_source.ts";
+import { indexName, interestSubjects, lastSourcedSeqs, type LinkedStream, parseSourceHeader } from "../../../src/jetstream/stream_source.ts";
 import { MemStore } from "../../../src/store/mod.ts";
 
 const text = (b: Uint8Array | null) => (b === null ? null : new TextDecoder().decode(b));
@@ -52,4 +52,19 @@ test("a mirror or sourcing stream has no subjects of its own unless given; a mir
   expect(() => normalizeStreamConfig({ name: "M", mirror: { name: "O" }, sources: [{ name: "O" }] })).toThrow("stream mirrors can not also contain other sources");
   expect(() => normalizeStreamConfig({ name: "M", mirror: { name: "M" } })).toThrow("detected cycle");
   expect(normalizeStreamConfig({ name: "M", mirror: { name: "M", external: { api: "$JS.hub.API" } } }).mirror).toEqual({ name: "M", external: { api: "$JS.hub.API", deliver: "" } });
+});
+
+test("interestSubjects follows a mirror's and sources' local origins down, and takes anything past an external one", () => {
+  const streams: Record<string, LinkedStream> = {
+    A: { subjects: ["a.>"] },
+    B: { subjects: ["b.>"], sources: [{ name: "A" }] },
+    M: { subjects: [], mirror: { name: "B" } },
+    LOOP: { subjects: ["l"], sources: [{ name: "LOOP" }] },
+  };
+  const lookup = (n: string) => streams[n];
+  expect(interestSubjects(streams.M!, lookup)).toEqual(["b.>", "a.>"]);
+  expect(interestSubjects({ subjects: [], sources: [{ name: "A" }, { name: "GONE" }] }, lookup)).toEqual(["a.>"]);
+  expect(interestSubjects(streams.LOOP!, lookup)).toEqual(["l", "l"]);
+  expect(interestSubjects({ subjects: [], mirror: { name: "X", external: { api: "$JS.hub.API" } } }, lookup)).toBeNull();
+  expect(interestSubjects({ subjects: ["own"] }, lookup)).toEqual(["own"]);
 });
