@@ -106,6 +106,19 @@ export class LeafNodes extends LinkSet<LeafHost> implements LeafLinkHost {
     return true;
   }
 
+  /**
+   * nats-server's MaxTotalLeafNodesReached: a config account's `limits { max_leafnodes }` counts its leaf links
+   * both ways (a JWT's `leaf` is checked by the authenticator).
+   */
+  leafLimitReached(account: string | null): boolean {
+    if (account === null) return false;
+    const max = this.options.accounts?.find((a) => a.name === account)?.limits?.max_leafnodes ?? -1;
+    if (max === -1) return false;
+    let n = 0;
+    for (const leaf of this.leafs.values()) if (leaf.active && leaf.account === account) n++;
+    return n >= max;
+  }
+
   track(leaf: LeafConn): void {
     this.leafs.set(leaf.cid, leaf);
   }
