@@ -14,6 +14,7 @@ import { scratchDir } from "../_helpers/certs.ts";
 import type { RawConn, TestServer } from "../_helpers/server.ts";
 import { exchange, INFO_LINE, rawOpen } from "../_helpers/raw.ts";
 import { freePort } from "../_helpers/leaf.ts";
+import { natsedgeOnly } from "../_helpers/security.ts";
 
 let child: CliChild | null = null;
 let dir = "";
@@ -172,5 +173,19 @@ describe("accounts' limits", () => {
     await refusedRaw();
     expect(await reload(conf("max_conn: 2"))).toContain("Reloaded server configuration");
     await login();
+  });
+
+  // nats-server 2.9.10 registers each client with the account again in random order: which ones it closes varies,
+  // and it can close all of them. natsedge keeps the newest, as for a pushed account JWT's lower `conn`.
+  natsedgeOnly("reload: lowered max_connections closes the account's oldest clients with nats-server's -ERR", async () => {
+    const reload = await serve(conf("max_conn: 3"));
+    const oldest = await raw();
+    await raw();
+    await raw();
+    expect(await reload(conf("max_conn: 2"))).toContain("Reloaded server configuration");
+    await oldest.waitFor("-ERR 'maximum account active connections exceeded'\r\n");
+    await oldest.waitClosed();
+    for (const c of raws.slice(1)) expect(await exchange(c, "PING\r\n")).toContain("PONG\r\n");
+    await refusedRaw();
   });
 });
