@@ -286,7 +286,8 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
   maxConnectionsReached(account: string | null): boolean {
     if (account === null) return false;
     const max = this.options.accounts?.find((a) => a.name === account)?.limits?.max_connections ?? -1;
-    return max !== -1 && this.accountConnections(account) >= max;
+    // nats-server's MaxTotalConnectionsReached counts the account's leaf links with its clients.
+    return max !== -1 && this.accountConnections(account) + this.accountLeafConnections(account) >= max;
   }
 
   /** The INFO every new client gets, before its own fields (client_id, client_ip, nonce). */

@@ -149,22 +149,32 @@ describe("accounts' limits", () => {
     expect(nc.info!.max_payload).toBe(10);
   });
 
+  /** A raw leaf node CONNECT of user a on `port`, sent with a PING. */
+  const leaf = async (port: number, name: string) => {
+    const c = await rawOpen({ port } as TestServer);
+    raws.push(c);
+    c.clear();
+    c.send(`CONNECT ${JSON.stringify({ user: "a", pass: "a", name, headers: true })}\r\nPING\r\n`);
+    return c;
+  };
+
   test("max_leafnodes: the account's next leaf link is refused with the same -ERR; its clients still connect", async () => {
     const leafPort = await freePort();
     await serve(`leafnodes { listen: "127.0.0.1:${leafPort}" }\n${conf("max_leafs: 1")}`);
-    const leaf = async (name: string) => {
-      const c = await rawOpen({ port: leafPort } as TestServer);
-      raws.push(c);
-      c.clear();
-      c.send(`CONNECT ${JSON.stringify({ user: "a", pass: "a", name, headers: true })}\r\nPING\r\n`);
-      return c;
-    };
-    const first = await leaf("edge1");
+    const first = await leaf(leafPort, "edge1");
     await first.waitFor("PONG\r\n");
-    const second = await leaf("edge2");
+    const second = await leaf(leafPort, "edge2");
     await second.waitFor("-ERR 'maximum account active connections exceeded'\r\n");
     await second.waitClosed();
     await login();
+  });
+
+  test("max_connections counts the account's leaf links, which it does not limit themselves", async () => {
+    const leafPort = await freePort();
+    await serve(`leafnodes { listen: "127.0.0.1:${leafPort}" }\n${conf("max_conn: 1")}`);
+    await (await leaf(leafPort, "edge1")).waitFor("PONG\r\n");
+    await refusedRaw();
+    await (await leaf(leafPort, "edge2")).waitFor("PONG\r\n");
   });
 
   test("reload: raised max_connections admits more clients", async () => {
