@@ -103,6 +103,10 @@ export class LeafNodes extends LinkSet<LeafHost> implements LeafLinkHost {
     const acc = this.srv.accountRouter(account);
     if (acc === null) return false;
     leaf.bindAccount(acc.name, acc.router);
+    // applyAccountLimits, as for the account's clients: the lower of the account's cap and the server's.
+    const server = this.options.max_subscriptions > 0 ? this.options.max_subscriptions : -1;
+    const own = this.options.accounts?.find((a) => a.name === acc.name)?.limits?.max_subscriptions ?? -1;
+    leaf.maxSubs = own === -1 ? server : server === -1 ? own : Math.min(own, server);
     return true;
   }
 

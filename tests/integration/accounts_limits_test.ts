@@ -1,8 +1,9 @@
 /**
- * A config account's `limits {}` (max_connections, max_subscriptions, max_payload, max_leafnodes), applied as nats-server
- * 2.9.10 applies them: its clients past max_connections are refused with 'maximum account active connections
- * exceeded' (leaf node links past max_leafnodes too), each connection's subscriptions and payload are capped, the payload cap reaches the client in the
- * INFO after its first PONG, and a reload (SIGHUP) applies changed limits to connections already there. In
+ * A config account's `limits {}` (max_connections, max_subscriptions, max_payload, max_leafnodes), applied
+ * as nats-server 2.9.10 applies them: clients past max_connections (leaf links counted) and leaf links past
+ * max_leafnodes are refused with 'maximum account active connections exceeded', each connection's
+ * subscriptions (a leaf link's LS+ too) and payload are capped, the payload cap reaches the client in the INFO
+ * after its first PONG, and a reload (SIGHUP) applies changed limits to connections already there. In
  * reference mode (NATSEDGE_REFERENCE_SERVER) the same tests run against nats-server.
  */
 import { afterEach, describe, expect, test } from "bun:test";
@@ -158,11 +159,14 @@ describe("accounts' limits", () => {
     return c;
   };
 
-  test("max_leafnodes: the account's next leaf link is refused with the same -ERR; its clients still connect", async () => {
+  test("max_leafnodes: the account's next leaf link is refused with the same -ERR; max_subs caps a link's LS+", async () => {
     const leafPort = await freePort();
-    await serve(`leafnodes { listen: "127.0.0.1:${leafPort}" }\n${conf("max_leafs: 1")}`);
+    await serve(`leafnodes { listen: "127.0.0.1:${leafPort}" }\n${conf("max_leafs: 1, max_subs: 1")}`);
     const first = await leaf(leafPort, "edge1");
     await first.waitFor("PONG\r\n");
+    first.clear();
+    // The link stays: its next PING is answered.
+    expect(await exchange(first, "LS+ a\r\nLS+ b\r\n")).toContain("-ERR 'maximum subscriptions exceeded'\r\nPONG\r\n");
     const second = await leaf(leafPort, "edge2");
     await second.waitFor("-ERR 'maximum account active connections exceeded'\r\n");
     await second.waitClosed();
