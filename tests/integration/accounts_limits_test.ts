@@ -173,6 +173,17 @@ describe("accounts' limits", () => {
     await login();
   });
 
+  test("the server's max_subscriptions caps a leaf link's LS+ as well, in $G without accounts", async () => {
+    const leafPort = await freePort();
+    await serve(`max_subscriptions: 1\nleafnodes { listen: "127.0.0.1:${leafPort}" }\n`);
+    const c = await rawOpen({ port: leafPort } as TestServer);
+    raws.push(c);
+    c.send(`CONNECT ${JSON.stringify({ name: "edge", headers: true })}\r\nPING\r\n`);
+    await c.waitFor("PONG\r\n");
+    c.clear();
+    expect(await exchange(c, "LS+ a\r\nLS+ b\r\n")).toContain("-ERR 'maximum subscriptions exceeded'\r\nPONG\r\n");
+  });
+
   test("max_connections counts the account's leaf links, which it does not limit themselves", async () => {
     const leafPort = await freePort();
     await serve(`leafnodes { listen: "127.0.0.1:${leafPort}" }\n${conf("max_conn: 1")}`);
