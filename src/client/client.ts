@@ -201,7 +201,7 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
 
     const max = this.maxSubs;
     if (max >= 0 && this.subs.size >= max) {
-      this.host.log.error(`${this.traceId} - Maximum Subscriptions Exceeded`);
+      this.host.log.error(`${this.traceId} - ${ERR.maxSubscriptions}`);
       this.link.sendErr(ERR.maxSubscriptions);
       return;
     }

@@ -98,6 +98,7 @@ describe("accounts' limits", () => {
     const c = await raw();
     c.clear();
     expect(await exchange(c, "SUB a 1\r\nSUB b 2\r\nSUB c 3\r\n")).toBe("-ERR 'maximum subscriptions exceeded'\r\nPONG\r\n");
+    await child!.waitLog(/ - cid:\d+ - maximum subscriptions exceeded$/);
     // Another connection of the account has two of its own.
     const d = await raw();
     d.clear();
