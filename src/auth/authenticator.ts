@@ -27,9 +27,9 @@ export interface AuthUser {
   readonly issuedAt?: number;
   /** Operator mode: when the user JWT expires (ms since the epoch); the connection is closed then. */
   readonly expiresAt?: number;
-  /** Operator mode: the JWT's cap on this connection's subscriptions (-1: none). */
+  /** The cap on this connection's subscriptions from its account's `limits` or its JWTs (-1: none). */
   readonly maxSubs?: number;
-  /** Operator mode: the JWT's cap on a message's payload (-1: none). */
+  /** The cap on a message's payload from its account's `limits` or its JWTs (-1: none). */
   readonly maxPayload?: number;
   /** Operator mode: what an account JWT pushed later is checked against. */
   readonly jwt?: JwtUserFacts;
@@ -86,10 +86,12 @@ export class Authenticator {
     const sysOnly = jwt === null ? systemAccountOnlyUser(o, madeUp) : null;
     this.madeUpUser = sysOnly?.user ?? null;
     const all = [...(a?.users ?? []), ...(o.accounts ?? []).flatMap((acc) => acc.users ?? []), ...(sysOnly !== null ? [sysOnly] : [])];
+    const caps = accountCaps(o);
     for (const u of all) {
       const account = u.account ?? null;
-      if (u.nkey !== undefined) this.nkeys.set(u.nkey, { name: u.nkey, perms: perms(u.permissions, account), account });
-      else if (u.user !== undefined) this.users.set(u.user, { entry: u, user: { name: u.user, perms: perms(u.permissions, account), account } });
+      const cap = account !== null ? caps.get(account) : undefined;
+      if (u.nkey !== undefined) this.nkeys.set(u.nkey, { name: u.nkey, perms: perms(u.permissions, account), account, ...cap });
+      else if (u.user !== undefined) this.users.set(u.user, { entry: u, user: { name: u.user, perms: perms(u.permissions, account), account, ...cap } });
     }
     this.needsNonce = this.nkeys.size > 0 || jwt !== null;
     const any = jwt !== null || this.users.size > 0 || this.nkeys.size > 0 || a?.user !== undefined || a?.token !== undefined || this.mapCerts;
@@ -164,6 +166,15 @@ export class Authenticator {
 
 /** The base62 digits nats-server's made-up user name is written in. */
 const DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/** Each configured account's `limits` on its users' connections (nats-server's applyAccountLimits: msubs, mpay). */
+function accountCaps(o: ServerOptions): Map<string, { maxSubs: number; maxPayload: number }> {
+  const caps = new Map<string, { maxSubs: number; maxPayload: number }>();
+  for (const acc of o.accounts ?? []) {
+    if (acc.limits !== undefined) caps.set(acc.name, { maxSubs: acc.limits.max_subscriptions, maxPayload: acc.limits.max_payload });
+  }
+  return caps;
+}
 
 /**
  * nats-server 2.9.10 (server.go, configureAccounts): when the only configured account is the system account

@@ -41,10 +41,11 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
   rtt = 0;
   private readonly acceptedAt = performance.now();
   /**
-   * An INFO that changed (the cluster's connect_urls) before this client's CONNECT: sent after the PONG to
-   * its first PING, as nats-server does, when the client then says it understands async INFO.
+   * The INFO changed (the cluster's connect_urls) before this client's CONNECT: it goes after the PONG to
+   * the first PING, as nats-server's processPing sends it, when the client then says it understands async INFO.
    */
-  pendingInfo: Uint8Array | null = null;
+  infoChanged = false;
+  private firstPongSent = false;
   /** The nkey challenge sent in INFO, if any. */
   nonce: string | null = null;
   /** Who this connection authenticated as (null: no authentication configured). */
@@ -102,8 +103,8 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
     this.applyCaps(user);
   }
 
-  /** nats-server's applyAccountLimits: the lower of the server's limit and the JWT's, -1 being none. */
-  private applyCaps(user: AuthUser | null): void {
+  /** nats-server's applyAccountLimits: the lower of the server's limit and the account's or JWT's, -1 being none. */
+  applyCaps(user: AuthUser | null): void {
     const o = this.host.options;
     this.maxSubs = lowerLimit(o.max_subscriptions > 0 ? o.max_subscriptions : -1, user?.maxSubs);
     this.parser.maxPayload = lowerLimit(o.max_payload, user?.maxPayload);
@@ -116,6 +117,14 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
   updateCaps(user: AuthUser): void {
     this.user = user;
     this.applyCaps(user);
+    this.closeIfSubsAtLimit();
+  }
+
+  /**
+   * nats-server's applyAccountLimits when limits change under a live connection (a pushed account JWT, a
+   * reload): at its cap already, not only over it, the connection is told so and closed.
+   */
+  closeIfSubsAtLimit(): void {
     if (this.maxSubs < 0 || this.subs.size < this.maxSubs) return;
     this.host.log.error(`${this.traceId} - ${ERR.maxSubscriptions}`);
     this.link.sendErr(ERR.maxSubscriptions);
@@ -192,7 +201,7 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
 
     const max = this.maxSubs;
     if (max >= 0 && this.subs.size >= max) {
-      this.host.log.error(`${this.traceId} - Maximum Subscriptions Exceeded`);
+      this.host.log.error(`${this.traceId} - ${ERR.maxSubscriptions}`);
       this.link.sendErr(ERR.maxSubscriptions);
       return;
     }
@@ -277,6 +286,13 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
       this.link.closeAfterFlush(CloseReason.protocolViolation);
       return false;
     }
+    // registerWithAccount: a config account's `limits { max_connections }` (a JWT's `conn` was checked with it).
+    if (this.host.maxConnectionsReached(v.user?.account ?? null)) {
+      this.link.sendErr(ERR.maxAccountConnections);
+      this.host.log.error(`${this.traceId} - ${ERR.maxAccountConnections}`);
+      this.link.closeAfterFlush(CloseReason.maxAccountConnections);
+      return false;
+    }
     if (v.user !== null || this.user === null) this.setUser(v.user);
     this.connected = true;
     this.parser.awaitingConnect = false;
@@ -284,7 +300,7 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
     this.host.clientConnected(this);
     // After the connect advisory, which nats-server sends before it has an RTT.
     this.rtt = performance.now() - this.acceptedAt;
-    // nats-server's applyAccountLimits: a connection its JWTs allow no subscription at all is told so and
+    // nats-server's applyAccountLimits: a connection its account or JWTs allow no subscription at all is told so and
     // closed. The -ERR goes out with what the read that carried CONNECT answers (its PONG), and the close
     // follows that flush: a close while a write is in flight could drop the -ERR.
     if (this.maxSubs === 0) {
@@ -301,10 +317,12 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
       this.traceOut("PONG");
     }
     this.link.enqueue(PONG);
-    if (this.pendingInfo !== null && this.connected) {
-      if (this.opts.protocol >= 1) this.link.enqueue(this.pendingInfo);
-      this.pendingInfo = null;
-    }
+    if (this.firstPongSent || !this.connected) return;
+    this.firstPongSent = true;
+    // A payload cap below the server's (the account's limits, its JWTs) is news to the client, as a changed INFO is.
+    const changed = this.infoChanged || this.parser.maxPayload !== this.host.options.max_payload;
+    if (changed && this.opts.protocol >= 1) this.link.enqueue(this.host.infoFor(this));
+    this.infoChanged = false;
   }
 
   processPong(): void {

@@ -23,6 +23,10 @@ export interface ClientHost {
   readonly log: Logger;
   /** The account of that name; null (or a name no longer configured) gives the global account. */
   accountFor(name: string | null): ClientAccount;
+  /** A new client of that account would be past the account's `limits { max_connections }` (null: $G, no limit). */
+  maxConnectionsReached(account: string | null): boolean;
+  /** The INFO as the client would get it now: its own id, address and payload cap (generateClientInfoJSON). */
+  infoFor(c: Client): Uint8Array;
   /** A client's CONNECT was accepted (the system account's connect advisory). */
   clientConnected(c: Client): void;
   /** The verdict on the CONNECT's credentials: synchronous when it can be, a promise for bcrypt/Ed25519. */

@@ -13,16 +13,16 @@ import type { ConfMap, ConfNode } from "./parser.ts";
 import { isValidSubject, permissionsFromConf, usersFromConf } from "./_auth.ts";
 import { parseGoDuration } from "./_duration.ts";
 import { accountJetStreamFromConf } from "./_jetstream_account.ts";
+import { accountLimitsFromConf } from "./_account_limits.ts";
 import { fail, formatAt, str, walk } from "./_read.ts";
 
 /** The global account every client without one is in; an `accounts {}` block may not define it. */
 const GLOBAL_ACCOUNT = "$G";
 
 /**
- * Keys natsedge does not apply yet. Starting without them would drop limits or services the operator asked
+ * Keys natsedge does not apply yet. Starting without them would drop what the operator asked
  * for, so they are refused at their position.
  */
-const UNAPPLIED_ACCOUNT_KEYS = ["limits"];
 const UNAPPLIED_EXPORT_KEYS = ["account_token_position"];
 
 function unapplied(keys: string[], what: string) {
@@ -136,7 +136,9 @@ function accountFromConf(name: string, at: ConfNode, m: ConfMap, out: AccountsCo
     jetstream: (n, k) => {
       acc.jetstream = accountJetStreamFromConf(n, k);
     },
-    ...unapplied(UNAPPLIED_ACCOUNT_KEYS, "accounts."),
+    limits: (n, k) => {
+      acc.limits = accountLimitsFromConf(n, k);
+    },
   });
   for (const u of acc.users ?? []) {
     u.account = name;

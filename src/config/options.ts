@@ -117,6 +117,20 @@ export interface AccountOptions {
   default_permissions?: Permissions;
   /** `jetstream`: the account's JetStream limits (-1: none); absent or null when it has no JetStream. */
   jetstream?: JetStreamAccountLimits | null;
+  /** `limits`: what the account's connections may do, as an account JWT's `conn`/`subs`/`payload`/`leaf`. */
+  limits?: AccountLimits;
+}
+
+/** An account's `limits {}` (nats-server's mconns, msubs, mpay, mleafs); -1: no limit. */
+export interface AccountLimits {
+  /** Client connections in the account. */
+  max_connections: number;
+  /** Subscriptions per connection. */
+  max_subscriptions: number;
+  /** A message's payload. */
+  max_payload: number;
+  /** Leaf node connections bound to the account. */
+  max_leafnodes: number;
 }
 
 /** An account's JetStream limits as `$JS.API.INFO` reports them (nats-server's JetStreamAccountLimits). */

@@ -207,6 +207,11 @@ class AcceptHandshake implements Handshake {
       leaf.refuse(admission.refuse.err, admission.refuse.close as CloseReason);
       return;
     }
+    if (admission !== false && this.svc.leafLimitReached(admission.account)) {
+      this.svc.log.error(`${leaf.traceId} - ${ERR.maxAccountConnections}`);
+      leaf.refuse(ERR.maxAccountConnections, CloseReason.maxAccountConnections);
+      return;
+    }
     if (admission === false || !this.svc.bind(leaf, admission.account)) {
       this.svc.log.error(`${leaf.traceId} - authentication error`);
       leaf.refuse(ERR.authorizationViolation, CloseReason.authViolation);

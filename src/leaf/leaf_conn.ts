@@ -8,8 +8,8 @@ import { CloseReason } from "../connection/close_reason.ts";
 import type { Connection } from "../connection/connection.ts";
 import { LEAF_OPS, splitJetStreamReply } from "../link/lmsg.ts";
 import { RemoteLink, type RemoteLinkHost, splitArgs } from "../link/remote_link.ts";
-import { InterestMap } from "../link/smap.ts";
-import { leafLoopError, ProtocolError } from "../protocol/errors.ts";
+import { InterestMap, keyOf } from "../link/smap.ts";
+import { ERR, leafLoopError, ProtocolError } from "../protocol/errors.ts";
 import type { PubArg } from "../protocol/parser.ts";
 import type { Subscription } from "../routing/subscription.ts";
 import { deniedMsg, deniedSub, jetStreamDenied, type LinkDeny, NO_DENY } from "./deny.ts";
@@ -55,6 +55,8 @@ export class LeafConn extends RemoteLink<LeafLinkHost> {
   peer: LeafPeer = { id: "", name: "", cluster: "", headers: false };
   /** Set when the peer refused us in a way nats-server answers with a longer wait before redialing. */
   redialDelayMs: number | null = null;
+  /** The most subscriptions the peer may hold here: its account's `limits` or the server's max_subscriptions (-1: none). */
+  maxSubs = -1;
   readonly advertised = new InterestMap();
   protected readonly ops = LEAF_OPS;
   /**
@@ -144,6 +146,12 @@ export class LeafConn extends RemoteLink<LeafLinkHost> {
       return;
     }
     if (jetStreamDenied(subject)) return;
+    // processLeafSub's subsAtLimit: the LS+ past the cap is answered with -ERR and dropped; the link stays.
+    if (this.maxSubs >= 0 && this.peerSubs.size >= this.maxSubs && !this.peerSubs.has(keyOf({ subject, queue: args[1] ?? null }))) {
+      this.host.log.error(`${this.traceId} - ${ERR.maxSubscriptions}`);
+      this.link.sendErr(ERR.maxSubscriptions);
+      return;
+    }
     this.addPeerSub(subject, args[1] ?? null, args[2], "leafnode");
   }
 

@@ -103,7 +103,24 @@ export class LeafNodes extends LinkSet<LeafHost> implements LeafLinkHost {
     const acc = this.srv.accountRouter(account);
     if (acc === null) return false;
     leaf.bindAccount(acc.name, acc.router);
+    // applyAccountLimits, as for the account's clients: the lower of the account's cap and the server's.
+    const server = this.options.max_subscriptions > 0 ? this.options.max_subscriptions : -1;
+    const own = this.options.accounts?.find((a) => a.name === acc.name)?.limits?.max_subscriptions ?? -1;
+    leaf.maxSubs = own === -1 ? server : server === -1 ? own : Math.min(own, server);
     return true;
+  }
+
+  /**
+   * nats-server's MaxTotalLeafNodesReached: a config account's `limits { max_leafnodes }` counts its leaf links
+   * both ways (a JWT's `leaf` is checked by the authenticator).
+   */
+  leafLimitReached(account: string | null): boolean {
+    if (account === null) return false;
+    const max = this.options.accounts?.find((a) => a.name === account)?.limits?.max_leafnodes ?? -1;
+    if (max === -1) return false;
+    let n = 0;
+    for (const leaf of this.leafs.values()) if (leaf.active && leaf.account === account) n++;
+    return n >= max;
   }
 
   track(leaf: LeafConn): void {

@@ -262,7 +262,7 @@ export async function reloadOptions(srv: Server, loaded: ServerOptions): Promise
     if (msg !== undefined && !logged.has(msg)) srv.log.notice(`Reloaded: ${msg}`);
     if (msg !== undefined) logged.add(msg);
   }
-  if (changed.includes("max_payload")) for (const c of srv.clients.values()) c.parser.maxPayload = next.max_payload;
+  if (changed.includes("max_payload")) for (const c of srv.clients.values()) c.applyCaps(c.user);
   if (changed.includes("pid_file") && next.pid_file !== undefined) fs.writeFileSync(next.pid_file, String(process.pid));
   if (changed.includes("ports_file_dir")) srv.lifecycle.movePortsFile(next.ports_file_dir);
   srv.applyReload(auth, tls);
@@ -272,6 +272,7 @@ export async function reloadOptions(srv: Server, loaded: ServerOptions): Promise
   // The first accounts {} block may come with a reload: the system account's services start with it, as at start.
   if (accountsChanged) await srv.services.startEnabled(SYSTEM, srv, next);
   if (authChanged) await recheckClients(srv, oldNoAuthUser === next.no_auth_user ? undefined : oldNoAuthUser);
+  if (accountsChanged) enforceAccountConnections(srv);
   srv.lifecycle.configLoadTime = Date.now();
   srv.flushPending();
   srv.log.notice("Reloaded server configuration");
@@ -323,8 +324,28 @@ async function recheckClients(srv: Server, droppedNoAuthUser: string | undefined
     }
     c.setUser(v.user);
     removeForbiddenSubs(srv, c);
+    c.closeIfSubsAtLimit();
   });
   await Promise.all(checks);
+}
+
+/**
+ * An account's lowered `limits { max_connections }`: its newest clients stay, as a pushed account JWT's
+ * `conn` does (updateAccountClaimsWithRefresh). Deliberate difference: nats-server 2.9.10 registers each
+ * client with the account again in random order, so which ones it closes varies, and it may close more.
+ */
+function enforceAccountConnections(srv: Server): void {
+  for (const acc of srv.options.accounts ?? []) {
+    const max = acc.limits?.max_connections ?? -1;
+    if (max === -1) continue;
+    const clients = [...srv.clients.values()].filter((c) => c.connected && !c.closed && c.account.name === acc.name);
+    clients.sort((a, b) => b.link.start - a.link.start || b.cid - a.cid);
+    for (const c of clients.slice(max)) {
+      srv.log.error(`${c.traceId} - ${ERR.maxAccountConnections}`);
+      c.link.sendErr(ERR.maxAccountConnections);
+      c.link.closeAfterFlush(CloseReason.maxAccountConnections);
+    }
+  }
 }
 
 function removeForbiddenSubs(srv: Server, c: Client): void {

@@ -268,16 +268,26 @@ export class Server implements ClientHost, ConnectionHost, MonitorHost, WebSocke
   private sendAsyncInfo(which: (c: Client) => boolean): void {
     for (const c of this.clients.values()) {
       if (c.closed || !which(c)) continue;
-      const via = this.listeners.get(c.link.clientType);
-      const line = infoLine({ ...this.infoBase, ...via?.info(), client_id: c.cid, client_ip: c.link.conn.remoteAddress });
       if (!c.connected) {
-        c.pendingInfo = line;
+        c.infoChanged = true;
         continue;
       }
       if (c.opts.protocol < 1) continue;
-      c.link.enqueue(line);
+      c.link.enqueue(this.infoFor(c));
       this.queueFlush(c.link);
     }
+  }
+
+  infoFor(c: Client): Uint8Array {
+    const via = this.listeners.get(c.link.clientType);
+    return infoLine({ ...this.infoBase, ...via?.info(), max_payload: c.parser.maxPayload, client_id: c.cid, client_ip: c.link.conn.remoteAddress });
+  }
+
+  maxConnectionsReached(account: string | null): boolean {
+    if (account === null) return false;
+    const max = this.options.accounts?.find((a) => a.name === account)?.limits?.max_connections ?? -1;
+    // nats-server's MaxTotalConnectionsReached counts the account's leaf links with its clients.
+    return max !== -1 && this.accountConnections(account) + this.accountLeafConnections(account) >= max;
   }
 
   /** The INFO every new client gets, before its own fields (client_id, client_ip, nonce). */

@@ -45,8 +45,32 @@ test("accounts as a list of names", () => {
 });
 
 test("keys natsedge does not apply yet are refused at their position", () => {
-  expect(error("accounts { A { limits: { max_conn: 1 } } }")).toMatch(/^a\.conf:1:\d+: accounts\.limits is not supported by natsedge yet$/);
   expect(error("accounts { A { exports: [{service: x, account_token_position: 2}] } }")).toMatch(/accounts\.exports\.account_token_position is not supported/);
+});
+
+/** An account A whose block holds `body` on line 5, as the texts checked against nats-server 2.9.10 (`-t`). */
+const inAccount = (body: string) => `port: 4222\naccounts {\n  A: {\n    users: [{user: a, password: a}]\n    ${body}\n  }\n}\n`;
+
+test("accounts' limits under nats-server's names and aliases, any case, -1 where not given", () => {
+  const limits = (body: string) => options(inAccount(body)).accounts![0]!.limits;
+  expect(limits("limits: { max_connections: 3, max_subscriptions: 4, max_payload: 1KB, max_leafnodes: 2 }")).toEqual({
+    max_connections: 3, max_subscriptions: 4, max_payload: 1024, max_leafnodes: 2,
+  });
+  expect(limits("limits: { MAX_CONN: 1, max_subs: 0, max_pay: 10, max_leafs: -1 }")).toEqual({
+    max_connections: 1, max_subscriptions: 0, max_payload: 10, max_leafnodes: -1,
+  });
+  expect(limits("limits: { max_subs: 7 }")).toEqual({ max_connections: -1, max_subscriptions: 7, max_payload: -1, max_leafnodes: -1 });
+  expect(limits("limits: {}")).toEqual({ max_connections: -1, max_subscriptions: -1, max_payload: -1, max_leafnodes: -1 });
+  // nats-server keeps each limit as an int32.
+  expect(limits("limits: { max_conn: 4294967297 }")!.max_connections).toBe(1);
+  expect(options(inAccount("")).accounts![0]!.limits).toBeUndefined();
+});
+
+test("accounts' limits errors are nats-server 2.9.10's, at the key's line and column", () => {
+  expect(error(inAccount('limits: { max_conn: "x" }'))).toBe("a.conf:5:15: interface conversion: interface {} is string, not int64");
+  expect(error(inAccount("limits: { max_subs: 1.5 }"))).toBe("a.conf:5:15: interface conversion: interface {} is float64, not int64");
+  expect(error(inAccount("limits: { bogus: 1 }"))).toBe('a.conf:5:15: Unknown field "bogus" parsing account limits');
+  expect(error(inAccount("limits: 5"))).toBe("a.conf:5:5: Expected account limits to be a map/struct, got 5");
 });
 
 test("account-level and cross-block user errors", () => {
