@@ -22,6 +22,7 @@ import { fsyncSync, ftruncateSync, mkdirSync, openSync, closeSync, fstatSync, re
 import { basename, dirname, join } from "node:path";
 import { type Cipher, cipherId, defaultCipher, prepareCiphers, type SealObserver } from "./aead.ts";
 import { BlockCache } from "./block_cache.ts";
+import { IndexCache } from "./index_cache.ts";
 import { encodeSegmentHeader, sealFrames } from "./frame.ts";
 import { GroupCommit } from "./group_commit.ts";
 import { KeyFileAction, type Keyring, openKeyring, writeKeyFile } from "./keyring.ts";
@@ -31,9 +32,9 @@ import { type Block, indexBlock, msgAt, type PendingBlock, RecordWriter, subject
 import { type Recovered, recoverSegments } from "./recover.ts";
 import { scanSegment } from "./scan.ts";
 import { rewriteSegment } from "./rewrite.ts";
-import { type FrameRef, Segment, segmentFileName, segmentFor, summaryFileName, type Tomb } from "./segment.ts";
+import { type FrameRef, Segment, type SegmentIndex, segmentFileName, segmentFor, summaryFileName, type Tomb } from "./segment.ts";
 import { fsyncDir, fsyncFile } from "./sealed_file.ts";
-import { writeSummaryFile } from "./summary.ts";
+import { readSummaryIndex, writeSummaryFile } from "./summary.ts";
 import { StoreClosedError, StoreError } from "../errors.ts";
 import { isLiteralFilter, type SubjectMatcher, subjectMatcher } from "../filter.ts";
 import { checkDiscardNew, type Limits, normalizeLimits } from "../limits.ts";
@@ -97,6 +98,7 @@ export class FileStore implements StreamStore {
   readonly #observe: SealObserver | undefined;
   readonly #onDamage: ((lost: LostRange) => void) | undefined;
   readonly #cache = new BlockCache();
+  readonly #indexes = new IndexCache((seg) => this.#reloadIndex(seg));
   readonly #subjects = new SubjectIndex((subject, from, to, backward) => this.#find(subject, from, to, backward));
   readonly #age = new AgeTimer(() => this.#expire());
   /** The messages with a Nats-TTL header, rebuilt from their headers at open. */
@@ -184,11 +186,13 @@ export class FileStore implements StreamStore {
         fs.#meta = meta.stream;
         fs.#consumers = meta.consumers;
         fs.#repair(rec, meta.stale.length > 0, o.repair === true);
+        for (const s of fs.#segs) if (s !== fs.#active) fs.#indexes.add(s);
       } catch (err) {
         fs.#closed = true;
         void fs.#gc.close();
         for (const s of fs.#segs) s.close();
         fs.#cache.clear();
+        fs.#indexes.close();
         throw err;
       }
       return Promise.resolve(fs);
@@ -390,6 +394,7 @@ export class FileStore implements StreamStore {
       }
       for (const s of this.#segs) s.close();
       this.#cache.clear();
+      this.#indexes.close();
     }
   }
 
@@ -688,6 +693,7 @@ export class FileStore implements StreamStore {
     fsyncSync(old.fd());
     this.#writeSummary(old);
     this.#startSegment(old.id + 1);
+    this.#indexes.add(old);
     // The new segment must know the floor even if the old ones all go away.
     this.#floorDirty = true;
     this.#commit();
@@ -695,6 +701,17 @@ export class FileStore implements StreamStore {
 
   #writeSummary(seg: Segment): void {
     this.#written += writeSummaryFile(this.#msgsDir, seg, this.#ring, this.#observe);
+  }
+
+  /** A finished segment's index, unloaded earlier, read back from its summary or else from the file. */
+  #reloadIndex(seg: Segment): SegmentIndex {
+    const ix = readSummaryIndex(this.#msgsDir, seg, this.#ring);
+    if (ix !== null) return ix;
+    // The summary went missing or bad since it was written: count again what the stream still holds. A
+    // block that fails its check now is left out of the frames; its messages read as gone.
+    const again = new Segment(seg.id, seg.path, seg.cipher, seg.keyId, seg.salt, seg.key);
+    scanSegment(again, new Uint8Array(readFileSync(seg.path)).subarray(0, seg.size), this.#floor, seg.dmap);
+    return { frames: again.frames, fss: again.fss, live: true };
   }
 
   /** Compacts a finished segment (see rewrite.ts) and swaps it in. */
@@ -708,8 +725,10 @@ export class FileStore implements StreamStore {
     });
     this.#written += written;
     seg.close();
+    this.#indexes.delete(seg);
     this.#segs[this.#segs.indexOf(seg)] = next;
     this.#writeSummary(next);
+    this.#indexes.add(next);
   }
 
   /** After a batch is durable: unlink emptied segments, compact one sparse segment. */
@@ -752,6 +771,7 @@ export class FileStore implements StreamStore {
       }
     }
     fsyncDir(this.#msgsDir);
+    this.#indexes.delete(seg);
     this.#segs = this.#segs.filter((s) => s !== seg);
   }
 
@@ -985,8 +1005,10 @@ export class FileStore implements StreamStore {
     this.#msgs -= seg.msgs - again.msgs;
     this.#bytes -= seg.bytes - again.bytes;
     seg.close();
+    this.#indexes.delete(seg);
     this.#segs[this.#segs.indexOf(seg)] = again;
     this.#writeSummary(again);
+    this.#indexes.add(again);
     this.#firstTsSeq = 0;
     this.#advanceFirst();
     for (const d of scan.damage) {

@@ -1,6 +1,11 @@
 /**
  * One segment file in memory: where its frames are, which of its messages are still live, per-subject counts
  * (live) with sequence bounds, the tombstones it carries, and how to read one of its frames back.
+ *
+ * A finished segment's frame table and per-subject counts are its index: once its summary is on disk they
+ * can be dropped (`unload`) and read back on the next use, so what a store keeps in memory does not grow
+ * with the segments it holds (index_cache.ts decides when). Removals while unloaded only move the counters
+ * and are remembered per subject, to be taken off the summary's counts when it is read back.
  */
 import { closeSync, openSync, readSync } from "node:fs";
 import { type FrameInfo, frameInfo, openFrame } from "./frame.ts";
@@ -18,6 +23,13 @@ export interface SegSubject {
   msgs: number;
   first: number;
   last: number;
+}
+
+/** A finished segment's index as read back: `live` when its counts already leave out every removal. */
+export interface SegmentIndex {
+  readonly frames: FrameRef[];
+  readonly fss: Map<string, SegSubject>;
+  readonly live: boolean;
 }
 
 export interface Tomb {
@@ -62,7 +74,6 @@ export class Segment {
   /** The frame key (empty for plaintext). */
   readonly key: Uint8Array;
   size = 0;
-  frames: FrameRef[] = [];
   /** Bounds of the message sequences physically in the file (0 when none). */
   first = 0;
   last = 0;
@@ -71,7 +82,16 @@ export class Segment {
   bytes = 0;
   /** Stored size of every message physically in the file, live or not (for the sparse-segment check). */
   writtenBytes = 0;
-  readonly fss = new Map<string, SegSubject>();
+  #frames: FrameRef[] | null = [];
+  #fss: Map<string, SegSubject> | null = new Map();
+  /**
+   * Messages removed per subject since the summary on disk was written or read (null: no summary to fall
+   * back on, the index stays in memory).
+   */
+  #sinceSummary: Map<string, number> | null = null;
+  /** Reads the index back (set by the store when the segment becomes unloadable), and marks each use. */
+  reload: ((seg: Segment) => SegmentIndex) | null = null;
+  touched: ((seg: Segment) => void) | null = null;
   /** Removed (tombstoned) messages still physically in the file. */
   readonly dmap = new Set<number>();
   /** Sequences in [first, last] that are not in the file (dropped by a rewrite, or in a damaged frame). */
@@ -100,6 +120,69 @@ export class Segment {
     return seq >= this.first && seq <= this.last && this.first > 0 && !this.dmap.has(seq) && !this.absent.has(seq);
   }
 
+  get frames(): FrameRef[] {
+    const fr = this.#frames ?? this.#load().frames;
+    this.touched?.(this);
+    return fr;
+  }
+
+  set frames(frames: FrameRef[]) {
+    this.#frames = frames;
+  }
+
+  get fss(): Map<string, SegSubject> {
+    const fss = this.#fss ?? this.#load().fss;
+    this.touched?.(this);
+    return fss;
+  }
+
+  /** Whether the index is in memory (an unloaded one is read back on use). */
+  get loaded(): boolean {
+    return this.#fss !== null;
+  }
+
+  /** About what the index holds in memory, in bytes (0 when unloaded). */
+  indexCost(): number {
+    const fr = this.#frames;
+    const fss = this.#fss;
+    if (fr === null || fss === null) return 0;
+    let n = 256 + fr.length * 64;
+    for (const subject of fss.keys()) n += 112 + subject.length;
+    return n;
+  }
+
+  /** The summary on disk now matches this segment: its index may be unloaded from here on. */
+  summarized(): void {
+    this.#sinceSummary = new Map();
+  }
+
+  /** Drops the index from memory; false (and nothing dropped) when there is no summary to read it back from. */
+  unload(): boolean {
+    if (this.#sinceSummary === null || this.reload === null) return false;
+    this.#frames = null;
+    this.#fss = null;
+    return true;
+  }
+
+  /**
+   * Takes an index read back: from the summary (`live` false: the removals since are taken off here) or
+   * from the file itself with the removals already applied.
+   */
+  #load(): SegmentIndex {
+    const ix = this.reload!(this);
+    if (!ix.live) {
+      for (const [subject, n] of this.#sinceSummary!) {
+        const ss = ix.fss.get(subject);
+        if (ss !== undefined && (ss.msgs -= n) <= 0) ix.fss.delete(subject);
+      }
+    }
+    // A segment whose messages are all gone counts no subjects, whatever its summary said.
+    if (this.msgs === 0) ix.fss.clear();
+    this.#frames = ix.frames;
+    this.#fss = ix.fss;
+    return ix;
+  }
+
   addMsg(seq: number, subject: string, size: number): void {
     if (this.first === 0) this.first = seq;
     this.last = seq;
@@ -119,8 +202,13 @@ export class Segment {
   dropMsg(subject: string, size: number): void {
     this.msgs--;
     this.bytes -= size;
-    const ss = this.fss.get(subject);
-    if (ss !== undefined && --ss.msgs <= 0) this.fss.delete(subject);
+    const since = this.#sinceSummary;
+    if (since !== null) since.set(subject, (since.get(subject) ?? 0) + 1);
+    // Unloaded: the count comes back from the summary less what `since` remembers.
+    const fss = this.#fss;
+    if (fss === null) return;
+    const ss = fss.get(subject);
+    if (ss !== undefined && --ss.msgs <= 0) fss.delete(subject);
   }
 
   /** Binary search for the frame holding message `seq`. */

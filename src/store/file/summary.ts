@@ -12,7 +12,7 @@ import { decodeString, getU64, putU64, utf8, view } from "./bytes.ts";
 import { keyFor, type Keyring } from "./keyring.ts";
 import { Purpose, SALT_LENGTH } from "./keys.ts";
 import { encodeSealedFile, openSealedFile, parseSealedFile, readFileOrNull, writeFileAtomic } from "./sealed_file.ts";
-import { type FrameRef, type SegSubject, type Segment, summaryFileName, type Tomb } from "./segment.ts";
+import { type FrameRef, type SegSubject, type Segment, type SegmentIndex, summaryFileName, type Tomb } from "./segment.ts";
 
 export const SUMMARY_MAGIC = "NESM";
 
@@ -196,25 +196,32 @@ export function writeSummaryFile(dir: string, seg: Segment, ring: Keyring, obser
   });
   const file = encodeSealedFile(SUMMARY_MAGIC, body, { key: ring.current, cipher: ring.cipher, purpose: Purpose.Summary, observe });
   writeFileAtomic(join(dir, summaryFileName(seg.id)), file);
+  seg.summarized();
   return file.length;
 }
 
-/** Fills `seg` from its summary when the summary matches the segment file (salt and size); false otherwise. */
-export function loadSummaryInto(dir: string, seg: Segment, fileSize: number, ring: Keyring): boolean {
+/** `seg`'s summary when there is one and it matches the segment file (salt and size), else null. */
+function readSummary(dir: string, seg: Segment, fileSize: number, ring: Keyring): Summary | null {
   const path = join(dir, summaryFileName(seg.id));
   const raw = readFileOrNull(path);
-  if (raw === null) return false;
+  if (raw === null) return null;
   let s: Summary;
   try {
     const f = parseSealedFile(path, SUMMARY_MAGIC, raw);
     const key = keyFor(ring, f.keyId);
-    if (key === undefined) return false;
+    if (key === undefined) return null;
     s = decodeSummary(openSealedFile(f, key, Purpose.Summary));
   } catch {
     // A damaged, foreign or stale summary only costs a scan.
-    return false;
+    return null;
   }
-  if (s.size !== fileSize || !s.salt.every((b, i) => b === seg.salt[i])) return false;
+  return s.size === fileSize && s.salt.every((b, i) => b === seg.salt[i]) ? s : null;
+}
+
+/** Fills `seg` from its summary when the summary matches the segment file (salt and size); false otherwise. */
+export function loadSummaryInto(dir: string, seg: Segment, fileSize: number, ring: Keyring): boolean {
+  const s = readSummary(dir, seg, fileSize, ring);
+  if (s === null) return false;
   seg.size = s.size;
   seg.counter = s.counter;
   seg.frames = s.frames;
@@ -230,5 +237,16 @@ export function loadSummaryInto(dir: string, seg: Segment, fileSize: number, rin
   seg.floor = s.floor;
   seg.floorLast = s.floorLast;
   seg.floorTs = s.floorTs;
+  seg.summarized();
   return true;
+}
+
+/**
+ * A finished segment's index read back from its summary: the frame table and the per-subject counts as the
+ * summary has them (the segment takes off what was removed since). Null when the summary is gone or no
+ * longer matches.
+ */
+export function readSummaryIndex(dir: string, seg: Segment, ring: Keyring): SegmentIndex | null {
+  const s = readSummary(dir, seg, seg.size, ring);
+  return s === null ? null : { frames: s.frames, fss: s.subjects, live: false };
 }
