@@ -32,7 +32,7 @@ import { type Block, indexBlock, msgAt, type PendingBlock, RecordWriter, subject
 import { type Recovered, recoverSegments } from "./recover.ts";
 import { scanSegment } from "./scan.ts";
 import { rewriteSegment } from "./rewrite.ts";
-import { type FrameRef, Segment, type SegmentIndex, segmentFileName, segmentFor, summaryFileName, type Tomb } from "./segment.ts";
+import { type FrameRef, type IndexPart, Segment, type SegmentIndex, segmentFileName, segmentFor, summaryFileName, type Tomb } from "./segment.ts";
 import { fsyncDir, fsyncFile } from "./sealed_file.ts";
 import { readSummaryIndex, writeSummaryFile } from "./summary.ts";
 import { StoreClosedError, StoreError } from "../errors.ts";
@@ -98,7 +98,7 @@ export class FileStore implements StreamStore {
   readonly #observe: SealObserver | undefined;
   readonly #onDamage: ((lost: LostRange) => void) | undefined;
   readonly #cache = new BlockCache();
-  readonly #indexes = new IndexCache((seg) => this.#reloadIndex(seg));
+  readonly #indexes = new IndexCache((seg, part) => this.#reloadIndex(seg, part));
   readonly #subjects = new SubjectIndex((subject, from, to, backward) => this.#find(subject, from, to, backward));
   readonly #age = new AgeTimer(() => this.#expire());
   /** The messages with a Nats-TTL header, rebuilt from their headers at open. */
@@ -704,8 +704,8 @@ export class FileStore implements StreamStore {
   }
 
   /** A finished segment's index, unloaded earlier, read back from its summary or else from the file. */
-  #reloadIndex(seg: Segment): SegmentIndex {
-    const ix = readSummaryIndex(this.#msgsDir, seg, this.#ring);
+  #reloadIndex(seg: Segment, part: IndexPart): SegmentIndex {
+    const ix = readSummaryIndex(this.#msgsDir, seg, this.#ring, part);
     if (ix !== null) return ix;
     // The summary went missing or bad since it was written: count again what the stream still holds. A
     // block that fails its check now is left out of the frames; its messages read as gone.

@@ -8,7 +8,7 @@
  * it unloads its own least recently used segments. The idle trim unloads every one.
  */
 import { memoryTarget, onIdleTrim } from "../../runtime/memory.ts";
-import type { Segment, SegmentIndex } from "./segment.ts";
+import type { IndexPart, Segment, SegmentIndex } from "./segment.ts";
 
 /** 4 MiB for a 512 MB device; a segment of 1 000 subjects costs about 150 KB. */
 const TARGET_SHARE = 1 / 128;
@@ -46,10 +46,10 @@ export class IndexCache {
   #bytes = 0;
   /** The last segment used: a read walking one segment touches it again and again. */
   #last: Segment | null = null;
-  readonly #reload: (seg: Segment) => SegmentIndex;
-  readonly #touched = (seg: Segment) => this.#touch(seg);
+  readonly #reload: (seg: Segment, part: IndexPart) => SegmentIndex;
+  readonly #touched = (seg: Segment, grown?: boolean) => this.#touch(seg, grown === true);
 
-  constructor(reload: (seg: Segment) => SegmentIndex) {
+  constructor(reload: (seg: Segment, part: IndexPart) => SegmentIndex) {
     this.#reload = reload;
   }
 
@@ -87,12 +87,13 @@ export class IndexCache {
     holding.delete(this);
   }
 
-  #touch(seg: Segment): void {
-    if (seg === this.#last) return;
+  #touch(seg: Segment, grown: boolean): void {
+    if (seg === this.#last && !grown) return;
     this.#last = seg;
     const cost = this.#segs.get(seg);
-    // Not tracked: it was just read back.
-    if (cost === undefined) {
+    // Not tracked (it was just read back), or counted at less than it now holds.
+    if (cost === undefined || grown) {
+      this.#untrack(seg);
       this.#track(seg);
       return;
     }

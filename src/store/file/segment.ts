@@ -25,10 +25,15 @@ export interface SegSubject {
   last: number;
 }
 
-/** A finished segment's index as read back: `live` when its counts already leave out every removal. */
+export type IndexPart = "frames" | "fss";
+
+/**
+ * Index read back for a finished segment: at least the part asked for; `live` when its counts already leave
+ * out every removal.
+ */
 export interface SegmentIndex {
-  readonly frames: FrameRef[];
-  readonly fss: Map<string, SegSubject>;
+  readonly frames: FrameRef[] | null;
+  readonly fss: Map<string, SegSubject> | null;
   readonly live: boolean;
 }
 
@@ -90,8 +95,9 @@ export class Segment {
    */
   #sinceSummary: Map<string, number> | null = null;
   /** Reads the index back (set by the store when the segment becomes unloadable), and marks each use. */
-  reload: ((seg: Segment) => SegmentIndex) | null = null;
-  touched: ((seg: Segment) => void) | null = null;
+  reload: ((seg: Segment, part: IndexPart) => SegmentIndex) | null = null;
+  /** Told of each use, and (`grown`) of each part read back. */
+  touched: ((seg: Segment, grown?: boolean) => void) | null = null;
   /** Removed (tombstoned) messages still physically in the file. */
   readonly dmap = new Set<number>();
   /** Sequences in [first, last] that are not in the file (dropped by a rewrite, or in a damaged frame). */
@@ -121,7 +127,7 @@ export class Segment {
   }
 
   get frames(): FrameRef[] {
-    const fr = this.#frames ?? this.#load().frames;
+    const fr = this.#frames ?? this.#load("frames").frames!;
     this.touched?.(this);
     return fr;
   }
@@ -131,23 +137,21 @@ export class Segment {
   }
 
   get fss(): Map<string, SegSubject> {
-    const fss = this.#fss ?? this.#load().fss;
+    const fss = this.#fss ?? this.#load("fss").fss!;
     this.touched?.(this);
     return fss;
   }
 
-  /** Whether the index is in memory (an unloaded one is read back on use). */
+  /** Whether any of the index is in memory (an unloaded part is read back on use). */
   get loaded(): boolean {
-    return this.#fss !== null;
+    return this.#fss !== null || this.#frames !== null;
   }
 
   /** About what the index holds in memory, in bytes (0 when unloaded). */
   indexCost(): number {
-    const fr = this.#frames;
-    const fss = this.#fss;
-    if (fr === null || fss === null) return 0;
-    let n = 256 + fr.length * 64;
-    for (const subject of fss.keys()) n += 112 + subject.length;
+    let n = 0;
+    if (this.#frames !== null) n += 128 + this.#frames.length * 64;
+    if (this.#fss !== null) for (const subject of this.#fss.keys()) n += 112 + subject.length;
     return n;
   }
 
@@ -168,19 +172,23 @@ export class Segment {
    * Takes an index read back: from the summary (`live` false: the removals since are taken off here) or
    * from the file itself with the removals already applied.
    */
-  #load(): SegmentIndex {
-    const ix = this.reload!(this);
-    if (!ix.live) {
-      for (const [subject, n] of this.#sinceSummary!) {
-        const ss = ix.fss.get(subject);
-        if (ss !== undefined && (ss.msgs -= n) <= 0) ix.fss.delete(subject);
+  #load(part: IndexPart): SegmentIndex {
+    const ix = this.reload!(this, part);
+    const fss = ix.fss;
+    if (fss !== null && this.#fss === null) {
+      if (!ix.live) {
+        for (const [subject, n] of this.#sinceSummary!) {
+          const ss = fss.get(subject);
+          if (ss !== undefined && (ss.msgs -= n) <= 0) fss.delete(subject);
+        }
       }
+      // A segment whose messages are all gone counts no subjects, whatever its summary said.
+      if (this.msgs === 0) fss.clear();
+      this.#fss = fss;
     }
-    // A segment whose messages are all gone counts no subjects, whatever its summary said.
-    if (this.msgs === 0) ix.fss.clear();
-    this.#frames = ix.frames;
-    this.#fss = ix.fss;
-    return ix;
+    if (ix.frames !== null && this.#frames === null) this.#frames = ix.frames;
+    this.touched?.(this, true);
+    return { frames: this.#frames, fss: this.#fss, live: true };
   }
 
   addMsg(seq: number, subject: string, size: number): void {
