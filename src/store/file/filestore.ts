@@ -4,7 +4,8 @@
  *   <dir>/key.chk           key check (encrypted stores only)
  *   <dir>/meta.inf          stream metadata blob;  <dir>/obs/<consumer>.inf  consumer metadata blobs
  *   <dir>/msgs/<id>.seg     segments: header + frames (see frame.ts), records inside (see records.ts)
- *   <dir>/msgs/<id>.sum     segment summaries, so recovery need not read finished segments (summary.ts)
+ *   <dir>/msgs/<id>.sum     segment summaries, so recovery need not read finished segments (summary.ts), and
+ *                           a finished segment's index can leave memory and be read back (index_cache.ts)
  *
  * Writing: append() encodes the record into the open block in memory and returns a promise; every append of
  * the same tick is sealed and written with one write() in a microtask (group commit), and the promises

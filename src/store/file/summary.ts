@@ -5,6 +5,8 @@
  * segment salt and size match the segment file; anything else sends recovery back to scanning the segment.
  * Counts are live as of the summary, with the removals already applied listed in `dmap`, so recovery applies
  * only the tombstones it does not list (and rescans the one segment the stream floor cuts through).
+ * A summary is never rewritten for removals: an open store reads a finished segment's frame table and counts
+ * back from it when it unloaded them (index_cache.ts), and the segment takes off what it removed since.
  */
 import { join } from "node:path";
 import type { SealObserver } from "./aead.ts";
