@@ -21,11 +21,12 @@
  */
 import { fsyncSync, ftruncateSync, mkdirSync, openSync, closeSync, fstatSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { type Cipher, cipherId, defaultCipher, prepareCiphers, type SealObserver } from "./aead.ts";
+import { type Cipher, cipherId, CipherId, defaultCipher, prepareCiphers, type SealObserver } from "./aead.ts";
 import { BlockCache } from "./block_cache.ts";
 import { IndexCache } from "./index_cache.ts";
 import { encodeSegmentHeader, sealFrames } from "./frame.ts";
 import { GroupCommit } from "./group_commit.ts";
+import { holdsCipher } from "./held_ciphers.ts";
 import { KeyFileAction, type Keyring, openKeyring, writeKeyFile } from "./keyring.ts";
 import { Purpose, randomSalt } from "./keys.ts";
 import { consumerMetaPath, loadMeta, removeMetaFile, streamMetaPath, writeMetaFile } from "./meta_files.ts";
@@ -166,10 +167,10 @@ export class FileStore implements StreamStore {
    * key, an encrypted store without a key, or data under a key that is not configured.
    */
   static async open(o: FileStoreOptions): Promise<FileStore> {
-    // Any segment may be sealed with ChaCha, whatever cipher new data uses: load that code first. Without a
-    // key nothing is sealed or opened (the keyring refuses a sealed store), and loading libsodium's
-    // WebAssembly is 15-25 ms of every restart.
-    if (o.key || o.prevKey) await prepareCiphers();
+    // Any segment may be sealed with ChaCha or XChaCha, whatever cipher new data uses: load that code first.
+    // Without a key nothing is sealed or opened (the keyring refuses a sealed store), and loading libsodium's
+    // WebAssembly is 15-25 ms of every restart and 9 MB for good, so only where XChaCha is met.
+    if (o.key || o.prevKey) await prepareCiphers(undefined, o.cipher === "xchacha" || holdsCipher(o.dir, CipherId.XChaCha));
     return FileStore.#openPrepared(o);
   }
 
