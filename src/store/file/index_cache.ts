@@ -55,6 +55,8 @@ export class IndexCache {
 
   /** A finished segment whose summary is on disk: from now on its index may be unloaded. */
   add(seg: Segment): void {
+    // Without a summary (opened to repair, its summary only checked) it stays loaded, and uncounted.
+    if (!seg.unloadable) return;
     seg.reload = this.#reload;
     seg.touched = this.#touched;
     if (!this.#segs.has(seg) && seg.loaded) this.#track(seg);

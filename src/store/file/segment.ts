@@ -155,6 +155,11 @@ export class Segment {
     return n;
   }
 
+  /** Whether there is a summary to read the index back from. */
+  get unloadable(): boolean {
+    return this.#sinceSummary !== null;
+  }
+
   /** The summary on disk now matches this segment: its index may be unloaded from here on. */
   summarized(): void {
     this.#sinceSummary = new Map();
