@@ -10,6 +10,7 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { type FrameInfo, frameInfo, openFrame } from "./frame.ts";
 import type { LostRange } from "../store.ts";
+import { SeqSet } from "./seq_set.ts";
 
 export interface FrameRef {
   readonly off: number;
@@ -99,9 +100,9 @@ export class Segment {
   /** Told of each use, and (`grown`) of each part read back. */
   touched: ((seg: Segment, grown?: boolean) => void) | null = null;
   /** Removed (tombstoned) messages still physically in the file. */
-  readonly dmap = new Set<number>();
+  readonly dmap = new SeqSet();
   /** Sequences in [first, last] that are not in the file (dropped by a rewrite, or in a damaged frame). */
-  readonly absent = new Set<number>();
+  readonly absent = new SeqSet();
   tombs: Tomb[] = [];
   /** Highest FLOOR record in the file: [first, last]. */
   floor = 0;
