@@ -713,7 +713,7 @@ export class FileStore implements StreamStore {
     // block that fails its check now is left out of the frames; its messages read as gone.
     const again = new Segment(seg.id, seg.path, seg.cipher, seg.keyId, seg.salt, seg.key);
     scanSegment(again, new Uint8Array(readFileSync(seg.path)).subarray(0, seg.size), this.#floor, seg.dmap);
-    return { frames: again.frames, fss: again.fss, live: true };
+    return { frames: again.frames, fss: again.fss, tombs: again.tombs, live: true };
   }
 
   /** Compacts a finished segment (see rewrite.ts) and swaps it in. */

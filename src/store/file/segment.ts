@@ -2,8 +2,8 @@
  * One segment file in memory: where its frames are, which of its messages are still live, per-subject counts
  * (live) with sequence bounds, the tombstones it carries, and how to read one of its frames back.
  *
- * A finished segment's frame table and per-subject counts are its index: once its summary is on disk they
- * can be dropped (`unload`) and read back on the next use, so what a store keeps in memory does not grow
+ * A finished segment's frame table, per-subject counts and tombstones are its index: once its summary is on
+ * disk they can be dropped (`unload`) and read back on the next use, so what a store keeps in memory does not grow
  * with the segments it holds (index_cache.ts decides when). Removals while unloaded only move the counters
  * and are remembered per subject, to be taken off the summary's counts when it is read back.
  */
@@ -34,7 +34,9 @@ export type IndexPart = "frames" | "fss";
  */
 export interface SegmentIndex {
   readonly frames: FrameRef[] | null;
+  /** With the tombstones, as the summary or the file has them. */
   readonly fss: Map<string, SegSubject> | null;
+  readonly tombs: Tomb[] | null;
   readonly live: boolean;
 }
 
@@ -103,7 +105,9 @@ export class Segment {
   readonly dmap = new SeqSet();
   /** Sequences in [first, last] that are not in the file (dropped by a rewrite, or in a damaged frame). */
   readonly absent = new SeqSet();
-  tombs: Tomb[] = [];
+  #tombs: Tomb[] | null = [];
+  /** The tombstones were replaced since the summary was written: they stay in memory. */
+  #tombsChanged = false;
   /** Highest FLOOR record in the file: [first, last]. */
   floor = 0;
   floorLast = 0;
@@ -143,6 +147,18 @@ export class Segment {
     return fss;
   }
 
+  /** The tombstones this segment carries (interior deletes of messages in it or in older segments). */
+  get tombs(): Tomb[] {
+    const tombs = this.#tombs ?? this.#load("fss").tombs!;
+    this.touched?.(this);
+    return tombs;
+  }
+
+  set tombs(tombs: Tomb[]) {
+    this.#tombs = tombs;
+    this.#tombsChanged = true;
+  }
+
   /** Whether any of the index is in memory (an unloaded part is read back on use). */
   get loaded(): boolean {
     return this.#fss !== null || this.#frames !== null;
@@ -153,6 +169,7 @@ export class Segment {
     let n = 0;
     if (this.#frames !== null) n += 128 + this.#frames.length * 64;
     if (this.#fss !== null) for (const subject of this.#fss.keys()) n += 112 + subject.length;
+    if (this.#tombs !== null) for (const t of this.#tombs) n += 64 + t.subject.length;
     return n;
   }
 
@@ -164,6 +181,7 @@ export class Segment {
   /** The summary on disk now matches this segment: its index may be unloaded from here on. */
   summarized(): void {
     this.#sinceSummary = new Map();
+    this.#tombsChanged = false;
   }
 
   /** Drops the index from memory; false (and nothing dropped) when there is no summary to read it back from. */
@@ -171,6 +189,7 @@ export class Segment {
     if (this.#sinceSummary === null || this.reload === null) return false;
     this.#frames = null;
     this.#fss = null;
+    if (!this.#tombsChanged) this.#tombs = null;
     return true;
   }
 
@@ -193,8 +212,9 @@ export class Segment {
       this.#fss = fss;
     }
     if (ix.frames !== null && this.#frames === null) this.#frames = ix.frames;
+    if (ix.tombs !== null && this.#tombs === null) this.#tombs = ix.tombs;
     this.touched?.(this, true);
-    return { frames: this.#frames, fss: this.#fss, live: true };
+    return { frames: this.#frames, fss: this.#fss, tombs: this.#tombs, live: true };
   }
 
   addMsg(seq: number, subject: string, size: number): void {

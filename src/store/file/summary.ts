@@ -259,14 +259,14 @@ export function loadSummaryInto(dir: string, seg: Segment, fileSize: number, rin
 
 /**
  * Part of a finished segment's index read back from its summary: the frame table, or the per-subject counts
- * as the summary has them (the segment takes off what was removed since). Null when the summary is gone or
+ * as the summary has them (the segment takes off what was removed since) with the tombstones. Null when the summary is gone or
  * no longer matches.
  */
 export function readSummaryIndex(dir: string, seg: Segment, ring: Keyring, part: IndexPart): SegmentIndex | null {
   if (part === "frames") {
     const h = readSummary(dir, seg, seg.size, ring, true);
-    return h === null ? null : { frames: h.frames, fss: null, live: false };
+    return h === null ? null : { frames: h.frames, fss: null, tombs: null, live: false };
   }
   const s = readSummary(dir, seg, seg.size, ring);
-  return s === null ? null : { frames: null, fss: s.subjects, live: false };
+  return s === null ? null : { frames: null, fss: s.subjects, tombs: s.tombs, live: false };
 }
