@@ -707,10 +707,11 @@ export class FileStore implements StreamStore {
 
   /** A finished segment's index, unloaded earlier, read back from its summary or else from the file. */
   #reloadIndex(seg: Segment, part: IndexPart): SegmentIndex {
-    const ix = readSummaryIndex(this.#msgsDir, seg, this.#ring, part);
+    const ix = part === "fss" && seg.countsStale ? null : readSummaryIndex(this.#msgsDir, seg, this.#ring, part);
     if (ix !== null) return ix;
-    // The summary went missing or bad since it was written: count again what the stream still holds. A
-    // block that fails its check now is left out of the frames; its messages read as gone.
+    // The summary went missing or bad since it was written, or too much was removed since to remember: count
+    // again what the stream still holds. A block that fails its check now is left out of the frames; its
+    // messages read as gone.
     const again = new Segment(seg.id, seg.path, seg.cipher, seg.keyId, seg.salt, seg.key);
     scanSegment(again, new Uint8Array(readFileSync(seg.path)).subarray(0, seg.size), this.#floor, seg.dmap);
     return { frames: again.frames, fss: again.fss, tombs: again.tombs, live: true };

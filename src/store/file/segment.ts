@@ -47,6 +47,8 @@ export interface Tomb {
 }
 
 let generations = 0;
+/** Subjects whose removals since the summary a segment remembers before it counts from its file instead. */
+const MAX_SINCE_SUMMARY = 256;
 
 export const segmentFileName = (id: number): string => `${String(id).padStart(10, "0")}.seg`;
 export const summaryFileName = (id: number): string => `${String(id).padStart(10, "0")}.sum`;
@@ -97,6 +99,11 @@ export class Segment {
    * back on, the index stays in memory).
    */
   #sinceSummary: Map<string, number> | null = null;
+  /**
+   * Removals since the summary touched more subjects than are worth remembering (a KV bucket's segment): the
+   * counts come back from the file instead (`SegmentIndex.live`), the frame table still from the summary.
+   */
+  #countsStale = false;
   /** Reads the index back (set by the store when the segment becomes unloadable), and marks each use. */
   reload: ((seg: Segment, part: IndexPart) => SegmentIndex) | null = null;
   /** Told of each use, and (`grown`) of each part read back. */
@@ -173,6 +180,11 @@ export class Segment {
     return n;
   }
 
+  /** The per-subject counts are read back from the file, not the summary (see #countsStale). */
+  get countsStale(): boolean {
+    return this.#countsStale;
+  }
+
   /** Whether there is a summary to read the index back from. */
   get unloadable(): boolean {
     return this.#sinceSummary !== null;
@@ -181,6 +193,7 @@ export class Segment {
   /** The summary on disk now matches this segment: its index may be unloaded from here on. */
   summarized(): void {
     this.#sinceSummary = new Map();
+    this.#countsStale = false;
     this.#tombsChanged = false;
   }
 
@@ -237,7 +250,13 @@ export class Segment {
     this.msgs--;
     this.bytes -= size;
     const since = this.#sinceSummary;
-    if (since !== null) since.set(subject, (since.get(subject) ?? 0) + 1);
+    if (since !== null && !this.#countsStale) {
+      since.set(subject, (since.get(subject) ?? 0) + 1);
+      if (since.size > MAX_SINCE_SUMMARY) {
+        this.#countsStale = true;
+        since.clear();
+      }
+    }
     // Unloaded: the count comes back from the summary less what `since` remembers.
     const fss = this.#fss;
     if (fss === null) return;

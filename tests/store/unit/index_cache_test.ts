@@ -6,7 +6,7 @@ import { afterEach, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FileStore } from "../../../src/store/mod.ts";
+import { FileStore, MemStore, type StreamStore } from "../../../src/store/mod.ts";
 import { indexCacheBudget, indexCacheBytes, setIndexCacheBudget } from "../../../src/store/file/index_cache.ts";
 
 const dirs: string[] = [];
@@ -96,4 +96,32 @@ test("a summary gone after opening: the segment's index is counted again from it
   const again = await FileStore.open({ dir, key: "k3y", segmentSize: 8 * 1024, blockSize: 1024 });
   stores.push(again);
   expect(again.subjectCounts()).toEqual(counts);
+});
+
+test("removals over more subjects than a segment remembers: its counts come back from its file", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "natsedge-index-"));
+  dirs.push(dir);
+  const a = await FileStore.open({ dir, key: "k3y", segmentSize: 64 * 1024, blockSize: 4096 });
+  stores.push(a);
+  const model = new MemStore();
+  // In batches: one batch is written whole to one segment.
+  for (let i = 1; i <= 6000; i += 100) {
+    for (const s of [a, model]) {
+      const acks = [];
+      for (let k = i; k < i + 100; k++) acks.push(s.append(`s.${k % 1500}`, null, enc.encode(`m${k}`), 1_000_000 + k));
+      await Promise.all(acks);
+    }
+  }
+  setIndexCacheBudget(1);
+  for (const s of [a, model]) for (let q = 2; q <= 1200; q += 2) await s.remove(q);
+  const seen = (s: StreamStore) => {
+    const { lost: _, ...state } = s.state();
+    return { counts: s.subjectCounts(), state, wild: s.loadNext("s.1*", 1)?.seq };
+  };
+  expect(seen(a)).toEqual(seen(model));
+  // The first segment's counts unloaded (another segment used since), then the segment dropped whole: its
+  // per-subject counts come off the stream's.
+  a.load(2500);
+  for (const s of [a, model]) await s.compact(1801);
+  expect(seen(a)).toEqual(seen(model));
 });
