@@ -5,7 +5,8 @@
  * summaries on the next use, so a store's memory follows what is being worked on, not what is stored.
  *
  * The budget is a share of the process memory target (`memory_limit`, src/runtime/memory.ts); a store over
- * it unloads its own least recently used segments. The idle trim unloads every one.
+ * it unloads its own least recently used segments' counts and tombstones, then their frame tables. The idle
+ * trim unloads every one.
  */
 import { memoryTarget, onIdleTrim } from "../../runtime/memory.ts";
 import type { IndexPart, Segment, SegmentIndex } from "./segment.ts";
@@ -110,6 +111,17 @@ export class IndexCache {
     holding.add(this);
     this.#last = seg;
     const budget = indexCacheBudget();
+    if (pool.bytes <= budget) return;
+    // Counts and tombstones go first, least recently used first: they are most of the bytes (a KV bucket's
+    // segment holds a count per key and a tombstone per update), and reads by sequence need only the frame
+    // table, which comes back from the summary only after decrypting all of it.
+    for (const [s, cost] of this.#segs) {
+      if (pool.bytes <= budget) return;
+      if (s === seg || !s.unloadCounts()) continue;
+      const now = s.indexCost();
+      this.#segs.set(s, now);
+      this.#add(now - cost);
+    }
     while (pool.bytes > budget && this.#segs.size > 1) {
       const oldest = this.#segs.keys().next().value!;
       this.#untrack(oldest);

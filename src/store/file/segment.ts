@@ -197,6 +197,17 @@ export class Segment {
     this.#tombsChanged = false;
   }
 
+  /**
+   * Drops the per-subject counts and tombstones, keeping the frame table; false when there were none to drop
+   * or no summary to read them back from.
+   */
+  unloadCounts(): boolean {
+    if (this.#sinceSummary === null || this.reload === null || this.#fss === null) return false;
+    this.#fss = null;
+    if (!this.#tombsChanged) this.#tombs = null;
+    return true;
+  }
+
   /** Drops the index from memory; false (and nothing dropped) when there is no summary to read it back from. */
   unload(): boolean {
     if (this.#sinceSummary === null || this.reload === null) return false;
