@@ -10,7 +10,7 @@ import fs from "node:fs";
 import { loadOptions } from "../config/load.ts";
 import { ConfigError } from "../config/errors.ts";
 import type { JetStreamOptions } from "../config/options.ts";
-import { locateStoreDir, StoreKeyError, StoreProvider, type StreamVerification, type UnreadableStretch } from "../store/mod.ts";
+import { locateStoreDir, prepareCiphers, StoreKeyError, StoreProvider, type StreamVerification, type UnreadableStretch } from "../store/mod.ts";
 
 const USAGE = "Usage: natsedge store verify [<store_dir>] [--repair] [-c, --config <file>]\n";
 
@@ -59,6 +59,8 @@ export async function storeCommand(args: string[]): Promise<number> {
     return VerifyExit.Usage;
   }
   const stores = new StoreProvider("jetstream", { storeDir, key: js?.key, prevKey: js?.prev_key, cipher: js?.cipher });
+  // Verifying reads synchronously: every cipher a stream may hold must be loaded first.
+  if (js?.key || js?.prev_key) await prepareCiphers(undefined, true);
   const first = verifyAll(stores);
   const status = report(first);
   if (!parsed.repair || !first.some((o) => o.kind === "checked" && o.v.repairs.length > 0)) return status;

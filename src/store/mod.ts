@@ -24,6 +24,6 @@ export { MemStore } from "./memstore.ts";
 export { parseMessageTTL, TTL_NEVER, TtlError } from "./ttl.ts";
 export { FileStore } from "./file/filestore.ts";
 export type { FileStoreOptions } from "./file/filestore.ts";
-export { type Cipher, chachaImplementation, cipherName, defaultCipher } from "./file/aead.ts";
+export { type Cipher, chachaImplementation, cipherName, defaultCipher, prepareCiphers } from "./file/aead.ts";
 export type { StreamVerification, UnreadableStretch } from "./file/verify.ts";
 export { locateStoreDir, type OpenOptions, StoreProvider, type StoreProviderOptions, type Subsystem } from "./provider.ts";

@@ -21,15 +21,16 @@ let preferNative = true;
 let native: NativeAead | null = null;
 
 /**
- * Loads libsodium (its WebAssembly initialises asynchronously) and the system's libcrypto for
- * ChaCha20-Poly1305. Stores call this before sealing or opening anything, so a server without an encrypted
- * store loads neither. `nativeChaCha` false keeps ChaCha on libsodium from then on (tests run both paths).
+ * Loads the system's libcrypto for ChaCha20-Poly1305 and, where that does not load or `xchacha` says
+ * XChaCha20-Poly1305 will be used, libsodium (its WebAssembly initialises asynchronously, and stays: 9 MB).
+ * Stores call this before sealing or opening anything, so a server without an encrypted store loads
+ * neither. `nativeChaCha` false keeps ChaCha on libsodium from then on (tests run both paths).
  */
-export async function prepareCiphers(nativeChaCha?: boolean): Promise<void> {
+export async function prepareCiphers(nativeChaCha?: boolean, xchacha = false): Promise<void> {
   if (nativeChaCha !== undefined) preferNative = nativeChaCha;
   if (preferNative && libcrypto === undefined) libcrypto = await (await import("../../runtime/libcrypto.ts")).loadLibcryptoChaCha();
   native = preferNative ? (libcrypto ?? null) : null;
-  if (sodium !== null) return;
+  if (sodium !== null || (native !== null && !xchacha)) return;
   const mod = (await import("libsodium-wrappers")).default;
   await mod.ready;
   sodium = mod;
@@ -42,7 +43,7 @@ export async function chachaImplementation(): Promise<string> {
 }
 
 function lib(): Sodium {
-  if (sodium === null) throw new Error("ChaCha ciphers used before prepareCiphers()");
+  if (sodium === null) throw new Error("libsodium used before prepareCiphers() loaded it");
   return sodium;
 }
 
@@ -135,6 +136,8 @@ export function seal(
 /** Opens ciphertext ‖ tag; throws AuthError (Go's text) when the key is wrong or the bytes were altered. */
 export function open(id: number, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array {
   if (sealed.length < TAG_LENGTH) throw new AuthError(id);
+  // Outside the try: libsodium not loaded is a bug to see, not a wrong key.
+  const s = id === CipherId.XChaCha || (id === CipherId.ChaCha && native === null) ? lib() : null;
   try {
     if (id === CipherId.Aes) {
       const d = createDecipheriv("aes-256-gcm", key, nonce);
@@ -149,10 +152,9 @@ export function open(id: number, key: Uint8Array, nonce: Uint8Array, aad: Uint8A
       if (body === null) throw new AuthError(id);
       return body;
     }
-    const s = lib();
     return id === CipherId.XChaCha
-      ? s.crypto_aead_xchacha20poly1305_ietf_decrypt(null, sealed, aad, nonce, key)
-      : s.crypto_aead_chacha20poly1305_ietf_decrypt(null, sealed, aad, nonce, key);
+      ? s!.crypto_aead_xchacha20poly1305_ietf_decrypt(null, sealed, aad, nonce, key)
+      : s!.crypto_aead_chacha20poly1305_ietf_decrypt(null, sealed, aad, nonce, key);
   } catch {
     throw new AuthError(id);
   }

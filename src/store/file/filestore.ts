@@ -4,7 +4,8 @@
  *   <dir>/key.chk           key check (encrypted stores only)
  *   <dir>/meta.inf          stream metadata blob;  <dir>/obs/<consumer>.inf  consumer metadata blobs
  *   <dir>/msgs/<id>.seg     segments: header + frames (see frame.ts), records inside (see records.ts)
- *   <dir>/msgs/<id>.sum     segment summaries, so recovery need not read finished segments (summary.ts)
+ *   <dir>/msgs/<id>.sum     segment summaries, so recovery need not read finished segments (summary.ts), and
+ *                           a finished segment's index can leave memory and be read back (index_cache.ts)
  *
  * Writing: append() encodes the record into the open block in memory and returns a promise; every append of
  * the same tick is sealed and written with one write() in a microtask (group commit), and the promises
@@ -20,10 +21,12 @@
  */
 import { fsyncSync, ftruncateSync, mkdirSync, openSync, closeSync, fstatSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { type Cipher, cipherId, defaultCipher, prepareCiphers, type SealObserver } from "./aead.ts";
+import { type Cipher, cipherId, CipherId, defaultCipher, prepareCiphers, type SealObserver } from "./aead.ts";
 import { BlockCache } from "./block_cache.ts";
+import { IndexCache } from "./index_cache.ts";
 import { encodeSegmentHeader, sealFrames } from "./frame.ts";
 import { GroupCommit } from "./group_commit.ts";
+import { holdsCipher } from "./held_ciphers.ts";
 import { KeyFileAction, type Keyring, openKeyring, writeKeyFile } from "./keyring.ts";
 import { Purpose, randomSalt } from "./keys.ts";
 import { consumerMetaPath, loadMeta, removeMetaFile, streamMetaPath, writeMetaFile } from "./meta_files.ts";
@@ -31,9 +34,9 @@ import { type Block, indexBlock, msgAt, type PendingBlock, RecordWriter, subject
 import { type Recovered, recoverSegments } from "./recover.ts";
 import { scanSegment } from "./scan.ts";
 import { rewriteSegment } from "./rewrite.ts";
-import { type FrameRef, Segment, segmentFileName, segmentFor, summaryFileName, type Tomb } from "./segment.ts";
+import { type FrameRef, type IndexPart, Segment, type SegmentIndex, segmentFileName, segmentFor, summaryFileName, type Tomb } from "./segment.ts";
 import { fsyncDir, fsyncFile } from "./sealed_file.ts";
-import { writeSummaryFile } from "./summary.ts";
+import { readSummaryIndex, writeSummaryFile } from "./summary.ts";
 import { StoreClosedError, StoreError } from "../errors.ts";
 import { isLiteralFilter, type SubjectMatcher, subjectMatcher } from "../filter.ts";
 import { checkDiscardNew, type Limits, normalizeLimits } from "../limits.ts";
@@ -97,6 +100,7 @@ export class FileStore implements StreamStore {
   readonly #observe: SealObserver | undefined;
   readonly #onDamage: ((lost: LostRange) => void) | undefined;
   readonly #cache = new BlockCache();
+  readonly #indexes = new IndexCache((seg, part) => this.#reloadIndex(seg, part));
   readonly #subjects = new SubjectIndex((subject, from, to, backward) => this.#find(subject, from, to, backward));
   readonly #age = new AgeTimer(() => this.#expire());
   /** The messages with a Nats-TTL header, rebuilt from their headers at open. */
@@ -163,10 +167,10 @@ export class FileStore implements StreamStore {
    * key, an encrypted store without a key, or data under a key that is not configured.
    */
   static async open(o: FileStoreOptions): Promise<FileStore> {
-    // Any segment may be sealed with ChaCha, whatever cipher new data uses: load that code first. Without a
-    // key nothing is sealed or opened (the keyring refuses a sealed store), and loading libsodium's
-    // WebAssembly is 15-25 ms of every restart.
-    if (o.key || o.prevKey) await prepareCiphers();
+    // Any segment may be sealed with ChaCha or XChaCha, whatever cipher new data uses: load that code first.
+    // Without a key nothing is sealed or opened (the keyring refuses a sealed store), and loading libsodium's
+    // WebAssembly is 15-25 ms of every restart and 9 MB for good, so only where XChaCha is met.
+    if (o.key || o.prevKey) await prepareCiphers(undefined, o.cipher === "xchacha" || holdsCipher(o.dir, CipherId.XChaCha));
     return FileStore.#openPrepared(o);
   }
 
@@ -184,11 +188,13 @@ export class FileStore implements StreamStore {
         fs.#meta = meta.stream;
         fs.#consumers = meta.consumers;
         fs.#repair(rec, meta.stale.length > 0, o.repair === true);
+        for (const s of fs.#segs) if (s !== fs.#active) fs.#indexes.add(s);
       } catch (err) {
         fs.#closed = true;
         void fs.#gc.close();
         for (const s of fs.#segs) s.close();
         fs.#cache.clear();
+        fs.#indexes.close();
         throw err;
       }
       return Promise.resolve(fs);
@@ -390,6 +396,7 @@ export class FileStore implements StreamStore {
       }
       for (const s of this.#segs) s.close();
       this.#cache.clear();
+      this.#indexes.close();
     }
   }
 
@@ -688,6 +695,7 @@ export class FileStore implements StreamStore {
     fsyncSync(old.fd());
     this.#writeSummary(old);
     this.#startSegment(old.id + 1);
+    this.#indexes.add(old);
     // The new segment must know the floor even if the old ones all go away.
     this.#floorDirty = true;
     this.#commit();
@@ -695,6 +703,18 @@ export class FileStore implements StreamStore {
 
   #writeSummary(seg: Segment): void {
     this.#written += writeSummaryFile(this.#msgsDir, seg, this.#ring, this.#observe);
+  }
+
+  /** A finished segment's index, unloaded earlier, read back from its summary or else from the file. */
+  #reloadIndex(seg: Segment, part: IndexPart): SegmentIndex {
+    const ix = part === "fss" && seg.countsStale ? null : readSummaryIndex(this.#msgsDir, seg, this.#ring, part);
+    if (ix !== null) return ix;
+    // The summary went missing or bad since it was written, or too much was removed since to remember: count
+    // again what the stream still holds. A block that fails its check now is left out of the frames; its
+    // messages read as gone.
+    const again = new Segment(seg.id, seg.path, seg.cipher, seg.keyId, seg.salt, seg.key);
+    scanSegment(again, new Uint8Array(readFileSync(seg.path)).subarray(0, seg.size), this.#floor, seg.dmap);
+    return { frames: again.frames, fss: again.fss, tombs: again.tombs, live: true };
   }
 
   /** Compacts a finished segment (see rewrite.ts) and swaps it in. */
@@ -708,8 +728,10 @@ export class FileStore implements StreamStore {
     });
     this.#written += written;
     seg.close();
+    this.#indexes.delete(seg);
     this.#segs[this.#segs.indexOf(seg)] = next;
     this.#writeSummary(next);
+    this.#indexes.add(next);
   }
 
   /** After a batch is durable: unlink emptied segments, compact one sparse segment. */
@@ -752,6 +774,7 @@ export class FileStore implements StreamStore {
       }
     }
     fsyncDir(this.#msgsDir);
+    this.#indexes.delete(seg);
     this.#segs = this.#segs.filter((s) => s !== seg);
   }
 
@@ -985,8 +1008,10 @@ export class FileStore implements StreamStore {
     this.#msgs -= seg.msgs - again.msgs;
     this.#bytes -= seg.bytes - again.bytes;
     seg.close();
+    this.#indexes.delete(seg);
     this.#segs[this.#segs.indexOf(seg)] = again;
     this.#writeSummary(again);
+    this.#indexes.add(again);
     this.#firstTsSeq = 0;
     this.#advanceFirst();
     for (const d of scan.damage) {

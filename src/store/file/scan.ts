@@ -58,7 +58,7 @@ export function walkFrames(
  * Fills `seg` from `b` (the whole file). Messages below `floor` or in `removed` (sequences the stream has
  * already removed, when a segment is read again) are recorded as present but not live.
  */
-export function scanSegment(seg: Segment, b: Uint8Array, floor: number, removed?: ReadonlySet<number>): ScanResult {
+export function scanSegment(seg: Segment, b: Uint8Array, floor: number, removed?: { has(seq: number): boolean }): ScanResult {
   const damage: Damage[] = [];
   let prevLast = 0;
   // Sequences missing between records (dropped by an earlier rewrite, or in a damaged block) are absent.

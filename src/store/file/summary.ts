@@ -5,6 +5,8 @@
  * segment salt and size match the segment file; anything else sends recovery back to scanning the segment.
  * Counts are live as of the summary, with the removals already applied listed in `dmap`, so recovery applies
  * only the tombstones it does not list (and rescans the one segment the stream floor cuts through).
+ * A summary is never rewritten for removals: an open store reads a finished segment's frame table and counts
+ * back from it when it unloaded them (index_cache.ts), and the segment takes off what it removed since.
  */
 import { join } from "node:path";
 import type { SealObserver } from "./aead.ts";
@@ -12,7 +14,7 @@ import { decodeString, getU64, putU64, utf8, view } from "./bytes.ts";
 import { keyFor, type Keyring } from "./keyring.ts";
 import { Purpose, SALT_LENGTH } from "./keys.ts";
 import { encodeSealedFile, openSealedFile, parseSealedFile, readFileOrNull, writeFileAtomic } from "./sealed_file.ts";
-import { type FrameRef, type SegSubject, type Segment, summaryFileName, type Tomb } from "./segment.ts";
+import { type FrameRef, type IndexPart, type SegSubject, type Segment, type SegmentIndex, summaryFileName, type Tomb } from "./segment.ts";
 
 export const SUMMARY_MAGIC = "NESM";
 
@@ -146,8 +148,10 @@ export function encodeSummary(s: Summary): Uint8Array {
   return o.buf.slice(0, o.len);
 }
 
-export function decodeSummary(b: Uint8Array): Summary {
-  const i = new In(b);
+/** The summary's leading part: which segment file it describes, and the frame table. */
+type SummaryHead = Pick<Summary, "salt" | "size" | "counter" | "floor" | "floorLast" | "floorTs" | "frames">;
+
+function decodeHead(i: In): SummaryHead {
   const salt = i.bytes(SALT_LENGTH);
   const size = i.u64();
   const counter = i.u64();
@@ -157,6 +161,12 @@ export function decodeSummary(b: Uint8Array): Summary {
   i.u64();
   const frames: FrameRef[] = [];
   for (let n = i.u32(); n > 0; n--) frames.push({ off: i.u64(), len: i.u32(), first: i.u64(), last: i.u64() });
+  return { salt, size, counter, floor, floorLast, floorTs, frames };
+}
+
+export function decodeSummary(b: Uint8Array): Summary {
+  const i = new In(b);
+  const { salt, size, counter, floor, floorLast, floorTs, frames } = decodeHead(i);
   const first = i.u64();
   const last = i.u64();
   const msgs = i.u64();
@@ -196,25 +206,38 @@ export function writeSummaryFile(dir: string, seg: Segment, ring: Keyring, obser
   });
   const file = encodeSealedFile(SUMMARY_MAGIC, body, { key: ring.current, cipher: ring.cipher, purpose: Purpose.Summary, observe });
   writeFileAtomic(join(dir, summaryFileName(seg.id)), file);
+  seg.summarized();
   return file.length;
+}
+
+/**
+ * `seg`'s summary when there is one and it matches the segment file (salt and size), else null; with
+ * `framesOnly` decoded only as far as the frame table (decoding a thousand subjects costs ten times more).
+ */
+function readSummary(dir: string, seg: Segment, fileSize: number, ring: Keyring, framesOnly: true): SummaryHead | null;
+function readSummary(dir: string, seg: Segment, fileSize: number, ring: Keyring, framesOnly?: false): Summary | null;
+function readSummary(dir: string, seg: Segment, fileSize: number, ring: Keyring, framesOnly = false): SummaryHead | null {
+  const path = join(dir, summaryFileName(seg.id));
+  const raw = readFileOrNull(path);
+  if (raw === null) return null;
+  let s: SummaryHead;
+  try {
+    const f = parseSealedFile(path, SUMMARY_MAGIC, raw);
+    const key = keyFor(ring, f.keyId);
+    if (key === undefined) return null;
+    const body = openSealedFile(f, key, Purpose.Summary);
+    s = framesOnly ? decodeHead(new In(body)) : decodeSummary(body);
+  } catch {
+    // A damaged, foreign or stale summary only costs a scan.
+    return null;
+  }
+  return s.size === fileSize && s.salt.every((b, i) => b === seg.salt[i]) ? s : null;
 }
 
 /** Fills `seg` from its summary when the summary matches the segment file (salt and size); false otherwise. */
 export function loadSummaryInto(dir: string, seg: Segment, fileSize: number, ring: Keyring): boolean {
-  const path = join(dir, summaryFileName(seg.id));
-  const raw = readFileOrNull(path);
-  if (raw === null) return false;
-  let s: Summary;
-  try {
-    const f = parseSealedFile(path, SUMMARY_MAGIC, raw);
-    const key = keyFor(ring, f.keyId);
-    if (key === undefined) return false;
-    s = decodeSummary(openSealedFile(f, key, Purpose.Summary));
-  } catch {
-    // A damaged, foreign or stale summary only costs a scan.
-    return false;
-  }
-  if (s.size !== fileSize || !s.salt.every((b, i) => b === seg.salt[i])) return false;
+  const s = readSummary(dir, seg, fileSize, ring);
+  if (s === null) return false;
   seg.size = s.size;
   seg.counter = s.counter;
   seg.frames = s.frames;
@@ -230,5 +253,20 @@ export function loadSummaryInto(dir: string, seg: Segment, fileSize: number, rin
   seg.floor = s.floor;
   seg.floorLast = s.floorLast;
   seg.floorTs = s.floorTs;
+  seg.summarized();
   return true;
+}
+
+/**
+ * Part of a finished segment's index read back from its summary: the frame table, or the per-subject counts
+ * as the summary has them (the segment takes off what was removed since) with the tombstones. Null when the summary is gone or
+ * no longer matches.
+ */
+export function readSummaryIndex(dir: string, seg: Segment, ring: Keyring, part: IndexPart): SegmentIndex | null {
+  if (part === "frames") {
+    const h = readSummary(dir, seg, seg.size, ring, true);
+    return h === null ? null : { frames: h.frames, fss: null, tombs: null, live: false };
+  }
+  const s = readSummary(dir, seg, seg.size, ring);
+  return s === null ? null : { frames: null, fss: s.subjects, tombs: s.tombs, live: false };
 }

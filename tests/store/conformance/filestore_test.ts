@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { FileStore, type StreamStore } from "../../../src/store/mod.ts";
 import { prepareCiphers } from "../../../src/store/file/aead.ts";
 import type { Cipher } from "../../../src/store/mod.ts";
-import { storeConformance } from "./suite.ts";
+import { setIndexCacheBudget } from "../../../src/store/file/index_cache.ts";
+import { type StoreFactory, storeConformance } from "./suite.ts";
 
 /** `nativeChaCha` false runs ChaCha20-Poly1305 on libsodium instead of the system's libcrypto. */
 function fileFactory(cipher: Cipher | null, nativeChaCha = true) {
@@ -52,3 +53,20 @@ storeConformance("file + ChaCha20-Poly1305", fileFactory("chacha"));
 storeConformance("file + ChaCha20-Poly1305 on libsodium", fileFactory("chacha", false));
 storeConformance("file + AES-256-GCM", fileFactory("aes"));
 storeConformance("file + XChaCha20-Poly1305", fileFactory("xchacha"));
+
+/** Only the last segment used keeps its index in memory: the others are read back from their summaries. */
+function unloadingIndexes(f: StoreFactory): StoreFactory {
+  return {
+    open(limits) {
+      setIndexCacheBudget(1);
+      return f.open(limits);
+    },
+    reopen: f.reopen,
+    async cleanup() {
+      await f.cleanup();
+      setIndexCacheBudget(null);
+    },
+  };
+}
+
+storeConformance("file + ChaCha20-Poly1305, segment indexes unloaded", unloadingIndexes(fileFactory("chacha")));
