@@ -1,7 +1,7 @@
 /**
  * Edge footprint, natsedge beside nats-server in one run (issue 20's table):
  *
- *   bun bench/footprint.ts [--skip-build] [--only idle,conns,store]
+ *   bun bench/footprint.ts [--skip-build] [--only idle,conns,store,pub]
  *
  * For each server (nats-server 2.9.10, the compiled ./natsedge, and ./natsedge with memory_limit 512MB, what
  * a 512 MB device gets by default, and 128MB):
@@ -12,23 +12,31 @@
  *   store  1 000 000 × 128 B JetStream async publishes (natsbench js-pub-async, window 256) into a
  *          ChaCha20-Poly1305-encrypted file store: peak RSS (VmHWM), RSS 5 s and 15 s after (natsedge's
  *          idle trim runs within two 5 s checks of the end).
+ *   pub    JetStream async publish (natsbench js-pub-async, window 256) of PUB_N messages at 128 B and 1 KiB
+ *          into a plaintext and a ChaCha20-Poly1305 file store, each on a fresh server, PUB_ROUNDS rounds
+ *          interleaved (the order alternates per round, so a neighbour's load lands on both): median msgs/s
+ *          and the ChaCha / plaintext ratio of the medians, and the server's CPU per message (utime+stime),
+ *          which a loaded machine disturbs far less than the rate. nats-server and natsedge (default memory).
  * Env: NATSEDGE_BIN (default ./natsedge, built by ./compile.sh unless --skip-build), CONNS (5000),
- * SUBS (100000), STORE_N (1000000). Prints a markdown table and writes bench/results/footprint-STAMP.md.
+ * SUBS (100000), STORE_N (1000000), PUB_N (300000), PUB_ROUNDS (3). Prints a markdown table and writes
+ * bench/results/footprint-STAMP.md.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect, type Socket } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const ROOT = join(import.meta.dir, "..");
 const args = process.argv.slice(2);
 const onlyAt = args.indexOf("--only");
-const only = new Set((onlyAt >= 0 ? args[onlyAt + 1]! : "idle,conns,store").split(","));
+const only = new Set((onlyAt >= 0 ? args[onlyAt + 1]! : "idle,conns,store,pub").split(","));
 const BIN = process.env.NATSEDGE_BIN ?? join(ROOT, "natsedge");
 const CONNS = Number(process.env.CONNS ?? 5000);
 const SUBS = Number(process.env.SUBS ?? 100_000);
 const STORE_N = Number(process.env.STORE_N ?? 1_000_000);
+const PUB_N = Number(process.env.PUB_N ?? 300_000);
+const PUB_ROUNDS = Number(process.env.PUB_ROUNDS ?? 3);
 const NATSBENCH = join(ROOT, "..", "shared", "bench", "bin", "natsbench");
 const KEY = "natsbench-not-a-secret-key-0123456789";
 const WORK = mkdtempSync(join(tmpdir(), "natsedge-footprint-"));
@@ -58,11 +66,30 @@ function status(pid: number, field: "VmRSS" | "VmHWM"): number {
   return Number(m[1]) * 1024;
 }
 
+/** A port the kernel just handed out: other helpers' benchmarks on this machine use fixed ranges too. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** CPU seconds (user + system) the process has used, from /proc/PID/stat (clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 let portSeq = 0;
 async function start(s: Server, encrypted: boolean): Promise<{ proc: ChildProcess; port: number; dir: string }> {
   const dir = join(WORK, `run${++portSeq}`);
   mkdirSync(dir);
-  const port = 4600 + portSeq;
+  const port = await freePort();
   const conf = join(dir, "server.conf");
   const js = encrypted ? `jetstream { store_dir: "${dir}/store", key: "${KEY}", cipher: chacha }` : `jetstream { store_dir: "${dir}/store" }`;
   // max_connections and max_subscriptions are unlimited by default in both; max_payload stays default.
@@ -148,6 +175,19 @@ async function burst(port: number): Promise<void> {
   c!.close();
 }
 
+/** One natsbench js-pub-async run against `port`: msgs/s, and whether the run hit its time cap. */
+function jsPubAsync(port: number, size: number, n: number, stream: string): { rate: number; truncated: boolean } {
+  const r = spawnSync(NATSBENCH, ["js-pub-async", "-size", String(size), "-n", String(n), "-window", "256", "-stream", stream, "-max", "120s", "-drain", "20s"], {
+    env: { ...process.env, NATS_URL: `nats://127.0.0.1:${port}` },
+    encoding: "utf8",
+  });
+  const line = r.stdout.trim().split("\n").at(-1) ?? "{}";
+  const j = JSON.parse(line) as { msgs_per_s?: number; truncated?: boolean };
+  return { rate: j.msgs_per_s ?? 0, truncated: j.truncated === true };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
 const MB = (b: number) => (b / 2 ** 20).toFixed(1);
 const KB = (b: number) => (b / 1024).toFixed(2);
 type Figures = Record<string, string>;
@@ -188,21 +228,55 @@ for (const s of SERVERS) {
   }
   if (only.has("store")) {
     const { proc, port } = await start(s, true);
-    const r = spawnSync(NATSBENCH, ["js-pub-async", "-size", "128", "-n", String(STORE_N), "-window", "256", "-stream", "BENCH128", "-max", "120s", "-drain", "20s"], {
-      env: { ...process.env, NATS_URL: `nats://127.0.0.1:${port}` },
-      encoding: "utf8",
-    });
-    const line = r.stdout.trim().split("\n").at(-1) ?? "{}";
-    const j = JSON.parse(line) as { msgs_per_s?: number; truncated?: boolean };
+    const j = jsPubAsync(port, 128, STORE_N, "BENCH128");
     const peak = status(proc.pid!, "VmHWM");
     await sleep(5000);
     const settled = status(proc.pid!, "VmRSS");
-    f[`store ${STORE_N / 1e6}M × 128 B ChaCha: msgs/s`] = `${Math.round(j.msgs_per_s ?? 0)}${j.truncated ? " (truncated)" : ""}`;
+    f[`store ${STORE_N / 1e6}M × 128 B ChaCha: msgs/s`] = `${Math.round(j.rate)}${j.truncated ? " (truncated)" : ""}`;
     f["peak RSS while storing (MB)"] = MB(peak);
     f["RSS 5 s after (MB)"] = MB(settled);
     await sleep(10_000);
     f["RSS 15 s after (MB)"] = MB(status(proc.pid!, "VmRSS"));
     await stop(proc);
+  }
+}
+
+if (only.has("pub")) {
+  const rates = new Map<string, number[]>();
+  // The server's CPU per message: under a neighbour's load the rate swings by tens of percent, the CPU a
+  // message costs much less, and where the server is the bottleneck its ratio is the quiet machine's.
+  const cpus = new Map<string, number[]>();
+  for (let round = 0; round < PUB_ROUNDS; round++) {
+    for (const s of SERVERS.slice(0, 2)) {
+      for (const size of [128, 1024]) {
+        const modes = round % 2 === 0 ? [false, true] : [true, false];
+        for (const encrypted of modes) {
+          const { proc, port } = await start(s, encrypted);
+          const cpu0 = cpuSeconds(proc.pid!);
+          const r = jsPubAsync(port, size, PUB_N, `BENCH${size}`);
+          const cpu = cpuSeconds(proc.pid!) - cpu0;
+          await stop(proc);
+          const k = `${s.label}|${size}|${encrypted}`;
+          rates.set(k, [...(rates.get(k) ?? []), r.rate]);
+          cpus.set(k, [...(cpus.get(k) ?? []), (cpu * 1e6) / PUB_N]);
+        }
+      }
+    }
+  }
+  for (const s of SERVERS.slice(0, 2)) {
+    const f = rows.get(s.label)!;
+    for (const size of [128, 1024]) {
+      const plain = median(rates.get(`${s.label}|${size}|false`)!);
+      const chacha = median(rates.get(`${s.label}|${size}|true`)!);
+      f[`js-pub-async ${size} B plaintext / ChaCha: msgs/s (median of ${PUB_ROUNDS})`] = `${Math.round(plain)} / ${Math.round(chacha)}`;
+      f[`js-pub-async ${size} B ChaCha / plaintext`] = (chacha / plain).toFixed(2);
+      const all = (enc: boolean) => rates.get(`${s.label}|${size}|${enc}`)!.map((x) => Math.round(x)).join(", ");
+      f[`js-pub-async ${size} B msgs/s per round, plaintext; ChaCha`] = `${all(false)}; ${all(true)}`;
+      const cpuPlain = median(cpus.get(`${s.label}|${size}|false`)!);
+      const cpuChaCha = median(cpus.get(`${s.label}|${size}|true`)!);
+      f[`js-pub-async ${size} B server CPU µs/msg, plaintext / ChaCha`] = `${cpuPlain.toFixed(2)} / ${cpuChaCha.toFixed(2)}`;
+      f[`js-pub-async ${size} B plaintext CPU / ChaCha CPU`] = (cpuPlain / cpuChaCha).toFixed(2);
+    }
   }
 }
 

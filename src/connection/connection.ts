@@ -234,6 +234,9 @@ export class Connection implements ConnHandler {
 
   private onPingTimer(): void {
     if (this.closed) return;
+    // Once per ping interval a connection with nothing pending gives its outbound buffer back: an idle
+    // client then holds none, and a busy one allocates it again at its next write.
+    this.out.release();
     const o = this.host.options;
     if (Date.now() - this.lastIn < o.ping_interval && this.pingsOut === 0) return;
     if (this.pingsOut + 1 > o.ping_max) {

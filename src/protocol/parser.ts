@@ -153,7 +153,8 @@ export class Parser {
   private as = 0;
   private argBuf: Uint8Array | null = null;
   private argLen = 0;
-  private readonly scratch: Uint8Array;
+  /** Allocated at the first frame split across reads: most connections never have one. */
+  private scratchBuf: Uint8Array | null = null;
   private msgBuf: Uint8Array | null = null;
   private msgLen = 0;
   readonly pa: PubArg = {
@@ -170,7 +171,13 @@ export class Parser {
   ) {
     this.maxPayload = maxPayload;
     this.maxControlLine = maxControlLine;
-    this.scratch = new Uint8Array(maxControlLine + 1);
+  }
+
+  /** The buffer a split control line is copied into, big enough for the longest one allowed. */
+  private scratch(): Uint8Array {
+    const want = this.maxControlLine + 1;
+    if (this.scratchBuf === null || this.scratchBuf.length < want) this.scratchBuf = new Uint8Array(want);
+    return this.scratchBuf;
   }
 
   /**
@@ -552,7 +559,7 @@ export class Parser {
         const n = len - this.as;
         // Checking before copying keeps a client from making us buffer an unbounded control line.
         this.checkPartial(n, buf[len - 1] === CR);
-        this.argBuf = this.scratch;
+        this.argBuf = this.scratch();
         this.argBuf.set(buf.subarray(this.as, len), 0);
         this.argLen = n;
       }
@@ -634,8 +641,9 @@ export class Parser {
     const start = pa.accEnd > pa.accStart ? pa.accStart : pa.subjStart;
     let end = pa.replyEnd > pa.subjEnd ? pa.replyEnd : pa.subjEnd;
     if (q.length > 0 && q[q.length - 1]! > end) end = q[q.length - 1]!;
-    this.scratch.set(pa.buf.subarray(start, end), 0);
-    pa.buf = this.scratch;
+    const scratch = this.scratch();
+    scratch.set(pa.buf.subarray(start, end), 0);
+    pa.buf = scratch;
     pa.subjStart -= start;
     pa.subjEnd -= start;
     if (pa.replyStart !== pa.replyEnd) {
@@ -651,7 +659,7 @@ export class Parser {
       }
       for (let k = 0; k < q.length; k++) q[k]! -= start;
     }
-    this.argBuf = this.scratch;
+    this.argBuf = scratch;
     this.argLen = end - start;
   }
 

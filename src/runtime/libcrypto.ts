@@ -5,7 +5,11 @@
  * loaded, `loadLibcryptoChaCha` returns null and the store keeps libsodium.
  */
 
-/** Seals and opens with one reused EVP context; `open` returns null when the tag does not verify. */
+/**
+ * Seals and opens with two reused EVP contexts, one per direction, each bound to the cipher once: OpenSSL 3
+ * fetches and sets up the cipher again on every init that names it, which cost more than sealing a small
+ * block; an init with only the key and nonce does not. `open` returns null when the tag does not verify.
+ */
 export interface NativeAead {
   readonly library: string;
   /** Writes ciphertext ‖ 16-byte tag into `out` at `off`. */
@@ -79,8 +83,10 @@ function bindDeno(library: string): Evp {
 
 function make(library: string, evp: Evp): NativeAead | null {
   const cipher = evp.EVP_chacha20_poly1305();
-  const ctx = evp.EVP_CIPHER_CTX_new();
-  if (!cipher || !ctx) return null;
+  const enc = evp.EVP_CIPHER_CTX_new();
+  const dec = evp.EVP_CIPHER_CTX_new();
+  if (!cipher || !enc || !dec) return null;
+  if (evp.EVP_EncryptInit_ex(enc, cipher, null, null, null) !== 1 || evp.EVP_DecryptInit_ex(dec, cipher, null, null, null) !== 1) return null;
   const outl = new Int32Array(1);
   const outlBytes = new Uint8Array(outl.buffer);
   const tag = new Uint8Array(TAG);
@@ -89,22 +95,22 @@ function make(library: string, evp: Evp): NativeAead | null {
     library,
     seal(key, nonce, aad, plaintext, out, off) {
       const dst = out.subarray(off, off + plaintext.length + TAG);
-      if (evp.EVP_EncryptInit_ex(ctx, cipher, null, key, nonce) !== 1) throw new Error("libcrypto: EVP_EncryptInit_ex failed");
-      if (aad.length > 0) evp.EVP_EncryptUpdate(ctx, null, outlBytes, aad, aad.length);
-      if (plaintext.length > 0) evp.EVP_EncryptUpdate(ctx, dst, outlBytes, plaintext, plaintext.length);
-      evp.EVP_EncryptFinal_ex(ctx, scratch, outlBytes);
-      evp.EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, TAG, tag);
+      if (evp.EVP_EncryptInit_ex(enc, null, null, key, nonce) !== 1) throw new Error("libcrypto: EVP_EncryptInit_ex failed");
+      if (aad.length > 0) evp.EVP_EncryptUpdate(enc, null, outlBytes, aad, aad.length);
+      if (plaintext.length > 0) evp.EVP_EncryptUpdate(enc, dst, outlBytes, plaintext, plaintext.length);
+      evp.EVP_EncryptFinal_ex(enc, scratch, outlBytes);
+      evp.EVP_CIPHER_CTX_ctrl(enc, EVP_CTRL_AEAD_GET_TAG, TAG, tag);
       dst.set(tag, plaintext.length);
     },
     open(key, nonce, aad, sealed) {
       const n = sealed.length - TAG;
       const body = new Uint8Array(n);
       tag.set(sealed.subarray(n));
-      if (evp.EVP_DecryptInit_ex(ctx, cipher, null, key, nonce) !== 1) throw new Error("libcrypto: EVP_DecryptInit_ex failed");
-      if (aad.length > 0) evp.EVP_DecryptUpdate(ctx, null, outlBytes, aad, aad.length);
-      if (n > 0) evp.EVP_DecryptUpdate(ctx, body, outlBytes, sealed.subarray(0, n), n);
-      evp.EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, TAG, tag);
-      return evp.EVP_DecryptFinal_ex(ctx, scratch, outlBytes) === 1 ? body : null;
+      if (evp.EVP_DecryptInit_ex(dec, null, null, key, nonce) !== 1) throw new Error("libcrypto: EVP_DecryptInit_ex failed");
+      if (aad.length > 0) evp.EVP_DecryptUpdate(dec, null, outlBytes, aad, aad.length);
+      if (n > 0) evp.EVP_DecryptUpdate(dec, body, outlBytes, sealed.subarray(0, n), n);
+      evp.EVP_CIPHER_CTX_ctrl(dec, EVP_CTRL_AEAD_SET_TAG, TAG, tag);
+      return evp.EVP_DecryptFinal_ex(dec, scratch, outlBytes) === 1 ? body : null;
     },
   };
   return aead;

@@ -5,9 +5,13 @@
  *
  * Needs Debian's qemu-user and libc6-arm64-cross (.ci/run installs them). Without them the test is skipped
  * on a developer's machine and fails under CI, so the guard cannot silently vanish.
+ *
+ * The cross sysroot has no libcrypto, so ChaCha20-Poly1305 must fall back to libsodium there. With
+ * ARM64_LIBCRYPTO set to an arm64 libcrypto.so.3 (e.g. from `apt-get download libssl3:arm64`, unpacked with
+ * dpkg-deb -x), a copy of the sysroot with it added checks the native path (src/runtime/libcrypto.ts) too.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
@@ -29,8 +33,10 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function emulate(bin: string, args: string[], cwd?: string, env: Record<string, string> = {}) {
-  return run(QEMU, ["-cpu", "cortex-a53", "-L", SYSROOT, bin, ...args], { cwd, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env } });
+const ARM64_LIBCRYPTO = process.env.ARM64_LIBCRYPTO ?? "";
+
+function emulate(bin: string, args: string[], cwd?: string, env: Record<string, string> = {}, sysroot = SYSROOT) {
+  return run(QEMU, ["-cpu", "cortex-a53", "-L", sysroot, bin, ...args], { cwd, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env } });
 }
 
 /** Opens a TCP connection, sends CONNECT and PING, and resolves with everything received up to the PONG. */
@@ -82,15 +88,16 @@ describe.skipIf(!HAVE_QEMU)("the linux-arm64 executable on an emulated Cortex-A5
     expect(p.output()).toMatch(/^natsedge: v\S+ \(nats-server protocol \S+\) linux-arm64 bun \S+ bun-linux-arm64\n$/);
   }, BOOT_MS);
 
-  test("runs the seed's js.conf with JS_KEY: the store's default cipher is ChaCha20-Poly1305 and a publish is stored", async () => {
+  /** The seed's js.conf with JS_KEY under `sysroot`: ChaCha20-Poly1305 through `implementation`, a publish stored. */
+  async function storesWithChaCha(sysroot: string, implementation: RegExp): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), "natsedge-arm64-"));
     dirs.push(dir);
     copyFileSync(join(ROOT, "tests/testdata/conf/seed_000_js_key_env.conf"), join(dir, "js.conf"));
-    const p = emulate(bin, ["-c", "js.conf", "-a", "127.0.0.1", "-p", "-1"], dir, { JS_KEY: "mykey" });
+    const p = emulate(bin, ["-c", "js.conf", "-a", "127.0.0.1", "-p", "-1"], dir, { JS_KEY: "mykey" }, sysroot);
     try {
       const port = await p.port(BOOT_MS);
       // nats-server picks ChaCha20-Poly1305 where AES has no hardware support; natsedge does so on arm64.
-      expect(p.output()).toMatch(/Encryption: +ChaCha20-Poly1305/);
+      expect(p.output()).toMatch(implementation);
       const nc = await connect({ servers: `127.0.0.1:${port}`, reconnect: false, timeout: 20_000 });
       try {
         await (await jetstreamManager(nc, { timeout: 20_000 })).streams.add({ name: "PI", subjects: ["pi.>"] });
@@ -102,5 +109,23 @@ describe.skipIf(!HAVE_QEMU)("the linux-arm64 executable on an emulated Cortex-A5
       p.kill("SIGTERM");
     }
     expect(await p.exited).toBe(0);
-  }, BOOT_MS + 30_000);
+  }
+
+  test.skipIf(existsSync(join(SYSROOT, "lib/libcrypto.so.3")))(
+    "runs the seed's js.conf with JS_KEY on a root without libcrypto: ChaCha20-Poly1305 falls back to libsodium and a publish is stored",
+    () => storesWithChaCha(SYSROOT, /Encryption: +ChaCha20-Poly1305 \(libsodium\)/),
+    BOOT_MS + 30_000,
+  );
+
+  test.skipIf(ARM64_LIBCRYPTO === "")(
+    "with an arm64 libcrypto on the root, ChaCha20-Poly1305 goes through OpenSSL and a publish is stored",
+    () => {
+      const root = mkdtempSync(join(tmpdir(), "natsedge-arm64-root-"));
+      dirs.push(root);
+      cpSync(SYSROOT, root, { recursive: true });
+      copyFileSync(ARM64_LIBCRYPTO, join(root, "lib/libcrypto.so.3"));
+      return storesWithChaCha(root, /Encryption: +ChaCha20-Poly1305 \(OpenSSL libcrypto\.so\.3\)/);
+    },
+    BOOT_MS + 30_000,
+  );
 });
