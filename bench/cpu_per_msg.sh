@@ -11,8 +11,8 @@
 #        publish at the leaf, subscribe at the hub: PUB in, LMSG out) or the subscriber's ("recv", the other
 #        way: LMSG in, MSG out).
 # For each fixed natsbench pubsub run, user+sys of the measured process (/proc/<pid>/stat, all its threads,
-# so GC and JIT threads count) before and after, divided by the messages: µs of CPU per message. Each
-# process gets a discarded warm-up run first (a fresh Bun has not compiled its hot path yet).
+# so GC and JIT threads count) before and after, divided by the messages the subscriber received: µs of CPU
+# per message. Each process gets a discarded warm-up run first (a fresh Bun has not compiled its hot path).
 # Env: MODES (default "route leaf"), SIZES (default "128 1024"), N (messages per run, default 1000000),
 # WARMUP (default 300000), RUNTIME=bun|deno.
 # Results: bench/results/cpu-<stamp>.tsv (one line per run) and a table of medians on stdout and in
@@ -67,26 +67,29 @@ ticks() { # user+sys clock ticks of every thread of process $1
   awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
 
-pubsub() { # pubsub PUB_PORT SUB_PORT SIZE COUNT: one natsbench run; fails on a truncated run
+pubsub() { # pubsub PUB_PORT SUB_PORT SIZE COUNT: one natsbench run; prints the messages received
   local line
+  # -max well past a run's length: a loaded machine may take long, and a run cut short measures fewer messages.
   line=$("$SHARED/bin/natsbench" pubsub -url "nats://127.0.0.1:$1" -sub-url "nats://127.0.0.1:$2" -settle 1s \
-    -size "$3" -n "$4" -label cpu)
-  if grep -q '"truncated": *true' <<<"$line"; then echo "cpu_per_msg.sh: a run was truncated: $line" >&2; return 1; fi
+    -size "$3" -n "$4" -max 120s -label cpu)
+  sed -n 's/.*"recv": *\([0-9]*\).*/\1/p' <<<"$line"
 }
 
-# measure MODE KIND SIZE REP PUB_PORT SUB_PORT SIDE=PID...: one run, CPU per message of each named process.
+# measure MODE KIND SIZE REP PUB_PORT SUB_PORT SIDE=PID...: one run, CPU per message received of each named
+# process.
 measure() {
   local mode=$1 kind=$2 size=$3 rep=$4 pub=$5 sub=$6
   shift 6
-  local before=()
+  local before=() recv
   for sp in "$@"; do before+=("$(ticks "${sp#*=}")"); done
-  pubsub "$pub" "$sub" "$size" "$N"
+  recv=$(pubsub "$pub" "$sub" "$size" "$N")
+  [ "${recv:-0}" -gt 0 ] || { echo "cpu_per_msg.sh: no message arrived" >&2; return 1; }
   local i=0
   for sp in "$@"; do
     local after
     after=$(ticks "${sp#*=}")
     awk -v m="$mode" -v k="$kind" -v z="$size" -v s="${sp%%=*}" -v r="$rep" -v d="$((after - ${before[$i]}))" \
-      -v t="$TICK" -v n="$N" 'BEGIN { printf "%s\t%s\t%s\t%s\t%s\t%.3f\n", m, k, z, s, r, d / t / n * 1e6 }' | tee -a "$TSV" >&2
+      -v t="$TICK" -v n="$recv" 'BEGIN { printf "%s\t%s\t%s\t%s\t%s\t%.3f\n", m, k, z, s, r, d / t / n * 1e6 }' | tee -a "$TSV" >&2
     i=$((i + 1))
   done
 }
@@ -105,15 +108,15 @@ for rep in $(seq 1 "$REPS"); do
         start_server "$kind" "$DIR/a.conf"; A=$STARTED; PIDS+=("$A")
         start_server "$kind" "$DIR/b.conf"; B=$STARTED; PIDS+=("$B")
         wait_routes "$A_HTTP" "$B_HTTP"
-        pubsub "$A_PORT" "$B_PORT" 128 "$WARMUP"
+        pubsub "$A_PORT" "$B_PORT" 128 "$WARMUP" >/dev/null
         for size in $SIZES; do measure route "$kind" "$size" "$rep" "$A_PORT" "$B_PORT" "pub=$A" "recv=$B"; done
       else
         start_server nats-server "$DIR/hub.conf"; PIDS+=("$STARTED")
         wait_leafs "$HUB_HTTP" 0
         start_server "$kind" "$DIR/leaf.conf"; L=$STARTED; PIDS+=("$L")
         wait_leafs "$HUB_HTTP" 1
-        pubsub "$LEAF_PORT" "$HUB_PORT" 128 "$WARMUP"
-        pubsub "$HUB_PORT" "$LEAF_PORT" 128 "$WARMUP"
+        pubsub "$LEAF_PORT" "$HUB_PORT" 128 "$WARMUP" >/dev/null
+        pubsub "$HUB_PORT" "$LEAF_PORT" 128 "$WARMUP" >/dev/null
         for size in $SIZES; do
           measure leaf "$kind" "$size" "$rep" "$LEAF_PORT" "$HUB_PORT" "pub=$L"
           measure leaf "$kind" "$size" "$rep" "$HUB_PORT" "$LEAF_PORT" "recv=$L"
