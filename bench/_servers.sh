@@ -2,12 +2,15 @@
 # monitor until routes or leaf connections have formed. Needs ROOT (the repository) and RUNTIME (bun|deno).
 
 # start_server KIND CONF: starts nats-server or natsedge on CONF in the background; its pid is in STARTED.
+# KIND natsedge@DIR runs the natsedge checked out in DIR (another commit, to compare before and after).
 start_server() {
+  local root=$ROOT
+  case "$1" in natsedge@*) root=${1#natsedge@} ;; esac
   case "$1" in
     nats-server) nats-server -c "$2" >/dev/null 2>&1 & ;;
-    natsedge)
-      if [ "${RUNTIME:-bun}" = deno ]; then "$ROOT/node_modules/.bin/deno" run -A "$ROOT/src/main.ts" -c "$2" >/dev/null 2>&1 &
-      else "$ROOT/node_modules/.bin/bun" "$ROOT/src/main.ts" -c "$2" >/dev/null 2>&1 &
+    natsedge | natsedge@*)
+      if [ "${RUNTIME:-bun}" = deno ]; then "$root/node_modules/.bin/deno" run -A "$root/src/main.ts" -c "$2" >/dev/null 2>&1 &
+      else "$root/node_modules/.bin/bun" "$root/src/main.ts" -c "$2" >/dev/null 2>&1 &
       fi ;;
     *) echo "start_server: unknown server kind $1" >&2; return 1 ;;
   esac

@@ -14,7 +14,8 @@
 # so GC and JIT threads count) before and after, divided by the messages the subscriber received: µs of CPU
 # per message. Each process gets a discarded warm-up run first (a fresh Bun has not compiled its hot path).
 # Env: MODES (default "route leaf"), SIZES (default "128 1024"), N (messages per run, default 1000000),
-# WARMUP (default 300000), RUNTIME=bun|deno.
+# WARMUP (default 300000), RUNTIME=bun|deno, KINDS (default "nats-server natsedge"; natsedge@DIR adds the
+# natsedge checked out in DIR, say an earlier commit from `git archive`, to compare before and after).
 # Results: bench/results/cpu-<stamp>.tsv (one line per run) and a table of medians on stdout and in
 # bench/results/cpu-<stamp>.md.
 set -euo pipefail
@@ -28,6 +29,7 @@ SIZES=${SIZES:-128 1024}
 N=${N:-1000000}
 WARMUP=${WARMUP:-300000}
 RUNTIME=${RUNTIME:-bun}
+KINDS=${KINDS:-nats-server natsedge}
 A_PORT=${A_PORT:-4371}
 B_PORT=${B_PORT:-4372}
 A_ROUTE=${A_ROUTE:-6371}
@@ -102,7 +104,7 @@ stop_all() {
 printf 'mode\tkind\tsize\tside\trep\tus_per_msg\n' > "$TSV"
 for rep in $(seq 1 "$REPS"); do
   for mode in $MODES; do
-    for kind in nats-server natsedge; do
+    for kind in $KINDS; do
       echo "== repetition $rep/$REPS: $mode, $kind" >&2
       if [ "$mode" = route ]; then
         start_server "$kind" "$DIR/a.conf"; A=$STARTED; PIDS+=("$A")
@@ -130,16 +132,20 @@ done
 python3 - "$TSV" <<'PY' | tee "$OUTDIR/cpu-$stamp.md"
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
+kinds = list(dict.fromkeys(r["kind"] for r in rows))
 runs = {}
 for r in rows:
     runs.setdefault((r["mode"], r["size"], r["side"], r["kind"]), []).append(float(r["us_per_msg"]))
-print("| path | size | side | nats-server µs/msg | natsedge µs/msg | natsedge / nats-server | runs |")
-print("| --- | --- | --- | --- | --- | --- | --- |")
+ref = "nats-server" if "nats-server" in kinds else kinds[0]
+print("| path | size | side | " + " | ".join(f"{k} µs/msg" for k in kinds) + " | " + " | ".join(f"{k} / {ref}" for k in kinds if k != ref) + " |")
+print("| --- | --- | --- |" + " --- |" * (2 * len(kinds) - 1))
 for (mode, size, side) in sorted({k[:3] for k in runs}, key=lambda k: (k[0], int(k[1]), k[2])):
-    ns = runs.get((mode, size, side, "nats-server"), [])
-    ne = runs.get((mode, size, side, "natsedge"), [])
-    a = statistics.median(ns) if ns else float("nan")
-    b = statistics.median(ne) if ne else float("nan")
-    spread = lambda v: f"{min(v):.3f}–{max(v):.3f}" if v else "-"
-    print(f"| {mode} | {size} | {side} | {a:.3f} ({spread(ns)}) | {b:.3f} ({spread(ne)}) | {b / a:.2f}× | {len(ns)}+{len(ne)} |")
+    med = {}
+    cells = []
+    for k in kinds:
+        v = runs.get((mode, size, side, k), [])
+        med[k] = statistics.median(v) if v else float("nan")
+        cells.append(f"{med[k]:.3f} ({min(v):.3f}–{max(v):.3f}, {len(v)} runs)" if v else "-")
+    ratios = [f"{med[k] / med[ref]:.2f}×" for k in kinds if k != ref]
+    print(f"| {mode} | {size} | {side} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
 PY
