@@ -14,6 +14,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 SHARED="$ROOT/../shared/bench"
+. "$HERE/_servers.sh"
 REPS=${1:-3}
 N=${N:-2000000}
 WARMUP=${WARMUP:-300000}
@@ -50,36 +51,21 @@ listen: 127.0.0.1:$LEAF_PORT
 leafnodes { remotes = [ { url: "nats-leaf://127.0.0.1:$HUB_LEAF_PORT" } ] }
 EOF
 
-wait_leafs() { # the hub's /leafz shows $1 leaf connections
-  for _ in $(seq 1 100); do
-    if curl -s "http://127.0.0.1:$HUB_HTTP/leafz" | grep -q "\"leafnodes\": *$1\b"; then return 0; fi
-    sleep 0.1
-  done
-  echo "leaf_compare.sh: the hub never showed $1 leaf connection(s)" >&2
-  return 1
-}
-
 start_leaf() {
-  case "$1" in
-    nats-server) nats-server -c "$DIR/leaf.conf" >/dev/null 2>&1 & ;;
-    natsedge)
-      if [ "$RUNTIME" = deno ]; then "$ROOT/node_modules/.bin/deno" run -A "$ROOT/src/main.ts" -c "$DIR/leaf.conf" >/dev/null 2>&1 &
-      else "$ROOT/node_modules/.bin/bun" "$ROOT/src/main.ts" -c "$DIR/leaf.conf" >/dev/null 2>&1 &
-      fi ;;
-  esac
-  LEAF_PID=$!
-  wait_leafs 1
+  start_server "$1" "$DIR/leaf.conf"
+  LEAF_PID=$STARTED
+  wait_leafs "$HUB_HTTP" 1
 }
 
 stop_leaf() {
-  kill "$LEAF_PID"; wait "$LEAF_PID" 2>/dev/null || true
+  stop_server "$LEAF_PID"
   LEAF_PID=""
-  wait_leafs 0
+  wait_leafs "$HUB_HTTP" 0
 }
 
 nats-server -c "$DIR/hub.conf" >/dev/null 2>&1 &
 HUB_PID=$!
-wait_leafs 0
+wait_leafs "$HUB_HTTP" 0
 
 for rep in $(seq 1 "$REPS"); do
   for kind in nats-server natsedge; do

@@ -14,6 +14,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 SHARED="$ROOT/../shared/bench"
+. "$HERE/_servers.sh"
 REPS=${1:-3}
 N=${N:-2000000}
 WARMUP=${WARMUP:-300000}
@@ -44,28 +45,12 @@ printf 'server_name: b\nlisten: 127.0.0.1:%s\nhttp: 127.0.0.1:%s\ncluster { name
   "$B_PORT" "$B_HTTP" "$B_ROUTE" "$A_ROUTE" > "$DIR/b.conf"
 
 start() { # start KIND CONF
-  case "$1" in
-    nats-server) nats-server -c "$2" >/dev/null 2>&1 & ;;
-    natsedge)
-      if [ "$RUNTIME" = deno ]; then "$ROOT/node_modules/.bin/deno" run -A "$ROOT/src/main.ts" -c "$2" >/dev/null 2>&1 &
-      else "$ROOT/node_modules/.bin/bun" "$ROOT/src/main.ts" -c "$2" >/dev/null 2>&1 &
-      fi ;;
-  esac
-  PIDS+=($!)
-}
-
-wait_routes() { # both /routez show one route
-  for _ in $(seq 1 100); do
-    if curl -s "http://127.0.0.1:$A_HTTP/routez" | grep -q '"num_routes": *1\b' &&
-       curl -s "http://127.0.0.1:$B_HTTP/routez" | grep -q '"num_routes": *1\b'; then return 0; fi
-    sleep 0.1
-  done
-  echo "route_compare.sh: the route never formed" >&2
-  return 1
+  start_server "$1" "$2"
+  PIDS+=("$STARTED")
 }
 
 stop_all() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do stop_server "$p"; done
   PIDS=()
 }
 
@@ -76,7 +61,7 @@ for rep in $(seq 1 "$REPS"); do
     echo "== repetition $rep/$REPS: publisher on $a, subscriber on $b" >&2
     start "$a" "$DIR/a.conf"
     start "$b" "$DIR/b.conf"
-    wait_routes
+    wait_routes "$A_HTTP" "$B_HTTP"
     # A fresh Bun process runs its first few hundred thousand messages before the JIT has compiled the hot
     # path; a 0.2 s run measures mostly that. Every pair gets the same discarded warm-up.
     "$SHARED/bin/natsbench" pubsub -url "nats://127.0.0.1:$A_PORT" -sub-url "nats://127.0.0.1:$B_PORT" -settle 1s \

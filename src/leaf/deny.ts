@@ -11,7 +11,7 @@ const DENIED_PREFIXES = ["$JS.API.", "$KV.", "$OBJ."];
 export function jetStreamDenied(subject: string): boolean {
   // A cheap first test: every denied subject starts with '$'.
   if (subject.charCodeAt(0) !== 36) return false;
-  for (const p of DENIED_PREFIXES) if (subject.startsWith(p)) return true;
+  for (let i = 0; i < DENIED_PREFIXES.length; i++) if (subject.startsWith(DENIED_PREFIXES[i]!)) return true;
   return false;
 }
 
@@ -24,7 +24,7 @@ export const NO_DENY: LinkDeny = { imports: [], exports: [] };
 
 /** Whether a published subject falls under one of the deny patterns. */
 export function deniedMsg(subject: string, patterns: readonly string[]): boolean {
-  for (const p of patterns) if (matchLiteral(subject, p)) return true;
+  for (let i = 0; i < patterns.length; i++) if (matchLiteral(subject, patterns[i]!)) return true;
   return false;
 }
 

@@ -65,11 +65,10 @@ export function writeLeafMsg(
   let p = out.reserve(need);
   const lineStart = p;
   const o = out.buf;
-  o.set(op, p);
-  p += op.length;
+  // A few bytes are copied faster by a loop than by a TypedArray.set call (a native call per message).
+  p = copyInto(o, p, op, 0, op.length);
   if (routeSubject !== null) {
-    o.set(routeSubject, p);
-    p += subjLen;
+    p = copyInto(o, p, routeSubject, 0, subjLen);
   } else {
     p = copyInto(o, p, ab, pa.subjStart, pa.subjEnd);
   }

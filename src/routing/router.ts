@@ -17,8 +17,13 @@ export class Router {
   readonly sublist: Sublist<Subscription>;
   /** Subscriptions that reached their auto-unsubscribe limit during the current route() call. */
   private readonly finished: Subscription[] = [];
-  /** Remote endpoints collected during the current route() call, and that call's mark. */
-  private readonly remotes: RemoteEndpoint[] = [];
+  /**
+   * Remote endpoints collected during the current route() call (the first `remoteCount`), and that call's
+   * mark. A count rather than resetting the array's length: a length store costs as much as a message's
+   * encoding.
+   */
+  private readonly remotes: (RemoteEndpoint | null)[] = [];
+  private remoteCount = 0;
   private mark = 0;
 
   /** Outbound bytes pending on a receiver above which its producers are paused. */
@@ -122,15 +127,18 @@ export class Router {
       if (this.pickMember(group, from, subject, pa, payload, deliverSubject, mark)) delivered = true;
     }
 
-    const remotes = this.remotes;
-    if (remotes.length > 0) {
-      for (let i = 0; i < remotes.length; i++) {
+    const count = this.remoteCount;
+    if (count > 0) {
+      const remotes = this.remotes;
+      this.remoteCount = 0;
+      for (let i = 0; i < count; i++) {
         const c = remotes[i]!;
+        // Not kept past this call: a closed link must not stay referenced.
+        remotes[i] = null;
         // A link gets the subject routed on: the far side routes on it again.
         c.deliverRemote(pa, payload, subject, c.routeQueues);
         this.checkStall(c, from);
       }
-      remotes.length = 0;
     }
 
     // Removal waits until the loops are done: the result being iterated belongs to the sublist.
@@ -185,8 +193,8 @@ export class Router {
     if (c.checksDelivery && !c.admitDelivery(subject, pa)) return false;
     if (c.routeMark !== mark) {
       c.routeMark = mark;
-      c.routeQueues.length = 0;
-      this.remotes.push(c);
+      if (c.routeQueues.length !== 0) c.routeQueues.length = 0;
+      this.remotes[this.remoteCount++] = c;
     }
     if (queue !== null) c.routeQueues.push(queue);
     return true;

@@ -66,6 +66,16 @@ describe("a route connection", () => {
     ]);
   });
 
+  test("an RMSG naming many queue groups, then a plain one: every group, and none left over", () => {
+    const groups = Array.from({ length: 40 }, (_, i) => `g${i}`);
+    const r = parseAll(`RMSG $G foo + _INBOX.3 ${groups.join(" ")} 2\r\nhi\r\nRMSG $G foo 2\r\nho\r\n`, route);
+    expect(r.error).toBeNull();
+    expect(msgs(r.events)).toEqual([
+      { op: "msg", subject: "foo", reply: "_INBOX.3", account: "$G", queues: groups, hdr: -1, size: 2, payload: bytes("hi"), crlf: true },
+      { op: "msg", subject: "foo", reply: null, account: "$G", hdr: -1, size: 2, payload: bytes("ho"), crlf: true },
+    ]);
+  });
+
   test("the same events however the reads split, and nothing kept points into an old read", () => {
     const stream = bytes("RS+ $G foo\r\nRMSG ACC foo + _INBOX.2 q1 q2 3\r\nabc\r\nHMSG $G foo | q 12 14\r\nNATS/1.0\r\n\r\nhi\r\nRMSG $G foo 0\r\n\r\n");
     const whole = parseAll(stream, route).events;

@@ -1,0 +1,46 @@
+# Sourced by the route and leaf benchmarks: starting nats-server or natsedge on a config, and waiting on the
+# monitor until routes or leaf connections have formed. Needs ROOT (the repository) and RUNTIME (bun|deno).
+
+# start_server KIND CONF: starts nats-server or natsedge on CONF in the background; its pid is in STARTED.
+# KIND natsedge@DIR runs the natsedge checked out in DIR (another commit, to compare before and after).
+start_server() {
+  local root=$ROOT
+  case "$1" in natsedge@*) root=${1#natsedge@} ;; esac
+  case "$1" in
+    nats-server) nats-server -c "$2" >/dev/null 2>&1 & ;;
+    natsedge | natsedge@*)
+      if [ "${RUNTIME:-bun}" = deno ]; then "$root/node_modules/.bin/deno" run -A "$root/src/main.ts" -c "$2" >/dev/null 2>&1 &
+      else "$root/node_modules/.bin/bun" "$root/src/main.ts" -c "$2" >/dev/null 2>&1 &
+      fi ;;
+    *) echo "start_server: unknown server kind $1" >&2; return 1 ;;
+  esac
+  STARTED=$!
+}
+
+# wait_monitor URL PATTERN WHAT: polls URL until its body matches the extended regex PATTERN (10 s at most).
+wait_monitor() {
+  for _ in $(seq 1 100); do
+    if curl -s "$1" | grep -Eq "$2"; then return 0; fi
+    sleep 0.1
+  done
+  echo "$(basename "$0"): $3" >&2
+  return 1
+}
+
+# wait_routes HTTP_PORT...: every server's /routez shows one route.
+wait_routes() {
+  for port in "$@"; do
+    wait_monitor "http://127.0.0.1:$port/routez" '"num_routes": *1\b' "the route never formed (monitor port $port)"
+  done
+}
+
+# wait_leafs HTTP_PORT COUNT: the hub's /leafz shows COUNT leaf connections.
+wait_leafs() {
+  wait_monitor "http://127.0.0.1:$1/leafz" "\"leafnodes\": *$2\b" "the hub never showed $2 leaf connection(s)"
+}
+
+# stop_server PID: stops one server and waits for it to exit.
+stop_server() {
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
