@@ -55,7 +55,7 @@ function clientOn(router: Router): Client {
   };
   const host: ClientHost = {
     options, log, accountFor: () => account, clientConnected() {}, authenticate: () => ({ ok: true }) as never,
-    queueFlush: connHost.queueFlush, flushPending,
+    queueFlush: connHost.queueFlush, flushPending, maxConnectionsReached: () => false, infoFor: () => new Uint8Array(0),
   };
   const c = new Client(new Connection(++cid, sink(), connHost, Kind.CLIENT), host);
   c.opts = { ...c.opts, verbose: false, pedantic: false };
