@@ -5,20 +5,9 @@
  */
 import type { AccountLimits } from "./options.ts";
 import type { ConfNode } from "./parser.ts";
-import { aliases, fail, walk } from "./_read.ts";
+import { aliases, fail, goType, walk } from "./_read.ts";
 
 export const NO_ACCOUNT_LIMITS: AccountLimits = { max_connections: -1, max_subscriptions: -1, max_payload: -1, max_leafnodes: -1 };
-
-/** Go's %T of a config value, for the type assertion nats-server's parser panics on. */
-const GO_TYPES: Record<ConfNode["kind"], string> = {
-  string: "string",
-  int: "int64",
-  float: "float64",
-  bool: "bool",
-  datetime: "time.Time",
-  array: "[]interface {}",
-  map: "map[string]interface {}",
-};
 
 /** Go's %+v of a value that is not a map, as the "Expected ... map/struct" error prints it. */
 function goValue(n: ConfNode): string {
@@ -34,7 +23,7 @@ export function accountLimitsFromConf(node: ConfNode, key: string): AccountLimit
   if (node.kind !== "map") throw fail(node, key, `Expected account limits to be a map/struct, got ${goValue(node)}`);
   const limits = { ...NO_ACCOUNT_LIMITS };
   const set = (field: keyof AccountLimits) => (n: ConfNode, k: string) => {
-    if (n.kind !== "int") throw fail(n, k, `interface conversion: interface {} is ${GO_TYPES[n.kind]}, not int64`);
+    if (n.kind !== "int") throw fail(n, k, `interface conversion: interface {} is ${goType(n)}, not int64`);
     limits[field] = n.value | 0;
   };
   walk(node.value, {

@@ -14,7 +14,7 @@ import { isValidSubject, permissionsFromConf, usersFromConf } from "./_auth.ts";
 import { parseGoDuration } from "./_duration.ts";
 import { accountJetStreamFromConf } from "./_jetstream_account.ts";
 import { accountLimitsFromConf } from "./_account_limits.ts";
-import { fail, formatAt, str, walk } from "./_read.ts";
+import { fail, formatAt, goType, str, walk } from "./_read.ts";
 
 /** The global account every client without one is in; an `accounts {}` block may not define it. */
 const GLOBAL_ACCOUNT = "$G";
@@ -35,19 +35,6 @@ export interface AccountsConf {
   accounts: AccountOptions[];
   /** Where each account's users are, for the checks against `authorization {}`. */
   usersAt: Map<AccountOptions, ConfNode>;
-}
-
-/** Go's %T of a config value, as nats-server's messages print it. */
-function goType(n: ConfNode): string {
-  switch (n.kind) {
-    case "string": return "string";
-    case "int": return "int64";
-    case "float": return "float64";
-    case "bool": return "bool";
-    case "datetime": return "time.Time";
-    case "array": return "[]interface {}";
-    case "map": return "map[string]interface {}";
-  }
 }
 
 export function accountsFromConf(node: ConfNode, key: string): AccountsConf {

@@ -22,6 +22,19 @@ const KIND_NAMES: Record<Kind, string> = {
 
 export const kindName = (node: ConfNode): string => KIND_NAMES[node.kind];
 
+/** Go's %T of a config value, as nats-server's errors and type-assertion panics print it. */
+const GO_TYPES: Record<Kind, string> = {
+  string: "string",
+  int: "int64",
+  float: "float64",
+  bool: "bool",
+  datetime: "time.Time",
+  array: "[]interface {}",
+  map: "map[string]interface {}",
+};
+
+export const goType = (node: ConfNode): string => GO_TYPES[node.kind];
+
 /** Records a warning about `field` in nats-server's `configWarningErr` format. */
 export type Warn = (node: ConfNode, field: string, reason: string) => void;
 

@@ -17,6 +17,7 @@ import {
   bool,
   duration,
   fail,
+  goType,
   type Handler,
   hostPort,
   int,
@@ -215,7 +216,7 @@ function serverName(n: ConfNode, k: string): string {
  */
 function serverTags(n: ConfNode, k: string): string[] {
   const items = n.kind === "array" ? n.value : n.kind === "string" ? [n] : null;
-  if (items === null) throw fail(n, k, `error parsing tags: unsupported type ${GO_TYPES[n.kind]}`);
+  if (items === null) throw fail(n, k, `error parsing tags: unsupported type ${goType(n)}`);
   const tags: string[] = [];
   for (const item of items) {
     if (item.kind !== "string") throw fail(n, k, "error parsing tags: unsupported type *conf.token where string is expected");
@@ -224,17 +225,6 @@ function serverTags(n: ConfNode, k: string): string[] {
   }
   return tags;
 }
-
-/** Go's %T of a config value as nats-server prints it. */
-const GO_TYPES: Record<ConfNode["kind"], string> = {
-  string: "string",
-  int: "int64",
-  float: "float64",
-  bool: "bool",
-  datetime: "time.Time",
-  array: "[]interface {}",
-  map: "map[string]interface {}",
-};
 
 /** max_payload and max_control_line travel in INFO as Go int32s. */
 function int32(n: ConfNode, k: string): number {
