@@ -7,7 +7,7 @@
  */
 import type { Conn, ConnHandler, TLSState } from "../runtime/types.ts";
 import type { Deflate } from "./deflate.ts";
-import { acceptKey, headEnd, MAX_HEAD } from "./http_head.ts";
+import { acceptKey, HeadBuffer, MAX_HEAD } from "./http_head.ts";
 import { WsConn } from "./ws_conn.ts";
 
 /** nats-server's wsPMCReqHeaderValue. */
@@ -45,7 +45,7 @@ interface ResponseHead {
 
 export class ClientUpgrade implements ConnHandler {
   private state: "waiting" | "checking" | "upgraded" | "over" = "waiting";
-  private buf = new Uint8Array(0);
+  private readonly headBytes = new HeadBuffer();
   /** What came after the response head while its accept key was checked. */
   private early: Uint8Array[] = [];
   private key = "";
@@ -84,18 +84,13 @@ export class ClientUpgrade implements ConnHandler {
     if (this.ws !== null) return this.ws.onData(data);
     if (this.state === "checking") return void this.early.push(data.slice());
     if (this.state !== "waiting") return;
-    const from = this.buf.length;
-    const b = new Uint8Array(from + data.length);
-    b.set(this.buf);
-    b.set(data, from);
-    this.buf = b;
-    const end = headEnd(b, from);
+    const { bytes: b, end } = this.headBytes.add(data);
     if (end < 0) {
       if (b.length > MAX_HEAD) this.fail("websocket upgrade response too large");
       return;
     }
     const head = parseResponse(b.subarray(0, end));
-    this.buf = new Uint8Array(0);
+    this.headBytes.clear();
     if (end < b.length) this.early.push(b.slice(end));
     this.state = "checking";
     void this.check(head).then((why) => {

@@ -25,6 +25,26 @@ export function headEnd(b: Uint8Array, from: number): number {
   return -1;
 }
 
+/** An HTTP head's bytes gathered across reads until its blank line, on either side of an upgrade. */
+export class HeadBuffer {
+  private buf = new Uint8Array(0);
+
+  /** Adds what was read: all bytes so far, and where the head ends in them (-1 while it has not). */
+  add(data: Uint8Array): { bytes: Uint8Array; end: number } {
+    const from = this.buf.length;
+    const b = new Uint8Array(from + data.length);
+    b.set(this.buf);
+    b.set(data, from);
+    this.buf = b;
+    return { bytes: b, end: headEnd(b, from) };
+  }
+
+  /** Lets go of the bytes once the head is handled. */
+  clear(): void {
+    this.buf = new Uint8Array(0);
+  }
+}
+
 /** The request line and headers, or why they are not HTTP/1.1. */
 export function parseHead(b: Uint8Array): RequestHead | string {
   const lines = new TextDecoder("latin1").decode(b).split("\r\n");

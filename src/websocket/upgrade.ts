@@ -6,7 +6,7 @@
 import type { Conn, ConnHandler, TLSServerConfig, TLSState } from "../runtime/types.ts";
 import { cookie } from "./cookie.ts";
 import { refusal } from "./handshake.ts";
-import { headEnd, httpError, MAX_HEAD, offersDeflate, parseHead, type RequestHead, switchingProtocols } from "./http_head.ts";
+import { HeadBuffer, httpError, MAX_HEAD, offersDeflate, parseHead, type RequestHead, switchingProtocols } from "./http_head.ts";
 import type { Deflate } from "./deflate.ts";
 import type { OriginPolicy } from "./origin.ts";
 import { WsConn } from "./ws_conn.ts";
@@ -47,7 +47,7 @@ export interface WsRoute {
 }
 
 export class Upgrade implements ConnHandler {
-  private buf = new Uint8Array(0);
+  private readonly headBytes = new HeadBuffer();
   private tls: TLSState | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private ws: WsConn | null = null;
@@ -99,12 +99,7 @@ export class Upgrade implements ConnHandler {
     if (this.ws !== null) return this.ws.onData(data);
     if (this.early !== null) return void this.early.push(data.slice());
     if (this.finished || (this.s.tls !== null && this.tls === null)) return;
-    const from = this.buf.length;
-    const b = new Uint8Array(from + data.length);
-    b.set(this.buf);
-    b.set(data, from);
-    this.buf = b;
-    const end = headEnd(b, from);
+    const { bytes: b, end } = this.headBytes.add(data);
     if (end < 0) {
       if (b.length > MAX_HEAD) this.refuse(431, "request head too large");
       return;
@@ -133,7 +128,7 @@ export class Upgrade implements ConnHandler {
     const response = await switchingProtocols(key, { compression: compression !== null, noMasking, ...(route.protocol !== undefined && { protocol: route.protocol }) });
     // Closed, timed out or shut down while the accept key was computed.
     if (this.finished) return;
-    this.buf = new Uint8Array(0);
+    this.headBytes.clear();
     const ws = new WsConn(this.raw, {
       compression,
       compressThreshold: this.s.compressThreshold,
