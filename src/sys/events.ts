@@ -42,24 +42,36 @@ export function connectEvent(env: Envelope, c: Client): object {
   };
 }
 
-export function disconnectEvent(env: Envelope, c: Client): object {
-  const now = Date.now();
-  const l = c.link;
+/** What a closed connection moved and why it closed, as a disconnect advisory reports it. */
+interface Traffic {
+  readonly inMsgs: number;
+  readonly inBytes: number;
+  readonly outMsgs: number;
+  readonly outBytes: number;
+  readonly closeReason: string | null;
+}
+
+function disconnectAdvisory(env: Envelope, client: object, now: number, t: Traffic): object {
   return {
     type: "io.nats.server.advisory.v1.client_disconnect",
     id: nuid(),
     timestamp: rfc3339(now),
     server: env.server(),
-    client: clientInfo(c, now),
+    client,
     // What the client sent the server, and what it was sent, as nats-server counts them.
-    sent: { msgs: l.inMsgs, bytes: l.inBytes },
-    received: { msgs: l.outMsgs, bytes: l.outBytes },
-    reason: l.closeReason ?? "",
+    sent: { msgs: t.inMsgs, bytes: t.inBytes },
+    received: { msgs: t.outMsgs, bytes: t.outBytes },
+    reason: t.closeReason ?? "",
   };
 }
 
+export function disconnectEvent(env: Envelope, c: Client): object {
+  const now = Date.now();
+  return disconnectAdvisory(env, clientInfo(c, now), now, c.link);
+}
+
 /** A leaf connection as the system account's events see it (the server fills it from the leaf link). */
-export interface LeafLink {
+export interface LeafLink extends Traffic {
   readonly cid: number;
   readonly start: number;
   readonly host: string;
@@ -69,11 +81,6 @@ export interface LeafLink {
   readonly user: string | undefined;
   readonly name: string;
   readonly version: string | undefined;
-  readonly inMsgs: number;
-  readonly inBytes: number;
-  readonly outMsgs: number;
-  readonly outBytes: number;
-  readonly closeReason: string | null;
 }
 
 /** nats-server's ClientInfo for a leaf connection: kind Leafnode, no language or client type. */
@@ -97,14 +104,5 @@ export function leafConnectEvent(env: Envelope, l: LeafLink): object {
 
 export function leafDisconnectEvent(env: Envelope, l: LeafLink): object {
   const now = Date.now();
-  return {
-    type: "io.nats.server.advisory.v1.client_disconnect",
-    id: nuid(),
-    timestamp: rfc3339(now),
-    server: env.server(),
-    client: leafInfo(l, now),
-    sent: { msgs: l.inMsgs, bytes: l.inBytes },
-    received: { msgs: l.outMsgs, bytes: l.outBytes },
-    reason: l.closeReason ?? "",
-  };
+  return disconnectAdvisory(env, leafInfo(l, now), now, l);
 }
