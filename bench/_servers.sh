@@ -44,3 +44,34 @@ stop_server() {
   kill "$1" 2>/dev/null || true
   wait "$1" 2>/dev/null || true
 }
+
+# bench_prepare NAME: what every one of these benchmarks sets up first: `stamp`, the results folder OUTDIR, a
+# scratch folder DIR, and PIDS, the servers it started, killed with DIR removed at exit; nats-server and
+# natsbench checked for (NAME, the script's, for the message).
+bench_prepare() {
+  stamp=$(date -u +%Y%m%dT%H%M%SZ)
+  OUTDIR="$HERE/results"
+  mkdir -p "$OUTDIR"
+  DIR=$(mktemp -d)
+  PIDS=()
+  trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$DIR"' EXIT
+  command -v nats-server >/dev/null || { echo "$1: nats-server is not installed" >&2; exit 1; }
+  [ -x "$SHARED/bin/natsbench" ] || "$SHARED/build.sh" >&2
+}
+
+# route_confs: DIR/a.conf and DIR/b.conf, two cluster members, b routed to a (A_PORT, A_HTTP, A_ROUTE, B_*).
+route_confs() {
+  printf 'server_name: a\nlisten: 127.0.0.1:%s\nhttp: 127.0.0.1:%s\ncluster { name: bench, listen: "127.0.0.1:%s" }\n' \
+    "$A_PORT" "$A_HTTP" "$A_ROUTE" > "$DIR/a.conf"
+  printf 'server_name: b\nlisten: 127.0.0.1:%s\nhttp: 127.0.0.1:%s\ncluster { name: bench, listen: "127.0.0.1:%s", routes = ["nats-route://127.0.0.1:%s"] }\n' \
+    "$B_PORT" "$B_HTTP" "$B_ROUTE" "$A_ROUTE" > "$DIR/b.conf"
+}
+
+# leaf_confs: DIR/hub.conf (HUB_PORT, HUB_HTTP, leaf listener HUB_LEAF_PORT) and DIR/leaf.conf (LEAF_PORT)
+# dialling it.
+leaf_confs() {
+  printf 'server_name: hub\nlisten: 127.0.0.1:%s\nhttp: 127.0.0.1:%s\nleafnodes { listen: 127.0.0.1:%s }\n' \
+    "$HUB_PORT" "$HUB_HTTP" "$HUB_LEAF_PORT" > "$DIR/hub.conf"
+  printf 'server_name: edge1\nlisten: 127.0.0.1:%s\nleafnodes { remotes = [ { url: "nats-leaf://127.0.0.1:%s" } ] }\n' \
+    "$LEAF_PORT" "$HUB_LEAF_PORT" > "$DIR/leaf.conf"
+}

@@ -41,29 +41,10 @@ HUB_LEAF_PORT=${HUB_LEAF_PORT:-7473}
 HUB_HTTP=${HUB_HTTP:-8373}
 LEAF_PORT=${LEAF_PORT:-4374}
 TICK=$(getconf CLK_TCK)
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
-OUTDIR="$HERE/results"
-mkdir -p "$OUTDIR"
+bench_prepare cpu_per_msg.sh
 TSV="$OUTDIR/cpu-$stamp.tsv"
-DIR=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$DIR"
-}
-trap cleanup EXIT
-
-command -v nats-server >/dev/null || { echo "cpu_per_msg.sh: nats-server is not installed" >&2; exit 1; }
-[ -x "$SHARED/bin/natsbench" ] || "$SHARED/build.sh" >&2
-
-printf 'server_name: a\nlisten: 127.0.0.1:%s\nhttp: 127.0.0.1:%s\ncluster { name: bench, listen: "127.0.0.1:%s" }\n' \
-  "$A_PORT" "$A_HTTP" "$A_ROUTE" > "$DIR/a.conf"
-printf 'server_name: b\nlisten: 127.0.0.1:%s\nhttp: 127.0.0.1:%s\ncluster { name: bench, listen: "127.0.0.1:%s", routes = ["nats-route://127.0.0.1:%s"] }\n' \
-  "$B_PORT" "$B_HTTP" "$B_ROUTE" "$A_ROUTE" > "$DIR/b.conf"
-printf 'server_name: hub\nlisten: 127.0.0.1:%s\nhttp: 127.0.0.1:%s\nleafnodes { listen: 127.0.0.1:%s }\n' \
-  "$HUB_PORT" "$HUB_HTTP" "$HUB_LEAF_PORT" > "$DIR/hub.conf"
-printf 'server_name: edge1\nlisten: 127.0.0.1:%s\nleafnodes { remotes = [ { url: "nats-leaf://127.0.0.1:%s" } ] }\n' \
-  "$LEAF_PORT" "$HUB_LEAF_PORT" > "$DIR/leaf.conf"
+route_confs
+leaf_confs
 
 ticks() { # user+sys clock ticks of every thread of process $1
   awk '{ print $14 + $15 }' "/proc/$1/stat"

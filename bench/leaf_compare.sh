@@ -23,48 +23,25 @@ HUB_PORT=${HUB_PORT:-4351}
 HUB_LEAF_PORT=${HUB_LEAF_PORT:-7451}
 HUB_HTTP=${HUB_HTTP:-8351}
 LEAF_PORT=${LEAF_PORT:-4352}
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
-OUTDIR="$HERE/results"
-mkdir -p "$OUTDIR"
-DIR=$(mktemp -d)
-HUB_PID=""
-LEAF_PID=""
-cleanup() {
-  [ -n "$LEAF_PID" ] && kill "$LEAF_PID" 2>/dev/null || true
-  [ -n "$HUB_PID" ] && kill "$HUB_PID" 2>/dev/null || true
-  rm -rf "$DIR"
-}
-trap cleanup EXIT
-
-command -v nats-server >/dev/null || { echo "leaf_compare.sh: nats-server is not installed" >&2; exit 1; }
-[ -x "$SHARED/bin/natsbench" ] || "$SHARED/build.sh" >&2
-
-cat > "$DIR/hub.conf" <<EOF
-server_name: hub
-listen: 127.0.0.1:$HUB_PORT
-http: 127.0.0.1:$HUB_HTTP
-leafnodes { listen: 127.0.0.1:$HUB_LEAF_PORT }
-EOF
-cat > "$DIR/leaf.conf" <<EOF
-server_name: edge1
-listen: 127.0.0.1:$LEAF_PORT
-leafnodes { remotes = [ { url: "nats-leaf://127.0.0.1:$HUB_LEAF_PORT" } ] }
-EOF
+bench_prepare leaf_compare.sh
+leaf_confs
 
 start_leaf() {
   start_server "$1" "$DIR/leaf.conf"
   LEAF_PID=$STARTED
+  PIDS=("$HUB_PID" "$LEAF_PID")
   wait_leafs "$HUB_HTTP" 1
 }
 
 stop_leaf() {
   stop_server "$LEAF_PID"
-  LEAF_PID=""
+  PIDS=("$HUB_PID")
   wait_leafs "$HUB_HTTP" 0
 }
 
-nats-server -c "$DIR/hub.conf" >/dev/null 2>&1 &
-HUB_PID=$!
+start_server nats-server "$DIR/hub.conf"
+HUB_PID=$STARTED
+PIDS=("$HUB_PID")
 wait_leafs "$HUB_HTTP" 0
 
 for rep in $(seq 1 "$REPS"); do

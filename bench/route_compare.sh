@@ -25,24 +25,8 @@ A_ROUTE=${A_ROUTE:-6361}
 B_ROUTE=${B_ROUTE:-6362}
 A_HTTP=${A_HTTP:-8361}
 B_HTTP=${B_HTTP:-8362}
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
-OUTDIR="$HERE/results"
-mkdir -p "$OUTDIR"
-DIR=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$DIR"
-}
-trap cleanup EXIT
-
-command -v nats-server >/dev/null || { echo "route_compare.sh: nats-server is not installed" >&2; exit 1; }
-[ -x "$SHARED/bin/natsbench" ] || "$SHARED/build.sh" >&2
-
-printf 'server_name: a\nlisten: 127.0.0.1:%s\nhttp: 127.0.0.1:%s\ncluster { name: bench, listen: "127.0.0.1:%s" }\n' \
-  "$A_PORT" "$A_HTTP" "$A_ROUTE" > "$DIR/a.conf"
-printf 'server_name: b\nlisten: 127.0.0.1:%s\nhttp: 127.0.0.1:%s\ncluster { name: bench, listen: "127.0.0.1:%s", routes = ["nats-route://127.0.0.1:%s"] }\n' \
-  "$B_PORT" "$B_HTTP" "$B_ROUTE" "$A_ROUTE" > "$DIR/b.conf"
+bench_prepare route_compare.sh
+route_confs
 
 start() { # start KIND CONF
   start_server "$1" "$2"
