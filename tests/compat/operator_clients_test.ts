@@ -7,12 +7,11 @@
  * nats-server 2.9.10 with the same config.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Account } from "@nats-io/jwt";
-import { runServerFromArgs } from "../_helpers/conf_server.ts";
-import { startNatsServer } from "../_helpers/nats_server.ts";
 import { BUILD_TIMEOUT_MS, buildCProgram, buildGoProgram, checkFailures, RUN_TIMEOUT_MS, scratchDir } from "../_helpers/compat_programs.ts";
+import { TARGETS, withConfServer } from "../_helpers/compat_targets.ts";
 import { OperatorSetup } from "../_helpers/operator.ts";
 
 const dir = scratchDir("natsedge-operator-clients-");
@@ -42,32 +41,13 @@ beforeAll(async () => {
   conf = setup.conf("memory");
 });
 
-type Target = "natsedge" | "nats-server";
-
-async function withServer(target: Target, fn: (url: string) => Promise<void>): Promise<void> {
-  let srv: { port: number; close(): Promise<void> };
-  if (target === "natsedge") {
-    const file = join(dir, "server.conf");
-    writeFileSync(file, conf);
-    srv = await runServerFromArgs(["-c", file, "-a", "127.0.0.1"]);
-  } else {
-    srv = await startNatsServer(conf);
-  }
-  try {
-    await fn(`nats://127.0.0.1:${srv.port}`);
-  } finally {
-    await srv.close();
-  }
-}
-
-const targets: Target[] = existsSync("/usr/sbin/nats-server") || process.env.NATS_SERVER ? ["natsedge", "nats-server"] : ["natsedge"];
 let goBin: Promise<string> | undefined;
 let cBin: Promise<string> | undefined;
 
-for (const target of targets) {
+for (const target of TARGETS) {
   test(`nats.go with user credentials passes the account checks in operator mode against ${target}`, async () => {
     const bin = await (goBin ??= buildGoProgram("natsgo_accounts", dir));
-    await withServer(target, async (url) => {
+    await withConfServer(target, conf, dir, async (url) => {
       expect(await checkFailures([bin, "-creds", url, ...creds], 7)).toEqual([]);
     });
   }, BUILD_TIMEOUT_MS + RUN_TIMEOUT_MS);
@@ -78,7 +58,7 @@ for (const target of targets) {
   const denoNatsedge = target === "natsedge" && "Deno" in globalThis;
   test.skipIf(denoNatsedge)(`libnats with user credentials passes the account checks in operator mode against ${target}`, async () => {
     const bin = await (cBin ??= buildCProgram("accounts.c", dir));
-    await withServer(target, async (url) => {
+    await withConfServer(target, conf, dir, async (url) => {
       expect(await checkFailures([bin, "--creds", url, ...creds], 5)).toEqual([]);
     });
   }, BUILD_TIMEOUT_MS + RUN_TIMEOUT_MS);
