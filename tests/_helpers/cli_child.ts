@@ -2,7 +2,7 @@
  * The natsedge command line as a child process (`bun src/main.ts ...`, or deno run under deno test), for what only a process can show:
  * signals, the pid and ports files, exit codes. Waits on log lines and exits, never on fixed sleeps.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { type Child, natsedgeCommand, sleep, spawn } from "./spawn.ts";
 import { REFERENCE_SERVER } from "./reference_server.ts";
 
@@ -97,6 +97,14 @@ export class CliChild {
 
   signal(sig: NodeJS.Signals): void {
     process.kill(this.proc.pid, sig);
+  }
+
+  /** Rewrites the config `file` with `text` and sends SIGHUP; resolves with the reload's outcome line. */
+  reloadWith(file: string, text: string): Promise<string> {
+    const from = this.lines.length;
+    writeFileSync(file, text);
+    this.signal("SIGHUP");
+    return this.waitLog(/Reloaded server configuration|Failed to reload server configuration/, from);
   }
 
   async close(): Promise<void> {

@@ -38,12 +38,7 @@ async function serve(text: string): Promise<(next: string) => Promise<string>> {
   const file = join(dir, "server.conf");
   writeFileSync(file, text);
   child = await CliChild.startServer(["-c", file, "-a", "127.0.0.1", "-p", "-1"]);
-  return async (next) => {
-    const from = child!.lines.length;
-    writeFileSync(file, next);
-    child!.signal("SIGHUP");
-    return child!.waitLog(/Reloaded server configuration|Failed to reload server configuration/, from);
-  };
+  return (next) => child!.reloadWith(file, next);
 }
 
 async function login(): Promise<NatsConnection> {
