@@ -5,11 +5,12 @@
  * the other side a nats-server.
  */
 import { describe, expect, test } from "bun:test";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect } from "@nats-io/transport-node";
 import { startNatsServer } from "../_helpers/nats_server.ts";
 import { runServer } from "../_helpers/server.ts";
 import { useCleanup } from "../_helpers/scope.ts";
 import { freePort, hasInterest, httpLeafz, until } from "../_helpers/leaf.ts";
+import { collect } from "../_helpers/collect.ts";
 
 const own = useCleanup();
 
@@ -21,12 +22,6 @@ const ACCOUNTS = `accounts {
 async function serve(kind: string, conf: string): Promise<number> {
   if (kind === "nats-server") return own(await startNatsServer(conf)).port;
   return own(await runServer({ config: conf })).port;
-}
-
-function collect(nc: NatsConnection, subject: string): string[] {
-  const got: string[] = [];
-  nc.subscribe(subject, { callback: (_e, m) => void got.push(m.string()) });
-  return got;
 }
 
 const user = (port: number, u: string) => connect({ servers: `127.0.0.1:${port}`, user: u, pass: u, reconnect: false });

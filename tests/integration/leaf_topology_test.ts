@@ -3,25 +3,14 @@
  * nats-server 2.9.10 hub and leaf, and a loop (two remotes to one hub) that $LDS detection stops.
  */
 import { describe, expect, test } from "bun:test";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect } from "@nats-io/transport-node";
 import { startNatsServer } from "../_helpers/nats_server.ts";
 import { client, runServer, type TestServer } from "../_helpers/server.ts";
 import { useCleanup } from "../_helpers/scope.ts";
 import { edgeLeafz, freePort, hasInterest, httpLeafz, until } from "../_helpers/leaf.ts";
+import { collect, settle } from "../_helpers/collect.ts";
 
 const own = useCleanup();
-
-function collect(nc: NatsConnection, subject: string, queue?: string): string[] {
-  const got: string[] = [];
-  nc.subscribe(subject, { ...(queue ? { queue } : {}), callback: (_e, m) => void got.push(m.string()) });
-  return got;
-}
-
-/** Round trips on every connection, so that anything still in flight (a duplicate) has arrived. */
-async function settle(...ncs: NatsConnection[]): Promise<void> {
-  for (const nc of ncs) await nc.flush();
-  for (const nc of ncs) await nc.flush();
-}
 
 describe("natsedge hub <- natsedge leaf", () => {
   test("pub/sub and queue groups both ways", async () => {

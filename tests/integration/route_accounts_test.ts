@@ -4,12 +4,13 @@
  * both dial directions and natsedge–natsedge, with the same accounts on every member.
  */
 import { describe, expect, test } from "bun:test";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect } from "@nats-io/transport-node";
 import { startNatsServer } from "../_helpers/nats_server.ts";
 import { runServer } from "../_helpers/server.ts";
 import { useCleanup } from "../_helpers/scope.ts";
 import { freePort, until } from "../_helpers/leaf.ts";
 import { edgeClusterPort, edgeRoutez, routeInterest } from "../_helpers/route.ts";
+import { collect } from "../_helpers/collect.ts";
 
 const own = useCleanup();
 
@@ -24,12 +25,6 @@ function conf(name: string, listen: string, routes: number[]): string {
 }
 
 const user = (port: number, u: string) => connect({ servers: `127.0.0.1:${port}`, user: u, pass: u, reconnect: false });
-
-function collect(nc: NatsConnection, subject: string): string[] {
-  const got: string[] = [];
-  nc.subscribe(subject, { callback: (_e, m) => void got.push(m.string()) });
-  return got;
-}
 
 interface Pair {
   /** Client ports of the two members. */

@@ -3,7 +3,6 @@
  * unsubscribe propagation, a peer restarted (the explicit route redials), and route authorization.
  */
 import { describe, expect, test } from "bun:test";
-import type { NatsConnection } from "@nats-io/transport-node";
 import { rmSync } from "node:fs";
 import bcrypt from "bcryptjs";
 import { scratchDir } from "../_helpers/certs.ts";
@@ -12,19 +11,9 @@ import { useCleanup } from "../_helpers/scope.ts";
 import { freePort, until } from "../_helpers/leaf.ts";
 import { edgeClusterPort, edgeRoutez, routeInterest } from "../_helpers/route.ts";
 import { ROUTES } from "../../src/server/builtin_services.ts";
+import { collect, settle } from "../_helpers/collect.ts";
 
 const own = useCleanup();
-
-function collect(nc: NatsConnection, subject: string, queue?: string): string[] {
-  const got: string[] = [];
-  nc.subscribe(subject, { ...(queue ? { queue } : {}), callback: (_e, m) => void got.push(m.string()) });
-  return got;
-}
-
-async function settle(...ncs: NatsConnection[]): Promise<void> {
-  for (const nc of ncs) await nc.flush();
-  for (const nc of ncs) await nc.flush();
-}
 
 /** Two natsedge servers, B naming A as its one route. */
 async function pair(clusterExtra = "", routeUser = ""): Promise<{ a: TestServer; b: TestServer }> {

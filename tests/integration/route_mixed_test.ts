@@ -4,25 +4,15 @@
  * propagation, gossip completing a three-member mesh, and a wrong route password refused by nats-server.
  */
 import { describe, expect, test } from "bun:test";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect } from "@nats-io/transport-node";
 import { startNatsServer } from "../_helpers/nats_server.ts";
 import { client, runServer } from "../_helpers/server.ts";
 import { useCleanup } from "../_helpers/scope.ts";
 import { freePort, until } from "../_helpers/leaf.ts";
 import { edgeClusterPort, edgeRoutez, httpRoutez, routeInterest } from "../_helpers/route.ts";
+import { collect, settle } from "../_helpers/collect.ts";
 
 const own = useCleanup();
-
-function collect(nc: NatsConnection, subject: string, queue?: string): string[] {
-  const got: string[] = [];
-  nc.subscribe(subject, { ...(queue ? { queue } : {}), callback: (_e, m) => void got.push(m.string()) });
-  return got;
-}
-
-async function settle(...ncs: NatsConnection[]): Promise<void> {
-  for (const nc of ncs) await nc.flush();
-  for (const nc of ncs) await nc.flush();
-}
 
 describe("natsedge <-> nats-server 2.9.10 route", () => {
   test("natsedge dials nats-server: pub/sub, queue group once, request/reply, unsubscribe", async () => {
