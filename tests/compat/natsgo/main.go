@@ -9,7 +9,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand"
@@ -21,38 +20,12 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"../gocheck"
 )
 
 // bound is the longest any single wait may take before the check fails.
 const bound = 10 * time.Second
-
-type result struct {
-	Check string `json:"check"`
-	OK    bool   `json:"ok"`
-	Err   string `json:"err"`
-}
-
-var (
-	out    = json.NewEncoder(os.Stdout)
-	failed = 0
-)
-
-func run(name string, fn func() error) {
-	err := func() (err error) {
-		defer func() {
-			if r := recover(); r != nil {
-				err = fmt.Errorf("panic: %v", r)
-			}
-		}()
-		return fn()
-	}()
-	r := result{Check: name, OK: err == nil}
-	if err != nil {
-		r.Err = err.Error()
-		failed++
-	}
-	_ = out.Encode(r)
-}
 
 func fail(format string, args ...interface{}) error { return fmt.Errorf(format, args...) }
 
@@ -195,13 +168,13 @@ func main() {
 			}
 			asyncErrs = append(asyncErrs, fmt.Sprintf("%s: %v", subj, err))
 		}))
-	run("connect", func() error { return err })
+	gocheck.Run("connect", func() error { return err })
 	if err != nil {
 		os.Exit(1)
 	}
 	defer nc.Close()
 	js, err := nc.JetStream(nats.MaxWait(bound))
-	run("jetstream_context", func() error { return err })
+	gocheck.Run("jetstream_context", func() error { return err })
 	if err != nil {
 		os.Exit(1)
 	}
@@ -220,7 +193,7 @@ func main() {
 	objExtraChecks(js)
 	errorChecks(js)
 
-	run("no_async_errors", func() error {
+	gocheck.Run("no_async_errors", func() error {
 		asyncMu.Lock()
 		defer asyncMu.Unlock()
 		if len(asyncErrs) > 0 {
@@ -228,16 +201,14 @@ func main() {
 		}
 		return nil
 	})
-	if failed > 0 {
-		os.Exit(1)
-	}
+	gocheck.Exit()
 }
 
 // ---- stream management ---------------------------------------------------------------------------------
 
 func streamChecks(js nats.JetStreamContext) {
 	cfg := &nats.StreamConfig{Name: "LIFE", Subjects: []string{"life.>"}, Storage: nats.FileStorage}
-	run("account_info", func() error {
+	gocheck.Run("account_info", func() error {
 		ai, err := js.AccountInfo()
 		if err != nil {
 			return err
@@ -247,7 +218,7 @@ func streamChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("stream_add", func() error {
+	gocheck.Run("stream_add", func() error {
 		si, err := js.AddStream(cfg)
 		if err != nil {
 			return err
@@ -268,7 +239,7 @@ func streamChecks(js nats.JetStreamContext) {
 		_, err = js.AddStream(&nats.StreamConfig{Name: "LIFE", Subjects: []string{"life.>"}, MaxMsgs: 5})
 		return wantErr("re-adding with another config", err, nats.ErrStreamNameAlreadyInUse)
 	})
-	run("stream_info_empty_first_seq", func() error {
+	gocheck.Run("stream_info_empty_first_seq", func() error {
 		// A stream that never stored anything reports first_seq 0 (after a purge it is last_seq+1).
 		si, err := js.StreamInfo("LIFE")
 		if err != nil {
@@ -279,7 +250,7 @@ func streamChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("stream_update", func() error {
+	gocheck.Run("stream_update", func() error {
 		upd := *cfg
 		upd.Subjects = []string{"life.>", "born.*"}
 		upd.MaxMsgs = 100
@@ -307,7 +278,7 @@ func streamChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("stream_info", func() error {
+	gocheck.Run("stream_info", func() error {
 		if err := publishN(js, "life.a", 3); err != nil {
 			return err
 		}
@@ -321,7 +292,7 @@ func streamChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("stream_names", func() error {
+	gocheck.Run("stream_names", func() error {
 		if err := addStream(js, "LIFE2", "life2.>"); err != nil {
 			return err
 		}
@@ -331,7 +302,7 @@ func streamChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("streams_list", func() error {
+	gocheck.Run("streams_list", func() error {
 		var names []string
 		for si := range js.Streams() {
 			names = append(names, si.Config.Name)
@@ -345,7 +316,7 @@ func streamChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("stream_info_subjects_filter", func() error {
+	gocheck.Run("stream_info_subjects_filter", func() error {
 		si, err := js.StreamInfo("LIFE", &nats.StreamInfoRequest{SubjectsFilter: "life.>"})
 		if err != nil {
 			return err
@@ -363,7 +334,7 @@ func streamChecks(js nats.JetStreamContext) {
 		_, err = js.StreamNameBySubject("nobody.home")
 		return wantErr("StreamNameBySubject without a match", err, nats.ErrNoMatchingStream)
 	})
-	run("purge_stream", func() error {
+	gocheck.Run("purge_stream", func() error {
 		// A filtered purge takes only that subject.
 		if err := js.PurgeStream("LIFE", &nats.StreamPurgeRequest{Subject: "born.x"}); err != nil {
 			return fail("filtered purge: %v", err)
@@ -395,7 +366,7 @@ func streamChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("delete_stream", func() error {
+	gocheck.Run("delete_stream", func() error {
 		for _, n := range []string{"LIFE", "LIFE2"} {
 			if err := js.DeleteStream(n); err != nil {
 				return fail("delete %s: %v", n, err)
@@ -415,7 +386,7 @@ func streamChecks(js nats.JetStreamContext) {
 }
 
 func messageChecks(js nats.JetStreamContext) {
-	run("delete_msg", func() error {
+	gocheck.Run("delete_msg", func() error {
 		if err := addStream(js, "DEL", "del.>"); err != nil {
 			return err
 		}
@@ -445,7 +416,7 @@ func messageChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("stream_info_deleted_details", func() error {
+	gocheck.Run("stream_info_deleted_details", func() error {
 		si, err := js.StreamInfo("DEL", &nats.StreamInfoRequest{DeletedDetails: true})
 		if err != nil {
 			return err
@@ -455,7 +426,7 @@ func messageChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("purge_keep_and_seq", func() error {
+	gocheck.Run("purge_keep_and_seq", func() error {
 		if err := publishN(js, "del.b", 5); err != nil {
 			return err
 		}
@@ -488,7 +459,7 @@ func messageChecks(js nats.JetStreamContext) {
 // ---- publishing ----------------------------------------------------------------------------------------
 
 func publishChecks(js nats.JetStreamContext) {
-	run("publish_sync", func() error {
+	gocheck.Run("publish_sync", func() error {
 		if err := addStream(js, "PUB", "pub.>"); err != nil {
 			return err
 		}
@@ -513,7 +484,7 @@ func publishChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("publish_msgid_dedupe", func() error {
+	gocheck.Run("publish_msgid_dedupe", func() error {
 		a1, err := js.Publish("pub.d", []byte("one"), nats.MsgId("id-1"))
 		if err != nil {
 			return err
@@ -541,7 +512,7 @@ func publishChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("publish_expect_last_sequence", func() error {
+	gocheck.Run("publish_expect_last_sequence", func() error {
 		_, err := js.Publish("pub.e", nil, nats.ExpectLastSequence(1))
 		if err := wantAPICode("wrong last sequence", err, nats.JSErrCodeStreamWrongLastSequence); err != nil {
 			return err
@@ -575,7 +546,7 @@ func publishChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("publish_async", func() error {
+	gocheck.Run("publish_async", func() error {
 		if err := addStream(js, "ASYNC", "async.>"); err != nil {
 			return err
 		}
@@ -621,7 +592,7 @@ func publishChecks(js nats.JetStreamContext) {
 // ---- reading stored messages ---------------------------------------------------------------------------
 
 func getChecks(js nats.JetStreamContext) {
-	run("get_msg", func() error {
+	gocheck.Run("get_msg", func() error {
 		m, err := js.GetMsg("PUB", 4)
 		if err != nil {
 			return err
@@ -632,7 +603,7 @@ func getChecks(js nats.JetStreamContext) {
 		_, err = js.GetMsg("PUB", 1000)
 		return wantErr("missing sequence", err, nats.ErrMsgNotFound)
 	})
-	run("get_last_msg", func() error {
+	gocheck.Run("get_last_msg", func() error {
 		m, err := js.GetLastMsg("PUB", "pub.d")
 		if err != nil {
 			return err
@@ -643,7 +614,7 @@ func getChecks(js nats.JetStreamContext) {
 		_, err = js.GetLastMsg("PUB", "pub.none")
 		return wantErr("missing subject", err, nats.ErrMsgNotFound)
 	})
-	run("direct_get", func() error {
+	gocheck.Run("direct_get", func() error {
 		_, err := js.AddStream(&nats.StreamConfig{Name: "DIRECT", Subjects: []string{"direct.>"}, AllowDirect: true})
 		if err != nil {
 			return err
@@ -689,7 +660,7 @@ func getChecks(js nats.JetStreamContext) {
 // ---- pull consumers ------------------------------------------------------------------------------------
 
 func pullChecks(js nats.JetStreamContext) {
-	run("pull_fetch_ack", func() error {
+	gocheck.Run("pull_fetch_ack", func() error {
 		if err := addStream(js, "PULL", "pull.>"); err != nil {
 			return err
 		}
@@ -729,7 +700,7 @@ func pullChecks(js nats.JetStreamContext) {
 		}
 		return checkConsumer(js, "PULL", "ackd", 3, 3, 0, 0, 0)
 	})
-	run("pull_nak", func() error {
+	gocheck.Run("pull_nak", func() error {
 		if _, err := js.Publish("pull.n", []byte("nak me")); err != nil {
 			return err
 		}
@@ -758,7 +729,7 @@ func pullChecks(js nats.JetStreamContext) {
 		}
 		return checkConsumer(js, "PULL", "nakd", 2, 2, 0, 0, 0)
 	})
-	run("pull_in_progress", func() error {
+	gocheck.Run("pull_in_progress", func() error {
 		if _, err := js.Publish("pull.p", []byte("slow")); err != nil {
 			return err
 		}
@@ -781,7 +752,7 @@ func pullChecks(js nats.JetStreamContext) {
 		}
 		return checkConsumer(js, "PULL", "wip", 1, 1, 0, 0, 0)
 	})
-	run("pull_term", func() error {
+	gocheck.Run("pull_term", func() error {
 		if err := publishN(js, "pull.t", 2); err != nil {
 			return err
 		}
@@ -810,7 +781,7 @@ func pullChecks(js nats.JetStreamContext) {
 		}
 		return checkConsumer(js, "PULL", "term", 2, 2, 0, 0, 0)
 	})
-	run("pull_ack_sync", func() error {
+	gocheck.Run("pull_ack_sync", func() error {
 		if err := publishN(js, "pull.s", 4); err != nil {
 			return err
 		}
@@ -840,7 +811,7 @@ func pullChecks(js nats.JetStreamContext) {
 }
 
 func pullExtraChecks(js nats.JetStreamContext) {
-	run("pull_ephemeral_partial_fetch", func() error {
+	gocheck.Run("pull_ephemeral_partial_fetch", func() error {
 		sub, err := js.PullSubscribe("pull.a", "", nats.AckExplicit())
 		if err != nil {
 			return err
@@ -868,7 +839,7 @@ func pullExtraChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("pull_ack_all", func() error {
+	gocheck.Run("pull_ack_all", func() error {
 		if err := publishN(js, "pull.all", 3); err != nil {
 			return err
 		}
@@ -895,7 +866,7 @@ func pullExtraChecks(js nats.JetStreamContext) {
 
 func pushChecks(js nats.JetStreamContext) {
 	const n = 20
-	run("push_durable", func() error {
+	gocheck.Run("push_durable", func() error {
 		if err := addStream(js, "PUSH", "push.>"); err != nil {
 			return err
 		}
@@ -949,7 +920,7 @@ func pushChecks(js nats.JetStreamContext) {
 		_, err = js.ConsumerInfo("PUSH", "pd")
 		return wantErr("info after unsubscribe", err, nats.ErrConsumerNotFound)
 	})
-	run("push_ephemeral", func() error {
+	gocheck.Run("push_ephemeral", func() error {
 		sub, err := js.SubscribeSync("push.a", nats.AckNone())
 		if err != nil {
 			return err
@@ -984,7 +955,7 @@ func pushChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("queue_subscribe", func() error {
+	gocheck.Run("queue_subscribe", func() error {
 		var mu sync.Mutex
 		seen := map[string]int{}
 		done := make(chan *nats.Msg, n)
@@ -1026,7 +997,7 @@ func pushChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("chan_subscribe", func() error {
+	gocheck.Run("chan_subscribe", func() error {
 		ch := make(chan *nats.Msg, n)
 		sub, err := js.ChanSubscribe("push.a", ch, nats.AckNone(), nats.DeliverLast())
 		if err != nil {
@@ -1053,7 +1024,7 @@ func pushChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("push_deliver_policies", func() error {
+	gocheck.Run("push_deliver_policies", func() error {
 		first := func(opts ...nats.SubOpt) (*nats.Msg, error) {
 			sub, err := js.SubscribeSync("push.a", append(opts, nats.AckNone())...)
 			if err != nil {
@@ -1100,7 +1071,7 @@ func pushChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("push_flow_control_heartbeat", func() error {
+	gocheck.Run("push_flow_control_heartbeat", func() error {
 		// 4 MB through a flow-controlled push consumer: nats.go answers the server's flow control requests.
 		if err := addStream(js, "FC", "fc.>"); err != nil {
 			return err
@@ -1140,7 +1111,7 @@ func pushChecks(js nats.JetStreamContext) {
 		}
 		return js.DeleteStream("FC")
 	})
-	run("ordered_consumer", func() error {
+	gocheck.Run("ordered_consumer", func() error {
 		if err := addStream(js, "ORD", "ord.>"); err != nil {
 			return err
 		}
@@ -1191,7 +1162,7 @@ func pushChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("ordered_consumer_100k", func() error {
+	gocheck.Run("ordered_consumer_100k", func() error {
 		// The whole stream through one ordered consumer: flow control is answered and heartbeats tell no gap,
 		// so nats.go never recreates the consumer (a recreated one has another name).
 		if err := addStream(js, "ORD100K", "o100k.>"); err != nil {
@@ -1247,7 +1218,7 @@ func pushChecks(js nats.JetStreamContext) {
 // ---- consumer management -------------------------------------------------------------------------------
 
 func consumerChecks(js nats.JetStreamContext) {
-	run("consumer_add_info", func() error {
+	gocheck.Run("consumer_add_info", func() error {
 		if err := addStream(js, "CONS", "cons.>"); err != nil {
 			return err
 		}
@@ -1309,7 +1280,7 @@ func consumerChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("consumer_names_list", func() error {
+	gocheck.Run("consumer_names_list", func() error {
 		names := collect(js.ConsumerNames("CONS"))
 		if !reflect.DeepEqual(names, []string{"c1", "c2"}) {
 			return fail("names %v", names)
@@ -1324,7 +1295,7 @@ func consumerChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("consumer_delete", func() error {
+	gocheck.Run("consumer_delete", func() error {
 		if err := js.DeleteConsumer("CONS", "c2"); err != nil {
 			return err
 		}
@@ -1343,7 +1314,7 @@ func consumerChecks(js nats.JetStreamContext) {
 
 func kvChecks(js nats.JetStreamContext) {
 	var kv nats.KeyValue
-	run("kv_create", func() error {
+	gocheck.Run("kv_create", func() error {
 		var err error
 		kv, err = js.CreateKeyValue(&nats.KeyValueConfig{Bucket: "cfg", History: 5})
 		if err != nil {
@@ -1369,7 +1340,7 @@ func kvChecks(js nats.JetStreamContext) {
 	if kv == nil {
 		return
 	}
-	run("kv_put_get", func() error {
+	gocheck.Run("kv_put_get", func() error {
 		r1, err := kv.Put("a", []byte("one"))
 		if err != nil {
 			return err
@@ -1398,7 +1369,7 @@ func kvChecks(js nats.JetStreamContext) {
 		_, err = kv.Get("missing")
 		return wantErr("get missing", err, nats.ErrKeyNotFound)
 	})
-	run("kv_create_key", func() error {
+	gocheck.Run("kv_create_key", func() error {
 		_, err := kv.Create("a", []byte("x"))
 		if err := wantErr("create existing", err, nats.ErrKeyExists); err != nil {
 			return err
@@ -1416,7 +1387,7 @@ func kvChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("kv_update", func() error {
+	gocheck.Run("kv_update", func() error {
 		e, err := kv.Get("a")
 		if err != nil {
 			return err
@@ -1438,7 +1409,7 @@ func kvChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("kv_delete", func() error {
+	gocheck.Run("kv_delete", func() error {
 		if err := kv.Delete("b"); err != nil {
 			return err
 		}
@@ -1463,7 +1434,7 @@ func kvChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("kv_purge", func() error {
+	gocheck.Run("kv_purge", func() error {
 		if err := kv.Purge("b"); err != nil {
 			return err
 		}
@@ -1477,7 +1448,7 @@ func kvChecks(js nats.JetStreamContext) {
 		_, err = kv.Get("b")
 		return wantErr("get purged", err, nats.ErrKeyNotFound)
 	})
-	run("kv_history", func() error {
+	gocheck.Run("kv_history", func() error {
 		for i := 1; i <= 7; i++ {
 			if _, err := kv.Put("h", []byte(fmt.Sprintf("v%d", i))); err != nil {
 				return err
@@ -1497,7 +1468,7 @@ func kvChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("kv_keys", func() error {
+	gocheck.Run("kv_keys", func() error {
 		keys, err := kv.Keys()
 		if err != nil {
 			return err
@@ -1513,7 +1484,7 @@ func kvChecks(js nats.JetStreamContext) {
 		_, err = empty.Keys()
 		return wantErr("keys of an empty bucket", err, nats.ErrNoKeysFound)
 	})
-	run("kv_watch", func() error {
+	gocheck.Run("kv_watch", func() error {
 		if _, err := kv.Put("w.1", []byte("first")); err != nil {
 			return err
 		}
@@ -1569,7 +1540,7 @@ func kvChecks(js nats.JetStreamContext) {
 }
 
 func kvExtraChecks(js nats.JetStreamContext) {
-	run("kv_purge_deletes", func() error {
+	gocheck.Run("kv_purge_deletes", func() error {
 		kv, err := js.KeyValue("cfg")
 		if err != nil {
 			return err
@@ -1593,7 +1564,7 @@ func kvExtraChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("kv_stores_and_delete", func() error {
+	gocheck.Run("kv_stores_and_delete", func() error {
 		// nats.go 1.22 lists the buckets' stream names.
 		names := collect(js.KeyValueStoreNames())
 		if !reflect.DeepEqual(names, []string{"KV_cfg", "KV_empty"}) {
@@ -1626,7 +1597,7 @@ func objChecks(js nats.JetStreamContext) {
 	var obs nats.ObjectStore
 	data := make([]byte, 3*1024*1024+12345)
 	rand.New(rand.NewSource(42)).Read(data)
-	run("obj_create", func() error {
+	gocheck.Run("obj_create", func() error {
 		var err error
 		obs, err = js.CreateObjectStore(&nats.ObjectStoreConfig{Bucket: "files", Description: "blobs"})
 		if err != nil {
@@ -1644,7 +1615,7 @@ func objChecks(js nats.JetStreamContext) {
 	if obs == nil {
 		return
 	}
-	run("obj_put", func() error {
+	gocheck.Run("obj_put", func() error {
 		info, err := obs.Put(&nats.ObjectMeta{Name: "big.bin", Description: "3 MB"}, bytes.NewReader(data))
 		if err != nil {
 			return err
@@ -1658,7 +1629,7 @@ func objChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("obj_get", func() error {
+	gocheck.Run("obj_get", func() error {
 		got, err := obs.GetBytes("big.bin")
 		if err != nil {
 			return err
@@ -1675,7 +1646,7 @@ func objChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("obj_get_info", func() error {
+	gocheck.Run("obj_get_info", func() error {
 		info, err := obs.GetInfo("big.bin")
 		if err != nil {
 			return err
@@ -1686,7 +1657,7 @@ func objChecks(js nats.JetStreamContext) {
 		_, err = obs.GetInfo("nope")
 		return wantErr("missing object", err, nats.ErrObjectNotFound)
 	})
-	run("obj_list", func() error {
+	gocheck.Run("obj_list", func() error {
 		list, err := obs.List()
 		if err != nil {
 			return err
@@ -1701,7 +1672,7 @@ func objChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("obj_delete", func() error {
+	gocheck.Run("obj_delete", func() error {
 		if err := obs.Delete("big.bin"); err != nil {
 			return err
 		}
@@ -1733,7 +1704,7 @@ func objChecks(js nats.JetStreamContext) {
 }
 
 func objExtraChecks(js nats.JetStreamContext) {
-	run("obj_meta_watch_link", func() error {
+	gocheck.Run("obj_meta_watch_link", func() error {
 		obs, err := js.ObjectStore("files")
 		if err != nil {
 			return err
@@ -1812,7 +1783,7 @@ func objExtraChecks(js nats.JetStreamContext) {
 		}
 		return nil
 	})
-	run("obj_seal_and_delete_store", func() error {
+	gocheck.Run("obj_seal_and_delete_store", func() error {
 		obs, err := js.CreateObjectStore(&nats.ObjectStoreConfig{Bucket: "sealme"})
 		if err != nil {
 			return err
@@ -1852,7 +1823,7 @@ func objExtraChecks(js nats.JetStreamContext) {
 // ---- errors --------------------------------------------------------------------------------------------
 
 func errorChecks(js nats.JetStreamContext) {
-	run("err_stream_not_found", func() error {
+	gocheck.Run("err_stream_not_found", func() error {
 		_, err := js.StreamInfo("NOPE")
 		if err := wantErr("StreamInfo", err, nats.ErrStreamNotFound); err != nil {
 			return err
@@ -1878,7 +1849,7 @@ func errorChecks(js nats.JetStreamContext) {
 		_, err = js.ConsumerInfo("NOPE", "x")
 		return wantErr("ConsumerInfo", err, nats.ErrStreamNotFound)
 	})
-	run("err_consumer_not_found", func() error {
+	gocheck.Run("err_consumer_not_found", func() error {
 		_, err := js.ConsumerInfo("CONS", "nope")
 		if err := wantErr("ConsumerInfo", err, nats.ErrConsumerNotFound); err != nil {
 			return err

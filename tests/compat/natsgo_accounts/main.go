@@ -5,11 +5,11 @@
 // It prints a JSON line per check: {"check": name, "ok": bool, "err": string}, and exits 1 when any failed.
 //
 // Usage: natsgo_accounts nats://127.0.0.1:4222
-//        natsgo_accounts -creds nats://127.0.0.1:4222 a.creds b.creds stranger.creds
+//
+//	natsgo_accounts -creds nats://127.0.0.1:4222 a.creds b.creds stranger.creds
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -18,31 +18,12 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"../gocheck"
 )
 
 // bound is the longest any single wait may take before the check fails.
 const bound = 5 * time.Second
-
-type result struct {
-	Check string `json:"check"`
-	OK    bool   `json:"ok"`
-	Err   string `json:"err"`
-}
-
-var (
-	out    = json.NewEncoder(os.Stdout)
-	failed = 0
-)
-
-func run(name string, fn func() error) {
-	err := fn()
-	r := result{Check: name, OK: err == nil}
-	if err != nil {
-		r.Err = err.Error()
-		failed++
-	}
-	_ = out.Encode(r)
-}
 
 func connectAs(server, user string) (*nats.Conn, error) {
 	u, err := url.Parse(server)
@@ -71,13 +52,13 @@ func main() {
 		b, errB = connectAs(server, "b")
 	}
 	if errA != nil || errB != nil {
-		run("connect", func() error { return fmt.Errorf("a: %v, b: %v", errA, errB) })
+		gocheck.Run("connect", func() error { return fmt.Errorf("a: %v, b: %v", errA, errB) })
 		os.Exit(1)
 	}
 	defer a.Close()
 	defer b.Close()
 
-	run("isolation", func() error {
+	gocheck.Run("isolation", func() error {
 		sub, err := b.SubscribeSync("iso.x")
 		if err != nil {
 			return err
@@ -102,7 +83,7 @@ func main() {
 		return nil
 	})
 
-	run("stream_import_prefix", func() error {
+	gocheck.Run("stream_import_prefix", func() error {
 		sub, err := b.SubscribeSync("fromA.>")
 		if err != nil {
 			return err
@@ -124,7 +105,7 @@ func main() {
 		return nil
 	})
 
-	run("service_import_request", func() error {
+	gocheck.Run("service_import_request", func() error {
 		svc, err := a.Subscribe("a.svc", func(m *nats.Msg) { _ = m.Respond(append([]byte("re:"), m.Data...)) })
 		if err != nil {
 			return err
@@ -143,7 +124,7 @@ func main() {
 		return nil
 	})
 
-	run("service_import_request_with_headers", func() error {
+	gocheck.Run("service_import_request_with_headers", func() error {
 		svc, err := a.Subscribe("a.svc", func(m *nats.Msg) {
 			r := nats.NewMsg(m.Reply)
 			r.Header.Set("Echo", m.Header.Get("Ask"))
@@ -168,7 +149,7 @@ func main() {
 		return nil
 	})
 
-	run("mapping", func() error {
+	gocheck.Run("mapping", func() error {
 		sub, err := a.SubscribeSync("mapped.>")
 		if err != nil {
 			return err
@@ -191,7 +172,7 @@ func main() {
 	})
 
 	if operator {
-		run("unknown_account_refused", func() error {
+		gocheck.Run("unknown_account_refused", func() error {
 			nc, err := withCreds(server, os.Args[5])
 			if err == nil {
 				nc.Close()
@@ -204,8 +185,6 @@ func main() {
 		})
 	}
 
-	run("done", func() error { return nil })
-	if failed > 0 {
-		os.Exit(1)
-	}
+	gocheck.Run("done", func() error { return nil })
+	gocheck.Exit()
 }

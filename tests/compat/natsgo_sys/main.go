@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"../gocheck"
 )
 
 const bound = 5 * time.Second
@@ -326,27 +328,6 @@ type response struct {
 	Error  *ApiError       `json:"error,omitempty"`
 }
 
-type result struct {
-	Check string `json:"check"`
-	OK    bool   `json:"ok"`
-	Err   string `json:"err"`
-}
-
-var (
-	out    = json.NewEncoder(os.Stdout)
-	failed = 0
-)
-
-func run(name string, fn func() error) {
-	err := fn()
-	r := result{Check: name, OK: err == nil}
-	if err != nil {
-		r.Err = err.Error()
-		failed++
-	}
-	_ = out.Encode(r)
-}
-
 // strict decodes b into v, refusing fields v does not have.
 func strict(b []byte, v interface{}) error {
 	d := json.NewDecoder(bytes.NewReader(b))
@@ -389,19 +370,19 @@ func main() {
 	server := os.Args[1]
 	sys, err := connectAs(server, "sys")
 	if err != nil {
-		run("connect", func() error { return err })
+		gocheck.Run("connect", func() error { return err })
 		os.Exit(1)
 	}
 	defer sys.Close()
 	a, err := connectAs(server, "a", nats.Name("responder"))
 	if err != nil {
-		run("connect", func() error { return err })
+		gocheck.Run("connect", func() error { return err })
 		os.Exit(1)
 	}
 	defer a.Close()
 
 	var id string
-	run("ping_statsz", func() error {
+	gocheck.Run("ping_statsz", func() error {
 		m, err := sys.Request("$SYS.REQ.SERVER.PING", nil, bound)
 		if err != nil {
 			return err
@@ -420,7 +401,7 @@ func main() {
 		return nil
 	})
 
-	run("statsz_push", func() error {
+	gocheck.Run("statsz_push", func() error {
 		sub, err := sys.SubscribeSync(fmt.Sprintf("$SYS.SERVER.%s.STATSZ", id))
 		if err != nil {
 			return err
@@ -434,7 +415,7 @@ func main() {
 		return strict(m.Data, &s)
 	})
 
-	run("jsz_accounts", func() error {
+	gocheck.Run("jsz_accounts", func() error {
 		var j JSInfo
 		if err := ask(sys, "$SYS.REQ.SERVER.PING.JSZ", `{"accounts":true}`, &j); err != nil {
 			return err
@@ -445,12 +426,12 @@ func main() {
 		return nil
 	})
 
-	run("account_jsz", func() error {
+	gocheck.Run("account_jsz", func() error {
 		var d AccountDetail
 		return ask(sys, "$SYS.REQ.ACCOUNT.A.JSZ", "", &d)
 	})
 
-	run("accountz", func() error {
+	gocheck.Run("accountz", func() error {
 		var z Accountz
 		if err := ask(sys, "$SYS.REQ.SERVER.PING.ACCOUNTZ", "", &z); err != nil {
 			return err
@@ -461,7 +442,7 @@ func main() {
 		return nil
 	})
 
-	run("subsz_account", func() error {
+	gocheck.Run("subsz_account", func() error {
 		var z Subsz
 		if err := ask(sys, "$SYS.REQ.ACCOUNT.A.SUBSZ", "", &z); err != nil {
 			return err
@@ -472,7 +453,7 @@ func main() {
 		return nil
 	})
 
-	run("account_info", func() error {
+	gocheck.Run("account_info", func() error {
 		var a AccountInfo
 		if err := ask(sys, "$SYS.REQ.ACCOUNT.A.INFO", "", &a); err != nil {
 			return err
@@ -492,7 +473,7 @@ func main() {
 		return nil
 	})
 
-	run("leafz_gatewayz", func() error {
+	gocheck.Run("leafz_gatewayz", func() error {
 		var l Leafz
 		if err := ask(sys, "$SYS.REQ.SERVER.PING.LEAFZ", "", &l); err != nil {
 			return err
@@ -501,7 +482,7 @@ func main() {
 		return ask(sys, "$SYS.REQ.SERVER.PING.GATEWAYZ", "", &g)
 	})
 
-	run("account_conns", func() error {
+	gocheck.Run("account_conns", func() error {
 		m, err := sys.Request("$SYS.REQ.ACCOUNT.A.CONNS", nil, bound)
 		if err != nil {
 			return err
@@ -516,7 +497,7 @@ func main() {
 		return nil
 	})
 
-	run("service_latency", func() error {
+	gocheck.Run("service_latency", func() error {
 		lat, err := a.SubscribeSync("lat.svc")
 		if err != nil {
 			return err
@@ -552,8 +533,6 @@ func main() {
 		return nil
 	})
 
-	run("done", func() error { return nil })
-	if failed > 0 {
-		os.Exit(1)
-	}
+	gocheck.Run("done", func() error { return nil })
+	gocheck.Exit()
 }
