@@ -1,37 +1,19 @@
 // websocket_natsgo: nats.go's own WebSocket transport (ws:// URLs, optionally permessage-deflate) against a
 // server, run by tests/compat/websocket_natsgo_test.ts against natsedge and nats-server 2.9.10 alike. Each
-// check prints one JSON line {check, ok, err}; the exit status is 1 when any failed.
+// check prints one JSON line {check, ok, err} (tests/compat/gocheck); the exit status is 1 when any failed.
 //
 // usage: websocket_natsgo ws://127.0.0.1:PORT compress|plain
 package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"time"
 
+	"../gocheck"
 	"github.com/nats-io/nats.go"
 )
-
-type result struct {
-	Check string `json:"check"`
-	OK    bool   `json:"ok"`
-	Err   string `json:"err"`
-}
-
-var failed bool
-
-func report(check string, err error) {
-	r := result{Check: check, OK: err == nil}
-	if err != nil {
-		r.Err = err.Error()
-		failed = true
-	}
-	b, _ := json.Marshal(r)
-	fmt.Println(string(b))
-}
 
 func main() {
 	url, mode := os.Args[1], os.Args[2]
@@ -39,20 +21,18 @@ func main() {
 	if mode == "compress" {
 		opts = append(opts, nats.Compression(true))
 	}
-	nc, err := nats.Connect(url, opts...)
-	report("connect", err)
-	if err != nil {
-		os.Exit(1)
+	var nc *nats.Conn
+	gocheck.Run("connect", func() (err error) { nc, err = nats.Connect(url, opts...); return err })
+	if nc == nil {
+		gocheck.Exit()
 	}
-	defer nc.Close()
-
-	report("pubsub_sizes", pubsubSizes(nc))
-	report("request_reply", requestReply(nc))
-	report("headers", headers(nc))
-	report("flush_rtt", func() error { _, err := nc.RTT(); return err }())
-	if failed {
-		os.Exit(1)
-	}
+	gocheck.Run("pubsub_sizes", func() error { return pubsubSizes(nc) })
+	gocheck.Run("request_reply", func() error { return requestReply(nc) })
+	gocheck.Run("headers", func() error { return headers(nc) })
+	gocheck.Run("flush_rtt", func() error { _, err := nc.RTT(); return err })
+	nc.Close()
+	gocheck.Run("done", func() error { return nil })
+	gocheck.Exit()
 }
 
 // pubsubSizes publishes payloads from empty to 512 KiB (more than one frame, compressible and not) and
