@@ -38,11 +38,6 @@ async function login(port: number, user: string, pass: string): Promise<RawConn>
   return c;
 }
 
-async function reload(from: number): Promise<string> {
-  child!.signal("SIGHUP");
-  return child!.waitLog(/Reloaded server configuration|Failed to reload server configuration/, from);
-}
-
 describe("config reload (SIGHUP)", () => {
   test("a removed permission drops the subscription, a changed password closes the connection", async () => {
     dir = scratchDir("natsedge-reload-");
@@ -54,8 +49,7 @@ describe("config reload (SIGHUP)", () => {
     await alice.sync();
     const bob = await login(child.port, "bob", "bobpass");
 
-    writeFileSync(file, conf("secret1", ["foo.>"]));
-    expect(await reload(child.lines.length)).toContain("Reloaded server configuration");
+    expect(await child.reloadWith(file, conf("secret1", ["foo.>"]))).toContain("Reloaded server configuration");
     await alice.waitFor(`-ERR 'Permissions Violation for Subscription to "bar" (sid "2")'`);
     await child.waitLog(/Removed sub "bar" \(sid "2"\) for User "alice" - not authorized/);
     // The subscription that is still allowed keeps delivering; the removed one does not.
@@ -65,8 +59,7 @@ describe("config reload (SIGHUP)", () => {
     await alice.waitFor("MSG foo.x 1 1\r\nf\r\n");
     expect(alice.received).not.toContain("MSG bar");
 
-    writeFileSync(file, conf("secret2", ["foo.>"]));
-    expect(await reload(child.lines.length)).toContain("Reloaded server configuration");
+    expect(await child.reloadWith(file, conf("secret2", ["foo.>"]))).toContain("Reloaded server configuration");
     await alice.waitFor("-ERR 'Authorization Violation'");
     await alice.waitClosed();
     // bob's credentials did not change: still connected.
@@ -84,12 +77,10 @@ describe("config reload (SIGHUP)", () => {
     writeFileSync(file, conf("secret1", [">"], "server_name: edge1"));
     child = await CliChild.start(["-c", file, "-a", "127.0.0.1", "-p", "-1"]);
 
-    writeFileSync(file, conf("secret2", [">"], "server_name: edge2"));
-    expect(await reload(child.lines.length)).toContain(
+    expect(await child.reloadWith(file, conf("secret2", [">"], "server_name: edge2"))).toContain(
       "[ERR] Failed to reload server configuration: config reload not supported for ServerName: old=edge1, new=edge2",
     );
-    writeFileSync(file, "authorization { users: [ { user: alice, password: ");
-    expect(await reload(child.lines.length)).toContain("Failed to reload server configuration");
+    expect(await child.reloadWith(file, "authorization { users: [ { user: alice, password: ")).toContain("Failed to reload server configuration");
     // Neither reload applied: the old password still works.
     const alice = await login(child.port, "alice", "secret1");
     expect(alice.closed).toBe(false);
@@ -101,9 +92,8 @@ describe("config reload (SIGHUP)", () => {
     const file = join(dir, "server.conf");
     writeFileSync(file, "debug: false\n");
     child = await CliChild.start(["-c", file, "-a", "127.0.0.1", "-p", "-1"]);
-    writeFileSync(file, "debug: true\n");
     const from = child.lines.length;
-    expect(await reload(from)).toContain("Reloaded server configuration");
+    expect(await child.reloadWith(file, "debug: true\n")).toContain("Reloaded server configuration");
     await child.waitLog(/\[INF\] Reloaded: debug = true/, from);
     const c = await RawConn.open(child.port);
     await child.waitLog(/\[DBG\] .* - Client connection created/, from);
