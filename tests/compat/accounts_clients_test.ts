@@ -5,11 +5,9 @@
  * nats-server 2.9.10 with the same config, so a check that is wrong about nats-server fails there.
  */
 import { afterAll, expect, test } from "bun:test";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { runServerFromArgs } from "../_helpers/conf_server.ts";
-import { startNatsServer } from "../_helpers/nats_server.ts";
+import { rmSync } from "node:fs";
 import { BUILD_TIMEOUT_MS, buildCProgram, buildGoProgram, checkFailures, RUN_TIMEOUT_MS, scratchDir } from "../_helpers/compat_programs.ts";
+import { type Target, TARGETS, withConfServer } from "../_helpers/compat_targets.ts";
 
 const CONF = `
 accounts {
@@ -45,43 +43,22 @@ const buildGo = () => (goBin ??= buildGoProgram("natsgo_accounts", tempDir("nats
 const buildC = () => (cBin ??= buildCProgram("accounts.c", tempDir("natsedge-libnats-accounts-")));
 const failures = (cmd: string[]) => checkFailures(cmd, 4);
 
-type Target = "natsedge" | "nats-server";
+const withServer = (target: Target, fn: (url: string) => Promise<void>) => withConfServer(target, CONF, tempDir("natsedge-accounts-conf-"), fn);
+/** The URL with a user's credentials in it, as libnats takes them. */
+const as = (user: string, url: string) => url.replace("nats://", `nats://${user}:${user}@`);
 
-/** Runs `fn` with the port of a server of `target` serving CONF. */
-async function withServer(target: Target, fn: (port: number) => Promise<void>): Promise<void> {
-  if (target === "natsedge") {
-    const file = join(tempDir("natsedge-accounts-conf-"), "server.conf");
-    writeFileSync(file, CONF);
-    const srv = await runServerFromArgs(["-c", file, "-a", "127.0.0.1"]);
-    try {
-      await fn(srv.port);
-    } finally {
-      await srv.close();
-    }
-    return;
-  }
-  const ref = await startNatsServer(CONF);
-  try {
-    await fn(ref.port);
-  } finally {
-    await ref.close();
-  }
-}
-
-const targets: Target[] = existsSync("/usr/sbin/nats-server") || process.env.NATS_SERVER ? ["natsedge", "nats-server"] : ["natsedge"];
-
-for (const target of targets) {
+for (const target of TARGETS) {
   test(`nats.go's account checks pass against ${target}`, async () => {
     const bin = await buildGo();
-    await withServer(target, async (port) => {
-      expect(await failures([bin, `nats://127.0.0.1:${port}`])).toEqual([]);
+    await withServer(target, async (url) => {
+      expect(await failures([bin, url])).toEqual([]);
     });
   }, BUILD_TIMEOUT_MS + RUN_TIMEOUT_MS);
 
   test(`libnats's account checks pass against ${target}`, async () => {
     const bin = await buildC();
-    await withServer(target, async (port) => {
-      expect(await failures([bin, `nats://a:a@127.0.0.1:${port}`, `nats://b:b@127.0.0.1:${port}`])).toEqual([]);
+    await withServer(target, async (url) => {
+      expect(await failures([bin, as("a", url), as("b", url)])).toEqual([]);
     });
   }, BUILD_TIMEOUT_MS + RUN_TIMEOUT_MS);
 }

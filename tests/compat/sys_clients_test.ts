@@ -6,11 +6,10 @@
  * wrong about nats-server fails there.
  */
 import { afterAll, expect, test } from "bun:test";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { runServerFromArgs } from "../_helpers/conf_server.ts";
-import { startNatsServer } from "../_helpers/nats_server.ts";
 import { BUILD_TIMEOUT_MS, buildGoProgram, checkFailures, RUN_TIMEOUT_MS, scratchDir } from "../_helpers/compat_programs.ts";
+import { type Target, TARGETS, withConfServer } from "../_helpers/compat_targets.ts";
 
 const scratch: string[] = [];
 afterAll(() => {
@@ -40,36 +39,16 @@ system_account: SYS
 let goBin: Promise<string> | undefined;
 const buildGo = () => (goBin ??= buildGoProgram("natsgo_sys", tempDir("natsedge-natsgo-sys-")));
 
-type Target = "natsedge" | "nats-server";
-
-async function withServer(target: Target, fn: (port: number) => Promise<void>): Promise<void> {
+function withServer(target: Target, fn: (url: string) => Promise<void>): Promise<void> {
   const dir = tempDir("natsedge-sys-conf-");
-  if (target === "natsedge") {
-    const file = join(dir, "server.conf");
-    writeFileSync(file, conf(join(dir, "js")));
-    const srv = await runServerFromArgs(["-c", file, "-a", "127.0.0.1"]);
-    try {
-      await fn(srv.port);
-    } finally {
-      await srv.close();
-    }
-    return;
-  }
-  const ref = await startNatsServer(conf(join(dir, "js")));
-  try {
-    await fn(ref.port);
-  } finally {
-    await ref.close();
-  }
+  return withConfServer(target, conf(join(dir, "js")), dir, fn);
 }
 
-const targets: Target[] = existsSync("/usr/sbin/nats-server") || process.env.NATS_SERVER ? ["natsedge", "nats-server"] : ["natsedge"];
-
-for (const target of targets) {
+for (const target of TARGETS) {
   test(`nats.go decodes the system account's answers and events into nats-server's structs against ${target}`, async () => {
     const bin = await buildGo();
-    await withServer(target, async (port) => {
-      expect(await checkFailures([bin, `nats://127.0.0.1:${port}`], 11)).toEqual([]);
+    await withServer(target, async (url) => {
+      expect(await checkFailures([bin, url], 11)).toEqual([]);
     });
   }, BUILD_TIMEOUT_MS + RUN_TIMEOUT_MS);
 }

@@ -6,10 +6,11 @@
 // (TestPingInterval, TestUnpromptedPong), test/auth_test.go, server/client_test.go
 // (TestClientNoResponderSupport, TestClientMaxPending...), against core-protocol.md §1, §4, §5 and §9.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { errors, nuid, type NatsConnection } from "@nats-io/transport-node";
+import { errors, type NatsConnection } from "@nats-io/transport-node";
 import { client, runServer, type RawConn, type TestServer } from "../_helpers/server.ts";
 import { count, exchange, infoOf, rawConnect, rawOpen, roundTrip, waitForCount } from "../_helpers/raw.ts";
 import { useCleanup } from "../_helpers/scope.ts";
+import { expectRoundTrip } from "../_helpers/security.ts";
 
 const own = useCleanup();
 
@@ -18,22 +19,6 @@ async function silent(srv: TestServer): Promise<RawConn> {
   const c = own(await rawOpen(srv));
   c.clear();
   return c;
-}
-
-/** Publish/subscribe round trip on an already connected client: it still works. */
-async function expectWorking(nc: NatsConnection): Promise<void> {
-  const subject = `alive.${nuid.next()}`;
-  const got: string[] = [];
-  nc.subscribe(subject, {
-    max: 1,
-    callback: (_err, m) => {
-      got.push(m.string());
-    },
-  });
-  nc.publish(subject, "still working");
-  await nc.flush();
-  expect(got).toEqual(["still working"]);
-  expect(nc.isClosed()).toBe(false);
 }
 
 /** Sends `input` on `c` and expects exactly `wire` back (possibly nothing), then the close. */
@@ -67,7 +52,7 @@ describe("fatal protocol errors on a default server", () => {
     const c = await rawConnect(srv);
     own(c);
     await expectClosedWith(c, input, "-ERR 'Unknown Protocol Operation'\r\n");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test.each([
@@ -77,7 +62,7 @@ describe("fatal protocol errors on a default server", () => {
   ])("%s after a payload is an Unknown Protocol Operation and closes the connection", async (_name, input) => {
     const c = own(await rawConnect(srv));
     await expectClosedWith(c, input, "-ERR 'Unknown Protocol Operation'\r\n");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test("a payload terminator error does not deliver the message", async () => {
@@ -96,7 +81,7 @@ describe("fatal protocol errors on a default server", () => {
   ])("PUB with %s closes the connection without an -ERR", async (_name, input) => {
     const c = own(await rawConnect(srv));
     await expectClosedWith(c, input, "");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test.each([
@@ -107,7 +92,7 @@ describe("fatal protocol errors on a default server", () => {
   ])("HPUB with %s closes the connection without an -ERR", async (_name, input) => {
     const c = own(await rawConnect(srv, { headers: true }));
     await expectClosedWith(c, input, "");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test("HPUB from a connection that did not negotiate headers closes it and delivers nothing", async () => {
@@ -118,13 +103,13 @@ describe("fatal protocol errors on a default server", () => {
     const c = own(await rawConnect(srv, { headers: false }));
     await expectClosedWith(c, "HPUB nohdr.foo 12 14\r\nNATS/1.0\r\n\r\nhi\r\n", "");
     expect(await exchange(sub, "")).toBe("PONG\r\n");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test("SUB with too many arguments closes the connection without an -ERR", async () => {
     const c = own(await rawConnect(srv));
     await expectClosedWith(c, "SUB foo q 1 extra\r\n", "");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test("a control line longer than max_control_line, split across writes, gets -ERR and is closed", async () => {
@@ -137,7 +122,7 @@ describe("fatal protocol errors on a default server", () => {
     }
     await c.waitClosed();
     expect(c.received).toBe("-ERR 'maximum control line exceeded'\r\n");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test("a PUB control line over the limit (TestControlLineMaximums) gets the same -ERR", async () => {
@@ -148,7 +133,7 @@ describe("fatal protocol errors on a default server", () => {
     c.send("2222222222".repeat(500));
     await c.waitClosed();
     expect(c.received).toBe("-ERR 'maximum control line exceeded'\r\n");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test("a long control line under the limit, split across writes, is accepted", async () => {
@@ -166,13 +151,13 @@ describe("fatal protocol errors on a default server", () => {
   test("CONNECT with protocol 2 gets -ERR 'invalid client protocol' and is closed", async () => {
     const c = await silent(srv);
     await expectClosedWith(c, 'CONNECT {"verbose":false,"protocol":2}\r\n', "-ERR 'invalid client protocol'\r\n");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test("CONNECT with a negative protocol gets -ERR 'invalid client protocol' and is closed", async () => {
     const c = await silent(srv);
     await expectClosedWith(c, 'CONNECT {"verbose":false,"protocol":-1}\r\n', "-ERR 'invalid client protocol'\r\n");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test("CONNECT with protocol 0 and 1 is accepted", async () => {
@@ -185,7 +170,7 @@ describe("fatal protocol errors on a default server", () => {
   test("no_responders without headers gets -ERR 'no responders requires headers support' and is closed", async () => {
     const c = await silent(srv);
     await expectClosedWith(c, 'CONNECT {"verbose":false,"no_responders":true}\r\n', "-ERR 'no responders requires headers support'\r\n");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test("no_responders with headers:false gets the same -ERR and is closed", async () => {
@@ -195,19 +180,19 @@ describe("fatal protocol errors on a default server", () => {
       'CONNECT {"verbose":false,"no_responders":true,"headers":false}\r\n',
       "-ERR 'no responders requires headers support'\r\n",
     );
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test("CONNECT with malformed JSON closes the connection without an -ERR", async () => {
     const c = await silent(srv);
     await expectClosedWith(c, 'CONNECT {"verbose":false,\r\n', "");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test("a client that sends -ERR is disconnected", async () => {
     const c = own(await rawConnect(srv));
     await expectClosedWith(c, "-ERR 'client side trouble'\r\n", "");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 });
 
@@ -282,30 +267,30 @@ describe("max_payload", () => {
   test("PUB over max_payload gets -ERR 'Maximum Payload Violation' and is closed before the payload is read", async () => {
     const c = own(await rawConnect(srv));
     await expectClosedWith(c, "PUB foo 1025\r\n", "-ERR 'Maximum Payload Violation'\r\n");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test("HPUB whose total size is over max_payload gets the same -ERR and is closed", async () => {
     const c = own(await rawConnect(srv, { headers: true }));
     await expectClosedWith(c, "HPUB foo 12 1025\r\n", "-ERR 'Maximum Payload Violation'\r\n");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test("a size far over the limit that still parses is a payload violation (TestMaxPayloadOverrun)", async () => {
     const c = own(await rawConnect(srv));
     await expectClosedWith(c, "PUB foo 199380988\r\n", "-ERR 'Maximum Payload Violation'\r\n");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test("a size too long to parse closes the connection without an -ERR (TestMaxPayloadOverrun)", async () => {
     const c = own(await rawConnect(srv));
     await expectClosedWith(c, "PUB foo 18446744073709551615123\r\n", "");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test("the real client refuses to publish over the advertised max_payload", async () => {
     expect(() => bystander.publish("mp.big", new Uint8Array(1025))).toThrow("max_payload size exceeded");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 });
 
@@ -316,7 +301,7 @@ describe("max_connections", () => {
     const c = own(await rawOpen(srv));
     await c.waitClosed();
     expect(c.received).toMatch(/^INFO \{[^\r\n]*\} ?\r\n-ERR 'maximum connections exceeded'\r\n$/);
-    await expectWorking(first);
+    await expectRoundTrip(first);
   });
 });
 
@@ -350,7 +335,7 @@ describe("stale connections", () => {
     const afterInfo = c.received.replace(/^INFO [^\r\n]*\r\n/, "");
     expect(count(afterInfo, "PONG\r\n")).toBe(1);
     expect(afterInfo.replace("PONG\r\n", "")).toBe("PING\r\nPING\r\n-ERR 'Stale Connection'\r\n");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test("a client that answers every PING with PONG stays connected past ping_max intervals", async () => {
@@ -370,7 +355,7 @@ describe("stale connections", () => {
     const stale = own(await rawConnect(srv));
     await stale.waitClosed();
     expect(stale.received).toContain("-ERR 'Stale Connection'\r\n");
-    await expectWorking(nc);
+    await expectRoundTrip(nc);
   });
 });
 
@@ -395,25 +380,25 @@ describe("user and password authorization", () => {
     const c = await silent(srv);
     expect(await exchange(c, 'CONNECT {"verbose":false,"user":"derek","pass":"s3cr3t"}\r\n')).toBe("PONG\r\n");
     const nc = own(await client(srv, { user: "derek", pass: "s3cr3t" }));
-    await expectWorking(nc);
+    await expectRoundTrip(nc);
   });
 
   test("a wrong password gets -ERR 'Authorization Violation' and is closed", async () => {
     const c = await silent(srv);
     await expectClosedWith(c, 'CONNECT {"verbose":false,"user":"derek","pass":"wrong"}\r\n', "-ERR 'Authorization Violation'\r\n");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test("a wrong user gets -ERR 'Authorization Violation' and is closed", async () => {
     const c = await silent(srv);
     await expectClosedWith(c, 'CONNECT {"verbose":false,"user":"alice","pass":"s3cr3t"}\r\n', "-ERR 'Authorization Violation'\r\n");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test("CONNECT without credentials gets -ERR 'Authorization Violation' and is closed", async () => {
     const c = await silent(srv);
     await expectClosedWith(c, 'CONNECT {"verbose":false}\r\n', "-ERR 'Authorization Violation'\r\n");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test("the real client with a wrong password is refused with an AuthorizationError", async () => {
@@ -425,7 +410,7 @@ describe("user and password authorization", () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(errors.AuthorizationError);
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test.each([
@@ -435,7 +420,7 @@ describe("user and password authorization", () => {
   ])("%s before CONNECT gets -ERR 'Authorization Violation' and is closed", async (_name, input) => {
     const c = await silent(srv);
     await expectClosedWith(c, input, "-ERR 'Authorization Violation'\r\n");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test("credentials are checked before the protocol version: wrong password with protocol 2 is an Authorization Violation", async () => {
@@ -445,7 +430,7 @@ describe("user and password authorization", () => {
       'CONNECT {"verbose":false,"user":"derek","pass":"wrong","protocol":2}\r\n',
       "-ERR 'Authorization Violation'\r\n",
     );
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test("no CONNECT within the authorization timeout gets -ERR 'Authentication Timeout' and is closed", async () => {
@@ -454,8 +439,8 @@ describe("user and password authorization", () => {
     await c.waitClosed();
     expect(c.received).toBe("-ERR 'Authentication Timeout'\r\n");
     // A client that authenticated in time was not caught by its own timer, which expired before this one's.
-    await expectWorking(early);
-    await expectWorking(bystander);
+    await expectRoundTrip(early);
+    await expectRoundTrip(bystander);
   });
 });
 
@@ -474,19 +459,19 @@ describe("token authorization", () => {
   test("the right token connects, raw and with the real client", async () => {
     const c = await silent(srv);
     expect(await exchange(c, 'CONNECT {"verbose":false,"auth_token":"t0k3n"}\r\n')).toBe("PONG\r\n");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test("a wrong token gets -ERR 'Authorization Violation' and is closed", async () => {
     const c = await silent(srv);
     await expectClosedWith(c, 'CONNECT {"verbose":false,"auth_token":"nope"}\r\n', "-ERR 'Authorization Violation'\r\n");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test("user and password instead of the token get -ERR 'Authorization Violation'", async () => {
     const c = await silent(srv);
     await expectClosedWith(c, 'CONNECT {"verbose":false,"user":"t0k3n","pass":"t0k3n"}\r\n', "-ERR 'Authorization Violation'\r\n");
-    await expectWorking(bystander);
+    await expectRoundTrip(bystander);
   });
 
   test("the real client with a wrong token is refused with an AuthorizationError", async () => {
@@ -546,8 +531,8 @@ describe("slow consumers", () => {
     await slow.waitClosed();
     // nats-server does not send an -ERR to a slow consumer; it just closes the connection.
     expect(slow.received).not.toContain("-ERR");
-    await expectWorking(pub);
-    await expectWorking(bystander);
+    await expectRoundTrip(pub);
+    await expectRoundTrip(bystander);
   }, 60000);
 
   test("a subscriber that keeps reading gets every message while another one on the subject is cut off as slow", async () => {
@@ -573,6 +558,6 @@ describe("slow consumers", () => {
     expect(fast.isClosed()).toBe(false);
     await fast.flush();
     expect(fastGot).toBe(published);
-    await expectWorking(fast);
+    await expectRoundTrip(fast);
   }, 60000);
 });
