@@ -5,13 +5,14 @@
  * reconnecting clients race the restore every time.
  */
 import { afterEach, expect, test } from "bun:test";
-import { connect as tcpConnect, createServer } from "node:net";
+import { connect as tcpConnect } from "node:net";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { CliChild } from "../_helpers/cli_child.ts";
 import { scratchDir } from "../_helpers/certs.ts";
+import { freePort } from "../_helpers/leaf.ts";
 import { useCleanup } from "../_helpers/scope.ts";
 import { sleep } from "../_helpers/spawn.ts";
 
@@ -21,17 +22,6 @@ afterEach(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = "";
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The first protocol line a connection to `port` receives; rejects when the connection is refused. */
 function firstLine(port: number): Promise<string> {

@@ -4,11 +4,11 @@
  * message and no durable's position, and nothing a client sent is on disk in plaintext.
  */
 import { afterEach, expect, test } from "bun:test";
-import { createServer } from "node:net";
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { scratchDir } from "../../_helpers/certs.ts";
 import { CliChild } from "../../_helpers/cli_child.ts";
+import { freePort } from "../../_helpers/leaf.ts";
 import { useCleanup } from "../../_helpers/scope.ts";
 import { Collected, type Stan, stanClose, stanConnect, stanPublish } from "../../_helpers/stan.ts";
 import { natsedgeCommand, sleep, spawnSync } from "../../_helpers/spawn.ts";
@@ -198,17 +198,6 @@ test("acks are written within the persist window: after kill -9 only messages ac
   expect(after.seqs().filter((s) => s <= 20)).toEqual([]);
   expect(after.msgs.every((m) => m.isRedelivered())).toBe(true);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 test("a client whose connection reconnects after kill -9 goes on publishing, and its durable, plain and queue subscriptions on delivering", async () => {
   dir = scratchDir("natsedge-stan-");
