@@ -10,10 +10,10 @@
  * lines file for the results), KEEP (leave the store directories), DEBUG (per-cycle lines, client events).
  */
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { freePort } from "./_procs.ts";
 import { Consumer, ACK_WAIT_MS, createStream, STREAM, SUBJECT } from "./crash/consumer.ts";
 import { Ledger } from "./crash/ledger.ts";
 import { type KillWindow, newHealth, openLink, watchConsole } from "./crash/link.ts";
@@ -38,17 +38,6 @@ const modes = (process.env.MODES ?? ALL_MODES.join(",")).split(",").map((m) => {
 });
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts the server and waits until its stream (once created) answers; returns the timings. */
 async function start(spec: ServerSpec, conf: string, withStream: boolean): Promise<{ srv: ServerProcess; rec: Recovery }> {
