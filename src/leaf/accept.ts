@@ -12,7 +12,7 @@ import type { AuthVerdict } from "../auth/authenticator.ts";
 import { CloseReason } from "../connection/close_reason.ts";
 import { Connection } from "../connection/connection.ts";
 import { infoLine } from "../protocol/encode.ts";
-import { parseConnect } from "../protocol/connect.ts";
+import { connectObject, parseConnect } from "../protocol/connect.ts";
 import { ERR, ProtocolError } from "../protocol/errors.ts";
 import { ClientType, Kind } from "../protocol/kind.ts";
 import { versionAtLeast } from "../protocol/semver.ts";
@@ -148,14 +148,7 @@ class AcceptHandshake implements Handshake {
     if (this.svc.log.trace) this.svc.log.tracef(`${leaf.traceId} - <<- [CONNECT ${arg.replace(/"pass"\s*:\s*"[^"]*"/, '"pass":"[REDACTED]"')}]`);
     if (this.gotConnect) throw new ProtocolError(null, true, "second CONNECT on a leafnode connection");
     this.gotConnect = true;
-    let j: Record<string, unknown>;
-    try {
-      const v: unknown = JSON.parse(arg);
-      if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error("not an object");
-      j = v as Record<string, unknown>;
-    } catch {
-      throw new ProtocolError(null, true, "processLeafNodeConnect: CONNECT argument is not a JSON object");
-    }
+    const j = connectObject(arg, "processLeafNodeConnect");
     if (j.lang !== undefined) {
       // A client on the leaf port.
       this.svc.log.error(`${leaf.traceId} - ${ERR.leafWrongPort}`);

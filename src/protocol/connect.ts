@@ -25,18 +25,28 @@ export interface ConnectOptions {
 const CLIENT_PROTO_INFO = 1;
 
 /**
+ * A CONNECT argument (of a client, leaf or route; `op` is nats-server's function, for the log) as a JSON object.
+ * `null` is an empty one, as Go's json.Unmarshal of null leaves the struct as it was; anything else that is not
+ * an object closes the connection without -ERR, as nats-server does.
+ */
+export function connectObject(arg: string, op: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(arg);
+  } catch {
+    v = undefined;
+  }
+  if (v === null) return {};
+  if (typeof v !== "object" || Array.isArray(v)) throw new ProtocolError(null, true, `${op}: CONNECT argument is not a JSON object`);
+  return v as Record<string, unknown>;
+}
+
+/**
  * Applies a CONNECT JSON to the current options (only the fields present change, like Go's json.Unmarshal into
  * the existing struct). Throws for JSON it cannot read (closed without -ERR, as nats-server does).
  */
 export function parseConnect(arg: string, current: ConnectOptions, noHeaderSupport: boolean): ConnectOptions {
-  let j: Record<string, unknown>;
-  try {
-    const v: unknown = JSON.parse(arg);
-    if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error("not an object");
-    j = v as Record<string, unknown>;
-  } catch {
-    throw new ProtocolError(null, true, "processConnect: CONNECT argument is not a JSON object");
-  }
+  const j = connectObject(arg, "processConnect");
   const next: ConnectOptions = { ...current };
   const bool = (k: string): boolean | undefined => (typeof j[k] === "boolean" ? (j[k] as boolean) : undefined);
   const str = (k: string): string | undefined => (typeof j[k] === "string" ? (j[k] as string) : undefined);

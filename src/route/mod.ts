@@ -11,6 +11,7 @@ import { DEFAULT_TLS_TIMEOUT_MS, tlsClientConfig, tlsServerConfig } from "../con
 import { CloseReason } from "../connection/close_reason.ts";
 import { Connection } from "../connection/connection.ts";
 import { LinkSet } from "../link/link_set.ts";
+import { connectObject } from "../protocol/connect.ts";
 import { infoLine } from "../protocol/encode.ts";
 import { ERR, ProtocolError } from "../protocol/errors.ts";
 import { Kind } from "../protocol/kind.ts";
@@ -273,12 +274,7 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
   routeConnect(route: RouteConn, arg: string): void {
     if (route.solicited || route.gotConnect) throw new ProtocolError(null, true, "unexpected CONNECT on a route");
     route.gotConnect = true;
-    let j: Record<string, unknown>;
-    try {
-      j = JSON.parse(arg) as Record<string, unknown>;
-    } catch {
-      throw new ProtocolError(null, true, "processRouteConnect: CONNECT argument is not JSON");
-    }
+    const j = connectObject(arg, "processRouteConnect");
     if (j.lang !== undefined) {
       this.log.error(`${route.traceId} - Route connect from a client: wrong port`);
       route.refuse(ERR.routeWrongPort, CloseReason.wrongPort);
