@@ -67,3 +67,47 @@ export class Received {
     });
   }
 }
+
+/** What every raw test connection offers on top of its socket: the received text and the waits on it. */
+export abstract class ReceivingConn {
+  protected readonly rx: Received;
+
+  protected constructor(defaultMs: number) {
+    this.rx = new Received(defaultMs);
+  }
+
+  protected onData(s: string): void {
+    this.rx.append(s);
+  }
+
+  protected onClose(): void {
+    this.rx.markClosed();
+  }
+
+  get closed(): boolean {
+    return this.rx.closed;
+  }
+
+  /** Everything received so far. */
+  get received(): string {
+    return this.rx.text;
+  }
+
+  /** Resolves when the received text contains `needle` (string or regex). Rejects after `ms`. */
+  waitFor(needle: string | RegExp, ms?: number): Promise<string> {
+    return this.rx.waitFor(needle, ms);
+  }
+
+  /** Resolves when `pred` holds for the received text (checked on every read). Rejects after `ms`. */
+  waitUntil(pred: (received: string) => boolean, what: string, ms?: number): Promise<string> {
+    return this.rx.waitUntil(pred, what, ms);
+  }
+
+  waitClosed(ms?: number): Promise<void> {
+    return this.rx.waitClosed(ms);
+  }
+
+  clear(): void {
+    this.rx.text = "";
+  }
+}

@@ -3,7 +3,7 @@ import { connect, type ConnectionOptions, type NatsConnection } from "@nats-io/t
 import { createConnection } from "node:net";
 import { startServer, type ServerHandle, type StartOptions } from "../../mod.ts";
 import { REFERENCE_SERVER, runReferenceServer } from "./reference_server.ts";
-import { Received } from "./received.ts";
+import { ReceivingConn } from "./received.ts";
 
 export interface TestServer extends ServerHandle {
   url: string;
@@ -81,10 +81,11 @@ function nodeSocket(port: number, on: RawEvents): Promise<RawSocket> {
  * A raw TCP connection for protocol-level tests: send bytes, then wait for what the server writes, matching
  * on content rather than sleeping.
  */
-export class RawConn {
-  private readonly rx = new Received(10000);
+export class RawConn extends ReceivingConn {
   private drainWaiters: (() => void)[] = [];
-  private constructor(private readonly sock: RawSocket) {}
+  private constructor(private readonly sock: RawSocket) {
+    super(10000);
+  }
 
   static async open(port: number): Promise<RawConn> {
     let self: RawConn | null = null;
@@ -122,18 +123,6 @@ export class RawConn {
     });
     self = new RawConn(sock);
     return self;
-  }
-
-  private onData(s: string): void {
-    this.rx.append(s);
-  }
-
-  private onClose(): void {
-    this.rx.markClosed();
-  }
-
-  get closed(): boolean {
-    return this.rx.closed;
   }
 
   private onDrain(): void {
@@ -178,35 +167,12 @@ export class RawConn {
     this.sock.flush();
   }
 
-  /** Everything received so far. */
-  get received(): string {
-    return this.rx.text;
-  }
-
-  /** Resolves when the received text contains `needle` (string or regex). Rejects after `ms`. */
-  waitFor(needle: string | RegExp, ms?: number): Promise<string> {
-    return this.rx.waitFor(needle, ms);
-  }
-
-  /** Resolves when `pred` holds for the received text (checked on every read). Rejects after `ms`. */
-  waitUntil(pred: (received: string) => boolean, what: string, ms?: number): Promise<string> {
-    return this.rx.waitUntil(pred, what, ms);
-  }
-
-  waitClosed(ms?: number): Promise<void> {
-    return this.rx.waitClosed(ms);
-  }
-
   /** Round-trips a PING so that everything sent before it has been processed. */
   async sync(): Promise<string> {
     const n = (this.rx.text.match(/PONG\r\n/g) ?? []).length;
     this.send("PING\r\n");
     await this.waitFor(new RegExp(`(?:[\\s\\S]*PONG\\r\\n){${n + 1}}`));
     return this.rx.text;
-  }
-
-  clear(): void {
-    this.rx.text = "";
   }
 
   close(): void {

@@ -8,7 +8,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { readFileSync } from "node:fs";
 import type { TestServer } from "./server.ts";
-import { Received } from "./received.ts";
+import { ReceivingConn } from "./received.ts";
 
 export interface TlsClientFiles {
   ca: string;
@@ -16,11 +16,11 @@ export interface TlsClientFiles {
   key?: string;
 }
 
-export class TlsRawConn {
-  private readonly rx = new Received(4000);
+export class TlsRawConn extends ReceivingConn {
   /** The plaintext INFO line the server sent before the upgrade (empty for a TLS-first connection). */
   plainInfo = "";
   private constructor(private readonly sock: tls.TLSSocket) {
+    super(4000);
     sock.setEncoding("utf8");
     sock.on("data", (d: string) => this.onData(d));
     sock.on("close", () => this.onClose());
@@ -80,36 +80,8 @@ export class TlsRawConn {
     });
   }
 
-  private onData(s: string): void {
-    this.rx.append(s);
-  }
-
-  private onClose(): void {
-    this.rx.markClosed();
-  }
-
-  get closed(): boolean {
-    return this.rx.closed;
-  }
-
-  get received(): string {
-    return this.rx.text;
-  }
-
   send(s: string): void {
     this.sock.write(s);
-  }
-
-  waitFor(needle: string | RegExp, ms?: number): Promise<string> {
-    return this.rx.waitFor(needle, ms);
-  }
-
-  waitClosed(ms?: number): Promise<void> {
-    return this.rx.waitClosed(ms);
-  }
-
-  clear(): void {
-    this.rx.text = "";
   }
 
   close(): void {
