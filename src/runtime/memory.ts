@@ -198,9 +198,7 @@ const MADV_DONTNEED = 4;
  */
 export function startIdleTrim(): () => void {
   let last = process.cpuUsage();
-  let busy = false;
-  /** CPU (ms) of the checks since the last busy one, the newest last; at most QUIET_CHECKS of them. */
-  let since: number[] = [];
+  const spell = new QuietSpell();
   // The trim's own collection is CPU too: counted, it would make the next check busy and trim again for ever.
   // A trim that fails only leaves the memory where it was.
   const settle = () => void (last = process.cpuUsage());
@@ -210,26 +208,37 @@ export function startIdleTrim(): () => void {
     const now = process.cpuUsage();
     const usedMs = (now.user - last.user + now.system - last.system) / 1000;
     last = now;
-    if (usedMs >= TRIM_CHECK_MS * BUSY_CPU_SHARE) {
-      busy = true;
-      since = [];
-      return;
-    }
-    if (!busy) return;
-    since.push(usedMs);
-    if (since.length > QUIET_CHECKS) since.shift();
-    const quietMs = since.reduce((a, b) => a + b, 0);
-    if (since.length === QUIET_CHECKS && quietMs < QUIET_CHECKS * TRIM_CHECK_MS * IDLE_CPU_SHARE) {
-      busy = false;
-      since = [];
-      trimQuietly();
-    }
+    if (spell.check(usedMs)) trimQuietly();
   }, TRIM_CHECK_MS);
   for (const t of [first, timer]) (t as { unref?: () => void }).unref?.();
   return () => {
     clearTimeout(first);
     clearInterval(timer);
   };
+}
+
+/** When a quiet spell after busy work begins, from the CPU each check interval used. */
+export class QuietSpell {
+  #busy = false;
+  /** CPU (ms) of the checks since the last busy one, the newest last; at most QUIET_CHECKS of them. */
+  #since: number[] = [];
+
+  /** Takes one check's CPU (ms of one interval); true when the trim should run now. */
+  check(usedMs: number): boolean {
+    if (usedMs >= TRIM_CHECK_MS * BUSY_CPU_SHARE) {
+      this.#busy = true;
+      this.#since = [];
+      return false;
+    }
+    if (!this.#busy) return false;
+    this.#since.push(usedMs);
+    if (this.#since.length > QUIET_CHECKS) this.#since.shift();
+    const quietMs = this.#since.reduce((a, b) => a + b, 0);
+    if (this.#since.length < QUIET_CHECKS || quietMs >= QUIET_CHECKS * TRIM_CHECK_MS * IDLE_CPU_SHARE) return false;
+    this.#busy = false;
+    this.#since = [];
+    return true;
+  }
 }
 
 const idleHooks = new Set<() => void>();
