@@ -6,12 +6,12 @@
  * For each server (nats-server 2.9.10, the compiled ./natsedge, and ./natsedge with memory_limit 512MB, what
  * a 512 MB device gets by default, and 128MB):
  *   idle   VmRSS 2 s after "ready" with JetStream on (empty store), and again 12 s after a short burst of
- *          core traffic (natsedge trims within two 5 s idle checks) (so pages used only at startup and pages used by serving are both counted);
+ *          core traffic (natsedge trims after two quiet seconds) (so pages used only at startup and pages used by serving are both counted);
  *   conns  5 000 idle TCP clients (CONNECT + PING/PONG each), then 100 000 subscriptions spread over them:
  *          RSS per connection and per subscription (deltas over the idle RSS, after 2 s of settling);
  *   store  1 000 000 × 128 B JetStream async publishes (natsbench js-pub-async, window 256) into a
  *          ChaCha20-Poly1305-encrypted file store: peak RSS (VmHWM), RSS 5 s and 15 s after (natsedge's
- *          idle trim runs within two 5 s checks of the end).
+ *          idle trim runs 2-3 s after the end).
  *   pub    JetStream async publish (natsbench js-pub-async, window 256) of PUB_N messages at 128 B and 1 KiB
  *          into a plaintext and a ChaCha20-Poly1305 file store, each on a fresh server, PUB_ROUNDS rounds
  *          interleaved (the order alternates per round, so a neighbour's load lands on both): median msgs/s

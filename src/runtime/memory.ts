@@ -172,39 +172,73 @@ function execveDeno(path: Uint8Array, argv: Uint8Array[], envp: Uint8Array[]): n
   return rc;
 }
 
-/** How often the process checks whether it has been idle, and what counts as idle (CPU share of one core). */
-const TRIM_CHECK_MS = 5_000;
+/**
+ * How often the process checks whether it has been idle: each second, so the memory a burst left behind
+ * goes back within seconds of its end (a 5 s check took 5-10 s). Busy is real work, at least 5 % of a core
+ * in a check; quiet is two checks in a row using under 1 % of a core together, so neither the collector's
+ * own work just after a burst (20-30 ms in a second, seen after storing 1M messages) nor a publisher pausing
+ * for a second between bursts sets off a full collection.
+ */
+const TRIM_CHECK_MS = 1_000;
+const BUSY_CPU_SHARE = 0.05;
+const IDLE_CPU_SHARE = 0.01;
+const QUIET_CHECKS = 2;
 /** The first trim, once startup's work (module loading, config, store recovery) is behind. */
 const FIRST_TRIM_MS = 1_000;
-const IDLE_CPU_SHARE = 0.01;
 const MADV_DONTNEED = 4;
 
 /**
- * Gives memory back while the server is idle: a second after ready, and once per quiet spell after that (a
- * check interval with under 1 % of a core used, after one that was busier), a full garbage collection and
- * the executable's clean code and read-only pages dropped from the process (and the `onIdleTrim` caches
- * emptied). Those pages are the file's
- * bytes: the kernel reclaims them under pressure anyway, and a page needed again is mapped back from the
- * page cache. Most of an idle server's resident memory is such pages, touched once by startup or a burst.
- * The timers are unref'd: they never keep the process alive.
+ * Gives memory back while the server is idle: a second after ready, and once per quiet spell after busy
+ * work, a full garbage collection and the executable's clean code and read-only pages (and the shared
+ * libraries' code) dropped from the process, and the `onIdleTrim` caches emptied. Those pages are the files'
+ * bytes: the kernel reclaims them
+ * under pressure anyway, and a page needed again is mapped back from the page cache. Most of an idle
+ * server's resident memory is such pages, touched once by startup or a burst. The timers are unref'd: they
+ * never keep the process alive.
  */
 export function startIdleTrim(): () => void {
   let last = process.cpuUsage();
-  let busy = false;
-  const first = setTimeout(() => void trim(), FIRST_TRIM_MS);
+  const spell = new QuietSpell();
+  // The trim's own collection is CPU too: counted, it would make the next check busy and trim again for ever.
+  // A trim that fails only leaves the memory where it was.
+  const settle = () => void (last = process.cpuUsage());
+  const trimQuietly = () => void trim().then(settle, settle);
+  const first = setTimeout(trimQuietly, FIRST_TRIM_MS);
   const timer = setInterval(() => {
     const now = process.cpuUsage();
     const usedMs = (now.user - last.user + now.system - last.system) / 1000;
     last = now;
-    const idle = usedMs < TRIM_CHECK_MS * IDLE_CPU_SHARE;
-    if (idle && busy) void trim();
-    busy = !idle;
+    if (spell.check(usedMs)) trimQuietly();
   }, TRIM_CHECK_MS);
   for (const t of [first, timer]) (t as { unref?: () => void }).unref?.();
   return () => {
     clearTimeout(first);
     clearInterval(timer);
   };
+}
+
+/** When a quiet spell after busy work begins, from the CPU each check interval used. */
+export class QuietSpell {
+  #busy = false;
+  /** CPU (ms) of the checks since the last busy one, the newest last; at most QUIET_CHECKS of them. */
+  #since: number[] = [];
+
+  /** Takes one check's CPU (ms of one interval); true when the trim should run now. */
+  check(usedMs: number): boolean {
+    if (usedMs >= TRIM_CHECK_MS * BUSY_CPU_SHARE) {
+      this.#busy = true;
+      this.#since = [];
+      return false;
+    }
+    if (!this.#busy) return false;
+    this.#since.push(usedMs);
+    if (this.#since.length > QUIET_CHECKS) this.#since.shift();
+    const quietMs = this.#since.reduce((a, b) => a + b, 0);
+    if (this.#since.length < QUIET_CHECKS || quietMs >= QUIET_CHECKS * TRIM_CHECK_MS * IDLE_CPU_SHARE) return false;
+    this.#busy = false;
+    this.#since = [];
+    return true;
+  }
 }
 
 const idleHooks = new Set<() => void>();
@@ -219,14 +253,14 @@ export function onIdleTrim(release: () => void): () => void {
   return () => idleHooks.delete(release);
 }
 
-/** One trim: the idle hooks, a full collection, then the executable's clean pages dropped (Linux, Bun). */
+/** One trim: the idle hooks, a full collection, then the executable's and shared libraries' clean pages dropped (Linux, Bun). */
 export async function trim(): Promise<void> {
   for (const release of idleHooks) release();
   if (!("Bun" in globalThis)) return;
   const bun = (globalThis as unknown as { Bun: { gc(full: boolean): void } }).Bun;
   bun.gc(true);
   try {
-    await dropCleanExecutablePages();
+    await dropCleanFilePages();
   } catch {
     // No /proc or no libc: the pages stay, which only costs the memory.
   }
@@ -234,7 +268,7 @@ export async function trim(): Promise<void> {
 
 let madvise: ((addr: number, len: number, advice: number) => number) | undefined;
 
-async function dropCleanExecutablePages(): Promise<void> {
+async function dropCleanFilePages(): Promise<void> {
   const fs = nodeFs();
   const exe = fs.readlinkSync("/proc/self/exe");
   if (madvise === undefined) {
@@ -245,13 +279,16 @@ async function dropCleanExecutablePages(): Promise<void> {
   type Mapping = { start: number; end: number; perms: string; offset: string; path: string; rss: number; anon: number | null };
   let head: Mapping | null = null;
   const flush = () => {
-    // Code, and the read-only segment at the file's start, holding no page of the process's own: a page it
-    // wrote (relocated data) is a copy-on-write page, counted as Anonymous. (Private_Dirty is no guide: a
+    // The executable's code and the read-only segment at its start, and the shared libraries' code (libcrypto
+    // and libc are 3 MB of it after storing), holding no page of the process's own: a page it wrote
+    // (relocated data) is a copy-on-write page, counted as Anonymous. (Private_Dirty is no guide: a
     // freshly written executable's pages are dirty in the page cache, not in the process.) Never a mapping
     // whose counts are missing or empty, as an emulator's made-up smaps has them.
     const h = head;
-    if (h === null || h.path !== exe || h.anon !== 0 || h.rss === 0) return;
-    if (h.perms === "r-xp" || (h.perms === "r--p" && /^0+$/.test(h.offset))) madvise!(h.start, h.end - h.start, MADV_DONTNEED);
+    if (h === null || h.anon !== 0 || h.rss === 0) return;
+    if (h.path === exe) {
+      if (h.perms === "r-xp" || (h.perms === "r--p" && /^0+$/.test(h.offset))) madvise!(h.start, h.end - h.start, MADV_DONTNEED);
+    } else if (h.perms === "r-xp" && /\.so(\.|$)/.test(h.path)) madvise!(h.start, h.end - h.start, MADV_DONTNEED);
   };
   for (const line of fs.readFileSync("/proc/self/smaps", "utf8").split("\n")) {
     const m = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) ([0-9a-f]+) \S+ \S+\s*(.*)$/.exec(line);

@@ -68,8 +68,18 @@ export function frameLength(cipher: number, plainLen: number): number {
 }
 
 /**
+ * What a group commit's frames are sealed into, reused: every commit's bytes are written by the caller before
+ * the next seal, and a fresh buffer per commit was as much garbage as the records themselves (a block's
+ * worth of bytes per commit, freed only by the next collection, which on a large machine comes late).
+ */
+let scratch = new Uint8Array(0);
+/** A commit larger than this gets a buffer of its own, so one burst of big messages is not held for good. */
+const SCRATCH_MAX = 256 * 1024;
+
+/**
  * Seals `blocks` as consecutive frames into one buffer (one write syscall), using nonce counters from
- * `counter` on. Returns the buffer and each frame's length.
+ * `counter` on. Returns the buffer and each frame's length. The buffer is valid only until the next call:
+ * write it at once.
  */
 export function sealFrames(
   blocks: readonly PendingBlock[],
@@ -80,7 +90,12 @@ export function sealFrames(
   let total = 0;
   const lengths = blocks.map((b) => frameLength(k.cipher, b.buf.length));
   for (const n of lengths) total += n;
-  const out = new Uint8Array(total);
+  let out: Uint8Array;
+  if (total > SCRATCH_MAX) out = new Uint8Array(total);
+  else {
+    if (scratch.length < total) scratch = new Uint8Array(Math.min(SCRATCH_MAX, Math.max(total, 2 * scratch.length)));
+    out = scratch.subarray(0, total);
+  }
   const v = view(out);
   const nlen = nonceLength(k.cipher);
   let at = 0;
@@ -95,7 +110,11 @@ export function sealFrames(
     putU64(v, at + 12, b.first);
     putU64(v, at + 20, b.last);
     const body = at + FRAME_HEADER + nlen;
-    if (nlen > 0) putU64(v, at + FRAME_HEADER, counter + i);
+    if (nlen > 0) {
+      // The nonce is the counter and zeros; the reused buffer holds an earlier commit's bytes there.
+      out.fill(0, at + FRAME_HEADER, body);
+      putU64(v, at + FRAME_HEADER, counter + i);
+    }
     v.setUint32(at + 28, headerCrc(out, at, nlen), true);
     if (k.cipher === CipherId.None) {
       out.set(b.buf, body);

@@ -7,7 +7,7 @@ const block = (bytes: number) => ({ buf: new Uint8Array(bytes), seqs: [1], offs:
 test("caches stay within the shared budget, keeping the newest blocks", () => {
   const budget = blockCacheBudget();
   expect(budget).toBeGreaterThanOrEqual(2 * 2 ** 20);
-  expect(budget).toBeLessThanOrEqual(16 * 2 ** 20);
+  expect(budget).toBeLessThanOrEqual(4 * 2 ** 20);
   const a = new BlockCache();
   const b = new BlockCache();
   const n = Math.ceil(budget / 65536) * 2;
