@@ -46,6 +46,12 @@ export class Solicitor {
   current: LeafConn | null = null;
   /** permessage-deflate for a ws remote with ws_compression, loaded at the first dial. */
   private deflate: Deflate | null = null;
+  /**
+   * A hub's first INFO said tls_required: every later dial of this remote does TLS, as nats-server's
+   * processLeafnodeInfo sets remote.TLS for good. A WebSocket remote then dials as wss:// even when its URL
+   * says ws://, so a hub whose WebSocket port has no TLS is refused from the second link on, as in 2.9.10.
+   */
+  private hubRequiresTLS = false;
 
   constructor(
     readonly svc: LeafNodes,
@@ -78,11 +84,20 @@ export class Solicitor {
   }
 
   /**
-   * A WebSocket remote does TLS before its upgrade when any URL is wss:// or it has a tls block
-   * (nats-server's remote.TLS); a plain one only after the hub's INFO.
+   * A remote does TLS when it has a tls block, or a hub's INFO asked for it (nats-server's remote.TLS); a
+   * WebSocket remote also when any URL is wss://, and before its upgrade.
    */
+  get requiresTLS(): boolean {
+    return this.remote.tls !== undefined || this.hubRequiresTLS;
+  }
+
   private get webSocketTLS(): boolean {
-    return this.remote.tls !== undefined || this.remote.urls.some((u) => u.trim().toLowerCase().startsWith("wss"));
+    return this.requiresTLS || this.remote.urls.some((u) => u.trim().toLowerCase().startsWith("wss"));
+  }
+
+  /** The hub's first INFO on a link said tls_required. */
+  hubAskedTLS(): void {
+    this.hubRequiresTLS = true;
   }
 
   private get tlsTimeoutMs(): number {
@@ -224,6 +239,8 @@ class SolicitHandshake implements Handshake {
   }
 
   info(leaf: LeafConn, info: Record<string, unknown>): void {
+    // Before the URLs are learnt: a WebSocket remote's gossiped URLs are then wss:// (updateLeafNodeURLs).
+    if (this.state === "info" && info.tls_required === true) this.solicitor.hubAskedTLS();
     this.solicitor.learn(info, this.url);
     if (this.state === "info") this.firstInfo(leaf, info, stringList(info.leafnode_urls));
     else if (this.state === "connect_info" && info.connect_info === true) this.finish(leaf);
@@ -240,11 +257,10 @@ class SolicitHandshake implements Handshake {
     // The INFO came in time; TLS and the CONNECT's own wait take over from here.
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    const tls = this.solicitor.remote.tls;
-    // Over a WebSocket, TLS (if any) came before the upgrade.
-    if (!this.url.ws && (info.tls_required === true || tls !== undefined)) {
+    // Over a WebSocket, TLS (if any) came before the upgrade: this link stays as it is, the next dial is wss.
+    if (!this.url.ws && this.solicitor.requiresTLS) {
       this.state = "tls";
-      leaf.link.upgradeClientTLS(this.solicitor.tlsConfig(this.url), tls?.timeout ?? LEAF_TLS_TIMEOUT_MS);
+      leaf.link.upgradeClientTLS(this.solicitor.tlsConfig(this.url), this.solicitor.remote.tls?.timeout ?? LEAF_TLS_TIMEOUT_MS);
       return;
     }
     this.sendConnect(leaf);

@@ -227,3 +227,34 @@ describe("remote hub: true", () => {
     await sees(y, "from.z");
   });
 });
+
+/**
+ * A ws:// remote whose hub says tls_required in its INFO (a hub with TLS on its leafnode port and none on its
+ * WebSocket port, which 2.9.10 sends the leafnode port's INFO on): the link the INFO came on stays as it is,
+ * since TLS over a WebSocket can only come before the upgrade, but the remote is TLS from then on
+ * (processLeafnodeInfo's remote.TLS), so every later dial is wss:// and the plain WebSocket port refuses it.
+ */
+describe("a ws:// remote whose hub asks for TLS in its INFO", () => {
+  for (const [hk, lk] of PAIRS) {
+    test(`${lk} leaf -> ${hk} hub: the first link stays plain, every redial does TLS first and fails`, async () => {
+      const c = testCerts();
+      const wsPort = await freePort();
+      const conf = `server_name: hub\nwebsocket { host: 127.0.0.1, port: ${wsPort}, no_tls: true }\nleafnodes { host: 127.0.0.1, port: -1, tls { cert_file: "${c.server.cert}", key_file: "${c.server.key}" } }`;
+      const h1 = await start(hk, conf);
+      const l = await leaf(lk, `ws://127.0.0.1:${wsPort}`, "", "debug: true");
+      await linked(h1, l);
+      await pubSubBothWays(h1, l);
+      await h1.close();
+      await until(async () => (await l.leafz()).length === 0, "the leaf seeing the link drop");
+      const before = l.logs.length;
+      const h2 = await start(hk, conf);
+      // A redial that worked would be the last: a third one means two failed.
+      const dials = () => l.logs.slice(before).filter((x) => x.includes(`Trying to connect as leafnode to remote server on "127.0.0.1:${wsPort}"`)).length;
+      await until(() => dials() >= 3, "three redials");
+      expect(await h2.leafz()).toEqual([]);
+      expect(await l.leafz()).toEqual([]);
+      // nats-server says "TLS leafnode handshake error", natsedge names the failed dial's TLS handshake.
+      expect(l.logs.slice(before).some((x) => /TLS (leafnode )?handshake/.test(x))).toBe(true);
+    });
+  }
+});
