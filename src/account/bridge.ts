@@ -7,6 +7,7 @@
  * What a stream import delivers reaches only the importer's own subscribers, never another bridge there: as
  * with nats-server's shadow subscriptions, stream imports do not chain (service imports and responses do).
  */
+import type { Connection } from "../connection/connection.ts";
 import type { PubArg } from "../protocol/parser.ts";
 import type { Publisher } from "../routing/endpoint.ts";
 import { MatchCache } from "../routing/match_cache.ts";
@@ -27,6 +28,11 @@ export abstract class Bridge implements Publisher {
   protected abstract readonly home: Account;
 
   abstract deliver(sub: Subscription, pa: PubArg, payload: Uint8Array, subject: string, routeSubject: string): void;
+
+  /** The client publishing in the home account's route in progress: it is the one to stall. */
+  get producerLink(): Connection | null {
+    return this.home.publishing?.link ?? null;
+  }
 
   admitDelivery(): boolean {
     return this.home.streamImporting === 0;
@@ -64,7 +70,7 @@ export abstract class Bridge implements Publisher {
     });
   }
 
-  private routeIn(target: Account, subject: string, pa: PubArg, payload: Uint8Array, stream: boolean, visible: string): void {
+  protected routeIn(target: Account, subject: string, pa: PubArg, payload: Uint8Array, stream: boolean, visible: string): void {
     if (stream) target.streamImporting++;
     target.routeFrom(this, subject, pa, payload, 0, visible);
     if (stream) target.streamImporting--;

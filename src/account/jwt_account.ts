@@ -6,6 +6,7 @@
 import type { AccountClaims } from "../auth/jwt_verify.ts";
 import type { AccountExport, AccountImport, AccountOptions, JetStreamAccountLimits } from "../config/options.ts";
 import { checkActivation } from "./activation.ts";
+import { isValidSubject, subjectHasWildcard } from "../subject/subject.ts";
 
 type ResponseType = NonNullable<AccountExport["response_type"]>;
 const RESPONSE_TYPES: Record<string, ResponseType> = { singleton: "singleton", stream: "stream", chunked: "chunked" };
@@ -29,6 +30,10 @@ export function accountOptionsOf(c: AccountClaims, exporterOf: (pub: string) => 
       out.response_type = RESPONSE_TYPES[(e.response_type ?? "singleton").toLowerCase()] ?? "singleton";
       // Go durations are nanoseconds.
       if (e.response_threshold) out.response_threshold = e.response_threshold / 1e6;
+      const latency = latencyOf(e.service_latency);
+      // TrackServiceExportWithSampling refuses a non-singleton export; nats-server logs it at debug and
+      // keeps the export without latency.
+      if (latency !== null && out.response_type === "singleton") out.latency = latency;
     }
     return out;
   });
@@ -59,6 +64,30 @@ export function accountOptionsOf(c: AccountClaims, exporterOf: (pub: string) => 
     dests: list.map((m) => ({ destination: m.subject, weight: m.weight || 100, ...(m.cluster ? { cluster: m.cluster } : {}) })),
   }));
   return { options: { name: c.sub, exports, imports, mappings, jetstream: jetStreamOf(c) }, activationsExpire, refused };
+}
+
+/**
+ * An export's `service_latency` claim as the config's `latency`: jwt's SamplingRate is "headers" (0) or a
+ * percentage, `results` the subject measures go to. Null when absent or not valid (latencyProblem).
+ */
+export function latencyOf(l: { sampling?: unknown; results?: unknown } | undefined): { sampling: number; subject: string } | null {
+  if (l === undefined || latencyProblem(l) !== null) return null;
+  // TrackServiceExportWithSampling's IsValidPublishSubject: the JWT stays valid, the export untracked.
+  if (!isValidSubject(String(l.results))) return null;
+  return { sampling: l.sampling === "headers" ? 0 : Number(l.sampling), subject: String(l.results) };
+}
+
+/** jwt's ServiceLatency.Validate: the error that makes the account JWT not valid, or null. */
+export function latencyProblem(l: { sampling?: unknown; results?: unknown }): string | null {
+  const s = l.sampling;
+  if (s !== "headers" && s !== 0 && !(typeof s === "number" && Number.isInteger(s) && s >= 1 && s <= 100)) {
+    return "sampling percentage needs to be between 1-100";
+  }
+  const r = typeof l.results === "string" ? l.results : "";
+  if (r === "") return "subject cannot be empty";
+  if (r.includes(" ")) return `subject ${JSON.stringify(r)} cannot have spaces`;
+  if (subjectHasWildcard(r)) return "results subject can not contain wildcards";
+  return null;
 }
 
 /**

@@ -17,7 +17,7 @@ import {
 } from "../auth/jwt_verify.ts";
 import { isAccountKey } from "../config/_operator.ts";
 import { tokenProblem } from "./activation.ts";
-import { accountOptionsOf, importedAccounts } from "./jwt_account.ts";
+import { accountOptionsOf, importedAccounts, latencyProblem } from "./jwt_account.ts";
 import { KeyTimers } from "./key_timers.ts";
 import type { Accounts } from "./registry.ts";
 import { type AccountResolver, newResolver } from "./resolver.ts";
@@ -67,6 +67,12 @@ function validation(c: AccountClaims): string | null {
   const exports = c.nats.exports ?? [];
   for (const i of imports) {
     const problem = tokenProblem(i, c.sub);
+    if (problem !== null) return problem;
+  }
+  for (const e of exports) {
+    if (e.service_latency === undefined) continue;
+    if (e.type !== "service") return "latency tracking only permitted for services";
+    const problem = latencyProblem(e.service_latency);
     if (problem !== null) return problem;
   }
   // Limits the JWT leaves out are 0 and wildcards false, as Go reads them.

@@ -123,10 +123,12 @@ export class JwtAuthenticator {
     if (!srcAllowed(lim.src, peer.host)) return deny(`user ${u.sub}: Bad src Ip ${peer.host}`);
     const window = connectWindow(lim.times, (lim as { times_location?: string }).times_location);
     if (window === null) return deny(`user ${u.sub}: Outside connect times`);
-    // registerWithAccount: clients count against `conn`, leaf links against `leaf`; a limit left out is 0.
+    // registerWithAccount: a client is checked against `conn`, a leaf link against `leaf`; a limit left out
+    // is 0. MaxTotalConnectionsReached counts every connection of the account, its leaf links too.
     const leaf = peer.kind === Kind.LEAF;
     const max = (leaf ? acc.nats.limits?.leaf : acc.nats.limits?.conn) ?? 0;
-    if (max !== -1 && (leaf ? this.accounts.leafConnections(acc.sub) : this.accounts.connections(acc.sub)) >= max) {
+    const leafs = this.accounts.leafConnections(acc.sub);
+    if (max !== -1 && (leaf ? leafs : this.accounts.connections(acc.sub) + leafs) >= max) {
       return { ok: false, reason: ERR.maxAccountConnections, wire: { err: ERR.maxAccountConnections, close: CloseReason.maxAccountConnections } };
     }
     const ends = [u.exp ? u.exp * 1000 : 0, window.validForMs > 0 ? Date.now() + window.validForMs : 0].filter((t) => t > 0);

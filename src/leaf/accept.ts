@@ -30,7 +30,8 @@ const DEFAULT_LEAF_AUTH_TIMEOUT_MS = 2000;
 
 /** An accepted leaf's account (null: $G), or false when it is refused. */
 /** The account the link goes into, a refusal with nats-server's -ERR (an account's leaf limit), or false. */
-type Admission = { account: string | null } | { refuse: { err: string; close: string } } | false;
+/** `maxSubs`: the cap a user JWT and its account put on the link's LS+ (operator mode). */
+type Admission = { account: string | null; maxSubs?: number } | { refuse: { err: string; close: string } } | false;
 
 export class LeafAcceptor {
   private listener: Listener | null = null;
@@ -189,7 +190,8 @@ class AcceptHandshake implements Handshake {
     }
     if (!this.svc.srv.auth.required) return { account: a?.account ?? null };
     const opts = parseConnect(JSON.stringify(j), { verbose: false, pedantic: false, echo: false, headers: false, noResponders: false, protocol: 1 }, true);
-    const verdict = (v: AuthVerdict): Admission => (v.ok ? { account: v.user?.account ?? null } : v.wire !== undefined ? { refuse: v.wire } : false);
+    const verdict = (v: AuthVerdict): Admission =>
+      v.ok ? { account: v.user?.account ?? null, ...(v.user?.maxSubs !== undefined ? { maxSubs: v.user.maxSubs } : {}) } : v.wire !== undefined ? { refuse: v.wire } : false;
     const v: AuthVerdict | Promise<AuthVerdict> = this.svc.srv.auth.authenticate(opts, this.nonce, leaf.link.tls, { kind: Kind.LEAF, clientType: ClientType.NATS, host: leaf.link.conn.remoteAddress });
     return v instanceof Promise ? v.then(verdict, () => false) : verdict(v);
   }
@@ -205,7 +207,7 @@ class AcceptHandshake implements Handshake {
       leaf.refuse(ERR.maxAccountConnections, CloseReason.maxAccountConnections);
       return;
     }
-    if (admission === false || !this.svc.bind(leaf, admission.account)) {
+    if (admission === false || !this.svc.bind(leaf, admission.account, admission.maxSubs)) {
       this.svc.log.error(`${leaf.traceId} - authentication error`);
       leaf.refuse(ERR.authorizationViolation, CloseReason.authViolation);
       return;

@@ -98,14 +98,17 @@ export class LeafNodes extends LinkSet<LeafHost> implements LeafLinkHost {
     if (err !== null) throw new Error(err);
   }
 
-  /** Puts `leaf` in the account of that name (null: $G); false when there is no such account. */
-  bind(leaf: LeafConn, account: string | null): boolean {
+  /**
+   * Puts `leaf` in the account of that name (null: $G); false when there is no such account. `jwtMaxSubs`:
+   * the cap its user JWT and account JWT give it, in place of a config account's.
+   */
+  bind(leaf: LeafConn, account: string | null, jwtMaxSubs?: number): boolean {
     const acc = this.srv.accountRouter(account);
     if (acc === null) return false;
     leaf.bindAccount(acc.name, acc.router);
     // applyAccountLimits, as for the account's clients: the lower of the account's cap and the server's.
     const server = this.options.max_subscriptions > 0 ? this.options.max_subscriptions : -1;
-    const own = this.options.accounts?.find((a) => a.name === acc.name)?.limits?.max_subscriptions ?? -1;
+    const own = jwtMaxSubs ?? this.options.accounts?.find((a) => a.name === acc.name)?.limits?.max_subscriptions ?? -1;
     leaf.maxSubs = own === -1 ? server : server === -1 ? own : Math.min(own, server);
     return true;
   }

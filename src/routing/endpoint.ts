@@ -33,6 +33,12 @@ export interface Endpoint {
 /** An endpoint that publishes: it carries the router's match cache for it. */
 export interface Publisher extends Endpoint {
   readonly matchCache: MatchCache;
+  /**
+   * The connection the fast-producer stall pauses when a receiver of this publisher's message backs up, where
+   * it is not `link`: a bridge between accounts names the client whose publish it carries, as nats-server
+   * stalls the publishing client across imports. Null or absent: `link`.
+   */
+  readonly producerLink?: Connection | null;
 }
 
 /**

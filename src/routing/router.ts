@@ -200,9 +200,11 @@ export class Router {
     return true;
   }
 
-  private checkStall(c: Endpoint, from: Endpoint): void {
+  private checkStall(c: Endpoint, from: Publisher | Endpoint): void {
     const receiver = c.link;
-    if (receiver !== null && receiver.out.pending > this.stallThreshold && c !== from) from.link?.stallOn(receiver);
+    if (receiver !== null && receiver.out.pending > this.stallThreshold && c !== from) {
+      (("producerLink" in from ? from.producerLink : null) ?? from.link)?.stallOn(receiver);
+    }
   }
 
   /**

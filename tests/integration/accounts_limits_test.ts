@@ -3,7 +3,8 @@
  * as nats-server 2.9.10 applies them: clients past max_connections (leaf links counted) and leaf links past
  * max_leafnodes are refused with 'maximum account active connections exceeded', each connection's
  * subscriptions (a leaf link's LS+ too) and payload are capped, the payload cap reaches the client in the INFO
- * after its first PONG, and a reload (SIGHUP) applies changed limits to connections already there. In
+ * after its first PONG, and a reload (SIGHUP) applies changed limits to connections already there (a lowered
+ * max_leafnodes only to the links that come next). In
  * reference mode (NATSEDGE_REFERENCE_SERVER) the same tests run against nats-server.
  */
 import { afterEach, describe, expect, test } from "bun:test";
@@ -167,6 +168,26 @@ describe("accounts' limits", () => {
     await second.waitFor("-ERR 'maximum account active connections exceeded'\r\n");
     await second.waitClosed();
     await login();
+  });
+
+  test("reload: lowered max_leafnodes leaves the links already up and refuses the next one, as 2.9.10 does", async () => {
+    const leafPort = await freePort();
+    const text = (max: number) => `leafnodes { listen: "127.0.0.1:${leafPort}" }\n${conf(`max_leafs: ${max}`)}`;
+    const reload = await serve(text(2));
+    const up: RawConn[] = [];
+    for (const name of ["edge1", "edge2"]) {
+      const c = await leaf(leafPort, name);
+      await c.waitFor("PONG\r\n");
+      up.push(c);
+    }
+    expect(await reload(text(1))).toContain("Reloaded server configuration");
+    for (const c of up) {
+      c.clear();
+      expect(await exchange(c, "PING\r\n")).not.toContain("-ERR");
+    }
+    const third = await leaf(leafPort, "edge3");
+    await third.waitFor("-ERR 'maximum account active connections exceeded'\r\n");
+    await third.waitClosed();
   });
 
   test("the server's max_subscriptions caps a leaf link's LS+ as well, in $G without accounts", async () => {

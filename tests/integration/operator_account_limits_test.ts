@@ -1,6 +1,7 @@
 // An account JWT's limits beyond `conn`, as nats-server 2.9.10 applies them (run against it with
 // NATSEDGE_REFERENCE_SERVER=/usr/sbin/nats-server): `subs` and `payload` cap each connection of the account
-// (the user's own cap when lower), `leaf` caps the account's leaf node links, and an account JWT with more
+// (the user's own cap when lower; a leaf link's LS+ too), `leaf` caps the account's leaf node links, which
+// `conn` counts with the clients, and an account JWT with more
 // imports or exports than its limits allow, or wildcard exports without `wildcards`, is not valid, so its users
 // are refused. Modelled on nats-server's server/jwt_test.go (TestJWTAccountLimitsSubs,
 // TestJWTAccountLimitsMaxPayload, TestJWTLeafnodeLimits-style cases, TestJWTAccountImportExportLimits).
@@ -35,6 +36,8 @@ describe("account JWT limits", () => {
     acc.noPayload = await setup.account("NOPAYLOAD", { limits: { ...UNLIMITED, payload: undefined } });
     acc.noLeaf = await setup.account("NOLEAF", { limits: { ...UNLIMITED, leaf: 0 } });
     acc.oneLeaf = await setup.account("ONELEAF", { limits: { ...UNLIMITED, leaf: 1 } });
+    acc.twoConns = await setup.account("TWOCONNS", { limits: { ...UNLIMITED, conn: 2, leaf: 1 } });
+    acc.leafSubs = await setup.account("LEAFSUBS", { limits: { ...UNLIMITED, subs: 2 } });
     const exporter = await setup.account("EXP", { exports: [{ name: "e", subject: "e", type: "stream" }] });
     const imp = (n: string) => ({ name: n, subject: n, account: exporter.pub, type: "stream" as const });
     acc.imports = await setup.account("IMPORTS", { limits: { ...UNLIMITED, imports: 1 }, imports: [imp("e"), imp("e2")] });
@@ -108,6 +111,30 @@ describe("account JWT limits", () => {
     // The leaf limit is not the client limit: the account's clients still connect.
     const nc = await client(srv, { authenticator: credsAuthenticator((await setup.user(acc.oneLeaf!)).creds) });
     await nc.close();
+  });
+
+  test("conn counts the account's leaf links with its clients: with one link up, conn 2 admits one client", async () => {
+    await raw(acc.twoConns!, {}, leafPort, { name: "edge-conns", headers: true });
+    await raw(acc.twoConns!);
+    await expect(raw(acc.twoConns!)).rejects.toThrow(/maximum account active connections exceeded/);
+  });
+
+  test("subs caps a leaf link's LS+: the one past the cap gets -ERR and is dropped, the link stays", async () => {
+    const leaf = await raw(acc.leafSubs!, {}, leafPort, { name: "edge-subs", headers: true });
+    const got = await exchange(leaf, "LS+ a\r\nLS+ b\r\nLS+ c\r\nPING\r\n");
+    expect(got.match(/-ERR 'maximum subscriptions exceeded'\r\n/g)?.length).toBe(1);
+    // A subject the link holds is delivered to it, the dropped one is not: `b` after `c` fences it.
+    const nc = await client(srv, { authenticator: credsAuthenticator((await setup.user(acc.leafSubs!)).creds) });
+    try {
+      nc.publish("c", "dropped");
+      nc.publish("b", "kept");
+      await nc.flush();
+      const msgs = await leaf.waitUntil((r) => r.includes("LMSG b "), "LMSG b");
+      expect(msgs).not.toContain("LMSG c ");
+      expect(await exchange(leaf, "PING\r\n")).toContain("PONG\r\n");
+    } finally {
+      await nc.close();
+    }
   });
 
   test("an account JWT over its imports or exports limit, or with wildcard exports it may not have, is not valid", async () => {
