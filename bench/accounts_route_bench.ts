@@ -1,10 +1,11 @@
 // What accounts add to a publish, in process: `bun bench/accounts_route_bench.ts`. The same message is routed
 // to one subscriber (1) straight on the router, as the server did before accounts, (2) through the global
 // account's Account.route, as every client publishes now, and (3) through a configured account with subject
-// mappings, none matching. Cases alternate over rounds so that load on the machine falls on all of them; the
+// mappings, none matching, (4) through a stream import into another account, and (5) one with a prefix. Cases alternate over rounds so that load on the machine falls on all of them; the
 // line per case gives the median msgs/s and its ratio to (1). End-to-end figures with natsbench, natsedge
 // beside nats-server: bench/accounts_compare.sh.
 import { Account } from "../src/account/account.ts";
+import { StreamImport } from "../src/account/imports.ts";
 import { SubjectMappings } from "../src/account/mapping.ts";
 import type { PubArg } from "../src/protocol/parser.ts";
 import type { Endpoint, Publisher } from "../src/routing/endpoint.ts";
@@ -78,7 +79,22 @@ function viaAccount(name: string, mapped: boolean): Case {
   } };
 }
 
-const cases = [direct(), viaAccount("$G", false), viaAccount("A", true)];
+/** Published in A, received in B through a stream import, renamed (`prefix`) or not. */
+function viaImport(prefix: string | null): Case {
+  const exporter = new Account("A", new Router(true, 1 << 30), () => {});
+  const { router, sink } = setup();
+  const importer = new Account("B", router, () => {});
+  const to = prefix === null ? subject : `${prefix}.${subject}`;
+  if (prefix !== null) router.addSub(new Subscription(sink, to, null, "2"));
+  new StreamImport(exporter, importer, "bench.>", prefix === null ? "bench.>" : `${prefix}.bench.>`);
+  const pub = publisher();
+  return { name: prefix === null ? "stream import A -> B" : "stream import A -> B, prefix", run: () => {
+    for (let i = 0; i < MSGS; i++) exporter.route(pub, subject, pa, payload, 0);
+    return sink.n;
+  } };
+}
+
+const cases = [direct(), viaAccount("$G", false), viaAccount("A", true), viaImport(null), viaImport("p")];
 const rates: number[][] = cases.map(() => []);
 for (let r = 0; r < ROUNDS + 1; r++) {
   cases.forEach((c, i) => {

@@ -13,7 +13,7 @@ import { compile, type Transform } from "../subject/transform.ts";
 import type { Account } from "./account.ts";
 import { Bridge } from "./bridge.ts";
 import type { ServiceExport } from "./exports.ts";
-import { replyOf } from "./rewrite.ts";
+import { replyOf, withSubject } from "./rewrite.ts";
 import { type LatencyConfig, type LatencyStart, shouldSample } from "./latency.ts";
 
 /**
@@ -23,20 +23,29 @@ import { type LatencyConfig, type LatencyStart, shouldSample } from "./latency.t
 export class Renaming {
   private readonly tr: Transform | null;
   private readonly literal: string | null;
+  /** `to` is `from` with tokens in front (a stream import's `prefix`): the same as the transform, by concatenation. */
+  private readonly prefix: string | null;
 
   constructor(from: string, to: string) {
     this.tr = null;
     this.literal = null;
+    this.prefix = null;
     if (from === to) return;
-    if (subjectHasWildcard(from) || subjectHasWildcard(to)) this.tr = compile(from, tokenize(to), { strict: true });
-    else this.literal = to;
+    if (subjectHasWildcard(from) || subjectHasWildcard(to)) {
+      this.tr = compile(from, tokenize(to), { strict: true });
+      const head = to.slice(0, to.length - from.length - 1);
+      if (to.endsWith(`.${from}`) && !subjectHasWildcard(head)) this.prefix = `${head}.`;
+    } else this.literal = to;
   }
 
   apply(subject: string): string {
     if (this.literal !== null) return this.literal;
+    if (this.prefix !== null) return this.prefix + subject;
     return this.tr === null ? subject : (this.tr.apply(subject) ?? subject);
   }
 }
+
+const encoder = new TextEncoder();
 
 function tokenize(subject: string): string {
   let n = 0;
@@ -67,10 +76,32 @@ export class StreamImport extends Bridge {
   deliver(_sub: Subscription, pa: PubArg, payload: Uint8Array, subject: string, routeSubject: string): void {
     // A JetStream delivery (a mirror's or source's consumer in the exporter) is matched and renamed on its
     // inbox and keeps the stored message's subject, as nats-server swaps pa.deliver in processMsgResults.
-    const to = this.renaming.apply(routeSubject);
+    const last = this.last;
+    let to: string;
+    if (routeSubject === last.from) to = last.to;
+    else {
+      to = this.renaming.apply(routeSubject);
+      this.last = { from: routeSubject, to, bytes: null };
+    }
+    // Routed at once, the importer's route finds who listens; only a copy for later is worth sparing.
+    if (routeSubject === subject && this.importer.busy === 0) {
+      // Not renamed: pa already carries the subject and reply the importer's receivers see.
+      if (to === subject) {
+        this.routeIn(this.importer, to, pa, payload, true, to);
+        return;
+      }
+      if (pa.replyEnd === pa.replyStart) {
+        const l = this.last;
+        this.routeIn(this.importer, to, withSubject(pa, (l.bytes ??= encoder.encode(to))), payload, true, to);
+        return;
+      }
+    }
     if (!this.interested(this.importer, to)) return;
     this.forward(this.importer, to, replyOf(pa), pa, payload, true, routeSubject === subject ? to : subject);
   }
+
+  /** The last subject renamed and its new name (with its bytes once needed): a publisher repeats its subject. */
+  private last: { from: string; to: string; bytes: Uint8Array | null } = { from: "", to: "", bytes: null };
 
   protected get home(): Account {
     return this.exporter;

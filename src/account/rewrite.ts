@@ -18,6 +18,15 @@ export function readdressed(pa: PubArg, subject: string, reply: string | null): 
   return { buf, subjStart: 0, subjEnd, replyStart: subjEnd, replyEnd, hdr: pa.hdr, size: pa.size, accStart: 0, accEnd: 0, queues: NO_QUEUES };
 }
 
+/**
+ * `pa` under the subject `bytes` hold, with no reply: nothing to encode when the caller keeps the bytes of a
+ * subject it renames to again and again. `bytes` is shared by those messages and never written.
+ */
+export function withSubject(pa: PubArg, bytes: Uint8Array): PubArg {
+  const n = bytes.length;
+  return { buf: bytes, subjStart: 0, subjEnd: n, replyStart: n, replyEnd: n, hdr: pa.hdr, size: pa.size, accStart: 0, accEnd: 0, queues: NO_QUEUES };
+}
+
 /** The reply subject of `pa`, or null. */
 export function replyOf(pa: PubArg): string | null {
   return pa.replyEnd > pa.replyStart ? decoder.decode(pa.buf.subarray(pa.replyStart, pa.replyEnd)) : null;

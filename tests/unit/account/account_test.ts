@@ -39,6 +39,28 @@ test("Renaming keeps, replaces or transforms a subject as 2.9's transformTokeniz
   expect(new Renaming("a", "b").apply("a")).toBe("b");
   expect(new Renaming("a.*.>", "b.*.>").apply("a.1.2.3")).toBe("b.1.2.3");
   expect(new Renaming("x.>", "p.x.>").apply("x.y")).toBe("p.x.y");
+  expect(new Renaming("e.*.x", "a.b.e.*.x").apply("e.1.x")).toBe("a.b.e.1.x");
+  expect(new Renaming("e.*.x", "f.*.x").apply("e.1.x")).toBe("f.1.x");
+});
+
+test("a mapping applies to the subjects its source matches, of any length, literal or wildcard", () => {
+  const m = new SubjectMappings();
+  m.add("a.b", [{ destination: "lit", weight: 100 }], undefined);
+  m.add(`${"l".repeat(300)}`, [{ destination: "long", weight: 100 }], undefined);
+  m.add("w.*.x", [{ destination: "wild.$1", weight: 100 }], undefined);
+  m.add("*.y", [{ destination: "any.$1", weight: 100 }], undefined);
+  m.add("g.>", [{ destination: "gt.>", weight: 100 }], undefined);
+  expect(m.map("a.b")).toBe("lit");
+  expect(m.map("a.c")).toBeNull();
+  expect(m.map("a.bb")).toBeNull();
+  expect(m.map("l".repeat(300))).toBe("long");
+  expect(m.map("l".repeat(301))).toBeNull();
+  expect(m.map("w.1.x")).toBe("wild.1");
+  expect(m.map("w.1.z")).toBeNull();
+  expect(m.map("q.y")).toBe("any.q");
+  expect(m.map("g.h.i")).toBe("gt.h.i");
+  expect(m.map("g")).toBeNull();
+  expect(m.map("gg.h")).toBeNull();
 });
 
 test("weighted mappings pick by weight; the rest of 100 keeps the subject", () => {
