@@ -58,8 +58,8 @@ export interface RemoteEndpoint extends Publisher {
   readonly routeQueues: string[];
   /**
    * The payload followed by CRLF is buf[start, start + pa.size + 2), valid only during the call (no view of
-   * it is made per message). `subject` is the subject the message was routed on, which differs from pa's
-   * for a JetStream delivery to an inbox.
+   * it is made per message). `subject` is the subject the message was routed on when it differs from pa's
+   * (a JetStream delivery to an inbox), "" when it is pa's own.
    */
   deliverRemote(pa: PubArg, buf: Uint8Array, start: number, subject: string, queues: readonly string[]): void;
 }

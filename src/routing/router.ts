@@ -140,8 +140,9 @@ export class Router {
         const c = remotes[i]!;
         // Not kept past this call: a closed link must not stay referenced.
         remotes[i] = null;
-        // A link gets the subject routed on: the far side routes on it again.
-        c.deliverRemote(pa, buf, start, subject, c.routeQueues);
+        // A link gets the subject routed on: the far side routes on it again. "" when that is pa's own
+        // (deliverSubject is pa's), so the link need not compare it with pa's bytes per message.
+        c.deliverRemote(pa, buf, start, subject === deliverSubject ? "" : subject, c.routeQueues);
         this.checkStall(c, from);
       }
     }
