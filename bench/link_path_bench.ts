@@ -153,3 +153,6 @@ for (const size of SIZES) {
     return { onData: (d) => leaf.onData(d), head: `LMSG ${SUBJECT} ${size}\r\n` };
   });
 }
+
+// The links' ping timers would keep the process alive (and hold the printed lines back when stdout is a file).
+process.exit(0);

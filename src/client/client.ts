@@ -18,6 +18,7 @@ import { isValidLiteralSubject } from "../subject/subject.ts";
 import { MatchCache } from "../routing/match_cache.ts";
 import { LastSubject } from "../protocol/last_subject.ts";
 import type { Endpoint, Publisher } from "../routing/endpoint.ts";
+import { copyBytes } from "../runtime/bytes.ts";
 
 /**
  * Outbound bytes at which a receiver is written to at once instead of at the end of the read cycle: a single
@@ -340,12 +341,16 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
 
   // ---- delivery -------------------------------------------------------------------------------------------
 
+  deliver(sub: Subscription, pa: PubArg, payload: Uint8Array): void {
+    this.deliverAt(sub, pa, payload, 0);
+  }
+
   /**
    * Encodes one MSG (or HMSG) for `sub` into the outbound buffer. The subject and reply are copied from the
-   * publisher's argument bytes and `payload` (the payload followed by its CRLF) from the publisher's read
-   * buffer, so delivery allocates nothing.
+   * publisher's argument bytes and the payload followed by its CRLF, buf[start, start + pa.size + 2), from
+   * the publisher's read buffer, so delivery allocates nothing.
    */
-  deliver(sub: Subscription, pa: PubArg, payload: Uint8Array): void {
+  deliverAt(sub: Subscription, pa: PubArg, buf: Uint8Array, start: number): void {
     const ab = pa.buf;
     const subjLen = pa.subjEnd - pa.subjStart;
     const replyLen = pa.replyEnd - pa.replyStart;
@@ -354,7 +359,7 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
     let size = pa.size;
     if (hdr >= 0 && !this.opts.headers) {
       // A client that did not negotiate headers gets the payload alone, as a MSG.
-      payload = payload.subarray(hdr);
+      start += hdr;
       size -= hdr;
       hdr = -1;
     }
@@ -388,9 +393,9 @@ export class Client implements ParserHandler, ConnProtocol, Publisher {
     o[p++] = 13;
     o[p++] = 10;
     if (size < 16) {
-      for (let i = 0; i < size + 2; i++) o[p + i] = payload[i]!;
+      for (let i = 0; i < size + 2; i++) o[p + i] = buf[start + i]!;
     } else {
-      o.set(payload, p);
+      copyBytes(o, p, buf, start, start + size + 2);
     }
     out.end = p + size + 2;
     if (this.host.log.trace) this.traceOut(decoder.decode(o.subarray(start0, p - 2)));

@@ -6,6 +6,7 @@
 import type { Outbound } from "../connection/outbound.ts";
 import { copyInto, writeDecimal } from "../protocol/encode.ts";
 import type { PubArg } from "../protocol/parser.ts";
+import { copyBytes } from "../runtime/bytes.ts";
 
 const encoder = new TextEncoder();
 
@@ -30,7 +31,7 @@ export interface LeafMsgWritten {
 const written: LeafMsgWritten = { lineStart: 0, lineEnd: 0, size: 0 };
 
 /**
- * Appends one message to `out`; `payload` is the payload followed by CRLF. `routeSubject`, when given, is
+ * Appends one message to `out`; the payload followed by CRLF is buf[start, start + pa.size + 2). `routeSubject`, when given, is
  * the subject the message was routed on and differs from pa's (a JetStream delivery to an inbox): the LMSG
  * carries it, and the reply gets `@<pa's subject>` so the far side can restore what its client sees
  * (nats-server's msgHeaderForRouteOrLeaf). The result is only valid until the next call.
@@ -38,7 +39,8 @@ const written: LeafMsgWritten = { lineStart: 0, lineEnd: 0, size: 0 };
 export function writeLeafMsg(
   out: Outbound,
   pa: PubArg,
-  payload: Uint8Array,
+  buf: Uint8Array,
+  start: number,
   queues: readonly string[],
   headers: boolean,
   routeSubject: Uint8Array | null = null,
@@ -102,8 +104,7 @@ export function writeLeafMsg(
   const lineEnd = p;
   o[p++] = 13;
   o[p++] = 10;
-  if (pstart === 0) o.set(payload, p);
-  else o.set(payload.subarray(pstart), p);
+  copyBytes(o, p, buf, start + pstart, start + pa.size + 2);
   out.end = p + size + 2;
   written.lineStart = lineStart;
   written.lineEnd = lineEnd;

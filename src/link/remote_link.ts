@@ -237,20 +237,23 @@ export abstract class RemoteLink<H extends RemoteLinkHost> implements ParserHand
   // ---- Endpoint -------------------------------------------------------------------------------------------
 
   deliver(_sub: Subscription, pa: PubArg, payload: Uint8Array): void {
-    this.deliverRemote(pa, payload, "", NO_QUEUES);
+    this.deliverRemote(pa, payload, 0, "", NO_QUEUES);
   }
 
-  deliverRemote(pa: PubArg, payload: Uint8Array, subject: string, queues: readonly string[]): void {
-    this.writeMsg(pa, payload, subject, queues, this.ops);
+  deliverRemote(pa: PubArg, buf: Uint8Array, start: number, subject: string, queues: readonly string[]): void {
+    this.writeMsg(pa, buf, start, subject, queues, this.ops);
   }
 
-  /** One message out on the link, its line started by `ops` (the link's, or one account's on a route). */
-  writeMsg(pa: PubArg, payload: Uint8Array, subject: string, queues: readonly string[], ops: MsgOps): void {
+  /**
+   * One message out on the link, its line started by `ops` (the link's, or one account's on a route); the
+   * payload and CRLF are buf[start, start + pa.size + 2).
+   */
+  writeMsg(pa: PubArg, buf: Uint8Array, start: number, subject: string, queues: readonly string[], ops: MsgOps): void {
     if (!this.active) return;
     const link = this.link;
     const out = link.out;
     const routed = subject === "" || sameSubject(subject, pa) ? null : this.routedAs(subject);
-    const w = writeLeafMsg(out, pa, payload, queues, this.peerHeaders, routed, ops);
+    const w = writeLeafMsg(out, pa, buf, start, queues, this.peerHeaders, routed, ops);
     if (this.host.log.trace) this.host.log.tracef(`${this.traceId} - ->> [${decoder.decode(out.buf.subarray(w.lineStart, w.lineEnd))}]`);
     link.outMsgs++;
     link.outBytes += w.size;

@@ -297,11 +297,11 @@ export class RouteLane implements InterestLane {
   }
 
   deliver(_sub: Subscription, pa: PubArg, payload: Uint8Array): void {
-    this.deliverRemote(pa, payload, "", NO_QUEUES);
+    this.deliverRemote(pa, payload, 0, "", NO_QUEUES);
   }
 
-  deliverRemote(pa: PubArg, payload: Uint8Array, subject: string, queues: readonly string[]): void {
-    this.route.writeMsg(pa, payload, subject, queues, this.ops);
+  deliverRemote(pa: PubArg, buf: Uint8Array, start: number, subject: string, queues: readonly string[]): void {
+    this.route.writeMsg(pa, buf, start, subject, queues, this.ops);
   }
 
   deliverNoResponders(): void {}

@@ -22,6 +22,11 @@ export interface Endpoint {
    * renames and routes that one in the importer, as nats-server does with pa.deliver.
    */
   deliver(sub: Subscription, pa: PubArg, payload: Uint8Array, subject: string, routeSubject: string): void;
+  /**
+   * When present, used instead of deliver: the payload followed by CRLF is buf[start, start + pa.size + 2),
+   * for an endpoint that copies it out at once (a client's MSG), so the router makes no view of it.
+   */
+  deliverAt?(sub: Subscription, pa: PubArg, buf: Uint8Array, start: number): void;
   deliverNoResponders(sub: Subscription, reply: string, subject: string): void;
   /** The connection under this endpoint (its outbound buffer, the fast-producer stall); null without a socket. */
   readonly link: Connection | null;
@@ -58,8 +63,9 @@ export interface RemoteEndpoint extends Publisher {
   /** The queue groups collected for the message being routed; the router's bookkeeping. */
   readonly routeQueues: string[];
   /**
-   * `payload` is the payload followed by CRLF, valid only during the call. `subject` is the subject the
-   * message was routed on, which differs from pa's for a JetStream delivery to an inbox.
+   * The payload followed by CRLF is buf[start, start + pa.size + 2), valid only during the call (no view of
+   * it is made per message). `subject` is the subject the message was routed on when it differs from pa's
+   * (a JetStream delivery to an inbox), "" when it is pa's own.
    */
-  deliverRemote(pa: PubArg, payload: Uint8Array, subject: string, queues: readonly string[]): void;
+  deliverRemote(pa: PubArg, buf: Uint8Array, start: number, subject: string, queues: readonly string[]): void;
 }

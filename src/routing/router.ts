@@ -25,6 +25,13 @@ export class Router {
   private readonly remotes: (RemoteEndpoint | null)[] = [];
   private remoteCount = 0;
   private mark = 0;
+  /**
+   * viewOf's view, with the buffer and offset it was made for (a delivery that routes again gets its own);
+   * dropped when the message is done so no read buffer stays referenced.
+   */
+  private view: Uint8Array | null = null;
+  private viewBuf: Uint8Array | null = null;
+  private viewStart = 0;
 
   /** Outbound bytes pending on a receiver above which its producers are paused. */
   private readonly stallThreshold: number;
@@ -84,11 +91,7 @@ export class Router {
     const psubs = r.psubs;
     const qsubs = r.qsubs;
     let delivered = false;
-    if (psubs.length > 0 || qsubs.length > 0) {
-      // A buffer that is exactly the payload (an MQTT publish builds one) needs no view of itself.
-      const payload = start === 0 && buf.length === pa.size + 2 ? buf : buf.subarray(start, start + pa.size + 2);
-      delivered = this.fanOut(r, from, subject, pa, payload, deliverSubject, queues);
-    }
+    if (psubs.length > 0 || qsubs.length > 0) delivered = this.fanOut(r, from, subject, pa, buf, start, deliverSubject, queues);
     if (!delivered && pa.replyEnd > pa.replyStart && from.opts.noResponders) {
       const reply = decoder.decode(pa.buf.subarray(pa.replyStart, pa.replyEnd));
       this.noResponders(from, reply, subject);
@@ -96,15 +99,17 @@ export class Router {
   }
 
   /**
-   * `payload` is one view of payload+CRLF shared by every delivery: creating a view costs more than copying
-   * 128 bytes out of it. Returns whether anyone received the message.
+   * The payload+CRLF at buf[start, start + pa.size + 2) goes to links and clients as that range (they copy
+   * it out without a view), to other endpoints as one view shared by all of them: creating a view costs
+   * more than copying 128 bytes out of it. Returns whether anyone received the message.
    */
   private fanOut(
     r: SublistResult<Subscription>,
     from: Endpoint,
     subject: string,
     pa: PubArg,
-    payload: Uint8Array,
+    buf: Uint8Array,
+    start: number,
     deliverSubject: string,
     queues: readonly string[] | null,
   ): boolean {
@@ -115,7 +120,7 @@ export class Router {
       const sub = psubs[i]!;
       if (sub.client.remote === true) {
         if (this.collect(sub, from, subject, pa, mark, null)) delivered = true;
-      } else if (this.deliverTo(sub, from, subject, pa, payload, deliverSubject)) {
+      } else if (this.deliverTo(sub, from, subject, pa, buf, start, deliverSubject)) {
         delivered = true;
       }
     }
@@ -124,7 +129,7 @@ export class Router {
     for (let g = 0; g < qsubs.length; g++) {
       const group = qsubs[g]!;
       if (queues !== null && !queues.includes(group[0]!.queue!)) continue;
-      if (this.pickMember(group, from, subject, pa, payload, deliverSubject, mark)) delivered = true;
+      if (this.pickMember(group, from, subject, pa, buf, start, deliverSubject, mark)) delivered = true;
     }
 
     const count = this.remoteCount;
@@ -135,12 +140,15 @@ export class Router {
         const c = remotes[i]!;
         // Not kept past this call: a closed link must not stay referenced.
         remotes[i] = null;
-        // A link gets the subject routed on: the far side routes on it again.
-        c.deliverRemote(pa, payload, subject, c.routeQueues);
+        // A link gets the subject routed on: the far side routes on it again. "" when that is pa's own
+        // (deliverSubject is pa's), so the link need not compare it with pa's bytes per message.
+        c.deliverRemote(pa, buf, start, subject === deliverSubject ? "" : subject, c.routeQueues);
         this.checkStall(c, from);
       }
     }
 
+    this.view = null;
+    this.viewBuf = null;
     // Removal waits until the loops are done: the result being iterated belongs to the sublist.
     if (this.finished.length > 0) {
       for (const sub of this.finished) sub.client.removeSub(sub);
@@ -158,7 +166,8 @@ export class Router {
     from: Endpoint,
     subject: string,
     pa: PubArg,
-    payload: Uint8Array,
+    buf: Uint8Array,
+    start: number,
     deliverSubject: string,
     mark: number,
   ): boolean {
@@ -169,7 +178,7 @@ export class Router {
       const sub = group[(first + k) % n]!;
       if (sub.client.remote === true) {
         if (!sub.client.closed && sub.client !== from) remoteWeight += sub.weight;
-      } else if (this.deliverTo(sub, from, subject, pa, payload, deliverSubject)) {
+      } else if (this.deliverTo(sub, from, subject, pa, buf, start, deliverSubject)) {
         return true;
       }
     }
@@ -211,16 +220,30 @@ export class Router {
    * Delivers to one subscription unless its client is gone, is the publisher with echo off, has reached
    * its auto-unsubscribe limit, or refuses the subject; false when skipped.
    */
-  private deliverTo(sub: Subscription, from: Endpoint, subject: string, pa: PubArg, payload: Uint8Array, deliverSubject: string): boolean {
+  private deliverTo(sub: Subscription, from: Endpoint, subject: string, pa: PubArg, buf: Uint8Array, start: number, deliverSubject: string): boolean {
     const c = sub.client;
     if (c.closed || (c === from && !from.opts.echo)) return false;
     if (sub.max > 0 && sub.delivered >= sub.max) return false;
     if (c.checksDelivery && !c.admitDelivery(subject, pa)) return false;
     sub.delivered++;
     if (sub.max > 0 && sub.delivered >= sub.max) this.finished.push(sub);
-    c.deliver(sub, pa, payload, deliverSubject, subject);
+    if (c.deliverAt !== undefined) c.deliverAt(sub, pa, buf, start);
+    else c.deliver(sub, pa, this.viewOf(pa, buf, start), deliverSubject, subject);
     this.checkStall(c, from);
     return true;
+  }
+
+  /** The payload+CRLF as one view, made at the first delivery that needs it and shared by the others. */
+  private viewOf(pa: PubArg, buf: Uint8Array, start: number): Uint8Array {
+    const v = this.view;
+    const n = pa.size + 2;
+    if (v !== null && this.viewBuf === buf && this.viewStart === start && v.length === n) return v;
+    // A buffer that is exactly the payload (an MQTT publish builds one) needs no view of itself.
+    const made = start === 0 && buf.length === n ? buf : buf.subarray(start, start + n);
+    this.view = made;
+    this.viewBuf = buf;
+    this.viewStart = start;
+    return made;
   }
 
   /** nats-server answers only on the publisher's own subscription that matches the reply subject. */

@@ -39,7 +39,7 @@ class Remote extends Local implements RemoteEndpoint {
   readonly routeQueues: string[] = [];
   override readonly opts = { echo: false, noResponders: false };
   copies: string[][] = [];
-  deliverRemote(_pa: PubArg, _payload: Uint8Array, _subject: string, queues: readonly string[]): void {
+  deliverRemote(_pa: PubArg, _buf: Uint8Array, _start: number, _subject: string, queues: readonly string[]): void {
     this.copies.push([...queues]);
   }
 }
