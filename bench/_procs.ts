@@ -13,7 +13,14 @@ export type Kind = "natsedge" | "nats-server";
 
 export interface Proc {
   port: number;
+  pid: number;
   stop(): Promise<void>;
+}
+
+/** NATSEDGE_CPU_PROF=DIR profiles each natsedge started (bun --cpu-prof, a sample each 200 µs), written to DIR when it exits. */
+function bunFlags(): string[] {
+  const dir = process.env.NATSEDGE_CPU_PROF;
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`, "--cpu-prof-interval=200"] : [];
 }
 
 /** Starts `kind` with `conf` (anything but the client listen address) and resolves once it accepts. */
@@ -22,7 +29,7 @@ export async function startProc(kind: Kind, conf: string, dir: string, port?: nu
   const file = join(dir, `${kind}.conf`);
   writeFileSync(file, `listen: "127.0.0.1:${p}"\n${conf}\n`);
   const child: ChildProcess = kind === "natsedge"
-    ? spawn(process.execPath, [MAIN, "-c", file], { stdio: "ignore" })
+    ? spawn(process.execPath, [...bunFlags(), MAIN, "-c", file], { stdio: "ignore" })
     : spawn("nats-server", ["-c", file], { stdio: "ignore" });
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   for (let i = 0; i < 400; i++) {
@@ -33,7 +40,7 @@ export async function startProc(kind: Kind, conf: string, dir: string, port?: nu
     if (ok) break;
     await Bun.sleep(25);
   }
-  return { port: p, stop: async () => (child.kill("SIGTERM"), await exited) };
+  return { port: p, pid: child.pid ?? 0, stop: async () => (child.kill("SIGTERM"), await exited) };
 }
 
 export async function until(cond: () => Promise<boolean>, ms: number, what = "the condition"): Promise<void> {

@@ -11,7 +11,7 @@
  * figure is how fast each serves a flow-controlled source consumer across a leaf link. A second figure,
  * "local", has the origin server source its own stream (no hub), which measures natsedge's own link too.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -33,9 +33,28 @@ async function publishBacklog(nc: NatsConnection): Promise<void> {
   }
 }
 
+/** CPU seconds (user + system, all threads) the process has used, from /proc/PID/stat at 100 ticks a second. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+const usPerMsg = (cpu0: number, cpu1: number) => ((cpu1 - cpu0) * 1e6) / N;
+
+interface Run {
+  /** Catch-up rates, msgs/s (wall clock). */
+  leaf: number;
+  local: number;
+  /** CPU µs per message caught up: the origin's and the hub's across the leaf, the origin's sourcing itself. */
+  originCpu: number;
+  hubCpu: number;
+  localCpu: number;
+}
+
 const count = async (jsm: JetStreamManager, name: string) => (await jsm.streams.info(name)).state.messages;
 
-async function run(kind: "natsedge" | "nats-server", hubLeafPort: number, hubPort: number): Promise<{ leaf: number; local: number }> {
+async function run(kind: "natsedge" | "nats-server", hubLeafPort: number, hub: { port: number; pid: number }): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), `catchup-${kind}-`));
   const origin = await startProc(
     kind,
@@ -43,7 +62,7 @@ async function run(kind: "natsedge" | "nats-server", hubLeafPort: number, hubPor
     dir,
   );
   const onc = await connect({ servers: `127.0.0.1:${origin.port}` });
-  const hnc = await connect({ servers: `127.0.0.1:${hubPort}` });
+  const hnc = await connect({ servers: `127.0.0.1:${hub.port}` });
   try {
     const ojsm = await jetstreamManager(onc);
     await ojsm.streams.add({ name: "TELE", subjects: ["tele.>"] });
@@ -52,16 +71,19 @@ async function run(kind: "natsedge" | "nats-server", hubLeafPort: number, hubPor
     const hubStream = `ALL_${kind.replace("-", "_")}_${Date.now()}`;
     // The hub reaches the origin's domain once the leaf is up.
     await until(async () => (await jetstreamManager(hnc, { domain: "edge" })).getAccountInfo().then(() => true, () => false), 10_000);
+    let [o0, h0] = [cpuSeconds(origin.pid), cpuSeconds(hub.pid)];
     let t0 = performance.now();
     await hjsm.streams.add({ name: hubStream, subjects: [], sources: [{ name: "TELE", external: { api: "$JS.edge.API", deliver: "" } }] });
     await until(async () => (await count(hjsm, hubStream)) >= N, 300_000);
     const leaf = N / ((performance.now() - t0) / 1000);
+    const [originCpu, hubCpu] = [usPerMsg(o0, cpuSeconds(origin.pid)), usPerMsg(h0, cpuSeconds(hub.pid))];
     await hjsm.streams.delete(hubStream);
+    o0 = cpuSeconds(origin.pid);
     t0 = performance.now();
     await ojsm.streams.add({ name: "LOCAL", subjects: [], sources: [{ name: "TELE" }] });
     await until(async () => (await count(ojsm, "LOCAL")) >= N, 300_000);
     const local = N / ((performance.now() - t0) / 1000);
-    return { leaf, local };
+    return { leaf, local, originCpu, hubCpu, localCpu: usPerMsg(o0, cpuSeconds(origin.pid)) };
   } finally {
     await onc.close();
     await hnc.close();
@@ -73,24 +95,31 @@ async function run(kind: "natsedge" | "nats-server", hubLeafPort: number, hubPor
 const hubDir = mkdtempSync(join(tmpdir(), "catchup-hub-"));
 const hubLeafPort = await freePort();
 const hub = await startProc("nats-server", `server_name: hub\njetstream { store_dir: "${hubDir}", domain: hub }\nleafnodes { listen: "127.0.0.1:${hubLeafPort}" }`, hubDir);
-const results: Record<string, { leaf: number[]; local: number[] }> = { natsedge: { leaf: [], local: [] }, "nats-server": { leaf: [], local: [] } };
+const results: Record<string, Run[]> = { natsedge: [], "nats-server": [] };
 try {
   for (let r = 0; r < REPS; r++) {
     for (const kind of ["natsedge", "nats-server"] as const) {
-      const x = await run(kind, hubLeafPort, hub.port);
-      results[kind]!.leaf.push(x.leaf);
-      results[kind]!.local.push(x.local);
-      console.log(`rep ${r + 1} ${kind}: hub sourcing across the leaf ${Math.round(x.leaf)} msgs/s, local source ${Math.round(x.local)} msgs/s`);
+      const x = await run(kind, hubLeafPort, hub);
+      results[kind]!.push(x);
+      console.log(
+        `rep ${r + 1} ${kind}: hub sourcing across the leaf ${Math.round(x.leaf)} msgs/s (CPU µs/msg: origin ${x.originCpu.toFixed(1)}, hub ${x.hubCpu.toFixed(1)}), ` +
+          `local source ${Math.round(x.local)} msgs/s (origin ${x.localCpu.toFixed(1)} µs/msg)`,
+      );
     }
   }
 } finally {
   await hub.stop();
   rmSync(hubDir, { recursive: true, force: true });
 }
-console.log(`\n| origin | hub sources across leaf (msgs/s, median of ${REPS}) | local source (msgs/s) |`);
-console.log("|---|---|---|");
+const med = (kind: string, k: keyof Run) => median(results[kind]!.map((x) => x[k]));
+console.log(`\nMedians of ${REPS} interleaved repetitions (N=${N}, ${SIZE} B); CPU is user+system of the process during the catch-up.`);
+console.log("| origin | hub sources across leaf (msgs/s) | origin CPU µs/msg | hub CPU µs/msg | local source (msgs/s) | origin CPU µs/msg, local |");
+console.log("|---|---|---|---|---|---|");
 for (const kind of ["natsedge", "nats-server"] as const) {
-  console.log(`| ${kind} | ${Math.round(median(results[kind]!.leaf))} | ${Math.round(median(results[kind]!.local))} |`);
+  console.log(
+    `| ${kind} | ${Math.round(med(kind, "leaf"))} | ${med(kind, "originCpu").toFixed(1)} | ${med(kind, "hubCpu").toFixed(1)} | ${Math.round(med(kind, "local"))} | ${med(kind, "localCpu").toFixed(1)} |`,
+  );
 }
-const ratio = median(results.natsedge!.leaf) / median(results["nats-server"]!.leaf);
-console.log(`\nnatsedge / nats-server as origin across the leaf: ${ratio.toFixed(2)}x (N=${N}, ${SIZE} B)`);
+const ratio = med("natsedge", "leaf") / med("nats-server", "leaf");
+const cpuRatio = med("nats-server", "originCpu") / med("natsedge", "originCpu");
+console.log(`\nnatsedge / nats-server as origin across the leaf: ${ratio.toFixed(2)}x by rate, ${cpuRatio.toFixed(2)}x by origin CPU per message (N=${N}, ${SIZE} B)`);
