@@ -8,7 +8,8 @@
  * messages per second of the server's own CPU time, which other processes on the machine disturb far less
  * than the wall clock. There is no
  * nats-streaming-server here: stan-bench's published figures (reference nats-streaming.md §9.3) are context.
- * Usage: bun bench/stan_bench.ts [--quick] [count] (--quick: 50k messages a run and 3 rounds; else 100k and 7)
+ * Usage: bun bench/stan_bench.ts [--quick] [--rounds=N] [--case=pub:128 ...] [count] (--quick: 50k messages a
+ * run and 3 rounds; else 100k and 7; --case picks rows, `pub` or `pubsub` with a size, and may repeat)
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,8 +20,13 @@ import { buildLibnats, removeBuilt } from "../tests/_helpers/libnats.ts";
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const COUNT = Number(args.find((a) => !a.startsWith("--")) ?? (quick ? 50_000 : 100_000));
-const ROUNDS = quick ? 3 : 7;
-const SIZES = [128, 1024];
+const ROUNDS = Number(args.find((a) => a.startsWith("--rounds="))?.slice(9) ?? (quick ? 3 : 7));
+const CASES = args.filter((a) => a.startsWith("--case=")).map((a) => {
+  const [kind, size] = a.slice(7).split(":");
+  if ((kind !== "pub" && kind !== "pubsub") || !(Number(size) > 0)) throw new Error(`--case wants pub:<size> or pubsub:<size>, not "${a.slice(7)}"`);
+  return { withSub: kind === "pubsub", size: Number(size) };
+});
+if (CASES.length === 0) for (const withSub of [false, true]) for (const size of [128, 1024]) CASES.push({ withSub, size });
 const MODES: [string, string[]][] = [["plain", []], ["AES", ["-encrypt", "-encryption_cipher", "AES"]], ["CHACHA", ["-encrypt", "-encryption_cipher", "CHACHA"]]];
 const load = await buildLibnats(join(import.meta.dir, "stan_load.c"), true);
 
@@ -72,6 +78,8 @@ interface Result {
   perCpu: Medians;
   ratios: Medians;
   cpuRatios: Medians;
+  /** The lowest and highest round's per-CPU ratio, so the spread behind a median is in sight. */
+  cpuRange: Record<string, [number, number]>;
 }
 
 async function compare(size: number, withSub: boolean): Promise<Result> {
@@ -99,7 +107,8 @@ async function compare(size: number, withSub: boolean): Promise<Result> {
       }
     }
     const medians = (m: Record<string, number[]>): Medians => Object.fromEntries(Object.entries(m).map(([n, xs]) => [n, median(xs)]));
-    return { rates: medians(rates), perCpu: medians(perCpu), ratios: medians(ratios), cpuRatios: medians(cpuRatios) };
+    const range = Object.fromEntries(Object.entries(cpuRatios).map(([n, xs]) => [n, [Math.min(...xs), Math.max(...xs)] as [number, number]]));
+    return { rates: medians(rates), perCpu: medians(perCpu), ratios: medians(ratios), cpuRatios: medians(cpuRatios), cpuRange: range };
   } finally {
     for (const { srv, dir } of servers) {
       await srv.close();
@@ -110,15 +119,13 @@ async function compare(size: number, withSub: boolean): Promise<Result> {
 
 console.log(
   `stan_load (libnats, ${COUNT} msgs a run, median of ${ROUNDS} rounds after a warm-up): msg/s (msgs per second of ` +
-    `the server's CPU), encrypted/plain (per CPU); stan-bench's published 1 KiB figure: 1 pub + 1 sub 206,832 msg/s ` +
+    `the server's CPU), encrypted/plain (per CPU, lowest-highest round per CPU); stan-bench's published 1 KiB figure: 1 pub + 1 sub 206,832 msg/s ` +
     `each way (hardware not stated)`,
 );
-for (const withSub of [false, true]) {
-  for (const size of SIZES) {
-    const { rates, perCpu, ratios, cpuRatios } = await compare(size, withSub);
-    const row = MODES.map(([n]) => `${n} ${Math.round(rates[n]! / 1000)}k (${Math.round(perCpu[n]! / 1000)}k)`).join(", ");
-    const r = Object.keys(ratios).map((n) => `${n}/plain ${ratios[n]!.toFixed(2)} (${cpuRatios[n]!.toFixed(2)})`).join(", ");
-    console.log(`${withSub ? "1 pub : 1 sub" : "publish+ack  "} ${String(size).padStart(4)} B: ${row}; ${r}`);
-  }
+for (const { withSub, size } of CASES) {
+  const { rates, perCpu, ratios, cpuRatios, cpuRange } = await compare(size, withSub);
+  const row = MODES.map(([n]) => `${n} ${Math.round(rates[n]! / 1000)}k (${Math.round(perCpu[n]! / 1000)}k)`).join(", ");
+  const r = Object.keys(ratios).map((n) => `${n}/plain ${ratios[n]!.toFixed(2)} (${cpuRatios[n]!.toFixed(2)}, ${cpuRange[n]![0].toFixed(2)}-${cpuRange[n]![1].toFixed(2)})`).join(", ");
+  console.log(`${withSub ? "1 pub : 1 sub" : "publish+ack  "} ${String(size).padStart(4)} B: ${row}; ${r}`);
 }
 removeBuilt();
