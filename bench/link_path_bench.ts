@@ -74,7 +74,7 @@ function routeOn(router: Router): RouteConn {
 }
 
 function leafOn(router: Router): LeafConn {
-  const host = { options, log, router, flushPending, lds: "$LDS.bench" } as unknown as LeafLinkHost;
+  const host = { options, log, router, flushPending, lds: "$LDS.bench", linkUp() {} } as unknown as LeafLinkHost;
   const handshake = { info() {}, connect() {}, closed() {} };
   const l = new LeafConn(new Connection(++cid, sink(), connHost, Kind.LEAF), host, handshake, true, true);
   l.activate({ id: "NH", name: "hub", cluster: "hub", headers: true });
