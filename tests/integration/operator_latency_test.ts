@@ -8,10 +8,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Export, ServiceLatency } from "@nats-io/jwt";
-import { credsAuthenticator, headers, type Msg, type NatsConnection } from "@nats-io/transport-node";
+import { credsAuthenticator, headers, type NatsConnection } from "@nats-io/transport-node";
 import { client, type TestServer } from "../_helpers/server.ts";
 import { runServerFromArgs } from "../_helpers/conf_server.ts";
 import { type JwtAccount, OperatorSetup, credsConnections } from "../_helpers/operator.ts";
+import { LatencyMeasures } from "../_helpers/latency_measures.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "natsedge-jwt-latency-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,8 +29,7 @@ describe("service latency of a JWT account's export", () => {
   let importer: JwtAccount;
   let responder: NatsConnection;
   const bad: JwtAccount[] = [];
-  const measures: { subject: string; body: Json }[] = [];
-  let waiting: (() => void) | null = null;
+  const measures = new LatencyMeasures();
   const { open, closeAll } = credsConnections(() => srv);
 
   beforeAll(async () => {
@@ -51,12 +51,7 @@ describe("service latency of a JWT account's export", () => {
     responder = await open((await setup.user(exporter)).creds);
     responder.subscribe("svc.>", { callback: (_e, m) => void m.respond("pong") });
     responder.subscribe("hdr.>", { callback: (_e, m) => void m.respond("pong") });
-    responder.subscribe("lat.*", {
-      callback: (_e, m: Msg) => {
-        measures.push({ subject: m.subject, body: m.json<Json>() });
-        waiting?.();
-      },
-    });
+    responder.subscribe("lat.*", { callback: measures.take });
     await responder.flush();
   });
   afterAll(async () => {
@@ -64,17 +59,9 @@ describe("service latency of a JWT account's export", () => {
     await srv.close();
   });
 
-  /** The measures published for the requests `send` makes, given that its last request is measured. */
-  async function measuredDuring(send: () => Promise<void>): Promise<{ subject: string; body: Json }[]> {
-    const seen = measures.length;
-    await send();
-    while (measures.length === seen) await new Promise<void>((r) => (waiting = r));
-    return measures.slice(seen);
-  }
-
   test("a request through the import is measured on the results subject; share names the requestor", async () => {
     const nc = await open((await setup.user(importer)).creds);
-    const got = await measuredDuring(async () => void (await nc.request("svc.a", "ping", { timeout: 3000 })));
+    const got = await measures.during(async () => void (await nc.request("svc.a", "ping", { timeout: 3000 })));
     expect(got.map((m) => m.subject)).toEqual(["lat.svc"]);
     const m = got[0]!.body;
     expect(m).toMatchObject({ type: "io.nats.server.metric.v1.service_latency", status: 200 });
@@ -89,7 +76,7 @@ describe("service latency of a JWT account's export", () => {
     const parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     const h = headers();
     h.set("traceparent", parent);
-    const got = await measuredDuring(async () => {
+    const got = await measures.during(async () => {
       await nc.request("hdr.plain", "ping", { timeout: 3000 });
       await nc.request("hdr.traced", "ping", { timeout: 3000, headers: h });
     });

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { headers, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { client, type TestServer } from "../_helpers/server.ts";
 import { runServerFromArgs, startupError } from "../_helpers/conf_server.ts";
+import { LatencyMeasures } from "../_helpers/latency_measures.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "natsedge-latency-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -119,8 +120,7 @@ describe("latency sampled by trace headers", () => {
   let srv: TestServer;
   let responder: NatsConnection;
   let requestor: NatsConnection;
-  const measures: { subject: string; body: Json }[] = [];
-  let waiting: (() => void) | null = null;
+  const measures = new LatencyMeasures();
   beforeAll(async () => {
     srv = await runServerFromArgs(["-c", confFile(`
 accounts {
@@ -134,12 +134,7 @@ accounts {
 system_account: SYS`)]);
     responder = await client(srv, { user: "a", pass: "a" });
     responder.subscribe("hdr.>", { callback: (_e, m) => void m.respond("pong") });
-    responder.subscribe("lat.*", {
-      callback: (_e, m) => {
-        measures.push({ subject: m.subject, body: m.json<Json>() });
-        waiting?.();
-      },
-    });
+    responder.subscribe("lat.*", { callback: measures.take });
     await responder.flush();
     requestor = await client(srv, { user: "b", pass: "b" });
   });
@@ -148,14 +143,6 @@ system_account: SYS`)]);
     await responder.close();
     await srv.close();
   });
-
-  /** The measures published for the requests `send` makes, given that its last request is measured. */
-  async function measuredDuring(send: () => Promise<void>): Promise<{ subject: string; body: Json }[]> {
-    const seen = measures.length;
-    await send();
-    while (measures.length === seen) await new Promise<void>((r) => (waiting = r));
-    return measures.slice(seen);
-  }
 
   const traced = (name: string, value: string) => {
     const h = headers();
@@ -166,7 +153,7 @@ system_account: SYS`)]);
 
   test("a request is measured when its trace headers say it is sampled, and the measure carries them", async () => {
     const parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-    const got = await measuredDuring(async () => {
+    const got = await measures.during(async () => {
       await ask("hdr.none");
       await ask("hdr.unsampled", traced("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"));
       await ask("hdr.denied", traced("X-B3-Sampled", "0"));
@@ -177,10 +164,10 @@ system_account: SYS`)]);
   });
 
   test("B3 and Uber trace headers sample too", async () => {
-    const b3 = await measuredDuring(async () => void await ask("hdr.b3", traced("X-B3-TraceId", "80f198ee56343ba864fe8b2a57d3eff7")));
+    const b3 = await measures.during(async () => void await ask("hdr.b3", traced("X-B3-TraceId", "80f198ee56343ba864fe8b2a57d3eff7")));
     expect(b3[0]!.body.header).toEqual({ "X-B3-Traceid": ["80f198ee56343ba864fe8b2a57d3eff7"] });
     const uber = "479fefe9525eddb:5adb976bfc1f95c1:479fefe9525eddb:1";
-    const u = await measuredDuring(async () => void await ask("hdr.uber", traced("uber-trace-id", uber)));
+    const u = await measures.during(async () => void await ask("hdr.uber", traced("uber-trace-id", uber)));
     expect(u[0]!.body.header).toEqual({ "Uber-Trace-Id": [uber] });
   });
 });
