@@ -5,8 +5,9 @@
 #
 # One nats-server 2.9.10 hub for the whole run. Per repetition and leaf kind, a fresh leaf dials the hub,
 # then natsbench pubsub measures msgs/s at the subscriber, publishing at the leaf and subscribing at the hub
-# ("up") and the other way ("down"), at 128 B and 1 KiB; the leaf's RSS is sampled by natsbench
-# (-server-pid), each after a discarded warm-up run per direction. The two leaves never run at the same time.
+# ("up") and the other way ("down"), at 128 B and 1 KiB, each after a discarded warm-up run per direction;
+# the leaf's RSS is sampled by natsbench (-server-pid) and tabled after the throughput (with jq). The two
+# leaves never run at the same time.
 # Env: N (messages per run, default 2000000, a few seconds per run), WARMUP (default 300000),
 # RUNTIME=bun|deno. Results: bench/results/leaf-<kind>-<stamp>.jsonl and a summary table on stdout and in
 # bench/results/leaf-compare-<stamp>.md.
@@ -65,4 +66,15 @@ for rep in $(seq 1 "$REPS"); do
   done
 done
 
-"$SHARED/bin/natsbench" summarize "$OUTDIR/leaf-nats-server-$stamp.jsonl" "$OUTDIR/leaf-natsedge-$stamp.jsonl" | tee "$OUTDIR/leaf-compare-$stamp.md"
+{
+  "$SHARED/bin/natsbench" summarize "$OUTDIR/leaf-nats-server-$stamp.jsonl" "$OUTDIR/leaf-natsedge-$stamp.jsonl"
+  # natsbench's summary has no memory column; the issue's figure is the leaf's RSS, so its medians follow.
+  echo
+  echo "### Leaf RSS at the end of each run (MB, median / highest high-water mark)"
+  echo
+  echo "| run | size B | RSS | peak |"
+  echo "| --- | --- | --- | --- |"
+  jq -rs 'group_by([.label, .size])[] | (map(.server_rss_kb) | sort) as $r | (map(.server_hwm_kb) | max) as $h
+    | "| \(.[0].label) | \(.[0].size) | \($r[($r | length) / 2 | floor] / 1024 | floor) | \($h / 1024 | floor) |"' \
+    "$OUTDIR/leaf-nats-server-$stamp.jsonl" "$OUTDIR/leaf-natsedge-$stamp.jsonl"
+} | tee "$OUTDIR/leaf-compare-$stamp.md"
