@@ -83,12 +83,31 @@ export function shadowable(sub: Subscription): DirectEndpoint | null {
 
 /**
  * The exporter's subject for a shadow of a subscription on `subject` in the importer, through a stream
- * import of `from` seen as `to` (nats-server's four cases: exact, subset, superset, overlap). undefined: the
- * subscription takes nothing from the import; null: it overlaps in a way a single shadow cannot serve.
+ * import of `from` seen as `to` (nats-server's four cases: exact, subset, superset, and an overlap narrowed
+ * to the import's tokens). undefined: the subscription takes nothing from the import; null: it overlaps in
+ * a way a single shadow cannot serve.
  */
 export function shadowSubject(subject: string, from: string, to: string, renaming: Renaming): string | null | undefined {
   if (subject === to) return from;
   if (subjectIsSubsetMatch(subject, to)) return renaming.reverse(subject);
-  if (subjectHasWildcard(subject) && subjectIsSubsetMatch(to, subject)) return from;
-  return subjectsOverlap(subject, to) ? null : undefined;
+  if (!subjectHasWildcard(subject)) return undefined;
+  if (subjectIsSubsetMatch(to, subject)) return from;
+  if (!subjectsOverlap(subject, to)) return undefined;
+  const narrowed = narrow(subject, to);
+  return subjectIsSubsetMatch(narrowed, to) ? renaming.reverse(narrowed) : null;
+}
+
+/** `subject`'s wildcards replaced by `to`'s tokens where `to` is more specific (`t.1.*` within `t.*.x`: `t.1.x`). */
+function narrow(subject: string, to: string): string {
+  const tokens = subject.split(".");
+  const im = to.split(".");
+  for (let i = 0; i < tokens.length && i < im.length; i++) {
+    if (tokens[i] === "*" && im[i] !== ">") tokens[i] = im[i]!;
+  }
+  const last = tokens.length - 1;
+  if (tokens[last] === ">" && im.length >= tokens.length) {
+    tokens[last] = im[last]!;
+    tokens.push(...im.slice(tokens.length));
+  }
+  return tokens.join(".");
 }
