@@ -59,9 +59,9 @@ export class StreamImport extends Bridge {
     if (c instanceof Bridge || c instanceof ShadowEndpoint || this.served.has(sub)) return;
     const at = shadowSubject(sub.subject, this.subject, this.to, this.renaming);
     if (at === undefined) return;
-    const client = at === null ? null : shadowable(sub);
-    if (client !== null) {
-      const shadow = new ShadowEndpoint(client, sub, this.renaming, at!).sub;
+    const client = shadowable(sub);
+    if (at !== null && client !== null) {
+      const shadow = new ShadowEndpoint(client, sub, this.renaming, at).sub;
       if (this.exporter.addSub(shadow)) {
         this.served.set(sub, shadow);
         return;

@@ -3,6 +3,7 @@
  * importing account has a copy in the exporter's sublist for each stream import it takes from, so the
  * exporter's fan-out delivers to the client directly, under the importer's subject, in one routing pass.
  */
+import type { Connection } from "../connection/connection.ts";
 import type { PubArg } from "../protocol/parser.ts";
 import type { Endpoint } from "../routing/endpoint.ts";
 import { Subscription } from "../routing/subscription.ts";
@@ -36,7 +37,7 @@ export class ShadowEndpoint implements Endpoint {
     return this.target.closed;
   }
 
-  get link() {
+  get link(): Connection | null {
     return this.target.link;
   }
 
