@@ -19,8 +19,6 @@ export class Account {
   mappings: SubjectMappings | null = null;
   /** Routes in progress on this account's router (bridges defer while it is busy). */
   busy = 0;
-  /** Stream-import deliveries in progress in this account (its bridges refuse them). */
-  streamImporting = 0;
   readonly exports = new ExportTable();
   /**
    * The client publishing in this account's route in progress, for service latency's requestor and
@@ -57,9 +55,9 @@ export class Account {
   }
 
   /** A message another account sends in (imports, responses): routed as it is, no mapping. */
-  routeFrom(from: Publisher, subject: string, pa: PubArg, buf: Uint8Array, start: number, deliverSubject = subject): void {
+  routeFrom(from: Publisher, subject: string, pa: PubArg, buf: Uint8Array, start: number): void {
     this.busy++;
-    this.router.route(from, subject, pa, buf, start, deliverSubject);
+    this.router.route(from, subject, pa, buf, start);
     this.busy--;
   }
 

@@ -4,8 +4,9 @@
  * inside the exporter's fan-out, unless the target router is itself mid-route (an import chain that comes
  * back to an account): its fan-out state is in use then, so the message is copied and routed on a microtask.
  *
- * What a stream import delivers reaches only the importer's own subscribers, never another bridge there: as
- * with nats-server's shadow subscriptions, stream imports do not chain (service imports and responses do).
+ * What a stream import delivers reaches only the importer's own subscribers, never another bridge there (the
+ * import leaves bridges out of those it serves, imports.ts): as with nats-server's shadow subscriptions,
+ * stream imports do not chain (service imports and responses do).
  */
 import type { Connection } from "../connection/connection.ts";
 import type { PubArg } from "../protocol/parser.ts";
@@ -19,8 +20,7 @@ export abstract class Bridge implements Publisher {
   readonly cid = 0;
   readonly closed = false;
   readonly opts = { echo: true, noResponders: false };
-  /** Asked per message, to refuse what a stream import is delivering in its account. */
-  readonly checksDelivery = true;
+  readonly checksDelivery = false;
   readonly link = null;
   readonly matchCache = new MatchCache();
 
@@ -35,7 +35,7 @@ export abstract class Bridge implements Publisher {
   }
 
   admitDelivery(): boolean {
-    return this.home.streamImporting === 0;
+    return true;
   }
 
   deliverNoResponders(): void {
@@ -52,27 +52,17 @@ export abstract class Bridge implements Publisher {
     return r.psubs.length > 0 || r.qsubs.length > 0;
   }
 
-  /**
-   * Routes the message (`payload` is payload + CRLF) in `target` on `subject` with `reply`, receivers seeing
-   * `visible` (a JetStream delivery keeps the stored message's subject); `stream` marks a stream import's
-   * delivery, which the target's bridges refuse.
-   */
-  protected forward(target: Account, subject: string, reply: string | null, pa: PubArg, payload: Uint8Array, stream = false, visible = subject): void {
-    const npa = readdressed(pa, visible, reply);
+  /** Routes the message (`payload` is payload + CRLF) in `target` on `subject` with `reply`. */
+  protected forward(target: Account, subject: string, reply: string | null, pa: PubArg, payload: Uint8Array): void {
+    const npa = readdressed(pa, subject, reply);
     if (target.busy === 0) {
-      this.routeIn(target, subject, npa, payload, stream, visible);
+      target.routeFrom(this, subject, npa, payload, 0);
       return;
     }
     const copy = payload.slice();
     queueMicrotask(() => {
-      this.routeIn(target, subject, npa, copy, stream, visible);
+      target.routeFrom(this, subject, npa, copy, 0);
       target.flush();
     });
-  }
-
-  protected routeIn(target: Account, subject: string, pa: PubArg, payload: Uint8Array, stream: boolean, visible: string): void {
-    if (stream) target.streamImporting++;
-    target.routeFrom(this, subject, pa, payload, 0, visible);
-    if (stream) target.streamImporting--;
   }
 }

@@ -1,64 +1,41 @@
 /**
  * Stream and service imports at work (nats-server's addStreamImport/addServiceImport as 2.9 applies them).
  *
- * A stream import subscribes in the exporting account to the imported subject and delivers what matches in
- * the importing account, under the import's `to` or `prefix` subject. A service import subscribes in the
+ * A stream import delivers what matches the imported subject in the exporting account to the importing
+ * account's subscribers, under the import's `to` or `prefix` subject. A service import subscribes in the
  * importing account to its local subject (`to`, default the exported subject) and routes requests in the
  * exporting account under the exported subject, with a reply subject the exporter's ResponseMap maps back.
  */
 import type { PubArg } from "../protocol/parser.ts";
+import { Router } from "../routing/router.ts";
 import { Subscription } from "../routing/subscription.ts";
-import { subjectHasWildcard } from "../subject/subject.ts";
-import { compile, type Transform } from "../subject/transform.ts";
+import { isValidSubject } from "../subject/subject.ts";
 import type { Account } from "./account.ts";
 import { Bridge } from "./bridge.ts";
 import type { ServiceExport } from "./exports.ts";
-import { replyOf, withSubject } from "./rewrite.ts";
+import { Renaming } from "./renaming.ts";
+import { readdressed, replyOf } from "./rewrite.ts";
+import { ShadowEndpoint, shadowable, shadowSubject } from "./shadow.ts";
 import { type LatencyConfig, type LatencyStart, shouldSample } from "./latency.ts";
 
 /**
- * How a subject is renamed on the way: kept, replaced by a literal, or transformed (nats-server's
- * transformTokenize turns a destination's `*` into `$1`, `$2`... so `to: "b.*"` reuses the source's tokens).
+ * A client's plain subscription in the importer is served by a shadow subscription in the exporter
+ * (shadow.ts). Everything else there that the import reaches (queue subscriptions, leaf and route links,
+ * the server's own endpoints) keeps the bridge: while any of it is there, one subscription on the imported
+ * subject in the exporter routes the renamed message again among those alone (`side`), so nobody gets a
+ * message twice and queue groups pick among their own members as before.
  */
-export class Renaming {
-  private readonly tr: Transform | null;
-  private readonly literal: string | null;
-  /** `to` is `from` with tokens in front (a stream import's `prefix`): the same as the transform, by concatenation. */
-  private readonly prefix: string | null;
-
-  constructor(from: string, to: string) {
-    this.tr = null;
-    this.literal = null;
-    this.prefix = null;
-    if (from === to) return;
-    if (subjectHasWildcard(from) || subjectHasWildcard(to)) {
-      this.tr = compile(from, tokenize(to), { strict: true });
-      const head = to.slice(0, to.length - from.length - 1);
-      if (to.endsWith(`.${from}`) && !subjectHasWildcard(head)) this.prefix = `${head}.`;
-    } else this.literal = to;
-  }
-
-  apply(subject: string): string {
-    if (this.literal !== null) return this.literal;
-    if (this.prefix !== null) return this.prefix + subject;
-    return this.tr === null ? subject : (this.tr.apply(subject) ?? subject);
-  }
-}
-
-const encoder = new TextEncoder();
-
-function tokenize(subject: string): string {
-  let n = 0;
-  return subject
-    .split(".")
-    .map((t) => (t === "*" ? `$${++n}` : t))
-    .join(".");
-}
-
 export class StreamImport extends Bridge {
   readonly type = "stream";
   readonly sub: Subscription;
   private readonly renaming: Renaming;
+  /** Each subscription in the importer the import reaches: its shadow, or null when the bridge serves it. */
+  private readonly served = new Map<Subscription, Subscription | null>();
+  /** The importer's subscriptions the bridge serves, routed among themselves. */
+  private readonly side: Router;
+  /** Routes in progress in `side` (a delivery that comes back waits, its fan-out state is in use). */
+  private sideBusy = 0;
+  private readonly unwatch: () => void;
 
   constructor(
     readonly exporter: Account,
@@ -70,44 +47,77 @@ export class StreamImport extends Bridge {
     super();
     this.renaming = new Renaming(subject, to);
     this.sub = new Subscription(this, subject, null, "0");
-    if (!exporter.addSub(this.sub)) throw new Error(`invalid stream import subject ${JSON.stringify(subject)}`);
+    if (!isValidSubject(subject)) throw new Error(`invalid stream import subject ${JSON.stringify(subject)}`);
+    this.side = new Router(true, importer.router.stallThreshold);
+    this.unwatch = importer.router.interest.subscribe((op, sub) => (op === "add" ? this.added(sub) : this.removed(sub)));
+    for (const sub of importer.router.sublist.all()) this.added(sub);
+  }
+
+  private added(sub: Subscription): void {
+    // Stream imports do not chain: another import's bridge or shadow in the importer takes nothing from this one.
+    const c = sub.client;
+    if (c instanceof Bridge || c instanceof ShadowEndpoint || this.served.has(sub)) return;
+    const at = shadowSubject(sub.subject, this.subject, this.to, this.renaming);
+    if (at === undefined) return;
+    const client = shadowable(sub);
+    if (at !== null && client !== null) {
+      const shadow = new ShadowEndpoint(client, sub, this.renaming, at).sub;
+      if (this.exporter.addSub(shadow)) {
+        this.served.set(sub, shadow);
+        return;
+      }
+    }
+    this.served.set(sub, null);
+    this.side.addSub(sub);
+    if (this.side.sublist.count() === 1) this.exporter.addSub(this.sub);
+  }
+
+  private removed(sub: Subscription): void {
+    const shadow = this.served.get(sub);
+    if (shadow === undefined) return;
+    this.served.delete(sub);
+    if (shadow !== null) {
+      this.exporter.removeSub(shadow);
+      return;
+    }
+    this.side.removeSub(sub);
+    if (this.side.sublist.count() === 0) this.exporter.removeSub(this.sub);
   }
 
   deliver(_sub: Subscription, pa: PubArg, payload: Uint8Array, subject: string, routeSubject: string): void {
     // A JetStream delivery (a mirror's or source's consumer in the exporter) is matched and renamed on its
     // inbox and keeps the stored message's subject, as nats-server swaps pa.deliver in processMsgResults.
-    const last = this.last;
-    let to: string;
-    if (routeSubject === last.from) to = last.to;
-    else {
-      to = this.renaming.apply(routeSubject);
-      this.last = { from: routeSubject, to, bytes: null };
+    const to = this.renaming.apply(routeSubject);
+    const visible = routeSubject === subject ? to : subject;
+    if (this.sideBusy === 0) {
+      this.routeSide(to, routeSubject === subject ? this.renaming.readdress(pa, subject) : pa, payload, visible);
+      return;
     }
-    // Routed at once, the importer's route finds who listens; only a copy for later is worth sparing.
-    if (routeSubject === subject && this.importer.busy === 0) {
-      // Not renamed: pa already carries the subject and reply the importer's receivers see.
-      if (to === subject) {
-        this.routeIn(this.importer, to, pa, payload, true, to);
-        return;
-      }
-      if (pa.replyEnd === pa.replyStart) {
-        const l = this.last;
-        this.routeIn(this.importer, to, withSubject(pa, (l.bytes ??= encoder.encode(to))), payload, true, to);
-        return;
-      }
-    }
-    if (!this.interested(this.importer, to)) return;
-    this.forward(this.importer, to, replyOf(pa), pa, payload, true, routeSubject === subject ? to : subject);
+    const npa = readdressed(pa, visible, replyOf(pa));
+    const copy = payload.slice();
+    queueMicrotask(() => {
+      this.routeSide(to, npa, copy, visible);
+      this.importer.flush();
+    });
   }
 
-  /** The last subject renamed and its new name (with its bytes once needed): a publisher repeats its subject. */
-  private last: { from: string; to: string; bytes: Uint8Array | null } = { from: "", to: "", bytes: null };
+  private routeSide(to: string, pa: PubArg, payload: Uint8Array, visible: string): void {
+    this.sideBusy++;
+    this.side.route(this, to, pa, payload, 0, visible);
+    this.sideBusy--;
+  }
 
   protected get home(): Account {
     return this.exporter;
   }
 
   close(): void {
+    this.unwatch();
+    for (const [sub, shadow] of this.served) {
+      if (shadow !== null) this.exporter.removeSub(shadow);
+      else this.side.removeSub(sub);
+    }
+    this.served.clear();
     this.exporter.removeSub(this.sub);
   }
 }

@@ -25,8 +25,9 @@ export interface Endpoint {
   /**
    * When present, used instead of deliver: the payload followed by CRLF is buf[start, start + pa.size + 2),
    * for an endpoint that copies it out at once (a client's MSG), so the router makes no view of it.
+   * `subject` and `routeSubject` are deliver's.
    */
-  deliverAt?(sub: Subscription, pa: PubArg, buf: Uint8Array, start: number): void;
+  deliverAt?(sub: Subscription, pa: PubArg, buf: Uint8Array, start: number, subject: string, routeSubject: string): void;
   deliverNoResponders(sub: Subscription, reply: string, subject: string): void;
   /** The connection under this endpoint (its outbound buffer, the fast-producer stall); null without a socket. */
   readonly link: Connection | null;

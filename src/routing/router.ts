@@ -34,7 +34,7 @@ export class Router {
   private viewStart = 0;
 
   /** Outbound bytes pending on a receiver above which its producers are paused. */
-  private readonly stallThreshold: number;
+  readonly stallThreshold: number;
 
   constructor(enableCache: boolean, stallThreshold: number) {
     this.sublist = new Sublist<Subscription>(enableCache);
@@ -226,9 +226,10 @@ export class Router {
     if (sub.max > 0 && sub.delivered >= sub.max) return false;
     if (c.checksDelivery && !c.admitDelivery(subject, pa)) return false;
     sub.delivered++;
-    if (sub.max > 0 && sub.delivered >= sub.max) this.finished.push(sub);
-    if (c.deliverAt !== undefined) c.deliverAt(sub, pa, buf, start);
+    if (c.deliverAt !== undefined) c.deliverAt(sub, pa, buf, start, deliverSubject, subject);
     else c.deliver(sub, pa, this.viewOf(pa, buf, start), deliverSubject, subject);
+    // After the delivery: a shadow subscription learns its client's limit from it (src/account/shadow.ts).
+    if (sub.max > 0 && sub.delivered >= sub.max) this.finished.push(sub);
     this.checkStall(c, from);
     return true;
   }

@@ -7,6 +7,7 @@ export {
   numTokens,
   subjectHasWildcard,
   subjectIsSubsetMatch,
+  subjectsOverlap,
 } from "./subject.ts";
 export { Sublist, SublistError } from "./sublist.ts";
 export { compile, fnv1a32, TransformError, validateMapping } from "./transform.ts";

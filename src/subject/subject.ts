@@ -166,3 +166,19 @@ export function subjectIsSubsetMatch(subject: string, test: string): boolean {
   }
   return tokens.length === testTokens.length;
 }
+
+/**
+ * Could one literal subject match both `a` and `b` (either may hold wildcards)? `foo.*` and `*.bar` overlap
+ * on `foo.bar`; `foo.>` and `bar.*` never do.
+ */
+export function subjectsOverlap(a: string, b: string): boolean {
+  const ta = a.split(".");
+  const tb = b.split(".");
+  for (let i = 0; i < ta.length && i < tb.length; i++) {
+    const x = ta[i]!;
+    const y = tb[i]!;
+    if (x === ">" || y === ">") return true;
+    if (x !== "*" && y !== "*" && x !== y) return false;
+  }
+  return ta.length === tb.length;
+}

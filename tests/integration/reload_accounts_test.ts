@@ -122,6 +122,28 @@ describe("reloading accounts (SIGHUP)", () => {
     expect(await sub.until("s.mark")).toEqual(["s.mark:2"]);
   });
 
+  test("a renaming stream import added on reload reaches wildcard subscribers already there; its `to` changed, the new subject's", async () => {
+    const reload = await serve(accounts(`${A}\n${B()}`));
+    const a = await login("a");
+    const b = await login("b");
+    const renamed = collect(b, "t.>");
+    const prefixed = collect(b, "p.*.>");
+    await b.flush();
+    expect(await reload(accounts(`${A}\n${B(`, imports: [ {stream: {account: A, subject: "s.>"}, to: "t.>"} ]`)}`))).toContain("Reloaded server configuration");
+    a.publish("s.one", "1");
+    await a.flush();
+    b.publish("t.mark", "1");
+    expect(await renamed.until("t.mark")).toEqual(["t.one:1", "t.mark:1"]);
+
+    expect(await reload(accounts(`${A}\n${B(`, imports: [ {stream: {account: A, subject: "s.>"}, prefix: "p"} ]`)}`))).toContain("Reloaded server configuration");
+    a.publish("s.two", "2");
+    await a.flush();
+    b.publish("t.mark", "2");
+    b.publish("p.s.mark", "2");
+    expect(await renamed.until("t.mark")).toEqual(["t.mark:2"]);
+    expect(await prefixed.until("p.s.mark")).toEqual(["p.s.two:2", "p.s.mark:2"]);
+  });
+
   test("$G's JetStream stops when accounts are added on reload and starts again when they are all removed", async () => {
     const store = scratchDir("natsedge-reload-jsg-");
     const g = `jetstream { store_dir: "${store}" }\nauthorization { users: [ {user: g, password: g} ] }\n`;

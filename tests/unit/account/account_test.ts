@@ -4,7 +4,7 @@ import { expect, test } from "bun:test";
 import { formsCycle, subjectsCollide } from "../../../src/account/cycles.ts";
 import { ExportTable } from "../../../src/account/exports.ts";
 import { SubjectMappings } from "../../../src/account/mapping.ts";
-import { Renaming } from "../../../src/account/imports.ts";
+import { Renaming } from "../../../src/account/renaming.ts";
 
 test("subjectsCollide is true when one literal subject could match both", () => {
   expect(subjectsCollide("a.b", "a.b")).toBe(true);

@@ -64,3 +64,17 @@ test("a subscriber under the threshold pauses nobody; a kept subject reaches the
   expect(subscriber.got).toEqual(["ev.b"]);
   expect(publisherLink.stalledOn).toEqual([]);
 });
+
+test("a client served by a shadow subscription past the threshold pauses the client publishing in the exporter", () => {
+  const exporter = new Account("A", new Router(true, THRESHOLD), () => {});
+  const importer = new Account("B", new Router(true, THRESHOLD), () => {});
+  new StreamImport(exporter, importer, "ev.>", "p.ev.>");
+  const slow = fakeLink(THRESHOLD + 1);
+  const subscriber = endpoint(slow);
+  const direct = { ...subscriber, deliverAt: (_s: Subscription, pa: PubArg) => void subscriber.got.push(new TextDecoder().decode(pa.buf.subarray(pa.subjStart, pa.subjEnd))) };
+  importer.addSub(new Subscription(direct, "p.ev.>", null, "1"));
+  const publisherLink = fakeLink(0);
+  publish(exporter, endpoint(publisherLink), "ev.a");
+  expect(subscriber.got).toEqual(["p.ev.a"]);
+  expect(publisherLink.stalledOn).toEqual([slow]);
+});

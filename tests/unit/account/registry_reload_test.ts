@@ -3,7 +3,9 @@
 import { expect, test } from "bun:test";
 import { Accounts, AccountError } from "../../../src/account/registry.ts";
 import type { AccountOptions, ServerOptions } from "../../../src/config/options.ts";
+import type { Endpoint } from "../../../src/routing/endpoint.ts";
 import { Router } from "../../../src/routing/router.ts";
+import { Subscription } from "../../../src/routing/subscription.ts";
 
 const options = (accounts: AccountOptions[]) => ({ accounts }) as unknown as ServerOptions;
 const registry = (accounts: AccountOptions[]) => new Accounts(options(accounts), new Router(true, 1 << 20), () => new Router(true, 1 << 20), () => {});
@@ -21,9 +23,16 @@ test("Accounts.reload keeps the accounts that stay, adds the new ones and drops 
   accs.close();
 });
 
+/** A client subscribed in the importer: each stream import it takes from puts one shadow of it in the exporter. */
+const client: Endpoint = {
+  cid: 1, closed: false, opts: { echo: true, noResponders: false }, checksDelivery: false, link: null,
+  admitDelivery: () => true, deliver: () => {}, deliverAt: () => {}, deliverNoResponders: () => {}, removeSub: () => {},
+};
+
 test("Accounts.reload links exports, imports and mappings again, replacing the old ones", () => {
   const exporter: AccountOptions = { name: "A", exports: [{ stream: "s.>" }] };
   const accs = registry([exporter, { name: "B", imports: [{ stream: { account: "A", subject: "s.>" } }] }]);
+  accs.get("B")!.addSub(new Subscription(client, "s.>", null, "1"));
   const subs = () => accs.get("A")!.router.sublist.count();
   expect(subs()).toBe(1);
   accs.reload(options([exporter, { name: "B" }]));

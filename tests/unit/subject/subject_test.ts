@@ -10,6 +10,7 @@ import {
   numTokens,
   subjectHasWildcard,
   subjectIsSubsetMatch,
+  subjectsOverlap,
 } from "../../../src/subject/mod.ts";
 
 const show = (s: string): string => JSON.stringify(s);
@@ -222,6 +223,25 @@ describe("subjectIsSubsetMatch", () => {
   for (const [subject, other, want] of cases) {
     test(`returns ${want} for ${show(subject)} within ${show(other)}`, () => {
       expect(subjectIsSubsetMatch(subject, other)).toBe(want);
+    });
+  }
+});
+
+describe("subjectsOverlap", () => {
+  const cases: [string, string, boolean][] = [
+    ["foo.*", "*.bar", true],
+    ["foo.>", "bar.*", false],
+    ["foo.>", "*.bar.baz", true],
+    ["t.1.*", "t.*.x", true],
+    ["t.1.*", "t.2.x", false],
+    ["a.b", "a.b.c", false],
+    ["a.*", "a.b.c", false],
+    [">", "anything.at.all", true],
+  ];
+  for (const [a, b, want] of cases) {
+    test(`returns ${want} for ${show(a)} and ${show(b)}, either way round`, () => {
+      expect(subjectsOverlap(a, b)).toBe(want);
+      expect(subjectsOverlap(b, a)).toBe(want);
     });
   }
 });
