@@ -7,13 +7,35 @@ import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { TestServer } from "./server.ts";
 import { LEAFNODES } from "../../src/server/builtin_services.ts";
 
-/** A loopback TCP port that was free a moment ago. */
-export async function freePort(): Promise<number> {
+/**
+ * Below Linux's ephemeral range (32768-60999): a port the kernel picked for `listen(0)` is the kind it next
+ * hands to some process's outgoing connection or `port: -1` listener, which then takes it before the server
+ * the test configured binds it ("Failed to listen"). Out of that range only another freePort can race.
+ */
+const FREE_PORT_MIN = 20_000;
+const FREE_PORT_SPAN = 12_768;
+
+function bindable(port: number): Promise<boolean> {
   const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+  return new Promise((resolve) => {
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+  });
+}
+
+/** Ports handed out lately: a test often takes several before starting anything that binds them. */
+const recent: number[] = [];
+
+/** A loopback TCP port that was free a moment ago, outside the kernel's ephemeral range. */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 100; tries++) {
+    const port = FREE_PORT_MIN + Math.floor(Math.random() * FREE_PORT_SPAN);
+    if (recent.includes(port) || !(await bindable(port))) continue;
+    recent.push(port);
+    if (recent.length > 256) recent.shift();
+    return port;
+  }
+  throw new Error(`no free port in ${FREE_PORT_MIN}-${FREE_PORT_MIN + FREE_PORT_SPAN - 1} after 100 tries`);
 }
 
 /** Polls `cond` every 20 ms until it holds; rejects after `ms` naming `what`. */
