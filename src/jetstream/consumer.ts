@@ -9,7 +9,7 @@ import { matchLiteral } from "../subject/mod.ts";
 import { type ConsumerConfig, filtersOf, NS_PER_MS } from "./config.ts";
 import { statusHeader, withHeaders } from "./headers.ts";
 import { exceededLimit, type PullArgs, type PullRequest, Status } from "./pull.ts";
-import { FlowControl, PushStatus } from "./push.ts";
+import { FlowControl, PushStatus, TURN_BYTES, TurnScheduler } from "./push.ts";
 import type { Stream } from "./stream.ts";
 import { rfc3339 } from "./time.ts";
 
@@ -89,6 +89,7 @@ export class Consumer {
   readonly #filters: string[];
   // Push consumers only.
   readonly #fc: FlowControl | null;
+  readonly #turns: TurnScheduler | null;
   #heartbeatTimer: ReturnType<typeof setTimeout> | null = null;
   #startTimer: ReturnType<typeof setTimeout> | null = null;
   /** Cancels the wait for a subscriber on the deliver subject, while one is registered. */
@@ -113,6 +114,8 @@ export class Consumer {
     this.name = config.name;
     this.#filters = filtersOf(config);
     this.#fc = config.flow_control === true ? new FlowControl(this.flowControlPrefix) : null;
+    const ds = config.deliver_subject;
+    this.#turns = ds === undefined ? null : new TurnScheduler(() => this.#pushTurn(ds));
     if (config.replay_policy === "original") this.#replayUpTo = stream.store.lastSeq();
     if (state !== undefined) this.#restore(state);
     else this.#start();
@@ -304,10 +307,13 @@ export class Consumer {
     return this.#filters.length === 0 || this.#filters.some((f) => matchLiteral(subject, f));
   }
 
-  /** Sends available messages: to the deliver subject (push) or to waiting requests, oldest first (pull). */
+  /**
+   * Sends available messages: to waiting requests, oldest first (pull), or to the deliver subject (push) in
+   * bounded turns, of which this makes sure one is scheduled.
+   */
   #dispatch(): void {
-    if (this.deliverSubject !== undefined) {
-      this.#pushDispatch(this.deliverSubject);
+    if (this.#turns !== null) {
+      this.#turns.ensure();
       return;
     }
     // Interest cannot change while this loop runs: each request's reply subject is looked up once per
@@ -510,18 +516,26 @@ export class Consumer {
     if (this.#fc?.answered(subject)) this.#dispatch();
   }
 
-  #pushDispatch(ds: string): void {
+  /**
+   * One push delivery turn: up to TURN_BYTES, then the next turn is scheduled. Every other way out waits for
+   * a wake-up that #dispatch turns into a new turn: interest appearing, a flow control reply, an ack or a
+   * stored message (max_ack_pending, end of stream), or the replay timer.
+   */
+  #pushTurn(ds: string): void {
     if (this.#closed) return;
     if (!this.host.hasInterest(ds)) {
       if (this.#hasWork()) this.#waitForInterest(ds);
       return;
     }
+    let budget = TURN_BYTES;
     while (!this.#closed && this.#fc?.stalled !== true) {
+      if (budget <= 0) return this.#dispatch();
       const next = this.#nextMsg();
       if (next === null || this.#replayWait(next)) return;
       const [msg, redelivery] = next;
       if (!redelivery) this.#advance(msg);
       const size = this.#send(ds, msg);
+      budget -= size;
       const fcReply = this.#fc?.delivered(size) ?? null;
       if (fcReply !== null) this.host.status(ds, PushStatus.flowControl(), fcReply);
     }
@@ -598,6 +612,8 @@ export class Consumer {
     const settled = this.#pending.delete(sseq) ? this.stream.acknowledged([sseq]) : Promise.resolve();
     this.#ackFloorCache = null;
     this.host.changed(this);
+    // Like an ack, it frees a max_ack_pending slot: a consumer held at the limit delivers again.
+    if (this.#waiting.length > 0 || this.deliverSubject !== undefined) this.#dispatch();
     return settled;
   }
 
@@ -769,6 +785,7 @@ export class Consumer {
     if (this.#heartbeatTimer !== null) clearTimeout(this.#heartbeatTimer);
     if (this.#startTimer !== null) clearTimeout(this.#startTimer);
     if (this.#replayTimer !== null) clearTimeout(this.#replayTimer);
+    this.#turns?.cancel();
     this.#unwatch?.();
     this.#unwatch = null;
   }
