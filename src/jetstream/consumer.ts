@@ -64,6 +64,8 @@ export class Consumer {
   readonly #pending = new Map<number, Pending>();
   /** Stream sequences due for redelivery, oldest first. */
   #redeliver: number[] = [];
+  /** Whether the message #nextMsg returned last is a redelivery. */
+  #isRedelivery = false;
   /** last_per_subject: the per-subject last messages to send before new ones. */
   #initial: number[] = [];
   #waiting: PullRequest[] = [];
@@ -328,10 +330,10 @@ export class Consumer {
         }
         checked = req;
       }
-      const next = this.#nextMsg();
-      if (next === null) return this.#endOfStream();
-      if (this.#replayWait(next)) return;
-      const [msg, redelivery] = next;
+      const msg = this.#nextMsg();
+      if (msg === null) return this.#endOfStream();
+      const redelivery = this.#isRedelivery;
+      if (this.#replayWait(msg, redelivery)) return;
       if (req.maxBytes > 0) {
         const size = this.#pullSize(msg, redelivery);
         if (size > req.maxBytes) {
@@ -375,25 +377,34 @@ export class Consumer {
     }
   }
 
-  /** The next message to deliver and whether it is a redelivery; null when nothing is available. */
-  #nextMsg(): [StoredMsg, boolean] | null {
+  /**
+   * The next message to deliver, null when nothing is available; #isRedelivery says whether it is a
+   * redelivery (a field, not a pair: this runs for every delivery).
+   */
+  #nextMsg(): StoredMsg | null {
     const store = this.stream.store;
     while (this.#redeliver.length > 0) {
       const seq = this.#redeliver.shift()!;
       if (!this.#pending.has(seq)) continue;
       const m = store.load(seq);
-      if (m !== null) return [m, true];
+      if (m !== null) {
+        this.#isRedelivery = true;
+        return m;
+      }
       this.#pending.delete(seq); // removed from the stream meanwhile
     }
     if (this.config.max_ack_pending > 0 && this.#pending.size >= this.config.max_ack_pending) return null;
     while (this.#initial.length > 0) {
       // Taken off the list only once delivered (#advance): a pull that cannot take it leaves it first.
       const m = store.load(this.#initial[0]!);
-      if (m !== null) return [m, false];
+      if (m !== null) {
+        this.#isRedelivery = false;
+        return m;
+      }
       this.#initial.shift();
     }
-    const m = this.#loadNext(this.#sseq);
-    return m === null ? null : [m, false];
+    this.#isRedelivery = false;
+    return this.#loadNext(this.#sseq);
   }
 
   /**
@@ -402,7 +413,7 @@ export class Consumer {
    * the consumer has caught up with what was stored when it started. A redelivery waiting here goes back to
    * the front of its queue; a timer dispatches again once the gap passed.
    */
-  #replayWait([msg, redelivery]: [StoredMsg, boolean]): boolean {
+  #replayWait(msg: StoredMsg, redelivery: boolean): boolean {
     if (this.config.replay_policy !== "original") return false;
     if (msg.seq > this.#replayUpTo) {
       this.#replayUpTo = 0;
@@ -450,7 +461,8 @@ export class Consumer {
     this.#lastDeliveredStream = Math.max(this.#lastDeliveredStream, msg.seq);
     this.#replayLastTs = msg.ts;
     if (this.config.ack_policy === "none") {
-      this.#ackFloorCache = { consumer_seq: cseq, stream_seq: msg.seq };
+      // Recomputed when read (nothing is pending, so it is what was delivered last): no object per delivery.
+      this.#ackFloorCache = null;
       // A limits stream keeps what is acknowledged: no call (and no array and promise) per delivery.
       if (this.stream.config.retention !== "limits") this.stream.acknowledged([msg.seq]);
     } else if (p !== undefined) {
@@ -471,8 +483,9 @@ export class Consumer {
     this.#lastSent = now;
     // Without backoff a new delivery's deadline is never earlier than the one an armed timer waits for; a
     // shorter backoff can make it so, and only then is the timer re-armed (a rescan of everything pending).
-    if (this.#ackTimer === null || now + this.#ackWaitMs(dc) < this.#ackDue) this.#armAckTimer();
-    this.host.changed(this);
+    // Nothing is pending under ack none: no ack timer to arm.
+    if (this.config.ack_policy !== "none" && (this.#ackTimer === null || now + this.#ackWaitMs(dc) < this.#ackDue)) this.#armAckTimer();
+    if (this.durable) this.host.changed(this);
     return size;
   }
 
@@ -530,9 +543,10 @@ export class Consumer {
     let budget = TURN_BYTES;
     while (!this.#closed && this.#fc?.stalled !== true) {
       if (budget <= 0) return this.#dispatch();
-      const next = this.#nextMsg();
-      if (next === null || this.#replayWait(next)) return;
-      const [msg, redelivery] = next;
+      const msg = this.#nextMsg();
+      if (msg === null) return;
+      const redelivery = this.#isRedelivery;
+      if (this.#replayWait(msg, redelivery)) return;
       if (!redelivery) this.#advance(msg);
       const size = this.#send(ds, msg);
       budget -= size;
