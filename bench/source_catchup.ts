@@ -3,6 +3,7 @@
  * side in one session:
  *
  *   bun bench/source_catchup.ts [REPS]      # default 3 interleaved repetitions; env N (default 50000), SIZE (128)
+ *   WARM=1 bun bench/source_catchup.ts      # each origin first serves one catch-up of another N-message stream
  *
  * Per repetition and origin kind: a fresh origin server (leaf, JetStream domain `edge`) dials one
  * nats-server 2.9.10 hub (domain `hub`); N messages of SIZE bytes are published into the origin's stream
@@ -10,6 +11,11 @@
  * and the time until the hub holds all N is measured. The origin is the only thing that changes, so the
  * figure is how fast each serves a flow-controlled source consumer across a leaf link. A second figure,
  * "local", has the origin server source its own stream (no hub), which measures natsedge's own link too.
+ *
+ * A fresh natsedge spends most of its first catch-up compiling the delivery path (Bun's JIT worker thread
+ * used more CPU than the main thread there), which nats-server, compiled ahead of time, never pays. WARM=1
+ * measures a second catch-up on the same origin, the steady state of a server that has delivered before;
+ * the backlog is then published with the leaf already up, still with no consumer on it until the hub sources.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,14 +27,15 @@ import { freePort, median, startProc, until } from "./_procs.ts";
 const REPS = Number(process.argv[2] ?? 3);
 const N = Number(process.env.N ?? 50_000);
 const SIZE = Number(process.env.SIZE ?? 128);
+const WARM = process.env.WARM === "1";
 
-async function publishBacklog(nc: NatsConnection): Promise<void> {
+async function publishBacklog(nc: NatsConnection, subject = "tele.x"): Promise<void> {
   const js = jetstream(nc);
   const payload = new Uint8Array(SIZE).fill(120);
   const window = 1000;
   for (let i = 0; i < N; i += window) {
     const acks = [];
-    for (let j = i; j < Math.min(N, i + window); j++) acks.push(js.publish("tele.x", payload));
+    for (let j = i; j < Math.min(N, i + window); j++) acks.push(js.publish(subject, payload));
     await Promise.all(acks);
   }
 }
@@ -65,12 +72,22 @@ async function run(kind: "natsedge" | "nats-server", hubLeafPort: number, hub: {
   const hnc = await connect({ servers: `127.0.0.1:${hub.port}` });
   try {
     const ojsm = await jetstreamManager(onc);
-    await ojsm.streams.add({ name: "TELE", subjects: ["tele.>"] });
-    await publishBacklog(onc);
     const hjsm = await jetstreamManager(hnc);
     const hubStream = `ALL_${kind.replace("-", "_")}_${Date.now()}`;
     // The hub reaches the origin's domain once the leaf is up.
-    await until(async () => (await jetstreamManager(hnc, { domain: "edge" })).getAccountInfo().then(() => true, () => false), 10_000);
+    const leafUp = () => until(async () => (await jetstreamManager(hnc, { domain: "edge" })).getAccountInfo().then(() => true, () => false), 10_000);
+    if (WARM) {
+      await leafUp();
+      await ojsm.streams.add({ name: "WARM", subjects: ["warm.>"] });
+      await publishBacklog(onc, "warm.x");
+      await hjsm.streams.add({ name: `${hubStream}_WARM`, subjects: [], sources: [{ name: "WARM", external: { api: "$JS.edge.API", deliver: "" } }] });
+      await until(async () => (await count(hjsm, `${hubStream}_WARM`)) >= N, 300_000);
+      await hjsm.streams.delete(`${hubStream}_WARM`);
+      await ojsm.streams.delete("WARM");
+    }
+    await ojsm.streams.add({ name: "TELE", subjects: ["tele.>"] });
+    await publishBacklog(onc);
+    await leafUp();
     let [o0, h0] = [cpuSeconds(origin.pid), cpuSeconds(hub.pid)];
     let t0 = performance.now();
     await hjsm.streams.add({ name: hubStream, subjects: [], sources: [{ name: "TELE", external: { api: "$JS.edge.API", deliver: "" } }] });
@@ -112,7 +129,7 @@ try {
   rmSync(hubDir, { recursive: true, force: true });
 }
 const med = (kind: string, k: keyof Run) => median(results[kind]!.map((x) => x[k]));
-console.log(`\nMedians of ${REPS} interleaved repetitions (N=${N}, ${SIZE} B); CPU is user+system of the process during the catch-up.`);
+console.log(`\nMedians of ${REPS} interleaved repetitions (N=${N}, ${SIZE} B${WARM ? ", warm origins" : ""}); CPU is user+system of the process during the catch-up.`);
 console.log("| origin | hub sources across leaf (msgs/s) | origin CPU µs/msg | hub CPU µs/msg | local source (msgs/s) | origin CPU µs/msg, local |");
 console.log("|---|---|---|---|---|---|");
 for (const kind of ["natsedge", "nats-server"] as const) {
@@ -122,4 +139,4 @@ for (const kind of ["natsedge", "nats-server"] as const) {
 }
 const ratio = med("natsedge", "leaf") / med("nats-server", "leaf");
 const cpuRatio = med("nats-server", "originCpu") / med("natsedge", "originCpu");
-console.log(`\nnatsedge / nats-server as origin across the leaf: ${ratio.toFixed(2)}x by rate, ${cpuRatio.toFixed(2)}x by origin CPU per message (N=${N}, ${SIZE} B)`);
+console.log(`\nnatsedge / nats-server as origin across the leaf: ${ratio.toFixed(2)}x by rate, ${cpuRatio.toFixed(2)}x by origin CPU per message (N=${N}, ${SIZE} B${WARM ? ", warm" : ""})`);

@@ -11,6 +11,13 @@ const DOT = 0x2e;
 export class AckReplyWriter {
   readonly #prefixLen: number;
   readonly #buf: Uint8Array;
+  /**
+   * The digits of the last whole-millisecond part written: a backlog's messages were stored tens to a page
+   * per millisecond, and that part (past 2^31) is otherwise formatted through a string for every delivery.
+   */
+  #ms = -1;
+  readonly #msDigits = new Uint8Array(20);
+  #msLen = 0;
 
   constructor(prefix: string) {
     const p = encoder.encode(`${prefix}.`);
@@ -29,32 +36,38 @@ export class AckReplyWriter {
     b[p++] = DOT;
     p = writeDecimal(b, p, consumerSeq);
     b[p++] = DOT;
-    p = nanos(b, p, tsMs);
+    p = this.#nanos(b, p, tsMs);
     b[p++] = DOT;
     p = writeDecimal(b, p, pending);
     return b.subarray(0, p);
   }
-}
 
-/**
- * Float milliseconds as integer nanoseconds. A timestamp in nanoseconds is past 2^53, so it is written as
- * whole milliseconds followed by six digits of fraction, each exact in a double.
- */
-function nanos(b: Uint8Array, p: number, ms: number): number {
-  if (!(ms > 0)) return writeDecimal(b, p, 0);
-  let whole = Math.floor(ms);
-  let frac = Math.round((ms - whole) * 1e6);
-  if (frac >= 1e6) {
-    whole++;
-    frac = 0;
+  /**
+   * Float milliseconds as integer nanoseconds. A timestamp in nanoseconds is past 2^53, so it is written as
+   * whole milliseconds followed by six digits of fraction, each exact in a double.
+   */
+  #nanos(b: Uint8Array, p: number, ms: number): number {
+    if (!(ms > 0)) return writeDecimal(b, p, 0);
+    let whole = Math.floor(ms);
+    let frac = Math.round((ms - whole) * 1e6);
+    if (frac >= 1e6) {
+      whole++;
+      frac = 0;
+    }
+    if (whole === 0) return writeDecimal(b, p, frac);
+    if (whole !== this.#ms) {
+      this.#msLen = writeDecimal(this.#msDigits, 0, whole);
+      this.#ms = whole;
+    }
+    const d = this.#msDigits;
+    for (let i = 0; i < this.#msLen; i++) b[p + i] = d[i]!;
+    p += this.#msLen;
+    // Six digits, zero-padded: frac < 10^6 fits int32.
+    for (let i = 5; i >= 0; i--) {
+      const q = (frac / 10) | 0;
+      b[p + i] = 48 + (frac - q * 10);
+      frac = q;
+    }
+    return p + 6;
   }
-  if (whole === 0) return writeDecimal(b, p, frac);
-  p = writeDecimal(b, p, whole);
-  // Six digits, zero-padded: frac < 10^6 fits int32.
-  for (let i = 5; i >= 0; i--) {
-    const q = (frac / 10) | 0;
-    b[p + i] = 48 + (frac - q * 10);
-    frac = q;
-  }
-  return p + 6;
 }

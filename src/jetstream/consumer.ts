@@ -9,7 +9,7 @@ import { matchLiteral } from "../subject/mod.ts";
 import { type ConsumerConfig, filtersOf, NS_PER_MS } from "./config.ts";
 import { statusHeader, withHeaders } from "./headers.ts";
 import { exceededLimit, type PullArgs, type PullRequest, Status } from "./pull.ts";
-import { FlowControl, PushStatus } from "./push.ts";
+import { FlowControl, PushStatus, TURN_BYTES, TurnScheduler } from "./push.ts";
 import type { Stream } from "./stream.ts";
 import { rfc3339 } from "./time.ts";
 
@@ -64,6 +64,8 @@ export class Consumer {
   readonly #pending = new Map<number, Pending>();
   /** Stream sequences due for redelivery, oldest first. */
   #redeliver: number[] = [];
+  /** Whether the message #nextMsg returned last is a redelivery. */
+  #isRedelivery = false;
   /** last_per_subject: the per-subject last messages to send before new ones. */
   #initial: number[] = [];
   #waiting: PullRequest[] = [];
@@ -89,6 +91,7 @@ export class Consumer {
   readonly #filters: string[];
   // Push consumers only.
   readonly #fc: FlowControl | null;
+  readonly #turns: TurnScheduler | null;
   #heartbeatTimer: ReturnType<typeof setTimeout> | null = null;
   #startTimer: ReturnType<typeof setTimeout> | null = null;
   /** Cancels the wait for a subscriber on the deliver subject, while one is registered. */
@@ -113,6 +116,8 @@ export class Consumer {
     this.name = config.name;
     this.#filters = filtersOf(config);
     this.#fc = config.flow_control === true ? new FlowControl(this.flowControlPrefix) : null;
+    const ds = config.deliver_subject;
+    this.#turns = ds === undefined ? null : new TurnScheduler(() => this.#pushTurn(ds));
     if (config.replay_policy === "original") this.#replayUpTo = stream.store.lastSeq();
     if (state !== undefined) this.#restore(state);
     else this.#start();
@@ -304,10 +309,13 @@ export class Consumer {
     return this.#filters.length === 0 || this.#filters.some((f) => matchLiteral(subject, f));
   }
 
-  /** Sends available messages: to the deliver subject (push) or to waiting requests, oldest first (pull). */
+  /**
+   * Sends available messages: to waiting requests, oldest first (pull), or to the deliver subject (push) in
+   * bounded turns, of which this makes sure one is scheduled.
+   */
   #dispatch(): void {
-    if (this.deliverSubject !== undefined) {
-      this.#pushDispatch(this.deliverSubject);
+    if (this.#turns !== null) {
+      this.#turns.ensure();
       return;
     }
     // Interest cannot change while this loop runs: each request's reply subject is looked up once per
@@ -322,10 +330,10 @@ export class Consumer {
         }
         checked = req;
       }
-      const next = this.#nextMsg();
-      if (next === null) return this.#endOfStream();
-      if (this.#replayWait(next)) return;
-      const [msg, redelivery] = next;
+      const msg = this.#nextMsg();
+      if (msg === null) return this.#endOfStream();
+      const redelivery = this.#isRedelivery;
+      if (this.#replayWait(msg, redelivery)) return;
       if (req.maxBytes > 0) {
         const size = this.#pullSize(msg, redelivery);
         if (size > req.maxBytes) {
@@ -369,25 +377,34 @@ export class Consumer {
     }
   }
 
-  /** The next message to deliver and whether it is a redelivery; null when nothing is available. */
-  #nextMsg(): [StoredMsg, boolean] | null {
+  /**
+   * The next message to deliver, null when nothing is available; #isRedelivery says whether it is a
+   * redelivery (a field, not a pair: this runs for every delivery).
+   */
+  #nextMsg(): StoredMsg | null {
     const store = this.stream.store;
     while (this.#redeliver.length > 0) {
       const seq = this.#redeliver.shift()!;
       if (!this.#pending.has(seq)) continue;
       const m = store.load(seq);
-      if (m !== null) return [m, true];
+      if (m !== null) {
+        this.#isRedelivery = true;
+        return m;
+      }
       this.#pending.delete(seq); // removed from the stream meanwhile
     }
     if (this.config.max_ack_pending > 0 && this.#pending.size >= this.config.max_ack_pending) return null;
     while (this.#initial.length > 0) {
       // Taken off the list only once delivered (#advance): a pull that cannot take it leaves it first.
       const m = store.load(this.#initial[0]!);
-      if (m !== null) return [m, false];
+      if (m !== null) {
+        this.#isRedelivery = false;
+        return m;
+      }
       this.#initial.shift();
     }
-    const m = this.#loadNext(this.#sseq);
-    return m === null ? null : [m, false];
+    this.#isRedelivery = false;
+    return this.#loadNext(this.#sseq);
   }
 
   /**
@@ -396,7 +413,7 @@ export class Consumer {
    * the consumer has caught up with what was stored when it started. A redelivery waiting here goes back to
    * the front of its queue; a timer dispatches again once the gap passed.
    */
-  #replayWait([msg, redelivery]: [StoredMsg, boolean]): boolean {
+  #replayWait(msg: StoredMsg, redelivery: boolean): boolean {
     if (this.config.replay_policy !== "original") return false;
     if (msg.seq > this.#replayUpTo) {
       this.#replayUpTo = 0;
@@ -444,7 +461,8 @@ export class Consumer {
     this.#lastDeliveredStream = Math.max(this.#lastDeliveredStream, msg.seq);
     this.#replayLastTs = msg.ts;
     if (this.config.ack_policy === "none") {
-      this.#ackFloorCache = { consumer_seq: cseq, stream_seq: msg.seq };
+      // Recomputed when read (nothing is pending, so it is what was delivered last): no object per delivery.
+      this.#ackFloorCache = null;
       // A limits stream keeps what is acknowledged: no call (and no array and promise) per delivery.
       if (this.stream.config.retention !== "limits") this.stream.acknowledged([msg.seq]);
     } else if (p !== undefined) {
@@ -465,8 +483,9 @@ export class Consumer {
     this.#lastSent = now;
     // Without backoff a new delivery's deadline is never earlier than the one an armed timer waits for; a
     // shorter backoff can make it so, and only then is the timer re-armed (a rescan of everything pending).
-    if (this.#ackTimer === null || now + this.#ackWaitMs(dc) < this.#ackDue) this.#armAckTimer();
-    this.host.changed(this);
+    // Nothing is pending under ack none: no ack timer to arm.
+    if (this.config.ack_policy !== "none" && (this.#ackTimer === null || now + this.#ackWaitMs(dc) < this.#ackDue)) this.#armAckTimer();
+    if (this.durable) this.host.changed(this);
     return size;
   }
 
@@ -510,18 +529,27 @@ export class Consumer {
     if (this.#fc?.answered(subject)) this.#dispatch();
   }
 
-  #pushDispatch(ds: string): void {
+  /**
+   * One push delivery turn: up to TURN_BYTES, then the next turn is scheduled. Every other way out waits for
+   * a wake-up that #dispatch turns into a new turn: interest appearing, a flow control reply, an ack or a
+   * stored message (max_ack_pending, end of stream), or the replay timer.
+   */
+  #pushTurn(ds: string): void {
     if (this.#closed) return;
     if (!this.host.hasInterest(ds)) {
       if (this.#hasWork()) this.#waitForInterest(ds);
       return;
     }
+    let budget = TURN_BYTES;
     while (!this.#closed && this.#fc?.stalled !== true) {
-      const next = this.#nextMsg();
-      if (next === null || this.#replayWait(next)) return;
-      const [msg, redelivery] = next;
+      if (budget <= 0) return this.#dispatch();
+      const msg = this.#nextMsg();
+      if (msg === null) return;
+      const redelivery = this.#isRedelivery;
+      if (this.#replayWait(msg, redelivery)) return;
       if (!redelivery) this.#advance(msg);
       const size = this.#send(ds, msg);
+      budget -= size;
       const fcReply = this.#fc?.delivered(size) ?? null;
       if (fcReply !== null) this.host.status(ds, PushStatus.flowControl(), fcReply);
     }
@@ -598,6 +626,8 @@ export class Consumer {
     const settled = this.#pending.delete(sseq) ? this.stream.acknowledged([sseq]) : Promise.resolve();
     this.#ackFloorCache = null;
     this.host.changed(this);
+    // Like an ack, it frees a max_ack_pending slot: a consumer held at the limit delivers again.
+    if (this.#waiting.length > 0 || this.deliverSubject !== undefined) this.#dispatch();
     return settled;
   }
 
@@ -769,6 +799,7 @@ export class Consumer {
     if (this.#heartbeatTimer !== null) clearTimeout(this.#heartbeatTimer);
     if (this.#startTimer !== null) clearTimeout(this.#startTimer);
     if (this.#replayTimer !== null) clearTimeout(this.#replayTimer);
+    this.#turns?.cancel();
     this.#unwatch?.();
     this.#unwatch = null;
   }

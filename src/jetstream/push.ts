@@ -7,6 +7,39 @@ import { statusHeader } from "./headers.ts";
 /** nats-server's JsFlowControlMaxPending: the largest window a consumer grows to. */
 export const FC_MAX_PENDING_BYTES = 32 * 1024 * 1024;
 
+/**
+ * What one push delivery turn sends at most before it yields to the event loop. nats-server delivers from
+ * the consumer's own goroutine while the connection's writer drains; on one thread a turn that ran until the
+ * flow control window was full (10k-24k messages, 80-380 ms) held back every other connection, timer and
+ * reply meanwhile. 64 KiB, 256 KiB and 1 MiB turns measured alike in bench/source_catchup.ts.
+ */
+export const TURN_BYTES = 256 * 1024;
+
+/**
+ * At most one delivery turn scheduled: every wake-up (a stored message, an ack, a flow control reply, interest
+ * appearing, a timer) asks for one, and those that come while one is pending are served by it. The flag is
+ * cleared before the turn runs, so a wake-up during a turn schedules the next one and none is lost.
+ */
+export class TurnScheduler {
+  #pending: ReturnType<typeof setImmediate> | null = null;
+
+  constructor(private readonly turn: () => void) {}
+
+  ensure(): void {
+    if (this.#pending === null) this.#pending = setImmediate(this.#run);
+  }
+
+  cancel(): void {
+    if (this.#pending !== null) clearImmediate(this.#pending);
+    this.#pending = null;
+  }
+
+  readonly #run = (): void => {
+    this.#pending = null;
+    this.turn();
+  };
+}
+
 export const PushStatus = {
   flowControl: () => statusHeader(100, "FlowControl Request"),
   heartbeat: (dseq: number, sseq: number, stalled: string | null) =>

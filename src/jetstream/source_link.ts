@@ -60,27 +60,63 @@ function token(): string {
   return randomBytes(8).toString("base64url").replace(/[-_]/g, "x");
 }
 
-/** `[stream seq, consumer seq, ts ms, pending]` of a `$JS.ACK` reply (9 tokens, or the 12-token v2 form). */
+/** Where the dots of the reply being parsed are: the fields read are all before the 12th. */
+const dots = new Int32Array(12);
+
+/**
+ * `[stream seq, consumer seq, ts ms, pending]` of a `$JS.ACK` reply (9 tokens, or the 12-token v2 form).
+ * Read in place, every message a source takes has one: splitting it into strings and parsing those showed
+ * in the catch-up's profile.
+ */
 export function parseAckReply(reply: string): [number, number, number, number] | null {
-  const t = reply.split(".");
-  if (t[0] !== "$JS" || t[1] !== "ACK") return null;
-  const o = t.length >= 12 ? 4 : t.length === 9 ? 2 : -1;
+  if (!reply.startsWith("$JS.ACK.")) return null;
+  let n = 0;
+  for (let i = 0; i < reply.length; i++) {
+    if (reply.charCodeAt(i) !== 46) continue;
+    if (n < dots.length) dots[n] = i;
+    n++;
+  }
+  const tokens = n + 1;
+  const o = tokens >= 12 ? 4 : tokens === 9 ? 2 : -1;
   if (o < 0) return null;
-  const sseq = Number(t[o + 3]);
-  const dseq = Number(t[o + 4]);
-  const pending = Number(t[o + 6]);
+  const sseq = digitsAt(reply, o + 3, n);
+  const dseq = digitsAt(reply, o + 4, n);
   if (!(sseq > 0) || !(dseq > 0)) return null;
-  return [sseq, dseq, nanosToMs(t[o + 5] ?? ""), Number.isFinite(pending) ? pending : 0];
+  const pending = digitsAt(reply, o + 6, n);
+  return [sseq, dseq, nanosToMs(reply, o + 5, n), Number.isFinite(pending) ? pending : 0];
+}
+
+/** Token `k`'s bounds in `s`, `n` dots counted. */
+const tokenStart = (k: number) => (k === 0 ? 0 : dots[k - 1]! + 1);
+const tokenEnd = (s: string, k: number, n: number) => (k < n ? dots[k]! : s.length);
+
+/** Token `k` as a decimal number: 0 when empty, NaN when it holds anything but digits. */
+function digitsAt(s: string, k: number, n: number): number {
+  return decimal(s, tokenStart(k), tokenEnd(s, k, n));
+}
+
+function decimal(s: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    v = v * 10 + d;
+  }
+  return v;
 }
 
 /**
- * Decimal nanoseconds as float ms, split at the millisecond: the whole number of nanoseconds is past 2^53,
- * while both halves are exact (the inverse of the ack reply's writing, ack_reply.ts).
+ * Token `k`, decimal nanoseconds, as float ms, split at the millisecond: the whole number of nanoseconds is
+ * past 2^53, while both halves are exact (the inverse of the ack reply's writing, ack_reply.ts). 0 when it
+ * is not all digits.
  */
-function nanosToMs(ns: string): number {
-  if (!/^\d+$/.test(ns)) return 0;
-  const cut = Math.max(0, ns.length - 6);
-  return Number(ns.slice(0, cut) || "0") + Number(ns.slice(cut)) / 1e6;
+function nanosToMs(s: string, k: number, n: number): number {
+  const from = tokenStart(k);
+  const to = tokenEnd(s, k, n);
+  if (to <= from) return 0;
+  const cut = Math.max(from, to - 6);
+  const ms = decimal(s, from, cut) + decimal(s, cut, to) / 1e6;
+  return Number.isNaN(ms) ? 0 : ms;
 }
 
 export class SourceLink {

@@ -88,6 +88,25 @@ test("a stream sources from two streams, filtered, each message marked with its 
   expect(info.sources!.map((s) => s.name).sort()).toEqual(["SA", "SB"]);
 });
 
+// About 11 MB to deliver: dozens of the origin consumer's delivery turns and several flow control windows.
+// The catch-up only completes if every turn schedules the next and every flow control reply restarts it.
+test("a source and a mirror catch up a backlog many delivery turns and flow control windows long", async () => {
+  const N = 20_000;
+  const jsm = await jetstreamManager(fx.nc);
+  await jsm.streams.add({ name: "BACKLOG", subjects: ["backlog.*"] });
+  const js = jetstream(fx.nc);
+  const payload = new Uint8Array(512).fill(97);
+  for (let i = 0; i < N; i += 1000) await Promise.all(Array.from({ length: 1000 }, (_, j) => js.publish(`backlog.${(i + j) % 7}`, payload)));
+  await jsm.streams.add({ name: "BACKLOG_SRC", subjects: [], sources: [{ name: "BACKLOG" }] });
+  await jsm.streams.add({ name: "BACKLOG_MIR", mirror: { name: "BACKLOG" } });
+  await untilMessages(jsm, "BACKLOG_SRC", N, 60_000);
+  await untilMessages(jsm, "BACKLOG_MIR", N, 60_000);
+  const last = await jsm.streams.getMessage("BACKLOG_SRC", { seq: N });
+  expect(last?.header.get("Nats-Stream-Source")).toBe(`BACKLOG ${N}`);
+  expect((await jsm.streams.getMessage("BACKLOG_MIR", { seq: N }))?.subject).toBe(`backlog.${(N - 1) % 7}`);
+  for (const name of ["BACKLOG_SRC", "BACKLOG_MIR", "BACKLOG"]) await jsm.streams.delete(name);
+});
+
 test("the origin's consumers for mirrors are not listed or counted, as nats-server's direct consumers are not", async () => {
   const jsm = await jetstreamManager(fx.nc);
   await jsm.streams.add({ name: "HIDE", subjects: ["hide.>"] });

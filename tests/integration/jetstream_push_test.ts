@@ -171,6 +171,40 @@ test("flow control stalls delivery until the client answers; heartbeats report t
   await jsm.streams.delete("FC");
 });
 
+// Delivery goes out in bounded turns: a backlog of many turns only arrives whole if every turn schedules
+// the next, and every flow control reply and ack restarts a consumer held by the window or max_ack_pending.
+// Without acks only the turns themselves and the flow control replies keep it going.
+test("a backlog many delivery turns long arrives whole and in order through flow control and max_ack_pending", async () => {
+  const N = 20_000;
+  const jsm = await jetstreamManager(fx.nc);
+  await jsm.streams.add({ name: "TURNS", subjects: ["turns"], storage: "memory" as never });
+  const js = jetstream(fx.nc);
+  const payload = new Uint8Array(256).fill(120);
+  for (let i = 0; i < N; i += 1000) await Promise.all(Array.from({ length: 1000 }, () => js.publish("turns", payload)));
+  const configs = [
+    { durable_name: "explicit", ack_policy: AckPolicy.Explicit, max_ack_pending: 100 },
+    { durable_name: "none", ack_policy: AckPolicy.None },
+  ];
+  for (const cfg of configs) {
+    await jsm.consumers.add("TURNS", { ...cfg, deliver_subject: createInbox(), flow_control: true, idle_heartbeat: nanos(5000) });
+    const c = await js.consumers.getPushConsumer("TURNS", cfg.durable_name);
+    const seqs: number[] = [];
+    let messages: Awaited<ReturnType<typeof c.consume>> | undefined;
+    await new Promise<void>((resolve) => {
+      c.consume({
+        callback: (m) => {
+          seqs.push(m.seq);
+          if (cfg.ack_policy === AckPolicy.Explicit) m.ack();
+          if (seqs.length === N) resolve();
+        },
+      }).then((ms) => (messages = ms));
+    });
+    expect(seqs).toEqual(Array.from({ length: N }, (_, i) => i + 1));
+    await messages?.close();
+  }
+  await jsm.streams.delete("TURNS");
+});
+
 // nats-server resets its heartbeat timer on every delivery, so clients that count a heartbeat missed after
 // twice the interval (nats.go's ordered consumer) never see one go missing after a delivery.
 test("an idle heartbeat follows the last delivery by the interval, not up to twice it", async () => {

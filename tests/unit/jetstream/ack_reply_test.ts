@@ -15,6 +15,14 @@ test("writes the ack subject nats-server uses, with the timestamp in integer nan
   expect(text(w.write(1, 1, 1, 1999.9999999, 1))).toBe("$JS.ACK.ORDERS.worker.1.1.1.2000000000.1");
 });
 
+test("timestamps in the same millisecond, then another, then the first again, each keep their own digits", () => {
+  const w = new AckReplyWriter("$JS.ACK.S.C");
+  expect(text(w.write(1, 1, 1, 1763797000123.5, 0))).toBe("$JS.ACK.S.C.1.1.1.1763797000123500000.0");
+  expect(text(w.write(1, 2, 2, 1763797000123.75, 0))).toBe("$JS.ACK.S.C.1.2.2.1763797000123750000.0");
+  expect(text(w.write(1, 3, 3, 99.25, 0))).toBe("$JS.ACK.S.C.1.3.3.99250000.0");
+  expect(text(w.write(1, 4, 4, 1763797000123, 0))).toBe("$JS.ACK.S.C.1.4.4.1763797000123000000.0");
+});
+
 test("names with non-ASCII characters are written as UTF-8", () => {
   expect(text(new AckReplyWriter("$JS.ACK.strøm.ç").write(1, 2, 3, 4, 5))).toBe("$JS.ACK.strøm.ç.1.2.3.4000000.5");
 });

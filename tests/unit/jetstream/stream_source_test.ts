@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import fc from "fast-check";
 import { AckReplyWriter } from "../../../src/jetstream/ack_reply.ts";
 import { normalizeStreamConfig } from "../../../src/jetstream/config.ts";
 import { withoutHeader } from "../../../src/jetstream/headers.ts";
@@ -16,6 +17,21 @@ test("parseAckReply reads the origin sequence, delivery sequence, exact time and
   expect(parseAckReply("$JS.ACK.hub.ACCHASH.ORDERS.c1.1.42.7.1763797000123250000.3.xyz")).toEqual([42, 7, 1763797000123.25, 3]);
   expect(parseAckReply("$JS.ACK.ORDERS.c1.1.0.7.1.3")).toBeNull();
   expect(parseAckReply("_INBOX.abc")).toBeNull();
+});
+
+test("parseAckReply reads back what the ack reply writer wrote, for any sequences, millisecond timestamp and pending", () => {
+  const w = new AckReplyWriter("$JS.ACK.S.C");
+  fc.assert(
+    fc.property(fc.nat(), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), fc.integer({ min: 1, max: 4_000_000_000_000 }), fc.maxSafeNat(), (dc, s, c, ms, pend) => {
+      expect(parseAckReply(text(w.write(dc, s, c, ms, pend))!)).toEqual([s, c, ms, pend]);
+    }),
+  );
+  // Short, empty or non-numeric fields: a sequence must be a positive number, the rest default to 0.
+  expect(parseAckReply("$JS.ACK.S.C.1.5.6.123.")).toEqual([5, 6, 0.000123, 0]);
+  expect(parseAckReply("$JS.ACK.S.C.1.5.6.x1.y")).toEqual([5, 6, 0, 0]);
+  expect(parseAckReply("$JS.ACK.S.C.1.5x.6.1.1")).toBeNull();
+  expect(parseAckReply("$JS.ACK.S.C.1..6.1.1")).toBeNull();
+  expect(parseAckReply("$JS.ACK.S.C.1.5.6.1")).toBeNull();
 });
 
 test("the Nats-Stream-Source value names the origin (hashed with its API when external) and its sequence", () => {
