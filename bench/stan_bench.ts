@@ -3,11 +3,11 @@
  * with acks, pipelined up to the C client's 16384 in flight, and 1 publisher : 1 subscriber, 128 B and 1 KiB,
  * on the seed's file store, plaintext vs AES vs CHACHA, and a second plaintext server, plain2, as a control.
  *
- * Why it is built this way (measured on the shared 2-core machine, /work/reports/stan.md): reads, writes and
- * fsyncs per message are the same in every mode and round, yet one run's CPU per message swings by a fifth,
- * between two plaintext servers as much as between plaintext and AES, and from one run of a process to its
- * next. The swing is the server's runtime, not its store: the JIT still compiles during the second 100k
- * messages, and garbage collections are few and large per run. So:
+ * Why it is built this way (measured on the shared 2-core machine, README.md's STAN section): reads, writes
+ * and fsyncs per message are the same in every mode and round, yet one run's CPU per message swings by up to
+ * a fifth, between two plaintext servers as much as between plaintext and AES at 128 B, and from one run of
+ * a process to its next. The swing is the server's runtime, not its store: the JIT still compiles during the
+ * second 100k messages, and garbage collections are few and large per run. So:
  * - every round starts a fresh server per mode on a fresh data directory (nothing kept from round to round,
  *   no store limit reached: `-mm 0 -mb 0`), and warms all of them up (`--warmup` turns each, 20 by default,
  *   until the JIT is quiet) before the measured run;
