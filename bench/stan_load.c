@@ -1,9 +1,12 @@
 /*
- * A native NATS Streaming load generator on Debian's libnats (built with -DNATS_HAS_STREAMING): publishes
- * `count` messages of `size` bytes with acks, up to the client's 16384 acks in flight, and with `pubsub` a
- * subscriber on its own connection receives them too (stan-bench's 1 pub : 1 sub). Prints one JSON line
- * {"msgs","seconds","rate"}; the rate counts from the first publish to the last ack (and the last delivery).
- * Usage: stan_load <url> <cluster id> pub|pubsub <size> <count>
+ * A native NATS Streaming load generator on Debian's libnats (built with -DNATS_HAS_STREAMING) that loads
+ * several servers in turn: `bursts` times, each server in turn (the order rotating by one every time) gets
+ * `burst` messages of `size` bytes published with acks, up to the client's 16384 acks in flight, and with
+ * `pubsub` a subscriber on its own connection receives them too (stan-bench's 1 pub : 1 sub); the next server
+ * starts once the last ack (and delivery) is in. Short turns spread every server's work over the same seconds,
+ * so a slow spell of the shared machine falls on all of them alike. Prints one JSON line {"msgs","rates"}:
+ * per server, in argument order, its messages over the time of its own turns.
+ * Usage: stan_load <cluster id> pub|pubsub <size> <burst> <bursts> <url> [<url> ...]
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -13,23 +16,34 @@
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
-static int acked, ackErrors, received;
+
+/* One server's connections and counters; acked and received count within the current turn. */
+typedef struct
+{
+    const char *url;
+    stanConnection *pub, *subConn;
+    stanSubscription *sub;
+    int acked, ackErrors, received;
+    int64_t nanos;
+} target;
 
 static void onAck(const char *guid, const char *error, void *closure)
 {
+    target *t = closure;
     pthread_mutex_lock(&mu);
-    acked++;
+    t->acked++;
     if (error != NULL)
-        ackErrors++;
+        t->ackErrors++;
     pthread_cond_broadcast(&cond);
     pthread_mutex_unlock(&mu);
 }
 
 static void onMsg(stanConnection *sc, stanSubscription *sub, const char *channel, stanMsg *msg, void *closure)
 {
+    target *t = closure;
     stanMsg_Destroy(msg);
     pthread_mutex_lock(&mu);
-    received++;
+    t->received++;
     pthread_cond_broadcast(&cond);
     pthread_mutex_unlock(&mu);
 }
@@ -46,82 +60,106 @@ static stanConnection *dial(const char *url, const char *cluster, const char *id
     stanConnOptions_Destroy(opts);
     if (s != NATS_OK)
     {
-        fprintf(stderr, "connect %s: %s\n", id, nats_GetLastError(NULL));
+        fprintf(stderr, "connect %s to %s: %s\n", id, url, nats_GetLastError(NULL));
         exit(1);
     }
     return sc;
 }
 
-int main(int argc, char **argv)
+static void subscribe(target *t, const char *cluster)
 {
-    if (argc < 6)
+    t->subConn = dial(t->url, cluster, "load-sub");
+    stanSubOptions *so = NULL;
+    stanSubOptions_Create(&so);
+    /* Acks batched by the client are what stan-bench measures; max in flight high enough not to throttle. */
+    stanSubOptions_SetMaxInflight(so, 16384);
+    if (stanConnection_Subscribe(&t->sub, t->subConn, "load", onMsg, t, so) != NATS_OK)
     {
-        fprintf(stderr, "usage: stan_load <url> <cluster id> pub|pubsub <size> <count>\n");
-        return 2;
+        fprintf(stderr, "subscribe on %s: %s\n", t->url, nats_GetLastError(NULL));
+        exit(1);
     }
-    const char *url = argv[1], *cluster = argv[2];
-    int withSub = strcmp(argv[3], "pubsub") == 0;
-    int size = atoi(argv[4]), count = atoi(argv[5]);
-    char *payload = malloc(size);
-    memset(payload, 'a', size);
+    stanSubOptions_Destroy(so);
+}
 
-    stanConnection *pub = dial(url, cluster, "load-pub");
-    stanConnection *subConn = NULL;
-    stanSubscription *sub = NULL;
-    if (withSub)
-    {
-        subConn = dial(url, cluster, "load-sub");
-        stanSubOptions *so = NULL;
-        stanSubOptions_Create(&so);
-        /* Acks batched by the client are what stan-bench measures; max in flight high enough not to throttle. */
-        stanSubOptions_SetMaxInflight(so, 16384);
-        if (stanConnection_Subscribe(&sub, subConn, "load", onMsg, NULL, so) != NATS_OK)
-        {
-            fprintf(stderr, "subscribe: %s\n", nats_GetLastError(NULL));
-            return 1;
-        }
-        stanSubOptions_Destroy(so);
-    }
-
+/* One turn: `burst` publishes to t, waiting for every ack (and delivery); adds its time to t->nanos. */
+static void turn(target *t, int withSub, const char *payload, int size, int burst)
+{
+    pthread_mutex_lock(&mu);
+    t->acked = t->received = 0;
+    pthread_mutex_unlock(&mu);
     int64_t start = nats_NowInNanoSeconds();
-    for (int i = 0; i < count; i++)
+    for (int i = 0; i < burst; i++)
     {
-        if (stanConnection_PublishAsync(pub, "load", payload, size, onAck, NULL) != NATS_OK)
+        if (stanConnection_PublishAsync(t->pub, "load", payload, size, onAck, t) != NATS_OK)
         {
-            fprintf(stderr, "publish %d: %s\n", i, nats_GetLastError(NULL));
-            return 1;
+            fprintf(stderr, "publish %d to %s: %s\n", i, t->url, nats_GetLastError(NULL));
+            exit(1);
         }
     }
     pthread_mutex_lock(&mu);
-    while (acked < count || (withSub && received < count))
+    while (t->acked < burst || (withSub && t->received < burst))
     {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += 60;
         if (pthread_cond_timedwait(&cond, &mu, &until) != 0)
         {
-            fprintf(stderr, "timed out: %d acks, %d received of %d\n", acked, received, count);
-            return 1;
+            fprintf(stderr, "timed out on %s: %d acks, %d received of %d\n", t->url, t->acked, t->received, burst);
+            exit(1);
         }
     }
     pthread_mutex_unlock(&mu);
-    double seconds = (double)(nats_NowInNanoSeconds() - start) / 1e9;
-    if (ackErrors > 0)
+    t->nanos += nats_NowInNanoSeconds() - start;
+    if (t->ackErrors > 0)
     {
-        fprintf(stderr, "%d publishes acked with an error\n", ackErrors);
-        return 1;
+        fprintf(stderr, "%d publishes to %s acked with an error\n", t->ackErrors, t->url);
+        exit(1);
     }
-    printf("{\"msgs\":%d,\"seconds\":%.4f,\"rate\":%.0f}\n", count, seconds, count / seconds);
+}
 
-    if (sub != NULL)
+int main(int argc, char **argv)
+{
+    if (argc < 7)
     {
-        stanSubscription_Unsubscribe(sub);
-        stanSubscription_Destroy(sub);
-        stanConnection_Close(subConn);
-        stanConnection_Destroy(subConn);
+        fprintf(stderr, "usage: stan_load <cluster id> pub|pubsub <size> <burst> <bursts> <url> [<url> ...]\n");
+        return 2;
     }
-    stanConnection_Close(pub);
-    stanConnection_Destroy(pub);
+    const char *cluster = argv[1];
+    int withSub = strcmp(argv[2], "pubsub") == 0;
+    int size = atoi(argv[3]), burst = atoi(argv[4]), bursts = atoi(argv[5]), n = argc - 6;
+    char *payload = malloc(size);
+    memset(payload, 'a', size);
+    target *ts = calloc(n, sizeof(target));
+    for (int k = 0; k < n; k++)
+    {
+        ts[k].url = argv[6 + k];
+        ts[k].pub = dial(ts[k].url, cluster, "load-pub");
+        if (withSub)
+            subscribe(&ts[k], cluster);
+    }
+
+    for (int b = 0; b < bursts; b++)
+        for (int k = 0; k < n; k++)
+            turn(&ts[(b + k) % n], withSub, payload, size, burst);
+
+    printf("{\"msgs\":%d,\"rates\":[", burst * bursts);
+    for (int k = 0; k < n; k++)
+        printf("%s%.0f", k == 0 ? "" : ",", (double)burst * bursts / ((double)ts[k].nanos / 1e9));
+    printf("]}\n");
+
+    for (int k = 0; k < n; k++)
+    {
+        if (ts[k].sub != NULL)
+        {
+            stanSubscription_Unsubscribe(ts[k].sub);
+            stanSubscription_Destroy(ts[k].sub);
+            stanConnection_Close(ts[k].subConn);
+            stanConnection_Destroy(ts[k].subConn);
+        }
+        stanConnection_Close(ts[k].pub);
+        stanConnection_Destroy(ts[k].pub);
+    }
+    free(ts);
     free(payload);
     nats_Close();
     return 0;
