@@ -3,6 +3,7 @@
  * serviceImportFormsCycle): a message must not be able to travel from an account through imports back into
  * it on a subject that would send it round again.
  */
+import { subjectsCollide } from "../subject/mod.ts";
 
 /** A path a message takes between accounts: published in `from` on `subject`, it arrives in `to` as `as`. */
 export interface Edge {
@@ -10,21 +11,6 @@ export interface Edge {
   subject: string;
   to: string;
   as: string;
-}
-
-/** nats-server's SubjectsCollide: could one literal subject match both? */
-export function subjectsCollide(a: string, b: string): boolean {
-  if (a === b) return true;
-  const ta = a.split(".");
-  const tb = b.split(".");
-  const n = Math.min(ta.length, tb.length);
-  for (let i = 0; i < n; i++) {
-    const x = ta[i]!;
-    const y = tb[i]!;
-    if (x === ">" || y === ">") return true;
-    if (x !== y && x !== "*" && y !== "*") return false;
-  }
-  return ta.length === tb.length;
 }
 
 /** nats-server's MaxAccountCycleSearchDepth. */

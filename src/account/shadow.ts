@@ -7,7 +7,7 @@ import type { Connection } from "../connection/connection.ts";
 import type { PubArg } from "../protocol/parser.ts";
 import type { Endpoint } from "../routing/endpoint.ts";
 import { Subscription } from "../routing/subscription.ts";
-import { subjectHasWildcard, subjectIsSubsetMatch, subjectsOverlap } from "../subject/subject.ts";
+import { subjectHasWildcard, subjectIsSubsetMatch, subjectsCollide } from "../subject/subject.ts";
 import type { Renaming } from "./renaming.ts";
 
 /** An endpoint the router writes to without a view of the payload: a client. */
@@ -93,7 +93,7 @@ export function shadowSubject(subject: string, from: string, to: string, renamin
   if (subjectIsSubsetMatch(subject, to)) return renaming.reverse(subject);
   if (!subjectHasWildcard(subject)) return undefined;
   if (subjectIsSubsetMatch(to, subject)) return from;
-  if (!subjectsOverlap(subject, to)) return undefined;
+  if (!subjectsCollide(subject, to)) return undefined;
   const narrowed = narrow(subject, to);
   return subjectIsSubsetMatch(narrowed, to) ? renaming.reverse(narrowed) : null;
 }

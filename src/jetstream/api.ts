@@ -4,7 +4,8 @@
  */
 import { Buffer } from "node:buffer";
 import { randomBytes } from "node:crypto";
-import { checkName, type Json, normalizeConsumerConfig, normalizeStreamConfig, type OnUnknownField, subjectsCollide } from "./config.ts";
+import { checkName, type Json, normalizeConsumerConfig, normalizeStreamConfig, type OnUnknownField } from "./config.ts";
+import { subjectsCollide } from "../subject/mod.ts";
 import type { Consumer } from "./consumer.ts";
 import { directGet, noResponders } from "./direct.ts";
 import { JSErr, JSError, type JSErrorData, jsError } from "./errors.ts";

@@ -2,7 +2,7 @@
  * Stream and consumer configurations: the JSON the API accepts, defaulted the way nats-server echoes it back
  * (clients compare the echoed config), and validated with nats-server's error codes.
  */
-import { compile, isValidSubject, subjectIsSubsetMatch, validateMapping } from "../subject/mod.ts";
+import { compile, isValidSubject, subjectIsSubsetMatch, subjectsCollide, validateMapping } from "../subject/mod.ts";
 import { JSErr, jsError } from "./errors.ts";
 import type { StreamSource } from "./stream_source.ts";
 
@@ -324,19 +324,6 @@ function streamSource(v: unknown, field: string): StreamSource {
     out.external = { api: typeof e.api === "string" ? e.api : "", deliver: typeof e.deliver === "string" ? e.deliver : "" };
   }
   return out;
-}
-
-/** Whether two subjects (either may have wildcards) can match a common literal subject. */
-export function subjectsCollide(a: string, b: string): boolean {
-  const ta = a.split(".");
-  const tb = b.split(".");
-  for (let i = 0; i < ta.length && i < tb.length; i++) {
-    const x = ta[i]!;
-    const y = tb[i]!;
-    if (x === ">" || y === ">") return true;
-    if (x !== y && x !== "*" && y !== "*") return false;
-  }
-  return ta.length === tb.length;
 }
 
 export type DeliverPolicy = "all" | "last" | "new" | "by_start_sequence" | "by_start_time" | "last_per_subject";

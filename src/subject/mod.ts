@@ -7,7 +7,7 @@ export {
   numTokens,
   subjectHasWildcard,
   subjectIsSubsetMatch,
-  subjectsOverlap,
+  subjectsCollide,
 } from "./subject.ts";
 export { Sublist, SublistError } from "./sublist.ts";
 export { compile, fnv1a32, TransformError, validateMapping } from "./transform.ts";

@@ -168,10 +168,10 @@ export function subjectIsSubsetMatch(subject: string, test: string): boolean {
 }
 
 /**
- * Could one literal subject match both `a` and `b` (either may hold wildcards)? `foo.*` and `*.bar` overlap
- * on `foo.bar`; `foo.>` and `bar.*` never do.
+ * nats-server's SubjectsCollide: could one literal subject match both `a` and `b` (either may hold
+ * wildcards)? `foo.*` and `*.bar` collide on `foo.bar`; `foo.>` and `bar.*` never do.
  */
-export function subjectsOverlap(a: string, b: string): boolean {
+export function subjectsCollide(a: string, b: string): boolean {
   const ta = a.split(".");
   const tb = b.split(".");
   for (let i = 0; i < ta.length && i < tb.length; i++) {

@@ -1,7 +1,8 @@
 // The account pieces on their own: import cycles (nats-server's SubjectsCollide and cycle search), export
 // authorization, and weighted subject mappings.
 import { expect, test } from "bun:test";
-import { formsCycle, subjectsCollide } from "../../../src/account/cycles.ts";
+import { formsCycle } from "../../../src/account/cycles.ts";
+import { subjectsCollide } from "../../../src/subject/mod.ts";
 import { ExportTable } from "../../../src/account/exports.ts";
 import { SubjectMappings } from "../../../src/account/mapping.ts";
 import { Renaming } from "../../../src/account/renaming.ts";

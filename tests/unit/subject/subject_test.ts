@@ -10,7 +10,7 @@ import {
   numTokens,
   subjectHasWildcard,
   subjectIsSubsetMatch,
-  subjectsOverlap,
+  subjectsCollide,
 } from "../../../src/subject/mod.ts";
 
 const show = (s: string): string => JSON.stringify(s);
@@ -227,7 +227,7 @@ describe("subjectIsSubsetMatch", () => {
   }
 });
 
-describe("subjectsOverlap", () => {
+describe("subjectsCollide", () => {
   const cases: [string, string, boolean][] = [
     ["foo.*", "*.bar", true],
     ["foo.>", "bar.*", false],
@@ -240,8 +240,8 @@ describe("subjectsOverlap", () => {
   ];
   for (const [a, b, want] of cases) {
     test(`returns ${want} for ${show(a)} and ${show(b)}, either way round`, () => {
-      expect(subjectsOverlap(a, b)).toBe(want);
-      expect(subjectsOverlap(b, a)).toBe(want);
+      expect(subjectsCollide(a, b)).toBe(want);
+      expect(subjectsCollide(b, a)).toBe(want);
     });
   }
 });
