@@ -17,26 +17,15 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 SHARED="$ROOT/../shared/bench"
+. "$HERE/_servers.sh"
 REPS=${1:-6}
 N=${2:-2000000}
 KINDS=${KINDS:-"natsedge nats-server"}
 SIZES=${SIZES:-"16 128"}
 RUNTIME=${RUNTIME:-bun}
 PORT=${PORT:-4381}
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
-OUTDIR="$HERE/results"
-mkdir -p "$OUTDIR"
+bench_prepare accounts_pairs.sh
 TSV="$OUTDIR/accounts-pairs-$stamp.tsv"
-DIR=$(mktemp -d)
-PID=""
-cleanup() {
-  [ -n "$PID" ] && kill "$PID" 2>/dev/null || true
-  rm -rf "$DIR"
-}
-trap cleanup EXIT
-
-BIN="$SHARED/bin/natsbench"
-[ -x "$BIN" ] || "$SHARED/build.sh" >&2
 
 printf 'listen: 127.0.0.1:%s\n' "$PORT" > "$DIR/global.conf"
 cat > "$DIR/import.conf" <<CONF
@@ -57,43 +46,26 @@ wait_port() {
   return 1
 }
 
-start() { # start KIND CONF
-  local tree="$ROOT"
-  case "$1" in
-    nats-server) nats-server -c "$2" >/dev/null 2>&1 & ;;
-    natsedge*)
-      [ "$1" != natsedge ] && tree="${1#natsedge@}"
-      if [ "$RUNTIME" = deno ]; then "$ROOT/node_modules/.bin/deno" run -A "$tree/src/main.ts" -c "$2" >/dev/null 2>&1 &
-      else "$ROOT/node_modules/.bin/bun" "$tree/src/main.ts" -c "$2" >/dev/null 2>&1 &
-      fi ;;
-  esac
-  PID=$!
-  wait_port
-}
-
-stop() {
-  kill "$PID" 2>/dev/null || true
-  wait "$PID" 2>/dev/null || true
-  PID=""
-}
-
 for rep in $(seq 1 "$REPS"); do
   order="global import"
   [ $((rep % 2)) -eq 0 ] && order="import global"
   for kind in $KINDS; do
     for conf in $order; do
       echo "== repetition $rep/$REPS: $kind $conf" >&2
-      start "$kind" "$DIR/$conf.conf"
+      start_server "$kind" "$DIR/$conf.conf"
+      PID=$STARTED
+      PIDS=("$PID")
+      wait_port
       url="nats://127.0.0.1:$PORT"
       sub_url="$url"
       [ "$conf" = import ] && sub_url="nats://b:b@127.0.0.1:$PORT"
-      SERVER_PID=$PID "$BIN" pubsub -client natsgo -url "$url" -sub-url "$sub_url" -size 16 -n $((N / 4)) -label warm-up > /dev/null
+      SERVER_PID=$PID "$SHARED/bin/natsbench" pubsub -client natsgo -url "$url" -sub-url "$sub_url" -size 16 -n $((N / 4)) -label warm-up > /dev/null
       for size in $SIZES; do
-        SERVER_PID=$PID "$BIN" pubsub -client natsgo -url "$url" -sub-url "$sub_url" -size "$size" -n "$N" -label "$kind-$conf" -rep "$rep" |
+        SERVER_PID=$PID "$SHARED/bin/natsbench" pubsub -client natsgo -url "$url" -sub-url "$sub_url" -size "$size" -n "$N" -label "$kind-$conf" -rep "$rep" |
           jq -r --arg kind "$kind" --arg conf "$conf" --arg rep "$rep" \
             '[$kind, $conf, $rep, .size, (.server_cpu * .elapsed_s / .sent * 1e6), .msgs_per_s] | @tsv' >> "$TSV"
       done
-      stop
+      stop_server "$PID"
     done
   done
 done
