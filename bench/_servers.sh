@@ -1,5 +1,6 @@
-# Sourced by the route and leaf benchmarks: starting nats-server or natsedge on a config, and waiting on the
-# monitor until routes or leaf connections have formed. Needs ROOT (the repository) and RUNTIME (bun|deno).
+# Sourced by the route, leaf and accounts_pairs benchmarks: starting nats-server or natsedge on a config, and
+# waiting on a port, or on the monitor until routes or leaf connections have formed. Needs ROOT (the
+# repository) and RUNTIME (bun|deno).
 
 # start_server KIND CONF: starts nats-server or natsedge on CONF in the background; its pid is in STARTED.
 # KIND natsedge@DIR runs the natsedge checked out in DIR (another commit, to compare before and after).
@@ -15,6 +16,16 @@ start_server() {
     *) echo "start_server: unknown server kind $1" >&2; return 1 ;;
   esac
   STARTED=$!
+}
+
+# wait_port PORT: something accepts TCP connections on 127.0.0.1:PORT (10 s at most).
+wait_port() {
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "$(basename "$0"): nothing listening on $1" >&2
+  return 1
 }
 
 # wait_monitor URL PATTERN WHAT: polls URL until its body matches the extended regex PATTERN (10 s at most).

@@ -37,15 +37,6 @@ accounts {
 no_auth_user: a
 CONF
 
-wait_port() {
-  for _ in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "accounts_pairs.sh: nothing listening on $PORT" >&2
-  return 1
-}
-
 for rep in $(seq 1 "$REPS"); do
   order="global import"
   [ $((rep % 2)) -eq 0 ] && order="import global"
@@ -55,7 +46,7 @@ for rep in $(seq 1 "$REPS"); do
       start_server "$kind" "$DIR/$conf.conf"
       PID=$STARTED
       PIDS=("$PID")
-      wait_port
+      wait_port "$PORT"
       url="nats://127.0.0.1:$PORT"
       sub_url="$url"
       [ "$conf" = import ] && sub_url="nats://b:b@127.0.0.1:$PORT"
