@@ -3,7 +3,7 @@
  * <timestamp ns>.<pending>`, written as bytes into one reused buffer. Built as a template string and then
  * UTF-8 encoded it was the largest single cost of sending a stored message.
  */
-import { writeDecimal } from "../protocol/encode.ts";
+import { copyInto, writeDecimal } from "../protocol/encode.ts";
 
 const encoder = new TextEncoder();
 const DOT = 0x2e;
@@ -59,9 +59,7 @@ export class AckReplyWriter {
       this.#msLen = writeDecimal(this.#msDigits, 0, whole);
       this.#ms = whole;
     }
-    const d = this.#msDigits;
-    for (let i = 0; i < this.#msLen; i++) b[p + i] = d[i]!;
-    p += this.#msLen;
+    p = copyInto(b, p, this.#msDigits, 0, this.#msLen);
     // Six digits, zero-padded: frac < 10^6 fits int32.
     for (let i = 5; i >= 0; i--) {
       const q = (frac / 10) | 0;
