@@ -296,7 +296,7 @@ export class Consumer {
         this.#pendingCount = null; // notifications arrived out of order: recount when next read
       }
     }
-    if (this.#waiting.length > 0 || this.deliverSubject !== undefined) this.#dispatch();
+    this.#wake();
   }
 
   /** Retention: whether this consumer no longer needs message `seq`, because it acked it or never will see it. */
@@ -307,6 +307,11 @@ export class Consumer {
 
   matches(subject: string): boolean {
     return this.#filters.length === 0 || this.#filters.some((f) => matchLiteral(subject, f));
+  }
+
+  /** Dispatches when someone may take a message now: a push consumer, or a pull one with requests waiting. */
+  #wake(): void {
+    if (this.#waiting.length > 0 || this.deliverSubject !== undefined) this.#dispatch();
   }
 
   /**
@@ -617,7 +622,7 @@ export class Consumer {
     const settled = this.stream.acknowledged(acked);
     this.#ackFloorCache = null;
     this.host.changed(this);
-    if (this.#waiting.length > 0 || this.deliverSubject !== undefined) this.#dispatch();
+    this.#wake();
     return settled;
   }
 
@@ -627,7 +632,7 @@ export class Consumer {
     this.#ackFloorCache = null;
     this.host.changed(this);
     // Like an ack, it frees a max_ack_pending slot: a consumer held at the limit delivers again.
-    if (this.#waiting.length > 0 || this.deliverSubject !== undefined) this.#dispatch();
+    this.#wake();
     return settled;
   }
 
