@@ -1,4 +1,4 @@
-# Sourced by the route, leaf and accounts_pairs benchmarks: starting nats-server or natsedge on a config, and
+# Sourced by the route, leaf and accounts benchmarks: starting nats-server or natsedge on a config, and
 # waiting on a port, or on the monitor until routes or leaf connections have formed. Needs ROOT (the
 # repository) and RUNTIME (bun|deno).
 
@@ -54,6 +54,21 @@ wait_leafs() {
 stop_server() {
   kill "$1" 2>/dev/null || true
   wait "$1" 2>/dev/null || true
+}
+
+# import_confs PORT: DIR/global.conf (every client in $G) and DIR/import.conf (account B importing A's bench.>
+# stream; no_auth_user a puts a client without credentials in A, user b/b is B), the pair whose CPU per
+# message accounts_compare.sh and accounts_pairs.sh compare.
+import_confs() {
+  printf 'listen: 127.0.0.1:%s\n' "$1" > "$DIR/global.conf"
+  cat > "$DIR/import.conf" <<CONF
+listen: 127.0.0.1:$1
+accounts {
+  A: { users: [ {user: a, password: a} ], exports: [ {stream: "bench.>"} ] }
+  B: { users: [ {user: b, password: b} ], imports: [ {stream: {account: A, subject: "bench.>"}} ] }
+}
+no_auth_user: a
+CONF
 }
 
 # bench_prepare NAME: what every one of these benchmarks sets up first: `stamp`, the results folder OUTDIR, a

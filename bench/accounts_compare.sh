@@ -21,6 +21,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 SHARED="$ROOT/../shared/bench"
+. "$HERE/_servers.sh"
 REPS=${1:-4}
 N=${N:-2000000}
 RUNTIME=${RUNTIME:-bun}
@@ -41,7 +42,7 @@ BIN="$SHARED/bin/natsbench"; [ -x "$BIN" ] || BIN=${TMPDIR:-/tmp}/natsbench-bin/
 [ -x "$BIN" ] || "$SHARED/build.sh" >&2
 [ -x "$BIN" ] || BIN="$SHARED/bin/natsbench"
 
-printf 'listen: 127.0.0.1:%s\n' "$PORT" > "$DIR/global.conf"
+import_confs "$PORT"
 cat > "$DIR/accounts.conf" <<CONF
 listen: 127.0.0.1:$PORT
 accounts {
@@ -57,34 +58,11 @@ accounts {
 }
 no_auth_user: a
 CONF
-cat > "$DIR/import.conf" <<CONF
-listen: 127.0.0.1:$PORT
-accounts {
-  A: { users: [ {user: a, password: a} ], exports: [ {stream: "bench.>"} ] }
-  B: { users: [ {user: b, password: b} ], imports: [ {stream: {account: A, subject: "bench.>"}} ] }
-}
-no_auth_user: a
-CONF
-
-wait_port() {
-  for _ in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "accounts_compare.sh: nothing listening on $PORT" >&2
-  return 1
-}
 
 start() { # start KIND CONF
-  case "$1" in
-    nats-server) nats-server -c "$2" >/dev/null 2>&1 & ;;
-    natsedge)
-      if [ "$RUNTIME" = deno ]; then "$ROOT/node_modules/.bin/deno" run -A "$ROOT/src/main.ts" -c "$2" >/dev/null 2>&1 &
-      else "$ROOT/node_modules/.bin/bun" "$ROOT/src/main.ts" -c "$2" >/dev/null 2>&1 &
-      fi ;;
-  esac
-  PID=$!
-  wait_port
+  start_server "$1" "$2"
+  PID=$STARTED
+  wait_port "$PORT"
 }
 
 stop() {

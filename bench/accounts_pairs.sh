@@ -27,15 +27,7 @@ PORT=${PORT:-4381}
 bench_prepare accounts_pairs.sh
 TSV="$OUTDIR/accounts-pairs-$stamp.tsv"
 
-printf 'listen: 127.0.0.1:%s\n' "$PORT" > "$DIR/global.conf"
-cat > "$DIR/import.conf" <<CONF
-listen: 127.0.0.1:$PORT
-accounts {
-  A: { users: [ {user: a, password: a} ], exports: [ {stream: "bench.>"} ] }
-  B: { users: [ {user: b, password: b} ], imports: [ {stream: {account: A, subject: "bench.>"}} ] }
-}
-no_auth_user: a
-CONF
+import_confs "$PORT"
 
 for rep in $(seq 1 "$REPS"); do
   order="global import"
