@@ -1,6 +1,6 @@
 /** Server processes for the Bun-run benchmarks: natsedge or nats-server from a config, on a free port. */
 import { spawn, type ChildProcess } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { appendFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import { freePort } from "../tests/_helpers/leaf.ts";
@@ -17,6 +17,30 @@ export interface Proc {
   stop(): Promise<void>;
 }
 
+/**
+ * Diagnostics for the natsedge processes started (nats-server's are left alone):
+ * - NATSEDGE_STDERR=FILE appends their stderr to FILE, each line prefixed with the epoch milliseconds it arrived at,
+ *   to line it up with a benchmark's phases;
+ * - NATSEDGE_ENV="K=V,K=V" adds variables to their environment only, say BUN_JSC_reportCompileTimes=1 (with
+ *   NATSEDGE_STDERR) to list what the JIT compiles and how long each took, without the benchmark's own process
+ *   reporting too.
+ */
+function childEnv(): NodeJS.ProcessEnv {
+  const extra = process.env.NATSEDGE_ENV;
+  if (!extra) return process.env;
+  return { ...process.env, ...Object.fromEntries(extra.split(",").map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])) };
+}
+
+function keepStderr(child: ChildProcess, file: string): void {
+  let partial = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split("\n");
+    partial = lines.pop()!;
+    const now = Date.now();
+    appendFileSync(file, lines.map((l) => `${now} ${l}\n`).join(""));
+  });
+}
+
 /** NATSEDGE_CPU_PROF=DIR profiles each natsedge started (bun --cpu-prof, a sample each 200 µs), written to DIR when it exits. */
 function bunFlags(): string[] {
   const dir = process.env.NATSEDGE_CPU_PROF;
@@ -29,8 +53,9 @@ export async function startProc(kind: Kind, conf: string, dir: string, port?: nu
   const file = join(dir, `${kind}.conf`);
   writeFileSync(file, `listen: "127.0.0.1:${p}"\n${conf}\n`);
   const child: ChildProcess = kind === "natsedge"
-    ? spawn(process.execPath, [...bunFlags(), MAIN, "-c", file], { stdio: "ignore" })
+    ? spawn(process.execPath, [...bunFlags(), MAIN, "-c", file], { stdio: ["ignore", "ignore", process.env.NATSEDGE_STDERR ? "pipe" : "ignore"], env: childEnv() })
     : spawn("nats-server", ["-c", file], { stdio: "ignore" });
+  if (kind === "natsedge" && process.env.NATSEDGE_STDERR) keepStderr(child, process.env.NATSEDGE_STDERR);
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   for (let i = 0; i < 400; i++) {
     const ok = await new Promise<boolean>((r) => {

@@ -4,6 +4,10 @@
  *
  *   bun bench/source_catchup.ts [REPS]      # default 3 interleaved repetitions; env N (default 50000), SIZE (128)
  *   WARM=1 bun bench/source_catchup.ts      # each origin first serves one catch-up of another N-message stream
+ *   THREADS=1 bun bench/source_catchup.ts   # also the origin's CPU during the catch-up split by thread (main, JIT, GC)
+ *
+ * What a cold origin's JIT compiles during the catch-up (see _procs.ts; match the window THREADS=1 prints):
+ *   THREADS=1 NATSEDGE_STDERR=/tmp/jit.log NATSEDGE_ENV=BUN_JSC_reportCompileTimes=1 bun bench/source_catchup.ts 1
  *
  * Per repetition and origin kind: a fresh origin server (leaf, JetStream domain `edge`) dials one
  * nats-server 2.9.10 hub (domain `hub`); N messages of SIZE bytes are published into the origin's stream
@@ -17,7 +21,7 @@
  * measures a second catch-up on the same origin, the steady state of a server that has delivered before;
  * the backlog is then published with the leaf already up, still with no consumer on it until the hub sources.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -28,6 +32,7 @@ const REPS = Number(process.argv[2] ?? 3);
 const N = Number(process.env.N ?? 50_000);
 const SIZE = Number(process.env.SIZE ?? 128);
 const WARM = process.env.WARM === "1";
+const THREADS = process.env.THREADS === "1";
 
 async function publishBacklog(nc: NatsConnection, subject = "tele.x"): Promise<void> {
   const js = jetstream(nc);
@@ -45,6 +50,27 @@ function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** CPU seconds per thread kind (main thread, JIT workers, GC helpers...), summed over /proc/PID/task by thread name. */
+function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
+function threadSplit(before: Map<string, number>, after: Map<string, number>): string {
+  return [...after].map(([k, v]) => [k, ((v - (before.get(k) ?? 0)) * 1e6) / N] as const).filter(([, us]) => us > 0)
+    .sort((a, b) => b[1] - a[1]).map(([k, us]) => `${k} ${us.toFixed(1)}`).join(", ");
 }
 
 const usPerMsg = (cpu0: number, cpu1: number) => ((cpu1 - cpu0) * 1e6) / N;
@@ -89,11 +115,14 @@ async function run(kind: "natsedge" | "nats-server", hubLeafPort: number, hub: {
     await publishBacklog(onc);
     await leafUp();
     let [o0, h0] = [cpuSeconds(origin.pid), cpuSeconds(hub.pid)];
+    const threads0 = THREADS ? threadCpu(origin.pid) : undefined;
     let t0 = performance.now();
+    const epoch0 = Date.now();
     await hjsm.streams.add({ name: hubStream, subjects: [], sources: [{ name: "TELE", external: { api: "$JS.edge.API", deliver: "" } }] });
     await until(async () => (await count(hjsm, hubStream)) >= N, 300_000);
     const leaf = N / ((performance.now() - t0) / 1000);
     const [originCpu, hubCpu] = [usPerMsg(o0, cpuSeconds(origin.pid)), usPerMsg(h0, cpuSeconds(hub.pid))];
+    if (threads0) console.log(`${kind} origin CPU µs/msg by thread from ${epoch0} to ${Date.now()} (epoch ms): ${threadSplit(threads0, threadCpu(origin.pid))}`);
     await hjsm.streams.delete(hubStream);
     o0 = cpuSeconds(origin.pid);
     t0 = performance.now();
