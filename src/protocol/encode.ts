@@ -42,27 +42,33 @@ function badDecimal(v: number): number {
  * Writes a non-negative integer below 2^53 in decimal at `p`; returns the offset after it. Sizes in MSG lines
  * and the numbers in JetStream ack subjects: int32 arithmetic when it fits, else the runtime's own number
  * formatting (division and remainder on doubles, digit by digit, cost more than the whole conversion).
+ * Kept small, with one loop and the rarer paths out of line: it is inlined into every line writer, and a
+ * fresh server's JIT compiles each of them while the first burst of deliveries waits for its CPU.
  */
 export function writeDecimal(b: Uint8Array, p: number, v: number): number {
-  if ((v | 0) !== v) {
-    if (!Number.isSafeInteger(v) || v < 0) v = badDecimal(v);
-    if ((v | 0) !== v) {
-      const s = String(v);
-      for (let i = 0; i < s.length; i++) b[p + i] = s.charCodeAt(i);
-      return p + s.length;
-    }
-  } else if (v < 0) {
-    v = badDecimal(v);
-  }
-  if (v < 10) {
-    b[p] = 48 + v;
-    return p + 1;
-  }
-  let digits = 1;
-  for (let t = v; t >= 10; t = (t / 10) | 0) digits++;
-  let q = p + digits - 1;
-  for (let t = v; t > 0; t = (t / 10) | 0) b[q--] = 48 + (t - ((t / 10) | 0) * 10);
-  return p + digits;
+  if ((v | 0) !== v || v < 0) return writeWideDecimal(b, p, v);
+  const end = p + decimalDigits(v);
+  let q = end;
+  do {
+    const t = (v / 10) | 0;
+    b[--q] = 48 + (v - t * 10);
+    v = t;
+  } while (v > 0);
+  return end;
+}
+
+function decimalDigits(v: number): number {
+  if (v < 10000) return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : 4;
+  if (v < 100000000) return v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : 8;
+  return v < 1000000000 ? 9 : 10;
+}
+
+function writeWideDecimal(b: Uint8Array, p: number, v: number): number {
+  if (!Number.isSafeInteger(v) || v < 0) v = badDecimal(v);
+  if ((v | 0) === v) return writeDecimal(b, p, v);
+  const s = String(v);
+  for (let i = 0; i < s.length; i++) b[p + i] = s.charCodeAt(i);
+  return p + s.length;
 }
 
 /** Copies src[s, e) into dst at p and returns the end: a byte loop for the short subjects and sids MSG lines carry, set() beyond. */
