@@ -19,11 +19,11 @@ import { ShadowEndpoint, shadowable, shadowSubject } from "./shadow.ts";
 import { type LatencyConfig, type LatencyStart, shouldSample } from "./latency.ts";
 
 /**
- * A client's plain subscription in the importer is served by a shadow subscription in the exporter
- * (shadow.ts). Everything else there that the import reaches (queue subscriptions, leaf and route links,
- * the server's own endpoints) keeps the bridge: while any of it is there, one subscription on the imported
- * subject in the exporter routes the renamed message again among those alone (`side`), so nobody gets a
- * message twice and queue groups pick among their own members as before.
+ * A client's subscription in the importer, plain or in a queue group, is served by a shadow subscription in
+ * the exporter (shadow.ts; a queue member joins the exporter's group of that name, as in nats-server).
+ * Everything else there that the import reaches (leaf and route links, the server's own endpoints) keeps the
+ * bridge: while any of it is there, one subscription on the imported subject in the exporter routes the
+ * renamed message again among those alone (`side`), so nobody gets a message twice.
  */
 export class StreamImport extends Bridge {
   readonly type = "stream";

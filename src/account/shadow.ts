@@ -26,7 +26,9 @@ export class ShadowEndpoint implements Endpoint {
     private readonly renaming: Renaming,
     subject: string,
   ) {
-    this.sub = new Subscription(this, subject, null, original.sid);
+    // A queue subscription's shadow joins the exporter's group of the same name, as nats-server copies the
+    // whole subscription: the exporter's and the importers' members of a group share each message.
+    this.sub = new Subscription(this, subject, original.queue, original.sid);
   }
 
   get cid(): number {
@@ -75,10 +77,10 @@ export class ShadowEndpoint implements Endpoint {
   }
 }
 
-/** The client a subscription in the importer belongs to when a shadow can serve it (a plain one), else null. */
+/** The client a subscription in the importer belongs to when a shadow can serve it (a client's), else null. */
 export function shadowable(sub: Subscription): DirectEndpoint | null {
   const c = sub.client;
-  if (sub.queue !== null || c.remote === true || c.deliverAt === undefined || c instanceof ShadowEndpoint) return null;
+  if (c.remote === true || c.deliverAt === undefined || c instanceof ShadowEndpoint) return null;
   return c as DirectEndpoint;
 }
 

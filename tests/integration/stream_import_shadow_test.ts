@@ -2,7 +2,8 @@
 // with NATSEDGE_REFERENCE_SERVER=/usr/sbin/nats-server): a subscriber in the importer gets what the exporter
 // publishes under the import's `to` or `prefix` subject whether its subscription is the import's subject, a
 // part of it, wider than it or overlapping it; the exporter's /subsz lists one shadow per subscription and
-// import and drops it on UNSUB, on an auto-unsubscribe limit and on close; permissions and headers still apply.
+// import and drops it on UNSUB, on an auto-unsubscribe limit and on close; permissions and headers still apply;
+// a queue subscriber in the importer shares the exporter's group of the same name.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -129,6 +130,28 @@ accounts {
     await a.flush();
     expect(await wide.through("e.3.x")).toEqual(["t.1.x:e.1.x", "t.3.x:e.3.x"]);
     await d.close();
+  });
+
+  test("a queue subscription in the importer joins the exporter's queue group of the same name", async () => {
+    const [a, b] = [await as("a"), await as("b")];
+    const inA = collect(a, "e.3.x", "g");
+    const inB = collect(b, "t.3.x", "g");
+    const otherGroup = collect(b, "t.3.x", "h");
+    await a.flush();
+    await b.flush();
+    const n = 200;
+    for (let i = 0; i < n; i++) a.publish("e.3.x", `m${i}`);
+    a.publish("e.3.x", "end");
+    // The group's one copy of each message goes to one member or the other, chosen at random each time.
+    await otherGroup.through("end");
+    await until(async () => inA.msgs.length + inB.msgs.length === n + 1, "the group to take every message");
+    expect(otherGroup.msgs.length).toBe(n + 1);
+    expect(inA.msgs.length).toBeGreaterThan(0);
+    expect(inB.msgs.length).toBeGreaterThan(0);
+    expect(new Set(inB.msgs.map((m) => m.subject))).toEqual(new Set(["t.3.x"]));
+    await a.close();
+    await b.close();
+    await until(async () => (await shadowsInA()).length === 0, "the closed clients' subscriptions to go");
   });
 
   test("the exporter holds one shadow per subscription and import, gone on UNSUB and on close", async () => {
