@@ -8,13 +8,26 @@ import type { Subscription } from "../routing/subscription.ts";
 import { NS_PER_MS, type StreamConfig } from "./config.ts";
 import type { Consumer } from "./consumer.ts";
 import { JSErr, jsError } from "./errors.ts";
-import { parseHeaders } from "./headers.ts";
+import { HeaderNames, headerValues } from "./headers.ts";
 import { type Publish, Republisher } from "./republish.ts";
 import { releasable } from "./retention.ts";
 import { goDuration, rfc3339 } from "./time.ts";
 import type { SourceLink } from "./source_link.ts";
 
 const NO_HEADERS: ReadonlyMap<string, string> = new Map();
+/** The headers a publish into a stream acts on. */
+const INGEST_HEADERS = new HeaderNames([
+  "nats-expected-stream",
+  "nats-ttl",
+  "nats-expected-last-subject-sequence",
+  "nats-expected-last-subject-sequence-subject",
+  "nats-expected-last-sequence",
+  "nats-msg-id",
+  "nats-expected-last-msg-id",
+  "nats-rollup",
+]);
+const ROLLUP_HEADER = new HeaderNames(["nats-rollup"]);
+const MSG_ID_HEADER = new HeaderNames(["nats-msg-id"]);
 
 export interface PubAck {
   stream: string;
@@ -199,7 +212,7 @@ export class Stream {
   #ingest(subject: string, hdr: Uint8Array | null, data: Uint8Array, opts: IngestOptions = {}): Promise<PubAck> {
     const cfg = this.config;
     if (this.#transform !== null && opts.raw !== true) subject = this.#transform.apply(subject) ?? subject;
-    const h = opts.raw === true ? NO_HEADERS : parseHeaders(hdr);
+    const h = opts.raw === true ? NO_HEADERS : headerValues(hdr, INGEST_HEADERS);
     const expStream = h.get("nats-expected-stream");
     if (expStream !== undefined && expStream !== cfg.name) throw jsError(JSErr.StreamNotMatch);
     // nats-server 2.11: a TTL on a stream without allow_msg_ttl is refused here (sourced messages excepted);
@@ -236,7 +249,7 @@ export class Stream {
       }
     }
     if (expMsgId !== undefined && expMsgId !== this.#lastMsgId) throw jsError(JSErr.StreamWrongLastMsgID, { id: this.#lastMsgId });
-    const rollup = opts.raw === true ? (hdr === null || hdr.length === 0 ? undefined : parseHeaders(hdr).get("nats-rollup")) : h.get("nats-rollup");
+    const rollup = opts.raw === true ? headerValues(hdr, ROLLUP_HEADER).get("nats-rollup") : h.get("nats-rollup");
     if (rollup !== undefined) {
       if (!cfg.allow_rollup_hdrs) throw jsError(JSErr.StreamRollupFailed);
       if (rollup !== "sub" && rollup !== "all") throw jsError(JSErr.StreamRollupFailed);
@@ -355,7 +368,7 @@ export class Stream {
       const m = this.#tryLoad(seq);
       if (m === null) continue;
       if (m.ts < cutoff) break;
-      const id = m.hdr.length > 0 ? parseHeaders(m.hdr).get("nats-msg-id") : undefined;
+      const id = headerValues(m.hdr, MSG_ID_HEADER).get("nats-msg-id");
       if (seq === st.last_seq) this.#lastMsgId = id ?? "";
       if (id !== undefined && id !== "") found.push([id, { seq, ts: m.ts }]);
     }
