@@ -85,17 +85,18 @@ test("a JetStream delivery is matched on its renamed inbox and keeps the stored 
   expect(c.got).toEqual(["orders.1 1"]);
 });
 
-test("queue subscriptions and endpoints without deliverAt keep the bridge, which subscribes in the exporter only while they are there", () => {
+test("queue subscriptions get shadows in the exporter's group; endpoints without deliverAt keep the bridge, which subscribes in the exporter only while they are there", () => {
   const [a, b] = accounts();
   new StreamImport(a, b, "ev.>", "ev.>");
   const q1 = client();
   const q2 = client();
   const queued = [new Subscription(q1, "ev.>", "g", "1"), new Subscription(q2, "ev.>", "g", "2")];
   for (const s of queued) b.addSub(s);
+  expect(a.router.sublist.count()).toBe(2);
   const viewer = { ...client(), deliverAt: undefined };
   const viewed = new Subscription(viewer, "ev.a", null, "3");
   b.addSub(viewed);
-  expect(a.router.sublist.count()).toBe(1);
+  expect(a.router.sublist.count()).toBe(3);
   publish(a, "ev.a");
   publish(a, "ev.b");
   expect(q1.got.length + q2.got.length).toBe(2);
