@@ -6,6 +6,7 @@
 import type { Connection } from "../connection/connection.ts";
 import type { PubArg } from "../protocol/parser.ts";
 import type { Endpoint } from "../routing/endpoint.ts";
+import { InternalEndpoint } from "../routing/internal.ts";
 import { Subscription } from "../routing/subscription.ts";
 import { subjectHasWildcard, subjectIsSubsetMatch, subjectsCollide } from "../subject/subject.ts";
 import type { Renaming } from "./renaming.ts";
@@ -80,7 +81,7 @@ export class ShadowEndpoint implements Endpoint {
 /** The client a subscription in the importer belongs to when a shadow can serve it (a client's), else null. */
 export function shadowable(sub: Subscription): DirectEndpoint | null {
   const c = sub.client;
-  if (c.remote === true || c.deliverAt === undefined || c instanceof ShadowEndpoint) return null;
+  if (c.remote === true || c.deliverAt === undefined || c instanceof ShadowEndpoint || c instanceof InternalEndpoint) return null;
   return c as DirectEndpoint;
 }
 

@@ -3,7 +3,7 @@
  * message under its origin sequence and resumes after its own last sequence; a source stores with a
  * `Nats-Stream-Source` header naming the origin sequence and resumes after the last one it finds.
  */
-import { writeDecimal } from "../protocol/encode.ts";
+import { decimalLength, writeDecimal } from "../protocol/encode.ts";
 import type { InternalEndpoint } from "../routing/internal.ts";
 import { withHeaders, withoutHeader } from "./headers.ts";
 import { type Inbound, SourceLink } from "./source_link.ts";
@@ -56,15 +56,18 @@ class SourceHeader {
     this.#prefix = encoder.encode(`NATS/1.0\r\n${STREAM_SOURCE_HEADER}: ${iname} `);
   }
 
-  /** A fresh block (the stream may keep it past this call) for origin sequence `seq`. */
+  /**
+   * A fresh block (the stream may keep it past this call) for origin sequence `seq`, allocated at its exact
+   * size: a view of a larger one (subarray) costs JavaScriptCore an ArrayBuffer object on every call.
+   */
   write(seq: number): Uint8Array {
-    const b = new Uint8Array(this.#prefix.length + 16 + 4);
+    const b = new Uint8Array(this.#prefix.length + decimalLength(seq) + 4);
     b.set(this.#prefix);
     let p = writeDecimal(b, this.#prefix.length, seq);
     b[p++] = 0x0d;
     b[p++] = 0x0a;
     b[p++] = 0x0d;
-    b[p++] = 0x0a;
-    return b.subarray(0, p);
+    b[p] = 0x0a;
+    return b;
   }
 }

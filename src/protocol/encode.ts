@@ -57,6 +57,11 @@ export function writeDecimal(b: Uint8Array, p: number, v: number): number {
   return end;
 }
 
+/** How many digits writeDecimal writes for `v`, a non-negative safe integer. */
+export function decimalLength(v: number): number {
+  return (v | 0) === v && v >= 0 ? decimalDigits(v) : String(v).length;
+}
+
 function decimalDigits(v: number): number {
   if (v < 10000) return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : 4;
   if (v < 100000000) return v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : 8;

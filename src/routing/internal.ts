@@ -129,6 +129,11 @@ export class InternalEndpoint implements Publisher {
   }
 
   deliver(sub: Subscription, pa: PubArg, payload: Uint8Array, subject: string): void {
+    this.deliverAt(sub, pa, payload, 0, subject);
+  }
+
+  /** Copies the message out of `buf` at once (it is reused), so the router makes no view of the payload. */
+  deliverAt(sub: Subscription, pa: PubArg, buf: Uint8Array, start: number, subject: string): void {
     const handler = this.handlers.get(sub);
     if (handler === undefined) return;
     const b = pa.buf;
@@ -136,8 +141,8 @@ export class InternalEndpoint implements Publisher {
     const msg: InternalMsg = {
       subject,
       reply: pa.replyEnd > pa.replyStart ? decoder.decode(b.subarray(pa.replyStart, pa.replyEnd)) : null,
-      hdr: pa.hdr > 0 ? payload.slice(0, hlen) : null,
-      data: payload.slice(hlen, pa.size),
+      hdr: pa.hdr > 0 ? buf.slice(start, start + hlen) : null,
+      data: buf.slice(start + hlen, start + pa.size),
     };
     this.handlerQueue.push(handler);
     this.msgQueue.push(msg);

@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from "bun:test";
 import fc from "fast-check";
-import { configureDecimalFaults, writeDecimal } from "../../../src/protocol/encode.ts";
+import { configureDecimalFaults, decimalLength, writeDecimal } from "../../../src/protocol/encode.ts";
 
 const text = (b: Uint8Array, end: number) => new TextDecoder().decode(b.subarray(0, end));
 
@@ -10,6 +10,7 @@ test("writeDecimal writes every non-negative safe integer as its decimal digits"
   const b = new Uint8Array(32);
   for (const v of [0, 9, 10, 2 ** 31 - 1, 2 ** 31, 2 ** 32, Number.MAX_SAFE_INTEGER]) expect(text(b, writeDecimal(b, 0, v))).toBe(String(v));
   fc.assert(fc.property(fc.maxSafeNat(), (v) => expect(text(b, writeDecimal(b, 0, v))).toBe(String(v))));
+  fc.assert(fc.property(fc.maxSafeNat(), (v) => expect(decimalLength(v)).toBe(String(v).length)));
 });
 
 test("in strict mode (the test suites) a negative or fractional number throws instead of writing non-digits", () => {
