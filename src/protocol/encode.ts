@@ -76,10 +76,12 @@ function writeWideDecimal(b: Uint8Array, p: number, v: number): number {
   return p + s.length;
 }
 
-/** Copies src[s, e) into dst at p and returns the end: a byte loop for the short subjects and sids MSG lines carry, set() beyond. */
+/** Copies src[s, e) into dst at p and returns the end: a byte loop for the short subjects, sids and replies MSG lines carry, set() beyond. */
 export function copyInto(dst: Uint8Array, p: number, src: Uint8Array, s: number, e: number): number {
   const n = e - s;
-  if (n < 32) {
+  // In Bun set() of a subarray costs ~110 ns at any short length (the view is an object to make); the loop
+  // is cheaper below ~100 bytes, which covers ack reply subjects (64 bytes: 74 against 114 ns; 128: 142 against 125).
+  if (n < 96) {
     for (let i = 0; i < n; i++) dst[p + i] = src[s + i]!;
   } else {
     dst.set(src.subarray(s, e), p);
