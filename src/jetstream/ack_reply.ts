@@ -18,6 +18,11 @@ export class AckReplyWriter {
   #ms = -1;
   readonly #msDigits = new Uint8Array(20);
   #msLen = 0;
+  /**
+   * The buffer's views by length: a reply differs from the last in content, rarely in length, and a new view
+   * per delivery (an object to make) cost more than writing the numbers.
+   */
+  readonly #views: Uint8Array[] = [];
 
   constructor(prefix: string) {
     const p = encoder.encode(`${prefix}.`);
@@ -39,7 +44,7 @@ export class AckReplyWriter {
     p = this.#nanos(b, p, tsMs);
     b[p++] = DOT;
     p = writeDecimal(b, p, pending);
-    return b.subarray(0, p);
+    return (this.#views[p] ??= b.subarray(0, p));
   }
 
   /**
