@@ -27,6 +27,8 @@ export type { RouteHost } from "./host.ts";
 
 /** nats-server's route auth timeout when the authorization block gives none. */
 const DEFAULT_ROUTE_AUTH_TIMEOUT_MS = 2000;
+/** nats-server's RouteProtoV2, which its route INFO advertises. */
+const ROUTE_PROTO_V2 = 2;
 
 /** One route as /routez lists it (nats-server 2.9.10's RouteInfo). */
 export interface RouteInfo {
@@ -162,7 +164,8 @@ export class Routes extends LinkSet<RouteHost> implements RouteLinkHost {
       server_id: base.server_id,
       server_name: base.server_name,
       version: base.version,
-      proto: base.proto,
+      // The account-aware protocol (RS+/RMSG name the account), as 2.9.10 says it speaks.
+      proto: ROUTE_PROTO_V2,
       go: base.go,
       host: this.host,
       port,

@@ -32,8 +32,9 @@ describe("route wire protocol", () => {
     expect(j.cluster).toBe("wire");
     expect(j.server_name).toBe("edge");
     expect(j.connect_urls).toEqual([srv.url]);
+    expect(j.proto).toBe(2);
     raw.send(`CONNECT {"echo":true,"verbose":false,"pedantic":false,"tls_required":false,"headers":true,"name":"${PEER_ID}","cluster":"wire","dynamic":false,"lnoc":true}\r\n`);
-    raw.send(`INFO {"server_id":"${PEER_ID}","server_name":"peer","version":"2.9.10","proto":1,"host":"127.0.0.1","port":4999,"headers":true,"max_payload":1048576,"cluster":"wire","lnoc":true}\r\n`);
+    raw.send(`INFO {"server_id":"${PEER_ID}","server_name":"peer","version":"2.9.10","proto":2,"host":"127.0.0.1","port":4999,"headers":true,"max_payload":1048576,"cluster":"wire","lnoc":true}\r\n`);
     await raw.waitFor("RS+ $G q.subj grp 2\r\n");
     await raw.waitFor("RS+ $G plain\r\n");
     await until(() => edgeRoutez(srv).length === 1, "the route registered");
