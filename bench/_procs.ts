@@ -1,6 +1,6 @@
 /** Server processes for the Bun-run benchmarks: natsedge or nats-server from a config, on a free port. */
 import { spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import { freePort } from "../tests/_helpers/leaf.ts";
@@ -10,6 +10,20 @@ export { freePort };
 const MAIN = join(import.meta.dir, "../src/main.ts");
 
 export type Kind = "natsedge" | "nats-server";
+
+/**
+ * CPU seconds (user + system) in a /proc stat file, at 100 ticks a second: /proc/PID/stat for the process (all its
+ * threads, ended ones too), /proc/PID/task/TID/stat for one thread.
+ */
+export function statCpuSeconds(statFile: string): number {
+  const stat = readFileSync(statFile, "utf8");
+  // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are 14 and 15.
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** The process's CPU seconds so far, user + system of all its threads. */
+export const cpuSeconds = (pid: number) => statCpuSeconds(`/proc/${pid}/stat`);
 
 export interface Proc {
   port: number;

@@ -26,7 +26,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
-import { freePort, median, startProc, until } from "./_procs.ts";
+import { cpuSeconds, freePort, median, startProc, statCpuSeconds, until } from "./_procs.ts";
 
 const REPS = Number(process.argv[2] ?? 3);
 const N = Number(process.env.N ?? 50_000);
@@ -45,12 +45,6 @@ async function publishBacklog(nc: NatsConnection, subject = "tele.x"): Promise<v
   }
 }
 
-/** CPU seconds (user + system, all threads) the process has used, from /proc/PID/stat at 100 ticks a second. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
 
 /** CPU seconds per thread kind (main thread, JIT workers, GC helpers...), summed over /proc/PID/task by thread name. */
 function threadCpu(pid: number): Map<string, number> {
@@ -58,9 +52,7 @@ function threadCpu(pid: number): Map<string, number> {
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
+      out.set(name, (out.get(name) ?? 0) + statCpuSeconds(`/proc/${pid}/task/${tid}/stat`));
     } catch {
       // the thread ended between the listing and the read
     }

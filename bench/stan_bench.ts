@@ -25,10 +25,11 @@
  *   [--case=pub:128 ...]   (--quick: 3 rounds of 5 turns; else 7 of 10; --case picks rows, `pub` or `pubsub`
  *   with a size, and may repeat; --each prints every round's CPU per message)
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CliChild } from "../tests/_helpers/cli_child.ts";
+import { cpuSeconds } from "./_procs.ts";
 import { buildLibnats, removeBuilt } from "../tests/_helpers/libnats.ts";
 
 const args = process.argv.slice(2);
@@ -58,14 +59,6 @@ const MODES: [string, string[]][] = [
 ];
 const NAMES = MODES.map(([n]) => n);
 const load = await buildLibnats(join(import.meta.dir, "stan_load.c"), true);
-
-/** The server's CPU seconds so far, user + system of all its threads, ended ones too (100 ticks a second). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are 14 and 15.
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
 
 /** One server's share of a stan_load run. */
 interface Run {
